@@ -1,0 +1,532 @@
+"""The mathematics of a multi-layer perceptron, as plain NumPy functions.
+
+Notation used in every docstring below (a batch is a block of rows)::
+
+    A[0] = X                                   X: (n_samples, n_features)
+    Z[l] = A[l-1] @ W[l] + b[l]                W[l]: (fan_in, fan_out), b[l]: (fan_out,)
+    A[l] = f(Z[l])                             hidden layers, f = the activation
+    A[L] = softmax(Z[L])                       output layer (sigmoid if it has one unit)
+    loss = -1/n sum_i sum_k Y[i,k] log A[L][i,k]  +  alpha/(2n) sum_l ||W[l]||^2
+
+Every activation ``f`` comes with ``f_derivative(A, delta=None)``, which
+computes f'(z) *from the activation's output* a = f(z) (so backward never
+recomputes a forward value) and, given ``delta``, multiplies it in place.
+
+Parameters of a network live in **one flat buffer**: all weight matrices,
+then all bias vectors (the order of scikit-learn's ``_pack``). ``weights`` and
+``biases`` are lists of views into it, so an optimizer updates the whole
+network with a few vectorised operations on the flat buffer.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+# --------------------------------------------------------------------------
+# Activations, each next to its derivative.  ``out`` may be ``Z`` itself.
+# --------------------------------------------------------------------------
+
+
+def identity(Z, out=None):
+    """f(z) = z."""
+    if out is None:
+        return Z.copy()
+    if out is not Z:
+        out[...] = Z
+    return out
+
+
+def identity_derivative(A, delta=None):
+    """f'(z) = 1."""
+    return np.ones_like(A) if delta is None else delta
+
+
+def sigmoid(Z, out=None):
+    """f(z) = 1 / (1 + exp(-z)), evaluated as e / (1 + e) with e = exp(-|z|) for z < 0.
+
+    ``exp`` only ever sees -|z| <= 0, so no input overflows.
+    """
+    E = np.exp(-np.abs(Z))
+    numerator = np.where(Z < 0, E, 1)
+    E += 1
+    return np.divide(numerator, E, out=out)
+
+
+def sigmoid_derivative(A, delta=None):
+    """f'(z) = a (1 - a), with a = sigmoid(z)."""
+    if delta is None:
+        return A * (1 - A)
+    delta *= A
+    delta *= 1 - A
+    return delta
+
+
+def tanh(Z, out=None):
+    """f(z) = tanh(z) = (e^z - e^-z) / (e^z + e^-z)."""
+    return np.tanh(Z, out=out)
+
+
+def tanh_derivative(A, delta=None):
+    """f'(z) = 1 - a^2, with a = tanh(z)."""
+    if delta is None:
+        return 1 - A**2
+    delta *= 1 - A**2
+    return delta
+
+
+def relu(Z, out=None):
+    """f(z) = max(0, z)."""
+    return np.maximum(Z, 0, out=out)
+
+
+def relu_derivative(A, delta=None):
+    """f'(z) = 1 if a > 0 else 0, with a = relu(z) (the subgradient 0 is used at z = 0)."""
+    if delta is None:
+        return (A > 0).astype(A.dtype)
+    delta *= A > 0
+    return delta
+
+
+LEAKY_SLOPE = 0.01
+ELU_ALPHA = 1.0
+
+
+def leaky_relu(Z, out=None):
+    """f(z) = z if z > 0 else 0.01 z  (= max(z, 0.01 z) because the slope is below 1)."""
+    return np.maximum(Z, LEAKY_SLOPE * Z, out=out)
+
+
+def leaky_relu_derivative(A, delta=None):
+    """f'(z) = 1 if a > 0 else 0.01, with a = leaky_relu(z)."""
+    slope = np.where(A > 0, 1, LEAKY_SLOPE).astype(A.dtype, copy=False)
+    if delta is None:
+        return slope
+    delta *= slope
+    return delta
+
+
+def elu(Z, out=None):
+    """f(z) = z if z > 0 else alpha (e^z - 1), alpha = 1."""
+    negative = ELU_ALPHA * np.expm1(np.minimum(Z, 0))  # min(): e^z never overflows
+    return np.where(Z > 0, Z, negative, out=out) if out is not None else np.where(Z > 0, Z, negative)
+
+
+def elu_derivative(A, delta=None):
+    """f'(z) = 1 if a > 0 else a + alpha, with a = elu(z) (since alpha e^z = a + alpha)."""
+    slope = np.where(A > 0, 1, A + ELU_ALPHA).astype(A.dtype, copy=False)
+    if delta is None:
+        return slope
+    delta *= slope
+    return delta
+
+
+def softmax(Z, out=None):
+    """softmax(z)_k = exp(z_k - max z) / sum_j exp(z_j - max z), row by row.
+
+    Subtracting the row maximum changes nothing mathematically and keeps exp() <= 1.
+    """
+    out = np.subtract(Z, Z.max(axis=1, keepdims=True), out=out)
+    np.exp(out, out=out)
+    out /= out.sum(axis=1, keepdims=True)
+    return out
+
+
+def log_softmax(Z):
+    """log softmax(z)_k = z_k - max z - log sum_j exp(z_j - max z), without overflow or log(0)."""
+    shifted = Z - Z.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def log_sigmoid(Z):
+    """log sigmoid(z) = -log(1 + e^-z), via logaddexp so that no input overflows."""
+    return -np.logaddexp(0, -Z)
+
+
+ACTIVATIONS = {
+    "identity": identity,
+    "logistic": sigmoid,
+    "tanh": tanh,
+    "relu": relu,
+    "leaky_relu": leaky_relu,
+    "elu": elu,
+    "softmax": softmax,
+}
+
+DERIVATIVES = {
+    "identity": identity_derivative,
+    "logistic": sigmoid_derivative,
+    "tanh": tanh_derivative,
+    "relu": relu_derivative,
+    "leaky_relu": leaky_relu_derivative,
+    "elu": elu_derivative,
+}
+
+HIDDEN_ACTIVATIONS = tuple(DERIVATIVES)
+
+# --------------------------------------------------------------------------
+# Parameters: one flat buffer, per-layer views.
+# --------------------------------------------------------------------------
+
+
+def n_parameters(layer_sizes):
+    """Number of weights and biases of a network with these layer sizes (inputs first)."""
+    return sum(a * b + b for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))
+
+
+def unpack(flat, layer_sizes):
+    """Split a flat parameter (or gradient) vector into per-layer views.
+
+    Parameters
+    ----------
+    flat : ndarray of shape (n_parameters(layer_sizes),)
+    layer_sizes : sequence of int
+        ``[n_features, hidden_1, ..., n_outputs]``.
+
+    Returns
+    -------
+    weights : list of ndarray, ``weights[l]`` of shape (layer_sizes[l], layer_sizes[l+1])
+    biases : list of ndarray, ``biases[l]`` of shape (layer_sizes[l+1],)
+        Views: writing to them writes to ``flat``.
+    """
+    weights, biases, start = [], [], 0
+    for fan_in, fan_out in zip(layer_sizes[:-1], layer_sizes[1:]):
+        weights.append(flat[start : start + fan_in * fan_out].reshape(fan_in, fan_out))
+        start += fan_in * fan_out
+    for fan_out in layer_sizes[1:]:
+        biases.append(flat[start : start + fan_out])
+        start += fan_out
+    return weights, biases
+
+
+WEIGHT_INITS = ("glorot", "he", "small_normal")
+
+
+def initialize_weights(layer_sizes, activation="relu", method="glorot", rng=None, dtype=np.float64):
+    """Draw the starting weights and biases of every layer.
+
+    - ``"glorot"`` (scikit-learn's MLPClassifier): W, b ~ U(-r, r) with
+      r = sqrt(6 / (fan_in + fan_out)), or sqrt(2 / (fan_in + fan_out)) for ``logistic``.
+    - ``"he"``: W ~ N(0, 2 / fan_in), b = 0 (suits relu-like units).
+    - ``"small_normal"``: W ~ N(0, 1) * 0.01, b = 0 (the original project's choice).
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+        ``[n_features, hidden_1, ..., n_outputs]``.
+    activation : str
+        Hidden activation; only changes the Glorot range.
+    method : {"glorot", "he", "small_normal"}
+    rng : numpy.random.Generator, int or None
+        Source of randomness (``np.random.default_rng(rng)`` if not a Generator).
+    dtype : dtype of the parameters.
+
+    Returns
+    -------
+    weights, biases : lists of ndarray
+        Views into one flat, contiguous buffer (``weights[0].base``), see :func:`unpack`.
+    """
+    if method not in WEIGHT_INITS:
+        raise ValueError(f"weight_init must be one of {WEIGHT_INITS}, got {method!r}.")
+    rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    flat = np.empty(n_parameters(layer_sizes), dtype=dtype)
+    weights, biases = unpack(flat, layer_sizes)
+    for W, b in zip(weights, biases):
+        fan_in, fan_out = W.shape
+        if method == "glorot":
+            bound = math.sqrt((2.0 if activation == "logistic" else 6.0) / (fan_in + fan_out))
+            W[...] = rng.uniform(-bound, bound, W.shape)
+            b[...] = rng.uniform(-bound, bound, b.shape)
+        elif method == "he":
+            W[...] = rng.normal(0.0, math.sqrt(2.0 / fan_in), W.shape)
+            b[...] = 0
+        else:
+            W[...] = rng.standard_normal(W.shape) * 0.01
+            b[...] = 0
+    return weights, biases
+
+
+# --------------------------------------------------------------------------
+# Forward, loss, backward.
+# --------------------------------------------------------------------------
+
+
+def forward_pass(X, weights, biases, activation="relu", out_activation="softmax", buffers=None):
+    """Compute every layer's activation, A[l] = f(A[l-1] @ W[l] + b[l]).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    weights, biases : lists of ndarray, see :func:`unpack`.
+    activation : str
+        Hidden-layer activation, a key of ``ACTIVATIONS``.
+    out_activation : {"softmax", "logistic", "identity"}
+        Output activation: softmax for several classes, logistic for one unit.
+    buffers : list of ndarray, optional
+        ``buffers[l]`` of shape (>= n_samples, layer_sizes[l+1]); reused to
+        hold A[l+1] instead of allocating (see :class:`Workspace`).
+
+    Returns
+    -------
+    activations : list of ndarray
+        ``[X, A[1], ..., A[L]]``; ``activations[-1]`` holds the output
+        probabilities, of shape (n_samples, n_outputs).
+    """
+    n = X.shape[0]
+    activations = [X]
+    last = len(weights) - 1
+    for l, (W, b) in enumerate(zip(weights, biases)):
+        out = None if buffers is None else buffers[l][:n]
+        Z = np.matmul(activations[-1], W, out=out)
+        Z += b
+        f = ACTIVATIONS[out_activation if l == last else activation]
+        activations.append(f(Z, out=Z))
+    return activations
+
+
+def compute_loss(Y, P, weights=(), alpha=0.0, sample_weight=None, out_activation="softmax"):
+    """Mean cross-entropy plus the L2 penalty, exactly as MLPClassifier defines them.
+
+    loss = -1/S sum_i s_i sum_k Y[i,k] log p[i,k]  +  alpha / (2 S) sum_l ||W[l]||^2,
+    with S = sum_i s_i (= n_samples without sample weights). With a single
+    logistic output unit the per-sample term is -(y log p + (1-y) log(1-p)).
+    Probabilities are clipped to [eps, 1 - eps] first, so the loss stays finite.
+
+    Parameters
+    ----------
+    Y : ndarray of shape (n_samples, n_outputs)
+        One-hot (or 0/1 indicator) targets.
+    P : ndarray of shape (n_samples, n_outputs)
+        Output probabilities, ``forward_pass(...)[-1]``.
+    weights : list of ndarray
+        Weight matrices for the penalty (biases are not penalised).
+    alpha : float
+        L2 penalty strength.
+    sample_weight : ndarray of shape (n_samples,), optional
+    out_activation : {"softmax", "logistic"}
+        Softmax: categorical cross-entropy. Logistic: binary cross-entropy summed
+        over the output units (one unit for two classes, one per label for multilabel).
+
+    Returns
+    -------
+    loss : float
+    """
+    eps = np.finfo(P.dtype).eps
+    P = np.clip(P, eps, 1 - eps)
+    log_likelihood = Y * np.log(P)
+    if out_activation == "logistic":
+        log_likelihood += (1 - Y) * np.log1p(-P)
+    per_sample = -log_likelihood.sum(axis=1)
+    loss = float(np.average(per_sample, weights=sample_weight))
+    if alpha:
+        total = P.shape[0] if sample_weight is None else float(np.sum(sample_weight))
+        loss += 0.5 * alpha * sum(float(np.dot(W.ravel(), W.ravel())) for W in weights) / total
+    return loss
+
+
+def backward_pass(activations, Y, weights, activation="relu", alpha=0.0, sample_weight=None,
+                  grads=None, deltas=None):
+    """Gradient of :func:`compute_loss` with respect to every W[l] and b[l] (backpropagation).
+
+    Output layer: with softmax + cross-entropy (or sigmoid + binary
+    cross-entropy) the derivative of the loss with respect to Z[L] collapses to
+    ``delta[L] = (A[L] - Y) * s`` (s = sample weights). Then, going backwards::
+
+        dW[l]      = (A[l-1].T @ delta[l] + alpha W[l]) / S
+        db[l]      = sum_i delta[l][i] / S
+        delta[l-1] = (delta[l] @ W[l].T) * f'(Z[l-1])      (f' read from A[l-1])
+
+    Parameters
+    ----------
+    activations : list of ndarray
+        Output of :func:`forward_pass`.
+    Y : ndarray of shape (n_samples, n_outputs)
+        One-hot (or 0/1 indicator) targets.
+    weights : list of ndarray
+    activation : str
+        Hidden-layer activation used in the forward pass.
+    alpha : float
+        L2 penalty strength.
+    sample_weight : ndarray of shape (n_samples,), optional
+    grads : (list, list), optional
+        ``(weight_grads, bias_grads)`` arrays to write into, e.g. views of a
+        flat gradient buffer; allocated if omitted.
+    deltas : list of ndarray, optional
+        Scratch buffers, ``deltas[l]`` of shape (>= n_samples, layer_sizes[l+1]).
+
+    Returns
+    -------
+    weight_grads, bias_grads : lists of ndarray, shaped like ``weights`` and the biases.
+    """
+    n = Y.shape[0]
+    derivative = DERIVATIVES[activation]
+    if grads is None:
+        grads = ([np.empty_like(W) for W in weights], [np.empty(W.shape[1], W.dtype) for W in weights])
+    weight_grads, bias_grads = grads
+    total = n if sample_weight is None else float(np.sum(sample_weight))
+    last = len(weights) - 1
+    delta = np.subtract(activations[-1], Y, out=None if deltas is None else deltas[last][:n])
+    if sample_weight is not None:
+        delta *= sample_weight.reshape(-1, 1)
+    for l in range(last, -1, -1):
+        np.matmul(activations[l].T, delta, out=weight_grads[l])
+        if alpha:
+            weight_grads[l] += alpha * weights[l]
+        weight_grads[l] /= total
+        np.sum(delta, axis=0, out=bias_grads[l])
+        bias_grads[l] /= total
+        if l > 0:
+            delta = np.matmul(delta, weights[l].T, out=None if deltas is None else deltas[l - 1][:n])
+            derivative(activations[l], delta)
+    return weight_grads, bias_grads
+
+
+# --------------------------------------------------------------------------
+# Training.
+# --------------------------------------------------------------------------
+
+
+class Workspace:
+    """Buffers reused across batches, so a training step allocates (almost) nothing.
+
+    Holds, for up to ``batch_size`` rows: each layer's activations and deltas;
+    and a flat gradient vector with per-layer views laid out like the parameters.
+    """
+
+    def __init__(self, layer_sizes, batch_size, dtype):
+        self.activations = [np.empty((batch_size, k), dtype) for k in layer_sizes[1:]]
+        self.deltas = [np.empty((batch_size, k), dtype) for k in layer_sizes[1:]]
+        self.grad = np.empty(n_parameters(layer_sizes), dtype)
+        self.grads = unpack(self.grad, layer_sizes)
+
+
+def batch_slices(n_samples, batch_size):
+    """Consecutive slices of ``batch_size`` rows; the last one holds the remainder."""
+    return [slice(start, min(start + batch_size, n_samples)) for start in range(0, n_samples, batch_size)]
+
+
+def count_correct(Y, P, out_activation="softmax"):
+    """Number of rows whose prediction (argmax for softmax, p > 0.5 per logistic unit) matches Y."""
+    if out_activation == "softmax":
+        return int(np.count_nonzero(P.argmax(axis=1) == Y.argmax(axis=1)))
+    return int(np.count_nonzero(((P > 0.5) == (Y > 0.5)).all(axis=1)))
+
+
+def train_epoch(X, Y, weights, biases, optimizer, *, activation="relu", out_activation="softmax",
+                alpha=0.0, batch_size=200, sample_weight=None, order=None, workspace=None):
+    """One pass over the data in mini-batches: forward, loss, backward, optimizer step.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    Y : ndarray of shape (n_samples, n_outputs)
+        One-hot (or 0/1 indicator) targets, same dtype as X.
+    weights, biases : lists of ndarray
+        Views into ``optimizer.params``, updated in place.
+    optimizer : object with ``params`` (flat ndarray) and ``step(grad)``
+        See :mod:`digitnet.optimizers`.
+    activation, out_activation, alpha, sample_weight
+        As in :func:`forward_pass` and :func:`backward_pass`.
+    batch_size : int
+        Rows per gradient step; ``n_samples`` for full-batch gradient descent.
+    order : ndarray of int, optional
+        A permutation of the rows (shuffling); ``None`` keeps the given order.
+    workspace : Workspace, optional
+        Reused buffers; created if omitted.
+
+    Returns
+    -------
+    loss : float
+        Mean over the epoch of the batch losses, weighted by batch size
+        (MLPClassifier's ``loss_curve_`` entry).
+    accuracy : float
+        Fraction of rows predicted right while they were trained on.
+    """
+    n = X.shape[0]
+    ws = workspace or Workspace([X.shape[1]] + [W.shape[1] for W in weights], min(batch_size, n), X.dtype)
+    if order is not None:
+        X, Y = X[order], Y[order]
+        sample_weight = None if sample_weight is None else sample_weight[order]
+    total_loss, correct = 0.0, 0
+    for batch in batch_slices(n, batch_size):
+        Xb, Yb = X[batch], Y[batch]
+        sw = None if sample_weight is None else sample_weight[batch]
+        activations = forward_pass(Xb, weights, biases, activation, out_activation, ws.activations)
+        P = activations[-1]
+        total_loss += compute_loss(Yb, P, weights, alpha, sw, out_activation) * Yb.shape[0]
+        correct += count_correct(Yb, P, out_activation)
+        backward_pass(activations, Yb, weights, activation, alpha, sw, ws.grads, ws.deltas)
+        optimizer.step(ws.grad)
+    return total_loss / n, correct / n
+
+
+def train_model(X, y, hidden_layer_sizes=(64,), activation="logistic", *, epochs=1000, learning_rate=0.1,
+                batch_size=None, weight_init="glorot", alpha=0.0, momentum=0.0, random_state=None,
+                X_val=None, y_val=None):
+    """Train a classifier by (mini-batch) gradient descent and record its learning curves.
+
+    With ``batch_size=None`` every step uses the whole training set (plain,
+    full-batch gradient descent, as in the original project):
+    ``theta <- theta - learning_rate * grad(loss)(theta)`` once per epoch.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,)
+        Integer class labels 0..K-1.
+    hidden_layer_sizes : tuple of int
+    activation : str
+        Hidden activation, a key of ``DERIVATIVES``.
+    epochs : int
+    learning_rate : float
+    batch_size : int or None
+    weight_init : {"glorot", "he", "small_normal"}
+    alpha : float
+        L2 penalty strength.
+    momentum : float
+        Classical momentum (0 = plain gradient descent).
+    random_state : int, Generator or None
+    X_val, y_val : optional validation data, recorded in the history.
+
+    Returns
+    -------
+    weights, biases : lists of ndarray
+    history : dict of lists
+        ``loss``, ``accuracy`` per epoch (and ``val_loss``, ``val_accuracy``).
+    """
+    from .optimizers import SGD
+
+    rng = np.random.default_rng(random_state)
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y)
+    n_classes = int(y.max()) + 1
+    Y = np.eye(n_classes, dtype=X.dtype)[y]
+    sizes = [X.shape[1], *hidden_layer_sizes, n_classes]
+    weights, biases = initialize_weights(sizes, activation, weight_init, rng, X.dtype)
+    optimizer = SGD(weights[0].base, learning_rate, momentum=momentum, nesterov=False)
+    batch_size = X.shape[0] if batch_size is None else min(batch_size, X.shape[0])
+    workspace = Workspace(sizes, batch_size, X.dtype)
+    history = {"loss": [], "accuracy": []}
+    if X_val is not None:
+        history.update(val_loss=[], val_accuracy=[])
+        Y_val = np.eye(n_classes, dtype=X.dtype)[np.asarray(y_val)]
+    for epoch in range(1, epochs + 1):
+        order = rng.permutation(X.shape[0]) if batch_size < X.shape[0] else None
+        loss, acc = train_epoch(X, Y, weights, biases, optimizer, activation=activation, alpha=alpha,
+                                batch_size=batch_size, order=order, workspace=workspace)
+        if not np.isfinite(loss):
+            raise FloatingPointError(
+                f"training diverged at epoch {epoch}: the loss is {loss}; use a smaller learning_rate")
+        history["loss"].append(loss)
+        history["accuracy"].append(acc)
+        if X_val is not None:
+            P = forward_pass(np.asarray(X_val, X.dtype), weights, biases, activation)[-1]
+            history["val_loss"].append(compute_loss(Y_val, P, weights, alpha))
+            history["val_accuracy"].append(count_correct(Y_val, P) / len(Y_val))
+    return weights, biases, history
+
+
+def predict(X, weights, biases, activation="relu"):
+    """Class index with the highest output probability, for a network from :func:`train_model`."""
+    return forward_pass(np.asarray(X, weights[0].dtype), weights, biases, activation)[-1].argmax(axis=1)
