@@ -482,10 +482,13 @@ class NumpyMLPClassifier(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X):
         """Probability of each class, shape (n_samples, n_classes), columns ordered as ``classes_``."""
         Z = self._forward(X)
-        P = F.ACTIVATIONS[self.out_activation_](Z, out=Z)
         if self.n_outputs_ == 1:
-            return np.hstack([1 - P, P])
-        return P
+            P = np.hstack([F.sigmoid(-Z), F.sigmoid(Z)])  # not 1 - p, which rounds to 0 sooner
+        else:
+            P = F.ACTIVATIONS[self.out_activation_](Z, out=Z)
+        # A true probability is never 0; exp() underflowing to 0 would make log(predict_proba) -inf
+        # where predict_log_proba is finite. Floor at the smallest normal float instead.
+        return np.maximum(P, np.finfo(P.dtype).tiny, out=P)
 
     def predict_log_proba(self, X):
         """Log of ``predict_proba``, computed from the logits so that it never takes log(0)."""

@@ -109,8 +109,11 @@ def leaky_relu_derivative(A, delta=None):
 
 def elu(Z, out=None):
     """f(z) = z if z > 0 else alpha (e^z - 1), alpha = 1."""
-    negative = ELU_ALPHA * np.expm1(np.minimum(Z, 0))  # min(): e^z never overflows
-    return np.where(Z > 0, Z, negative, out=out) if out is not None else np.where(Z > 0, Z, negative)
+    negative = np.expm1(np.minimum(Z, 0))  # 0 where z > 0; min() keeps e^z from overflowing
+    negative *= ELU_ALPHA
+    out = np.maximum(Z, 0, out=out)
+    out += negative
+    return out
 
 
 def elu_derivative(A, delta=None):
