@@ -232,10 +232,12 @@ class NumpyMLPClassifier(ClassifierMixin, BaseEstimator):
         self._adopt_parameters(layer_units, X.dtype)
         self._weights, self._biases = F.unpack(self._flat, layer_units)
 
-        if self.solver in _STOCHASTIC_SOLVERS:
-            self._fit_stochastic(X, Y, sample_weight, layer_units, incremental, validation_data)
-        else:
-            self._fit_lbfgs(X, Y, sample_weight, validation_data)
+        batch = X.shape[0] if self.solver == "lbfgs" else 200 if self.batch_size == "auto" else self.batch_size
+        with F.blas_threads(min(batch, X.shape[0]), layer_units):
+            if self.solver in _STOCHASTIC_SOLVERS:
+                self._fit_stochastic(X, Y, sample_weight, layer_units, incremental, validation_data)
+            else:
+                self._fit_lbfgs(X, Y, sample_weight, validation_data)
 
         if not np.isfinite(self._flat).all():
             raise ValueError("Solver produced non-finite parameter weights. The input data may contain"
@@ -397,7 +399,7 @@ class NumpyMLPClassifier(ClassifierMixin, BaseEstimator):
     def _record_validation(self, X_val, Y_val, sw_val):
         P = F.forward_pass(X_val, self._weights, self._biases, self.activation, self.out_activation_)[-1]
         loss = F.compute_loss(Y_val, P, self._weights, self.alpha, sw_val, self.out_activation_)
-        correct = _correct_mask(Y_val, P, self.out_activation_)
+        correct = F.correct_mask(Y_val, P, self.out_activation_)
         accuracy = float(np.average(correct, weights=sw_val)) if np.isfinite(P).all() else np.nan
         self.history_["val_loss"].append(loss)
         self.history_["val_accuracy"].append(accuracy)
@@ -447,7 +449,7 @@ class NumpyMLPClassifier(ClassifierMixin, BaseEstimator):
             self._flat[...] = intermediate_result.x
             P = F.forward_pass(X, self._weights, self._biases, *args)[-1]
             self.history_["loss"].append(float(intermediate_result.fun))
-            self.history_["accuracy"].append(float(_correct_mask(Y, P, self.out_activation_).mean()))
+            self.history_["accuracy"].append(float(F.correct_mask(Y, P, self.out_activation_).mean()))
             if self.verbose:
                 print("Iteration %d, loss = %.8f" % (len(self.history_["loss"]), intermediate_result.fun))
             if X_val is not None:
@@ -511,13 +513,6 @@ class NumpyMLPClassifier(ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
         return tags
-
-
-def _correct_mask(Y, P, out_activation):
-    """Boolean per row: is the prediction right?"""
-    if out_activation == "softmax":
-        return P.argmax(axis=1) == Y.argmax(axis=1)
-    return ((P > 0.5) == (Y > 0.5)).all(axis=1)
 
 
 def _seed_of(random_state):

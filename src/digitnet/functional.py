@@ -20,9 +20,11 @@ network with a few vectorised operations on the flat buffer.
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 # --------------------------------------------------------------------------
 # Activations, each next to its derivative.  ``out`` may be ``Z`` itself.
@@ -390,6 +392,26 @@ def backward_pass(activations, Y, weights, activation="relu", alpha=0.0, sample_
 # --------------------------------------------------------------------------
 
 
+_threadpools = None
+SMALL_MATMUL = 1 << 24  # multiply-adds per layer product below which one BLAS thread is fastest
+
+
+def blas_threads(n_rows, layer_sizes):
+    """Context manager: run BLAS on one thread while the network's matrix products are small.
+
+    For products this size, waking and spinning BLAS worker threads costs more than the
+    arithmetic: on a busy 2-core machine a (1797, 64) @ (64, 32) product took 0.23 ms on
+    one thread and 5.6 ms on two. Large products keep the library's default.
+    """
+    global _threadpools
+    widest = max(a * b for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))
+    if n_rows * widest >= SMALL_MATMUL:
+        return contextlib.nullcontext()
+    if _threadpools is None:
+        _threadpools = ThreadpoolController()
+    return _threadpools.limit(limits=1, user_api="blas")
+
+
 class Workspace:
     """Buffers reused across batches, so a training step allocates (almost) nothing.
 
@@ -409,11 +431,20 @@ def batch_slices(n_samples, batch_size):
     return [slice(start, min(start + batch_size, n_samples)) for start in range(0, n_samples, batch_size)]
 
 
-def count_correct(Y, P, out_activation="softmax"):
-    """Number of rows whose prediction (argmax for softmax, p > 0.5 per logistic unit) matches Y."""
+def correct_mask(Y, P, out_activation="softmax"):
+    """Boolean per row: is the prediction right?
+
+    Softmax: argmax of P equals the true class (``Y`` one-hot, or already class indices).
+    Logistic: every unit's p > 0.5 agrees with its 0/1 target.
+    """
     if out_activation == "softmax":
-        return int(np.count_nonzero(P.argmax(axis=1) == Y.argmax(axis=1)))
-    return int(np.count_nonzero(((P > 0.5) == (Y > 0.5)).all(axis=1)))
+        return P.argmax(axis=1) == (Y if Y.ndim == 1 else Y.argmax(axis=1))
+    return ((P > 0.5) == (Y > 0.5)).all(axis=1)
+
+
+def count_correct(Y, P, out_activation="softmax"):
+    """Number of rows predicted right, see :func:`correct_mask`."""
+    return int(np.count_nonzero(correct_mask(Y, P, out_activation)))
 
 
 def train_epoch(X, Y, weights, biases, optimizer, *, activation="relu", out_activation="softmax",
@@ -451,6 +482,7 @@ def train_epoch(X, Y, weights, biases, optimizer, *, activation="relu", out_acti
     if order is not None:
         X, Y = X[order], Y[order]
         sample_weight = None if sample_weight is None else sample_weight[order]
+    targets = Y.argmax(axis=1) if out_activation == "softmax" else Y  # class indices: cheaper to compare
     total_loss, correct = 0.0, 0
     for batch in batch_slices(n, batch_size):
         Xb, Yb = X[batch], Y[batch]
@@ -458,7 +490,7 @@ def train_epoch(X, Y, weights, biases, optimizer, *, activation="relu", out_acti
         activations = forward_pass(Xb, weights, biases, activation, out_activation, ws.activations)
         P = activations[-1]
         total_loss += compute_loss(Yb, P, weights, alpha, sw, out_activation) * Yb.shape[0]
-        correct += count_correct(Yb, P, out_activation)
+        correct += count_correct(targets[batch], P, out_activation)
         backward_pass(activations, Yb, weights, activation, alpha, sw, ws.grads, ws.deltas)
         optimizer.step(ws.grad)
     return total_loss / n, correct / n
@@ -514,19 +546,20 @@ def train_model(X, y, hidden_layer_sizes=(64,), activation="logistic", *, epochs
     if X_val is not None:
         history.update(val_loss=[], val_accuracy=[])
         Y_val = np.eye(n_classes, dtype=X.dtype)[np.asarray(y_val)]
-    for epoch in range(1, epochs + 1):
-        order = rng.permutation(X.shape[0]) if batch_size < X.shape[0] else None
-        loss, acc = train_epoch(X, Y, weights, biases, optimizer, activation=activation, alpha=alpha,
-                                batch_size=batch_size, order=order, workspace=workspace)
-        if not np.isfinite(loss):
-            raise FloatingPointError(
-                f"training diverged at epoch {epoch}: the loss is {loss}; use a smaller learning_rate")
-        history["loss"].append(loss)
-        history["accuracy"].append(acc)
-        if X_val is not None:
-            P = forward_pass(np.asarray(X_val, X.dtype), weights, biases, activation)[-1]
-            history["val_loss"].append(compute_loss(Y_val, P, weights, alpha))
-            history["val_accuracy"].append(count_correct(Y_val, P) / len(Y_val))
+    with blas_threads(batch_size, sizes):
+        for epoch in range(1, epochs + 1):
+            order = rng.permutation(X.shape[0]) if batch_size < X.shape[0] else None
+            loss, acc = train_epoch(X, Y, weights, biases, optimizer, activation=activation, alpha=alpha,
+                                    batch_size=batch_size, order=order, workspace=workspace)
+            if not np.isfinite(loss):
+                raise FloatingPointError(
+                    f"training diverged at epoch {epoch}: the loss is {loss}; use a smaller learning_rate")
+            history["loss"].append(loss)
+            history["accuracy"].append(acc)
+            if X_val is not None:
+                P = forward_pass(np.asarray(X_val, X.dtype), weights, biases, activation)[-1]
+                history["val_loss"].append(compute_loss(Y_val, P, weights, alpha))
+                history["val_accuracy"].append(count_correct(Y_val, P) / len(Y_val))
     return weights, biases, history
 
 
