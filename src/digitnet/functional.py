@@ -301,7 +301,7 @@ def compute_loss(Y, P, weights=(), alpha=0.0, sample_weight=None, out_activation
     Parameters
     ----------
     Y : ndarray of shape (n_samples, n_outputs)
-        One-hot (or 0/1 indicator) targets.
+        One-hot targets (softmax), or 0/1 indicators (logistic units).
     P : ndarray of shape (n_samples, n_outputs)
         Output probabilities, ``forward_pass(...)[-1]``.
     weights : list of ndarray
@@ -318,11 +318,13 @@ def compute_loss(Y, P, weights=(), alpha=0.0, sample_weight=None, out_activation
     loss : float
     """
     eps = np.finfo(P.dtype).eps
-    P = np.clip(P, eps, 1 - eps)
-    log_likelihood = Y * np.log(P)
     if out_activation == "logistic":
-        log_likelihood += (1 - Y) * np.log1p(-P)
-    per_sample = -log_likelihood.sum(axis=1)
+        P = np.clip(P, eps, 1 - eps)
+        per_sample = -(Y * np.log(P) + (1 - Y) * np.log1p(-P)).sum(axis=1)
+    else:
+        # Y is one-hot, so sum_k Y[i,k] log p[i,k] = log p[i, true class]: one log per row
+        p_true = np.einsum("ij,ij->i", Y, P)
+        per_sample = -np.log(np.clip(p_true, eps, 1 - eps))
     loss = float(np.average(per_sample, weights=sample_weight))
     if alpha:
         total = P.shape[0] if sample_weight is None else float(np.sum(sample_weight))
