@@ -189,3 +189,16 @@ def test_warm_start_with_max_iter_trains_max_iter_more_epochs(small_digits):
     assert clf.n_iter_ == 3 and len(clf.loss_curve_) == 6 and clf.t_ == 6 * len(X)
     clf.set_params(warm_start=False).fit(X, y)
     assert len(clf.loss_curve_) == 3
+
+
+def test_partial_fit_after_pickling_keeps_optimizer_state(small_digits):
+    import pickle
+
+    X, y = small_digits
+    a = NumpyMLPClassifier((8,), shuffle=False, random_state=0)
+    for _ in range(3):
+        a.partial_fit(X, y, classes=np.arange(10))
+    b = pickle.loads(pickle.dumps(a))
+    a.partial_fit(X, y)
+    b.partial_fit(X, y)
+    np.testing.assert_array_equal(a.coefs_[0], b.coefs_[0])

@@ -279,6 +279,7 @@ class NumpyMLPClassifier(ClassifierMixin, BaseEstimator):
                 layer_units, self.activation, self.weight_init, self._rng, dtype)
             self._flat = self.coefs_[0].base
         self.history_ = {"loss": [], "accuracy": []}
+        self._best_flat = None  # early stopping's best weights, set from the start weights
         if self.solver in _STOCHASTIC_SOLVERS:
             self.loss_curve_ = []
             self._no_improvement_count = 0
@@ -309,7 +310,7 @@ class NumpyMLPClassifier(ClassifierMixin, BaseEstimator):
                 if g is not v and not np.shares_memory(g, v):
                     v[...] = g
         self._flat, self.coefs_, self.intercepts_ = flat, weights, biases
-        if not hasattr(self, "_best_flat") or self._best_flat.shape != flat.shape:
+        if getattr(self, "_best_flat", None) is None or self._best_flat.shape != flat.shape:
             self._best_flat = flat.copy()
 
     def _make_optimizer(self):
@@ -319,8 +320,10 @@ class NumpyMLPClassifier(ClassifierMixin, BaseEstimator):
         return Adam(self._flat, self.learning_rate_init, self.beta_1, self.beta_2, self.epsilon)
 
     def _fit_stochastic(self, X, Y, sample_weight, layer_units, incremental, validation_data):
-        if not incremental or not hasattr(self, "_optimizer") or self._optimizer.params is not self._flat:
+        if not incremental or not hasattr(self, "_optimizer"):
             self._optimizer = self._make_optimizer()
+        else:
+            self._optimizer.params = self._flat  # the buffer is new after unpickling; the state carries on
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
 
