@@ -1,0 +1,209 @@
+"""The ``digitnet`` command: every subcommand, its --help, and every bad-input path (one line, exit status 2)."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from digitnet.cli import MODEL_OPTIONS, main
+
+QUICK = ["--hidden-layer-sizes", "8", "--max-iter", "3"]
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_usage_error(capsys, argv, message):
+    code, out, err = run(capsys, *argv)
+    assert code == 2, (out, err)
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("digitnet: error: "), err
+    assert message in lines[0], lines[0]
+    assert "Traceback" not in err
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def model_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("model") / "model.npz"
+    assert main(["train", *QUICK, "--save", str(path)]) == 0
+    return path
+
+
+def test_train_prints_metrics_and_saves(capsys, tmp_path):
+    path = tmp_path / "m.npz"
+    code, out, _ = run(capsys, "train", *QUICK, "--validation-size", "0.2", "--save", str(path))
+    assert code == 0
+    assert "digits: 1149 training, 288 validation, 360 test rows; 64 features, 10 classes" in out
+    assert "validation accuracy 0." in out and "test accuracy 0." in out and "f1 0." in out
+    assert path.exists() and f"saved model to {path}" in out
+
+
+def test_predict_dataset_and_csv(capsys, model_file, tmp_path):
+    code, out, err = run(capsys, "predict", "--model", str(model_file), "--dataset", "digits")
+    assert code == 0
+    table = pd.read_csv(pd.io.common.StringIO(out))
+    assert list(table.columns[:2]) == ["true", "prediction"] and len(table) == 360
+    assert [f"probability_{d}" for d in range(10)] == list(table.columns[2:])
+    np.testing.assert_allclose(table.filter(like="probability").sum(axis=1), 1, atol=1e-5)
+    assert "360 predictions for the test part of digits; accuracy 0." in err
+    # the same rows as a CSV of raw pixels (with names), plus the target column
+    from digitnet.data import load_split
+
+    split = load_split()
+    frame = pd.DataFrame(split.X_test_raw, columns=split.feature_names)
+    frame["target"] = split.y_test
+    frame.to_csv(tmp_path / "new.csv", index=False)
+    code, out, _ = run(capsys, "predict", "--model", str(model_file), "--csv", str(tmp_path / "new.csv"),
+                       "--out", str(tmp_path / "pred.csv"))
+    assert code == 0 and "accuracy" in out
+    predicted = pd.read_csv(tmp_path / "pred.csv")
+    pd.testing.assert_series_equal(predicted["prediction"], table["prediction"])
+
+
+def test_compare_writes_compare_csv_and_prints_the_summary(capsys, tmp_path):
+    out_dir = tmp_path / "cmp"
+    code, out, _ = run(capsys, "compare", "--seeds", "2", *QUICK, "--out", str(out_dir))
+    assert code == 0
+    table = pd.read_csv(out_dir / "compare.csv")
+    assert list(table.columns) == ["model", "seed", "accuracy", "precision", "recall", "f1", "fit_seconds", "n_iter"]
+    assert sorted(set(table.model)) == ["digitnet", "sklearn"] and sorted(set(table.seed)) == [0, 1]
+    assert "digitnet" in out and "sklearn" in out and "±" in out and "paired t-test" in out
+    assert (out_dir / "results.json").exists() and (out_dir / "summary.csv").exists()
+
+
+def test_sweep_with_params(capsys, tmp_path):
+    out_dir = tmp_path / "sweep"
+    code, out, _ = run(capsys, "sweep", "--param", "hidden_layer_sizes=6,6-4", "--param", "max_iter=2,3",
+                       "--param", "batch_size=full,100", "--seeds", "2", "--no-progress", "--out", str(out_dir))
+    assert code == 0
+    table = pd.read_csv(out_dir / "sweep.csv")
+    assert len(table) == 16
+    assert {"hidden_layer_sizes", "max_iter", "batch_size", "seed", "run_id", "val_accuracy", "test_accuracy"} \
+        <= set(table.columns)
+    assert set(table.hidden_layer_sizes) == {"6", "6-4"} and set(table.batch_size) == {"full", "100"}
+    curves = json.loads((out_dir / "curves.json").read_text())
+    assert set(curves) == set(table.run_id)
+    assert "16 runs from 8 trainings" in out
+
+
+def test_sweep_preset_with_an_axis_replaced_and_cv(capsys, tmp_path):
+    out_dir = tmp_path / "epochs"
+    code, out, _ = run(capsys, "sweep", "--preset", "epochs", "--param", "max_iter=2,4", "--cv", "2",
+                       "--no-progress", "--out", str(out_dir))
+    assert code == 0
+    table = pd.read_csv(out_dir / "sweep.csv")
+    assert list(table.max_iter) == [2, 4] and list(table.n_folds) == [2, 2]
+    meta = json.loads((out_dir / "results.json").read_text())
+    assert meta["config"]["preset"] == "epochs" and meta["config"]["base_params"]["solver"] == "sgd"
+    assert meta["config"]["base_params"]["n_iter_no_change"] == "inf"
+
+
+def test_gradcheck(capsys):
+    code, out, _ = run(capsys, "gradcheck")
+    assert code == 0
+    for activation in ("identity", "logistic", "tanh", "relu", "leaky_relu", "elu"):
+        line = next(l for l in out.splitlines() if l.startswith(activation + " "))
+        assert float(line.split()[1]) < 1e-4 and line.endswith("ok")
+    code, out, _ = run(capsys, "gradcheck", "--tolerance", "1e-30")
+    assert code == 1 and "FAIL" in out
+
+
+@pytest.mark.parametrize("command", ["train", "compare", "sweep", "predict", "gradcheck"])
+def test_help_explains_every_option_with_its_default(capsys, command):
+    import argparse
+
+    from digitnet.cli import build_parser
+
+    code, out, _ = run(capsys, command, "--help")
+    assert code == 0
+    if command in ("train", "compare", "sweep"):
+        for name, _, _ in MODEL_OPTIONS:
+            assert "--" + name.replace("_", "-") in out
+    subparsers = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    for action in subparsers.choices[command]._actions:
+        if isinstance(action, argparse._HelpAction):
+            continue
+        assert action.option_strings[0] in out
+        text = " ".join(action.help.split())
+        assert action.help and ("(default: " in text or "(required" in text or action.required), action.option_strings
+    assert " ".join(out.split()).count("(default: ") >= 4
+
+
+def test_console_script_runs_and_fails_cleanly(tmp_path):
+    """A real ``digitnet`` process: a bad --param is one stderr line and exit status 2, no traceback."""
+    exe = shutil.which("digitnet")
+    command = [exe] if exe else [sys.executable, "-m", "digitnet.cli"]
+    done = subprocess.run([*command, "sweep", "--param", "activation=relu,swish", "--out", str(tmp_path / "o")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("digitnet: error: --param activation=swish")
+    assert not (tmp_path / "o" / "sweep.csv").exists()
+    ok = subprocess.run([*command, "--help"], capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0 and "sweep" in ok.stdout
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["sweep", "--param", "hiden_layer_sizes=8", "--out", "{tmp}/o"],
+     "unknown parameter 'hiden_layer_sizes'; did you mean 'hidden_layer_sizes'?"),
+    (["sweep", "--param", "activation=relu,swish", "--out", "{tmp}/o"],
+     "--param activation=swish: The 'activation' parameter of NumpyMLPClassifier must be a str among"),
+    (["sweep", "--param", "max_iter=10,ten", "--out", "{tmp}/o"], "--param max_iter: expected an integer, got 'ten'"),
+    (["sweep", "--param", "learning_rate_init=-0.1", "--out", "{tmp}/o"],
+     "The 'learning_rate_init' parameter of NumpyMLPClassifier must be a float in the range (0.0, inf)"),
+    (["sweep", "--param", "hidden_layer_sizes=64-x", "--out", "{tmp}/o"],
+     "hidden layer sizes are positive integers joined by '-'"),
+    (["sweep", "--param", "max_iter", "--out", "{tmp}/o"], "--param takes NAME=VALUE1,VALUE2,...; got 'max_iter'"),
+    (["sweep", "--param", "random_state=1,2", "--out", "{tmp}/o"], "set by the experiment itself"),
+    (["sweep", "--param", "max_iter=2", "--param", "max_iter=3", "--out", "{tmp}/o"], "given twice"),
+    (["sweep", "--out", "{tmp}/o"], "give --preset NAME or at least one --param"),
+    (["sweep", "--preset", "lr", "--out", "{tmp}/o"], "argument --preset: invalid choice: 'lr'"),
+    (["sweep", "--param", "max_iter=2", "--cv", "1", "--out", "{tmp}/o"], "--cv needs at least 2 folds"),
+    (["train", "--activation", "swish"], "The 'activation' parameter"),
+    (["train", "--max-iter", "many"], "argument --max-iter: expected an integer, got 'many'"),
+    (["train", "--learning-rate-init", "1e100", "--solver", "sgd", "--momentum", "0", "--max-iter", "3",
+      "--hidden-layer-sizes", "8"], "training failed: Training diverged"),
+    (["compare", "--activation", "elu", "--out", "{tmp}/o"], "MLPClassifier has no activation 'elu'"),
+    (["compare", "--seeds", "2"], "the following arguments are required: --out"),
+    (["frobnicate"], "invalid choice: 'frobnicate'"),
+    (["train", "--csv", "{tmp}/missing.csv"], "cannot read {tmp}/missing.csv: no such file"),
+    (["train", "--csv", "{tmp}/holes.csv", "--target", "y"], "column 'b' has 1 missing value(s), the first on line 3"),
+    (["train", "--csv", "{tmp}/words.csv", "--target", "y"], "column 'b' is not numeric ('x' on line 3)"),
+    (["train", "--csv", "{tmp}/words.csv", "--target", "label"], "has no column 'label'"),
+    (["train", "--csv", "{tmp}/oneclass.csv", "--target", "y"], "has only one class"),
+    (["sweep", "--param", "max_iter=2", "--out", "{tmp}/afile"], "cannot write to output directory {tmp}/afile"),
+    (["compare", "--out", "{tmp}/afile/sub"], "cannot write to output directory {tmp}/afile/sub"),
+    (["train", "--save", "{tmp}/afile/m.npz"], "cannot write to output directory {tmp}/afile"),
+    (["predict", "--model", "{tmp}/missing.npz", "--dataset", "digits"], "model file {tmp}/missing.npz does not exist"),
+    (["predict", "--model", "{tmp}/holes.csv", "--dataset", "digits"], "{tmp}/holes.csv is not a digitnet model file"),
+    (["predict", "--model", "{tmp}/truncated.npz", "--dataset", "digits"], "{tmp}/truncated.npz is truncated or corrupt"),
+    (["predict", "--model", "{model}", "--dataset", "iris"], "expects 64 features, but iris has 4"),
+    (["predict", "--model", "{model}", "--csv", "{tmp}/words.csv"], "has 3 feature column(s), but the model expects 64 (pixel_0_0"),
+    (["predict", "--model", "{model}"], "one of the arguments --csv --dataset is required"),
+])
+def test_bad_input_is_one_line_and_exit_status_2(capsys, tmp_path, model_file, argv, message):
+    (tmp_path / "holes.csv").write_text("a,b,y\n1,2,0\n3,,1\n5,6,0\n")
+    (tmp_path / "words.csv").write_text("a,b,y\n1,2,0\n3,x,1\n5,6,0\n")
+    (tmp_path / "oneclass.csv").write_text("a,y\n1,0\n2,0\n3,0\n4,0\n")
+    (tmp_path / "afile").write_text("a file where a directory should be")
+    (tmp_path / "truncated.npz").write_bytes(model_file.read_bytes()[:500])
+    fill = dict(tmp=str(tmp_path), model=str(model_file))
+    assert_usage_error(capsys, [a.format(**fill) for a in argv], message.format(**fill))
+
+
+def test_failed_sweep_leaves_earlier_results_intact(capsys, tmp_path):
+    out_dir = tmp_path / "o"
+    assert run(capsys, "sweep", "--param", "max_iter=2", *QUICK[:2], "--no-progress", "--out", str(out_dir))[0] == 0
+    before = {name: (out_dir / name).read_bytes() for name in os.listdir(out_dir)}
+    assert_usage_error(capsys, ["sweep", "--param", "max_iter=2", "--param", "alpha=-1", "--out", str(out_dir)],
+                       "alpha")
+    assert {name: (out_dir / name).read_bytes() for name in os.listdir(out_dir)} == before
