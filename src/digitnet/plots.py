@@ -38,7 +38,8 @@ from matplotlib import colormaps
 from matplotlib.colors import Normalize, to_rgb
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import MaxNLocator, PercentFormatter
+from matplotlib.patches import Patch
+from matplotlib.ticker import Formatter, MaxNLocator
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
 __all__ = [
@@ -101,8 +102,7 @@ PARAM_LABELS = {
     "train_loss": "training loss",
     "fit_seconds": "fit time",
 }
-_CURVE_AXIS_LABELS = {"loss": "cross-entropy loss (nats)", "accuracy": "accuracy (% correct)"}
-_PERCENT = PercentFormatter(xmax=1.0, decimals=0)
+_CURVE_AXIS_LABELS = {"loss": ("cross-entropy loss", "nats"), "accuracy": ("accuracy", "% correct")}
 
 
 # --------------------------------------------------------------------------
@@ -114,8 +114,28 @@ def _figure(width, height):
     return Figure(figsize=(width, height), layout="constrained")
 
 
-def _percent(decimals=0):
-    return PercentFormatter(xmax=1.0, decimals=decimals)
+class _Percent(Formatter):
+    """Fractions as percentages, with just enough decimals to tell the ticks apart exactly
+    (97.5% and 98.0% rather than 98% twice)."""
+
+    def __init__(self):
+        self._decimals = 0
+
+    def set_locs(self, locs):
+        super().set_locs(locs)
+        values = np.asarray(locs, dtype=float) * 100
+        values = values[np.isfinite(values)]
+        for decimals in range(4):
+            if np.allclose(values, np.round(values, decimals), rtol=0, atol=1e-6):
+                break
+        self._decimals = decimals
+
+    def __call__(self, x, pos=None):
+        return f"{100 * x:.{self._decimals}f}%"
+
+
+def _percent():
+    return _Percent()
 
 
 def _label(name):
@@ -148,10 +168,14 @@ def _format_value(value):
 
 
 def _sort_key(value):
-    """Order numbers numerically and everything else by its text, numbers first."""
+    """Order numbers (also numbers written as text, as after a CSV round trip) numerically,
+    then everything else by its text."""
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)):
         return (0, float(value), "")
-    return (1, 0.0, str(value))
+    try:
+        return (0, float(value), str(value))
+    except (TypeError, ValueError):
+        return (1, 0.0, str(value))
 
 
 def _ordered_colors(values, cmap="viridis"):
@@ -191,7 +215,7 @@ def _finite(values):
 
 
 def _mean_curve(histories, key):
-    """Mean and standard deviation over runs of ``history[key]``, per epoch.
+    """Mean and standard deviation (ddof=1, 0 for one run) over runs of ``history[key]``, per epoch.
 
     Runs of different lengths (early stopping) are padded with NaN, so each
     epoch averages the runs that reached it. Returns ``None`` if no run has ``key``.
@@ -207,15 +231,16 @@ def _mean_curve(histories, key):
         mean = np.nansum(stacked, axis=0) / np.maximum(counts, 1)
         mean[counts == 0] = np.nan
         centred = np.where(np.isnan(stacked), 0.0, stacked - mean)
-        std = np.sqrt(np.sum(centred**2, axis=0) / np.maximum(counts, 1))
+        std = np.sqrt(np.sum(centred**2, axis=0) / np.maximum(counts - 1, 1))
     return mean, std, len(series)
 
 
-def _message(ax, text):
-    """Write ``text`` in the middle of an empty axes."""
+def _message(ax, text, clear_ticks=True):
+    """Write ``text`` in the middle of an empty axes (keeping the ticks of an axes that shares them)."""
     ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=12, color="0.3", transform=ax.transAxes)
-    ax.set_xticks([])
-    ax.set_yticks([])
+    if clear_ticks:
+        ax.set_xticks([])
+        ax.set_yticks([])
 
 
 def _text_color(rgba):
@@ -299,9 +324,11 @@ def _style_curve_axes(ax, metric, log):
     if log:
         ax.set_yscale("log")
     ax.set_xlabel("epoch")
-    ax.set_ylabel(_CURVE_AXIS_LABELS.get(metric, metric) + (" (log scale)" if log else ""))
+    name, unit = _CURVE_AXIS_LABELS.get(metric, (metric, None))
+    notes = [n for n in (unit, "log scale" if log else None) if n]
+    ax.set_ylabel(name + (f" ({', '.join(notes)})" if notes else ""))
     if metric == "accuracy" and not log:
-        ax.yaxis.set_major_formatter(_PERCENT)
+        ax.yaxis.set_major_formatter(_percent())
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(True, which="major", alpha=0.3)
 
@@ -309,6 +336,10 @@ def _style_curve_axes(ax, metric, log):
 def _split_handles():
     return [Line2D([], [], color="0.3", ls="-", label="training"),
             Line2D([], [], color="0.3", ls="--", label="validation")]
+
+
+def _metric_title(metric):
+    return metric.replace("_", " ").capitalize()
 
 
 def _resolve_log(log, metric):
@@ -346,10 +377,10 @@ def loss_curves(runs, curves, label_by="learning_rate_init", metric="loss", log=
     """
     log = _resolve_log(log, metric)
     groups = _curve_groups(runs, curves, label_by)
-    fig = _figure(7.5, 4.8)
+    fig = _figure(8.5, 4.8)
     ax = fig.add_subplot()
     name = "run" if runs is None else _label(label_by)
-    ax.set_title(title or f"{'Loss' if metric == 'loss' else 'Accuracy'} per epoch by {name}")
+    ax.set_title(title or f"{_metric_title(metric)} per epoch by {name}")
     if not groups:
         _message(ax, "no curves to show")
         return fig
@@ -359,7 +390,7 @@ def loss_curves(runs, curves, label_by="learning_rate_init", metric="loss", log=
     _style_curve_axes(ax, metric, log)
     if any_validation:
         handles += _split_handles()
-    ax.legend(handles=handles, fontsize="small", loc="best", framealpha=0.9)
+    fig.legend(handles=handles, fontsize="small", loc="outside right upper", frameon=False)
     return fig
 
 
@@ -402,7 +433,7 @@ def learning_rate_panels(runs, curves, lr_col="learning_rate_init", metric="loss
     """
     log = _resolve_log(log, metric)
     groups = _curve_groups(runs, curves, lr_col)
-    title = title or f"{'Loss' if metric == 'loss' else 'Accuracy'} per epoch, one panel per {_label(lr_col)}"
+    title = title or f"{_metric_title(metric)} per epoch, one panel per {_label(lr_col)}"
     if not groups:
         fig = _figure(6, 4)
         ax = fig.add_subplot()
@@ -410,7 +441,7 @@ def learning_rate_panels(runs, curves, lr_col="learning_rate_init", metric="loss
         _message(ax, "no curves to show")
         return fig
     nrows, ncols = _grid_shape(len(groups), ncols)
-    fig = _figure(3.4 * ncols, 2.9 * nrows + 0.6)
+    fig = _figure(max(6.0, 3.4 * ncols), 2.9 * nrows + 0.6)
     axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False).ravel()
     colors = _ordered_colors([value for value, _ in groups])
     any_validation = False
@@ -425,6 +456,9 @@ def learning_rate_panels(runs, curves, lr_col="learning_rate_init", metric="loss
                 finals.append(f"{name} {final:.1%}" if metric == "accuracy" else f"{name} {final:.3g}")
         n_seeds = len(histories)
         subtitle = "final: " + ", ".join(finals) if finals else "no finite values"
+        if not any(len(h.get(metric, ())) for h in histories):  # e.g. every run diverged
+            subtitle = "no curve"
+            _message(ax, "no curve recorded\n(training failed?)", clear_ticks=False)
         ax.set_title(f"{_label(lr_col)} = {_format_value(value)}"
                      + (f"  ({n_seeds} runs)" if n_seeds > 1 else "") + f"\n{subtitle}", fontsize="medium")
         _style_curve_axes(ax, metric, log)
@@ -435,6 +469,8 @@ def learning_rate_panels(runs, curves, lr_col="learning_rate_init", metric="loss
             ax.set_ylabel("")
         if k + ncols < len(groups):  # the panel below carries the x label
             ax.set_xlabel("")
+        else:  # sharex hides the tick labels of every row but the last; a panel with none below needs them
+            ax.xaxis.set_tick_params(labelbottom=True)
     fig.suptitle(title, fontsize="large")
     if any_validation:
         fig.legend(handles=_split_handles(), loc="outside lower center", ncols=2, fontsize="small", frameon=False)
@@ -446,7 +482,8 @@ def epochs_chart(runs, curves, epochs_col="max_iter", metric="loss", log=None, t
 
     Runs with a shorter budget follow the same path as longer ones (same seed)
     and stop earlier; the marker at the end of each line (● training,
-    ■ validation) shows where each budget left the model.
+    ■ validation) shows where each budget left the model. Filter ``runs`` to
+    the runs of the study first: all runs of a budget are averaged into its line.
 
     Parameters
     ----------
@@ -468,9 +505,9 @@ def epochs_chart(runs, curves, epochs_col="max_iter", metric="loss", log=None, t
     """
     log = _resolve_log(log, metric)
     groups = _curve_groups(runs, curves, epochs_col)
-    fig = _figure(7.5, 4.8)
+    fig = _figure(8.5, 4.8)
     ax = fig.add_subplot()
-    ax.set_title(title or f"{'Loss' if metric == 'loss' else 'Accuracy'} per epoch for each training length")
+    ax.set_title(title or f"{_metric_title(metric)} per epoch for each training length")
     if not groups:
         _message(ax, "no curves to show")
         return fig
@@ -484,7 +521,7 @@ def epochs_chart(runs, curves, epochs_col="max_iter", metric="loss", log=None, t
     if any_validation:
         handles += [Line2D([], [], color="0.3", ls="-", marker="o", label="training"),
                     Line2D([], [], color="0.3", ls="--", marker="s", mfc="white", label="validation")]
-    ax.legend(handles=handles, fontsize="small", loc="best", framealpha=0.9)
+    fig.legend(handles=handles, fontsize="small", loc="outside right upper", frameon=False)
     return fig
 
 
@@ -518,9 +555,13 @@ def accuracy_heatmap(runs, x="max_iter", y="learning_rate_init", value="test_acc
     _require(runs, [x, y, value], "accuracy_heatmap")
     data = runs[[x, y, value]].copy()
     data[value] = pd.to_numeric(data[value], errors="coerce")
-    table = data.groupby([y, x])[value].mean().unstack(x)
-    table = table.reindex(index=sorted(table.index, key=_sort_key), columns=sorted(table.columns, key=_sort_key))
-    n_seeds = data.groupby([y, x]).size()
+    # cells by hand rather than pivot_table: parameter columns may mix types ("auto" and 200)
+    cells = {key: group[value] for key, group in data.groupby([y, x], sort=False)}
+    rows = sorted({key[0] for key in cells}, key=_sort_key)
+    cols = sorted({key[1] for key in cells}, key=_sort_key)
+    table = pd.DataFrame([[cells[(r, c)].mean() if (r, c) in cells else np.nan for c in cols] for r in rows],
+                         index=rows, columns=cols)
+    n_seeds = pd.Series([len(v) for v in cells.values()], dtype=int)
     grid = table.to_numpy(dtype=float)
 
     fig = _figure(max(5.0, 1.0 * grid.shape[1] + 2.8), max(3.5, 0.55 * grid.shape[0] + 1.8))
@@ -541,7 +582,7 @@ def accuracy_heatmap(runs, x="max_iter", y="learning_rate_init", value="test_acc
     ax.set_yticks(range(grid.shape[0]), [_format_value(v) for v in table.index])
     ax.set_xlabel(_label(x))
     ax.set_ylabel(_label(y))
-    seeds = f" (mean of {n_seeds.max()} seeds)" if len(n_seeds) and n_seeds.max() > 1 else ""
+    seeds = f"\n(mean of {n_seeds.max()} seeds)" if len(n_seeds) and n_seeds.max() > 1 else ""
     ax.set_title(title or f"Final {_label(value)} by {_label(y)} and {_label(x)}{seeds}")
     bar = fig.colorbar(image, ax=ax, format=_percent())
     bar.set_label(f"{_label(value)} (%)")
@@ -588,12 +629,14 @@ def architecture_plot(runs, value="val_accuracy", layers_col="hidden_layer_sizes
     depths = sorted(data["depth"].unique())
     colors = {a: _activation_color(a, i) for i, a in enumerate(activations)}
 
-    fig = _figure(max(4.5, 3.9 * len(depths)), 4.6)
-    axes = fig.subplots(1, len(depths), sharey=True, squeeze=False).ravel()
+    per_depth = {d: sorted(data.loc[data["depth"] == d, "layers"].unique()) for d in depths}
+    ratios = [max(len(per_depth[d]), 2) for d in depths]  # panels as wide as their number of architectures
+    fig = _figure(max(5.0, 1.0 * sum(ratios) + 2.5), 4.6)
+    axes = fig.subplots(1, len(depths), sharey=True, squeeze=False, width_ratios=ratios).ravel()
     max_seeds = 1
     for ax, depth in zip(axes, depths):
         subset = data[data["depth"] == depth]
-        architectures = sorted(subset["layers"].unique(), key=lambda t: (t, ))
+        architectures = per_depth[depth]
         position = {arch: i for i, arch in enumerate(architectures)}
         offsets = np.linspace(-0.15, 0.15, len(activations)) if len(activations) > 1 else [0.0]
         for offset, activation in zip(offsets, activations):
@@ -619,10 +662,10 @@ def architecture_plot(runs, value="val_accuracy", layers_col="hidden_layer_sizes
         ax.set_title(f"{depth} hidden layer{'s' if depth != 1 else ''}" if depth else "no hidden layer")
         ax.grid(True, axis="y", alpha=0.3)
     axes[0].set_ylabel(f"{_label(value)} (%)")
-    axes[0].yaxis.set_major_formatter(_percent(1))
+    axes[0].yaxis.set_major_formatter(_percent())
     spread_note = f"mean ± std over {max_seeds} seeds" if max_seeds > 1 else (
         "error bars: given std" if data["given_std"].notna().any() else "one run each")
-    fig.suptitle(title or f"{_label(value).capitalize()} by network depth and width ({spread_note})")
+    fig.suptitle(title or f"{_label(value).capitalize()} by network depth and width\n({spread_note})")
     if len(activations) > 1 or activations[0] != "all":
         fig.legend(*axes[0].get_legend_handles_labels(), title="activation", loc="outside right center",
                    fontsize="small")
@@ -684,6 +727,7 @@ def comparison_bars(compare_runs, metrics=("accuracy", "precision", "recall", "f
                 ax.scatter(x + jitter, seeds, s=9, color="black", alpha=0.55, zorder=3, lw=0)
             lows.append(seeds.min() if len(seeds) else np.nan)
             highs.append(seeds.max() if len(seeds) else np.nan)
+        highs.extend(means + stds)  # the error bar tips, which the labels sit on
         for x, mean, std in zip(xs, means, stds):
             ax.annotate(f"{mean:.1%}", (x, mean + std), xytext=(0, 3), textcoords="offset points", ha="center",
                         va="bottom", fontsize="x-small")
@@ -691,18 +735,23 @@ def comparison_bars(compare_runs, metrics=("accuracy", "precision", "recall", "f
     span = max(high - low, 0.01)
     bottom = max(0.0, math.floor((low - 0.6 * span) * 100) / 100)
     ax.set_ylim(bottom, min(1.0, high + 0.35 * span) if high < 1 else 1.0 + 0.25 * span)
-    ax.yaxis.set_major_formatter(_percent(1 if span < 0.05 else 0))
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=8, steps=[1, 2, 5, 10]))
+    ax.yaxis.set_major_formatter(_percent())
     ax.set_xticks(range(len(metrics)), [_label(m) for m in metrics])
     ax.set_ylabel(f"score on the test set (%; axis starts at {bottom:.0%})")
     ax.grid(True, axis="y", alpha=0.3)
-    seeds_note = f"mean ± std over {n_seeds} seeds, dots = seeds" if n_seeds > 1 else "one seed"
-    ax.set_title(title or f"digitnet vs scikit-learn MLPClassifier ({seeds_note})")
-    ax.legend(loc="lower right", framealpha=0.9)
+    seeds_note = f"mean ± std over {n_seeds} seeds; dots are single seeds" if n_seeds > 1 else "one seed"
+    fig.suptitle(title or f"digitnet vs scikit-learn MLPClassifier\n{seeds_note}")
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=len(models), frameon=False)
     return fig
 
 
 def accuracy_vs_time(compare_runs, x="fit_seconds", y="accuracy", log_x=None, title=None):
-    """Accuracy against fit time: one dot per seed, and the mean ± std of each model as a cross.
+    """Accuracy against fit time: one dot per seed, and each model's mean as a cross.
+
+    The cross carries a vertical bar of ±1 std of the accuracy over seeds; the
+    spread of the times is left to the dots (fit times are skewed and may be on
+    a log axis, where mean - std can fall below zero).
 
     Parameters
     ----------
@@ -734,10 +783,10 @@ def accuracy_vs_time(compare_runs, x="fit_seconds", y="accuracy", log_x=None, ti
         ax.scatter(t, a, s=28, color=color, alpha=0.6, lw=0, label=f"{_model_label(model)} (one seed each)"
                    if len(rows) > 1 else _model_label(model))
         if len(rows) > 1:
-            t_std, a_std = _spread(t), _spread(a)
-            ax.errorbar(np.nanmean(t), np.nanmean(a), xerr=t_std or None, yerr=a_std or None, fmt="X",
-                        ms=10, color=color, mec="black", mew=0.8, capsize=4, ecolor=color, lw=1.5,
-                        label=f"{_model_label(model)} mean ± std")
+            a_std = _spread(a)
+            ax.errorbar(np.nanmean(t), np.nanmean(a), yerr=a_std or None, fmt="X", ms=10, color=color,
+                        mec="black", mew=0.8, capsize=4, ecolor=color, lw=1.5,
+                        label=f"{_model_label(model)} mean (bar: ± std of {_label(y)})")
     positive = times[times > 0]
     if log_x is None:
         log_x = len(positive) > 1 and positive.max() / positive.min() > 10
@@ -745,7 +794,7 @@ def accuracy_vs_time(compare_runs, x="fit_seconds", y="accuracy", log_x=None, ti
         ax.set_xscale("log")
     ax.set_xlabel("fit time (seconds" + (", log scale)" if log_x else ")"))
     ax.set_ylabel(f"{_label(y)} on the test set (%)")
-    ax.yaxis.set_major_formatter(_percent(1))
+    ax.yaxis.set_major_formatter(_percent())
     ax.grid(True, which="major", alpha=0.3)
     ax.set_title(title or f"{_label(y).capitalize()} against training time")
     ax.legend(fontsize="small", loc="best", framealpha=0.9)
@@ -836,7 +885,10 @@ def most_confused_pairs(y_true, y_pred, top=10, labels=None, title=None):
     pairs = [(labels[rows[k]], labels[cols[k]], off[rows[k], cols[k]], counts[rows[k]].sum()) for k in order]
     fig = _figure(6.5, max(2.8, 0.38 * len(pairs) + 1.6))
     ax = fig.add_subplot()
-    ax.set_title(title or f"Most confused digit pairs (top {len(pairs) or top} of {off.sum()} errors)")
+    n_kinds = int(np.count_nonzero(off))
+    shown = f"all {n_kinds}" if len(pairs) == n_kinds else f"the {len(pairs)} most frequent of {n_kinds}"
+    ax.set_title(title or (f"Most confused digit pairs: {shown} kinds of mistake\n"
+                           f"({off.sum()} misclassified digits in all)" if pairs else "Most confused digit pairs"))
     if not pairs:
         _message(ax, "no misclassified digits")
         return fig
@@ -866,6 +918,12 @@ def _prediction_confidence(y_pred, proba, classes):
     index = {c: i for i, c in enumerate(classes.tolist())}
     columns = np.array([index[c] for c in np.asarray(y_pred).tolist()])
     return proba[np.arange(len(columns)), columns]
+
+
+def _confidence_text(p):
+    """A probability in whole percent, without rounding a not-quite-certain 99.6% up to 100%."""
+    text = f"{p:.0%}"
+    return ">99%" if text == "100%" and p < 1 else text
 
 
 def misclassified_gallery(images, y_true, y_pred, proba=None, classes=None, max_images=24, ncols=8, title=None):
@@ -911,7 +969,7 @@ def misclassified_gallery(images, y_true, y_pred, proba=None, classes=None, max_
         ax.set_title(title or "Misclassified test digits")
         return fig
     nrows, ncols = math.ceil(len(shown) / ncols), min(ncols, len(shown))
-    fig = _figure(1.25 * ncols + 0.3, 1.5 * nrows + 0.7)
+    fig = _figure(max(6.0, 1.25 * ncols + 0.3), 1.5 * nrows + 0.9)
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     for ax, i in zip(axes, shown):
         ax.imshow(images[i], cmap="gray_r", interpolation="nearest")
@@ -919,13 +977,12 @@ def misclassified_gallery(images, y_true, y_pred, proba=None, classes=None, max_
         ax.set_yticks([])
         text = f"{y_true[i]} → {y_pred[i]}"
         if confidence is not None:
-            text += f"\n{confidence[i]:.0%} sure"
-        ax.set_title(text, fontsize="small", color=OUTCOME_COLORS["wrong"] if confidence is not None
-                     and confidence[i] >= 0.9 else "black")
+            text += f"\n{_confidence_text(confidence[i])} sure"
+        ax.set_title(text, fontsize="small")
     for ax in axes[len(shown):]:
         fig.delaxes(ax)
     order = "most confident first" if confidence is not None else "in data order"
-    fig.suptitle(title or f"Misclassified test digits: {len(wrong)} of {len(y_true)} "
+    fig.suptitle(title or f"Misclassified test digits: {len(wrong)} of {len(y_true)}\n"
                  f"(true → predicted; showing {len(shown)}, {order})", fontsize="medium")
     return fig
 
@@ -958,14 +1015,15 @@ def per_class_metrics(y_true, y_pred, labels=None, title=None):
         ax.bar(xs + (k - 1) * width, values, width * 0.95, color=color, label=name)
     low = float(np.min(np.concatenate([precision, recall, f1]))) if len(labels) else 0.0
     bottom = max(0.0, math.floor((low - 0.05) * 20) / 20)
-    ax.set_ylim(bottom, 1.0)
+    ax.set_ylim(bottom, 1.0 + 0.02 * (1.0 - bottom))
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=8, steps=[1, 2, 5, 10]))
     ax.yaxis.set_major_formatter(_percent())
     ax.set_xticks(xs, [f"{c}\n(n={s})" for c, s in zip(labels, support)])
     ax.set_xlabel("digit (number of test examples)")
     ax.set_ylabel(f"score (%; axis starts at {bottom:.0%})")
     ax.grid(True, axis="y", alpha=0.3)
-    ax.legend(loc="lower left", ncols=3, framealpha=0.9, fontsize="small")
-    ax.set_title(title or "Precision, recall and F1 of each digit on the test set")
+    fig.suptitle(title or "Precision, recall and F1 of each digit on the test set")
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=3, frameon=False)
     return fig
 
 
@@ -998,22 +1056,27 @@ def confidence_histogram(y_true, y_pred, proba, classes=None, bins=20, title=Non
     edges = np.linspace(math.floor(low * 10) / 10, 1.0, bins + 1)
     fig = _figure(7.0, 4.4)
     ax = fig.add_subplot()
+    groups = [(confidence[mask], OUTCOME_COLORS[key], name)
+              for mask, key, name in ((right, "correct", "right"), (~right, "wrong", "wrong")) if mask.any()]
+    # side by side in each bin rather than overlaid, so no blended third colour appears
+    heights, _, _ = ax.hist([values for values, _, _ in groups], bins=edges,
+            weights=[np.full(len(values), 1 / len(values)) for values, _, _ in groups],
+            color=[color for _, color, _ in groups], rwidth=0.9,
+            label=[f"{name}: {len(values)} predictions, mean confidence {values.mean():.0%}"
+                   for values, _, name in groups])
+    ax.set_ylim(0, 1.3 * max(float(np.max(heights)), 1e-9))  # headroom for the legend
+    ax.set_yticks([t for t in ax.get_yticks() if 0 <= t <= 1 + 1e-9])  # no share above 100%
+    handles, labels = ax.get_legend_handles_labels()
     for mask, key, name in ((right, "correct", "right"), (~right, "wrong", "wrong")):
-        values = confidence[mask]
-        if not len(values):
-            continue
-        mean = values.mean()
-        ax.hist(values, bins=edges, weights=np.full(len(values), 1 / len(values)), color=OUTCOME_COLORS[key],
-                alpha=0.55, edgecolor=OUTCOME_COLORS[key], lw=1.0,
-                label=f"{name}: {len(values)} predictions, mean confidence {mean:.0%}")
-    if right.all():
-        ax.text(0.02, 0.95, "no wrong predictions", transform=ax.transAxes, va="top", color="0.3")
+        if not mask.any():  # say so in the legend rather than leave the reader looking for it
+            handles.append(Patch(facecolor="white", edgecolor=OUTCOME_COLORS[key]))
+            labels.append(f"no {name} predictions")
     ax.xaxis.set_major_formatter(_percent())
     ax.yaxis.set_major_formatter(_percent())
     ax.set_xlabel("confidence: probability of the predicted digit (%)")
     ax.set_ylabel("share of the group's predictions (%)")
     ax.grid(True, axis="y", alpha=0.3)
-    ax.legend(loc="upper left", fontsize="small", framealpha=0.9)
+    ax.legend(handles, labels, loc="upper left", fontsize="small", framealpha=0.9)
     ax.set_title(title or "Confidence of right and wrong predictions on the test set")
     return fig
 
@@ -1066,7 +1129,7 @@ def first_layer_weights(coefs0, max_units=32, ncols=8, order="norm", image_shape
         raise ValueError(f"order must be 'norm' or 'index', got {order!r}.")
     limit = float(np.max(np.abs(W[:, units]))) or 1.0
     nrows, ncols = math.ceil(len(units) / ncols), min(ncols, len(units))
-    fig = _figure(1.15 * ncols + 1.2, 1.25 * nrows + 0.8)
+    fig = _figure(max(5.0, 1.15 * ncols + 1.2), 1.25 * nrows + 1.0)
     axes = fig.subplots(nrows, ncols, squeeze=False)
     image = None
     for ax, unit in zip(axes.ravel(), units):
@@ -1081,7 +1144,7 @@ def first_layer_weights(coefs0, max_units=32, ncols=8, order="norm", image_shape
     bar.set_label("weight from pixel (standardised input)")
     which = "largest weight norm first" if order == "norm" else "in index order"
     shown = f"{len(units)} of {n_units} units, {which}" if len(units) < n_units else f"all {n_units} units"
-    fig.suptitle(title or f"First-layer weights as {image_shape[0]}×{image_shape[1]} images ({shown})",
+    fig.suptitle(title or f"First-layer weights as {image_shape[0]}×{image_shape[1]} images\n({shown})",
                  fontsize="medium")
     return fig
 
