@@ -1,8 +1,10 @@
-"""The ``digitnet`` command: train, compare, sweep, predict, gradcheck.
+"""The ``digitnet`` command: train, compare, sweep, results, predict, gradcheck.
 
 ``main(argv)`` runs in-process and returns the exit status: 0 on success,
 2 for bad input (one ``digitnet: error: ...`` line on stderr, no traceback),
-1 when ``gradcheck`` finds a gradient out of tolerance.
+1 when ``gradcheck`` finds a gradient out of tolerance or a sweep's worker
+process dies, 130 when interrupted (Ctrl-C; SIGTERM during a sweep), with one
+line saying how many runs of the sweep are saved.
 """
 
 from __future__ import annotations
@@ -175,7 +177,7 @@ def _add_data_options(parser, validation_size=0.0):
 
 
 def build_parser():
-    """The ``digitnet`` argument parser with its five subcommands."""
+    """The ``digitnet`` argument parser with its six subcommands."""
     parser = _Parser(prog="digitnet", formatter_class=_Formatter, description=(
         "A from-scratch NumPy MLP trained by gradient descent, compared fairly with scikit-learn's MLPClassifier."))
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -207,11 +209,16 @@ def build_parser():
     p = commands.add_parser("sweep", formatter_class=_Formatter, help="train a grid of configurations",
                             description="Train every configuration of a grid for every seed; write DIR/sweep.csv"
                             " (one row per run, its parameters as columns), DIR/curves.json (per-epoch curves) and"
-                            " DIR/results.json.\n\npresets:\n" + "\n".join(
+                            " DIR/results.json, exported from DIR/sweep.sqlite, the results store that every"
+                            " finished run is committed to at once. Interrupted (Ctrl-C, a kill) or extended, the"
+                            " same command resumes: runs already in the store are not trained again."
+                            "\n\npresets:\n" + "\n".join(
                                 f"  {name:13} {preset.description}" for name, preset in PRESETS.items()),
                             epilog="examples:\n  digitnet sweep --preset learning-rate --out out/lr\n"
                             "  digitnet sweep --param hidden_layer_sizes=32,64-32 --param activation=relu,tanh"
-                            " --seeds 3 --cv 5 --jobs 4 --out out/grid")
+                            " --seeds 3 --cv 5 --jobs 4 --out out/grid\n"
+                            "  digitnet sweep --param max_iter=50,100,200 --backend dask --scheduler tcp://10.0.0.5:8786"
+                            " --out out/big\n  digitnet results out/grid")
     p.add_argument("--preset", choices=list(PRESETS), help="run a preset study (default: none); --param then"
                    " replaces that axis of its grid")
     p.add_argument("--param", action="append", default=[], metavar="NAME=V1,V2,...",
@@ -222,10 +229,20 @@ def build_parser():
     p.add_argument("--cv", type=_argtype(_number(int)), default=None, metavar="K",
                    help="stratified K-fold cross-validation on the training part instead of the validation"
                    " split (default: off)")
-    p.add_argument("--jobs", type=_argtype(_number(int)), default=1, help="parallel processes; -1 = all cores"
-                   " (default: 1)")
+    p.add_argument("--backend", choices=["serial", "processes", "dask"], default="processes",
+                   help="where to train: 'processes' (a pool of --jobs worker processes), 'dask' (a Dask cluster:"
+                   " --scheduler's, or a local one of --jobs workers started for the sweep; needs pip install -e"
+                   " \".[dask]\") or 'serial' (this process, for debugging); results do not depend on it"
+                   " (default: processes)")
+    p.add_argument("--jobs", type=_argtype(_number(int)), default=-1, help="worker processes of --backend"
+                   " processes or of a local Dask cluster; -1 = all cores (default: -1)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="with --backend dask: the address of a running Dask"
+                   " scheduler, like tcp://HOST:8786, whose workers have digitnet installed (default: start a local"
+                   " cluster on 127.0.0.1 for the sweep)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar (default: shown)")
-    p.add_argument("--out", metavar="DIR", required=True, help="output directory (required; created if needed)")
+    p.add_argument("--out", metavar="DIR", required=True, help="output directory (required; created if needed);"
+                   " every finished run is saved at once in DIR/sweep.sqlite, and running the same command again"
+                   " trains only the runs not there yet")
     _add_model_options(p, "Shared by every configuration; with --preset they override the preset's own"
                           " settings (see results.json), else the defaults below.")
     _add_data_options(p, validation_size=0.2)
@@ -249,6 +266,14 @@ def build_parser():
     p.add_argument("--split-seed", type=_argtype(_number(int)), default=42,
                    help="random_state of the --dataset split (default: 42)")
     p.add_argument("--out", metavar="FILE", help="write the predictions to this CSV file (default: stdout)")
+
+    p = commands.add_parser("results", formatter_class=_Formatter, help="best configurations of a sweep's store",
+                            description="Print the best configurations and a summary of the runs in a sweep's"
+                            " results store (DIR/sweep.sqlite, written by 'digitnet sweep --out DIR'), without"
+                            " training anything. Configurations are ranked by their mean validation accuracy over"
+                            " seeds (and folds, with --cv); the test accuracy when there is no validation score.")
+    p.add_argument("dir", metavar="DIR", help="the sweep's output directory (or its sweep.sqlite file) (required)")
+    p.add_argument("--top", type=_argtype(_number(int)), default=10, help="configurations to list (default: 10)")
 
     p = commands.add_parser("gradcheck", formatter_class=_Formatter, help="check backpropagation numerically",
                             description="Compare backpropagated gradients with central finite differences on a"
@@ -401,16 +426,27 @@ def cmd_sweep(args):
         raise UsageError("give --preset NAME or at least one --param NAME=V1,V2,... (see 'digitnet sweep --help')")
     if args.cv is not None and args.cv < 2:
         raise UsageError(f"--cv needs at least 2 folds, got {args.cv}")
+    if args.scheduler and args.backend != "dask":
+        raise UsageError("--scheduler needs --backend dask")
+    if args.jobs == 0 or args.jobs < -1:
+        raise UsageError(f"--jobs must be a positive number of workers, or -1 for all cores; got {args.jobs}")
+    if args.backend == "dask":
+        from .backends import require_dask
+
+        require_dask()  # before any work: one line saying how to install Dask
     prepare_out_dir(args.out)
     split = _split(args, validation_size=0.0 if args.cv else None)
     base = _model_params(args)
-    progress = not args.no_progress
-    if args.preset:
-        result = run_preset(args.preset, split, seeds=args.seeds, cv=args.cv, n_jobs=args.jobs, progress=progress,
-                            grid=axes, params=base)
-    else:
-        result = sweep(axes, split, seeds=args.seeds, cv=args.cv, n_jobs=args.jobs, progress=progress,
-                       base_params=base)
+    from .store import FILENAME
+
+    options = dict(seeds=args.seeds, cv=args.cv, n_jobs=args.jobs, progress=not args.no_progress,
+                   backend=args.backend, scheduler=args.scheduler, store=os.path.join(args.out, FILENAME),
+                   log=lambda line: print(line, flush=True))
+    with _sigterm_as_interrupt():
+        if args.preset:
+            result = run_preset(args.preset, split, grid=axes, params=base, **options)
+        else:
+            result = sweep(axes, split, base_params=base, **options)
     print(_describe(split))
     runs = result.runs
     hidden = {"config", "run_id", "train_accuracy", "error"}
@@ -427,9 +463,62 @@ def cmd_sweep(args):
         print(f"best by validation accuracy: hidden_layer_sizes={best['hidden_layer_sizes']}"
               f" activation={best['activation']}: validation {best['val_accuracy']:.4f}, test (checked once)"
               f" {best['test_accuracy']:.4f}")
-    print(f"{len(runs)} runs from {result.config['n_trainings']} trainings in {result.elapsed:.1f} s")
+    config = result.config
+    resumed = f"; {config['n_found']} runs were already in the store" if config["n_found"] else ""
+    print(f"{len(runs)} runs from {config['n_trainings']} trainings in {result.elapsed:.1f} s"
+          f" ({config['n_trained']} trained now{resumed})")
     paths = save_results(result, args.out)
     print("wrote " + ", ".join(paths))
+    return 0
+
+
+class _sigterm_as_interrupt:
+    """While active, SIGTERM raises KeyboardInterrupt: a killed sweep stops as cleanly as one given Ctrl-C."""
+
+    def __enter__(self):
+        import signal
+        import threading
+
+        self._old = None
+        if threading.current_thread() is threading.main_thread():
+            self._old = signal.signal(signal.SIGTERM, self._raise)
+        return self
+
+    @staticmethod
+    def _raise(signum, frame):
+        raise KeyboardInterrupt
+
+    def __exit__(self, *exc):
+        if self._old is not None:
+            import signal
+
+            signal.signal(signal.SIGTERM, self._old)
+        return False
+
+
+def cmd_results(args):
+    import pandas as pd
+
+    from .store import FILENAME, Store, summarize
+
+    path = args.dir
+    if os.path.isdir(path):
+        path = os.path.join(path, FILENAME)
+    if not os.path.isfile(path):
+        raise UsageError(f"no results store at {path}: 'digitnet sweep --out DIR' writes DIR/{FILENAME}")
+    if args.top < 1:
+        raise UsageError(f"--top must be at least 1, got {args.top}")
+    with Store(path, readonly=True) as store:
+        rows, sweeps = store.rows(), store.sweeps()
+    if not rows:
+        print(f"{path}: no finished runs yet")
+        return 0
+    summary = summarize(rows, sweeps, top=args.top)
+    for line in summary["lines"]:
+        print(line)
+    with pd.option_context("display.width", 200, "display.max_columns", 50, "display.max_rows", 1000):
+        print(summary["table"].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    print(summary["best"])
     return 0
 
 
@@ -500,8 +589,8 @@ def cmd_gradcheck(args):
     return 0 if worst <= args.tolerance else 1
 
 
-COMMANDS = {"train": cmd_train, "compare": cmd_compare, "sweep": cmd_sweep, "predict": cmd_predict,
-            "gradcheck": cmd_gradcheck}
+COMMANDS = {"train": cmd_train, "compare": cmd_compare, "sweep": cmd_sweep, "results": cmd_results,
+            "predict": cmd_predict, "gradcheck": cmd_gradcheck}
 
 
 def main(argv=None):
@@ -514,9 +603,17 @@ def main(argv=None):
         return 2
     except SystemExit as exc:  # --help (0) from argparse
         return exc.code if isinstance(exc.code, int) else 0
-    except KeyboardInterrupt:
-        print("digitnet: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM during a sweep
+        describe = getattr(exc, "describe", None)
+        print(f"digitnet: {describe() if describe else 'interrupted'}", file=sys.stderr)
         return 130
+    except Exception as exc:
+        from .backends import WorkerLost
+
+        if isinstance(exc, WorkerLost):  # a worker process died: what was finished is saved
+            print(f"digitnet: error: {exc}", file=sys.stderr)
+            return 1
+        raise
 
 
 if __name__ == "__main__":

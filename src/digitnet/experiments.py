@@ -9,7 +9,10 @@ configuration, seeds, package versions and elapsed time.
   seeds, and tests whether their accuracies differ.
 - :func:`sweep` trains every configuration of a parameter grid for every
   seed, on one validation split or with stratified K-fold cross-validation,
-  in parallel processes, recording final metrics and per-epoch curves.
+  in this process, a pool of processes or on a Dask cluster (:mod:`digitnet.backends`),
+  recording final metrics and per-epoch curves, and, given a results store
+  (:mod:`digitnet.store`), committing every finished run to it at once and
+  skipping runs already there (resuming an interrupted or extended sweep).
   Configurations that differ only in ``max_iter`` are trained once, to the
   largest value, and read off at each smaller one (exactly: see :func:`run_task`).
 - :data:`PRESETS` / :func:`run_preset`: the original project's studies, done
@@ -17,20 +20,18 @@ configuration, seeds, package versions and elapsed time.
 
 A sweep is a list of :class:`Task` objects (one training run: parameters,
 ``max_iter`` checkpoints, seed, fold), executed in chunks by the top-level
-function :func:`run_chunk` (picklable, so any process pool can run it), each
-returning plain record dicts that :func:`sweep` turns into tables.
+function :func:`run_chunk` (picklable, so any process pool or Dask worker can
+run it), each returning plain record dicts that :func:`sweep` commits and turns into tables.
 """
 
 from __future__ import annotations
 
 import difflib
-import heapq
 import itertools
 import json
 import math
 import os
 import platform
-import sys
 import tempfile
 import time
 import warnings
@@ -49,9 +50,9 @@ from .errors import UsageError
 from .estimator import NumpyMLPClassifier
 
 __all__ = [
-    "PRESETS", "CompareResult", "PairedTest", "Preset", "SweepResult", "Task", "UsageError", "check_params",
-    "compare", "expand_grid", "format_layers", "package_versions", "run_chunk", "run_preset", "run_task",
-    "save_results", "sweep",
+    "PRESETS", "CompareResult", "PairedTest", "Preset", "SweepInterrupted", "SweepResult", "Task", "UsageError",
+    "check_params", "compare", "expand_grid", "format_layers", "package_versions", "resolved_params", "run_chunk",
+    "run_preset", "run_task", "save_results", "sweep",
 ]
 
 #: Every parameter a grid may vary: those of NumpyMLPClassifier, minus the ones an experiment sets itself.
@@ -345,37 +346,14 @@ def run_chunk(tasks, data):
         return len(tasks), [record for task in tasks for record in run_task(task, data)]
 
 
-def _chunks(tasks, n_chunks, n_features, n_classes):
-    """Split tasks into ``n_chunks`` lists of about equal cost (largest first, each to the lightest chunk)."""
-    heap = [(0.0, i) for i in range(n_chunks)]
-    chunks = [[] for _ in range(n_chunks)]
-    for task in sorted(tasks, key=lambda t: -t.cost(n_features, n_classes)):
-        load, i = heapq.heappop(heap)
-        chunks[i].append(task)
-        heapq.heappush(heap, (load + task.cost(n_features, n_classes), i))
-    return [c for c in chunks if c]
+def _execute(tasks, data, n_jobs, progress, desc, backend=None, scheduler=None, on_result=None):
+    """Run tasks on a backend (see :mod:`digitnet.backends`); return all records, or hand them to ``on_result``."""
+    from . import backends
 
-
-def _execute(tasks, data, n_jobs, progress, desc):
-    """Run tasks in chunks, in this process (n_jobs=1) or in a pool of processes; return all records."""
-    from joblib import Parallel, delayed, effective_n_jobs
-    from tqdm.auto import tqdm
-
-    split = data[0]
-    n_jobs = effective_n_jobs(n_jobs)
-    n_chunks = len(tasks) if n_jobs == 1 else min(len(tasks), 4 * n_jobs)
-    chunks = _chunks(tasks, n_chunks, split.X_train.shape[1], len(split.classes))
-    records = []
-    with tqdm(total=len(tasks), desc=desc, unit="run", disable=not progress, file=sys.stderr) as bar:
-        if n_jobs == 1:
-            results = (run_chunk(chunk, data) for chunk in chunks)
-        else:
-            results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
-                delayed(run_chunk)(chunk, data) for chunk in chunks)
-        for n_done, chunk_records in results:
-            records.extend(chunk_records)
-            bar.update(n_done)
-    return records
+    if backend is None:
+        backend = "serial" if n_jobs == 1 else "processes"
+    return backends.execute(tasks, data, backend=backend, n_jobs=n_jobs, scheduler=scheduler, on_result=on_result,
+                            progress=progress, desc=desc)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -495,8 +473,81 @@ def _make_tasks(configs, seeds, n_folds, score_test):
     return tasks
 
 
+class SweepInterrupted(KeyboardInterrupt):
+    """A sweep stopped by Ctrl-C or SIGTERM; what was finished before is in its store.
+
+    Attributes
+    ----------
+    saved : int
+        Runs of this sweep in the store (committed before or during it).
+    total : int
+        Runs the sweep asked for.
+    path : str or None
+        The store (None: the sweep had none, and its finished runs are lost).
+    """
+
+    def __init__(self, saved, total, path):
+        super().__init__(saved, total, path)
+        self.saved, self.total, self.path = saved, total, path
+
+    def describe(self):
+        """The one-line summary the command line prints."""
+        if self.path is None:
+            return f"interrupted after {self.saved} of {self.total} runs (no results store: nothing was saved)"
+        return (f"interrupted: {self.saved} of {self.total} runs saved in {self.path}; run the same command again"
+                f" to finish")
+
+
+#: Estimator parameters that are floats; an int given for one (alpha=1) is the same run as the float.
+_FLOAT_PARAMS = tuple(name for name, value in NumpyMLPClassifier().get_params().items()
+                      if isinstance(value, float) and name in PARAM_NAMES)
+
+
+def resolved_params(params):
+    """Every estimator parameter of a configuration (defaults filled in, ``max_iter`` included),
+    normalised: what a run's identity hashes, so ``{}`` and ``{"activation": "relu"}`` are the same run."""
+    defaults = {k: v for k, v in NumpyMLPClassifier().get_params().items() if k in PARAM_NAMES}
+    out = {**defaults, **{k: v for k, v in params.items() if k != LABEL}}
+    out["hidden_layer_sizes"] = _normalize("hidden_layer_sizes", out["hidden_layer_sizes"])
+    for name, value in out.items():
+        if isinstance(value, np.generic):
+            out[name] = value = value.item()
+        if name in _FLOAT_PARAMS and isinstance(value, Integral) and not isinstance(value, bool):
+            out[name] = float(value)
+    return out
+
+
+def _identities(configs, seeds, folds, split, score_test):
+    """``(config_id, seed, fold)`` -> (run_id, identity) for every run of a sweep."""
+    from .store import IDENTITY_VERSION, data_fingerprint, run_id
+
+    data = data_fingerprint(split, folds)
+    n_folds = None if folds is None else len(folds)
+    out = {}
+    for config_id, config in enumerate(configs):
+        params = resolved_params(config)
+        for seed in seeds:
+            for fold in (range(n_folds) if n_folds else [None]):
+                identity = {"v": IDENTITY_VERSION, "params": params, "seed": int(seed), "fold": fold, "data": data,
+                            "cv": n_folds, "score_test": bool(score_test)}
+                out[config_id, int(seed), fold] = run_id(identity), identity
+    return out
+
+
+def _task_ids(task, ids):
+    return [ids[c, task.seed, task.fold][0] for c in task.config_ids]
+
+
+def _open_store(store):
+    from .store import Store
+
+    if store is None or isinstance(store, Store):
+        return store, False
+    return Store(store), True
+
+
 def sweep(grid, split=None, *, seeds=(0,), cv=None, n_jobs=1, progress=True, base_params=None, score_test=True,
-          name="sweep"):
+          name="sweep", backend=None, scheduler=None, store=None, log=None):
     """Train every configuration of a parameter grid, for every seed.
 
     Parameters
@@ -513,7 +564,8 @@ def sweep(grid, split=None, *, seeds=(0,), cv=None, n_jobs=1, progress=True, bas
         Stratified K-fold cross-validation over the non-test rows (each fold
         scaled on its own training rows) instead of the split's validation part.
     n_jobs : int, default=1
-        Processes (joblib); -1 for all cores. Results do not depend on it.
+        Worker processes (``processes`` backend, or a Dask LocalCluster); -1 for
+        all cores. Results do not depend on it.
     progress : bool, default=True
         Show a tqdm progress bar on stderr.
     base_params : dict, optional
@@ -522,11 +574,32 @@ def sweep(grid, split=None, *, seeds=(0,), cv=None, n_jobs=1, progress=True, bas
         Score every run on the test part (``False`` keeps the test set unseen, for model selection).
     name : str
         Recorded in the configuration (the preset's name).
+    backend : {"serial", "processes", "dask"}, optional
+        Where to train (see :mod:`digitnet.backends`); default ``serial`` for
+        ``n_jobs=1``, else ``processes``. Results do not depend on it.
+    scheduler : str, optional
+        Address of a running Dask scheduler (``backend="dask"``); none starts a LocalCluster for the sweep.
+    store : str, path-like or :class:`~digitnet.store.Store`, optional
+        A results store (SQLite file): every finished run is committed to it
+        at once, runs already in it are not trained again, and the returned
+        tables are read back from it. None keeps results in memory only.
+    log : callable(str), optional
+        Receives one line before training: how many runs were found in the store and how many remain.
 
     Returns
     -------
     SweepResult
+
+    Raises
+    ------
+    SweepInterrupted
+        On Ctrl-C (KeyboardInterrupt) or SIGTERM turned into one, after the
+        workers were stopped; every run finished before is in the store.
+    digitnet.backends.WorkerLost
+        A worker process died; its message says how many runs are saved.
     """
+    from .backends import WorkerLost
+
     start = time.perf_counter()
     raw_configs = expand_grid(grid)
     base = check_params(base_params or {})
@@ -541,15 +614,90 @@ def sweep(grid, split=None, *, seeds=(0,), cv=None, n_jobs=1, progress=True, bas
     seeds = _seed_list(seeds)
     split = load_split("digits", validation_size=0.2) if split is None else split
     folds = None if cv is None else split.cv_folds(int(cv))
-    tasks = _make_tasks([{k: v for k, v in c.items() if k != LABEL} for c in configs], seeds,
-                        None if folds is None else len(folds), score_test)
-    records = _execute(tasks, (split, folds), n_jobs, progress, desc=name)
-    runs, curves = _tabulate(records, configs, grid_keys, cv)
+    plain = [{k: v for k, v in c.items() if k != LABEL} for c in configs]
+    tasks = _make_tasks(plain, seeds, None if folds is None else len(folds), score_test)
+    ids = _identities(plain, seeds, folds, split, score_test)
+    all_ids = list(dict.fromkeys(rid for rid, _ in ids.values()))
     config = {
         "name": name, "grid": grid, "base_params": base, "seeds": seeds, "cv": cv, "n_jobs": n_jobs,
-        "score_test": score_test, "split": split.describe(),
-        "n_configs": len(configs), "n_runs": len(runs), "n_trainings": len(tasks),
+        "score_test": score_test, "split": split.describe(), "backend": backend or (
+            "serial" if n_jobs == 1 else "processes"), "scheduler": scheduler,
+        "n_configs": len(configs),
     }
+    store, owned = _open_store(store)
+    try:
+        found = store.existing(all_ids) if store is not None else set()
+        # a task is needed while one of its runs is missing; two tasks for the same runs (two labels, one
+        # configuration) are trained once
+        pending, covered = [], set(found)
+        n_trainings = 0
+        seen = set()
+        for task in tasks:
+            task_ids = _task_ids(task, ids)
+            key = tuple(task_ids)
+            if key in seen:
+                continue
+            seen.add(key)
+            n_trainings += 1
+            if not covered.issuperset(task_ids):
+                pending.append(task)
+                covered.update(task_ids)
+        if log is not None and store is not None:
+            log(f"results store {store.path}: {len(found)} of {len(all_ids)} runs found, "
+                f"{len(all_ids) - len(found)} to train ({len(pending)} training{'s' if len(pending) != 1 else ''})")
+        versions = package_versions()
+        results = {}
+        sweep_id = store.start_sweep(name, config, len(all_ids), len(found)) if store is not None else None
+        info = {"split": split.describe()}
+
+        def commit(records):
+            entries = []
+            for record in records:
+                rid, identity = ids[record["config"], record["seed"], record["fold"]]
+                entries.append((rid, identity, record))
+            if store is not None:
+                store.add(entries, sweep=name, versions=versions, info=info)
+            else:
+                results.update((rid, record) for rid, _, record in entries)
+
+        def saved():
+            if store is None:
+                return len(set(results) & set(all_ids))
+            store.rollback()
+            return store.count(all_ids)
+
+        try:
+            _execute(pending, (split, folds), n_jobs, progress, name, backend=backend, scheduler=scheduler,
+                     on_result=commit)
+        except KeyboardInterrupt:
+            n_saved = saved()
+            if store is not None:
+                store.finish_sweep(sweep_id, "interrupted")
+            raise SweepInterrupted(n_saved, len(all_ids), None if store is None else store.path) from None
+        except WorkerLost as exc:
+            n_saved = saved()
+            where = "nothing was saved" if store is None else (
+                f"{n_saved} of {len(all_ids)} runs saved in {store.path}; run the same command again to finish")
+            if store is not None:
+                store.finish_sweep(sweep_id, "failed")
+            raise WorkerLost(f"{exc}; {where}") from None
+        except BaseException:
+            if store is not None:
+                store.rollback()
+                store.finish_sweep(sweep_id, "failed")
+            raise
+        if store is not None:
+            results = store.get(all_ids)
+            store.finish_sweep(sweep_id, "finished")
+    finally:
+        if owned:
+            store.close()
+    records = []
+    for (config_id, seed, fold), (rid, _) in ids.items():
+        records.append({**results[rid], "config": config_id, "seed": seed, "fold": fold})
+    runs, curves = _tabulate(records, configs, grid_keys, cv)
+    config.update(n_runs=len(runs), n_trainings=n_trainings, n_trained=len(pending), n_found=len(found),
+                  store=None if store is None else store.path)
     return SweepResult(runs=runs, curves=curves, params=configs, config=config,
                        elapsed=time.perf_counter() - start)
 
@@ -649,7 +797,8 @@ def _override_grid(grid, axes):
     return [{**g, **axes} for g in grid]
 
 
-def run_preset(name, split=None, *, seeds=None, cv=None, n_jobs=1, progress=True, grid=None, params=None):
+def run_preset(name, split=None, *, seeds=None, cv=None, n_jobs=1, progress=True, grid=None, params=None,
+               backend=None, scheduler=None, store=None, log=None):
     """Run one of :data:`PRESETS`.
 
     Parameters
@@ -661,7 +810,7 @@ def run_preset(name, split=None, *, seeds=None, cv=None, n_jobs=1, progress=True
         Default: the preset's (seed 0).
     cv : int, optional
         Cross-validate instead of using the validation split.
-    n_jobs, progress
+    n_jobs, progress, backend, scheduler, store, log
         As in :func:`sweep`.
     grid : dict, optional
         Axes replacing the preset's (e.g. ``{"max_iter": [5, 10]}`` for a quick run).
@@ -682,7 +831,8 @@ def run_preset(name, split=None, *, seeds=None, cv=None, n_jobs=1, progress=True
         split = load_split(preset.dataset, validation_size=0 if cv else preset.validation_size)
     base = {**preset.base_params, **(params or {})}
     result = sweep(_override_grid(preset.grid, grid), split, seeds=preset.seeds if seeds is None else seeds, cv=cv,
-                   n_jobs=n_jobs, progress=progress, base_params=base, score_test=not preset.select, name=name)
+                   n_jobs=n_jobs, progress=progress, base_params=base, score_test=not preset.select, name=name,
+                   backend=backend, scheduler=scheduler, store=store, log=log)
     result.config.update(preset=name, description=preset.description)
     if preset.select:
         result.best = _select_and_test(result, split, cv)

@@ -1,0 +1,525 @@
+"""The results store: every finished run of a sweep, committed at once to an SQLite database.
+
+A sweep writes to ``DIR/sweep.sqlite`` (standard library :mod:`sqlite3`, WAL
+journal): one row per run, holding its full configuration, seed, fold,
+metrics, per-epoch curve, timing and package versions, as numbers and JSON
+text (nothing is pickled). ``sweep.csv`` and ``curves.json`` are exported from it.
+
+**Identity.** A run is identified by :func:`run_id`: the SHA-256 of the
+canonical JSON (sorted keys, tuples as lists, NumPy scalars as Python numbers,
+infinities as strings) of everything that determines its numbers: every
+estimator parameter (defaults filled in, ``max_iter`` included), the seed,
+a fingerprint of the data (the exact arrays it trains and is scored on, and the
+cross-validation folds), the fold, and whether it is scored on the test part.
+The same run asked for again, by the same command, an extended grid or another
+grid that contains it, has the same id and is not trained again.
+
+**Crash safety.** Rows are written in one transaction per finished chunk of
+work (``BEGIN IMMEDIATE`` ... ``COMMIT``, ``INSERT OR IGNORE`` on the id): a
+process killed at any moment leaves every committed row intact and no
+half-written one (SQLite's write-ahead log makes a commit atomic and durable
+against a killed process). Runs are deterministic, so a run committed twice,
+by two sweeps racing on one store, is the same row: the second is ignored.
+
+**Concurrency.** Several processes may use one store at once: writers take
+SQLite's lock in turn, waiting up to ``timeout`` seconds for it (the busy
+timeout), readers never block.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import sqlite3
+import time
+from collections.abc import Mapping
+
+import numpy as np
+
+from .errors import UsageError
+
+__all__ = ["FILENAME", "SCHEMA_VERSION", "Store", "canonical", "canonical_json", "data_fingerprint", "run_id",
+           "summarize"]
+
+#: The store's file name inside a sweep's output directory.
+FILENAME = "sweep.sqlite"
+#: Bumped when the table layout changes; a store of another version is refused, not misread.
+SCHEMA_VERSION = 1
+#: Bumped when what goes into a run's identity changes (old runs are then simply not found).
+IDENTITY_VERSION = 1
+
+METRICS = ("val_accuracy", "test_accuracy", "test_f1", "train_loss", "train_accuracy")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY,
+    sweep TEXT,
+    config_json TEXT NOT NULL,
+    seed INTEGER NOT NULL,
+    fold INTEGER,
+    max_iter INTEGER,
+    data_json TEXT NOT NULL,
+    val_accuracy REAL,
+    test_accuracy REAL,
+    test_f1 REAL,
+    train_loss REAL,
+    train_accuracy REAL,
+    n_iter INTEGER,
+    fit_seconds REAL,
+    curve_json TEXT NOT NULL,
+    error TEXT,
+    created_at TEXT NOT NULL,
+    versions_json TEXT
+);
+CREATE TABLE IF NOT EXISTS sweeps (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    status TEXT NOT NULL,
+    n_runs INTEGER,
+    n_found INTEGER,
+    config_json TEXT
+);
+"""
+
+_COLUMNS = ("run_id", "sweep", "config_json", "seed", "fold", "max_iter", "data_json", *METRICS, "n_iter",
+            "fit_seconds", "curve_json", "error", "created_at", "versions_json")
+
+
+# ----------------------------------------------------------------------------------------------
+# Identity
+# ----------------------------------------------------------------------------------------------
+
+
+def canonical(value):
+    """``value`` as plain, canonical JSON types.
+
+    Mappings get string keys (sorted when dumped), tuples and arrays become
+    lists, NumPy scalars Python numbers, non-finite floats the strings
+    ``"inf"``, ``"-inf"`` and ``"nan"``. Anything else is refused: an identity
+    must not depend on a ``repr``.
+    """
+    if isinstance(value, Mapping):
+        return {str(k): canonical(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [canonical(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return canonical(value.tolist())
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    raise TypeError(f"cannot put {type(value).__name__} {value!r} into a run identity")
+
+
+def canonical_json(value):
+    """Canonical JSON text: sorted keys, no spaces, no NaN tokens."""
+    return json.dumps(canonical(value), sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def run_id(identity):
+    """The stable id of a run: the SHA-256 (hex) of the canonical JSON of its identity dict."""
+    return hashlib.sha256(canonical_json(identity).encode("utf-8")).hexdigest()
+
+
+def _hash_array(hasher, name, array):
+    if array is None:
+        hasher.update(f"{name}:none;".encode())
+        return
+    array = np.asarray(array)
+    if array.dtype.kind in "OUS":  # labels read from a CSV: hash their text, not object pointers
+        array = array.astype(str)
+    array = np.ascontiguousarray(array)
+    hasher.update(f"{name}:{array.dtype.str}:{array.shape};".encode())
+    hasher.update(array.tobytes())
+
+
+def data_fingerprint(split, folds=None):
+    """SHA-256 (hex) of exactly the data a run sees: the split's arrays, and the cross-validation folds.
+
+    Without folds, runs train on ``X_train`` and are scored on ``X_val`` /
+    ``X_test``; with folds, they train and validate on folds of the raw
+    non-test rows (``X_dev_raw``) and are scored on the raw test rows, each
+    scaled on its fold's training rows. Only the arrays in use are hashed.
+    """
+    hasher = hashlib.sha256()
+    if folds is None:
+        names = ("X_train", "y_train", "X_val", "y_val", "X_test", "y_test")
+    else:
+        names = ("X_dev_raw", "y_dev", "X_test_raw", "y_test")
+        hasher.update(f"dtype:{np.dtype(split.X_train.dtype).str};".encode())
+    for name in names:
+        _hash_array(hasher, name, getattr(split, name))
+    for k, (train, val) in enumerate(folds or ()):
+        _hash_array(hasher, f"fold{k}.train", train)
+        _hash_array(hasher, f"fold{k}.val", val)
+    return hasher.hexdigest()
+
+
+# ----------------------------------------------------------------------------------------------
+# The store
+# ----------------------------------------------------------------------------------------------
+
+
+def _now():
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z")
+
+
+def _real(value):
+    """A float for a REAL column: NaN becomes NULL (SQLite would store NULL anyway)."""
+    if value is None:
+        return None
+    value = float(value)
+    return None if math.isnan(value) else value
+
+
+def _float(value):
+    return math.nan if value is None else float(value)
+
+
+class Store:
+    """An open results store (one SQLite connection).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The database file; created, with its tables, if it does not exist.
+    timeout : float, default=30
+        Seconds to wait for another process's write lock before giving up.
+    readonly : bool, default=False
+        Open an existing store for reading only (``digitnet results``).
+
+    Raises
+    ------
+    UsageError
+        If the file is not a digitnet results store, is of another layout
+        version, cannot be created, or (``readonly``) does not exist.
+    """
+
+    def __init__(self, path, *, timeout=30.0, readonly=False):
+        self.path = os.fspath(path)
+        if readonly and not os.path.isfile(self.path):
+            raise UsageError(f"no results store at {self.path}")
+        try:
+            self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise UsageError(f"cannot open results store {self.path}: {exc}") from None
+        try:
+            self._setup(readonly)
+        except sqlite3.DatabaseError as exc:
+            self._conn.close()
+            raise UsageError(f"{self.path} is not a usable digitnet results store: {exc}") from None
+        except BaseException:
+            self._conn.close()
+            raise
+
+    def _setup(self, readonly):
+        conn = self._conn
+        if readonly:
+            conn.execute("PRAGMA query_only = ON")
+        else:
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise sqlite3.DatabaseError(f"cannot switch to the write-ahead log (journal mode {mode})")
+            conn.execute("PRAGMA synchronous = NORMAL")  # with WAL: atomic commits, durable against killed processes
+            with self.transaction():
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
+                             (str(SCHEMA_VERSION),))
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not {"meta", "runs"} <= tables:
+            raise sqlite3.DatabaseError("it has no runs table")
+        row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if row is None or row[0] != str(SCHEMA_VERSION):
+            found = "none" if row is None else row[0]
+            raise sqlite3.DatabaseError(f"layout version {found}, this digitnet reads version {SCHEMA_VERSION}")
+
+    # -------------------------------------------------------------------------------- basics
+
+    def close(self):
+        self._conn.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def transaction(self):
+        """``with store.transaction():`` a write transaction (``BEGIN IMMEDIATE``), committed or rolled back."""
+        return _Transaction(self._conn)
+
+    def rollback(self):
+        """End a write transaction left open (by an interrupt), discarding it."""
+        if self._conn.in_transaction:
+            self._conn.execute("ROLLBACK")
+
+    def integrity_check(self):
+        """SQLite's ``PRAGMA integrity_check``: ``"ok"`` for a sound database."""
+        return self._conn.execute("PRAGMA integrity_check").fetchone()[0]
+
+    # -------------------------------------------------------------------------------- runs
+
+    def existing(self, run_ids):
+        """The subset of ``run_ids`` already in the store."""
+        run_ids = list(dict.fromkeys(run_ids))
+        found = set()
+        for start in range(0, len(run_ids), 500):
+            batch = run_ids[start:start + 500]
+            marks = ",".join("?" * len(batch))
+            found.update(r[0] for r in self._conn.execute(f"SELECT run_id FROM runs WHERE run_id IN ({marks})", batch))
+        return found
+
+    def count(self, run_ids=None):
+        """Rows in the store (among ``run_ids``, if given)."""
+        if run_ids is None:
+            return self._conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+        return len(self.existing(run_ids))
+
+    def add(self, runs, *, sweep=None, versions=None, info=None):
+        """Commit finished runs, all in one transaction; runs already present are left as they are.
+
+        Parameters
+        ----------
+        runs : iterable of (run_id, identity, record)
+            ``identity`` is the dict hashed into ``run_id`` (its ``params``,
+            ``seed``, ``fold`` and ``data`` are stored as columns); ``record``
+            is what :func:`digitnet.experiments.run_task` returns for the run.
+        sweep : str, optional
+            Name of the sweep that produced them.
+        versions : dict, optional
+            Package versions, stored as JSON with every row.
+        info : dict, optional
+            A description of the data (not part of the identity), stored with
+            the identity's data fingerprint in ``data_json``.
+
+        Returns
+        -------
+        int
+            Rows inserted (runs already in the store are not counted).
+        """
+        created = _now()
+        versions_json = None if versions is None else canonical_json(versions)
+        rows = []
+        for rid, identity, record in runs:
+            params = identity["params"]
+            rows.append((
+                rid, sweep, canonical_json(params), int(identity["seed"]), identity.get("fold"),
+                params.get("max_iter"), canonical_json({**(info or {}), **{k: v for k, v in identity.items()
+                                                                            if k not in ("params", "seed", "fold")}}),
+                *(_real(record[m]) for m in METRICS), int(record["n_iter"]), _real(record["fit_seconds"]),
+                json.dumps(record.get("curve") or {}, separators=(",", ":")), record.get("error"), created,
+                versions_json,
+            ))
+        if not rows:
+            return 0
+        marks = ",".join("?" * len(_COLUMNS))
+        with self.transaction():
+            before = self._conn.total_changes
+            self._conn.executemany(f"INSERT OR IGNORE INTO runs ({','.join(_COLUMNS)}) VALUES ({marks})", rows)
+            return self._conn.total_changes - before
+
+    def get(self, run_ids):
+        """``run_id`` -> record (the dict :func:`~digitnet.experiments.run_task` made) for the ids present."""
+        run_ids = list(dict.fromkeys(run_ids))
+        out = {}
+        names = ("run_id", *METRICS, "n_iter", "fit_seconds", "curve_json", "error")
+        for start in range(0, len(run_ids), 500):
+            batch = run_ids[start:start + 500]
+            marks = ",".join("?" * len(batch))
+            for row in self._conn.execute(f"SELECT {','.join(names)} FROM runs WHERE run_id IN ({marks})", batch):
+                row = dict(zip(names, row))
+                record = {m: _float(row[m]) for m in METRICS}
+                record.update(n_iter=int(row["n_iter"]), fit_seconds=_float(row["fit_seconds"]),
+                              curve=json.loads(row["curve_json"]), error=row["error"])
+                out[row["run_id"]] = record
+        return out
+
+    def rows(self):
+        """Every run, as a list of dicts with the columns of the ``runs`` table (JSON columns parsed)."""
+        cursor = self._conn.execute(f"SELECT {','.join(_COLUMNS)} FROM runs ORDER BY created_at, run_id")
+        out = []
+        for values in cursor:
+            row = dict(zip(_COLUMNS, values))
+            for name in ("config_json", "data_json", "curve_json", "versions_json"):
+                text = row.pop(name)
+                row[name[:-5]] = None if text is None else json.loads(text)
+            for m in (*METRICS, "fit_seconds"):
+                row[m] = _float(row[m])
+            out.append(row)
+        return out
+
+    # -------------------------------------------------------------------------------- sweeps
+
+    def start_sweep(self, name, config, n_runs, n_found):
+        """Record that a sweep started; returns its id (for :meth:`finish_sweep`)."""
+        with self.transaction():
+            cursor = self._conn.execute(
+                "INSERT INTO sweeps (name, started_at, status, n_runs, n_found, config_json) VALUES (?, ?, ?, ?, ?, ?)",
+                (name, _now(), "running", n_runs, n_found, json.dumps(canonical(config), sort_keys=True)))
+            return cursor.lastrowid
+
+    def finish_sweep(self, sweep_id, status):
+        """Mark a sweep ``finished``, ``interrupted`` or ``failed``."""
+        with self.transaction():
+            self._conn.execute("UPDATE sweeps SET finished_at = ?, status = ? WHERE id = ?",
+                               (_now(), status, sweep_id))
+
+    def sweeps(self):
+        """Every sweep run on this store, oldest first, as dicts."""
+        names = ("id", "name", "started_at", "finished_at", "status", "n_runs", "n_found", "config_json")
+        out = []
+        for values in self._conn.execute(f"SELECT {','.join(names)} FROM sweeps ORDER BY id"):
+            row = dict(zip(names, values))
+            row["config"] = json.loads(row.pop("config_json") or "null")
+            out.append(row)
+        return out
+
+
+class _Transaction:
+    def __init__(self, conn):
+        self._conn = conn
+
+    def __enter__(self):
+        self._conn.execute("BEGIN IMMEDIATE")  # take the write lock now (waiting up to the busy timeout)
+        return self._conn
+
+    def __exit__(self, kind, exc, tb):
+        if kind is None:
+            self._conn.execute("COMMIT")
+        elif self._conn.in_transaction:
+            self._conn.execute("ROLLBACK")
+        return False
+
+
+# ----------------------------------------------------------------------------------------------
+# Reading a store: the best configurations
+# ----------------------------------------------------------------------------------------------
+
+
+def _layers(value):
+    return "-".join(str(int(h)) for h in value) if isinstance(value, (list, tuple)) else str(value)
+
+
+def _n_weights(params, n_features, n_classes):
+    layers = [n_features, *params.get("hidden_layer_sizes", [100]), n_classes]
+    return sum(a * b for a, b in zip(layers[:-1], layers[1:]))
+
+
+def _seed_text(seeds):
+    seeds = sorted(seeds)
+    if len(seeds) > 2 and seeds == list(range(seeds[0], seeds[-1] + 1)):
+        return f"seeds {seeds[0]}-{seeds[-1]}"
+    return ("seed " if len(seeds) == 1 else "seeds ") + ", ".join(map(str, seeds))
+
+
+def summarize(rows, sweeps=(), top=10):
+    """The best configurations of a store's runs, and a few lines about them.
+
+    Runs are grouped by configuration (every estimator parameter) and data
+    (fingerprint, cross-validation, test scoring); each group's metrics are
+    means over its seeds and folds. Groups are ranked by mean validation
+    accuracy (the test accuracy for runs without a validation part), then by
+    fewer weights.
+
+    Parameters
+    ----------
+    rows : list of dict
+        :meth:`Store.rows`.
+    sweeps : list of dict
+        :meth:`Store.sweeps`.
+    top : int
+        Configurations to keep in the table.
+
+    Returns
+    -------
+    dict
+        ``lines`` (summary lines), ``table`` (DataFrame of the ``top`` best,
+        varying parameters as columns), ``best`` (one line), ``ranking`` (every group, best first).
+    """
+    import pandas as pd
+
+    groups = {}
+    for row in rows:
+        data = {k: v for k, v in (row["data"] or {}).items() if k != "split"}
+        key = (canonical_json(row["config"]), canonical_json(data))
+        groups.setdefault(key, []).append(row)
+    configs = [json.loads(k[0]) for k in groups]
+    data_keys = list(dict.fromkeys(k[1] for k in groups))
+    varying = [name for name in sorted({n for c in configs for n in c})
+               if len({canonical_json(c.get(name)) for c in configs}) > 1]
+    has_val = any(not math.isnan(r["val_accuracy"]) for r in rows)
+    metric = "val_accuracy" if has_val else "test_accuracy"
+    records = []
+    for (config_text, data_text), members in groups.items():
+        config = json.loads(config_text)
+        split = (members[0]["data"] or {}).get("split") or {}
+        ok = [m for m in members if not m["error"]]
+        seeds = {m["seed"] for m in members}
+        folds = {m["fold"] for m in members if m["fold"] is not None}
+        by_seed = {}
+        for m in ok:
+            by_seed.setdefault(m["seed"], []).append(m[metric])
+        per_seed = [float(np.mean(v)) for v in by_seed.values()]
+        record = {name: (_layers(config.get(name)) if name == "hidden_layer_sizes" else config.get(name))
+                  for name in varying}
+        if len(data_keys) > 1:
+            cv = json.loads(data_text).get("cv")
+            record["data"] = f"{split.get('dataset', '?')}" + (f" cv{cv}" if cv else "") + \
+                f" #{data_keys.index(data_text)}"
+        mean = lambda name: float(np.mean([m[name] for m in ok])) if ok else math.nan  # noqa: E731
+        record.update({
+            metric: mean(metric),
+            f"{metric}_std": float(np.std(per_seed)) if len(per_seed) > 1 else math.nan,
+        })
+        if metric == "val_accuracy":
+            record["test_accuracy"] = mean("test_accuracy")
+        record.update(seeds=len(seeds), folds=len(folds) or None, n_iter=mean("n_iter"),
+                      fit_seconds=float(sum(m["fit_seconds"] for m in members if not math.isnan(m["fit_seconds"]))),
+                      failed=len(members) - len(ok))
+        weights = _n_weights(config, split.get("n_features", 64), len(split.get("classes", [])) or 10)
+        records.append((record, weights, config))
+    records.sort(key=lambda item: (math.isnan(item[0][metric]), -np.nan_to_num(item[0][metric], nan=0.0), item[1]))
+    ranking = pd.DataFrame([r for r, _, _ in records])
+    if not ranking["failed"].any():
+        ranking = ranking.drop(columns="failed")
+    if ranking["folds"].isna().all():
+        ranking = ranking.drop(columns="folds")
+    if "test_accuracy" in ranking and ranking["test_accuracy"].isna().all():
+        ranking = ranking.drop(columns="test_accuracy")
+
+    n_failed = sum(1 for r in rows if r["error"])
+    seeds = {r["seed"] for r in rows}
+    cvs = {(r["data"] or {}).get("cv") for r in rows}
+    datasets = {((r["data"] or {}).get("split") or {}).get("dataset", "?") for r in rows}
+    setup = ", ".join(f"{k}-fold cv" if k else "validation split" for k in sorted(cvs, key=lambda k: k or 0))
+    lines = [f"{len(rows)} runs of {len(groups)} configurations ({_seed_text(seeds)}; {setup}; data:"
+             f" {', '.join(sorted(map(str, datasets)))}), {n_failed} failed,"
+             f" {sum(r['fit_seconds'] for r in rows if not math.isnan(r['fit_seconds'])):.1f} s of training"]
+    if sweeps:
+        last = sweeps[-1]
+        lines.append(f"{len(sweeps)} sweep command{'s' if len(sweeps) != 1 else ''} on this store; the last,"
+                     f" {last['name']!r}, started {last['started_at']}: {last['status']}, {last['n_runs']} runs"
+                     f" asked for, {last['n_found']} already there")
+    what = "validation accuracy" if has_val else "test accuracy (no validation scores)"
+    lines.append(f"best {min(top, len(groups))} of {len(groups)} configurations by mean {what}:")
+    best_record, _, best_config = records[0]
+    shown = ", ".join(f"{k}={_layers(v) if k == 'hidden_layer_sizes' else v}" for k, v in best_config.items()
+                      if k in varying) or "the only configuration"
+    spread = best_record[f"{metric}_std"]
+    best = (f"best: {shown}: mean {what.split(' (')[0]} {best_record[metric]:.4f}"
+            + (f" ± {spread:.4f} over {best_record['seeds']} seeds" if not math.isnan(spread) else ""))
+    if metric == "val_accuracy" and not math.isnan(best_record.get("test_accuracy", math.nan)):
+        best += f" (test accuracy {best_record['test_accuracy']:.4f})"
+    return {"lines": lines, "table": ranking.head(top), "best": best, "ranking": ranking}
