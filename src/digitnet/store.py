@@ -214,13 +214,25 @@ class Store:
         except sqlite3.Error as exc:
             raise UsageError(f"cannot open results store {self.path}: {exc}") from None
         try:
-            self._setup(readonly)
+            self._setup_waiting(readonly, timeout)
         except sqlite3.DatabaseError as exc:
             self._conn.close()
             raise UsageError(f"{self.path} is not a usable digitnet results store: {exc}") from None
         except BaseException:
             self._conn.close()
             raise
+
+    def _setup_waiting(self, readonly, timeout):
+        # SQLite does not always call its busy handler while a new file is switched to WAL and given its tables
+        # by two processes at once ("database is locked" at once): wait for the other one here instead.
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return self._setup(readonly)
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def _setup(self, readonly):
         conn = self._conn
