@@ -1,4 +1,4 @@
-"""The ``digitnet`` command: train, compare, sweep, results, predict, gradcheck.
+"""The ``digitnet`` command: report, train, compare, sweep, results, predict, gradcheck.
 
 ``main(argv)`` runs in-process and returns the exit status: 0 on success,
 2 for bad input (one ``digitnet: error: ...`` line on stderr, no traceback),
@@ -18,6 +18,7 @@ import numpy as np
 
 from .errors import UsageError
 from .functional import HIDDEN_ACTIVATIONS, WEIGHT_INITS
+from .report import add_report_command, cmd_report  # report imports matplotlib only when it runs
 
 _DEFAULTS = None  # NumpyMLPClassifier's defaults, read once (importing the estimator is not free)
 
@@ -177,10 +178,11 @@ def _add_data_options(parser, validation_size=0.0):
 
 
 def build_parser():
-    """The ``digitnet`` argument parser with its six subcommands."""
+    """The ``digitnet`` argument parser with its seven subcommands."""
     parser = _Parser(prog="digitnet", formatter_class=_Formatter, description=(
         "A from-scratch NumPy MLP trained by gradient descent, compared fairly with scikit-learn's MLPClassifier."))
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    add_report_command(commands)
 
     p = commands.add_parser("train", formatter_class=_Formatter, help="fit one model, print its test metrics",
                             description="Fit NumpyMLPClassifier on the training part of the split and print its"
@@ -590,7 +592,7 @@ def cmd_gradcheck(args):
 
 
 COMMANDS = {"train": cmd_train, "compare": cmd_compare, "sweep": cmd_sweep, "results": cmd_results,
-            "predict": cmd_predict, "gradcheck": cmd_gradcheck}
+            "predict": cmd_predict, "gradcheck": cmd_gradcheck, "report": cmd_report}
 
 
 def main(argv=None):
