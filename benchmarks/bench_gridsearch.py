@@ -14,7 +14,14 @@ Both worker pools are started (and their imports done) before the clock runs; th
 alternate ``--repeats`` times and the median is reported. Prints both wall times, the ratio, and both
 best configurations (by mean cross-validated accuracy) with their scores.
 
-Run:  python benchmarks/bench_gridsearch.py [--repeats 1] [--quick]
+Each side draws its own initial weights (digitnet from ``np.random.default_rng(seed)``, MLPClassifier
+from a ``RandomState``), so their scores differ by run-to-run noise. ``--same-start`` removes that
+noise to check that the two searches compute the same thing: every MLPClassifier fit starts from the
+weights digitnet draws for the same seed, and both keep the rows in order (``shuffle=False``, as the
+two shuffle with different random streams); the scores must then agree and the best configuration
+be the same.
+
+Run:  python benchmarks/bench_gridsearch.py [--repeats 1] [--quick] [--same-start]
 """
 
 import argparse
@@ -30,6 +37,7 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
+from digitnet import functional as F
 from digitnet.data import load_split
 from digitnet.experiments import package_versions, sweep
 
@@ -48,8 +56,24 @@ def _name(params):
     return ", ".join(f"{k}={'-'.join(map(str, v)) if isinstance(v, tuple) else v}" for k, v in sorted(params.items()))
 
 
-def run_sklearn(grid, split, folds):
-    search = GridSearchCV(Pipeline([("scale", StandardScaler()), ("mlp", MLPClassifier(random_state=0))]),
+class SameStart(MLPClassifier):
+    """MLPClassifier starting from the weights NumpyMLPClassifier draws for the same random_state (benchmark only)."""
+
+    def fit(self, X, y):
+        layers = [X.shape[1], *self.hidden_layer_sizes, len(np.unique(y))]
+        weights, biases = F.initialize_weights(layers, self.activation, "glorot",
+                                               np.random.default_rng(self.random_state))
+        self._queue = list(zip(weights, biases))
+        return super().fit(X, y)
+
+    def _init_coef(self, fan_in, fan_out, dtype):
+        W, b = self._queue.pop(0)
+        return W.astype(dtype), b.astype(dtype)
+
+
+def run_sklearn(grid, split, folds, same_start=False):
+    model = SameStart(random_state=0, shuffle=False) if same_start else MLPClassifier(random_state=0)
+    search = GridSearchCV(Pipeline([("scale", StandardScaler()), ("mlp", model)]),
                           {f"mlp__{k}": v for k, v in grid.items()}, cv=folds, n_jobs=N_JOBS, refit=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -62,11 +86,11 @@ def run_sklearn(grid, split, folds):
     return seconds, scores
 
 
-def run_digitnet(grid, split):
+def run_digitnet(grid, split, same_start=False):
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
         result = sweep(grid, split, seeds=(0,), cv=3, n_jobs=N_JOBS, backend="processes", progress=False,
-                       store=f"{tmp}/sweep.sqlite")
+                       store=f"{tmp}/sweep.sqlite", base_params={"shuffle": False} if same_start else None)
         seconds = time.perf_counter() - start
     scores = {_name({k: v for k, v in result.params[c].items() if k in grid}): s
               for c, s in result.runs.groupby("config").val_accuracy.mean().items()}
@@ -81,6 +105,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=1, help="timed repeats of each search (default 1)")
     parser.add_argument("--quick", action="store_true", help="a tiny grid, to check that the script runs")
+    parser.add_argument("--same-start", action="store_true", help="both start from the same weights and keep the"
+                        " rows in order (shuffle=False): the scores must agree")
     args = parser.parse_args()
     grid = QUICK_GRID if args.quick else GRID
     split = load_split("digits", validation_size=0)
@@ -88,7 +114,8 @@ def main():
     n_configs = int(np.prod([len(v) for v in grid.values()]))
     print(f"Digits: {len(split.y_dev)} rows (the test rows left out), 3-fold cv, {N_JOBS} worker processes each;"
           f" {n_configs} configurations = {3 * n_configs} fits for GridSearchCV")
-    print(f"grid: {grid}; everything else MLPClassifier's defaults (adam, batch 200, tol 1e-4, random_state 0)")
+    print(f"grid: {grid}; everything else MLPClassifier's defaults (adam, batch 200, tol 1e-4, random_state 0)"
+          + ("; same start weights for both, shuffle=False" if args.same_start else ""))
     versions = package_versions()
     print(f"versions: python {versions['python']}, numpy {versions['numpy']}, scikit-learn"
           f" {versions['scikit-learn']}, digitnet {versions['digitnet']}\n")
@@ -99,9 +126,9 @@ def main():
 
     times = {"sklearn": [], "digitnet": []}
     for _ in range(args.repeats):
-        seconds, theirs = run_sklearn(grid, split, folds)
+        seconds, theirs = run_sklearn(grid, split, folds, args.same_start)
         times["sklearn"].append(seconds)
-        seconds, ours, n_trainings = run_digitnet(grid, split)
+        seconds, ours, n_trainings = run_digitnet(grid, split, args.same_start)
         times["digitnet"].append(seconds)
     sk, dn = statistics.median(times["sklearn"]), statistics.median(times["digitnet"])
     print(f"{'search':<46}{'wall s':>9}")
