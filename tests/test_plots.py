@@ -171,6 +171,16 @@ def test_loss_curves_accuracy_is_linear_and_in_percent(sweep, tmp_path):
     check_png(fig, tmp_path)
 
 
+def test_loss_curves_of_named_settings_show_the_names(tmp_path):
+    runs = pd.DataFrame({"run_id": ["a", "b"], "label": ["original", "ours (relu, adam)"]})
+    curves = {"a": make_history(6, 1, 0), "b": make_history(6, 0.5, 1)}
+    fig = plots.loss_curves(runs, curves, label_by="label")
+    (ax,) = fig.axes
+    assert legend_labels(fig)[:2] == ["original", "ours (relu, adam)"]
+    assert ax.get_title() == "Loss per epoch by setting"
+    check_png(fig, tmp_path)
+
+
 def test_loss_curves_without_validation_curves(sweep, tmp_path):
     runs, curves = sweep
     train_only = {k: {"loss": v["loss"], "accuracy": v["accuracy"]} for k, v in curves.items()}

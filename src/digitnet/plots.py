@@ -92,6 +92,7 @@ PARAM_LABELS = {
     "solver": "solver",
     "momentum": "momentum",
     "weight_init": "weight init",
+    "label": "setting",
     "accuracy": "accuracy",
     "precision": "precision",
     "recall": "recall",
@@ -385,7 +386,9 @@ def loss_curves(runs, curves, label_by="learning_rate_init", metric="loss", log=
         _message(ax, "no curves to show")
         return fig
     colors = _ordered_colors([value for value, _ in groups])
-    labels = {value: (str(value) if runs is None else f"{name} = {_format_value(value)}") for value, _ in groups}
+    # A configuration's name ("label" column) says it all; a parameter value needs the parameter's name.
+    named = runs is None or label_by == "label"
+    labels = {value: (str(value) if named else f"{name} = {_format_value(value)}") for value, _ in groups}
     handles, any_validation = _draw_curves(ax, groups, colors, metric, log, show_validation, labels=labels)
     _style_curve_axes(ax, metric, log)
     if any_validation:
