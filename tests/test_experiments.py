@@ -282,6 +282,7 @@ def test_save_results_writes_csv_and_json(split, tmp_path):
     assert {"numpy", "scikit-learn", "python", "digitnet"} <= set(meta["versions"])
     assert meta["elapsed_seconds"] > 0 and meta["configurations"][1]["max_iter"] == 3
     assert not [p for p in os.listdir(tmp_path / "out") if p.endswith(".tmp")]
+    assert {oct(os.stat(p).st_mode & 0o777) for p in paths} == {oct(0o644)}  # not private like a temporary file
 
     compared = compare(split, seeds=2, hidden_layer_sizes=(6,), max_iter=2)
     save_results(compared, tmp_path / "cmp")

@@ -128,6 +128,12 @@ def test_model_from_another_architecture_or_tampered(fitted, tmp_path, change, m
     assert message in _error(_tampered(fitted, tmp_path, change))
 
 
+def test_saved_model_is_a_regular_readable_file(fitted, tmp_path):
+    path = tmp_path / "model.npz"
+    save_model(fitted, path)
+    assert oct(path.stat().st_mode & 0o777) == oct(0o644)  # the temporary file it was written to was private
+
+
 def test_saving_is_atomic(fitted, tmp_path, monkeypatch):
     path = tmp_path / "model.npz"
     save_model(fitted, path)

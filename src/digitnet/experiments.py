@@ -1133,11 +1133,14 @@ def prepare_out_dir(out_dir):
 
 def _write_all(out_dir, files):
     """Write every file to a temporary name first, then rename them all: no half-written file, ever."""
+    from .io import temporary_beside
+
     written = []
     try:
         for name, text in files.items():
-            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=out_dir)
-            written.append((tmp, os.path.join(out_dir, name)))
+            final = os.path.join(out_dir, name)
+            fd, tmp = temporary_beside(final)
+            written.append((tmp, final))
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
                 f.write(text)
         for tmp, final in written:

@@ -31,10 +31,27 @@ from sklearn.preprocessing import LabelBinarizer, StandardScaler
 from .errors import UsageError
 from .estimator import NumpyMLPClassifier
 
-__all__ = ["FORMAT", "VERSION", "atomic_write", "load_model", "save_model"]
+__all__ = ["FILE_MODE", "FORMAT", "VERSION", "atomic_write", "load_model", "save_model", "temporary_beside"]
 
 FORMAT = "digitnet-model"
 VERSION = 1
+
+
+#: Permissions of the files we write: readable by everyone, writable by the owner (a temporary file is private).
+FILE_MODE = 0o644
+
+
+def temporary_beside(path):
+    """Create a temporary file in ``path``'s directory, named after it; return ``(fd, temporary path)``.
+
+    It has a regular file's permissions (:data:`FILE_MODE`), so renaming it onto
+    ``path`` gives a normal file, not a private one.
+    """
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)
+    os.fchmod(fd, FILE_MODE)
+    return fd, tmp
 
 
 def atomic_write(path, write):
@@ -42,9 +59,7 @@ def atomic_write(path, write):
 
     Either the complete new file replaces ``path`` or ``path`` is left as it was.
     """
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)
+    fd, tmp = temporary_beside(path)
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)

@@ -27,9 +27,7 @@ parameters such as the learning rate. All palettes are colour-blind safe.
 from __future__ import annotations
 
 import math
-import os
 import re
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -1175,21 +1173,10 @@ def save_figure(fig, path, dpi=150):
     Path
         ``path``.
     """
+    from .io import atomic_write
+
     path = Path(path)
     fmt = path.suffix[1:].lower() or "png"
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fig.savefig(fh, format=fmt, dpi=dpi)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    atomic_write(path, lambda f: fig.savefig(f, format=fmt, dpi=dpi))
     return path

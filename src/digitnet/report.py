@@ -1128,7 +1128,6 @@ def build_report(out_dir, *, quick=False, seeds=None, n_jobs=1, progress=True):
     index = out / "index.html"
     try:
         atomic_write(index, lambda f: f.write(page.encode("utf-8")))
-        os.chmod(index, 0o644)  # readable like the figures (save_figure); the temporary file was private
     except OSError as exc:
         raise UsageError(f"cannot write the report to {out}: {exc.strerror or exc}") from None
     if progress:
