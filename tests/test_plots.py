@@ -428,6 +428,15 @@ def test_most_confused_pairs(predictions, tmp_path):
     assert "all 3 kinds of mistake" in every.axes[0].get_title()
 
 
+def test_confused_pairs_rank_mistakes_as_the_figure_does():
+    y_true = np.array([3, 3, 3, 1, 1, 5, 0, 0, 2, 2])
+    y_pred = np.array([8, 8, 8, 7, 7, 6, 0, 9, 1, 2])
+    # most frequent first; ties (0 -> 9, 2 -> 1, 5 -> 6) by true label, then by predicted label
+    assert plots.confused_pairs(y_true, y_pred) == [(3, 8, 3, 3), (1, 7, 2, 2), (0, 9, 1, 2), (2, 1, 1, 2),
+                                                     (5, 6, 1, 1)]
+    assert plots.confused_pairs(y_true, y_true) == []
+
+
 def test_most_confused_pairs_without_mistakes(tmp_path):
     y = np.arange(10)
     fig = plots.most_confused_pairs(y, y)

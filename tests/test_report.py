@@ -1,12 +1,10 @@
 """``digitnet report``: one quick report is built once; the page, its files and its numbers are checked."""
 
-import argparse
 import base64
 import copy
 import html
 import json
 import re
-import sys
 
 import numpy as np
 import pandas as pd

@@ -861,6 +861,29 @@ def confusion_matrices(y_true, y_pred, labels=None, title=None):
     return fig
 
 
+def confused_pairs(y_true, y_pred, labels=None):
+    """Every kind of mistake, most frequent first (ties: by true, then predicted label, in ``labels`` order).
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of shape (n_samples,)
+    labels : array-like, optional
+        Default: the labels found in ``y_true`` and ``y_pred``, sorted.
+
+    Returns
+    -------
+    list of (true label, predicted label, count, number of samples with that true label)
+    """
+    labels = _labels_of(y_true, y_pred, labels)
+    counts = confusion_matrix(y_true, y_pred, labels=labels)
+    off = counts.copy()
+    np.fill_diagonal(off, 0)
+    rows, cols = np.nonzero(off)
+    order = np.lexsort((cols, rows, -off[rows, cols]))
+    return [(labels[rows[k]], labels[cols[k]], int(off[rows[k], cols[k]]), int(counts[rows[k]].sum()))
+            for k in order]
+
+
 def most_confused_pairs(y_true, y_pred, top=10, labels=None, title=None):
     """The most frequent mistakes, as a horizontal bar chart of "true → predicted" pairs.
 
@@ -877,19 +900,14 @@ def most_confused_pairs(y_true, y_pred, top=10, labels=None, title=None):
     matplotlib.figure.Figure
         One axes (saying "no misclassified digits" if there is none).
     """
-    labels = _labels_of(y_true, y_pred, labels)
-    counts = confusion_matrix(y_true, y_pred, labels=labels)
-    off = counts.copy()
-    np.fill_diagonal(off, 0)
-    rows, cols = np.nonzero(off)
-    order = np.lexsort((cols, rows, -off[rows, cols]))[:top]
-    pairs = [(labels[rows[k]], labels[cols[k]], off[rows[k], cols[k]], counts[rows[k]].sum()) for k in order]
+    every = confused_pairs(y_true, y_pred, labels)
+    pairs, n_kinds = every[:top], len(every)
     fig = _figure(6.5, max(2.8, 0.38 * len(pairs) + 1.6))
     ax = fig.add_subplot()
-    n_kinds = int(np.count_nonzero(off))
     shown = f"all {n_kinds}" if len(pairs) == n_kinds else f"the {len(pairs)} most frequent of {n_kinds}"
+    n_wrong = sum(n for _, _, n, _ in every)
     ax.set_title(title or (f"Most confused digit pairs: {shown} kinds of mistake\n"
-                           f"({off.sum()} misclassified digits in all)" if pairs else "Most confused digit pairs"))
+                           f"({n_wrong} misclassified digits in all)" if pairs else "Most confused digit pairs"))
     if not pairs:
         _message(ax, "no misclassified digits")
         return fig

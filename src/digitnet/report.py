@@ -141,6 +141,13 @@ class ErrorAnalysis:
     classes: np.ndarray
     accuracy: float
 
+    @property
+    def name(self):
+        """The selected configuration in words, e.g. ``"64-32 relu"``."""
+        from .experiments import format_layers
+
+        return f"{format_layers(self.params.get('hidden_layer_sizes', (100,)))} {self.params.get('activation', 'relu')}"
+
 
 def error_analysis(architecture, split, seed=None):
     """Refit the configuration the architecture study selected, and predict the test set.
@@ -363,7 +370,7 @@ def compare_conclusion(result):
             f" {_num(ours['n_iter_mean'], 0)} vs {_num(theirs['n_iter_mean'], 0)} epochs).")
 
 
-def _by_config(runs, metric=None):
+def _by_config(runs):
     """One row per configuration: its parameters, and the mean over seeds of every metric."""
     runs = _ok(runs)
     metrics = [c for c in ("val_accuracy", "test_accuracy", "test_f1", "train_loss", "train_accuracy", "fit_seconds",
@@ -386,7 +393,7 @@ def architecture_conclusion(result):
     str
     """
     best = result.best
-    table = _by_config(result.runs, "val_accuracy")
+    table = _by_config(result.runs)
     worst = table.loc[table["val_accuracy"].idxmin()]
     n_seeds = len(result.config["seeds"])
     over = f"mean of {n_seeds} seeds" if n_seeds > 1 else "one seed"
@@ -491,17 +498,14 @@ def error_conclusion(errors):
     -------
     str
     """
-    from .experiments import format_layers
+    from .plots import confused_pairs
 
     wrong = errors.y_true != errors.y_pred
     n, k = len(errors.y_true), int(wrong.sum())
-    name = f"{format_layers(errors.params.get('hidden_layer_sizes', (100,)))} {errors.params.get('activation', 'relu')}"
-    text = f"The selected model ({name}, seed {errors.seed}) misclassified {k} of {n} test digits ({_pct(errors.accuracy)} accuracy)"
+    text = (f"The selected model ({errors.name}, seed {errors.seed}) misclassified {k} of {n} test digits"
+            f" ({_pct(errors.accuracy)} accuracy)")
     if k:
-        pairs = {}
-        for t, p in zip(errors.y_true[wrong].tolist(), errors.y_pred[wrong].tolist()):
-            pairs[(t, p)] = pairs.get((t, p), 0) + 1
-        (t, p), count = min(pairs.items(), key=lambda item: (-item[1], item[0]))
+        t, p, count, _ = confused_pairs(errors.y_true, errors.y_pred, errors.classes)[0]  # as the figure ranks them
         confidence = errors.proba.max(axis=1)
         text += (f"; the most frequent mistake was {t} → {p} ({count} time{'s' if count != 1 else ''}). Its mean"
                  f" confidence was {_pct(confidence[~wrong].mean())} on right predictions and"
@@ -679,8 +683,6 @@ def html_table(frame, digits=4, best_row=None, caption=None, formats=None):
     -------
     str
     """
-    import pandas as pd
-
     formats = formats or {}
     align = {c: "" if _numeric_column(frame[c]) else ' class="text"' for c in frame.columns}
     out = ["<table>"]
@@ -713,7 +715,7 @@ def _numeric_column(column):
 
 #: Readable names of the result columns shown in the page's tables.
 _COLUMN_NAMES = {"n_iter": "epochs", "train_accuracy": "training accuracy", "fit_seconds": "fit time (s)",
-                 "train_loss": "training loss", "label": "setting"}
+                 "train_loss": "training loss"}
 
 
 def _readable(frame):
@@ -884,7 +886,7 @@ that the fit times compare the code rather than thread contention on a shared ma
 def _section_architecture(data, images):
     result = data.architecture
     best = result.best
-    table = _by_config(result.runs, "val_accuracy").reset_index()
+    table = _by_config(result.runs).reset_index()
     table = table.sort_values(["val_accuracy", "config"], ascending=[False, True])
     shown = table[["hidden_layer_sizes", "activation", "val_accuracy", "train_loss", "n_iter", "fit_seconds"]].copy()
     shown["n_iter"] = shown["n_iter"].round().astype(int)
@@ -945,11 +947,8 @@ run per seed, read off at each epoch count (exactly what separate fits of that l
 
 def _section_errors(data, images):
     err = data.errors
-    from .experiments import format_layers
-
-    name = f"{format_layers(err.params.get('hidden_layer_sizes', (100,)))} {err.params.get('activation', 'relu')}"
     return f"""
-<p>The configuration selected by the architecture study ({_e(name)}), refitted with seed {err.seed} on the
+<p>The configuration selected by the architecture study ({_e(err.name)}), refitted with seed {err.seed} on the
 training digits: {int((err.y_true != err.y_pred).sum())} of {len(err.y_true)} test digits misclassified
 ({_pct(err.accuracy)} accuracy). Its predictions are in <a href="errors/predictions.csv">errors/predictions.csv</a>.</p>
 {_figure_html(images, "errors_confusion", "Confusion matrix on the test set.")}
