@@ -157,6 +157,17 @@ def test_interrupt_stops_cleanly_with_a_one_line_summary(tmp_path, sig, backend)
     conn.close()
 
 
+def test_results_of_one_seed_show_no_spread_as_a_dash(capsys, tmp_path):
+    out = str(tmp_path / "one")
+    assert run(capsys, "sweep", "--param", "learning_rate_init=0.001,0.01", "--max-iter", "3", "--backend", "serial",
+               "--no-progress", "--out", out)[0] == 0
+    code, text, _ = run(capsys, "results", out)
+    rows = text.splitlines()[3:6]
+    assert code == 0 and "NaN" not in text
+    assert rows[0].split()[:3] == ["learning_rate_init", "val_accuracy", "val_accuracy_std"]
+    assert [row.split()[2] for row in rows[1:]] == ["-", "-"]  # one seed: no spread to show
+
+
 def test_results_prints_the_best_configurations_without_training(capsys, tmp_path, monkeypatch):
     out = str(tmp_path / "r")
     code, _, _ = run(capsys, "sweep", "--param", "hidden_layer_sizes=4,12", "--param", "learning_rate_init=0.0001,0.01",

@@ -455,7 +455,7 @@ def cmd_sweep(args):
     if result.best is not None:  # the test set is looked at once, for the chosen configuration only
         hidden |= {"test_accuracy", "test_f1"}
     with pd.option_context("display.width", 200, "display.max_columns", 50, "display.max_rows", 1000):
-        print(runs[[c for c in runs.columns if c not in hidden]].to_string(index=False,
+        print(runs[[c for c in runs.columns if c not in hidden]].to_string(index=False, na_rep="-",
                                                                           float_format=lambda v: f"{v:.4g}"))
     if "error" in runs:
         failed = runs[runs["error"] != ""]
@@ -519,7 +519,8 @@ def cmd_results(args):
     for line in summary["lines"]:
         print(line)
     with pd.option_context("display.width", 200, "display.max_columns", 50, "display.max_rows", 1000):
-        print(summary["table"].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+        # "-" where there is no number: a spread over one seed, a metric of a run that diverged
+        print(summary["table"].to_string(index=False, na_rep="-", float_format=lambda v: f"{v:.4g}"))
     print(summary["best"])
     return 0
 
