@@ -356,7 +356,8 @@ class NumpyMLPClassifier(ClassifierMixin, BaseEstimator):
             batch_size = int(np.clip(self.batch_size, 1, n_samples))
         workspace = F.Workspace(layer_units, batch_size, X.dtype)
         fn_args = dict(activation=self.activation, out_activation=self.out_activation_, alpha=self.alpha,
-                       batch_size=batch_size, sample_weight=sample_weight, workspace=workspace)
+                       batch_size=batch_size, sample_weight=sample_weight, workspace=workspace,
+                       labels=Y.argmax(axis=1) if self.out_activation_ == "softmax" else None)
 
         self.n_iter_ = 0
         for _ in range(self.max_iter):

@@ -327,7 +327,8 @@ def compute_loss(Y, P, weights=(), alpha=0.0, sample_weight=None, out_activation
     else:
         # Y is one-hot, so sum_k Y[i,k] log p[i,k] = log p[i, true class]: one log per row
         p_true = np.einsum("ij,ij->i", Y, P)
-        per_sample = -np.log(np.clip(p_true, eps, 1 - eps))
+        np.minimum(np.maximum(p_true, eps, out=p_true), 1 - eps, out=p_true)  # = np.clip, without its overhead
+        per_sample = -np.log(p_true, out=p_true)
     if sample_weight is None:
         loss = float(per_sample.sum() / per_sample.shape[0])  # np.mean without its Python-level overhead
     else:
@@ -456,7 +457,7 @@ def count_correct(Y, P, out_activation="softmax"):
 
 
 def train_epoch(X, Y, weights, biases, optimizer, *, activation="relu", out_activation="softmax",
-                alpha=0.0, batch_size=200, sample_weight=None, order=None, workspace=None):
+                alpha=0.0, batch_size=200, sample_weight=None, order=None, workspace=None, labels=None):
     """One pass over the data in mini-batches: forward, loss, backward, optimizer step.
 
     Parameters
@@ -476,6 +477,9 @@ def train_epoch(X, Y, weights, biases, optimizer, *, activation="relu", out_acti
         A permutation of the rows (shuffling); ``None`` keeps the given order.
     workspace : Workspace, optional
         Reused buffers; created if omitted.
+    labels : ndarray of shape (n_samples,), optional
+        Class index of each row (``Y.argmax(axis=1)``), used to count right
+        predictions; pass it to save computing it again every epoch (softmax only).
 
     Returns
     -------
@@ -487,10 +491,12 @@ def train_epoch(X, Y, weights, biases, optimizer, *, activation="relu", out_acti
     """
     n = X.shape[0]
     ws = workspace or Workspace([X.shape[1]] + [W.shape[1] for W in weights], min(batch_size, n), X.dtype)
-    if order is not None:
-        X, Y = X[order], Y[order]
+    if order is not None:  # take() gathers rows faster than X[order]; same values
+        X, Y = X.take(order, axis=0), Y.take(order, axis=0)
+        labels = None if labels is None else labels.take(order)
         sample_weight = None if sample_weight is None else sample_weight[order]
-    targets = Y.argmax(axis=1) if out_activation == "softmax" else Y  # class indices: cheaper to compare
+    if labels is None:
+        labels = Y.argmax(axis=1) if out_activation == "softmax" else Y  # class indices: cheaper to compare
     total_loss, correct = 0.0, 0
     for batch in batch_slices(n, batch_size):
         Xb, Yb = X[batch], Y[batch]
@@ -498,7 +504,7 @@ def train_epoch(X, Y, weights, biases, optimizer, *, activation="relu", out_acti
         activations = forward_pass(Xb, weights, biases, activation, out_activation, ws.activations)
         P = activations[-1]
         total_loss += compute_loss(Yb, P, weights, alpha, sw, out_activation) * Yb.shape[0]
-        correct += count_correct(targets[batch], P, out_activation)
+        correct += count_correct(labels[batch], P, out_activation)
         backward_pass(activations, Yb, weights, activation, alpha, sw, ws.grads, ws.deltas)
         optimizer.step(ws.grad)
     return total_loss / n, correct / n
@@ -558,7 +564,7 @@ def train_model(X, y, hidden_layer_sizes=(64,), activation="logistic", *, epochs
         for epoch in range(1, epochs + 1):
             order = rng.permutation(X.shape[0]) if batch_size < X.shape[0] else None
             loss, acc = train_epoch(X, Y, weights, biases, optimizer, activation=activation, alpha=alpha,
-                                    batch_size=batch_size, order=order, workspace=workspace)
+                                    batch_size=batch_size, order=order, workspace=workspace, labels=y)
             if not np.isfinite(loss):
                 raise FloatingPointError(
                     f"training diverged at epoch {epoch}: the loss is {loss}; use a smaller learning_rate")
