@@ -147,3 +147,25 @@ def test_train_model_reports_divergence():
     with pytest.raises(FloatingPointError, match="diverged at epoch .*smaller learning_rate"):
         with np.errstate(all="ignore"):
             F.train_model(X, y, (8,), "identity", epochs=50, learning_rate=1e6, random_state=0)
+
+
+def test_train_epoch_given_labels_follow_the_shuffled_rows(digits_split):
+    """Labels passed in (to skip an argmax every epoch) are permuted with the rows: same epoch as without them."""
+    from digitnet.optimizers import SGD
+
+    X, _, y, _ = digits_split
+    Y = np.eye(10)[y]
+    order = np.random.default_rng(1).permutation(len(y))
+    results = []
+    for labels in (None, y):
+        weights, biases = F.initialize_weights([64, 16, 10], "relu", rng=0)
+        optimizer = SGD(weights[0].base, 0.1)
+        loss, accuracy = F.train_epoch(X, Y, weights, biases, optimizer, batch_size=len(y), order=order,
+                                       labels=labels)
+        results.append((loss, accuracy, weights[0].base.copy()))
+    (loss, accuracy, params), (loss_l, accuracy_l, params_l) = results
+    assert (loss_l, accuracy_l) == (loss, accuracy)
+    np.testing.assert_array_equal(params_l, params)
+    # one full batch: the accuracy is that of the starting weights on every row
+    start_weights, start_biases = F.initialize_weights([64, 16, 10], "relu", rng=0)
+    assert accuracy_l == np.mean(F.predict(X, start_weights, start_biases) == y)
