@@ -169,3 +169,48 @@ def test_train_epoch_given_labels_follow_the_shuffled_rows(digits_split):
     # one full batch: the accuracy is that of the starting weights on every row
     start_weights, start_biases = F.initialize_weights([64, 16, 10], "relu", rng=0)
     assert accuracy_l == np.mean(F.predict(X, start_weights, start_biases) == y)
+
+
+def test_backward_pass_on_flat_buffers_gives_the_same_gradients():
+    """flat=(params, grad) applies the penalty and 1/S to the whole network at once: same numbers as layer by layer."""
+    rng = np.random.default_rng(3)
+    X, y = rng.normal(size=(30, 7)), rng.integers(0, 4, 30)
+    Y, sw = np.eye(4)[y], rng.uniform(0.5, 2.0, 30)
+    sizes = [7, 6, 5, 4]
+    weights, biases = F.initialize_weights(sizes, "tanh", rng=0)
+    activations = F.forward_pass(X, weights, biases, "tanh")
+    expected = F.backward_pass(activations, Y, weights, "tanh", alpha=0.3, sample_weight=sw)
+    grad = np.empty_like(weights[0].base)
+    got = F.backward_pass(activations, Y, weights, "tanh", alpha=0.3, sample_weight=sw,
+                          grads=F.unpack(grad, sizes), flat=(weights[0].base, grad))
+    for e, g in zip(expected[0] + expected[1], got[0] + got[1]):
+        np.testing.assert_array_equal(g, e)
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "sample-weights"])
+def test_train_epoch_loss_and_accuracy_are_those_of_each_batch_before_its_step(weighted):
+    """The epoch's loss and accuracy, computed at the end from the stored outputs, equal a plain loop's:
+    each batch's loss (penalty at that step's weights) weighted by its size, and its right predictions."""
+    from digitnet.optimizers import SGD
+
+    rng = np.random.default_rng(4)
+    X, y = rng.normal(size=(53, 6)), rng.integers(0, 3, 53)
+    Y = np.eye(3)[y]
+    sw = rng.uniform(0.5, 2.0, 53) if weighted else None
+    sizes = [6, 8, 3]
+    weights, biases = F.initialize_weights(sizes, "relu", rng=0)
+    optimizer = SGD(weights[0].base, 0.5)
+    loss, accuracy = F.train_epoch(X, Y, weights, biases, optimizer, alpha=0.2, batch_size=20, sample_weight=sw)
+
+    weights, biases = F.initialize_weights(sizes, "relu", rng=0)
+    optimizer = SGD(weights[0].base, 0.5)
+    total, correct = 0.0, 0
+    for batch in (slice(0, 20), slice(20, 40), slice(40, 53)):
+        swb = None if sw is None else sw[batch]
+        activations = F.forward_pass(X[batch], weights, biases)
+        total += F.compute_loss(Y[batch], activations[-1], weights, 0.2, swb) * len(X[batch])
+        correct += np.sum(activations[-1].argmax(axis=1) == y[batch])
+        weight_grads, bias_grads = F.backward_pass(activations, Y[batch], weights, alpha=0.2, sample_weight=swb)
+        optimizer.step(np.concatenate([g.ravel() for g in weight_grads + bias_grads]))
+    assert loss == total / 53
+    assert accuracy == correct / 53

@@ -354,7 +354,7 @@ class NumpyMLPClassifier(ClassifierMixin, BaseEstimator):
             if self.batch_size > n_samples:
                 warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is going to be clipped")
             batch_size = int(np.clip(self.batch_size, 1, n_samples))
-        workspace = F.Workspace(layer_units, batch_size, X.dtype)
+        workspace = F.Workspace(layer_units, batch_size, X.dtype, n_samples)
         fn_args = dict(activation=self.activation, out_activation=self.out_activation_, alpha=self.alpha,
                        batch_size=batch_size, sample_weight=sample_weight, workspace=workspace,
                        labels=Y.argmax(axis=1) if self.out_activation_ == "softmax" else None)

@@ -293,13 +293,63 @@ def forward_pass(X, weights, biases, activation="relu", out_activation="softmax"
     return activations
 
 
+def cross_entropy(Y, P, out_activation="softmax"):
+    """Cross-entropy of each sample, l_i = -sum_k Y[i,k] log p[i,k].
+
+    With logistic output units it is the binary cross-entropy summed over the
+    units, l_i = -sum_k (y log p + (1 - y) log(1 - p)). Probabilities are
+    clipped to [eps, 1 - eps] first, so every l_i is finite.
+
+    Parameters
+    ----------
+    Y : ndarray of shape (n_samples, n_outputs)
+        One-hot targets (softmax), or 0/1 indicators (logistic units).
+    P : ndarray of shape (n_samples, n_outputs)
+        Output probabilities, ``forward_pass(...)[-1]``.
+    out_activation : {"softmax", "logistic"}
+
+    Returns
+    -------
+    per_sample : ndarray of shape (n_samples,)
+    """
+    eps = np.finfo(P.dtype).eps
+    if out_activation == "logistic":
+        P = np.clip(P, eps, 1 - eps)
+        return -(Y * np.log(P) + (1 - Y) * np.log1p(-P)).sum(axis=1)
+    # Y is one-hot, so sum_k Y[i,k] log p[i,k] = log p[i, true class]: one log per row
+    p_true = np.einsum("ij,ij->i", Y, P)
+    np.minimum(np.maximum(p_true, eps, out=p_true), 1 - eps, out=p_true)  # = np.clip, without its overhead
+    return np.negative(np.log(p_true, out=p_true), out=p_true)
+
+
+def squared_weights(weights):
+    """sum_l ||W[l]||^2, the L2 penalty without its factor alpha / (2 S)."""
+    return sum(float(np.dot(W.ravel(), W.ravel())) for W in weights)
+
+
+def mean_loss(per_sample, sample_weight=None, alpha=0.0, sum_squared_weights=0.0):
+    """loss = sum_i s_i l_i / S  +  alpha / (2 S) sum_l ||W[l]||^2, with S = sum_i s_i.
+
+    Without sample weights s_i = 1 and S = n_samples. ``per_sample`` comes from
+    :func:`cross_entropy`, ``sum_squared_weights`` from :func:`squared_weights`.
+    """
+    if sample_weight is None:
+        loss = float(per_sample.sum() / per_sample.shape[0])  # np.mean without its Python-level overhead
+        total = per_sample.shape[0]
+    else:
+        loss = float(np.average(per_sample, weights=sample_weight))
+        total = float(np.sum(sample_weight))
+    if alpha:
+        loss += 0.5 * alpha * sum_squared_weights / total
+    return loss
+
+
 def compute_loss(Y, P, weights=(), alpha=0.0, sample_weight=None, out_activation="softmax"):
     """Mean cross-entropy plus the L2 penalty, exactly as MLPClassifier defines them.
 
     loss = -1/S sum_i s_i sum_k Y[i,k] log p[i,k]  +  alpha / (2 S) sum_l ||W[l]||^2,
-    with S = sum_i s_i (= n_samples without sample weights). With a single
-    logistic output unit the per-sample term is -(y log p + (1-y) log(1-p)).
-    Probabilities are clipped to [eps, 1 - eps] first, so the loss stays finite.
+    with S = sum_i s_i (= n_samples without sample weights); see
+    :func:`cross_entropy` for the logistic case and the clipping.
 
     Parameters
     ----------
@@ -320,27 +370,12 @@ def compute_loss(Y, P, weights=(), alpha=0.0, sample_weight=None, out_activation
     -------
     loss : float
     """
-    eps = np.finfo(P.dtype).eps
-    if out_activation == "logistic":
-        P = np.clip(P, eps, 1 - eps)
-        per_sample = -(Y * np.log(P) + (1 - Y) * np.log1p(-P)).sum(axis=1)
-    else:
-        # Y is one-hot, so sum_k Y[i,k] log p[i,k] = log p[i, true class]: one log per row
-        p_true = np.einsum("ij,ij->i", Y, P)
-        np.minimum(np.maximum(p_true, eps, out=p_true), 1 - eps, out=p_true)  # = np.clip, without its overhead
-        per_sample = -np.log(p_true, out=p_true)
-    if sample_weight is None:
-        loss = float(per_sample.sum() / per_sample.shape[0])  # np.mean without its Python-level overhead
-    else:
-        loss = float(np.average(per_sample, weights=sample_weight))
-    if alpha:
-        total = P.shape[0] if sample_weight is None else float(np.sum(sample_weight))
-        loss += 0.5 * alpha * sum(float(np.dot(W.ravel(), W.ravel())) for W in weights) / total
-    return loss
+    penalty = squared_weights(weights) if alpha else 0.0
+    return mean_loss(cross_entropy(Y, P, out_activation), sample_weight, alpha, penalty)
 
 
 def backward_pass(activations, Y, weights, activation="relu", alpha=0.0, sample_weight=None,
-                  grads=None, deltas=None):
+                  grads=None, deltas=None, flat=None):
     """Gradient of :func:`compute_loss` with respect to every W[l] and b[l] (backpropagation).
 
     Output layer: with softmax + cross-entropy (or sigmoid + binary
@@ -368,6 +403,10 @@ def backward_pass(activations, Y, weights, activation="relu", alpha=0.0, sample_
         flat gradient buffer; allocated if omitted.
     deltas : list of ndarray, optional
         Scratch buffers, ``deltas[l]`` of shape (>= n_samples, layer_sizes[l+1]).
+    flat : (ndarray, ndarray), optional
+        ``(params, grad)``: the flat buffers that ``weights`` and ``grads`` are views
+        of (see :func:`unpack`), to apply the penalty and the division by S to the
+        whole network at once. Same numbers as without them, fewer operations.
 
     Returns
     -------
@@ -385,14 +424,24 @@ def backward_pass(activations, Y, weights, activation="relu", alpha=0.0, sample_
         delta *= sample_weight.reshape(-1, 1)
     for l in range(last, -1, -1):
         np.matmul(activations[l].T, delta, out=weight_grads[l])
-        if alpha:
-            weight_grads[l] += alpha * weights[l]
-        weight_grads[l] /= total
         np.einsum("ij->j", delta, out=bias_grads[l])  # = delta.sum(axis=0), same order of additions, 2x faster
-        bias_grads[l] /= total
         if l > 0:
             delta = np.matmul(delta, weights[l].T, out=None if deltas is None else deltas[l - 1][:n])
             derivative(activations[l], delta)
+    # Then dW[l] += alpha W[l], dW[l] /= S and db[l] /= S: element by element, so on the flat
+    # buffers (all weights first, see unpack) two operations do it for the whole network.
+    if flat is not None:
+        params, grad = flat
+        n_weights = sum(W.size for W in weights)
+        if alpha:
+            grad[:n_weights] += alpha * params[:n_weights]
+        grad /= total
+    else:
+        for W, gW, gb in zip(weights, weight_grads, bias_grads):
+            if alpha:
+                gW += alpha * W
+            gW /= total
+            gb /= total
     return weight_grads, bias_grads
 
 
@@ -424,12 +473,16 @@ def blas_threads(n_rows, layer_sizes):
 class Workspace:
     """Buffers reused across batches, so a training step allocates (almost) nothing.
 
-    Holds, for up to ``batch_size`` rows: each layer's activations and deltas;
-    and a flat gradient vector with per-layer views laid out like the parameters.
+    Holds each layer's activations and deltas for up to ``batch_size`` rows, except
+    the output layer's activations, which hold ``n_samples`` rows (default
+    ``batch_size``): :func:`train_epoch` keeps every batch's outputs there and computes
+    the epoch's losses and accuracy from them at once. Also a flat gradient vector
+    with per-layer views laid out like the parameters.
     """
 
-    def __init__(self, layer_sizes, batch_size, dtype):
-        self.activations = [np.empty((batch_size, k), dtype) for k in layer_sizes[1:]]
+    def __init__(self, layer_sizes, batch_size, dtype, n_samples=None):
+        rows = [batch_size] * (len(layer_sizes) - 2) + [max(batch_size, n_samples or 0)]
+        self.activations = [np.empty((n, k), dtype) for n, k in zip(rows, layer_sizes[1:])]
         self.deltas = [np.empty((batch_size, k), dtype) for k in layer_sizes[1:]]
         self.grad = np.empty(n_parameters(layer_sizes), dtype)
         self.grads = unpack(self.grad, layer_sizes)
@@ -490,24 +543,33 @@ def train_epoch(X, Y, weights, biases, optimizer, *, activation="relu", out_acti
         Fraction of rows predicted right while they were trained on.
     """
     n = X.shape[0]
-    ws = workspace or Workspace([X.shape[1]] + [W.shape[1] for W in weights], min(batch_size, n), X.dtype)
+    ws = workspace or Workspace([X.shape[1]] + [W.shape[1] for W in weights], min(batch_size, n), X.dtype, n)
     if order is not None:  # take() gathers rows faster than X[order]; same values
         X, Y = X.take(order, axis=0), Y.take(order, axis=0)
         labels = None if labels is None else labels.take(order)
         sample_weight = None if sample_weight is None else sample_weight[order]
     if labels is None:
         labels = Y.argmax(axis=1) if out_activation == "softmax" else Y  # class indices: cheaper to compare
-    total_loss, correct = 0.0, 0
-    for batch in batch_slices(n, batch_size):
-        Xb, Yb = X[batch], Y[batch]
+    # Each batch's outputs stay in their rows of one epoch-sized buffer (the backward pass reads them
+    # there too), so the loss and accuracy below cost a few operations per epoch instead of per batch.
+    outputs = ws.activations[-1] if ws.activations[-1].shape[0] >= n else np.empty((n, Y.shape[1]), X.dtype)
+    buffers = list(ws.activations)
+    batches = batch_slices(n, batch_size)
+    penalties = []
+    for batch in batches:
+        buffers[-1] = outputs[batch]
+        activations = forward_pass(X[batch], weights, biases, activation, out_activation, buffers)
+        penalties.append(squared_weights(weights) if alpha else 0.0)  # before this step changes them
         sw = None if sample_weight is None else sample_weight[batch]
-        activations = forward_pass(Xb, weights, biases, activation, out_activation, ws.activations)
-        P = activations[-1]
-        total_loss += compute_loss(Yb, P, weights, alpha, sw, out_activation) * Yb.shape[0]
-        correct += count_correct(labels[batch], P, out_activation)
-        backward_pass(activations, Yb, weights, activation, alpha, sw, ws.grads, ws.deltas)
+        backward_pass(activations, Y[batch], weights, activation, alpha, sw, ws.grads, ws.deltas,
+                      flat=(optimizer.params, ws.grad))
         optimizer.step(ws.grad)
-    return total_loss / n, correct / n
+    per_sample = cross_entropy(Y, outputs[:n], out_activation)
+    total_loss = 0.0
+    for batch, penalty in zip(batches, penalties):
+        sw = None if sample_weight is None else sample_weight[batch]
+        total_loss += mean_loss(per_sample[batch], sw, alpha, penalty) * (batch.stop - batch.start)
+    return total_loss / n, count_correct(labels, outputs[:n], out_activation) / n
 
 
 def train_model(X, y, hidden_layer_sizes=(64,), activation="logistic", *, epochs=1000, learning_rate=0.1,
@@ -555,7 +617,7 @@ def train_model(X, y, hidden_layer_sizes=(64,), activation="logistic", *, epochs
     weights, biases = initialize_weights(sizes, activation, weight_init, rng, X.dtype)
     optimizer = SGD(weights[0].base, learning_rate, momentum=momentum, nesterov=False)
     batch_size = X.shape[0] if batch_size is None else min(batch_size, X.shape[0])
-    workspace = Workspace(sizes, batch_size, X.dtype)
+    workspace = Workspace(sizes, batch_size, X.dtype, X.shape[0])
     history = {"loss": [], "accuracy": []}
     if X_val is not None:
         history.update(val_loss=[], val_accuracy=[])
