@@ -188,7 +188,8 @@ def test_backward_pass_on_flat_buffers_gives_the_same_gradients():
 
 
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "sample-weights"])
-def test_train_epoch_loss_and_accuracy_are_those_of_each_batch_before_its_step(weighted):
+@pytest.mark.parametrize("workspace_rows", [None, 20], ids=["own-workspace", "workspace-for-one-batch"])
+def test_train_epoch_loss_and_accuracy_are_those_of_each_batch_before_its_step(weighted, workspace_rows):
     """The epoch's loss and accuracy, computed at the end from the stored outputs, equal a plain loop's:
     each batch's loss (penalty at that step's weights) weighted by its size, and its right predictions."""
     from digitnet.optimizers import SGD
@@ -200,7 +201,9 @@ def test_train_epoch_loss_and_accuracy_are_those_of_each_batch_before_its_step(w
     sizes = [6, 8, 3]
     weights, biases = F.initialize_weights(sizes, "relu", rng=0)
     optimizer = SGD(weights[0].base, 0.5)
-    loss, accuracy = F.train_epoch(X, Y, weights, biases, optimizer, alpha=0.2, batch_size=20, sample_weight=sw)
+    workspace = None if workspace_rows is None else F.Workspace(sizes, workspace_rows, X.dtype)  # outputs: 20 rows
+    loss, accuracy = F.train_epoch(X, Y, weights, biases, optimizer, alpha=0.2, batch_size=20, sample_weight=sw,
+                                   workspace=workspace)
 
     weights, biases = F.initialize_weights(sizes, "relu", rng=0)
     optimizer = SGD(weights[0].base, 0.5)
