@@ -353,18 +353,13 @@ def compute_loss(Y, P, weights=(), alpha=0.0, sample_weight=None, out_activation
 
     Parameters
     ----------
-    Y : ndarray of shape (n_samples, n_outputs)
-        One-hot targets (softmax), or 0/1 indicators (logistic units).
-    P : ndarray of shape (n_samples, n_outputs)
-        Output probabilities, ``forward_pass(...)[-1]``.
+    Y, P, out_activation
+        Targets, output probabilities and output activation, as in :func:`cross_entropy`.
     weights : list of ndarray
         Weight matrices for the penalty (biases are not penalised).
     alpha : float
         L2 penalty strength.
     sample_weight : ndarray of shape (n_samples,), optional
-    out_activation : {"softmax", "logistic"}
-        Softmax: categorical cross-entropy. Logistic: binary cross-entropy summed
-        over the output units (one unit for two classes, one per label for multilabel).
 
     Returns
     -------
