@@ -61,7 +61,7 @@ class SameStart(MLPClassifier):
 
     def fit(self, X, y):
         layers = [X.shape[1], *self.hidden_layer_sizes, len(np.unique(y))]
-        weights, biases = F.initialize_weights(layers, self.activation, "glorot",
+        _, weights, biases = F.initialize_weights(layers, self.activation, "glorot",
                                                np.random.default_rng(self.random_state))
         self._queue = list(zip(weights, biases))
         return super().fit(X, y)

@@ -62,7 +62,7 @@ def sklearn_loop(preset, split, configs, seed=0):
     """What a scikit-learn user writes: one MLPClassifier fit per configuration, each scored afterwards."""
     base = sklearn_params(preset, len(split.y_train))
     layers = [split.X_train.shape[1], *base["hidden_layer_sizes"], len(split.classes)]
-    weights, biases = F.initialize_weights(layers, base["activation"], "glorot", np.random.default_rng(seed))
+    _, weights, biases = F.initialize_weights(layers, base["activation"], "glorot", np.random.default_rng(seed))
     results = []
     for config in configs:
         model = StartFrom(**{**base, **config}, random_state=seed)

@@ -22,7 +22,7 @@ import time
 
 import numpy as np
 
-from digitnet.backends import dask_client
+from digitnet.experiments.backends import dask_client
 from digitnet.data import load_split
 from digitnet.experiments import package_versions, sweep
 

@@ -26,7 +26,7 @@ class _GivenStart(MLPClassifier):
 
 def _pair(layer_sizes, activation, seed=0, **params):
     """Ours and the reference, both about to start from the same glorot weights."""
-    weights, biases = F.initialize_weights(layer_sizes, activation, "glorot", np.random.default_rng(seed))
+    _, weights, biases = F.initialize_weights(layer_sizes, activation, "glorot", np.random.default_rng(seed))
     ref = _GivenStart(activation=activation, **params)
     ref._given = [(W.copy(), b.copy()) for W, b in zip(weights, biases)]
     ours = NumpyMLPClassifier(activation=activation, warm_start=True, **params)

@@ -142,6 +142,15 @@ class Split:
         folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
         return list(folds.split(self.X_dev_raw, self.y_dev))
 
+    def dev_split(self):
+        """All non-test rows as the training part (no validation part), scaled on them: for a final
+        refit after cross-validation, as GridSearchCV refits on everything but the test set."""
+        scaler = StandardScaler().fit(self.X_dev_raw)
+        dtype = self.X_train.dtype
+        return Split(X_train=scaler.transform(self.X_dev_raw).astype(dtype), y_train=self.y_dev, X_val=None,
+                     y_val=None, X_test=scaler.transform(self.X_test_raw).astype(dtype), y_test=self.y_test,
+                     classes=self.classes, feature_names=self.feature_names, name=self.name)
+
     def fold(self, train_index, val_index):
         """The arrays of one cross-validation fold, scaled on that fold's training rows.
 

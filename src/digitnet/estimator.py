@@ -1,4 +1,4 @@
-"""``NumpyMLPClassifier``: a scikit-learn classifier on top of :mod:`digitnet.functional`.
+"""``NumpyMLPClassifier``: a scikit-learn classifier on top of :mod:`digitnet.nn`.
 
 A drop-in for :class:`sklearn.neural_network.MLPClassifier`: same parameters,
 defaults, fitted attributes, stopping rules and numbers (from the same starting
@@ -22,8 +22,10 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, column_or_1d, validate_data
 
-from . import functional as F
-from .optimizers import SCHEDULES, SGD, Adam
+from .nn import _fast
+from .nn.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS, log_sigmoid, log_softmax, sigmoid
+from .nn.network import WEIGHT_INITS, compute_loss, correct_mask, forward_pass, initialize_weights, n_parameters, unpack
+from .nn.optimizers import SCHEDULES, SGD, Adam
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
 
@@ -87,7 +89,7 @@ class NumpyMLPClassifier(ClassifierMixin, BaseEstimator):
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions(set(F.HIDDEN_ACTIVATIONS))],
+        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
         "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
@@ -109,7 +111,7 @@ class NumpyMLPClassifier(ClassifierMixin, BaseEstimator):
         "epsilon": [Interval(Real, 0, None, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
-        "weight_init": [StrOptions(set(F.WEIGHT_INITS))],
+        "weight_init": [StrOptions(set(WEIGHT_INITS))],
     }
 
     def __init__(
@@ -230,10 +232,9 @@ class NumpyMLPClassifier(ClassifierMixin, BaseEstimator):
             # A warm start from weights the user assigned before any fit keeps them.
             self._initialize(layer_units, X.dtype, keep_weights=not first_pass)
         self._adopt_parameters(layer_units, X.dtype)
-        self._weights, self._biases = F.unpack(self._flat, layer_units)
+        self._weights, self._biases = unpack(self._flat, layer_units)
 
-        batch = X.shape[0] if self.solver == "lbfgs" else 200 if self.batch_size == "auto" else self.batch_size
-        with F.blas_threads(min(batch, X.shape[0]), layer_units):
+        with _fast.blas_threads(batch_rows(self.solver, self.batch_size, X.shape[0]), layer_units):
             if self.solver in _STOCHASTIC_SOLVERS:
                 self._fit_stochastic(X, Y, sample_weight, layer_units, incremental, validation_data)
             else:
@@ -275,9 +276,8 @@ class NumpyMLPClassifier(ClassifierMixin, BaseEstimator):
         self.n_layers_ = len(layer_units)
         self.out_activation_ = "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
         if not keep_weights:
-            self.coefs_, self.intercepts_ = F.initialize_weights(
+            self._flat, self.coefs_, self.intercepts_ = initialize_weights(
                 layer_units, self.activation, self.weight_init, self._rng, dtype)
-            self._flat = self.coefs_[0].base
         self.history_ = {"loss": [], "accuracy": []}
         self._best_flat = None  # early stopping's best weights, set from the start weights
         if self.solver in _STOCHASTIC_SOLVERS:
@@ -296,9 +296,9 @@ class NumpyMLPClassifier(ClassifierMixin, BaseEstimator):
         """Make ``coefs_`` / ``intercepts_`` views of one flat buffer, copying in any arrays
         the user assigned, after checking their shapes."""
         flat = getattr(self, "_flat", None)
-        if flat is None or flat.dtype != dtype or flat.size != F.n_parameters(layer_units):
-            flat = np.empty(F.n_parameters(layer_units), dtype)
-        weights, biases = F.unpack(flat, layer_units)
+        if flat is None or flat.dtype != dtype or flat.size != n_parameters(layer_units):
+            flat = np.empty(n_parameters(layer_units), dtype)
+        weights, biases = unpack(flat, layer_units)
         for name, given, views in (("coefs_", self.coefs_, weights), ("intercepts_", self.intercepts_, biases)):
             if len(given) != len(views):
                 raise ValueError(f"{name} has {len(given)} layers but hidden_layer_sizes={self.hidden_layer_sizes}"
@@ -327,6 +327,52 @@ class NumpyMLPClassifier(ClassifierMixin, BaseEstimator):
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
 
+        X, Y, sample_weight, (X_val, Y_val, sw_val) = self._validation_parts(X, Y, sample_weight, validation_data)
+
+        n_samples = X.shape[0]
+        if self.batch_size != "auto" and self.batch_size > n_samples:
+            warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is going to be clipped")
+        batch_size = batch_rows(self.solver, self.batch_size, n_samples)
+        workspace = _fast.Workspace(layer_units, batch_size, X.dtype, n_samples)
+        fn_args = dict(activation=self.activation, out_activation=self.out_activation_, alpha=self.alpha,
+                       batch_size=batch_size, sample_weight=sample_weight, workspace=workspace,
+                       labels=Y.argmax(axis=1) if self.out_activation_ == "softmax" else None)
+
+        self.n_iter_ = 0
+        for _ in range(self.max_iter):
+            order = self._rng.permutation(n_samples) if self.shuffle else None
+            loss, accuracy = _fast.train_epoch(X, Y, self._weights, self._biases, self._optimizer, order=order,
+                                               **fn_args)
+            self.n_iter_ += 1
+            if not np.isfinite(loss):
+                raise ValueError(
+                    f"Training diverged at epoch {self.n_iter_}: the loss became {loss}. Use a smaller"
+                    f" learning_rate_init (now {self.learning_rate_init}) or scale the input features.")
+            self.loss_ = loss
+            self.t_ += n_samples
+            self.loss_curve_.append(loss)
+            self.history_["loss"].append(loss)
+            self.history_["accuracy"].append(accuracy)
+            if self.verbose:
+                print("Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_))
+            if X_val is not None:
+                self._record_validation(X_val, Y_val, sw_val)
+            self._update_no_improvement_count()
+            self._optimizer.iteration_ends(self.t_)
+
+            if self._no_improvement_count > self.n_iter_no_change and self._stalled():
+                break
+            if incremental:
+                break
+            if self.n_iter_ == self.max_iter:
+                warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the"
+                              " optimization hasn't converged yet.", ConvergenceWarning)
+        if self.early_stopping:
+            self._flat[...] = self._best_flat
+
+    def _validation_parts(self, X, Y, sample_weight, validation_data):
+        """``(X, Y, sample_weight, (X_val, Y_val, sw_val))``: the rows to train on, and those to score every epoch
+        (the early-stopping split, or ``validation_data``, or none)."""
         X_val = Y_val = sw_val = None
         if self.early_stopping:
             # The same call as MLPClassifier 1.9, so the same seed gives the same split: it
@@ -346,64 +392,25 @@ class NumpyMLPClassifier(ClassifierMixin, BaseEstimator):
         if X_val is not None:
             self.history_.setdefault("val_loss", [])
             self.history_.setdefault("val_accuracy", [])
+        return X, Y, sample_weight, (X_val, Y_val, sw_val)
 
-        n_samples = X.shape[0]
-        if self.batch_size == "auto":
-            batch_size = min(200, n_samples)
-        else:
-            if self.batch_size > n_samples:
-                warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is going to be clipped")
-            batch_size = int(np.clip(self.batch_size, 1, n_samples))
-        workspace = F.Workspace(layer_units, batch_size, X.dtype, n_samples)
-        fn_args = dict(activation=self.activation, out_activation=self.out_activation_, alpha=self.alpha,
-                       batch_size=batch_size, sample_weight=sample_weight, workspace=workspace,
-                       labels=Y.argmax(axis=1) if self.out_activation_ == "softmax" else None)
-
-        self.n_iter_ = 0
-        for _ in range(self.max_iter):
-            order = self._rng.permutation(n_samples) if self.shuffle else None
-            loss, accuracy = F.train_epoch(X, Y, self._weights, self._biases, self._optimizer, order=order,
-                                           **fn_args)
-            self.n_iter_ += 1
-            if not np.isfinite(loss):
-                raise ValueError(
-                    f"Training diverged at epoch {self.n_iter_}: the loss became {loss}. Use a smaller"
-                    f" learning_rate_init (now {self.learning_rate_init}) or scale the input features.")
-            self.loss_ = loss
-            self.t_ += n_samples
-            self.loss_curve_.append(loss)
-            self.history_["loss"].append(loss)
-            self.history_["accuracy"].append(accuracy)
-            if self.verbose:
-                print("Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_))
-            if X_val is not None:
-                self._record_validation(X_val, Y_val, sw_val)
-            self._update_no_improvement_count()
-            self._optimizer.iteration_ends(self.t_)
-
-            if self._no_improvement_count > self.n_iter_no_change:
-                what = "Validation score" if self.early_stopping else "Training loss"
-                msg = (f"{what} did not improve more than tol={self.tol:f} for {self.n_iter_no_change}"
-                       " consecutive epochs.")
-                if self._optimizer.trigger_stopping(msg, self.verbose):
-                    break
-                self._no_improvement_count = 0
-            if incremental:
-                break
-            if self.n_iter_ == self.max_iter:
-                warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the"
-                              " optimization hasn't converged yet.", ConvergenceWarning)
-        if self.early_stopping:
-            self._flat[...] = self._best_flat
+    def _stalled(self):
+        """Training stopped improving: does the optimizer stop (True), or carry on with a smaller rate?"""
+        what = "Validation score" if self.early_stopping else "Training loss"
+        msg = f"{what} did not improve more than tol={self.tol:f} for {self.n_iter_no_change} consecutive epochs."
+        if self._optimizer.trigger_stopping(msg, self.verbose):
+            return True
+        self._no_improvement_count = 0
+        return False
 
     def _validate_eval_data(self, X_val, y_val, dtype):
         X_val = validate_data(self, X_val, dtype=dtype, reset=False)
         return X_val, self._label_binarizer.transform(np.asarray(y_val)).astype(dtype)
 
     def _record_validation(self, X_val, Y_val, sw_val):
-        P = F.forward_pass(X_val, self._weights, self._biases, self.activation, self.out_activation_)[-1]
-        loss = F.compute_loss(Y_val, P, self._weights, self.alpha, sw_val, self.out_activation_)
-        correct = F.correct_mask(Y_val, P, self.out_activation_)
+        P = forward_pass(X_val, self._weights, self._biases, self.activation, self.out_activation_)[-1]
+        loss = compute_loss(Y_val, P, self._weights, self.alpha, sw_val, self.out_activation_)
+        correct = correct_mask(Y_val, P, self.out_activation_)
         accuracy = float(np.average(correct, weights=sw_val)) if np.isfinite(P).all() else np.nan
         self.history_["val_loss"].append(loss)
         self.history_["val_accuracy"].append(accuracy)
@@ -432,16 +439,16 @@ class NumpyMLPClassifier(ClassifierMixin, BaseEstimator):
 
     def _fit_lbfgs(self, X, Y, sample_weight, validation_data):
         layer_sizes = [w.shape[0] for w in self._weights] + [self.n_outputs_]
-        workspace = F.Workspace(layer_sizes, X.shape[0], X.dtype)
+        workspace = _fast.Workspace(layer_sizes, X.shape[0], X.dtype)
         args = (self.activation, self.out_activation_)
 
         def loss_and_grad(theta):
             self._flat[...] = theta
-            activations = F.forward_pass(X, self._weights, self._biases, *args, workspace.activations)
-            loss = F.compute_loss(Y, activations[-1], self._weights, self.alpha, sample_weight, self.out_activation_)
-            F.backward_pass(activations, Y, self._weights, self.activation, self.alpha, sample_weight,
-                            workspace.grads, workspace.deltas)
-            return loss, workspace.grad.astype(np.float64)  # a copy: scipy keeps the array it is given
+            activations = _fast.forward_into(X, self._weights, self._biases, *args, workspace.activations)
+            loss = compute_loss(Y, activations[-1], self._weights, self.alpha, sample_weight, self.out_activation_)
+            grad = _fast.backward_into(activations, Y, self._weights, self.activation, self.alpha, sample_weight,
+                                       workspace, self._flat)
+            return loss, grad.astype(np.float64)  # a copy: scipy keeps the array it is given
 
         X_val = Y_val = None
         if validation_data is not None:
@@ -451,9 +458,9 @@ class NumpyMLPClassifier(ClassifierMixin, BaseEstimator):
 
         def record(intermediate_result):
             self._flat[...] = intermediate_result.x
-            P = F.forward_pass(X, self._weights, self._biases, *args)[-1]
+            P = forward_pass(X, self._weights, self._biases, *args)[-1]
             self.history_["loss"].append(float(intermediate_result.fun))
-            self.history_["accuracy"].append(float(F.correct_mask(Y, P, self.out_activation_).mean()))
+            self.history_["accuracy"].append(float(correct_mask(Y, P, self.out_activation_).mean()))
             if self.verbose:
                 print("Iteration %d, loss = %.8f" % (len(self.history_["loss"]), intermediate_result.fun))
             if X_val is not None:
@@ -483,15 +490,15 @@ class NumpyMLPClassifier(ClassifierMixin, BaseEstimator):
     def _forward(self, X):
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
-        return F.forward_pass(X, self.coefs_, self.intercepts_, self.activation, "identity")[-1]
+        return forward_pass(X, self.coefs_, self.intercepts_, self.activation, "identity")[-1]
 
     def predict_proba(self, X):
         """Probability of each class, shape (n_samples, n_classes), columns ordered as ``classes_``."""
         Z = self._forward(X)
         if self.n_outputs_ == 1:
-            P = np.hstack([F.sigmoid(-Z), F.sigmoid(Z)])  # not 1 - p, which rounds to 0 sooner
+            P = np.hstack([sigmoid(-Z), sigmoid(Z)])  # not 1 - p, which rounds to 0 sooner
         else:
-            P = F.ACTIVATIONS[self.out_activation_](Z, out=Z)
+            P = ACTIVATIONS[self.out_activation_](Z, out=Z)
         # A true probability is never 0; exp() underflowing to 0 would make log(predict_proba) -inf
         # where predict_log_proba is finite. Floor at the smallest normal float instead.
         return np.maximum(P, np.finfo(P.dtype).tiny, out=P)
@@ -500,15 +507,15 @@ class NumpyMLPClassifier(ClassifierMixin, BaseEstimator):
         """Log of ``predict_proba``, computed from the logits so that it never takes log(0)."""
         Z = self._forward(X)
         if self.out_activation_ == "softmax":
-            return F.log_softmax(Z)
+            return log_softmax(Z)
         if self.n_outputs_ == 1:
-            return np.hstack([F.log_sigmoid(-Z), F.log_sigmoid(Z)])
-        return F.log_sigmoid(Z)
+            return np.hstack([log_sigmoid(-Z), log_sigmoid(Z)])
+        return log_sigmoid(Z)
 
     def predict(self, X):
         """Predicted class labels, shape (n_samples,) (or label indicators for multilabel y)."""
         Z = self._forward(X)
-        P = F.ACTIVATIONS[self.out_activation_](Z, out=Z)
+        P = ACTIVATIONS[self.out_activation_](Z, out=Z)
         if self.n_outputs_ == 1:
             P = P.ravel()
         return self._label_binarizer.inverse_transform(P)
@@ -517,6 +524,16 @@ class NumpyMLPClassifier(ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
         return tags
+
+
+def batch_rows(solver, batch_size, n_samples):
+    """Rows per gradient step: every row for lbfgs, ``min(200, n_samples)`` for ``"auto"``, else
+    ``batch_size`` clipped to [1, n_samples] (MLPClassifier's rule)."""
+    if solver == "lbfgs":
+        return n_samples
+    if batch_size == "auto":
+        return min(200, n_samples)
+    return int(np.clip(batch_size, 1, n_samples))
 
 
 def _seed_of(random_state):

@@ -1,0 +1,164 @@
+"""What every subcommand shares: value parsers, the model and data options, argparse that fails in one line.
+
+Every estimator option (``--hidden-layer-sizes`` ... ``--weight-init``) comes from
+:data:`MODEL_OPTIONS`, with the estimator's defaults; a bad value or a usage mistake is a
+:class:`~digitnet.errors.UsageError`, printed as one line with exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+from ..data import DATASETS, load_split
+from ..errors import UsageError
+from ..experiments.params import DEFAULTS, format_layers, parse_layers
+from ..nn.activations import HIDDEN_ACTIVATIONS
+from ..nn.network import WEIGHT_INITS
+
+
+def parse_bool(text):
+    value = str(text).strip().lower()
+    if value in ("true", "yes", "1", "on"):
+        return True
+    if value in ("false", "no", "0", "off"):
+        return False
+    raise UsageError(f"expected true or false, got {text!r}")
+
+
+def number(kind):
+    def parse(text):
+        try:
+            return kind(text)
+        except ValueError:
+            what = "an integer" if kind is int else "a number"
+            raise UsageError(f"expected {what}, got {text!r}") from None
+    parse.__name__ = kind.__name__
+    return parse
+
+
+def parse_batch_size(text):
+    """An integer, ``auto`` or ``full``."""
+    if text in ("auto", "full"):
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise UsageError(f"batch size is an integer, 'auto' or 'full'; got {text!r}") from None
+
+
+def parse_int_or_inf(text):
+    if str(text).lower() in ("inf", "infinity"):
+        return float("inf")
+    return number(int)(text)
+
+
+def string(text):
+    return str(text)
+
+
+#: Every estimator parameter the command line can set: (name, parser, help). Defaults are the estimator's.
+MODEL_OPTIONS = [
+    ("hidden_layer_sizes", parse_layers, "units of each hidden layer, '-' between layers (e.g. 64 or 128-64)"),
+    ("activation", string, f"hidden-layer activation: {', '.join(HIDDEN_ACTIVATIONS)}"),
+    ("solver", string, "optimizer: adam, sgd or lbfgs"),
+    ("alpha", number(float), "L2 penalty strength"),
+    ("batch_size", parse_batch_size, "rows per gradient step: an integer, 'auto' (= min(200, rows)) or 'full'"
+                                     " (the whole training set: plain gradient descent)"),
+    ("learning_rate", string, "learning-rate schedule for sgd: constant, invscaling or adaptive"),
+    ("learning_rate_init", number(float), "initial learning rate (sgd, adam)"),
+    ("power_t", number(float), "exponent of the invscaling schedule"),
+    ("max_iter", number(int), "epochs (sgd, adam) or iterations (lbfgs)"),
+    ("shuffle", parse_bool, "shuffle the training rows every epoch (true/false)"),
+    ("tol", number(float), "stop when the loss (or validation score) improves by less than this for"
+                            " n_iter_no_change epochs"),
+    ("n_iter_no_change", parse_int_or_inf, "epochs without improvement before stopping ('inf': never stop)"),
+    ("momentum", number(float), "momentum of sgd, in [0, 1]"),
+    ("nesterovs_momentum", parse_bool, "use Nesterov's momentum (sgd; true/false)"),
+    ("early_stopping", parse_bool, "hold out validation_fraction of the training rows and stop when their"
+                                   " accuracy stalls (true/false)"),
+    ("validation_fraction", number(float), "fraction held out by early_stopping"),
+    ("beta_1", number(float), "adam: decay of the first-moment estimate"),
+    ("beta_2", number(float), "adam: decay of the second-moment estimate"),
+    ("epsilon", number(float), "adam: numerical-stability constant"),
+    ("max_fun", number(int), "lbfgs: maximum loss evaluations"),
+    ("weight_init", string, f"initial weights: {', '.join(WEIGHT_INITS)} (glorot is MLPClassifier's)"),
+]
+PARSERS = {name: parse for name, parse, _ in MODEL_OPTIONS}
+
+
+def show(value):
+    return format_layers(value) if isinstance(value, tuple) else value
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line and a UsageError (exit status 2), not a usage dump."""
+
+    def error(self, message):
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+class Formatter(argparse.RawDescriptionHelpFormatter):
+    def __init__(self, prog):
+        super().__init__(prog, max_help_position=34, width=100)
+
+
+def argtype(parse):
+    """An argparse ``type=`` that reports a bad value as an argparse error (one line)."""
+    def convert(text):
+        try:
+            return parse(text)
+        except UsageError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    convert.__name__ = getattr(parse, "__name__", "value")
+    return convert
+
+
+def add_model_options(parser, note=None):
+    """``--hidden-layer-sizes`` ... ``--weight-init``: the defaults shown are NumpyMLPClassifier's."""
+    group = parser.add_argument_group("model options (NumpyMLPClassifier parameters)", note)
+    for name, parse, text in MODEL_OPTIONS:
+        group.add_argument("--" + name.replace("_", "-"), dest=name, type=argtype(parse), default=None,
+                           metavar=name.upper() if name != "hidden_layer_sizes" else "LAYERS",
+                           help=f"{text} (default: {show(DEFAULTS[name])})")
+
+
+def add_data_options(parser, validation_size=0.0):
+    group = parser.add_argument_group("data options")
+    source = group.add_mutually_exclusive_group()
+    source.add_argument("--dataset", default="digits", choices=list(DATASETS),
+                        help="scikit-learn's bundled dataset to use (default: digits)")
+    source.add_argument("--csv", metavar="FILE", help="read the dataset from this CSV file instead: numeric"
+                        " feature columns and a target column (default: none)")
+    group.add_argument("--target", metavar="COLUMN", help="target column of --csv (default: the last column)")
+    group.add_argument("--test-size", type=argtype(number(float)), default=0.2,
+                       help="fraction of the rows held out for testing, stratified (default: 0.2)")
+    group.add_argument("--validation-size", type=argtype(number(float)), default=validation_size,
+                       help=f"fraction of the training part held out for validation (default: {validation_size})")
+    group.add_argument("--split-seed", type=argtype(number(int)), default=42,
+                       help="random_state of the train/validation/test split (default: 42)")
+    group.add_argument("--dtype", choices=["float64", "float32"], default="float64",
+                       help="floating-point type of the features and weights (default: float64)")
+
+
+def model_params(args):
+    """The model options the user gave (the others keep the estimator's, or the preset's, defaults)."""
+    return {name: getattr(args, name) for name, _, _ in MODEL_OPTIONS if getattr(args, name, None) is not None}
+
+
+def split_of(args, validation_size=None):
+    return load_split(args.dataset, path=args.csv, target=args.target, test_size=args.test_size,
+                      validation_size=args.validation_size if validation_size is None else validation_size,
+                      random_state=args.split_seed, dtype=np.dtype(args.dtype).type)
+
+
+def describe(split):
+    val = "" if split.y_val is None else f", {len(split.y_val)} validation"
+    return (f"{split.name}: {len(split.y_train)} training{val}, {len(split.y_test)} test rows; "
+            f"{split.X_train.shape[1]} features, {len(split.classes)} classes")
+
+
+def fit_error(exc):
+    """The estimator's errors during fit (divergence, ...) as one line."""
+    return UsageError(f"training failed: {' '.join(str(exc).split())}")

@@ -1,0 +1,250 @@
+"""``digitnet compare``, ``sweep``, ``results`` and ``report``: the experiments, from the command line."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+
+import pandas as pd
+
+from ..errors import UsageError
+from ..experiments import PRESETS, compare, run_preset, save_results, sweep
+from ..experiments.backends import BACKENDS, require_dask
+from ..experiments.params import LABEL, PARAM_NAMES, check_params
+from ..experiments.store import FILENAME, Store
+from ..experiments.summary import summarize
+from ..files import prepare_out_dir
+from ..report import build_report
+from .options import (
+    PARSERS, Formatter, add_data_options, add_model_options, argtype, describe, fit_error, model_params, number,
+    split_of, string,
+)
+
+
+def add_compare(commands):
+    p = commands.add_parser("compare", formatter_class=Formatter, help="ours vs MLPClassifier over seeds",
+                            description="Train NumpyMLPClassifier and scikit-learn's MLPClassifier with the same"
+                            " parameters on the same split for each seed; write DIR/compare.csv (one row per run),"
+                            " DIR/summary.csv and DIR/results.json, and print the summary and a paired t-test.")
+    add_model_options(p)
+    add_data_options(p)
+    p.add_argument("--seeds", type=argtype(number(int)), default=5, help="seeds 0..N-1 (default: 5)")
+    p.add_argument("--per-class", action="store_true", help="also write per-class report.csv and confusion"
+                   " matrices (default: off)")
+    p.add_argument("--jobs", type=argtype(number(int)), default=1,
+                   help="parallel processes (default: 1, which keeps fit times free of contention)")
+    p.add_argument("--out", metavar="DIR", required=True, help="output directory (required; created if needed)")
+
+
+def run_compare(args):
+    prepare_out_dir(args.out)
+    split = split_of(args)
+    try:
+        result = compare(split, seeds=args.seeds, per_class=args.per_class, n_jobs=args.jobs, **model_params(args))
+    except ValueError as exc:
+        if isinstance(exc, UsageError):
+            raise
+        raise fit_error(exc) from None
+    print(describe(split))
+    print(result.table().to_string())
+    print(result.test.describe())
+    paths = save_results(result, args.out)
+    print("wrote " + ", ".join(paths))
+    return 0
+
+
+def add_sweep(commands):
+    p = commands.add_parser("sweep", formatter_class=Formatter, help="train a grid of configurations",
+                            description="Train every configuration of a grid for every seed; write DIR/sweep.csv"
+                            " (one row per run, its parameters as columns), DIR/curves.json (per-epoch curves) and"
+                            " DIR/results.json, exported from DIR/sweep.sqlite, the results store that every"
+                            " finished run is committed to at once. Interrupted (Ctrl-C, a kill) or extended, the"
+                            " same command resumes: runs already in the store are not trained again."
+                            "\n\npresets:\n" + "\n".join(
+                                f"  {name:13} {preset.description}" for name, preset in PRESETS.items()),
+                            epilog="examples:\n  digitnet sweep --preset learning-rate --out out/lr\n"
+                            "  digitnet sweep --param hidden_layer_sizes=32,64-32 --param activation=relu,tanh"
+                            " --seeds 3 --cv 5 --jobs 4 --out out/grid\n"
+                            "  digitnet sweep --param max_iter=50,100,200 --backend dask --scheduler tcp://10.0.0.5:8786"
+                            " --out out/big\n  digitnet results out/grid")
+    p.add_argument("--preset", choices=list(PRESETS), help="run a preset study (default: none); --param then"
+                   " replaces that axis of its grid")
+    p.add_argument("--param", action="append", default=[], metavar="NAME=V1,V2,...",
+                   help="a grid axis: any NumpyMLPClassifier parameter and its values, comma-separated;"
+                   " repeatable (default: none)")
+    p.add_argument("--seeds", type=argtype(number(int)), default=1, help="seeds 0..N-1 per configuration"
+                   " (default: 1)")
+    p.add_argument("--cv", type=argtype(number(int)), default=None, metavar="K",
+                   help="stratified K-fold cross-validation on the training part instead of the validation"
+                   " split (default: off)")
+    p.add_argument("--backend", choices=list(BACKENDS), default="processes",
+                   help="where to train: 'processes' (a pool of --jobs worker processes), 'dask' (a Dask cluster:"
+                   " --scheduler's, or a local one of --jobs workers started for the sweep; needs pip install -e"
+                   " \".[dask]\") or 'serial' (this process, for debugging); results do not depend on it"
+                   " (default: processes)")
+    p.add_argument("--jobs", type=argtype(number(int)), default=-1, help="worker processes of --backend"
+                   " processes or of a local Dask cluster; -1 = all cores (default: -1)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="with --backend dask: the address of a running Dask"
+                   " scheduler, like tcp://HOST:8786, whose workers have digitnet installed (default: start a local"
+                   " cluster on 127.0.0.1 for the sweep)")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar (default: shown)")
+    p.add_argument("--out", metavar="DIR", required=True, help="output directory (required; created if needed);"
+                   " every finished run is saved at once in DIR/sweep.sqlite, and running the same command again"
+                   " trains only the runs not there yet")
+    add_model_options(p, "Shared by every configuration; with --preset they override the preset's own"
+                          " settings (see results.json), else the defaults below.")
+    add_data_options(p, validation_size=0.2)
+
+
+def _parse_param(text):
+    """``name=v1,v2`` -> (name, [values]) with values parsed for that parameter."""
+    name, sep, values = text.partition("=")
+    name = name.strip()
+    if not sep or not name or not values.strip():
+        raise UsageError(f"--param takes NAME=VALUE1,VALUE2,...; got {text!r}")
+    if name == LABEL:
+        return name, [v.strip() for v in values.split(",")]
+    if name not in PARAM_NAMES:
+        check_params({name: None})  # raises the unknown-name error, with the closest known name
+    parse = PARSERS.get(name, string)
+    parsed = []
+    for value in values.split(","):
+        try:
+            parsed.append(parse(value.strip()))
+        except UsageError as exc:
+            raise UsageError(f"--param {name}: {exc}") from None
+        try:
+            check_params({name: parsed[-1]})
+        except UsageError as exc:
+            raise UsageError(f"--param {name}={value.strip()}: {exc}") from None
+    return name, parsed
+
+
+def run_sweep(args):
+    axes = {}
+    for text in args.param:
+        name, values = _parse_param(text)
+        if name in axes:
+            raise UsageError(f"--param {name} is given twice; put all its values in one --param")
+        axes[name] = values
+    if not args.preset and not axes:
+        raise UsageError("give --preset NAME or at least one --param NAME=V1,V2,... (see 'digitnet sweep --help')")
+    if args.cv is not None and args.cv < 2:
+        raise UsageError(f"--cv needs at least 2 folds, got {args.cv}")
+    if args.scheduler and args.backend != "dask":
+        raise UsageError("--scheduler needs --backend dask")
+    if args.jobs == 0 or args.jobs < -1:
+        raise UsageError(f"--jobs must be a positive number of workers, or -1 for all cores; got {args.jobs}")
+    if args.backend == "dask":
+        require_dask()  # before any work: one line saying how to install Dask
+    prepare_out_dir(args.out)
+    split = split_of(args, validation_size=0.0 if args.cv else None)
+    base = model_params(args)
+    options = dict(seeds=args.seeds, cv=args.cv, n_jobs=args.jobs, progress=not args.no_progress,
+                   backend=args.backend, scheduler=args.scheduler, store=os.path.join(args.out, FILENAME),
+                   log=lambda line: print(line, flush=True))
+    with _sigterm_as_interrupt():
+        if args.preset:
+            result = run_preset(args.preset, split, grid=axes, params=base, **options)
+        else:
+            result = sweep(axes, split, base_params=base, **options)
+    print(describe(split))
+    runs = result.runs
+    hidden = {"config", "run_id", "train_accuracy", "error"}
+    if result.best is not None:  # the test set is looked at once, for the chosen configuration only
+        hidden |= {"test_accuracy", "test_f1"}
+    with pd.option_context("display.width", 200, "display.max_columns", 50, "display.max_rows", 1000):
+        print(runs[[c for c in runs.columns if c not in hidden]].to_string(index=False, na_rep="-",
+                                                                          float_format=lambda v: f"{v:.4g}"))
+    if "error" in runs:
+        failed = runs[runs["error"] != ""]
+        print(f"{len(failed)} run(s) failed; the first: {failed['error'].iloc[0]}")
+    if result.best is not None:
+        best = result.best
+        print(f"best by validation accuracy: hidden_layer_sizes={best['hidden_layer_sizes']}"
+              f" activation={best['activation']}: validation {best['val_accuracy']:.4f}, test (checked once)"
+              f" {best['test_accuracy']:.4f}")
+    config = result.config
+    resumed = f"; {config['n_found']} runs were already in the store" if config["n_found"] else ""
+    print(f"{len(runs)} runs from {config['n_trainings']} trainings in {result.elapsed:.1f} s"
+          f" ({config['n_trained']} trained now{resumed})")
+    paths = save_results(result, args.out)
+    print("wrote " + ", ".join(paths))
+    return 0
+
+
+class _sigterm_as_interrupt:
+    """While active, SIGTERM raises KeyboardInterrupt: a killed sweep stops as cleanly as one given Ctrl-C."""
+
+    def __enter__(self):
+        self._old = None
+        if threading.current_thread() is threading.main_thread():
+            self._old = signal.signal(signal.SIGTERM, self._raise)
+        return self
+
+    @staticmethod
+    def _raise(signum, frame):
+        raise KeyboardInterrupt
+
+    def __exit__(self, *exc):
+        if self._old is not None:
+            signal.signal(signal.SIGTERM, self._old)
+        return False
+
+
+def add_results(commands):
+    p = commands.add_parser("results", formatter_class=Formatter, help="best configurations of a sweep's store",
+                            description="Print the best configurations and a summary of the runs in a sweep's"
+                            " results store (DIR/sweep.sqlite, written by 'digitnet sweep --out DIR'), without"
+                            " training anything. Configurations are ranked by their mean validation accuracy over"
+                            " seeds (and folds, with --cv); the test accuracy when there is no validation score.")
+    p.add_argument("dir", metavar="DIR", help="the sweep's output directory (or its sweep.sqlite file) (required)")
+    p.add_argument("--top", type=argtype(number(int)), default=10, help="configurations to list (default: 10)")
+
+
+def run_results(args):
+    path = args.dir
+    if os.path.isdir(path):
+        path = os.path.join(path, FILENAME)
+    if not os.path.isfile(path):
+        raise UsageError(f"no results store at {path}: 'digitnet sweep --out DIR' writes DIR/{FILENAME}")
+    if args.top < 1:
+        raise UsageError(f"--top must be at least 1, got {args.top}")
+    with Store(path, readonly=True) as store:
+        rows, sweeps = store.rows(), store.sweeps()
+    if not rows:
+        print(f"{path}: no finished runs yet")
+        return 0
+    summary = summarize(rows, sweeps, top=args.top)
+    for line in summary.lines:
+        print(line)
+    with pd.option_context("display.width", 200, "display.max_columns", 50, "display.max_rows", 1000):
+        # "-" where there is no number: a spread over one seed, a metric of a run that diverged
+        print(summary.table.to_string(index=False, na_rep="-", float_format=lambda v: f"{v:.4g}"))
+    print(summary.best)
+    return 0
+
+
+def add_report(commands):
+    p = commands.add_parser(
+        "report", formatter_class=Formatter, help="run every study and write an HTML report",
+        description="Run the comparison with MLPClassifier and every preset study (learning rate, epochs,"
+        " architecture, seed), then write DIR/index.html: one self-contained page (figures embedded) with a section"
+        " per part of the project and conclusions computed from the numbers just measured. DIR also gets every"
+        " figure as PNG and every study's results as CSV and JSON.")
+    p.add_argument("--out", metavar="DIR", required=True, help="output directory (required; created if needed)")
+    p.add_argument("--quick", action="store_true", help="few seeds and epochs: a smoke run in under a minute"
+                   " (default: the full report, a few minutes)")
+    p.add_argument("--seeds", type=argtype(number(int)), default=None,
+                   help="seeds per study (default: 5 for the comparison and 1 per preset; quick: 2 and 1)")
+    p.add_argument("--jobs", type=argtype(number(int)), default=1,
+                   help="parallel processes for the sweeps; -1 = all cores (default: 1)")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress lines (default: shown)")
+
+
+def run_report(args):
+    index = build_report(args.out, quick=args.quick, seeds=args.seeds, n_jobs=args.jobs,
+                         progress=not args.no_progress)
+    print(f"wrote {index}")
+    return 0

@@ -1,0 +1,214 @@
+"""A fair comparison with scikit-learn's MLPClassifier: same parameters, same split, paired by seed.
+
+:func:`compare` fits ``NumpyMLPClassifier`` and ``MLPClassifier`` once per seed, alternating
+between the two (fair timings), scores both on the test part (accuracy, macro precision, recall
+and F1, fit time, epochs) and tests whether their accuracies differ (a paired t-test over seeds).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+from scipy import stats
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
+from sklearn.neural_network import MLPClassifier
+
+from ..data import load_split
+from ..errors import UsageError
+from ..estimator import NumpyMLPClassifier
+from .params import DEFAULTS, OURS_ONLY, SKLEARN_ACTIVATIONS, check_params, resolve, seed_list
+from .results import package_versions
+
+#: The columns of every comparison run, and of its summary (mean and std over seeds of each).
+COMPARE_METRICS = ("accuracy", "precision", "recall", "f1", "fit_seconds", "n_iter")
+
+
+@dataclass
+class PairedTest:
+    """A paired test over seeds of ``ours - sklearn`` for one metric.
+
+    ``significant`` is ``pvalue < alpha``; with fewer than 2 seeds there is no test (NaN).
+    """
+
+    metric: str
+    method: str
+    statistic: float
+    pvalue: float
+    significant: bool
+    mean_difference: float
+    n: int
+    alpha: float = 0.05
+
+    def describe(self):
+        """One sentence, for humans."""
+        if not np.isfinite(self.pvalue):
+            return f"paired test on {self.metric}: needs at least 2 seeds (got {self.n})"
+        verdict = "significant" if self.significant else "not significant"
+        return (f"{self.method} on {self.metric} over {self.n} seeds: mean difference (digitnet - sklearn)"
+                f" {self.mean_difference:+.4f}, t = {self.statistic:.3f}, p = {self.pvalue:.3g}: {verdict} at"
+                f" {self.alpha}")
+
+
+@dataclass
+class CompareResult:
+    """What :func:`compare` returns.
+
+    Attributes
+    ----------
+    runs : DataFrame
+        One row per model and seed: ``model`` (``"digitnet"`` or ``"sklearn"``),
+        ``seed``, ``accuracy``, ``precision``, ``recall``, ``f1`` (macro averages
+        on the test part), ``fit_seconds``, ``n_iter``.
+    summary : DataFrame
+        One row per model: ``<metric>_mean`` and ``<metric>_std`` (over seeds) of each metric.
+    test : PairedTest
+        Paired t-test of accuracy over seeds.
+    confusion : dict or None
+        ``model`` -> confusion matrix (n_classes, n_classes), rows = true class,
+        summed over seeds (``per_class=True``).
+    report : DataFrame or None
+        Per-class precision, recall, f1 and support per model, mean over seeds (``per_class=True``).
+    classes : ndarray
+    config : dict
+    elapsed : float
+    """
+
+    runs: pd.DataFrame
+    summary: pd.DataFrame
+    test: PairedTest
+    confusion: dict | None
+    report: pd.DataFrame | None
+    classes: np.ndarray
+    config: dict
+    elapsed: float
+    versions: dict = field(default_factory=package_versions)
+
+    kind = "compare"
+
+    def table(self, digits=4):
+        """The side-by-side summary: one row per metric, one column per model, ``mean ± std``."""
+        out = {}
+        for model, row in self.summary.iterrows():
+            out[model] = [f"{row[f'{m}_mean']:.{digits}f} ± {row[f'{m}_std']:.{digits}f}" for m in COMPARE_METRICS]
+        return pd.DataFrame(out, index=list(COMPARE_METRICS))
+
+    def files(self):
+        """``compare.csv`` (one row per run), ``summary.csv`` (one row per model), ``report.csv`` (per class)."""
+        files = {"compare.csv": self.runs.to_csv(index=False), "summary.csv": self.summary.to_csv(index_label="model")}
+        if self.report is not None:
+            files["report.csv"] = self.report.to_csv(index=False)
+        return files
+
+    def metadata(self):
+        """What ``results.json`` holds besides the configuration: the paired test, classes, confusion matrices."""
+        return {"test": vars(self.test), "classes": self.classes, "confusion": self.confusion}
+
+
+def _compare_run(model_name, seed, params, split):
+    """Fit one model (ours or scikit-learn's) and score it on the test part."""
+    params = resolve(params, len(split.y_train))
+    if model_name == "sklearn":
+        model = MLPClassifier(**{k: v for k, v in params.items() if k not in OURS_ONLY}, random_state=seed)
+    else:
+        model = NumpyMLPClassifier(**params, random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        start = time.perf_counter()
+        model.fit(split.X_train, split.y_train)
+        seconds = time.perf_counter() - start
+    predicted = model.predict(split.X_test)
+    precision, recall, f1, _ = precision_recall_fscore_support(split.y_test, predicted, average="macro",
+                                                               zero_division=0)
+    return {"model": model_name, "seed": seed, "accuracy": float(accuracy_score(split.y_test, predicted)),
+            "precision": float(precision), "recall": float(recall), "f1": float(f1), "fit_seconds": seconds,
+            "n_iter": int(model.n_iter_), "predicted": predicted}
+
+
+def _paired_test(ours, theirs, metric, alpha=0.05):
+    ours, theirs = np.asarray(ours, float), np.asarray(theirs, float)
+    diff = ours - theirs
+    n = len(diff)
+    if n < 2:
+        return PairedTest(metric, "paired t-test", math.nan, math.nan, False, float(diff.mean()), n, alpha)
+    if np.all(diff == diff[0]):  # no spread: the t statistic is undefined (0/0) or infinite
+        p = 1.0 if diff[0] == 0 else 0.0
+        return PairedTest(metric, "paired t-test", 0.0 if diff[0] == 0 else math.copysign(math.inf, diff[0]), p,
+                          p < alpha, float(diff.mean()), n, alpha)
+    result = stats.ttest_rel(ours, theirs)
+    p = float(result.pvalue)
+    return PairedTest(metric, "paired t-test", float(result.statistic), p, p < alpha, float(diff.mean()), n, alpha)
+
+
+def _per_class(records, split):
+    """Confusion matrices (summed over seeds) and per-class precision, recall, F1 (mean over seeds) per model."""
+    confusion, rows = {}, []
+    support = np.array([np.sum(split.y_test == c) for c in split.classes])
+    for model in ("digitnet", "sklearn"):
+        mine = [r for r in records if r["model"] == model]
+        confusion[model] = sum(confusion_matrix(split.y_test, r["predicted"], labels=split.classes) for r in mine)
+        scores = np.mean([precision_recall_fscore_support(split.y_test, r["predicted"], labels=split.classes,
+                                                          zero_division=0)[:3] for r in mine], axis=0)
+        for i, c in enumerate(split.classes):
+            rows.append({"model": model, "class": c, "precision": scores[0, i], "recall": scores[1, i],
+                         "f1": scores[2, i], "support": int(support[i])})
+    return confusion, pd.DataFrame(rows)
+
+
+def compare(split=None, *, seeds=5, per_class=False, n_jobs=1, **model_params):
+    """Train ours and scikit-learn's MLPClassifier with the same parameters, over several seeds.
+
+    Both get the same split and every shared parameter (architecture,
+    activation, solver, batch size, epochs, alpha, ...); ``weight_init`` goes to
+    ours only (its default, ``glorot``, is MLPClassifier's scheme). Seed ``s``
+    is ``random_state=s`` for both; each draws its own initial weights and
+    shuffling from it, so runs are paired by seed, not identical.
+
+    Parameters
+    ----------
+    split : Split, optional
+        Default: ``load_split("digits")``.
+    seeds : int or sequence of int, default=5
+    per_class : bool, default=False
+        Also compute per-class reports and confusion matrices.
+    n_jobs : int, default=1
+        Processes; 1 keeps ``fit_seconds`` free of contention.
+    **model_params
+        NumpyMLPClassifier parameters (``batch_size="full"`` allowed).
+
+    Returns
+    -------
+    CompareResult
+    """
+    start = time.perf_counter()
+    params = check_params(model_params)
+    if params.get("activation", DEFAULTS["activation"]) not in SKLEARN_ACTIVATIONS:
+        raise UsageError(f"MLPClassifier has no activation {params['activation']!r}; compare needs one both"
+                         f" support: {', '.join(SKLEARN_ACTIVATIONS)}")
+    seeds = seed_list(seeds)
+    split = load_split("digits") if split is None else split
+    jobs = [(model, seed) for seed in seeds for model in ("digitnet", "sklearn")]  # interleaved: fair timings
+    if n_jobs == 1:
+        records = [_compare_run(m, s, params, split) for m, s in jobs]
+    else:
+        records = Parallel(n_jobs=n_jobs)(delayed(_compare_run)(m, s, params, split) for m, s in jobs)
+    runs = pd.DataFrame([{k: v for k, v in r.items() if k != "predicted"} for r in records])
+    grouped = runs.groupby("model", sort=False)[list(COMPARE_METRICS)]
+    summary = pd.concat([grouped.mean().add_suffix("_mean"), grouped.std().add_suffix("_std")], axis=1)
+    summary = summary[[f"{m}_{s}" for m in COMPARE_METRICS for s in ("mean", "std")]]
+    summary.insert(0, "n_runs", grouped.size())
+    ours = runs[runs.model == "digitnet"].sort_values("seed")
+    theirs = runs[runs.model == "sklearn"].sort_values("seed")
+    test = _paired_test(ours.accuracy, theirs.accuracy, "accuracy")
+
+    confusion, report = _per_class(records, split) if per_class else (None, None)
+    config = {"params": params, "sklearn_params": {k: v for k, v in params.items() if k not in OURS_ONLY},
+              "seeds": seeds, "per_class": per_class, "n_jobs": n_jobs, "split": split.describe()}
+    return CompareResult(runs=runs, summary=summary, test=test, confusion=confusion, report=report,
+                         classes=split.classes, config=config, elapsed=time.perf_counter() - start)

@@ -1,0 +1,200 @@
+"""Estimator parameters as experiments use them: names, checks, grids, seeds, layer notation.
+
+Every fact about parameters that experiments, the command line, the plots and the report share
+is defined here once: which parameters a grid may vary, how hidden layers are written as text
+(``(64, 32)`` <-> ``"64-32"``), the defaults, ``batch_size="full"``, how a grid expands into
+configurations, and the normalised form of a configuration that a run's identity hashes.
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+import re
+from collections.abc import Mapping
+from numbers import Integral, Real
+
+import numpy as np
+
+from ..errors import UsageError
+from ..estimator import NumpyMLPClassifier
+from ..nn.network import n_weights
+
+#: NumpyMLPClassifier's parameters and their defaults.
+DEFAULTS = NumpyMLPClassifier().get_params()
+#: Parameters an experiment sets itself; a grid may vary every other one.
+SET_BY_EXPERIMENT = ("random_state", "warm_start", "verbose")
+PARAM_NAMES = tuple(p for p in DEFAULTS if p not in SET_BY_EXPERIMENT)
+#: A grid key that names a configuration instead of setting a parameter (a column of the results).
+LABEL = "label"
+#: ``batch_size="full"``: every step uses the whole training set (plain gradient descent).
+FULL_BATCH = "full"
+#: Parameters MLPClassifier lacks; ``compare`` gives them to ours only.
+OURS_ONLY = ("weight_init",)
+SKLEARN_ACTIVATIONS = ("identity", "logistic", "tanh", "relu")
+#: Estimator parameters that are floats; an int given for one (alpha=1) is the same run as the float.
+FLOAT_PARAMS = tuple(name for name in PARAM_NAMES if isinstance(DEFAULTS[name], float))
+
+_LAYERS_TEXT = re.compile(r"^\s*[(\[]?\s*(\d+(\s*[-,]\s*\d+)*)\s*,?\s*[)\]]?\s*$")
+
+
+def format_layers(hidden_layer_sizes):
+    """``(64, 32)`` -> ``"64-32"``, ``64`` -> ``"64"``: hidden layers as one word (text stays as it is)."""
+    if isinstance(hidden_layer_sizes, str):
+        return hidden_layer_sizes
+    if isinstance(hidden_layer_sizes, Integral):
+        return str(int(hidden_layer_sizes))
+    return "-".join(str(int(h)) for h in hidden_layer_sizes)
+
+
+def parse_layers(value):
+    """Hidden layer sizes as a tuple of positive ints, from ``"64-32"``, ``"64"``, ``"(64, 32)"``
+    (a tuple after a CSV round trip), ``64`` or ``(64, 32)``.
+
+    Raises
+    ------
+    UsageError
+        For anything else ("64-x", "0", an empty sequence, 10.5).
+    """
+    if isinstance(value, str):
+        match = _LAYERS_TEXT.match(value)
+        layers = tuple(int(h) for h in re.split(r"\s*[-,]\s*", match.group(1))) if match else ()
+    elif isinstance(value, (Integral, Real)) and not isinstance(value, bool):
+        layers = (int(value),) if float(value).is_integer() else ()
+    elif isinstance(value, (tuple, list, np.ndarray)) and all(
+            isinstance(h, Integral) or (isinstance(h, Real) and float(h).is_integer()) for h in value):
+        layers = tuple(int(h) for h in value)
+    else:
+        layers = ()
+    if not layers or not all(h > 0 for h in layers):
+        raise UsageError(f"hidden layer sizes are positive integers joined by '-', like 64 or 128-64; got {value!r}")
+    return layers
+
+
+def hidden_layers(params):
+    """The hidden layer sizes of a configuration, as a tuple (the estimator's default if not set)."""
+    return parse_layers(params.get("hidden_layer_sizes", DEFAULTS["hidden_layer_sizes"]))
+
+
+def count_weights(params, n_features, n_outputs):
+    """Weights (not biases) of the network a configuration builds for this many inputs and outputs."""
+    return n_weights([n_features, *hidden_layers(params), n_outputs])
+
+
+def _normalize(name, value):
+    if name == "hidden_layer_sizes":
+        layers = (value,) if isinstance(value, Integral) else tuple(value)
+        if not layers or not all(isinstance(h, Integral) and h > 0 for h in layers):
+            raise UsageError(f"hidden_layer_sizes must be positive integers, like 64 or 64-32; got {value!r}")
+        return tuple(int(h) for h in layers)
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def check_params(params):
+    """Validate estimator parameters; return them normalised (``hidden_layer_sizes`` as a tuple).
+
+    Parameters
+    ----------
+    params : dict
+        Names from :data:`PARAM_NAMES`; ``batch_size`` may also be ``"full"``.
+
+    Returns
+    -------
+    dict
+
+    Raises
+    ------
+    UsageError
+        For an unknown name (with the closest known one), a parameter the
+        experiment sets itself, or a value NumpyMLPClassifier rejects (its message).
+    """
+    params = dict(params)
+    for name in params:
+        if name in SET_BY_EXPERIMENT:
+            hint = " (use seeds to choose the random states)" if name == "random_state" else ""
+            raise UsageError(f"parameter {name!r} is set by the experiment itself{hint}")
+        if name not in PARAM_NAMES:
+            close = difflib.get_close_matches(name, PARAM_NAMES, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else f"; known parameters: {', '.join(PARAM_NAMES)}"
+            raise UsageError(f"unknown parameter {name!r}{hint}")
+    params = {name: _normalize(name, value) for name, value in params.items()}
+    probe = {k: (1 if k == "batch_size" and v == FULL_BATCH else v) for k, v in params.items()}
+    try:
+        NumpyMLPClassifier(**probe)._validate_params()
+    except (TypeError, ValueError) as exc:
+        message = " ".join(str(exc).split())
+        if "batch_size" in message:
+            message += " (or 'full' for the whole training set)"
+        raise UsageError(message) from None
+    return params
+
+
+def resolve(params, n_train):
+    """Estimator parameters for a training set of ``n_train`` rows (``batch_size="full"`` -> n_train)."""
+    if params.get("batch_size") == FULL_BATCH:
+        return {**params, "batch_size": int(n_train)}
+    return dict(params)
+
+
+def without_label(params):
+    """A configuration's estimator parameters (its ``label``, if any, removed)."""
+    return {k: v for k, v in params.items() if k != LABEL}
+
+
+def expand_grid(grid):
+    """All configurations of a grid, in order.
+
+    Parameters
+    ----------
+    grid : dict of name -> list of values, or a list of such dicts
+        Each dict is a Cartesian product (like scikit-learn's ``ParameterGrid``);
+        a list gives the union of its products. A value that is not a list is a
+        single value. The key ``"label"`` names a configuration.
+
+    Returns
+    -------
+    list of dict
+    """
+    grids = [grid] if isinstance(grid, Mapping) else list(grid)
+    configs = []
+    for g in grids:
+        if not isinstance(g, Mapping):
+            raise UsageError(f"a grid is a dict of name -> list of values, or a list of them; got {g!r}")
+        keys = list(g)
+        values = [[v] if isinstance(v, (str, bytes, Integral, float)) or not hasattr(v, "__iter__") else list(v)
+                  for v in g.values()]
+        for key, vals in zip(keys, values):
+            if not vals:
+                raise UsageError(f"grid parameter {key!r} has no values")
+        configs.extend(dict(zip(keys, combo)) for combo in itertools.product(*values))
+    return configs
+
+
+def seed_list(seeds):
+    """``5`` -> ``[0, 1, 2, 3, 4]``; a sequence of ints stays as it is."""
+    if isinstance(seeds, Integral):
+        if seeds < 1:
+            raise UsageError(f"the number of seeds must be at least 1, got {seeds}")
+        return list(range(int(seeds)))
+    seeds = [int(s) for s in seeds]
+    if not seeds:
+        raise UsageError("no seeds given")
+    if len(set(seeds)) != len(seeds):
+        raise UsageError(f"seeds must be distinct, got {seeds}")
+    return seeds
+
+
+def resolved_params(params):
+    """Every estimator parameter of a configuration (defaults filled in, ``max_iter`` included),
+    normalised: what a run's identity hashes, so ``{}`` and ``{"activation": "relu"}`` are the same run."""
+    defaults = {k: v for k, v in DEFAULTS.items() if k in PARAM_NAMES}
+    out = {**defaults, **without_label(params)}
+    out["hidden_layer_sizes"] = _normalize("hidden_layer_sizes", out["hidden_layer_sizes"])
+    for name, value in out.items():
+        if isinstance(value, np.generic):
+            out[name] = value = value.item()
+        if name in FLOAT_PARAMS and isinstance(value, Integral) and not isinstance(value, bool):
+            out[name] = float(value)
+    return out

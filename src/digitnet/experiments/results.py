@@ -1,0 +1,102 @@
+"""Results of experiments as tables, and writing them to disk as CSV plus JSON.
+
+Every experiment returns a result object (:class:`SweepResult` here,
+:class:`~digitnet.experiments.compare.CompareResult` for the comparison) holding tidy pandas
+tables and the exact configuration that made them. :func:`save_results` writes one to a folder:
+its tables as CSV and a ``results.json`` with the configuration, seeds, package versions and
+elapsed time, every file atomically.
+"""
+
+from __future__ import annotations
+
+import platform
+import time
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+
+import pandas as pd
+
+from ..files import prepare_out_dir, write_files
+from ..jsonify import dumps
+
+
+def package_versions():
+    """Versions of Python, the platform and every package a result depends on."""
+    out = {"python": platform.python_version(), "platform": platform.platform()}
+    for package in ("digitnet", "numpy", "scipy", "scikit-learn", "pandas", "joblib"):
+        try:
+            out[package] = version(package)
+        except PackageNotFoundError:
+            out[package] = None
+    return out
+
+
+@dataclass
+class SweepResult:
+    """What :func:`~digitnet.experiments.sweep` returns.
+
+    Attributes
+    ----------
+    runs : DataFrame
+        One row per run (configuration x seed): ``label`` (if the grid names
+        configurations), each grid parameter (``hidden_layer_sizes`` as ``"64-32"``),
+        ``seed``, ``run_id``, ``val_accuracy`` (with ``cv``: the mean over folds,
+        and ``val_accuracy_std``, ``n_folds``), ``test_accuracy``, ``test_f1``,
+        ``train_loss``, ``train_accuracy``, ``fit_seconds``, ``n_iter``, and
+        ``error`` when a run failed.
+    curves : dict
+        ``run_id`` -> ``{"loss": [...], "accuracy": [...], "val_loss": [...],
+        "val_accuracy": [...]}``, one value per epoch (with ``cv``: the mean over
+        the folds still training at that epoch).
+    params : list of dict
+        The full estimator parameters of each configuration (``runs.config`` indexes it).
+    config : dict
+        Grid, base parameters, seeds, cv, split, preset: all that is needed to reproduce the runs.
+    elapsed : float
+        Seconds the sweep took.
+    best : dict or None
+        For a selecting preset (``architecture``): the chosen configuration,
+        its validation accuracy and its single test-set check.
+    """
+
+    runs: pd.DataFrame
+    curves: dict
+    params: list
+    config: dict
+    elapsed: float
+    best: dict | None = None
+    versions: dict = field(default_factory=package_versions)
+
+    kind = "sweep"
+
+    def files(self):
+        """``sweep.csv`` (one row per run) and ``curves.json`` (run_id -> per-epoch lists)."""
+        return {"sweep.csv": self.runs.to_csv(index=False), "curves.json": dumps(self.curves) + "\n"}
+
+    def metadata(self):
+        """What ``results.json`` holds besides the configuration: every configuration's parameters, the best."""
+        return {"configurations": self.params, "best": self.best}
+
+
+def save_results(result, out_dir):
+    """Write a result to ``out_dir`` as CSV plus JSON, atomically.
+
+    - sweep: ``sweep.csv`` (one row per run), ``curves.json`` (run_id -> per-epoch
+      lists) and ``results.json``;
+    - compare: ``compare.csv`` (one row per run), ``summary.csv`` (one row per
+      model), ``report.csv`` (per class, with ``per_class``) and ``results.json``.
+
+    ``results.json`` holds the exact configuration, seeds, package versions,
+    elapsed seconds, and (sweep) the full parameters of each configuration and
+    the selected best, or (compare) the paired test and confusion matrices.
+
+    Returns
+    -------
+    list of str
+        The paths written.
+    """
+    out_dir = prepare_out_dir(out_dir)
+    meta = {"kind": result.kind, "config": result.config, "elapsed_seconds": result.elapsed,
+            "versions": result.versions, "written": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **result.metadata()}
+    files = {**result.files(), "results.json": dumps(meta, indent=2) + "\n"}
+    return write_files(out_dir, files)

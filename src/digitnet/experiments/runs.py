@@ -1,0 +1,210 @@
+"""One training run of a sweep: a :class:`Task`, what it measured (:class:`RunRecord`), and how to run it.
+
+A task trains one configuration for one seed (and cross-validation fold) and records its metrics
+at one or more ``max_iter`` checkpoints (see :func:`run_task`). :func:`run_chunk` runs a list of
+tasks in the calling process; it is a top-level function, so any process pool or Dask worker can
+run it (:mod:`digitnet.experiments.backends`).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import accuracy_score, f1_score
+
+from ..estimator import NumpyMLPClassifier
+from .params import count_weights, resolve
+
+#: The final metrics of every run (NaN where a run has no such part or failed).
+METRICS = ("val_accuracy", "test_accuracy", "test_f1", "train_loss", "train_accuracy")
+
+
+@dataclass
+class Task:
+    """One training run of a sweep (a unit of work for a process pool).
+
+    Attributes
+    ----------
+    params : dict
+        Estimator parameters, without ``max_iter`` and ``random_state``.
+    checkpoints : tuple of int
+        ``max_iter`` values, increasing; results are recorded at each.
+    config_ids : tuple of int
+        The configuration index that each checkpoint stands for.
+    seed : int
+        ``random_state`` of the estimator.
+    fold : int or None
+        Cross-validation fold, or None for the split's own train/validation parts.
+    score_test : bool
+        Whether to score on the test part.
+    """
+
+    params: dict
+    checkpoints: tuple
+    config_ids: tuple
+    seed: int
+    fold: int | None = None
+    score_test: bool = True
+
+    def cost(self, n_features=64, n_classes=10):
+        """A rough relative cost (epochs x weights), to balance chunks of work."""
+        return max(self.checkpoints) * count_weights(self.params, n_features, n_classes)
+
+
+@dataclass
+class RunRecord:
+    """What one run measured, at one checkpoint.
+
+    Attributes
+    ----------
+    config, seed, fold : int, int, int or None
+        The configuration index in its sweep, the seed, the cross-validation fold.
+    val_accuracy, test_accuracy, test_f1, train_loss, train_accuracy : float
+        Final metrics (NaN where there is no such part, or the run failed).
+    fit_seconds : float
+        Training time up to this checkpoint.
+    n_iter : int
+        Epochs trained (iterations for lbfgs).
+    curve : dict of str -> list of float
+        Per-epoch ``loss``, ``accuracy`` (and ``val_loss``, ``val_accuracy``).
+    error : str or None
+        Why training failed (a diverged run), or None.
+    """
+
+    config: int
+    seed: int
+    fold: int | None
+    val_accuracy: float = math.nan
+    test_accuracy: float = math.nan
+    test_f1: float = math.nan
+    train_loss: float = math.nan
+    train_accuracy: float = math.nan
+    fit_seconds: float = 0.0
+    n_iter: int = 0
+    curve: dict = field(default_factory=dict)
+    error: str | None = None
+
+
+class _Resumable(NumpyMLPClassifier):
+    """NumpyMLPClassifier whose warm-started fits continue one optimizer.
+
+    A plain warm start keeps the weights but, like MLPClassifier, builds a
+    fresh optimizer (Adam moments, momentum velocity, learning-rate schedule);
+    keeping it makes ``fit(max_iter=a)`` then ``fit(max_iter=b)`` the same
+    computation as one ``fit(max_iter=a + b)``.
+    """
+
+    def _make_optimizer(self):
+        kept = getattr(self, "_kept_optimizer", None)
+        if kept is None or kept.params is not self._flat:
+            kept = self._kept_optimizer = super()._make_optimizer()
+        return kept
+
+
+def reusable(params):
+    """Can runs that differ only in max_iter share one training run? (Stochastic solver, no early stopping.)"""
+    return params.get("solver", "adam") in ("sgd", "adam") and not params.get("early_stopping", False)
+
+
+def _task_arrays(task, data):
+    split, folds = data
+    if task.fold is None:
+        return split.X_train, split.y_train, split.X_val, split.y_val, split.X_test, split.y_test
+    X, y, X_val, y_val, X_test = split.fold(*folds[task.fold])
+    return X, y, X_val, y_val, X_test, split.y_test
+
+
+def _record(task, config_id, model, n_iter, seconds, arrays):
+    """Metrics of the model as it is now, having trained ``n_iter`` epochs (its history may be longer
+    only for lbfgs, whose history counts iterations)."""
+    X, y, X_val, y_val, X_test, y_test = arrays
+    history = {key: values[:n_iter] if model.solver != "lbfgs" else values for key, values in model.history_.items()}
+    record = RunRecord(
+        config=config_id, seed=task.seed, fold=task.fold,
+        val_accuracy=float(accuracy_score(y_val, model.predict(X_val))) if X_val is not None else math.nan,
+        train_loss=float(model.loss_),
+        train_accuracy=float(history["accuracy"][-1]) if history["accuracy"] else math.nan,
+        fit_seconds=seconds, n_iter=int(n_iter),
+        curve={key: [float(v) for v in values] for key, values in history.items()},
+    )
+    if task.score_test:
+        predicted = model.predict(X_test)
+        record.test_accuracy = float(accuracy_score(y_test, predicted))
+        record.test_f1 = float(f1_score(y_test, predicted, average="macro", zero_division=0))
+    return record
+
+
+def run_task(task, data):
+    """Train one run and record its metrics at every checkpoint.
+
+    With one checkpoint this is ``NumpyMLPClassifier(**params, max_iter=k,
+    random_state=seed).fit(X, y, validation_data=...)``. With several, the
+    model is trained once: warm-started fits of ``k_i - k_{i-1}`` epochs that
+    continue the same weights, optimizer state and random stream (a
+    ``np.random.Generator`` seeded like the estimator seeds its own), so the
+    state after each segment is bit-for-bit that of a fresh fit with
+    ``max_iter=k_i``. If the stopping rule (``tol`` / ``n_iter_no_change``) ends
+    training at epoch s, the checkpoints after s read off the state at s, as
+    fresh fits would stop there too.
+
+    Parameters
+    ----------
+    task : Task
+    data : (Split, folds)
+        The split, and the cross-validation fold indices (or None).
+
+    Returns
+    -------
+    list of RunRecord
+        One per checkpoint; a run whose training failed has its ``error`` set.
+    """
+    arrays = _task_arrays(task, data)
+    X, y, X_val, y_val = arrays[:4]
+    params = resolve(task.params, len(y))
+    validation = None if X_val is None else (X_val, y_val)
+    records, trained = [], 0.0
+    try:
+        if len(task.checkpoints) == 1:
+            model = NumpyMLPClassifier(**params, max_iter=task.checkpoints[0], random_state=task.seed)
+            start = time.perf_counter()
+            model.fit(X, y, validation_data=validation)
+            trained = time.perf_counter() - start
+            return [_record(task, task.config_ids[0], model, model.n_iter_, trained, arrays)]
+        model = _Resumable(**params, max_iter=1, warm_start=True, random_state=np.random.default_rng(task.seed))
+        done, stopped = 0, False
+        for config_id, k in zip(task.config_ids, task.checkpoints):
+            if not stopped and k > done:
+                model.set_params(max_iter=k - done)
+                start = time.perf_counter()
+                model.fit(X, y, validation_data=validation)
+                trained += time.perf_counter() - start
+                done = len(model.history_["loss"])
+                # Stopped early, inside the segment or on its last epoch (the counter stays above the limit).
+                stopped = done < k or model._no_improvement_count > model.n_iter_no_change
+            records.append(_record(task, config_id, model, done, trained, arrays))
+        return records
+    except (ValueError, FloatingPointError) as exc:  # training diverged: a result, not a crash
+        message = " ".join(str(exc).split())
+        return records + [RunRecord(config=c, seed=task.seed, fold=task.fold, fit_seconds=trained, error=message)
+                          for c in task.config_ids[len(records):]]
+
+
+def run_chunk(tasks, data):
+    """Run a list of tasks in this process.
+
+    ConvergenceWarnings are expected (fixed epoch counts) and silenced; so are
+    overflow warnings of a diverging run, which is recorded in its ``error``.
+
+    Returns
+    -------
+    (int, list of RunRecord)
+        The number of tasks run, and all their records.
+    """
+    with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return len(tasks), [record for task in tasks for record in run_task(task, data)]

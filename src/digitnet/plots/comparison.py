@@ -1,0 +1,132 @@
+"""digitnet against scikit-learn's MLPClassifier: test metrics side by side, accuracy against fit time."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from .style import (
+    as_frame, axis_label, model_color, model_label, model_order, mpl_ticker, new_figure, percent_formatter,
+    require_columns, seed_std,
+)
+
+
+def comparison_bars(compare_runs, metrics=("accuracy", "precision", "recall", "f1"), title=None):
+    """Test metrics of each model side by side: mean over seeds, ±1 std error bars, seeds as dots.
+
+    The y axis is zoomed on the range of the values (all are close to 100%),
+    and says where it starts.
+
+    Parameters
+    ----------
+    compare_runs : DataFrame
+        One row per (model, seed), with ``model`` and the ``metrics`` columns.
+    metrics : sequence of str, default=("accuracy", "precision", "recall", "f1")
+        Fractions in [0, 1].
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes.
+    """
+    runs = as_frame(compare_runs)
+    metrics = [m for m in metrics if m in runs.columns]
+    require_columns(runs, ["model"], "comparison_bars")
+    if not metrics:
+        raise KeyError(f"comparison_bars found none of the metric columns in {list(runs.columns)}.")
+    models = model_order(runs["model"])
+    fig = new_figure(max(6.0, 1.6 * len(metrics) + 2.5), 4.6)
+    ax = fig.add_subplot()
+    width = 0.8 / len(models)
+    lows, highs, n_seeds = [], [], 1
+    for i, model in enumerate(models):
+        rows = runs[runs["model"] == model]
+        n_seeds = max(n_seeds, len(rows))
+        means = np.array([pd.to_numeric(rows[m], errors="coerce").mean() for m in metrics])
+        stds = np.array([seed_std(pd.to_numeric(rows[m], errors="coerce")) for m in metrics])
+        xs = np.arange(len(metrics)) + (i - (len(models) - 1) / 2) * width
+        color = model_color(model, i)
+        ax.bar(xs, means, width * 0.92, color=color, label=model_label(model),
+               yerr=stds if np.any(stds > 0) else None, capsize=4, error_kw={"lw": 1.2, "ecolor": "0.15"})
+        for x, m in zip(xs, metrics):
+            seeds = pd.to_numeric(rows[m], errors="coerce").dropna().to_numpy()
+            if len(seeds) > 1:
+                jitter = np.linspace(-width * 0.25, width * 0.25, len(seeds))
+                ax.scatter(x + jitter, seeds, s=9, color="black", alpha=0.55, zorder=3, lw=0)
+            lows.append(seeds.min() if len(seeds) else np.nan)
+            highs.append(seeds.max() if len(seeds) else np.nan)
+        highs.extend(means + stds)  # the error bar tips, which the labels sit on
+        for x, mean, std in zip(xs, means, stds):
+            ax.annotate(f"{mean:.1%}", (x, mean + std), xytext=(0, 3), textcoords="offset points", ha="center",
+                        va="bottom", fontsize="x-small")
+    low, high = np.nanmin(lows), np.nanmax(highs)
+    span = max(high - low, 0.01)
+    bottom = max(0.0, math.floor((low - 0.6 * span) * 100) / 100)
+    ax.set_ylim(bottom, min(1.0, high + 0.35 * span) if high < 1 else 1.0 + 0.25 * span)
+    ax.yaxis.set_major_locator(mpl_ticker.MaxNLocator(nbins=8, steps=[1, 2, 5, 10]))
+    ax.yaxis.set_major_formatter(percent_formatter())
+    ax.set_xticks(range(len(metrics)), [axis_label(m) for m in metrics])
+    ax.set_ylabel(f"score on the test set (%; axis starts at {bottom:.0%})")
+    ax.grid(True, axis="y", alpha=0.3)
+    seeds_note = f"mean ± std over {n_seeds} seeds; dots are single seeds" if n_seeds > 1 else "one seed"
+    fig.suptitle(title or f"digitnet vs scikit-learn MLPClassifier\n{seeds_note}")
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=len(models), frameon=False)
+    return fig
+
+
+def accuracy_vs_time(compare_runs, x="fit_seconds", y="accuracy", log_x=None, title=None):
+    """Accuracy against fit time: one dot per seed, and each model's mean as a cross.
+
+    The cross carries a vertical bar of ±1 std of the accuracy over seeds; the
+    spread of the times is left to the dots (fit times are skewed and may be on
+    a log axis, where mean - std can fall below zero).
+
+    Parameters
+    ----------
+    compare_runs : DataFrame
+        One row per (model, seed), with ``model``, ``x`` and ``y`` columns.
+    x : str, default="fit_seconds"
+        Wall-clock seconds.
+    y : str, default="accuracy"
+        A fraction in [0, 1].
+    log_x : bool or None, default=None
+        Log-scale time axis; ``None`` means yes when times span more than 10x.
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes.
+    """
+    runs = as_frame(compare_runs)
+    require_columns(runs, ["model", x, y], "accuracy_vs_time")
+    fig = new_figure(7.0, 4.6)
+    ax = fig.add_subplot()
+    times = pd.to_numeric(runs[x], errors="coerce")
+    for i, model in enumerate(model_order(runs["model"])):
+        rows = runs[runs["model"] == model]
+        t = pd.to_numeric(rows[x], errors="coerce").to_numpy()
+        a = pd.to_numeric(rows[y], errors="coerce").to_numpy()
+        color = model_color(model, i)
+        ax.scatter(t, a, s=28, color=color, alpha=0.6, lw=0, label=f"{model_label(model)} (one seed each)"
+                   if len(rows) > 1 else model_label(model))
+        if len(rows) > 1:
+            a_std = seed_std(a)
+            ax.errorbar(np.nanmean(t), np.nanmean(a), yerr=a_std or None, fmt="X", ms=10, color=color,
+                        mec="black", mew=0.8, capsize=4, ecolor=color, lw=1.5,
+                        label=f"{model_label(model)} mean (bar: ± std of {axis_label(y)})")
+    positive = times[times > 0]
+    if log_x is None:
+        log_x = len(positive) > 1 and positive.max() / positive.min() > 10
+    if log_x:
+        ax.set_xscale("log")
+    ax.set_xlabel("fit time (seconds" + (", log scale)" if log_x else ")"))
+    ax.set_ylabel(f"{axis_label(y)} on the test set (%)")
+    ax.yaxis.set_major_formatter(percent_formatter())
+    ax.grid(True, which="major", alpha=0.3)
+    ax.set_title(title or f"{axis_label(y).capitalize()} against training time")
+    ax.legend(fontsize="small", loc="best", framealpha=0.9)
+    return fig

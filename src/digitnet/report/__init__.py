@@ -1,0 +1,39 @@
+"""``digitnet report``: run every study of the project and write one self-contained HTML page.
+
+The page follows the original project's sections (data, the network, comparison with
+MLPClassifier, architecture, training parameters, error analysis, conclusions). Every number on
+it, the conclusions included, is computed from the runs just made; every figure is embedded as a
+base64 PNG ``data:`` URI, so ``index.html`` can be opened anywhere without network access. Next to
+it the output directory holds each figure as a PNG and each study's results as CSV (plus JSON) in
+a folder of its own.
+
+The work is split by concern, and the notebook shares it:
+
+- :mod:`~digitnet.report.studies`: :func:`study_settings` (what each study runs), :func:`run_studies`
+  (runs them, returns a :class:`ReportData`), :func:`error_analysis`;
+- :mod:`~digitnet.report.conclusions`: the ``*_conclusion`` functions and :func:`conclusions`;
+- :mod:`~digitnet.report.figures`: :func:`make_figures`;
+- :mod:`~digitnet.report.html` and :mod:`~digitnet.report.sections`: the page, from the template
+  files in ``report/templates/``; :func:`render_html`;
+- :mod:`~digitnet.report.build`: :func:`build_report`, which writes it all.
+"""
+
+from .build import build_report
+from .conclusions import (
+    architecture_conclusion, compare_conclusion, conclusions, epochs_conclusion, error_conclusion,
+    learning_rate_conclusion, seed_conclusion,
+)
+from .figures import make_figures
+from .html import html_table
+from .sections import SECTIONS, render_html
+from .studies import (
+    ErrorAnalysis, ReportData, Steps, compare_one_blas_thread, error_analysis, run_studies, study_settings,
+)
+from ..plots import digit_samples_figure
+
+__all__ = [
+    "SECTIONS", "ErrorAnalysis", "ReportData", "Steps", "architecture_conclusion", "build_report", "compare_conclusion",
+    "compare_one_blas_thread", "conclusions", "digit_samples_figure", "epochs_conclusion", "error_analysis",
+    "error_conclusion", "html_table", "learning_rate_conclusion", "make_figures", "render_html", "run_studies",
+    "seed_conclusion", "study_settings",
+]

@@ -1,0 +1,108 @@
+"""``digitnet report``: run every study and write the report folder.
+
+:func:`build_report` checks the output folder, runs the studies (:mod:`~digitnet.report.studies`),
+writes every study's result tables, draws and saves every figure, and writes ``index.html``
+(:mod:`~digitnet.report.sections`), every file to a temporary name first.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import UsageError
+from ..experiments import save_results
+from ..files import atomic_write, prepare_out_dir
+from ..plots import save_figure
+from .figures import make_figures
+from .sections import render_html
+from .studies import Steps, run_studies, study_settings
+
+_RESULT_DIRS = {"compare": "compare", "learning_rate": "learning-rate", "epochs": "epochs",
+                "architecture": "architecture", "seed": "seed"}
+
+#: Resolution of the PNG figures (the page scales them to its width).
+REPORT_DPI = 110
+
+
+def _write_predictions(errors, path):
+    table = pd.DataFrame({"true": errors.y_true, "predicted": errors.y_pred})
+    for i, c in enumerate(errors.classes):
+        table[f"probability_{c}"] = errors.proba[:, i]
+    text = table.to_csv(index=False, float_format="%.6g")
+    atomic_write(path, lambda f: f.write(text.encode("utf-8")))
+
+
+def build_report(out_dir, *, quick=False, seeds=None, n_jobs=1, progress=True):
+    """Run every study and write the report to ``out_dir``.
+
+    Writes ``index.html`` (self-contained: figures embedded as data URIs), each
+    figure as ``<name>.png``, each study's results in a folder of its own
+    (``compare/``, ``learning-rate/``, ``epochs/``, ``architecture/``, ``seed/``:
+    CSV tables plus ``results.json``, by :func:`digitnet.experiments.save_results`)
+    and ``errors/predictions.csv``. Every file is written to a temporary name and
+    renamed into place.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        Created if needed.
+    quick : bool, default=False
+        Few seeds and epochs (see :func:`study_settings`): a smoke run in well under a minute.
+    seeds : int, optional
+        Seeds per study, instead of the defaults.
+    n_jobs : int, default=1
+        Processes for the sweeps.
+    progress : bool, default=True
+        One line per step (and the sweeps' progress bars) on stderr.
+
+    Returns
+    -------
+    Path
+        The path of ``index.html``.
+
+    Raises
+    ------
+    UsageError
+        If ``out_dir`` cannot be written (checked before any training), or ``seeds`` is not a positive integer.
+    """
+    study_settings(quick, seeds)  # bad seeds: fail before any work
+    out = Path(prepare_out_dir(out_dir))
+    steps = Steps(10, progress)
+    data = run_studies(quick=quick, seeds=seeds, n_jobs=n_jobs, progress=progress, steps=steps)
+
+    def write_results():
+        written = []
+        for attr, folder in _RESULT_DIRS.items():
+            written += save_results(getattr(data, attr), out / folder)
+        (out / "errors").mkdir(exist_ok=True)
+        _write_predictions(data.errors, out / "errors" / "predictions.csv")
+        written.append(str(out / "errors" / "predictions.csv"))
+        return written
+
+    def write_figures():
+        images = {}
+        for name, fig in make_figures(data).items():
+            path = save_figure(fig, out / f"{name}.png", dpi=REPORT_DPI)
+            images[name] = path.read_bytes()
+        return images
+
+    try:
+        written = steps.run("results", "writing result tables", write_results)
+        images = steps.run("figures", "drawing figures", write_figures)
+    except OSError as exc:
+        raise UsageError(f"cannot write the report to {out}: {exc.strerror or exc}") from None
+    data.elapsed = sum(steps.timings.values())
+    files = sorted(os.path.relpath(p, out) for p in written) + [f"{name}.png" for name in images]
+    page = render_html(data, images, files)
+    index = out / "index.html"
+    try:
+        atomic_write(index, lambda f: f.write(page.encode("utf-8")))
+    except OSError as exc:
+        raise UsageError(f"cannot write the report to {out}: {exc.strerror or exc}") from None
+    if progress:
+        print(f"digitnet report: wrote {index} in {data.elapsed:.0f} s", file=sys.stderr, flush=True)
+    return index

@@ -1,0 +1,53 @@
+"""Activations: values, derivatives read from the output (checked against numeric slopes), no overflow."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from digitnet import functional as F
+
+HIDDEN = ["identity", "logistic", "tanh", "relu", "leaky_relu", "elu"]
+
+
+@pytest.mark.parametrize("activation", HIDDEN)
+def test_derivative_from_output_matches_numeric_slope(activation):
+    z = np.linspace(-3, 3, 61)
+    z = z[np.abs(z) > 1e-3]  # away from the kink of relu-like units
+    f, df = F.ACTIVATIONS[activation], F.DERIVATIVES[activation]
+    numeric = (f(z + 1e-6) - f(z - 1e-6)) / 2e-6
+    np.testing.assert_allclose(df(f(z)), numeric, rtol=1e-6, atol=1e-8)
+    delta = np.full_like(z, 2.0)
+    np.testing.assert_allclose(df(f(z), delta), 2 * numeric, rtol=1e-6, atol=1e-8)  # in place
+    np.testing.assert_allclose(delta, 2 * numeric, rtol=1e-6, atol=1e-8)
+
+
+def test_activation_values():
+    z = np.array([-2.0, -0.5, 0.0, 0.5, 2.0])
+    np.testing.assert_allclose(F.sigmoid(z), 1 / (1 + np.exp(-z)))
+    np.testing.assert_allclose(F.relu(z), [0, 0, 0, 0.5, 2])
+    np.testing.assert_allclose(F.leaky_relu(z), [-0.02, -0.005, 0, 0.5, 2])
+    np.testing.assert_allclose(F.elu(z), [np.exp(-2) - 1, np.exp(-0.5) - 1, 0, 0.5, 2])
+    np.testing.assert_allclose(F.tanh(z), np.tanh(z))
+    Z = np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]])
+    np.testing.assert_allclose(F.softmax(Z), np.exp(Z) / np.exp(Z).sum(axis=1, keepdims=True))
+    np.testing.assert_allclose(F.log_softmax(Z), np.log(F.softmax(Z)))
+    buf = Z.copy()
+    assert F.softmax(buf, out=buf) is buf  # in place
+
+
+def test_saturated_inputs_raise_no_warnings_and_give_finite_loss():
+    Z = np.array([[-1e4, 0.0, 1e4], [1e4, 1e4, -1e4]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any overflow / invalid-value RuntimeWarning fails the test
+        for name, f in F.ACTIVATIONS.items():
+            assert np.isfinite(f(Z.copy())).all(), name
+        P = F.softmax(Z.copy())
+        assert np.isfinite(F.log_softmax(Z)).all()
+        assert np.isfinite(F.log_sigmoid(Z)).all()
+        Y = np.array([[1.0, 0, 0], [0, 0, 1.0]])  # both rows confidently wrong
+        loss = F.compute_loss(Y, P)
+        assert np.isfinite(loss) and loss > 30
+        s = F.sigmoid(np.array([[-1e4], [1e4]]))
+        assert np.isfinite(F.compute_loss(np.array([[1.0], [0.0]]), s, out_activation="logistic"))
+    np.testing.assert_array_equal(F.sigmoid(np.array([-1e4, 1e4])), [0.0, 1.0])

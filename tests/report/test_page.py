@@ -1,0 +1,92 @@
+"""The report page: self-contained, every section, every figure and result file, what was run, data escaped."""
+
+import base64
+import copy
+import html
+import re
+
+import numpy as np
+import pandas as pd
+
+from digitnet import report
+
+from .helpers import PNG_SIGNATURE, text_of
+
+SECTION_HEADINGS = ["Data", "The network", "Comparison with scikit-learn's MLPClassifier", "Architecture",
+                    "Training parameters", "Error analysis", "Conclusions"]
+SUBSECTION_HEADINGS = ["Gradient check", "Learning rate", "Epochs"]
+RESULT_FILES = ["compare/compare.csv", "compare/summary.csv", "compare/report.csv", "compare/results.json",
+                "learning-rate/sweep.csv", "learning-rate/curves.json", "learning-rate/results.json",
+                "epochs/sweep.csv", "epochs/results.json", "architecture/sweep.csv", "architecture/results.json",
+                "seed/sweep.csv", "seed/results.json", "errors/predictions.csv"]
+
+
+def test_build_report_returns_the_index(built):
+    out, index, page, _ = built
+    assert index == out / "index.html"
+    assert page.startswith("<!DOCTYPE html>")
+    assert page.rstrip().endswith("</html>")
+
+
+def test_page_is_self_contained(built):
+    _, _, page, _ = built
+    assert "<script" not in page.lower()
+    assert "<link" not in page.lower()
+    assert "@import" not in page and "url(" not in page
+    for attribute, value in re.findall(r'\b(src|href)="([^"]*)"', page):
+        assert not re.match(r"(?i)(https?:)?//", value), f"{attribute}={value} needs the network"
+    images = re.findall(r'<img[^>]*\bsrc="([^"]*)"', page)
+    assert len(images) >= 10
+    for src in images:
+        assert src.startswith("data:image/png;base64,")
+        assert base64.b64decode(src.split(",", 1)[1])[:8] == PNG_SIGNATURE
+
+
+def test_every_section_has_its_heading(built):
+    _, _, page, _ = built
+    h2 = [text_of(h) for h in re.findall(r"<h2>(.*?)</h2>", page, re.S)]
+    assert h2 == SECTION_HEADINGS
+    h3 = [text_of(h) for h in re.findall(r"<h3[^>]*>(.*?)</h3>", page, re.S)]
+    for heading in SUBSECTION_HEADINGS:
+        assert heading in h3
+
+
+def test_figures_and_result_tables_are_written(built):
+    out, _, page, data = built
+    pngs = sorted(p.name for p in out.glob("*.png"))
+    assert pngs == sorted(f"{name}.png" for name in re.findall(r'<figure id="fig-([^"]+)"', page))
+    assert len(pngs) == len(re.findall(r"<img ", page))
+    for name in pngs:
+        assert (out / name).read_bytes()[:8] == PNG_SIGNATURE
+        assert f'href="{name}"' in page  # each embedded figure links to its file
+    for name in RESULT_FILES:
+        assert (out / name).is_file(), name
+        assert f'href="{name}"' in page
+    assert not [p for p in out.rglob(".*")], "temporary files left behind"
+    runs = pd.read_csv(out / "compare" / "compare.csv")
+    assert len(runs) == 2 * data.settings["compare"]["seeds"]
+    predictions = pd.read_csv(out / "errors" / "predictions.csv")
+    assert len(predictions) == len(data.split.y_test)
+    assert np.allclose(predictions.filter(like="probability_").sum(axis=1), 1, atol=1e-4)
+
+
+def test_page_states_what_was_run(built):
+    _, _, page, _ = built
+    text = text_of(page)
+    assert "quick mode" in text
+    assert "hidden_layer_sizes ∈ {32, 64, 64-32}; activation ∈ {tanh, relu}" in text
+    assert "learning_rate_init ∈ {0.1, 0.01, 0.001, 0.0001}" in text
+
+
+def test_strings_from_data_are_escaped(built):
+    _, _, _, data = built
+    evil = '<script>alert("x")</script>'
+    data = copy.deepcopy(data)
+    data.seed.runs["label"] = data.seed.runs["label"].astype(str) + evil
+    data.seed.params = [{**p, "label": p["label"] + evil} for p in data.seed.params]
+    data.architecture.runs["activation"] = data.architecture.runs["activation"] + evil
+    data.architecture.best = {**data.architecture.best, "activation": data.architecture.best["activation"] + evil}
+    page = report.render_html(data, {"data_samples": PNG_SIGNATURE}, files=[f"a{evil}.csv"])
+    assert "<script" not in page
+    assert html.escape(evil) in page
+    assert page.count(html.escape(evil)) >= 5  # settings list, tables, conclusions, file list

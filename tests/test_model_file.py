@@ -1,0 +1,149 @@
+"""Model files: round trips, and a one-line error for every kind of bad file; nothing is ever unpickled."""
+
+import json
+import os
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.pipeline import Pipeline
+
+from digitnet import NumpyMLPClassifier
+from digitnet.data import load_split
+from digitnet.errors import UsageError
+from digitnet.model_file import load_model, save_model
+
+
+def _fit(X, y, **params):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return NumpyMLPClassifier(**{"hidden_layer_sizes": (8, 5), "max_iter": 5, "random_state": 0, **params}).fit(X, y)
+
+
+@pytest.fixture(scope="module")
+def fitted(small_digits):
+    return _fit(*small_digits)
+
+
+def test_round_trip_gives_the_same_predictions(fitted, small_digits, tmp_path):
+    X, _ = small_digits
+    path = tmp_path / "model.npz"
+    save_model(fitted, path, feature_names=[f"f{i}" for i in range(64)], extra={"dataset": "digits"})
+    loaded = load_model(path)
+    assert isinstance(loaded, NumpyMLPClassifier)
+    np.testing.assert_array_equal(loaded.predict(X), fitted.predict(X))
+    np.testing.assert_array_equal(loaded.predict_proba(X), fitted.predict_proba(X))
+    assert loaded.get_params() == {**fitted.get_params(), "hidden_layer_sizes": (8, 5)}
+    assert loaded.model_file_meta_["feature_names"][3] == "f3"
+    assert loaded.model_file_meta_["extra"] == {"dataset": "digits"}
+
+
+def test_round_trip_with_scaler_string_labels_and_binary_output(tmp_path):
+    split = load_split("breast_cancer")
+    y = np.where(split.y_train == 1, "benign", "malignant")
+    model = _fit(split.X_train, y, activation="elu", n_iter_no_change=np.inf)
+    assert model.coefs_[-1].shape[1] == 1  # two classes: one logistic unit
+    pipeline = Pipeline([("scaler", split.scaler), ("mlp", model)])
+    save_model(pipeline, tmp_path / "m.npz")
+    loaded = load_model(tmp_path / "m.npz")
+    assert isinstance(loaded, Pipeline)
+    np.testing.assert_array_equal(loaded.predict(split.X_test_raw), model.predict(split.X_test))
+    np.testing.assert_allclose(loaded.predict_proba(split.X_test_raw), model.predict_proba(split.X_test), rtol=1e-12)
+    assert list(loaded.classes_) == ["benign", "malignant"]
+
+
+def _error(path):
+    with pytest.raises(UsageError) as info:
+        load_model(path)
+    message = str(info.value)
+    assert str(path) in message and "\n" not in message
+    return message
+
+
+def test_missing_empty_and_foreign_files(tmp_path):
+    assert "does not exist" in _error(tmp_path / "nope.npz")
+    (tmp_path / "empty.npz").write_bytes(b"")
+    assert "it is empty" in _error(tmp_path / "empty.npz")
+    (tmp_path / "text.npz").write_text("hello, I am not a model")
+    assert "not an .npz archive" in _error(tmp_path / "text.npz")
+    np.save(tmp_path / "array.npy", np.arange(3))
+    assert "not an .npz archive" in _error(tmp_path / "array.npy")
+    np.savez(tmp_path / "other.npz", x=np.arange(3))
+    assert "no 'meta' entry" in _error(tmp_path / "other.npz")
+    assert "is a directory" in _error(tmp_path)
+
+
+def test_truncated_file(fitted, tmp_path):
+    path = tmp_path / "model.npz"
+    save_model(fitted, path)
+    data = path.read_bytes()
+    for cut in (len(data) // 2, len(data) - 10):
+        (tmp_path / "cut.npz").write_bytes(data[:cut])
+        assert "truncated or corrupt" in _error(tmp_path / "cut.npz")
+
+
+def test_pickled_objects_are_refused_never_loaded(fitted, tmp_path):
+    path = tmp_path / "model.npz"
+    save_model(fitted, path)
+    with np.load(path) as archive:
+        arrays = dict(archive)
+    arrays["classes"] = np.array([object()] * 10, dtype=object)  # an object array is stored pickled
+    np.savez(tmp_path / "evil.npz", **arrays)
+    assert "pickled Python objects; refusing to load it" in _error(tmp_path / "evil.npz")
+
+
+def _tampered(fitted, tmp_path, change):
+    path = tmp_path / "model.npz"
+    save_model(fitted, path)
+    with np.load(path) as archive:
+        arrays = dict(archive)
+    change(arrays)
+    np.savez(tmp_path / "bad.npz", **arrays)
+    return tmp_path / "bad.npz"
+
+
+def _meta(change):
+    def apply(arrays):
+        meta = json.loads(str(arrays["meta"]))
+        change(meta)
+        arrays["meta"] = np.array(json.dumps(meta))
+    return apply
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda a: a.update(coefs_1=np.zeros((8, 7))), "coefs_1 has shape (8, 7)"),
+    (lambda a: a.pop("intercepts_2"), "missing array 'intercepts_2'"),
+    (lambda a: a.update(coefs_3=np.zeros((10, 2))), "coefs_3 do not belong"),
+    (lambda a: a.update(meta=np.array("{not json")), "not JSON"),
+    (_meta(lambda m: m.update(layer_sizes=[64, 16, 10])), "coefs_0 has shape (64, 8)"),
+    (_meta(lambda m: m["params"].update(hidden_layer_sizes=[8, 6])), "does not match the stored weights"),
+    (_meta(lambda m: m.update(format="something-else")), "has no format 'digitnet-model'"),
+    (_meta(lambda m: m.update(version=99)), "format version 99"),
+    (_meta(lambda m: m["params"].update(activation="swish")), "invalid parameters in the metadata"),
+    (lambda a: a.update(classes=np.arange(4)), "4 classes do not fit an output layer of 10 unit(s)"),
+    (lambda a: a.update(coefs_0=np.full((64, 8), np.nan)), "non-finite"),
+])
+def test_model_from_another_architecture_or_tampered(fitted, tmp_path, change, message):
+    assert message in _error(_tampered(fitted, tmp_path, change))
+
+
+def test_saved_model_is_a_regular_readable_file(fitted, tmp_path):
+    path = tmp_path / "model.npz"
+    save_model(fitted, path)
+    assert oct(path.stat().st_mode & 0o777) == oct(0o644)  # the temporary file it was written to was private
+
+
+def test_saving_is_atomic(fitted, tmp_path, monkeypatch):
+    path = tmp_path / "model.npz"
+    save_model(fitted, path)
+    before = path.read_bytes()
+
+    def broken_savez(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(np, "savez", broken_savez)
+    with pytest.raises(OSError):
+        save_model(fitted, path)
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["model.npz"]
