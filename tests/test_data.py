@@ -116,11 +116,12 @@ def test_split_too_small_for_the_classes(tmp_path):
 
 
 def test_read_features_csv_by_name_or_position(tmp_path):
+    """By name when the model knows its features (any order; the target column apart); in order when it does not."""
     path = _write(tmp_path, "b,a,y\n1,2,x\n3,4,z\n")
     X, y = read_features_csv(path, 2, ["a", "b"], "y")
     np.testing.assert_array_equal(X, [[2, 1], [4, 3]])
     assert list(y) == ["x", "z"]
-    X, y = read_features_csv(_write(tmp_path, "p,q\n1,2\n", "n.csv"), 2, ["a", "b"], "y")
+    X, y = read_features_csv(_write(tmp_path, "p,q\n1,2\n", "n.csv"), 2, None, "y")
     np.testing.assert_array_equal(X, [[1, 2]])
     assert y is None
     with pytest.raises(UsageError, match="has 3 feature column\\(s\\), but the model expects 2"):

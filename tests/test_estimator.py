@@ -202,3 +202,23 @@ def test_partial_fit_after_pickling_keeps_optimizer_state(small_digits):
     a.partial_fit(X, y)
     b.partial_fit(X, y)
     np.testing.assert_array_equal(a.coefs_[0], b.coefs_[0])
+
+
+def test_a_network_too_large_for_the_machine_is_refused_before_allocating(small_digits):
+    import time
+
+    X, y = small_digits
+    start = time.perf_counter()
+    with pytest.raises(MemoryError, match=r"layer sizes 64-100000-100000-10 \(10,007,600,010 weights and biases\)"
+                                          r" needs about .* GiB of memory to train, more than the .* GiB available"):
+        NumpyMLPClassifier(hidden_layer_sizes=(100000, 100000)).fit(X, y)
+    assert time.perf_counter() - start < 5  # nothing was allocated or trained
+
+
+@pytest.mark.parametrize("sizes", [(10.5,), (10.0,), (8, 2.5)])
+def test_fractional_layer_sizes_are_refused_like_mlpclassifier(small_digits, sizes):
+    X, y = small_digits
+    with pytest.raises(TypeError, match="hidden_layer_sizes must be integers"):
+        NumpyMLPClassifier(hidden_layer_sizes=sizes, max_iter=1).fit(X, y)
+    with pytest.raises(TypeError):
+        MLPClassifier(hidden_layer_sizes=sizes, max_iter=1).fit(X, y)

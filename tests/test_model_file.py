@@ -2,7 +2,10 @@
 
 import json
 import os
+import subprocess
+import sys
 import warnings
+import zipfile
 
 import numpy as np
 import pytest
@@ -147,3 +150,95 @@ def test_saving_is_atomic(fitted, tmp_path, monkeypatch):
         save_model(fitted, path)
     assert path.read_bytes() == before
     assert os.listdir(tmp_path) == ["model.npz"]
+
+
+@pytest.mark.parametrize("change, message", [
+    (_meta(lambda m: m.update(out_activation_="logistic")), "out_activation_ 'logistic' does not fit a multiclass"),
+    (_meta(lambda m: m.update(out_activation_="identity")), "'out_activation_' is missing or invalid"),
+    (lambda a: a.update(classes=np.array([0, 1, 2, 3, 4, 5, 6, 7, 8, 8])), "class labels are not unique"),
+    (_meta(lambda m: m["params"].update(hidden_layer_sizes=[8.0, 5])), "hidden_layer_sizes [8.0, 5] in the metadata"),
+    (_meta(lambda m: m.update(layer_sizes=[64, 8.5, 5, 10])), "'layer_sizes' is missing or invalid"),
+    (_meta(lambda m: m.update(n_iter_=-3)), "'n_iter_' is missing or invalid"),
+    (_meta(lambda m: m.update(n_iter_="many")), "'n_iter_' is missing or invalid"),
+    (_meta(lambda m: m.update(feature_names=["a"] * 64)), "'feature_names' is missing or invalid"),
+    (_meta(lambda m: m.update(feature_names=["a", "b"])), "names 2 features for a model of 64 inputs"),
+    (lambda a: a.update(scaler_mean=np.zeros(64), scaler_scale=np.zeros(64)), "scale that is not positive"),
+    (lambda a: a.update(scaler_mean=np.full(64, np.inf), scaler_scale=np.ones(64)), "scaler holds non-finite"),
+    (lambda a: a.update(input_min=np.ones(64), input_max=np.zeros(64)), "minimum is above its maximum"),
+    (lambda a: a.update(notes=np.arange(3)), "holds arrays no model has (notes)"),
+])
+def test_every_metadata_field_is_checked(fitted, tmp_path, change, message):
+    assert message in _error(_tampered(fitted, tmp_path, change))
+
+
+def _rewritten(path, target, member, payload, compress=zipfile.ZIP_STORED):
+    """A copy of model file ``path`` with one member (an .npy file's raw bytes) added or replaced."""
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(target, "w", compress) as out:
+        for info in source.infolist():
+            if info.filename != member:
+                out.writestr(info, source.read(info))
+        with out.open(member, "w", force_zip64=True) as f:
+            payload(f)
+    return target
+
+
+def test_a_member_declaring_a_huge_shape_is_refused_before_reading(fitted, tmp_path):
+    path = tmp_path / "model.npz"
+    save_model(fitted, path)
+
+    def huge(f):  # a header promising 10^13 floats (80 TB), and no data
+        np.lib.format.write_array_header_1_0(f, {"descr": "<f8", "fortran_order": False, "shape": (10**13,)})
+
+    bad = _rewritten(path, tmp_path / "huge.npz", "classes.npy", huge)
+    assert "classes declares 74505.8 GiB of data, more than a model may hold here" in _error(bad)
+    bad = _rewritten(path, tmp_path / "wide.npz", "coefs_0.npy", huge)
+    assert "coefs_0 has shape (10000000000000,)" in _error(bad)
+
+
+def test_an_inflating_extra_member_is_never_read(fitted, tmp_path):
+    """A valid model plus a member that inflates to 512 MiB: refused at once, in a process that stays small."""
+    path = tmp_path / "model.npz"
+    save_model(fitted, path)
+
+    def bomb(f):
+        np.lib.format.write_array_header_1_0(f, {"descr": "|u1", "fortran_order": False, "shape": (512 << 20,)})
+        block = bytes(1 << 20)
+        for _ in range(512):
+            f.write(block)
+
+    bad = _rewritten(path, tmp_path / "bomb.npz", "padding.npy", bomb, zipfile.ZIP_DEFLATED)
+    assert bad.stat().st_size < 5 << 20  # it is small on disk
+    code = ("import resource, sys\nfrom digitnet.model_file import load_model\nfrom digitnet.errors import UsageError\n"
+            "try:\n    load_model(sys.argv[1])\nexcept UsageError as e:\n    print(e)\n"
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    done = subprocess.run([sys.executable, "-c", code, str(bad)], capture_output=True, text=True, timeout=120)
+    message, maxrss_kib = done.stdout.strip().splitlines()
+    assert "holds arrays no model has (padding)" in message
+    assert int(maxrss_kib) < 400 * 1024  # never near the 512 MiB the member would inflate to
+
+
+def test_a_loaded_model_goes_on_training(fitted, small_digits, tmp_path):
+    X, y = small_digits
+    path = tmp_path / "model.npz"
+    save_model(fitted, path)
+    loaded = load_model(path)
+    assert loaded.t_ == fitted.t_ and loaded.n_iter_ == fitted.n_iter_
+    loaded.partial_fit(X, y)  # no missing attribute (t_, loss_curve_, ...)
+    assert loaded.t_ == fitted.t_ + len(X) and len(loaded.loss_curve_) == 1
+    again = load_model(path)
+    again.set_params(warm_start=True, max_iter=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        again.fit(X, y)
+    assert again.n_iter_ == 2
+
+
+def test_the_training_input_ranges_are_kept(fitted, small_digits, tmp_path):
+    X, _ = small_digits
+    path = tmp_path / "model.npz"
+    save_model(fitted, path)
+    meta = load_model(path).model_file_meta_
+    assert meta["preprocessing"] == "none: the model takes its input features as they are"
+    low, high = load_model(path)._input_range
+    np.testing.assert_array_equal(low, X.min(axis=0))
+    np.testing.assert_array_equal(high, X.max(axis=0))

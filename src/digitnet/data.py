@@ -12,15 +12,14 @@ columns and one target column.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 from sklearn import datasets as sk_datasets
 from sklearn.model_selection import StratifiedKFold, train_test_split
 from sklearn.preprocessing import StandardScaler
 
+from . import csv_data
 from .errors import UsageError
 
 __all__ = ["DATASETS", "Dataset", "Split", "UsageError", "load_dataset", "load_split", "read_csv_dataset",
@@ -172,54 +171,17 @@ def _plain(value):
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _read_csv(path):
-    """pandas.read_csv with every way of failing turned into a one-line UsageError."""
-    try:
-        frame = pd.read_csv(path)
-    except FileNotFoundError:
-        raise UsageError(f"cannot read {path}: no such file") from None
-    except IsADirectoryError:
-        raise UsageError(f"cannot read {path}: it is a directory, not a CSV file") from None
-    except PermissionError:
-        raise UsageError(f"cannot read {path}: permission denied") from None
-    except pd.errors.EmptyDataError:
-        raise UsageError(f"{path} is empty: expected a CSV file with a header row") from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path} is not a valid CSV file: {' '.join(str(exc).split())}") from None
-    if len(frame) == 0:
-        raise UsageError(f"{path} has a header but no data rows")
-    return frame
-
-
-def _check_values(path, frame, features):
-    """No missing values anywhere, numeric finite features; else a UsageError naming column and line."""
-    for column in frame.columns:  # line numbers count the header as line 1
-        missing = frame[column].isna().to_numpy()
-        if missing.any():
-            raise UsageError(f"{path}: column {column!r} has {missing.sum()} missing value(s), the first on line"
-                             f" {int(np.argmax(missing)) + 2}")
-    for column in features.columns:
-        values = features[column]
-        if not pd.api.types.is_numeric_dtype(values):
-            bad = pd.to_numeric(values, errors="coerce").isna().to_numpy()
-            line = int(np.argmax(bad)) + 2
-            raise UsageError(f"{path}: column {column!r} is not numeric ({values.iloc[line - 2]!r} on line {line})")
-    X = features.to_numpy(dtype=np.float64)
-    if not np.isfinite(X).all():
-        row, col = np.argwhere(~np.isfinite(X))[0]
-        raise UsageError(f"{path}: column {features.columns[col]!r} has a non-finite value on line {row + 2}")
-    return X
-
-
-def read_csv_dataset(path, target=None):
+def read_csv_dataset(path, target=None, header=True):
     """Read a dataset from a CSV file: numeric feature columns plus one target column.
 
     Parameters
     ----------
     path : str or path-like
-        CSV file with a header row.
+        CSV file with a header row (see :mod:`digitnet.csv_data` for how it is read).
     target : str, optional
         Name of the target column; the last column if omitted.
+    header : bool, default=True
+        False: the file has no header row; its columns are named ``"0"``, ``"1"``, ...
 
     Returns
     -------
@@ -228,29 +190,27 @@ def read_csv_dataset(path, target=None):
     Raises
     ------
     UsageError
-        If the file cannot be read, the target column does not exist, a value is
-        missing or a feature column is not numeric (the message names the file,
-        the column and the first offending line).
+        If the file cannot be read, has numbers for a header, the target column does not exist
+        or looks continuous, a value is missing or a feature column is not numeric (the message
+        names the file, the column and the first offending line).
     """
-    path = os.fspath(path)
-    frame = _read_csv(path)
-    if target is None:
-        target = frame.columns[-1]
-    if target not in frame.columns:
-        raise UsageError(f"{path} has no column {target!r}; its columns are {', '.join(map(str, frame.columns))}")
-    features = frame.drop(columns=[target])
-    if features.shape[1] == 0:
-        raise UsageError(f"{path} has no feature columns besides the target {target!r}")
-    X = _check_values(path, frame, features)
-    return Dataset(X=X, y=frame[target].to_numpy(), feature_names=[str(c) for c in features.columns], name=path,
-                   target_name=str(target))
+    table = csv_data.read_table(path, header)
+    target = table.columns[-1] if target is None else str(target)
+    if target not in table.columns:
+        raise UsageError(f"{table.path} has no column {target!r}; its columns are {', '.join(table.columns)}")
+    features = [c for c in table.columns if c != target]
+    if not features:
+        raise UsageError(f"{table.path} has no feature columns besides the target {target!r}")
+    X = csv_data.feature_matrix(table, features)
+    return Dataset(X=X, y=csv_data.labels(table, target), feature_names=features, name=table.path,
+                   target_name=target)
 
 
-def read_features_csv(path, n_features, feature_names=None, target=None):
+def read_features_csv(path, n_features, feature_names=None, target=None, header=True):
     """Read new data to predict from a CSV file.
 
-    Columns are matched by name when the file has every one of
-    ``feature_names``; otherwise the file must have exactly ``n_features``
+    Columns are matched by name when the model knows its ``feature_names`` (a missing or an
+    extra column is an error that names it); otherwise the file must have exactly ``n_features``
     columns besides ``target``, taken in order.
 
     Parameters
@@ -262,6 +222,8 @@ def read_features_csv(path, n_features, feature_names=None, target=None):
         Their names, if known.
     target : str, optional
         A column of true labels to leave out of the features (and return), if present.
+    header : bool, default=True
+        False: the file has no header row (columns in the model's order).
 
     Returns
     -------
@@ -269,24 +231,20 @@ def read_features_csv(path, n_features, feature_names=None, target=None):
     y : ndarray of shape (n_samples,) or None
         The ``target`` column, if the file has it.
     """
-    path = os.fspath(path)
-    frame = _read_csv(path)
+    table = csv_data.read_table(path, header)
+    target = None if target is None else str(target)
+    has_target = target is not None and target in table.columns
+    columns = csv_data.feature_columns(table, n_features, feature_names, target if has_target else None)
+    X = csv_data.feature_matrix(table, columns)
     y = None
-    if target is not None and target in frame.columns:
-        y = frame[target].to_numpy()
-    if feature_names and all(name in frame.columns for name in feature_names):
-        features = frame[list(feature_names)]
-    else:
-        features = frame.drop(columns=[target]) if y is not None else frame
-        if features.shape[1] != n_features:
-            named = f" ({', '.join(feature_names[:3])}, ...)" if feature_names else ""
-            raise UsageError(f"{path} has {features.shape[1]} feature column(s), but the model expects"
-                             f" {n_features}{named}")
-    X = _check_values(path, frame if y is None else frame[[*features.columns, target]], features)
+    if has_target:
+        y = table.cells[target].to_numpy(dtype=object)
+        if all(csv_data.is_integer(v) for v in y):
+            y = y.astype(np.int64)
     return X, y
 
 
-def load_dataset(dataset="digits", *, path=None, target=None):
+def load_dataset(dataset="digits", *, path=None, target=None, header=True):
     """A whole dataset, unscaled: one of scikit-learn's bundled ones, or a CSV file.
 
     Parameters
@@ -297,13 +255,15 @@ def load_dataset(dataset="digits", *, path=None, target=None):
         CSV file to read instead (see :func:`read_csv_dataset`).
     target : str, optional
         Target column of the CSV file.
+    header : bool, default=True
+        Whether the CSV file starts with a header row.
 
     Returns
     -------
     Dataset
     """
     if path is not None:
-        return read_csv_dataset(path, target)
+        return read_csv_dataset(path, target, header)
     if dataset not in DATASETS:
         raise UsageError(f"unknown dataset {dataset!r}; choose one of {', '.join(DATASETS)} or give a CSV path")
     bunch = DATASETS[dataset]()
@@ -312,8 +272,8 @@ def load_dataset(dataset="digits", *, path=None, target=None):
                    images=getattr(bunch, "images", None))
 
 
-def load_split(dataset="digits", *, path=None, target=None, test_size=0.2, validation_size=0.0, random_state=42,
-               dtype=np.float64):
+def load_split(dataset="digits", *, path=None, target=None, header=True, test_size=0.2, validation_size=0.0,
+               random_state=42, dtype=np.float64):
     """The project's standard split of a dataset.
 
     Stratified train/test split (``test_size`` of the rows for testing), then,
@@ -328,6 +288,8 @@ def load_split(dataset="digits", *, path=None, target=None, test_size=0.2, valid
         Read a CSV file instead (numeric features, one target column).
     target : str, optional
         CSV target column (default: the last column).
+    header : bool, default=True
+        Whether the CSV file starts with a header row.
     test_size : float in (0, 1), default=0.2
         Fraction of all rows held out for testing.
     validation_size : float in [0, 1), default=0.0
@@ -347,7 +309,7 @@ def load_split(dataset="digits", *, path=None, target=None, test_size=0.2, valid
         For an unreadable CSV, a dataset with fewer than two classes, or a split
         that cannot be stratified (a class too small for the requested parts).
     """
-    data = load_dataset(dataset, path=path, target=target)
+    data = load_dataset(dataset, path=path, target=target, header=header)
     name = data.name
     if not 0 < test_size < 1:
         raise UsageError(f"test_size must be between 0 and 1 (exclusive), got {test_size}")

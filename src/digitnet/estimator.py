@@ -26,6 +26,7 @@ from .nn import _fast
 from .nn.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS, log_sigmoid, log_softmax, sigmoid
 from .nn.network import WEIGHT_INITS, compute_loss, correct_mask, forward_pass, initialize_weights, n_parameters, unpack
 from .nn.optimizers import SCHEDULES, SGD, Adam
+from .resources import available_memory, gib, training_bytes
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
 
@@ -215,9 +216,23 @@ class NumpyMLPClassifier(ClassifierMixin, BaseEstimator):
     def _layer_units(self, n_features):
         hidden = self.hidden_layer_sizes
         hidden = list(hidden) if hasattr(hidden, "__iter__") else [hidden]
+        if not all(isinstance(h, Integral) and not isinstance(h, bool) for h in hidden):
+            # as MLPClassifier, which cannot build a layer of 10.5 units either (and never rounds)
+            raise TypeError(f"hidden_layer_sizes must be integers, got {self.hidden_layer_sizes}.")
         if any(h <= 0 for h in hidden):
             raise ValueError(f"hidden_layer_sizes must be > 0, got {hidden}.")
         return [n_features, *[int(h) for h in hidden], self.n_outputs_]
+
+    def _check_memory(self, layer_units, n_samples, dtype):
+        """Refuse, before allocating anything, a network this machine has not the memory to train."""
+        available = available_memory()
+        needed = training_bytes(layer_units, n_samples, batch_rows(self.solver, self.batch_size, n_samples),
+                                np.dtype(dtype).itemsize, lbfgs=self.solver == "lbfgs")
+        if available is not None and needed > available:
+            raise MemoryError(
+                f"a network of layer sizes {'-'.join(map(str, layer_units))} ({n_parameters(layer_units):,}"
+                f" weights and biases) needs about {gib(needed)} of memory to train, more than the {gib(available)}"
+                f" available; use smaller hidden_layer_sizes")
 
     def _fit(self, X, y, sample_weight, incremental, validation_data=None):
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
@@ -228,9 +243,13 @@ class NumpyMLPClassifier(ClassifierMixin, BaseEstimator):
                      else np.random.default_rng(_seed_of(self.random_state)))
         self.n_outputs_ = Y.shape[1]
         layer_units = self._layer_units(X.shape[1])
+        self._check_memory(layer_units, X.shape[0], X.dtype)
         if first_pass or not hasattr(self, "n_layers_"):
             # A warm start from weights the user assigned before any fit keeps them.
             self._initialize(layer_units, X.dtype, keep_weights=not first_pass)
+        else:
+            self._ensure_training_state()
+        self._record_input_range(X, reset=first_pass)
         self._adopt_parameters(layer_units, X.dtype)
         self._weights, self._biases = unpack(self._flat, layer_units)
 
@@ -291,6 +310,29 @@ class NumpyMLPClassifier(ClassifierMixin, BaseEstimator):
                 self.best_loss_ = np.inf
                 self.validation_scores_ = None
                 self.best_validation_score_ = None
+
+    def _ensure_training_state(self):
+        """Fill in what training keeps between calls but a model built by hand (or loaded from a file)
+        may lack, with the values a fresh fit starts from, so that it can go on training."""
+        defaults = {"n_iter_": 0, "t_": 0, "history_": {"loss": [], "accuracy": []}, "_no_improvement_count": 0}
+        if self.solver in _STOCHASTIC_SOLVERS:
+            defaults["loss_curve_"] = []
+            if self.early_stopping:
+                defaults.update(validation_scores_=[], best_validation_score_=-np.inf, best_loss_=None)
+            else:
+                defaults.update(best_loss_=np.inf, validation_scores_=None, best_validation_score_=None)
+        for name, value in defaults.items():
+            if getattr(self, name, None) is None and (value is not None or not hasattr(self, name)):
+                setattr(self, name, value)
+
+    def _record_input_range(self, X, reset):
+        """Each feature's smallest and largest value in the training data (kept in model files, to check that
+        data given to a saved model look like what it was trained on)."""
+        low, high = np.min(X, axis=0), np.max(X, axis=0)
+        previous = None if reset else getattr(self, "_input_range", None)
+        if previous is not None and previous[0].shape == low.shape:
+            low, high = np.minimum(previous[0], low), np.maximum(previous[1], high)
+        self._input_range = (low, high)
 
     def _adopt_parameters(self, layer_units, dtype):
         """Make ``coefs_`` / ``intercepts_`` views of one flat buffer, copying in any arrays

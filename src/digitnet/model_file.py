@@ -1,4 +1,4 @@
-"""Model files: ``.npz`` weights plus JSON metadata; loading one can never execute code.
+"""Model files: ``.npz`` weights plus JSON metadata; loading one can never execute code, nor exhaust memory.
 
 Layout of a model file (a plain ``np.savez`` archive)::
 
@@ -6,22 +6,27 @@ Layout of a model file (a plain ``np.savez`` archive)::
     intercepts_0 .. intercepts_{L-1}  bias vectors, intercepts_l of shape (fan_out,)
     classes                           class labels (numbers or unicode strings)
     scaler_mean, scaler_scale         optional: the StandardScaler to apply to raw features
-    meta                              0-d unicode array: JSON with format, version,
+    input_min, input_max              optional: each model input's range in the training data
+    meta                              0-d unicode array: JSON with format, version, preprocessing,
                                       estimator parameters, n_features_in_, out_activation_, ...
 
-Files are read with ``np.load(path, allow_pickle=False)``: object arrays (the
-only way a NumPy file can carry code) are refused. Every key, shape and
-metadata field is checked; a problem raises :class:`UsageError` with one line
-naming the file and what is wrong. Files are written to a temporary name and
-renamed, so an interrupted save never leaves a half-written model.
+Loading reads the archive's directory first and refuses any member a model does not have; it
+reads each array's header (shape and type) and checks it against the metadata *before* reading
+its data, and reads exactly the bytes that shape needs, so a crafted file cannot make it read
+gigabytes. Object arrays (the only way a NumPy file can carry code) are refused. Every metadata
+field is checked for its type, its value and its agreement with the arrays; a problem raises
+:class:`UsageError` with one line naming the file and what is wrong. Files are written to a
+temporary name and renamed, so an interrupted save never leaves a half-written model.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import zipfile
 import zlib
+from numbers import Integral
 
 import numpy as np
 from sklearn.pipeline import Pipeline
@@ -29,13 +34,20 @@ from sklearn.preprocessing import LabelBinarizer, StandardScaler
 
 from .errors import UsageError
 from .estimator import NumpyMLPClassifier
-from .files import atomic_write
+from .files import atomic_write, check_regular_file
 from .jsonify import dumps
+from .resources import available_memory, gib
 
 __all__ = ["FORMAT", "VERSION", "load_model", "save_model"]
 
 FORMAT = "digitnet-model"
 VERSION = 1
+#: The metadata is a short JSON text.
+MAX_META_BYTES = 1 << 20
+#: Preprocessing a model file says it includes.
+WITH_SCALER = "standard scaling of the raw features (the file holds the scaler)"
+WITHOUT_SCALER = "none: the model takes its input features as they are"
+_OUTPUT = {"multiclass": "softmax", "binary": "logistic", "multilabel-indicator": "logistic"}
 
 
 def _split_pipeline(model):
@@ -58,7 +70,7 @@ def _split_pipeline(model):
 def _saved_params(mlp):
     """The estimator's parameters as the file keeps them: a random state object is not worth keeping."""
     params = mlp.get_params()
-    if not isinstance(params["random_state"], (int, np.integer, type(None))):
+    if not isinstance(params["random_state"], (Integral, type(None))):
         params["random_state"] = None
     params["hidden_layer_sizes"] = [int(W.shape[1]) for W in mlp.coefs_[:-1]]
     return params
@@ -84,14 +96,15 @@ def save_model(model, path, *, feature_names=None, extra=None):
     if classes.dtype.kind not in "biuf":
         classes = classes.astype(str)  # strings as a fixed-width unicode array, never an object array
     meta = {
-        "format": FORMAT,
-        "version": VERSION,
+        "format": FORMAT, "version": VERSION,
+        "preprocessing": WITHOUT_SCALER if scaler is None else WITH_SCALER,
         "params": _saved_params(mlp),
         "layer_sizes": [int(mlp.coefs_[0].shape[0])] + [int(W.shape[1]) for W in mlp.coefs_],
         "n_features_in_": int(mlp.n_features_in_),
         "out_activation_": mlp.out_activation_,
         "y_type": mlp._label_binarizer.y_type_,
         "n_iter_": int(getattr(mlp, "n_iter_", 0)),
+        "t_": int(getattr(mlp, "t_", 0)),
         "loss_": float(getattr(mlp, "loss_", float("nan"))),
         "feature_names": None if feature_names is None else [str(f) for f in feature_names],
         "extra": extra or {},
@@ -102,103 +115,180 @@ def save_model(model, path, *, feature_names=None, extra=None):
     if scaler is not None:
         arrays["scaler_mean"] = np.asarray(scaler.mean_, dtype=np.float64)
         arrays["scaler_scale"] = np.asarray(scaler.scale_, dtype=np.float64)
+    if getattr(mlp, "_input_range", None) is not None:
+        arrays["input_min"], arrays["input_max"] = (np.asarray(a, dtype=np.float64) for a in mlp._input_range)
     arrays["meta"] = np.array(dumps(meta))
     atomic_write(path, lambda f: np.savez(f, **arrays))
 
 
 # ----------------------------------------------------------------------------------------------
-# Loading: every piece checked before it is used
+# Reading members: their directory first, each header before its data, bounded
 # ----------------------------------------------------------------------------------------------
 
 
-def _read_archive(path):
-    """All arrays of the archive, read eagerly, with every way of failing turned into a UsageError."""
-    if not os.path.exists(path):
-        raise UsageError(f"model file {path} does not exist")
-    if os.path.isdir(path):
-        raise UsageError(f"model file {path} is a directory, not a model file")
-    try:
-        with open(path, "rb") as f:
-            magic = f.read(4)
-    except OSError as exc:
-        raise UsageError(f"cannot read model file {path}: {exc.strerror or exc}") from None
-    if magic != b"PK\x03\x04":  # every .npz archive is a zip file
-        what = "it is empty" if not magic else "it is not an .npz archive"
-        raise UsageError(f"{path} is not a digitnet model file: {what}")
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            return {key: archive[key] for key in archive.files}
-    except ValueError as exc:
-        if "allow_pickle" in str(exc):  # an object array: unpickling it could run code
-            raise UsageError(f"{path} holds pickled Python objects; refusing to load it (a model file holds"
-                             " only plain arrays)") from None
-        raise UsageError(f"{path} is not a digitnet model file ({' '.join(str(exc).split())})") from None
-    except (zipfile.BadZipFile, EOFError, zlib.error, OSError) as exc:
-        raise UsageError(f"{path} is truncated or corrupt: {' '.join(str(exc).split()) or type(exc).__name__}") \
-            from None
+class _Archive:
+    """An open model file: its members' names, and each array read only after its header is checked."""
+
+    def __init__(self, path):
+        self.path = check_regular_file(path, "model file")
+        try:
+            with open(self.path, "rb") as f:
+                magic = f.read(4)
+        except OSError as exc:
+            raise UsageError(f"cannot read model file {self.path}: {exc.strerror or exc}") from None
+        if magic != b"PK\x03\x04":  # every .npz archive is a zip file
+            raise UsageError(f"{self.path} is not a digitnet model file: "
+                             f"{'it is empty' if not magic else 'it is not an .npz archive'}")
+        try:
+            self.zip = zipfile.ZipFile(self.path)
+            names = [info.filename for info in self.zip.infolist()]
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            raise UsageError(f"{self.path} is truncated or corrupt: {' '.join(str(exc).split())}") from None
+        if any(not n.endswith(".npy") for n in names) or len(set(names)) != len(names):
+            raise UsageError(f"{self.path} is not a digitnet model file: it holds members other than arrays")
+        self.names = {n[:-4] for n in names}
+        budget = available_memory()
+        self.budget = min(budget // 2, 16 << 30) if budget else 16 << 30  # the most all arrays may take
+
+    def close(self):
+        self.zip.close()
+
+    def read(self, name, shape=None, kinds="f", max_bytes=None):
+        """Array ``name``, after checking that its header declares ``shape`` (or a 1-D shape if None, at most
+        ``max_bytes``) and a dtype kind in ``kinds``; exactly that many bytes are read."""
+        try:
+            with self.zip.open(name + ".npy") as f:
+                version = np.lib.format.read_magic(f)
+                if version not in ((1, 0), (2, 0)):
+                    raise ValueError(f"unsupported .npy version {version}")
+                header = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
+                    np.lib.format.read_array_header_2_0
+                declared, fortran, dtype = header(f)
+                nbytes = self._check_header(name, declared, dtype, shape, kinds, max_bytes)
+                data = f.read(nbytes)
+        except UsageError:
+            raise
+        except (ValueError, zipfile.BadZipFile, EOFError, zlib.error, OSError) as exc:
+            raise UsageError(f"{self.path} is truncated or corrupt ({name}: {' '.join(str(exc).split())})") from None
+        if len(data) != nbytes:
+            raise UsageError(f"{self.path} is truncated: {name} holds {len(data)} of its {nbytes} bytes")
+        array = np.frombuffer(data, dtype=dtype).reshape(declared, order="F" if fortran else "C")
+        return np.array(array, order="C")  # a writable copy of our own
+
+    def _check_header(self, name, declared, dtype, shape, kinds, max_bytes):
+        if dtype.hasobject:  # unpickling an object array could run code
+            raise UsageError(f"{self.path} holds pickled Python objects; refusing to load it (a model file holds"
+                             " only plain arrays)")
+        if dtype.kind not in kinds or (shape is not None and tuple(declared) != tuple(shape)) or \
+                (shape is None and len(declared) != 1):
+            want = f"of shape {tuple(shape)}" if shape is not None else "of one dimension"
+            raise UsageError(f"{self.path}: {name} has shape {tuple(declared)} and dtype {dtype}, but the model"
+                             f" needs an array {want} of {'floats' if kinds == 'f' else 'labels'}")
+        nbytes = int(np.prod(declared, dtype=np.int64)) * dtype.itemsize
+        if nbytes > min(self.budget, max_bytes or self.budget):
+            raise UsageError(f"{self.path}: {name} declares {gib(nbytes)} of data, more than a model may hold here")
+        self.budget -= nbytes
+        return nbytes
 
 
-def _read_meta(path, arrays):
-    """The metadata dict, after checking its format and version."""
-    if "meta" not in arrays:
+# ----------------------------------------------------------------------------------------------
+# Loading: every field checked before it is used
+# ----------------------------------------------------------------------------------------------
+
+
+def _is_int(value, low=0):
+    return isinstance(value, int) and not isinstance(value, bool) and value >= low
+
+
+def _read_meta(archive):
+    """The metadata dict, after checking its format, version and the type of every field."""
+    path = archive.path
+    if "meta" not in archive.names:
         raise UsageError(f"{path} is not a digitnet model file: it has no 'meta' entry")
     try:
-        meta = json.loads(str(arrays["meta"][()]))
-    except (ValueError, TypeError, IndexError):
+        meta = json.loads(str(archive.read("meta", shape=(), kinds="U", max_bytes=MAX_META_BYTES)[()]))
+    except ValueError:
         raise UsageError(f"{path} is not a digitnet model file: its 'meta' entry is not JSON") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise UsageError(f"{path} is not a digitnet model file: its metadata has no format {FORMAT!r}")
     if meta.get("version") != VERSION:
         raise UsageError(f"{path} is a model file of format version {meta.get('version')}; this digitnet reads"
                          f" version {VERSION}")
+    checks = {
+        "layer_sizes": lambda v: isinstance(v, list) and len(v) >= 2 and all(_is_int(s, 1) for s in v),
+        "n_features_in_": lambda v: _is_int(v, 1),
+        "params": lambda v: isinstance(v, dict),
+        "out_activation_": lambda v: v in ("softmax", "logistic"),
+        "y_type": lambda v: v in _OUTPUT,
+        "n_iter_": lambda v: _is_int(v),
+        "t_": lambda v: v is None or _is_int(v),
+        "feature_names": lambda v: v is None or (isinstance(v, list) and all(isinstance(n, str) for n in v)
+                                                  and len(set(v)) == len(v)),
+        "extra": lambda v: v is None or isinstance(v, dict),
+    }
+    for field, ok in checks.items():
+        if (field not in meta and field not in ("t_", "feature_names", "extra")) or not ok(meta.get(field)):
+            raise UsageError(f"{path}: the model metadata's {field!r} is missing or invalid ({meta.get(field)!r})")
     return meta
 
 
-def _read_layers(path, arrays, sizes):
-    """``(coefs, intercepts)`` for layer sizes ``sizes``: present, float, finite, of the right shapes, no extras."""
-    n_layers = len(sizes) - 1
+def _check_consistency(path, meta):
+    """The metadata's fields agree with each other: inputs, hidden layers, output layer, feature names."""
+    sizes = meta["layer_sizes"]
+    if sizes[0] != meta["n_features_in_"]:
+        raise UsageError(f"{path}: the metadata's layer sizes {sizes} do not fit n_features_in_="
+                         f"{meta['n_features_in_']}")
+    if meta["out_activation_"] != _OUTPUT[meta["y_type"]]:
+        raise UsageError(f"{path}: out_activation_ {meta['out_activation_']!r} does not fit a {meta['y_type']}"
+                         f" target (it needs {_OUTPUT[meta['y_type']]!r})")
+    names = meta.get("feature_names")
+    if names is not None and len(names) != sizes[0]:
+        raise UsageError(f"{path}: the metadata names {len(names)} features for a model of {sizes[0]} inputs")
+
+
+_MEMBERS = {"meta", "classes", "scaler_mean", "scaler_scale", "input_min", "input_max"}
+_LAYER_MEMBER = re.compile(r"^(coefs|intercepts)_\d+$")
+
+
+def _check_members(archive, n_layers=None):
+    """No member a model does not have (an unknown member is refused, never read). Without ``n_layers``,
+    names of no model at all; with it, layers a network of ``n_layers`` layers does not have."""
+    if n_layers is None:
+        unknown = sorted(n for n in archive.names - _MEMBERS if not _LAYER_MEMBER.match(n))
+        if unknown:
+            raise UsageError(f"{archive.path} is not a digitnet model file: it holds arrays no model has"
+                             f" ({', '.join(unknown[:5])})")
+        return
+    layers = {f"coefs_{i}" for i in range(n_layers)} | {f"intercepts_{i}" for i in range(n_layers)}
+    extra = sorted(archive.names - _MEMBERS - layers)
+    if extra:
+        raise UsageError(f"{archive.path}: arrays {', '.join(extra)} do not belong to a network of layer sizes"
+                         f" of {n_layers} layer(s)")
+
+
+def _read_layers(archive, sizes):
+    """``(coefs, intercepts)``: present, float, finite, of the shapes the layer sizes say."""
     coefs, intercepts = [], []
-    for i in range(n_layers):
+    for i in range(len(sizes) - 1):
         for name, shape, out in ((f"coefs_{i}", (sizes[i], sizes[i + 1]), coefs),
                                  (f"intercepts_{i}", (sizes[i + 1],), intercepts)):
-            if name not in arrays:
-                raise UsageError(f"{path}: missing array {name!r} for a network of layer sizes {sizes}")
-            a = arrays[name]
-            if a.shape != shape or a.dtype.kind != "f":
-                raise UsageError(f"{path}: {name} has shape {a.shape} and dtype {a.dtype}, but the architecture"
-                                 f" {sizes} needs a float array of shape {shape}")
+            if name not in archive.names:
+                raise UsageError(f"{archive.path}: missing array {name!r} for a network of layer sizes {sizes}")
+            a = archive.read(name, shape=shape)
             if not np.isfinite(a).all():
-                raise UsageError(f"{path}: {name} holds non-finite values")
-            out.append(np.ascontiguousarray(a))
-    expected = {f"coefs_{i}" for i in range(n_layers)} | {f"intercepts_{i}" for i in range(n_layers)}
-    extra_layers = sorted(k for k in arrays if k.startswith(("coefs_", "intercepts_")) and k not in expected)
-    if extra_layers:
-        raise UsageError(f"{path}: arrays {', '.join(extra_layers)} do not belong to a network of layer sizes {sizes}")
+                raise UsageError(f"{archive.path}: {name} holds non-finite values")
+            out.append(a)
     return coefs, intercepts
 
 
-def _read_sizes(path, meta):
-    """``(layer sizes, n_features, out_activation)`` from the metadata."""
-    try:
-        sizes = [int(s) for s in meta["layer_sizes"]]
-        n_features = int(meta["n_features_in_"])
-        out_activation = str(meta["out_activation_"])
-        dict(meta["params"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise UsageError(f"{path}: the model metadata is incomplete or malformed ({exc!r})") from None
-    if len(sizes) < 2 or sizes[0] != n_features:
-        raise UsageError(f"{path}: the metadata's layer sizes {sizes} do not fit n_features_in_={n_features}")
-    return sizes, n_features, out_activation
-
-
-def _read_estimator(path, meta, sizes):
-    """An unfitted NumpyMLPClassifier with the metadata's parameters, checked against the stored layers."""
-    params = dict(meta["params"])
-    hidden = tuple(sizes[1:-1])
-    if tuple(params.get("hidden_layer_sizes") or ()) != hidden:
-        raise UsageError(f"{path}: hidden_layer_sizes {params.get('hidden_layer_sizes')} in the metadata does not"
-                         f" match the stored weights {list(hidden)}")
-    params["hidden_layer_sizes"] = hidden
+def _read_estimator(path, meta):
+    """An unfitted NumpyMLPClassifier with the metadata's (validated) parameters."""
+    params, sizes = dict(meta["params"]), meta["layer_sizes"]
+    hidden = params.get("hidden_layer_sizes")
+    if not isinstance(hidden, list) or not all(_is_int(h, 1) for h in hidden) or hidden != sizes[1:-1]:
+        raise UsageError(f"{path}: hidden_layer_sizes {hidden} in the metadata does not match the stored weights"
+                         f" {sizes[1:-1]}")
+    params["hidden_layer_sizes"] = tuple(meta["layer_sizes"][1:-1])
     for key, value in params.items():
         if value in ("inf", "-inf", "nan"):
             params[key] = float(value)
@@ -210,18 +300,19 @@ def _read_estimator(path, meta, sizes):
     return model
 
 
-def _read_classes(path, arrays, meta, n_out):
-    """The fitted LabelBinarizer of the file's classes, checked against the output layer."""
-    try:
-        y_type = str(meta["y_type"])
-    except KeyError as exc:
-        raise UsageError(f"{path}: the model metadata is incomplete or malformed ({exc!r})") from None
-    if "classes" not in arrays:
+def _read_classes(archive, meta):
+    """The fitted LabelBinarizer of the file's classes: unique, as many as the output layer needs."""
+    path, y_type, n_out = archive.path, meta["y_type"], meta["layer_sizes"][-1]
+    if "classes" not in archive.names:
         raise UsageError(f"{path}: missing array 'classes'")
-    classes = arrays["classes"]
-    expected_out = 1 if (len(classes) == 2 and y_type == "binary") else len(classes)
-    if classes.ndim != 1 or len(classes) < 2 or n_out != expected_out:
-        raise UsageError(f"{path}: {len(classes)} classes do not fit an output layer of {n_out} unit(s)")
+    classes = archive.read("classes", kinds="biufU", max_bytes=64 << 20)
+    if len(np.unique(classes)) != len(classes):
+        raise UsageError(f"{path}: its class labels are not unique ({len(classes)} labels,"
+                         f" {len(np.unique(classes))} distinct)")
+    expected_out = 1 if y_type == "binary" else len(classes)
+    if len(classes) < 2 or n_out != expected_out or (y_type == "multiclass") != (len(classes) > 2):
+        raise UsageError(f"{path}: {len(classes)} classes do not fit an output layer of {n_out} unit(s) (a {y_type}"
+                         " target)")
     binarizer = LabelBinarizer()
     binarizer.fit(np.eye(len(classes), dtype=int) if y_type == "multilabel-indicator" else classes)
     if binarizer.y_type_ != y_type:
@@ -229,18 +320,30 @@ def _read_classes(path, arrays, meta, n_out):
     return binarizer
 
 
-def _read_scaler(path, arrays, n_features):
-    """The file's StandardScaler, or None if it has none."""
-    if ("scaler_mean" in arrays) != ("scaler_scale" in arrays):
-        raise UsageError(f"{path}: has only one of scaler_mean / scaler_scale")
-    if "scaler_mean" not in arrays:
+def _read_pair(archive, names, n_features, check):
+    """Two optional per-feature arrays that come together (None if absent); ``check(a, b)`` says what is wrong."""
+    present = [n in archive.names for n in names]
+    if any(present) and not all(present):
+        raise UsageError(f"{archive.path}: has only one of {' / '.join(names)}")
+    if not all(present):
         return None
-    mean, scale = arrays["scaler_mean"], arrays["scaler_scale"]
-    if mean.shape != (n_features,) or scale.shape != (n_features,):
-        raise UsageError(f"{path}: the scaler has {mean.shape} / {scale.shape} entries for {n_features} features")
+    a, b = (archive.read(n, shape=(n_features,)) for n in names)
+    problem = check(a, b)
+    if problem:
+        raise UsageError(f"{archive.path}: {problem}")
+    return a, b
+
+
+def _read_scaler(archive, n_features):
+    """The file's StandardScaler (finite means, finite positive scales), or None if it has none."""
+    pair = _read_pair(archive, ("scaler_mean", "scaler_scale"), n_features, lambda mean, scale: (
+        "the scaler holds non-finite values" if not (np.isfinite(mean).all() and np.isfinite(scale).all()) else
+        "the scaler has a scale that is not positive" if (scale <= 0).any() else None))
+    if pair is None:
+        return None
     scaler = StandardScaler()
-    scaler.mean_, scaler.scale_, scaler.var_ = mean, scale, scale**2
-    scaler.n_features_in_, scaler.n_samples_seen_ = n_features, 0
+    scaler.mean_, scaler.scale_ = pair
+    scaler.var_, scaler.n_features_in_, scaler.n_samples_seen_ = pair[1] ** 2, n_features, 0
     return scaler
 
 
@@ -254,28 +357,81 @@ def load_model(path):
     Returns
     -------
     NumpyMLPClassifier, or Pipeline([StandardScaler, NumpyMLPClassifier]) if the file holds a scaler.
-        Fitted and ready for ``predict`` / ``predict_proba``. The metadata dict is
+        Fitted and ready for ``predict`` / ``predict_proba``, and to go on training
+        (``partial_fit``, or ``fit`` with ``warm_start=True``). The metadata dict is
         available as ``model_file_meta_`` on the classifier.
 
     Raises
     ------
     UsageError
-        If the file is missing, truncated, not a model file, holds pickled
-        objects, or its arrays do not fit the architecture its metadata describes.
+        If the file is missing, not a regular file, truncated, not a model file, holds pickled
+        objects or members a model has not, or its arrays or metadata do not fit each other.
     """
-    path = os.fspath(path)
-    arrays = _read_archive(path)
-    meta = _read_meta(path, arrays)
-    sizes, n_features, out_activation = _read_sizes(path, meta)
-    coefs, intercepts = _read_layers(path, arrays, sizes)
-    model = _read_estimator(path, meta, sizes)
-    model.coefs_, model.intercepts_ = coefs, intercepts
-    model.n_features_in_, model.out_activation_ = n_features, out_activation
-    model._label_binarizer = _read_classes(path, arrays, meta, sizes[-1])
+    archive = _Archive(os.fspath(path))
+    try:
+        meta = _read_meta(archive)
+        _check_members(archive)
+        _check_consistency(archive.path, meta)
+        sizes = meta["layer_sizes"]
+        layers = _read_layers(archive, sizes)
+        _check_members(archive, len(sizes) - 1)
+        model = _read_estimator(archive.path, meta)
+        model.coefs_, model.intercepts_ = layers
+        model._label_binarizer = _read_classes(archive, meta)
+        scaler = _read_scaler(archive, sizes[0])
+        model._input_range = _read_pair(archive, ("input_min", "input_max"), sizes[0], lambda low, high: (
+            "its input ranges hold non-finite values" if not (np.isfinite(low).all() and np.isfinite(high).all())
+            else "an input range's minimum is above its maximum" if (low > high).any() else None))
+    finally:
+        archive.close()
     model.classes_ = model._label_binarizer.classes_
-    model.n_layers_ = len(sizes)
-    model.n_outputs_ = sizes[-1]
-    model.n_iter_ = int(meta.get("n_iter_", 0))
+    model.n_features_in_, model.n_layers_, model.n_outputs_ = sizes[0], len(sizes), sizes[-1]
+    model.out_activation_, model.n_iter_, model.t_ = meta["out_activation_"], meta["n_iter_"], meta.get("t_") or 0
     model.model_file_meta_ = meta
-    scaler = _read_scaler(path, arrays, model.n_features_in_)
     return model if scaler is None else Pipeline([("scaler", scaler), ("mlp", model)])
+
+
+# ----------------------------------------------------------------------------------------------
+# Data given to a loaded model: do they look like what it was trained on?
+# ----------------------------------------------------------------------------------------------
+
+#: More than this share of values far outside the training ranges: the data are not what the model expects.
+FAR_OUTSIDE_SHARE = 0.01
+
+
+def parts(model):
+    """``(scaler or None, NumpyMLPClassifier)`` of a loaded model."""
+    if isinstance(model, Pipeline):
+        return model.steps[0][1], model.steps[-1][1]
+    return None, model
+
+
+def compare_with_training(model, X, source):
+    """How far the raw features ``X`` lie outside the ranges the model saw in training.
+
+    A value is *far outside* when it is beyond a feature's training range by more than the width
+    of that range (or, for a feature that was constant in training, the median width). Returns
+    ``(share of values far outside, one line saying where)``, or ``(0.0, None)`` when every value
+    is within bounds or the model file records no ranges (files written before it did).
+    """
+    scaler, mlp = parts(model)
+    if getattr(mlp, "_input_range", None) is None:
+        return 0.0, None
+    low, high = mlp._input_range
+    if scaler is not None:  # the ranges were recorded on the model's (scaled) inputs: back to raw units
+        low, high = low * scaler.scale_ + scaler.mean_, high * scaler.scale_ + scaler.mean_
+    span = high - low
+    margin = np.maximum(span, np.median(span) if np.median(span) > 0 else 1.0)
+    outside = (X < low - margin) | (X > high + margin)
+    if not outside.any():
+        return 0.0, None
+    j = int(outside.sum(axis=0).argmax())
+    names = mlp.model_file_meta_.get("feature_names") if hasattr(mlp, "model_file_meta_") else None
+    name = repr(names[j]) if names else f"number {j}"
+    text = (f"{outside.mean():.1%} of the values in {source} lie far outside the ranges the model was trained on"
+            f" (feature {name}: {X[:, j].min():.4g} to {X[:, j].max():.4g} here, {low[j]:.4g} to {high[j]:.4g} in"
+            f" training)")
+    if scaler is None:
+        text += ("; this model file holds no scaling, so the model expects its inputs scaled as they were in"
+                 " training: scale them, or save the model with its scaler (a Pipeline)")
+    return float(outside.mean()), text

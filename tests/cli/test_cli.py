@@ -92,7 +92,7 @@ def test_sweep_with_params(capsys, tmp_path):
     assert set(table.hidden_layer_sizes) == {"6", "6-4"} and set(table.batch_size) == {"full", "100"}
     curves = json.loads((out_dir / "curves.json").read_text())
     assert set(curves) == set(table.run_id)
-    assert "16 runs from 8 trainings" in out
+    assert "16 runs (8 configurations × 2 seeds) from 8 trainings" in out
 
 
 def test_sweep_preset_with_an_axis_replaced_and_cv(capsys, tmp_path):
@@ -187,13 +187,25 @@ def test_console_script_runs_and_fails_cleanly(tmp_path):
     (["predict", "--model", "{tmp}/holes.csv", "--dataset", "digits"], "{tmp}/holes.csv is not a digitnet model file"),
     (["predict", "--model", "{tmp}/truncated.npz", "--dataset", "digits"], "{tmp}/truncated.npz is truncated or corrupt"),
     (["predict", "--model", "{model}", "--dataset", "iris"], "expects 64 features, but iris has 4"),
-    (["predict", "--model", "{model}", "--csv", "{tmp}/words.csv"], "has 3 feature column(s), but the model expects 64 (pixel_0_0"),
+    (["predict", "--model", "{model}", "--csv", "{tmp}/words.csv"],
+     "none of its columns (a, b, y) are the model's features (pixel_0_0, pixel_0_1"),
     (["predict", "--model", "{model}"], "one of the arguments --csv --dataset is required"),
+    (["sweep", "--param", "hiden=8", "--out", "{tmp}/o"], "unknown parameter 'hiden'; did you mean 'hidden_layer_sizes'?"),
+    (["sweep", "--param", "epochs=8", "--out", "{tmp}/o"], "unknown parameter 'epochs'; did you mean 'max_iter'?"),
+    (["gradcheck", "--eps", "nan"], "--eps must be a number in (0, 0.01], got nan"),
+    (["gradcheck", "--eps", "1e300"], "--eps must be a number in (0, 0.01], got 1e+300"),
+    (["gradcheck", "--alpha", "nan"], "--alpha must be a finite number >= 0, got nan"),
+    (["gradcheck", "--samples", "100000000"], "--samples must be from 1 to 10000"),
+    (["gradcheck", "--hidden-layer-sizes", "1000-1000"], "gives 1,009,003 parameters"),
+    (["compare", "--seeds", "1000000000", "--out", "{tmp}/o"], "the number of seeds must be from 1 to 10,000"),
+    (["train", "--hidden-layer-sizes", "100000-100000"], "needs about"),
+    (["train", "--csv", "{tmp}/nohead.csv"], "holds numbers, not column names"),
 ])
 def test_bad_input_is_one_line_and_exit_status_2(capsys, tmp_path, model_file, argv, message):
     (tmp_path / "holes.csv").write_text("a,b,y\n1,2,0\n3,,1\n5,6,0\n")
     (tmp_path / "words.csv").write_text("a,b,y\n1,2,0\n3,x,1\n5,6,0\n")
     (tmp_path / "oneclass.csv").write_text("a,y\n1,0\n2,0\n3,0\n4,0\n")
+    (tmp_path / "nohead.csv").write_text("1,2,0\n3,4,1\n5,6,0\n")
     (tmp_path / "afile").write_text("a file where a directory should be")
     (tmp_path / "truncated.npz").write_bytes(model_file.read_bytes()[:500])
     fill = dict(tmp=str(tmp_path), model=str(model_file))
@@ -207,3 +219,57 @@ def test_failed_sweep_leaves_earlier_results_intact(capsys, tmp_path):
     assert_usage_error(capsys, ["sweep", "--param", "max_iter=2", "--param", "alpha=-1", "--out", str(out_dir)],
                        "alpha")
     assert {name: (out_dir / name).read_bytes() for name in os.listdir(out_dir)} == before
+
+
+def test_predict_refuses_raw_data_for_a_model_that_holds_no_scaling(capsys, tmp_path):
+    """Saved from Python without its scaler, a model trained on standardised pixels is given raw pixels (0-16): it
+    would predict at about 80% instead of 97% without a word. predict says why, and predicts with
+    --no-input-check; the same model saved with its scaler takes the raw pixels."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.pipeline import Pipeline
+
+    from digitnet import NumpyMLPClassifier
+    from digitnet.data import load_split
+    from digitnet.model_file import save_model
+
+    split = load_split("digits")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = NumpyMLPClassifier((32,), max_iter=30, random_state=0).fit(split.X_train, split.y_train)
+    save_model(model, tmp_path / "bare.npz")
+    save_model(Pipeline([("scaler", split.scaler), ("mlp", model)]), tmp_path / "scaled.npz")
+    pd.DataFrame(split.X_test_raw).to_csv(tmp_path / "raw.csv", index=False)  # header 0..63, as pandas writes it
+    line = assert_usage_error(capsys, ["predict", "--model", str(tmp_path / "bare.npz"), "--csv",
+                                       str(tmp_path / "raw.csv")], "the data do not look like what model")
+    assert "lie far outside the ranges the model was trained on" in line and "holds no scaling" in line
+    assert "--no-input-check predicts anyway" in line
+    code, out, err = run(capsys, "predict", "--model", str(tmp_path / "bare.npz"), "--csv", str(tmp_path / "raw.csv"),
+                         "--no-input-check")
+    assert code == 0 and len(pd.read_csv(pd.io.common.StringIO(out))) == 360
+    assert err.startswith("digitnet: warning: ") and "360 predictions" in err
+    code, out, err = run(capsys, "predict", "--model", str(tmp_path / "scaled.npz"), "--csv", str(tmp_path / "raw.csv"))
+    assert code == 0 and "warning" not in err
+
+
+def test_predict_reads_a_headerless_csv_only_when_told(capsys, model_file, tmp_path):
+    from digitnet.data import load_split
+
+    raw = load_split("digits").X_test_raw[:3]
+    (tmp_path / "three.csv").write_text("\n".join(",".join(str(int(v)) for v in row) for row in raw) + "\n")
+    assert_usage_error(capsys, ["predict", "--model", str(model_file), "--csv", str(tmp_path / "three.csv")],
+                       "holds numbers, not column names: if the file has no header row, give --no-header")
+    code, out, err = run(capsys, "predict", "--model", str(model_file), "--csv", str(tmp_path / "three.csv"),
+                         "--no-header")
+    assert code == 0 and len(pd.read_csv(pd.io.common.StringIO(out))) == 3 and "3 predictions" in err
+
+
+def test_gradcheck_counts_a_nan_as_a_failure(capsys, monkeypatch):
+    from digitnet.cli import gradcheck
+
+    monkeypatch.setattr(gradcheck, "gradient_check", lambda activation, *args: np.nan if activation == "tanh" else 1e-9)
+    code, out, _ = run(capsys, "gradcheck")
+    assert code == 1
+    assert "tanh                          nan  FAIL" in out
+    assert out.strip().splitlines()[-1] == "worst nan (ABOVE tolerance 0.0001): tanh failed"

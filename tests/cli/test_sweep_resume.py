@@ -75,7 +75,7 @@ def test_running_the_same_command_again_trains_nothing_and_an_extended_grid_only
     code, text, _ = run(capsys, *argv)
     assert code == 0
     assert f"results store {out}/sweep.sqlite: 0 of 8 runs found, 8 to train (4 trainings)" in text
-    assert "8 runs from 4 trainings in" in text and "(4 trained now)" in text
+    assert "8 runs (4 configurations × 2 seeds) from 4 trainings in" in text and "(4 trained now)" in text
     first = pd.read_csv(f"{out}/sweep.csv")
     rows = _rows_any(f"{out}/sweep.sqlite")
 
@@ -185,7 +185,7 @@ def test_results_prints_the_best_configurations_without_training(capsys, tmp_pat
     assert lines[0] == next(l for l in lines if l.startswith("16 runs of 4 configurations (seeds 0, 1; 2-fold cv;"
                                                             " data: digits), 0 failed,"))
     assert lines[1].startswith("1 sweep command on this store; the last, 'sweep', started ")
-    assert lines[2] == "best 3 of 4 configurations by mean validation accuracy:"
+    assert lines[2] == "digits (2-fold cv): best 3 of 4 configurations by mean validation accuracy:"
     header = lines[3].split()
     assert header[:4] == ["hidden_layer_sizes", "learning_rate_init", "val_accuracy", "val_accuracy_std"]
     assert "folds" in header and len(lines) == 3 + 1 + 3 + 1

@@ -8,7 +8,7 @@ import sys
 import pandas as pd
 import pytest
 
-from digitnet.experiments import backends
+from digitnet.experiments import dask_backend
 from digitnet.experiments.backends import WorkerLost, estimate_seconds, execute, plan_chunks
 from digitnet.cli import main
 from digitnet.data import load_split
@@ -104,7 +104,7 @@ def test_bad_backend_options(capsys, tmp_path, monkeypatch):
     with pytest.raises(UsageError, match="unknown backend 'spark'"):
         execute([], None, backend="spark")
     pytest.importorskip("distributed")
-    monkeypatch.setattr(backends, "CONNECT_TIMEOUT", "1s")
+    monkeypatch.setattr(dask_backend, "CONNECT_TIMEOUT", 1.0)
     line = _one_error_line(capsys, ["sweep", "--param", "max_iter=2", "--backend", "dask", "--scheduler",
                                     "tcp://127.0.0.1:9", "--no-progress", "--out", str(tmp_path / "o")])
     assert "cannot connect to the Dask scheduler at tcp://127.0.0.1:9" in line

@@ -20,7 +20,7 @@ def test_presets_are_the_studies_asked_for():
     shapes = arch.grid["hidden_layer_sizes"]
     assert {len(s) for s in shapes} == {1, 2, 3} and min(map(min, shapes)) == 16 and max(map(max, shapes)) == 256
     assert set(arch.grid["activation"]) == {"logistic", "tanh", "relu", "leaky_relu", "elu"}
-    original = PRESETS["seed"].grid[0]
+    original = PRESETS["original-to-ours"].grid[0]
     assert original["activation"] == ["logistic"] and original["weight_init"] == ["small_normal"]
 
 

@@ -12,7 +12,8 @@ import pytest
 
 from digitnet.errors import UsageError
 from digitnet.experiments import RunRecord, resolved_params, sweep
-from digitnet.experiments.store import FILENAME, Store, data_fingerprint, run_id
+from digitnet.experiments.identity import data_fingerprint, run_id
+from digitnet.experiments.store import FILENAME, Store
 from digitnet.jsonify import canonical_json
 
 

@@ -13,7 +13,8 @@ def test_summarize_ranks_configurations(split, tmp_path):
           store=path, base_params={"max_iter": 4})
     with Store(path, readonly=True) as store:
         summary = summarize(store.rows(), store.sweeps(), top=3)
-    table, ranking = summary.table, summary.ranking
+    [section] = summary.sections
+    table, ranking = section.table, section.ranking
     assert len(table) == 3 and len(ranking) == 4
     assert list(table.columns[:4]) == ["hidden_layer_sizes", "learning_rate_init", "val_accuracy",
                                        "val_accuracy_std"]
@@ -21,5 +22,5 @@ def test_summarize_ranks_configurations(split, tmp_path):
     assert (ranking.seeds == 2).all()
     assert summary.lines[0].startswith("8 runs of 4 configurations (seeds 0, 1; validation split; data: digits)")
     top = ranking.iloc[0]
-    assert summary.best.startswith(f"best: hidden_layer_sizes={top.hidden_layer_sizes},"
+    assert section.best.startswith(f"best: hidden_layer_sizes={top.hidden_layer_sizes},"
                                       f" learning_rate_init={top.learning_rate_init}: mean validation accuracy")

@@ -65,3 +65,17 @@ def test_sweep_records_a_diverging_run_instead_of_crashing(split):
     runs = result.runs
     assert runs.error[0] == "" and "diverged" in runs.error[1]
     assert math.isnan(runs.test_accuracy[1]) and runs.test_accuracy[0] > 0
+
+
+def test_a_configuration_too_large_for_the_machine_is_a_failed_run_and_the_others_go_on(split):
+    result = sweep({"hidden_layer_sizes": [(8,), (100000, 100000)]}, split, progress=False,
+                   base_params={"max_iter": 2})
+    runs = result.runs.set_index("hidden_layer_sizes")
+    assert runs.loc["8", "error"] == "" and runs.loc["8", "val_accuracy"] > 0
+    assert "needs about" in runs.loc["100000-100000", "error"] and "use smaller hidden_layer_sizes" in \
+        runs.loc["100000-100000", "error"]
+
+
+def test_seeds_are_bounded(split):
+    with pytest.raises(UsageError, match="the number of seeds must be from 1 to 10,000, got 1000000000"):
+        sweep({"max_iter": [2]}, split, seeds=10**9, progress=False)

@@ -35,7 +35,7 @@ def test_bad_seeds_are_a_usage_error(seeds, tmp_path):
 
 def test_study_settings():
     quick, full = report.study_settings(quick=True), report.study_settings()
-    assert set(quick) == set(full) == {"compare", "learning-rate", "epochs", "architecture", "seed"}
+    assert set(quick) == set(full) == {"compare", "learning-rate", "epochs", "architecture", "original-to-ours"}
     assert full["compare"]["seeds"] == 5 and quick["compare"]["seeds"] == 2
     assert all(s["seeds"] == 3 for s in report.study_settings(seeds=3).values())
     assert full["learning-rate"]["grid"] is None and full["epochs"]["grid"] is None  # the presets as they are

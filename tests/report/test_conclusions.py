@@ -79,7 +79,7 @@ def test_epochs_conclusion_matches_the_csvs(built):
 def test_seed_and_error_conclusions_match_the_csvs(built):
     out, _, page, _ = built
     found = conclusions_of(page)
-    runs = pd.read_csv(out / "seed" / "sweep.csv")
+    runs = pd.read_csv(out / "original-to-ours" / "sweep.csv")
     for _, run in runs.iterrows():
         assert f"{run.label}: {pct(run.test_accuracy)} test accuracy after {run.n_iter} epochs" in \
             found["Original vs ours"]

@@ -18,7 +18,7 @@ SUBSECTION_HEADINGS = ["Gradient check", "Learning rate", "Epochs"]
 RESULT_FILES = ["compare/compare.csv", "compare/summary.csv", "compare/report.csv", "compare/results.json",
                 "learning-rate/sweep.csv", "learning-rate/curves.json", "learning-rate/results.json",
                 "epochs/sweep.csv", "epochs/results.json", "architecture/sweep.csv", "architecture/results.json",
-                "seed/sweep.csv", "seed/results.json", "errors/predictions.csv"]
+                "original-to-ours/sweep.csv", "original-to-ours/results.json", "errors/predictions.csv"]
 
 
 def test_build_report_returns_the_index(built):
@@ -82,8 +82,8 @@ def test_strings_from_data_are_escaped(built):
     _, _, _, data = built
     evil = '<script>alert("x")</script>'
     data = copy.deepcopy(data)
-    data.seed.runs["label"] = data.seed.runs["label"].astype(str) + evil
-    data.seed.params = [{**p, "label": p["label"] + evil} for p in data.seed.params]
+    data.original.runs["label"] = data.original.runs["label"].astype(str) + evil
+    data.original.params = [{**p, "label": p["label"] + evil} for p in data.original.params]
     data.architecture.runs["activation"] = data.architecture.runs["activation"] + evil
     data.architecture.best = {**data.architecture.best, "activation": data.architecture.best["activation"] + evil}
     page = report.render_html(data, {"data_samples": PNG_SIGNATURE}, files=[f"a{evil}.csv"])

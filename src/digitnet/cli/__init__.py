@@ -9,14 +9,19 @@ line saying how many runs of the sweep are saved.
 
 from __future__ import annotations
 
+import errno
 import sys
 
+from .. import __version__
 from ..errors import UsageError
 from ..experiments.backends import WorkerLost
 from . import gradcheck, model, studies
 from .options import MODEL_OPTIONS, Formatter, Parser
 
 __all__ = ["COMMANDS", "MODEL_OPTIONS", "build_parser", "main"]
+
+#: The errors of a full disk: no space left, or a file larger than the limit allows.
+FULL = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
 
 #: Every subcommand: its name -> (adds its options to the parser, runs it and returns the exit status).
 COMMANDS = {
@@ -34,6 +39,7 @@ def build_parser():
     """The ``digitnet`` argument parser with its subcommands (see :data:`COMMANDS`)."""
     parser = Parser(prog="digitnet", formatter_class=Formatter, description=(
         "A from-scratch NumPy MLP trained by gradient descent, compared fairly with scikit-learn's MLPClassifier."))
+    parser.add_argument("--version", action="version", version=f"digitnet {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for add, _ in COMMANDS.values():
         add(commands)
@@ -57,6 +63,14 @@ def main(argv=None):
     except WorkerLost as exc:  # a worker process died: what was finished is saved
         print(f"digitnet: error: {exc}", file=sys.stderr)
         return 1
+    except MemoryError as exc:  # a network too large for this machine, refused before it was allocated
+        print(f"digitnet: error: {' '.join(str(exc).split()) or 'out of memory'}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # the machine, not the program: a full disk, a file-size limit, a vanished directory
+        where = f"{exc.filename}: " if exc.filename else ""
+        hint = "; free some space (or raise the file-size limit) and run again" if exc.errno in FULL else ""
+        print(f"digitnet: error: {where}{exc.strerror or exc}{hint}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 from ..errors import UsageError
 from ..experiments.params import parse_layers
 from ..nn.activations import HIDDEN_ACTIVATIONS
 from ..nn.gradcheck import gradient_check
+from ..nn.network import n_parameters
 from .options import Formatter, argtype, number, show
 
 
@@ -27,17 +30,41 @@ def add_gradcheck(commands):
                    help="largest acceptable relative error (default: 0.0001)")
 
 
+#: Bounds of the options: a central difference needs a small step, and costs two losses per parameter.
+MAX_EPS, MAX_SAMPLES, MAX_CLASSES, MAX_PARAMETERS = 1e-2, 10_000, 100, 20_000
+
+
+def _check_options(args):
+    """Every option in its range (NaN and infinities are never in range), else one UsageError line."""
+    sizes = [4, *args.hidden_layer_sizes, 1 if args.classes == 2 else args.classes]
+    problems = [
+        (math.isfinite(args.eps) and 0 < args.eps <= MAX_EPS, f"--eps must be a number in (0, {MAX_EPS:g}], got"
+         f" {args.eps}"),
+        (math.isfinite(args.alpha) and args.alpha >= 0, f"--alpha must be a finite number >= 0, got {args.alpha}"),
+        (math.isfinite(args.tolerance) and 0 < args.tolerance < 1, f"--tolerance must be a number in (0, 1), got"
+         f" {args.tolerance}"),
+        (1 <= args.samples <= MAX_SAMPLES, f"--samples must be from 1 to {MAX_SAMPLES}, got {args.samples}"),
+        (2 <= args.classes <= MAX_CLASSES, f"--classes must be from 2 to {MAX_CLASSES}, got {args.classes}"),
+        (n_parameters(sizes) <= MAX_PARAMETERS, f"--hidden-layer-sizes {show(args.hidden_layer_sizes)} gives"
+         f" {n_parameters(sizes):,} parameters; the check nudges each one, so at most {MAX_PARAMETERS:,}"),
+    ]
+    for ok, message in problems:
+        if not ok:
+            raise UsageError(message)
+
+
 def run_gradcheck(args):
-    if args.classes < 2 or args.samples < 1 or args.eps <= 0:
-        raise UsageError("gradcheck needs --classes >= 2, --samples >= 1 and --eps > 0")
+    _check_options(args)
     print(f"finite-difference gradient check: hidden layers {show(args.hidden_layer_sizes)}, alpha {args.alpha},"
           f" {args.samples} samples, {args.classes} classes, eps {args.eps:g}, float64")
     print(f"{'activation':12} {'max relative error':>20}  result")
-    worst = 0.0
+    errors = {}
     for activation in HIDDEN_ACTIVATIONS:
-        error = gradient_check(activation, args.hidden_layer_sizes, args.alpha, args.samples, args.classes, args.seed,
-                               args.eps)
-        worst = max(worst, error)
-        print(f"{activation:12} {error:20.3e}  {'ok' if error <= args.tolerance else 'FAIL'}")
-    print(f"worst {worst:.3e} ({'within' if worst <= args.tolerance else 'ABOVE'} tolerance {args.tolerance:g})")
-    return 0 if worst <= args.tolerance else 1
+        errors[activation] = error = gradient_check(activation, args.hidden_layer_sizes, args.alpha, args.samples,
+                                                    args.classes, args.seed, args.eps)
+        print(f"{activation:12} {error:20.3e}  {'ok' if error <= args.tolerance else 'FAIL'}")  # NaN: FAIL
+    failed = [a for a, e in errors.items() if not e <= args.tolerance]
+    worst = max(errors.values(), key=lambda e: math.inf if math.isnan(e) else e)
+    print(f"worst {worst:.3e} ({'ABOVE' if failed else 'within'} tolerance {args.tolerance:g})"
+          + (f": {', '.join(failed)} failed" if failed else ""))
+    return 1 if failed else 0

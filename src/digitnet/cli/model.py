@@ -17,7 +17,8 @@ from ..errors import UsageError
 from ..estimator import NumpyMLPClassifier
 from ..experiments.params import check_params, resolve
 from ..files import atomic_write, prepare_out_file
-from ..model_file import load_model, save_model
+from ..model_file import FAR_OUTSIDE_SHARE, compare_with_training, load_model, parts, save_model
+from ..nn.training import divergence_epoch
 from .options import (
     Formatter, add_data_options, add_model_options, argtype, describe, fit_error, model_params, number, show,
     split_of,
@@ -35,25 +36,41 @@ def add_train(commands):
                    " (default: not saved)")
 
 
-def run_train(args):
-    params = check_params(model_params(args))
-    if args.save:
-        prepare_out_file(args.save)
-    split = split_of(args)
-    model = NumpyMLPClassifier(**resolve(params, len(split.y_train)), random_state=args.seed)
-    validation = None if split.X_val is None else (split.X_val, split.y_val)
+def _fit(model, split, validation):
+    """Fit, keeping the warnings: whether max_iter stopped training, and every other warning (one line each)."""
     with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ConvergenceWarning)
+        warnings.simplefilter("always")
         start = time.perf_counter()
         try:
             model.fit(split.X_train, split.y_train, validation_data=validation)
-        except ValueError as exc:
+        except (ValueError, TypeError) as exc:
             raise fit_error(exc) from None
         seconds = time.perf_counter() - start
+    converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
+    for w in caught:
+        if not issubclass(w.category, ConvergenceWarning):
+            print(f"digitnet: warning: {' '.join(str(w.message).split())}", file=sys.stderr)
+    return seconds, converged
+
+
+def run_train(args):
+    params = check_params(model_params(args))
+    if args.save is not None:
+        prepare_out_file(args.save, "model file")
+    split = split_of(args)
+    model = NumpyMLPClassifier(**resolve(params, len(split.y_train)), random_state=args.seed)
+    validation = None if split.X_val is None else (split.X_val, split.y_val)
+    seconds, converged = _fit(model, split, validation)
+    losses = model.loss_curve_ if hasattr(model, "loss_curve_") else model.history_["loss"]
+    diverged = divergence_epoch(losses)
+    if diverged is not None:
+        raise UsageError(f"training diverged at epoch {diverged}: the loss rose from {losses[0]:.4g} to"
+                         f" {max(losses):.4g}; use a smaller --learning-rate-init (now {model.learning_rate_init:g})"
+                         + ("" if args.save is None else "; the model was not saved"))
     print(describe(split))
     shown = ", ".join(f"{k}={show(v)}" for k, v in params.items()) or "defaults"
     print(f"trained NumpyMLPClassifier({shown}) in {seconds:.2f} s: {model.n_iter_} epochs, final training loss"
-          f" {model.loss_:.4f}" + (" (not converged: max_iter reached)" if caught else ""))
+          f" {model.loss_:.4f}" + ("" if converged else " (not converged: max_iter reached)"))
     if validation is not None:
         print(f"validation accuracy {accuracy_score(split.y_val, model.predict(split.X_val)):.4f}")
     predicted = model.predict(split.X_test)
@@ -61,7 +78,7 @@ def run_train(args):
                                                                zero_division=0)
     print(f"test accuracy {accuracy_score(split.y_test, predicted):.4f}  precision {precision:.4f}  recall"
           f" {recall:.4f}  f1 {f1:.4f}  (macro averages)")
-    if args.save:
+    if args.save is not None:
         save_model(Pipeline([("scaler", split.scaler), ("mlp", model)]), args.save,
                    feature_names=split.feature_names,
                    extra={"dataset": split.name, "target": split.target_name, "split": split.describe()})
@@ -88,30 +105,44 @@ def add_predict(commands):
                    help="test fraction of the --dataset split (default: 0.2)")
     p.add_argument("--split-seed", type=argtype(number(int)), default=42,
                    help="random_state of the --dataset split (default: 42)")
+    p.add_argument("--no-header", action="store_true", help="--csv has no header row: its columns are the model's"
+                   " features in order (and --target, if any, is a column number from 0) (default: a header row)")
+    p.add_argument("--no-input-check", action="store_true", help="predict even when the data lie far outside the"
+                   " ranges the model was trained on (default: refuse, as they are then not what it expects)")
     p.add_argument("--out", metavar="FILE", help="write the predictions to this CSV file (default: stdout)")
 
 
-def run_predict(args):
-    if args.out:
-        prepare_out_file(args.out)
-    model = load_model(args.model)
-    mlp = model.steps[-1][1] if isinstance(model, Pipeline) else model
-    meta = mlp.model_file_meta_
-    n_features = mlp.n_features_in_
+def _predict_inputs(args, model):
+    """``(X, y or None, description)``: the raw features to predict and their true labels, if known."""
+    scaler, mlp = parts(model)
+    meta, n_features = mlp.model_file_meta_, mlp.n_features_in_
     if args.dataset:
         split = load_split(args.dataset, test_size=args.test_size, random_state=args.split_seed)
         # a pipeline scales raw features itself; a bare model expects the split's scaled ones
-        X, y = (split.X_test_raw if isinstance(model, Pipeline) else split.X_test), split.y_test
-        source = f"the test part of {args.dataset}"
+        X, y = (split.X_test_raw if scaler is not None else split.X_test), split.y_test
         if X.shape[1] != n_features:
             raise UsageError(f"model {args.model} expects {n_features} features, but {args.dataset} has"
                              f" {X.shape[1]}")
-    else:
-        target = args.target or (meta.get("extra") or {}).get("target")
-        X, y = read_features_csv(args.csv, n_features, meta.get("feature_names"), target)
-        source = args.csv
-        if args.target and y is None:
-            raise UsageError(f"{args.csv} has no column {args.target!r}")
+        return X, y, f"the test part of {args.dataset}"
+    target = args.target if args.target is not None or args.no_header else (meta.get("extra") or {}).get("target")
+    X, y = read_features_csv(args.csv, n_features, meta.get("feature_names"), target, header=not args.no_header)
+    if args.target is not None and y is None:
+        raise UsageError(f"{args.csv} has no column {args.target!r}")
+    return X, y, args.csv
+
+
+def run_predict(args):
+    if args.out is not None:
+        prepare_out_file(args.out, "predictions file")
+    model = load_model(args.model)
+    _, mlp = parts(model)
+    X, y, source = _predict_inputs(args, model)
+    share, where = compare_with_training(model, X, source)
+    if where and share > FAR_OUTSIDE_SHARE and not args.no_input_check:
+        raise UsageError(f"the data do not look like what model {args.model} was trained on: {where}"
+                         " (--no-input-check predicts anyway)")
+    if where:
+        print(f"digitnet: warning: {where}", file=sys.stderr)
     predicted = model.predict(X)
     proba = model.predict_proba(X)
     table = pd.DataFrame({"prediction": predicted})
@@ -123,7 +154,7 @@ def run_predict(args):
     summary = f"{len(table)} predictions for {source}"
     if y is not None:
         summary += f"; accuracy {float(np.mean(np.asarray(predicted).astype(str) == np.asarray(y).astype(str))):.4f}"
-    if args.out:
+    if args.out is not None:
         atomic_write(args.out, lambda f: f.write(text.encode()))
         print(f"{summary}; wrote {args.out}")
     else:

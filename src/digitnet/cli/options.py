@@ -131,7 +131,10 @@ def add_data_options(parser, validation_size=0.0):
                         help="scikit-learn's bundled dataset to use (default: digits)")
     source.add_argument("--csv", metavar="FILE", help="read the dataset from this CSV file instead: numeric"
                         " feature columns and a target column (default: none)")
-    group.add_argument("--target", metavar="COLUMN", help="target column of --csv (default: the last column)")
+    group.add_argument("--target", metavar="COLUMN", help="target column of --csv: a name, or with --no-header a"
+                       " number from 0 (default: the last column)")
+    group.add_argument("--no-header", action="store_true", help="--csv has no header row: every line is data and"
+                       " the columns are numbered 0, 1, ... (default: the first line names the columns)")
     group.add_argument("--test-size", type=argtype(number(float)), default=0.2,
                        help="fraction of the rows held out for testing, stratified (default: 0.2)")
     group.add_argument("--validation-size", type=argtype(number(float)), default=validation_size,
@@ -148,7 +151,8 @@ def model_params(args):
 
 
 def split_of(args, validation_size=None):
-    return load_split(args.dataset, path=args.csv, target=args.target, test_size=args.test_size,
+    return load_split(args.dataset, path=args.csv, target=args.target, header=not args.no_header,
+                      test_size=args.test_size,
                       validation_size=args.validation_size if validation_size is None else validation_size,
                       random_state=args.split_seed, dtype=np.dtype(args.dtype).type)
 

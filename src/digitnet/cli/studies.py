@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 
 import pandas as pd
 
 from ..errors import UsageError
 from ..experiments import PRESETS, compare, run_preset, save_results, sweep
+from ..experiments.presets import PRESET_ALIASES
 from ..experiments.backends import BACKENDS, require_dask
 from ..experiments.params import LABEL, PARAM_NAMES, check_params
 from ..experiments.store import FILENAME, Store
@@ -34,6 +36,7 @@ def add_compare(commands):
                    " matrices (default: off)")
     p.add_argument("--jobs", type=argtype(number(int)), default=1,
                    help="parallel processes (default: 1, which keeps fit times free of contention)")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress (default: shown)")
     p.add_argument("--out", metavar="DIR", required=True, help="output directory (required; created if needed)")
 
 
@@ -41,7 +44,8 @@ def run_compare(args):
     prepare_out_dir(args.out)
     split = split_of(args)
     try:
-        result = compare(split, seeds=args.seeds, per_class=args.per_class, n_jobs=args.jobs, **model_params(args))
+        result = compare(split, seeds=args.seeds, per_class=args.per_class, n_jobs=args.jobs,
+                         progress=not args.no_progress, **model_params(args))
     except ValueError as exc:
         if isinstance(exc, UsageError):
             raise
@@ -68,7 +72,9 @@ def add_sweep(commands):
                             " --seeds 3 --cv 5 --jobs 4 --out out/grid\n"
                             "  digitnet sweep --param max_iter=50,100,200 --backend dask --scheduler tcp://10.0.0.5:8786"
                             " --out out/big\n  digitnet results out/grid")
-    p.add_argument("--preset", choices=list(PRESETS), help="run a preset study (default: none); --param then"
+    p.add_argument("--preset", choices=[*PRESETS, *PRESET_ALIASES], metavar="NAME",
+                   help=f"run a preset study: {', '.join(PRESETS)} (default: none; 'seed' is the old name of"
+                   " 'original-to-ours'); --param then"
                    " replaces that axis of its grid")
     p.add_argument("--param", action="append", default=[], metavar="NAME=V1,V2,...",
                    help="a grid axis: any NumpyMLPClassifier parameter and its values, comma-separated;"
@@ -166,9 +172,12 @@ def run_sweep(args):
               f" activation={best['activation']}: validation {best['val_accuracy']:.4f}, test (checked once)"
               f" {best['test_accuracy']:.4f}")
     config = result.config
+    # one vocabulary with 'digitnet results': a run is one configuration, seed and fold; a training can serve
+    # several runs (read off at several max_iter)
+    folds = f" × {config['cv']} folds" if config["cv"] else ""
     resumed = f"; {config['n_found']} runs were already in the store" if config["n_found"] else ""
-    print(f"{len(runs)} runs from {config['n_trainings']} trainings in {result.elapsed:.1f} s"
-          f" ({config['n_trained']} trained now{resumed})")
+    print(f"{config['n_runs']} runs ({config['n_configs']} configurations × {len(config['seeds'])} seeds{folds}) from"
+          f" {config['n_trainings']} trainings in {result.elapsed:.1f} s ({config['n_trained']} trained now{resumed})")
     paths = save_results(result, args.out)
     print("wrote " + ", ".join(paths))
     return 0
@@ -212,17 +221,22 @@ def run_results(args):
     if args.top < 1:
         raise UsageError(f"--top must be at least 1, got {args.top}")
     with Store(path, readonly=True) as store:
-        rows, sweeps = store.rows(), store.sweeps()
+        rows, sweeps, damage = store.rows(), store.sweeps(), store.damage
+    if damage:
+        print(f"digitnet: warning: the results store {path} is damaged ({damage}): showing its {len(rows)} readable"
+              " runs", file=sys.stderr)
     if not rows:
         print(f"{path}: no finished runs yet")
         return 0
     summary = summarize(rows, sweeps, top=args.top)
     for line in summary.lines:
         print(line)
-    with pd.option_context("display.width", 200, "display.max_columns", 50, "display.max_rows", 1000):
-        # "-" where there is no number: a spread over one seed, a metric of a run that diverged
-        print(summary.table.to_string(index=False, na_rep="-", float_format=lambda v: f"{v:.4g}"))
-    print(summary.best)
+    for section in summary.sections:
+        print(section.heading)
+        with pd.option_context("display.width", 200, "display.max_columns", 50, "display.max_rows", 1000):
+            # "-" where there is no number: a spread over one seed, a metric of a run that diverged
+            print(section.table.to_string(index=False, na_rep="-", float_format=lambda v: f"{v:.4g}"))
+        print(section.best)
     return 0
 
 

@@ -23,6 +23,7 @@ from sklearn.neural_network import MLPClassifier
 from ..data import load_split
 from ..errors import UsageError
 from ..estimator import NumpyMLPClassifier
+from ..progress import progress as progress_counter
 from .params import DEFAULTS, OURS_ONLY, SKLEARN_ACTIVATIONS, check_params, resolve, seed_list
 from .results import package_versions
 
@@ -161,7 +162,7 @@ def _per_class(records, split):
     return confusion, pd.DataFrame(rows)
 
 
-def compare(split=None, *, seeds=5, per_class=False, n_jobs=1, **model_params):
+def compare(split=None, *, seeds=5, per_class=False, n_jobs=1, progress=False, **model_params):
     """Train ours and scikit-learn's MLPClassifier with the same parameters, over several seeds.
 
     Both get the same split and every shared parameter (architecture,
@@ -179,6 +180,8 @@ def compare(split=None, *, seeds=5, per_class=False, n_jobs=1, **model_params):
         Also compute per-class reports and confusion matrices.
     n_jobs : int, default=1
         Processes; 1 keeps ``fit_seconds`` free of contention.
+    progress : bool, default=False
+        Show progress (in fits) on stderr.
     **model_params
         NumpyMLPClassifier parameters (``batch_size="full"`` allowed).
 
@@ -194,10 +197,16 @@ def compare(split=None, *, seeds=5, per_class=False, n_jobs=1, **model_params):
     seeds = seed_list(seeds)
     split = load_split("digits") if split is None else split
     jobs = [(model, seed) for seed in seeds for model in ("digitnet", "sklearn")]  # interleaved: fair timings
-    if n_jobs == 1:
-        records = [_compare_run(m, s, params, split) for m, s in jobs]
-    else:
-        records = Parallel(n_jobs=n_jobs)(delayed(_compare_run)(m, s, params, split) for m, s in jobs)
+    with progress_counter(len(jobs), "compare", unit="fit", enabled=progress) as bar:
+        if n_jobs == 1:
+            runs_done = (_compare_run(m, s, params, split) for m, s in jobs)
+        else:
+            runs_done = Parallel(n_jobs=n_jobs, return_as="generator")(
+                delayed(_compare_run)(m, s, params, split) for m, s in jobs)
+        records = []
+        for record in runs_done:
+            records.append(record)
+            bar.update(1)
     runs = pd.DataFrame([{k: v for k, v in r.items() if k != "predicted"} for r in records])
     grouped = runs.groupby("model", sort=False)[list(COMPARE_METRICS)]
     summary = pd.concat([grouped.mean().add_suffix("_mean"), grouped.std().add_suffix("_std")], axis=1)

@@ -32,6 +32,8 @@ FULL_BATCH = "full"
 #: Parameters MLPClassifier lacks; ``compare`` gives them to ours only.
 OURS_ONLY = ("weight_init",)
 SKLEARN_ACTIVATIONS = ("identity", "logistic", "tanh", "relu")
+#: The most seeds an experiment runs: beyond this its list of runs alone would fill the memory.
+MAX_SEEDS = 10_000
 #: Estimator parameters that are floats; an int given for one (alpha=1) is the same run as the float.
 FLOAT_PARAMS = tuple(name for name in PARAM_NAMES if isinstance(DEFAULTS[name], float))
 
@@ -92,6 +94,29 @@ def _normalize(name, value):
     return value
 
 
+#: What people call some parameters (the original project's words among them).
+SYNONYMS = {"epochs": "max_iter", "lr": "learning_rate_init", "layers": "hidden_layer_sizes", "l2": "alpha",
+            "optimizer": "solver", "momentum_rate": "momentum", "init": "weight_init"}
+
+
+def closest(name, choices):
+    """The choice ``name`` was most likely meant to be ("hiden" -> "hidden_layer_sizes"), or None.
+
+    A whole name close enough (difflib's rule), else a name one of whose words (between
+    underscores) is very close, or that starts with ``name``.
+    """
+    if SYNONYMS.get(name) in choices:
+        return SYNONYMS[name]
+    match = difflib.get_close_matches(name, choices, n=1)
+    if match:
+        return match[0]
+    score = {c: max(difflib.SequenceMatcher(None, name, word).ratio() for word in c.split("_")) for c in choices}
+    best = max(choices, key=lambda c: (score[c], c.startswith(name)), default=None)
+    if best is not None and (score[best] >= 0.8 or (len(name) >= 3 and best.startswith(name))):
+        return best
+    return None
+
+
 def check_params(params):
     """Validate estimator parameters; return them normalised (``hidden_layer_sizes`` as a tuple).
 
@@ -116,8 +141,8 @@ def check_params(params):
             hint = " (use seeds to choose the random states)" if name == "random_state" else ""
             raise UsageError(f"parameter {name!r} is set by the experiment itself{hint}")
         if name not in PARAM_NAMES:
-            close = difflib.get_close_matches(name, PARAM_NAMES, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else f"; known parameters: {', '.join(PARAM_NAMES)}"
+            close = closest(name, PARAM_NAMES)
+            hint = f"; did you mean {close!r}?" if close else f"; known parameters: {', '.join(PARAM_NAMES)}"
             raise UsageError(f"unknown parameter {name!r}{hint}")
     params = {name: _normalize(name, value) for name, value in params.items()}
     probe = {k: (1 if k == "batch_size" and v == FULL_BATCH else v) for k, v in params.items()}
@@ -173,14 +198,14 @@ def expand_grid(grid):
 
 
 def seed_list(seeds):
-    """``5`` -> ``[0, 1, 2, 3, 4]``; a sequence of ints stays as it is."""
+    """``5`` -> ``[0, 1, 2, 3, 4]``; a sequence of ints stays as it is (at most :data:`MAX_SEEDS` of them)."""
     if isinstance(seeds, Integral):
-        if seeds < 1:
-            raise UsageError(f"the number of seeds must be at least 1, got {seeds}")
+        if not 1 <= seeds <= MAX_SEEDS:
+            raise UsageError(f"the number of seeds must be from 1 to {MAX_SEEDS:,}, got {seeds}")
         return list(range(int(seeds)))
     seeds = [int(s) for s in seeds]
-    if not seeds:
-        raise UsageError("no seeds given")
+    if not seeds or len(seeds) > MAX_SEEDS:
+        raise UsageError(f"give from 1 to {MAX_SEEDS:,} seeds, got {len(seeds)}")
     if len(set(seeds)) != len(seeds):
         raise UsageError(f"seeds must be distinct, got {seeds}")
     return seeds

@@ -81,8 +81,8 @@ PRESETS = {
         {"solver": "adam", "max_iter": 200},
         select=True,
     ),
-    "seed": Preset(
-        "seed",
+    "original-to-ours": Preset(
+        "original-to-ours",
         "The original project's setting (32 sigmoid units, weights N(0, 0.01^2), full-batch gradient descent"
         " at learning rate 0.1, 1000 epochs) step by step to ours (glorot weights, then relu and adam).",
         [
@@ -102,6 +102,10 @@ PRESETS = {
 }
 
 
+#: Old names of presets, still understood.
+PRESET_ALIASES = {"seed": "original-to-ours"}
+
+
 def _override_grid(grid, axes):
     """Replace (or add) grid axes: ``axes`` maps a name to its new list of values."""
     if not axes:
@@ -118,7 +122,8 @@ def run_preset(name, split=None, *, seeds=None, cv=None, n_jobs=1, progress=True
 
     Parameters
     ----------
-    name : {"learning-rate", "epochs", "architecture", "seed"}
+    name : {"learning-rate", "epochs", "architecture", "original-to-ours"}
+        (``"seed"``, the original project's name for its setting, is an alias of ``"original-to-ours"``)
     split : Split, optional
         Default: the preset's dataset with its validation split (20% of the training part).
     seeds : int or sequence of int, optional
@@ -140,6 +145,7 @@ def run_preset(name, split=None, *, seeds=None, cv=None, n_jobs=1, progress=True
         never looks at the test set.
     """
     start = time.perf_counter()
+    name = PRESET_ALIASES.get(name, name)
     if name not in PRESETS:
         raise UsageError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
     preset = PRESETS[name]

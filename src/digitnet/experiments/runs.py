@@ -8,7 +8,10 @@ run it (:mod:`digitnet.experiments.backends`).
 
 from __future__ import annotations
 
+import functools
 import math
+import os
+import threading
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -18,6 +21,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, f1_score
 
 from ..estimator import NumpyMLPClassifier
+from ..files import process_alive
 from .params import count_weights, resolve
 
 #: The final metrics of every run (NaN where a run has no such part or failed).
@@ -188,23 +192,56 @@ def run_task(task, data):
                 stopped = done < k or model._no_improvement_count > model.n_iter_no_change
             records.append(_record(task, config_id, model, done, trained, arrays))
         return records
-    except (ValueError, FloatingPointError) as exc:  # training diverged: a result, not a crash
+    except (ValueError, TypeError, FloatingPointError, MemoryError) as exc:  # diverged, or too large: a result
         message = " ".join(str(exc).split())
         return records + [RunRecord(config=c, seed=task.seed, fold=task.fold, fit_seconds=trained, error=message)
                           for c in task.config_ids[len(records):]]
 
 
-def run_chunk(tasks, data):
+#: How often a worker process looks whether the sweep that started it is still there (seconds).
+PARENT_CHECK_SECONDS = 1.0
+
+
+@functools.cache
+def _die_with(parent):
+    """In a worker process, end it as soon as process ``parent`` (the sweep's) no longer exists.
+
+    A pool's workers outlive a sweep killed with SIGKILL (nothing runs to stop them): each would
+    go on holding its memory, training runs nobody will collect. A daemon thread looks once a
+    second and ends the worker at once (``os._exit``); it is started once per worker process.
+    """
+    if parent is None or parent == os.getpid():
+        return
+
+    def watch():
+        while True:
+            time.sleep(PARENT_CHECK_SECONDS)
+            if not process_alive(parent):
+                os._exit(1)
+
+    threading.Thread(target=watch, name="digitnet-watch-parent", daemon=True).start()
+
+
+def run_chunk(tasks, data, parent=None):
     """Run a list of tasks in this process.
 
     ConvergenceWarnings are expected (fixed epoch counts) and silenced; so are
     overflow warnings of a diverging run, which is recorded in its ``error``.
+
+    Parameters
+    ----------
+    tasks : list of Task
+    data : (Split, folds)
+    parent : int, optional
+        The sweep's process id, when this runs in a worker process on the same machine:
+        the worker then ends by itself if the sweep dies.
 
     Returns
     -------
     (int, list of RunRecord)
         The number of tasks run, and all their records.
     """
+    _die_with(parent)
     with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         warnings.simplefilter("ignore", ConvergenceWarning)
         return len(tasks), [record for task in tasks for record in run_task(task, data)]

@@ -5,14 +5,8 @@ journal): one row per run, holding its full configuration, seed, fold,
 metrics, per-epoch curve, timing and package versions, as numbers and JSON
 text (nothing is pickled). ``sweep.csv`` and ``curves.json`` are exported from it.
 
-**Identity.** A run is identified by :func:`run_id`: the SHA-256 of the
-canonical JSON (:func:`digitnet.jsonify.canonical_json`: sorted keys, tuples as lists, NumPy
-scalars as Python numbers, infinities as strings) of everything that determines its numbers: every
-estimator parameter (defaults filled in, ``max_iter`` included), the seed,
-a fingerprint of the data (the exact arrays it trains and is scored on, and the
-cross-validation folds), the fold, and whether it is scored on the test part.
-The same run asked for again, by the same command, an extended grid or another
-grid that contains it, has the same id and is not trained again.
+**Identity.** Each row is keyed by its run's id (:mod:`digitnet.experiments.identity`): the
+same run asked for again is found, not trained again.
 
 **Crash safety.** Rows are written in one transaction per finished chunk of
 work (``BEGIN IMMEDIATE`` ... ``COMMIT``, ``INSERT OR IGNORE`` on the id): a
@@ -28,28 +22,29 @@ timeout), readers never block.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
+import socket
 import sqlite3
 import time
+import urllib.parse
 from dataclasses import dataclass
 
-import numpy as np
-
 from ..errors import UsageError
+from ..files import check_regular_file, process_alive
 from ..jsonify import canonical_json, dumps
 from .runs import METRICS, RunRecord
 
-__all__ = ["FILENAME", "SCHEMA_VERSION", "Store", "StoredRun", "SweepEntry", "data_fingerprint", "run_id"]
+__all__ = ["FILENAME", "SCHEMA_VERSION", "Store", "StoreDamaged", "StoredRun", "SweepEntry"]
 
 #: The store's file name inside a sweep's output directory.
 FILENAME = "sweep.sqlite"
 #: Bumped when the table layout changes; a store of another version is refused, not misread.
-SCHEMA_VERSION = 1
-#: Bumped when what goes into a run's identity changes (old runs are then simply not found).
-IDENTITY_VERSION = 1
+#: 2: a sweep records the process that runs it (``owner``), so a killed one is seen as interrupted.
+SCHEMA_VERSION = 2
+#: Older layouts this digitnet still reads, and brings up to date when it writes.
+READABLE_VERSIONS = ("1", "2")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -84,56 +79,13 @@ CREATE TABLE IF NOT EXISTS sweeps (
     status TEXT NOT NULL,
     n_runs INTEGER,
     n_found INTEGER,
-    config_json TEXT
+    config_json TEXT,
+    owner TEXT
 );
 """
 
 _COLUMNS = ("run_id", "sweep", "config_json", "seed", "fold", "max_iter", "data_json", *METRICS, "n_iter",
             "fit_seconds", "curve_json", "error", "created_at", "versions_json")
-
-
-# ----------------------------------------------------------------------------------------------
-# Identity
-# ----------------------------------------------------------------------------------------------
-
-
-def run_id(identity):
-    """The stable id of a run: the SHA-256 (hex) of the canonical JSON of its identity dict."""
-    return hashlib.sha256(canonical_json(identity).encode("utf-8")).hexdigest()
-
-
-def _hash_array(hasher, name, array):
-    if array is None:
-        hasher.update(f"{name}:none;".encode())
-        return
-    array = np.asarray(array)
-    if array.dtype.kind in "OUS":  # labels read from a CSV: hash their text, not object pointers
-        array = array.astype(str)
-    array = np.ascontiguousarray(array)
-    hasher.update(f"{name}:{array.dtype.str}:{array.shape};".encode())
-    hasher.update(array.tobytes())
-
-
-def data_fingerprint(split, folds=None):
-    """SHA-256 (hex) of exactly the data a run sees: the split's arrays, and the cross-validation folds.
-
-    Without folds, runs train on ``X_train`` and are scored on ``X_val`` /
-    ``X_test``; with folds, they train and validate on folds of the raw
-    non-test rows (``X_dev_raw``) and are scored on the raw test rows, each
-    scaled on its fold's training rows. Only the arrays in use are hashed.
-    """
-    hasher = hashlib.sha256()
-    if folds is None:
-        names = ("X_train", "y_train", "X_val", "y_val", "X_test", "y_test")
-    else:
-        names = ("X_dev_raw", "y_dev", "X_test_raw", "y_test")
-        hasher.update(f"dtype:{np.dtype(split.X_train.dtype).str};".encode())
-    for name in names:
-        _hash_array(hasher, name, getattr(split, name))
-    for k, (train, val) in enumerate(folds or ()):
-        _hash_array(hasher, f"fold{k}.train", train)
-        _hash_array(hasher, f"fold{k}.val", val)
-    return hasher.hexdigest()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -195,8 +147,65 @@ class SweepEntry:
     config: dict | None
 
 
+class StoreDamaged(UsageError):
+    """The store's database file is damaged (SQLite's integrity check failed); ``detail`` says where."""
+
+    def __init__(self, path, detail):
+        super().__init__(f"the results store {path} is damaged ({detail})")
+        self.path, self.detail = path, detail
+
+
+def _process_start(pid):
+    """When process ``pid`` started (clock ticks after boot), to tell it from a later process of the same id."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def this_process():
+    """``host:pid:start`` of this process: a sweep's owner."""
+    return f"{socket.gethostname()}:{os.getpid()}:{_process_start(os.getpid())}"
+
+
+def _gone(owner):
+    """Is the sweep's owning process, on this host, no longer running? (False when it cannot be told.)"""
+    try:
+        host, pid, start = owner.rsplit(":", 2)
+        pid = int(pid)
+    except (AttributeError, ValueError):
+        return False
+    if host != socket.gethostname():
+        return False
+    if start == "None":  # its start time was not known: gone if no process has its id
+        return not process_alive(pid)
+    return _process_start(pid) != start
+
+
+def _connect_readonly(path, timeout):
+    """A read-only connection that writes nothing, not even in a directory it cannot write to.
+
+    ``mode=ro`` needs the write-ahead log's shared-memory file; where that cannot be created (a
+    read-only directory), the database is opened as immutable, which no one can be writing to there.
+    """
+    uri = "file:" + urllib.parse.quote(os.path.abspath(path))
+    conn = sqlite3.connect(uri + "?mode=ro", uri=True, timeout=timeout, isolation_level=None)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError:
+        conn.close()
+        return sqlite3.connect(uri + "?mode=ro&immutable=1", uri=True, timeout=timeout, isolation_level=None)
+
+
 class Store:
     """An open results store (one SQLite connection).
+
+    Opening checks the database's integrity. Opened for writing, a damaged store raises
+    :class:`StoreDamaged` (a sweep then keeps what is readable, see :func:`salvage`), and a sweep
+    left "running" by a process that no longer exists is marked "interrupted". Opened read-only,
+    a damaged store is read run by run, keeping every readable one (``damage`` says what is wrong).
 
     Parameters
     ----------
@@ -205,7 +214,7 @@ class Store:
     timeout : float, default=30
         Seconds to wait for another process's write lock before giving up.
     readonly : bool, default=False
-        Open an existing store for reading only (``digitnet results``).
+        Open an existing store for reading only (``digitnet results``); works in a read-only directory.
 
     Raises
     ------
@@ -215,17 +224,28 @@ class Store:
     """
 
     def __init__(self, path, *, timeout=30.0, readonly=False):
-        self.path = os.fspath(path)
-        if readonly and not os.path.isfile(self.path):
+        self.path, self.readonly, self.damage, self.version = os.fspath(path), readonly, None, SCHEMA_VERSION
+        if readonly and not os.path.exists(self.path):
             raise UsageError(f"no results store at {self.path}")
+        if readonly:
+            check_regular_file(self.path, "results store")
         try:
-            self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+            self._conn = (_connect_readonly(self.path, timeout) if readonly else
+                          sqlite3.connect(self.path, timeout=timeout, isolation_level=None))
         except sqlite3.Error as exc:
             raise UsageError(f"cannot open results store {self.path}: {exc}") from None
         try:
             self._setup_waiting(readonly, timeout)
+            self._check_integrity()
+            if not readonly:
+                self._mark_abandoned()
+        except UsageError:
+            self._conn.close()
+            raise
         except sqlite3.DatabaseError as exc:
             self._conn.close()
+            if "malformed" in str(exc) or "corrupt" in str(exc):
+                raise StoreDamaged(self.path, str(exc)) from None
             raise UsageError(f"{self.path} is not a usable digitnet results store: {exc}") from None
         except BaseException:
             self._conn.close()
@@ -245,9 +265,7 @@ class Store:
 
     def _setup(self, readonly):
         conn = self._conn
-        if readonly:
-            conn.execute("PRAGMA query_only = ON")
-        else:
+        if not readonly:
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if str(mode).lower() != "wal":
                 raise sqlite3.DatabaseError(f"cannot switch to the write-ahead log (journal mode {mode})")
@@ -259,12 +277,38 @@ class Store:
                 conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
                              (str(SCHEMA_VERSION),))
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if not {"meta", "runs"} <= tables:
+        if not {"meta", "runs", "sweeps"} <= tables:
             raise sqlite3.DatabaseError("it has no runs table")
         row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        if row is None or row[0] != str(SCHEMA_VERSION):
+        if row is None or row[0] not in READABLE_VERSIONS:
             found = "none" if row is None else row[0]
             raise sqlite3.DatabaseError(f"layout version {found}, this digitnet reads version {SCHEMA_VERSION}")
+        self.version = int(row[0])
+        if self.version < SCHEMA_VERSION and not readonly:
+            with self.transaction():  # 1 -> 2: sweeps get an owner (the old ones have none)
+                conn.execute("ALTER TABLE sweeps ADD COLUMN owner TEXT")
+                conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
+            self.version = SCHEMA_VERSION
+
+    def _check_integrity(self):
+        try:
+            problems = [r[0] for r in self._conn.execute("PRAGMA quick_check").fetchall() if r[0] != "ok"]
+        except sqlite3.DatabaseError as exc:  # too damaged even to be checked
+            problems = [str(exc)]
+        if problems:
+            detail = f"{problems[0]}" + (f" and {len(problems) - 1} more problems" if len(problems) > 1 else "")
+            if not self.readonly:
+                raise StoreDamaged(self.path, detail)
+            self.damage = detail
+
+    def _mark_abandoned(self):
+        """Sweeps left "running" by a process of this host that has ended (killed) were interrupted."""
+        running = self._conn.execute("SELECT id, owner FROM sweeps WHERE status = 'running'").fetchall()
+        abandoned = [sweep_id for sweep_id, owner in running if _gone(owner)]
+        if abandoned:
+            with self.transaction():
+                self._conn.executemany("UPDATE sweeps SET status = 'interrupted', finished_at = ? WHERE id = ?",
+                                       [(_now(), i) for i in abandoned])
 
     # -------------------------------------------------------------------------------- basics
 
@@ -367,19 +411,49 @@ class Store:
                     curve=json.loads(row["curve_json"]), error=row["error"])
         return out
 
+    def add_rows(self, rows, sweeps=()):
+        """Copy runs (:class:`StoredRun`) and sweeps (:class:`SweepEntry`) read from another store into this one."""
+        values = []
+        for r in rows:
+            v = {**vars(r), **{f"{k}_json": json.dumps(getattr(r, k), separators=(",", ":")) if k == "curve" else
+                                (None if getattr(r, k) is None else canonical_json(getattr(r, k)))
+                                for k in ("config", "data", "curve", "versions")}}
+            values.append(tuple(_real(v[c]) if c in (*METRICS, "fit_seconds") else v[c] for c in _COLUMNS))
+        with self.transaction():
+            self._conn.executemany(f"INSERT OR IGNORE INTO runs ({','.join(_COLUMNS)}) VALUES"
+                                   f" ({','.join('?' * len(_COLUMNS))})", values)
+            self._conn.executemany(
+                "INSERT INTO sweeps (name, started_at, finished_at, status, n_runs, n_found, config_json)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(w.name, w.started_at, w.finished_at, "interrupted" if w.status == "running" else w.status, w.n_runs,
+                  w.n_found, dumps(w.config, sort_keys=True)) for w in sweeps])
+
     def rows(self):
-        """Every run in the store, oldest first, as :class:`StoredRun` records."""
+        """Every run in the store, oldest first, as :class:`StoredRun` records (of a damaged store: the readable ones)."""
+        if self.damage is not None:
+            return self._readable_rows()
         cursor = self._conn.execute(f"SELECT {','.join(_COLUMNS)} FROM runs ORDER BY created_at, run_id")
-        out = []
-        for values in cursor:
-            row = dict(zip(_COLUMNS, values))
-            for name in ("config_json", "data_json", "curve_json", "versions_json"):
-                text = row.pop(name)
-                row[name[:-5]] = None if text is None else json.loads(text)
-            for m in (*METRICS, "fit_seconds"):
-                row[m] = _float(row[m])
-            out.append(StoredRun(**row))
-        return out
+        return [_stored_run(values) for values in cursor]
+
+    def _readable_rows(self, misses=1000):
+        """The runs of a damaged store, one row at a time: a damaged page loses its rows, not the others."""
+        try:
+            last = self._conn.execute("SELECT max(rowid) FROM runs").fetchone()[0] or 0
+        except sqlite3.DatabaseError:
+            last = None  # even the last row id is unreadable: look until ``misses`` row ids in a row give nothing
+        out, rowid, missed = [], 0, 0
+        while (rowid < last) if last is not None else (missed < misses):
+            rowid += 1
+            try:
+                values = self._conn.execute(f"SELECT {','.join(_COLUMNS)} FROM runs WHERE rowid = ?",
+                                            (rowid,)).fetchone()
+                row = None if values is None else _stored_run(values)
+            except (sqlite3.DatabaseError, ValueError, TypeError):
+                row = None
+            missed = 0 if row is not None else missed + 1
+            if row is not None:
+                out.append(row)
+        return sorted(out, key=lambda r: (r.created_at, r.run_id))
 
     # -------------------------------------------------------------------------------- sweeps
 
@@ -387,8 +461,9 @@ class Store:
         """Record that a sweep started; returns its id (for :meth:`finish_sweep`)."""
         with self.transaction():
             cursor = self._conn.execute(
-                "INSERT INTO sweeps (name, started_at, status, n_runs, n_found, config_json) VALUES (?, ?, ?, ?, ?, ?)",
-                (name, _now(), "running", n_runs, n_found, dumps(config, sort_keys=True)))
+                "INSERT INTO sweeps (name, started_at, status, n_runs, n_found, config_json, owner)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (name, _now(), "running", n_runs, n_found, dumps(config, sort_keys=True), this_process()))
             return cursor.lastrowid
 
     def finish_sweep(self, sweep_id, status):
@@ -398,14 +473,55 @@ class Store:
                                (_now(), status, sweep_id))
 
     def sweeps(self):
-        """Every sweep run on this store, oldest first, as :class:`SweepEntry` records."""
-        names = ("id", "name", "started_at", "finished_at", "status", "n_runs", "n_found", "config_json")
+        """Every sweep run on this store, oldest first, as :class:`SweepEntry` records (one whose process is gone
+        reads "interrupted", also where a read-only store could not be marked)."""
+        names = ("id", "name", "started_at", "finished_at", "status", "n_runs", "n_found", "config_json",
+                 "owner" if self.version >= 2 else "NULL")
         out = []
-        for values in self._conn.execute(f"SELECT {','.join(names)} FROM sweeps ORDER BY id"):
-            row = dict(zip(names, values))
-            row["config"] = json.loads(row.pop("config_json") or "null")
-            out.append(SweepEntry(**row))
+        try:
+            for values in self._conn.execute(f"SELECT {','.join(names)} FROM sweeps ORDER BY id"):
+                row = dict(zip(names[:-1], values))
+                row["config"] = json.loads(row.pop("config_json") or "null")
+                if row["status"] == "running" and _gone(values[-1]):
+                    row["status"] = "interrupted"
+                out.append(SweepEntry(**row))
+        except sqlite3.DatabaseError:
+            if self.damage is None:
+                raise
         return out
+
+
+def salvage(path):
+    """Keep what a damaged store holds: move it aside (``PATH.damaged-TIME``, with its log files) and copy its
+    readable runs and sweeps into a new store at ``path``.
+
+    Returns
+    -------
+    (str, int)
+        The damaged file's new name, and the number of runs copied (0 if nothing could be read).
+    """
+    aside = f"{path}.damaged-{time.strftime('%Y%m%d-%H%M%S')}"
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(path + suffix):
+            os.replace(path + suffix, aside + suffix)
+    try:
+        with Store(aside, readonly=True) as old:
+            rows, sweeps = old.rows(), old.sweeps()
+    except UsageError:  # not even its tables can be read
+        rows, sweeps = [], []
+    with Store(path) as new:
+        new.add_rows(rows, sweeps)
+    return aside, len(rows)
+
+
+def _stored_run(values):
+    row = dict(zip(_COLUMNS, values))
+    for name in ("config_json", "data_json", "curve_json", "versions_json"):
+        text = row.pop(name)
+        row[name[:-5]] = None if text is None else json.loads(text)
+    for m in (*METRICS, "fit_seconds"):
+        row[m] = _float(row[m])
+    return StoredRun(**row)
 
 
 class _Transaction:

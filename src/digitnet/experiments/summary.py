@@ -20,25 +20,37 @@ from .params import count_weights, format_layers
 
 
 @dataclass
-class StoreSummary:
-    """What :func:`summarize` returns.
+class DataSummary:
+    """The configurations run on one dataset (one data fingerprint, cv setting and test scoring), ranked.
 
     Attributes
     ----------
-    lines : list of str
-        What the store holds, in words.
+    label : str
+        The dataset, e.g. ``"digits (validation split)"`` or ``"iris (3-fold cv)"``.
+    heading : str
+        What the table shows, in words.
     table : DataFrame
         The ``top`` best configurations, their varying parameters as columns.
-    best : str
-        One line naming the best configuration and its score.
     ranking : DataFrame
-        Every configuration, best first.
+        Every configuration with a finished run, best first; those whose every run failed come
+        last and are never ranked (their scores are empty).
+    best : str
+        One line naming the best configuration and its score (or saying that every run failed).
     """
 
-    lines: list
+    label: str
+    heading: str
     table: pd.DataFrame
-    best: str
     ranking: pd.DataFrame
+    best: str
+
+
+@dataclass
+class StoreSummary:
+    """What :func:`summarize` returns: what the store holds in words, and one ranking per dataset."""
+
+    lines: list
+    sections: list
 
 
 @dataclass
@@ -70,7 +82,7 @@ def _group_runs(rows):
     return groups
 
 
-def _summary_row(members, config, varying, metric, data_label):
+def _summary_row(members, config, varying, metric, data_label=None):
     """One configuration's ranking row: its varying parameters, mean metric (and spread over seeds), ..."""
     ok = [m for m in members if not m.error]
     by_seed = {}
@@ -95,21 +107,22 @@ def _summary_row(members, config, varying, metric, data_label):
     return row
 
 
+def _data_label(members, data_text):
+    split = (members[0].data or {}).get("split") or {}
+    cv = json.loads(data_text).get("cv")
+    return f"{split.get('dataset', '?')} ({f'{cv}-fold cv' if cv else 'validation split'})"
+
+
 def _ranking(groups, metric):
-    """Every group's summary, best first (a failed configuration, with no score, last)."""
+    """Every group's summary, best first; a configuration whose every run failed is not ranked: it comes last."""
     configs = [json.loads(k[0]) for k in groups]
-    data_keys = list(dict.fromkeys(k[1] for k in groups))
     varying = [name for name in sorted({n for c in configs for n in c})
                if len({canonical_json(c.get(name)) for c in configs}) > 1]
     ranked = []
-    for (config_text, data_text), members in groups.items():
+    for (config_text, _), members in groups.items():
         config = json.loads(config_text)
         split = (members[0].data or {}).get("split") or {}
-        label = None
-        if len(data_keys) > 1:
-            cv = json.loads(data_text).get("cv")
-            label = f"{split.get('dataset', '?')}" + (f" cv{cv}" if cv else "") + f" #{data_keys.index(data_text)}"
-        row = _summary_row(members, config, varying, metric, label)
+        row = _summary_row(members, config, varying, metric, None)
         weights = count_weights(config, split.get("n_features", 64), len(split.get("classes", [])) or 10)
         ranked.append(_Group(config, row, weights))
     ranked.sort(key=lambda g: (math.isnan(g.row[metric]), -np.nan_to_num(g.row[metric], nan=0.0), g.n_weights))
@@ -145,8 +158,20 @@ def _overview(rows, sweeps, n_groups):
     return lines
 
 
+def _best_line(best, varying, metric, what):
+    if math.isnan(best.row[metric]):
+        return "best: none (every run failed)"
+    shown = ", ".join(f"{k}={_show(k, v)}" for k, v in best.config.items() if k in varying) or "the only configuration"
+    spread = best.row[f"{metric}_std"]
+    text = (f"best: {shown}: mean {what.split(' (')[0]} {best.row[metric]:.4f}"
+            + (f" ± {spread:.4f} over {best.row['seeds']} seeds" if not math.isnan(spread) else ""))
+    if metric == "val_accuracy" and not math.isnan(best.row.get("test_accuracy", math.nan)):
+        text += f" (test accuracy {best.row['test_accuracy']:.4f})"
+    return text
+
+
 def summarize(rows, sweeps=(), top=10):
-    """The best configurations of a store's runs, and a few lines about them.
+    """The best configurations of a store's runs, for each dataset, and a few lines about them.
 
     Parameters
     ----------
@@ -155,25 +180,25 @@ def summarize(rows, sweeps=(), top=10):
     sweeps : list of SweepEntry
         :meth:`Store.sweeps`.
     top : int
-        Configurations to keep in the table.
+        Configurations to keep in each table.
 
     Returns
     -------
     StoreSummary
     """
     groups = _group_runs(rows)
-    has_val = any(not math.isnan(r.val_accuracy) for r in rows)
-    metric = "val_accuracy" if has_val else "test_accuracy"
-    ranked, varying = _ranking(groups, metric)
-    ranking = _ranking_table(ranked)
-    what = "validation accuracy" if has_val else "test accuracy (no validation scores)"
     lines = _overview(rows, sweeps, len(groups))
-    lines.append(f"best {min(top, len(groups))} of {len(groups)} configurations by mean {what}:")
-    best = ranked[0]
-    shown = ", ".join(f"{k}={_show(k, v)}" for k, v in best.config.items() if k in varying) or "the only configuration"
-    spread = best.row[f"{metric}_std"]
-    text = (f"best: {shown}: mean {what.split(' (')[0]} {best.row[metric]:.4f}"
-            + (f" ± {spread:.4f} over {best.row['seeds']} seeds" if not math.isnan(spread) else ""))
-    if metric == "val_accuracy" and not math.isnan(best.row.get("test_accuracy", math.nan)):
-        text += f" (test accuracy {best.row['test_accuracy']:.4f})"
-    return StoreSummary(lines=lines, table=ranking.head(top), best=text, ranking=ranking)
+    sections = []
+    for data_text in dict.fromkeys(k[1] for k in groups):  # runs of different datasets are never ranked together
+        mine = {k: v for k, v in groups.items() if k[1] == data_text}
+        runs = [r for members in mine.values() for r in members]
+        has_val = any(not math.isnan(r.val_accuracy) for r in runs)
+        metric = "val_accuracy" if has_val else "test_accuracy"
+        ranked, varying = _ranking(mine, metric)
+        what = "validation accuracy" if has_val else "test accuracy (no validation scores)"
+        ranking = _ranking_table(ranked)
+        label = _data_label(next(iter(mine.values())), data_text)
+        heading = f"{label}: best {min(top, len(mine))} of {len(mine)} configurations by mean {what}:"
+        sections.append(DataSummary(label=label, heading=heading, table=ranking.head(top), ranking=ranking,
+                                    best=_best_line(ranked[0], varying, metric, what)))
+    return StoreSummary(lines=lines, sections=sorted(sections, key=lambda section: section.label))

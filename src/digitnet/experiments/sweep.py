@@ -17,9 +17,11 @@ Where and how the trainings run (backend, workers, progress bar, store, log) is 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import itertools
 import math
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,12 +30,14 @@ import numpy as np
 import pandas as pd
 
 from ..data import load_split
+from ..errors import UsageError
 from ..jsonify import canonical_json
 from .backends import WorkerLost, execute
 from .params import DEFAULTS, LABEL, check_params, expand_grid, format_layers, resolved_params, seed_list
 from .results import SweepResult, package_versions
 from .runs import METRICS, Task, reusable
-from .store import IDENTITY_VERSION, Store, data_fingerprint, run_id
+from .identity import IDENTITY_VERSION, data_fingerprint, run_id
+from .store import Store, StoreDamaged, salvage
 
 
 @dataclass(frozen=True)
@@ -49,7 +53,7 @@ class Execution:
     scheduler : str or None
         Address of a running Dask scheduler (``backend="dask"``); None starts a LocalCluster.
     progress : bool
-        A tqdm progress bar on stderr.
+        Progress on stderr (a bar on a terminal, a line now and then in a log).
     store : str, path-like, Store or None
         The results store (see :func:`sweep`); None keeps results in memory only.
     log : callable(str) or None
@@ -211,16 +215,27 @@ def _pending(plan, found):
     return pending, len(seen)
 
 
+def _start(store, plan, n_found):
+    """The sweep's entry in the store (None without a store); a store that cannot be written is one line."""
+    if store is None:
+        return None
+    try:
+        return store.start_sweep(plan.name, plan.config, len(plan.run_ids), n_found)
+    except sqlite3.Error as exc:
+        raise UsageError(f"cannot write to the results store {store.path} ({exc}); nothing was trained") from None
+
+
 def _run_and_commit(plan, pending, store, execution, n_found):
     """Stage 3: train the pending tasks, committing every finished chunk to ``store`` at once.
 
     Returns the records by run id when there is no store (else they are in it). Ctrl-C (or
-    SIGTERM turned into it) becomes :class:`SweepInterrupted`, a dead worker :class:`WorkerLost`,
-    each saying how many runs are saved; the sweep's entry in the store says how it ended.
+    SIGTERM turned into it) becomes :class:`SweepInterrupted`, a dead worker :class:`WorkerLost`
+    and a store that cannot be written (a full disk) a UsageError, each saying how many runs are
+    saved; the sweep's entry in the store says how it ended.
     """
     results, versions, info = {}, package_versions(), {"split": plan.split.describe()}
     all_ids = plan.run_ids
-    sweep_id = store.start_sweep(plan.name, plan.config, len(all_ids), n_found) if store is not None else None
+    sweep_id = _start(store, plan, n_found)
 
     def commit(records):
         entries = [(*plan.ids[r.config, r.seed, r.fold], r) for r in records]
@@ -229,31 +244,34 @@ def _run_and_commit(plan, pending, store, execution, n_found):
         else:
             results.update((rid, record) for rid, _, record in entries)
 
-    def saved():
+    def ended(status):
+        """How many runs are saved, after recording (if it can be) how the sweep ended."""
         if store is None:
             return len(set(results) & set(all_ids))
-        store.rollback()
-        return store.count(all_ids)
+        with contextlib.suppress(sqlite3.Error):
+            store.rollback()
+            store.finish_sweep(sweep_id, status)
+        try:
+            return store.count(all_ids)
+        except sqlite3.Error:
+            return "?"
+
+    def saved_where(n_saved):
+        return "nothing was saved" if store is None else (
+            f"{n_saved} of {len(all_ids)} runs saved in {store.path}; run the same command again to finish")
 
     try:
         execute(pending, (plan.split, plan.folds), backend=execution.backend_name, n_jobs=execution.n_jobs,
                 scheduler=execution.scheduler, on_result=commit, progress=execution.progress, desc=plan.name)
     except KeyboardInterrupt:
-        n_saved = saved()
-        if store is not None:
-            store.finish_sweep(sweep_id, "interrupted")
-        raise SweepInterrupted(n_saved, len(all_ids), None if store is None else store.path) from None
+        raise SweepInterrupted(ended("interrupted"), len(all_ids), None if store is None else store.path) from None
     except WorkerLost as exc:
-        n_saved = saved()
-        where = "nothing was saved" if store is None else (
-            f"{n_saved} of {len(all_ids)} runs saved in {store.path}; run the same command again to finish")
-        if store is not None:
-            store.finish_sweep(sweep_id, "failed")
-        raise WorkerLost(f"{exc}; {where}") from None
+        raise WorkerLost(f"{exc}; {saved_where(ended('failed'))}") from None
+    except sqlite3.Error as exc:  # a full disk, a file-size limit: what was committed before stays
+        raise UsageError(f"cannot write to the results store {store.path} ({exc}); {saved_where(ended('failed'))}"
+                         " once there is room") from None
     except BaseException:
-        if store is not None:
-            store.rollback()
-            store.finish_sweep(sweep_id, "failed")
+        ended("failed")
         raise
     if store is None:
         return results
@@ -320,10 +338,17 @@ def _tabulate(records, configs, grid_keys, cv):
 # ----------------------------------------------------------------------------------------------
 
 
-def _open_store(store):
+def _open_store(store, log):
+    """``(Store or None, whether we opened it)``; a damaged store is moved aside and its readable runs kept."""
     if store is None or isinstance(store, Store):
         return store, False
-    return Store(store), True
+    try:
+        return Store(store), True
+    except StoreDamaged as damage:
+        aside, n_rows = salvage(damage.path)
+        if log is not None:
+            log(f"{damage}: kept it as {aside} and copied its {n_rows} readable runs into a new {damage.path}")
+        return Store(store), True
 
 
 def run_sweep(plan, execution, start):
@@ -331,7 +356,7 @@ def run_sweep(plan, execution, start):
 
     ``start`` is when the sweep began (``time.perf_counter()``), for its elapsed time.
     """
-    store, owned = _open_store(execution.store)
+    store, owned = _open_store(execution.store, execution.log)
     try:
         found = store.existing(plan.run_ids) if store is not None else set()
         pending, n_trainings = _pending(plan, found)
@@ -346,7 +371,7 @@ def run_sweep(plan, execution, start):
     records = [dataclasses.replace(results[rid], config=config_id, seed=seed, fold=fold)
                for (config_id, seed, fold), (rid, _) in plan.ids.items()]
     runs, curves = _tabulate(records, plan.configs, plan.grid_keys, plan.cv)
-    plan.config.update(n_runs=len(runs), n_trainings=n_trainings, n_trained=len(pending), n_found=len(found),
+    plan.config.update(n_runs=len(plan.run_ids), n_trainings=n_trainings, n_trained=len(pending), n_found=len(found),
                        store=None if store is None else store.path)
     return SweepResult(runs=runs, curves=curves, params=plan.configs, config=plan.config,
                        elapsed=time.perf_counter() - start)

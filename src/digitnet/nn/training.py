@@ -18,6 +18,24 @@ from .network import backward_pass, compute_loss, count_correct, forward_pass, i
 from .optimizers import SGD
 
 
+#: A loss this many times its first epoch's value means training has diverged (it cannot come back).
+DIVERGENCE_FACTOR = 10.0
+
+
+def divergence_epoch(losses, factor=DIVERGENCE_FACTOR):
+    """The first epoch (counted from 1) at which training diverged, or None.
+
+    Diverged: the loss is not finite, or above ``factor`` times the first epoch's loss. A learning
+    rate that is too large makes every step overshoot the minimum by more than the last, so the
+    loss grows (here to 1e185 while staying finite) instead of settling.
+    """
+    losses = np.asarray(losses, dtype=float)
+    if losses.size == 0:
+        return None
+    bad = ~np.isfinite(losses) | (losses > factor * losses[0])
+    return int(np.argmax(bad)) + 1 if bad.any() else None
+
+
 def batch_slices(n_samples, batch_size):
     """Consecutive slices of ``batch_size`` rows; the last one holds the remainder."""
     return [slice(start, min(start + batch_size, n_samples)) for start in range(0, n_samples, batch_size)]

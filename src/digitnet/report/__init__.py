@@ -21,7 +21,7 @@ The work is split by concern, and the notebook shares it:
 from .build import build_report
 from .conclusions import (
     architecture_conclusion, compare_conclusion, conclusions, epochs_conclusion, error_conclusion,
-    learning_rate_conclusion, seed_conclusion,
+    learning_rate_conclusion, original_conclusion,
 )
 from .figures import make_figures
 from .html import html_table
@@ -35,5 +35,5 @@ __all__ = [
     "SECTIONS", "ErrorAnalysis", "ReportData", "Steps", "architecture_conclusion", "build_report", "compare_conclusion",
     "compare_one_blas_thread", "conclusions", "digit_samples_figure", "epochs_conclusion", "error_analysis",
     "error_conclusion", "html_table", "learning_rate_conclusion", "make_figures", "render_html", "run_studies",
-    "seed_conclusion", "study_settings",
+    "original_conclusion", "study_settings",
 ]

@@ -22,7 +22,7 @@ from .sections import render_html
 from .studies import Steps, run_studies, study_settings
 
 _RESULT_DIRS = {"compare": "compare", "learning_rate": "learning-rate", "epochs": "epochs",
-                "architecture": "architecture", "seed": "seed"}
+                "architecture": "architecture", "original": "original-to-ours"}
 
 #: Resolution of the PNG figures (the page scales them to its width).
 REPORT_DPI = 110
@@ -41,7 +41,7 @@ def build_report(out_dir, *, quick=False, seeds=None, n_jobs=1, progress=True):
 
     Writes ``index.html`` (self-contained: figures embedded as data URIs), each
     figure as ``<name>.png``, each study's results in a folder of its own
-    (``compare/``, ``learning-rate/``, ``epochs/``, ``architecture/``, ``seed/``:
+    (``compare/``, ``learning-rate/``, ``epochs/``, ``architecture/``, ``original-to-ours/``:
     CSV tables plus ``results.json``, by :func:`digitnet.experiments.save_results`)
     and ``errors/predictions.csv``. Every file is written to a temporary name and
     renamed into place.

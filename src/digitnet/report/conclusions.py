@@ -165,7 +165,7 @@ def epochs_conclusion(result):
     return text
 
 
-def seed_conclusion(result):
+def original_conclusion(result):
     """The original project's setting against ours, step by step.
 
     Returns
@@ -216,7 +216,7 @@ def conclusions(data):
     """
     return [
         ("Comparison", compare_conclusion(data.compare)),
-        ("Original vs ours", seed_conclusion(data.seed)),
+        ("Original vs ours", original_conclusion(data.original)),
         ("Architecture", architecture_conclusion(data.architecture)),
         ("Learning rate", learning_rate_conclusion(data.learning_rate)),
         ("Epochs", epochs_conclusion(data.epochs)),

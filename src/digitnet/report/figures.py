@@ -12,13 +12,13 @@ def make_figures(data):
     -------
     dict of str -> matplotlib.figure.Figure
     """
-    lr, ep, arch, seed, err = data.learning_rate, data.epochs, data.architecture, data.seed, data.errors
+    lr, ep, arch, original, err = data.learning_rate, data.epochs, data.architecture, data.original, data.errors
     return {
         "data_samples": plots.digit_samples_figure(data.dataset.images, data.dataset.y),
-        "network_original_vs_ours": plots.loss_curves(seed.runs, seed.curves, label_by="label",
+        "network_original_vs_ours": plots.loss_curves(original.runs, original.curves, label_by="label",
                                                       title="Loss per epoch: the original setting, step by step"
                                                       " to ours"),
-        "network_original_vs_ours_accuracy": plots.loss_curves(seed.runs, seed.curves, label_by="label",
+        "network_original_vs_ours_accuracy": plots.loss_curves(original.runs, original.curves, label_by="label",
                                                                metric="accuracy",
                                                                title="Accuracy per epoch: the original setting,"
                                                                " step by step to ours"),

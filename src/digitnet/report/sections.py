@@ -54,12 +54,12 @@ def _section_network(data, images):
     model = NumpyMLPClassifier(**data.compare.config["params"])
     layers = [data.split.X_train.shape[1], *model.get_params()["hidden_layer_sizes"], len(data.split.classes)]
     grad = pd.DataFrame({"activation": list(data.gradcheck), "largest relative error": list(data.gradcheck.values())})
-    rows = finished(data.seed.runs).groupby("label", sort=False)[["test_accuracy", "val_accuracy", "train_loss",
+    rows = finished(data.original.runs).groupby("label", sort=False)[["test_accuracy", "val_accuracy", "train_loss",
                                                                    "n_iter", "fit_seconds"]].mean().reset_index()
     rows["n_iter"] = rows["n_iter"].round().astype(int)
     rows = readable(percent_columns(rows, ["test_accuracy", "val_accuracy"]))
     settings = [f"<li><b>{escape(str(p.get('label', '')))}</b>:"
-                f" {escape(params_text({k: v for k, v in p.items() if k != 'label'}))}</li>" for p in data.seed.params]
+                f" {escape(params_text({k: v for k, v in p.items() if k != 'label'}))}</li>" for p in data.original.params]
     return fill("section_network.html", layers=escape(" → ".join(map(str, layers))),
                 n_parameters=f"{n_parameters(layers):,}", activation=escape(model.activation),
                 gradcheck_table=html_table(grad, formats={"largest relative error": "{:.1e}"}),

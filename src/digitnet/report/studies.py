@@ -60,7 +60,7 @@ def study_settings(quick=False, seeds=None):
             "epochs": {"seeds": 1, "grid": {"max_iter": [40, 80, 120]}, "params": {}},
             "architecture": {"seeds": 1, "grid": {"hidden_layer_sizes": [(32,), (64,), (64, 32)],
                                                   "activation": ["tanh", "relu"]}, "params": {"max_iter": 20}},
-            "seed": {"seeds": 1, "grid": {"max_iter": [60]}, "params": {}},
+            "original-to-ours": {"seeds": 1, "grid": {"max_iter": [60]}, "params": {}},
         }
     else:
         settings = {
@@ -69,7 +69,7 @@ def study_settings(quick=False, seeds=None):
             "epochs": {"seeds": 1, "grid": None, "params": {}},
             "architecture": {"seeds": 1, "grid": {"hidden_layer_sizes": list(REPORT_ARCHITECTURES),
                                                   "activation": list(REPORT_ACTIVATIONS)}, "params": {}},
-            "seed": {"seeds": 1, "grid": None, "params": {}},
+            "original-to-ours": {"seeds": 1, "grid": None, "params": {}},
         }
     if seeds is not None:
         for study in settings.values():
@@ -160,7 +160,7 @@ class ReportData:
     learning_rate: object      # SweepResult
     epochs: object             # SweepResult
     architecture: object       # SweepResult (with best)
-    seed: object               # SweepResult
+    original: object           # SweepResult of the original-to-ours preset
     errors: ErrorAnalysis
     gradcheck: dict            # activation -> largest relative error
     timings: dict = field(default_factory=dict)  # step -> seconds
@@ -252,10 +252,10 @@ def run_studies(*, quick=False, seeds=None, n_jobs=1, progress=True, steps=None)
     learning_rate = preset("learning-rate")
     epochs = preset("epochs")
     architecture = preset("architecture")
-    seed = preset("seed")
+    original = preset("original-to-ours")
     errors = steps.run("errors", "error analysis of the selected architecture",
                        lambda: error_analysis(architecture, split))
     return ReportData(quick=quick, settings=settings, dataset=dataset, split=split, compare_split=compare_split,
                       compare=comparison, learning_rate=learning_rate, epochs=epochs, architecture=architecture,
-                      seed=seed, errors=errors, gradcheck=gradcheck, timings=steps.timings,
+                      original=original, errors=errors, gradcheck=gradcheck, timings=steps.timings,
                       elapsed=time.perf_counter() - start)
