@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from digitnet import functional as F
+from digitnet.nn import activations as act
 
 HIDDEN = ["identity", "logistic", "tanh", "relu", "leaky_relu", "elu"]
 
@@ -51,3 +52,35 @@ def test_saturated_inputs_raise_no_warnings_and_give_finite_loss():
         s = F.sigmoid(np.array([[-1e4], [1e4]]))
         assert np.isfinite(F.compute_loss(np.array([[1.0], [0.0]]), s, out_activation="logistic"))
     np.testing.assert_array_equal(F.sigmoid(np.array([-1e4, 1e4])), [0.0, 1.0])
+
+
+def _extreme_inputs(dtype):
+    rng = np.random.default_rng(1)
+    Z = rng.standard_normal(20_000) * 5
+    big = 700.0 if dtype == np.float64 else 80.0
+    return np.concatenate([Z, [0.0, -0.0, 1e-30, -1e-30, big, -big, 1e4, -1e4]]).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("out", ["new", "Z itself", "another buffer"])
+def test_sigmoid_is_the_where_form_bit_for_bit(dtype, out):
+    """The numerator max(e, [z >= 0]) is e / 1 exactly as np.where(z < 0, e, 1) picks them, whatever the buffer."""
+    Z = _extreme_inputs(dtype)
+    E = np.exp(-np.abs(Z))
+    expected = np.where(Z < 0, E, 1).astype(dtype) / (1 + E)
+    z = Z.copy()
+    buffer = {"new": None, "Z itself": z, "another buffer": np.empty_like(z)}[out]
+    result = act.sigmoid(z, out=buffer)
+    assert result.dtype == dtype and np.array_equal(result, expected)
+    assert buffer is None or result is buffer
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_leaky_relu_and_elu_slopes_are_the_where_forms_bit_for_bit(dtype):
+    Z = _extreme_inputs(dtype)
+    A = act.leaky_relu(Z)
+    assert np.array_equal(act.leaky_relu_derivative(A), np.where(A > 0, 1, act.LEAKY_SLOPE).astype(dtype))
+    A = act.elu(Z)
+    assert np.array_equal(act.elu_derivative(A), np.where(A > 0, 1, A + act.ELU_ALPHA).astype(dtype))
+    delta = np.ones_like(A) * 3
+    assert np.array_equal(act.elu_derivative(A, delta), 3 * np.where(A > 0, 1, A + act.ELU_ALPHA).astype(dtype))

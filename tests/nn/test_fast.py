@@ -110,3 +110,18 @@ def test_train_epoch_loss_and_accuracy_are_those_of_each_batch_before_its_step(w
         optimizer.step(np.concatenate([g.ravel() for g in weight_grads + bias_grads]))
     assert loss == total / 53
     assert accuracy == correct / 53
+
+
+@pytest.mark.parametrize("n_classes", [2, 4], ids=["logistic", "softmax"])
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "sample-weights"])
+def test_held_out_scores_are_the_readable_loss_and_accuracy(n_classes, weighted):
+    X, _, Y, sw, out = _problem(5, n=33, n_classes=n_classes)
+    sw = sw if weighted else None
+    sizes = [7, 6, Y.shape[1]]
+    _, weights, biases = F.initialize_weights(sizes, "tanh", rng=1)
+    P = F.forward_pass(X, weights, biases, "tanh", out)[-1]
+    expected_loss = F.compute_loss(Y, P, weights, 0.2, sw, out)
+    expected_accuracy = float(np.average(F.correct_mask(Y, P, out), weights=sw))
+    held_out = _fast.HeldOut(X, Y, sw, sizes, out)
+    for _ in range(2):  # the buffers are reused
+        assert held_out.scores(weights, biases, "tanh", 0.2) == (expected_loss, expected_accuracy)

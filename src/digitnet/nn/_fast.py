@@ -11,6 +11,7 @@ go differs:
   applies the L2 term and the division by S to the whole flat gradient at once;
 - :func:`train_epoch` keeps every batch's outputs in one epoch-sized buffer and computes the
   epoch's cross-entropy and accuracy once, instead of once per batch;
+- :class:`HeldOut` scores validation rows after every epoch with their labels and buffers made once;
 - :func:`blas_threads` runs small matrix products on one BLAS thread.
 """
 
@@ -23,7 +24,9 @@ import numpy as np
 from threadpoolctl import ThreadpoolController
 
 from .activations import ACTIVATIONS, DERIVATIVES
-from .network import count_correct, cross_entropy, mean_loss, n_parameters, squared_weights, unpack
+from .network import (
+    compute_loss, correct_mask, count_correct, cross_entropy, mean_loss, n_parameters, squared_weights, unpack,
+)
 from .training import batch_slices
 
 #: Multiply-adds per layer product below which one BLAS thread is fastest.
@@ -150,3 +153,27 @@ def train_epoch(X, Y, weights, biases, optimizer, *, activation, out_activation,
         sw = None if sample_weight is None else sample_weight[batch]
         total_loss += mean_loss(per_sample[batch], sw, alpha, penalty) * (batch.stop - batch.start)
     return total_loss / n, count_correct(labels, outputs[:n], out_activation) / n
+
+
+class HeldOut:
+    """Rows scored after every epoch (the validation part): their class labels and forward buffers made once.
+
+    :meth:`scores` gives what ``compute_loss`` and the mean of ``correct_mask`` give on
+    ``forward_pass(X, ...)[-1]``, the same numbers, without allocating a network's worth of
+    activations and recomputing the labels every epoch.
+    """
+
+    def __init__(self, X, Y, sample_weight, layer_sizes, out_activation):
+        self.X, self.Y, self.sample_weight, self.out_activation = X, Y, sample_weight, out_activation
+        self.labels = Y.argmax(axis=1) if out_activation == "softmax" else Y
+        self.buffers = [np.empty((X.shape[0], k), X.dtype) for k in layer_sizes[1:]]
+
+    def scores(self, weights, biases, activation, alpha):
+        """``(loss, accuracy)`` of the network on these rows (accuracy NaN if an output is not finite)."""
+        P = forward_into(self.X, weights, biases, activation, self.out_activation, self.buffers)[-1]
+        loss = compute_loss(self.Y, P, weights, alpha, self.sample_weight, self.out_activation)
+        if not np.isfinite(P).all():
+            return loss, float("nan")
+        if self.sample_weight is None:  # a count over n: the mean of the boolean mask, exactly
+            return loss, count_correct(self.labels, P, self.out_activation) / self.X.shape[0]
+        return loss, float(np.average(correct_mask(self.labels, P, self.out_activation), weights=self.sample_weight))

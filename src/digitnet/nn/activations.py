@@ -35,12 +35,17 @@ def identity_derivative(A, delta=None):
 def sigmoid(Z, out=None):
     """f(z) = 1 / (1 + exp(-z)), evaluated as e / (1 + e) with e = exp(-|z|) for z < 0.
 
-    ``exp`` only ever sees -|z| <= 0, so no input overflows.
+    ``exp`` only ever sees -|z| <= 0, so no input overflows. The numerator, 1 for z >= 0 and e
+    for z < 0, is max(e, [z >= 0]) since 0 <= e <= 1: the same numbers as a ``where``, in one
+    pass fewer (this is a logistic network's hottest line).
     """
-    E = np.exp(-np.abs(Z))
-    numerator = np.where(Z < 0, E, 1)
+    positive = Z >= 0  # before Z is overwritten, when out is Z
+    E = np.abs(Z, out=out)
+    np.negative(E, out=E)
+    np.exp(E, out=E)
+    numerator = np.maximum(E, positive)
     E += 1
-    return np.divide(numerator, E, out=out)
+    return np.divide(numerator, E, out=E)
 
 
 def sigmoid_derivative(A, delta=None):
@@ -84,8 +89,9 @@ def leaky_relu(Z, out=None):
 
 
 def leaky_relu_derivative(A, delta=None):
-    """f'(z) = 1 if a > 0 else 0.01, with a = leaky_relu(z)."""
-    slope = np.where(A > 0, 1, LEAKY_SLOPE).astype(A.dtype, copy=False)
+    """f'(z) = 1 if a > 0 else 0.01, with a = leaky_relu(z): max(sign(a), 0.01), the same numbers as a ``where``."""
+    slope = np.sign(A)
+    np.maximum(slope, LEAKY_SLOPE, out=slope)
     if delta is None:
         return slope
     delta *= slope
@@ -102,8 +108,13 @@ def elu(Z, out=None):
 
 
 def elu_derivative(A, delta=None):
-    """f'(z) = 1 if a > 0 else a + alpha, with a = elu(z) (since alpha e^z = a + alpha)."""
-    slope = np.where(A > 0, 1, A + ELU_ALPHA).astype(A.dtype, copy=False)
+    """f'(z) = 1 if a > 0 else a + alpha, with a = elu(z) (since alpha e^z = a + alpha).
+
+    With alpha = 1 that is min(a + 1, 1) (a > 0 gives a + 1 >= 1, a <= 0 gives a + 1 <= 1): the same
+    numbers as a ``where``.
+    """
+    slope = A + ELU_ALPHA
+    np.minimum(slope, 1, out=slope)
     if delta is None:
         return slope
     delta *= slope
