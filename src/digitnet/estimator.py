@@ -259,10 +259,14 @@ class NumpyMLPClassifier(ClassifierMixin, BaseEstimator):
             else:
                 self._fit_lbfgs(X, Y, sample_weight, validation_data)
 
+        self._check_finite()
+        return self
+
+    def _check_finite(self):
+        """As MLPClassifier: weights that are not finite after training are an error."""
         if not np.isfinite(self._flat).all():
             raise ValueError("Solver produced non-finite parameter weights. The input data may contain"
                              " large values and need to be preprocessed.")
-        return self
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = validate_data(self, X, y, multi_output=True, dtype=(np.float64, np.float32), reset=reset)
@@ -380,16 +384,15 @@ class NumpyMLPClassifier(ClassifierMixin, BaseEstimator):
                        batch_size=batch_size, sample_weight=sample_weight, workspace=workspace,
                        labels=Y.argmax(axis=1) if self.out_activation_ == "softmax" else None)
 
+        held_out = None if X_val is None else _fast.HeldOut(X_val, Y_val, sw_val, layer_units, self.out_activation_)
         self.n_iter_ = 0
         for _ in range(self.max_iter):
             order = self._rng.permutation(n_samples) if self.shuffle else None
             loss, accuracy = _fast.train_epoch(X, Y, self._weights, self._biases, self._optimizer, order=order,
                                                **fn_args)
             self.n_iter_ += 1
-            if not np.isfinite(loss):
-                raise ValueError(
-                    f"Training diverged at epoch {self.n_iter_}: the loss became {loss}. Use a smaller"
-                    f" learning_rate_init (now {self.learning_rate_init}) or scale the input features.")
+            if self._diverged(loss):
+                break
             self.loss_ = loss
             self.t_ += n_samples
             self.loss_curve_.append(loss)
@@ -397,8 +400,8 @@ class NumpyMLPClassifier(ClassifierMixin, BaseEstimator):
             self.history_["accuracy"].append(accuracy)
             if self.verbose:
                 print("Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_))
-            if X_val is not None:
-                self._record_validation(X_val, Y_val, sw_val)
+            if held_out is not None:
+                self._record_validation(held_out)
             self._update_no_improvement_count()
             self._optimizer.iteration_ends(self.t_)
 
@@ -411,6 +414,14 @@ class NumpyMLPClassifier(ClassifierMixin, BaseEstimator):
                               " optimization hasn't converged yet.", ConvergenceWarning)
         if self.early_stopping:
             self._flat[...] = self._best_flat
+
+    def _diverged(self, loss):
+        """Whether training diverged with this epoch's ``loss`` (and must stop). Here a loss that is not
+        finite is an error; :mod:`digitnet.experiments` records divergence as a result instead."""
+        if not np.isfinite(loss):
+            raise ValueError(f"Training diverged at epoch {self.n_iter_}: the loss became {loss}. Use a smaller"
+                             f" learning_rate_init (now {self.learning_rate_init}) or scale the input features.")
+        return False
 
     def _validation_parts(self, X, Y, sample_weight, validation_data):
         """``(X, Y, sample_weight, (X_val, Y_val, sw_val))``: the rows to train on, and those to score every epoch
@@ -449,11 +460,8 @@ class NumpyMLPClassifier(ClassifierMixin, BaseEstimator):
         X_val = validate_data(self, X_val, dtype=dtype, reset=False)
         return X_val, self._label_binarizer.transform(np.asarray(y_val)).astype(dtype)
 
-    def _record_validation(self, X_val, Y_val, sw_val):
-        P = forward_pass(X_val, self._weights, self._biases, self.activation, self.out_activation_)[-1]
-        loss = compute_loss(Y_val, P, self._weights, self.alpha, sw_val, self.out_activation_)
-        correct = correct_mask(Y_val, P, self.out_activation_)
-        accuracy = float(np.average(correct, weights=sw_val)) if np.isfinite(P).all() else np.nan
+    def _record_validation(self, held_out):
+        loss, accuracy = held_out.scores(self._weights, self._biases, self.activation, self.alpha)
         self.history_["val_loss"].append(loss)
         self.history_["val_accuracy"].append(accuracy)
         if self.early_stopping:
@@ -492,9 +500,10 @@ class NumpyMLPClassifier(ClassifierMixin, BaseEstimator):
                                        workspace, self._flat)
             return loss, grad.astype(np.float64)  # a copy: scipy keeps the array it is given
 
-        X_val = Y_val = None
+        held_out = None
         if validation_data is not None:
             X_val, Y_val = self._validate_eval_data(*validation_data, dtype=X.dtype)
+            held_out = _fast.HeldOut(X_val, Y_val, None, layer_sizes, self.out_activation_)
             self.history_.setdefault("val_loss", [])
             self.history_.setdefault("val_accuracy", [])
 
@@ -505,8 +514,8 @@ class NumpyMLPClassifier(ClassifierMixin, BaseEstimator):
             self.history_["accuracy"].append(float(correct_mask(Y, P, self.out_activation_).mean()))
             if self.verbose:
                 print("Iteration %d, loss = %.8f" % (len(self.history_["loss"]), intermediate_result.fun))
-            if X_val is not None:
-                self._record_validation(X_val, Y_val, None)
+            if held_out is not None:
+                self._record_validation(held_out)
 
         result = scipy.optimize.minimize(
             loss_and_grad, self._flat.astype(np.float64), method="L-BFGS-B", jac=True, callback=record,

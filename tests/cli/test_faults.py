@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from digitnet.cli import main
+from digitnet.experiments.presets import STEPS
 from digitnet.experiments.store import FILENAME, Store
 from digitnet.files import atomic_write, temporary_beside
 
@@ -301,11 +302,11 @@ def test_progress_in_a_log_is_plain_lines(tmp_path):
 
 
 def test_the_original_setting_preset_keeps_its_old_name(tmp_path, capsys):
-    assert main(["sweep", "--preset", "seed", "--param", "max_iter=3", "--backend", "serial", "--no-progress",
-                 "--out", str(tmp_path)]) == 0
+    assert main(["sweep", "--preset", "seed", "--param", "max_iter=3", "--seeds", "1", "--backend", "serial",
+                 "--no-progress", "--out", str(tmp_path)]) == 0
     meta = json.loads((tmp_path / "results.json").read_text())
     assert meta["config"]["preset"] == "original-to-ours"
-    assert len(pd.read_csv(tmp_path / "sweep.csv")) == 3
+    assert len(pd.read_csv(tmp_path / "sweep.csv")) == len(STEPS) + 1
 
 
 def test_stat_of_written_files(tmp_path):

@@ -15,7 +15,7 @@ def test_report_command_arguments():
     args = _parser().parse_args(["report", "--out", "somewhere", "--quick", "--seeds", "3", "--jobs", "2"])
     assert (args.out, args.quick, args.seeds, args.jobs, args.no_progress) == ("somewhere", True, 3, 2, False)
     args = _parser().parse_args(["report", "--out", "x"])
-    assert (args.quick, args.seeds, args.jobs) == (False, None, 1)
+    assert (args.quick, args.seeds, args.jobs) == (False, None, 2)  # two worker processes by default
     with pytest.raises(UsageError, match="--seeds"):
         _parser().parse_args(["report", "--out", "x", "--seeds", "many"])
     with pytest.raises(UsageError, match="--out"):
@@ -32,7 +32,7 @@ def test_cmd_report_builds_and_prints_the_path(monkeypatch, capsys, tmp_path):
     monkeypatch.setattr(studies, "build_report", fake)
     args = _parser().parse_args(["report", "--out", str(tmp_path), "--quick", "--no-progress"])
     assert studies.run_report(args) == 0
-    assert calls == [(str(tmp_path), {"quick": True, "seeds": None, "n_jobs": 1, "progress": False})]
+    assert calls == [(str(tmp_path), {"quick": True, "seeds": None, "n_jobs": 2, "progress": False})]
     assert capsys.readouterr().out.strip() == f"wrote {tmp_path / 'index.html'}"
 
 

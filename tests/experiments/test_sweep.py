@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -59,12 +60,17 @@ def test_sweep_cross_validation(split):
         sweep({"max_iter": [2]}, split, cv=1, progress=False)
 
 
-def test_sweep_records_a_diverging_run_instead_of_crashing(split):
-    result = sweep({"learning_rate_init": [0.01, 1e100]}, split, progress=False,
-                   base_params={"hidden_layer_sizes": (8,), "solver": "sgd", "max_iter": 5, "momentum": 0.0})
+def test_sweep_records_a_diverging_run_as_a_result(split):
+    """Divergence is a result: the epoch it happened, the curve up to there, no score (and no crash)."""
+    result = sweep({"learning_rate_init": [0.01, 1e100, 3.0]}, split, progress=False,
+                   base_params={"hidden_layer_sizes": (8,), "solver": "sgd", "max_iter": 30, "momentum": 0.0,
+                                "batch_size": "full", "shuffle": False, "tol": 0.0})
     runs = result.runs
-    assert runs.error[0] == "" and "diverged" in runs.error[1]
-    assert math.isnan(runs.test_accuracy[1]) and runs.test_accuracy[0] > 0
+    assert "error" not in runs and pd.isna(runs.diverged_at[0]) and runs.test_accuracy[0] > 0
+    assert runs.diverged_at[1] == 2 and runs.n_iter[1] == 1  # the first epoch is fine, the second explodes
+    assert math.isnan(runs.test_accuracy[1]) and math.isnan(runs.val_accuracy[1])
+    curve = result.curves[runs.run_id[1]]["loss"]
+    assert len(curve) == 1 and np.isfinite(curve).all()
 
 
 def test_a_configuration_too_large_for_the_machine_is_a_failed_run_and_the_others_go_on(split):

@@ -9,7 +9,9 @@ line saying how many runs of the sweep are saved.
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import os
 import sys
 
 from .. import __version__
@@ -63,6 +65,10 @@ def main(argv=None):
     except WorkerLost as exc:  # a worker process died: what was finished is saved
         print(f"digitnet: error: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # the reader went away (| head): stop quietly, as other commands do
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + 13  # SIGPIPE
     except MemoryError as exc:  # a network too large for this machine, refused before it was allocated
         print(f"digitnet: error: {' '.join(str(exc).split()) or 'out of memory'}", file=sys.stderr)
         return 2

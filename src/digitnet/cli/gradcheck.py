@@ -7,7 +7,7 @@ import math
 from ..errors import UsageError
 from ..experiments.params import parse_layers
 from ..nn.activations import HIDDEN_ACTIVATIONS
-from ..nn.gradcheck import gradient_check
+from ..nn.gradcheck import TOLERANCE, gradient_check
 from ..nn.network import n_parameters
 from .options import Formatter, argtype, number, show
 
@@ -15,8 +15,9 @@ from .options import Formatter, argtype, number, show
 def add_gradcheck(commands):
     p = commands.add_parser("gradcheck", formatter_class=Formatter, help="check backpropagation numerically",
                             description="Compare backpropagated gradients with central finite differences on a"
-                            " small random network, for every hidden activation; print the worst relative error"
-                            " of each. Exit status 1 if one exceeds --tolerance.")
+                            " small random network, for every hidden activation; print the worst error of each,"
+                            " ||g - g_num|| / (||g|| + ||g_num||) over a parameter array (W or b of a layer). Exit"
+                            " status 1 if one exceeds --tolerance.")
     p.add_argument("--hidden-layer-sizes", type=argtype(parse_layers), default=(5, 4), metavar="LAYERS",
                    help="hidden layers of the test network (default: 5-4)")
     p.add_argument("--alpha", type=argtype(number(float)), default=0.01, help="L2 penalty (default: 0.01)")
@@ -26,8 +27,9 @@ def add_gradcheck(commands):
     p.add_argument("--seed", type=argtype(number(int)), default=0, help="seed of data and weights (default: 0)")
     p.add_argument("--eps", type=argtype(number(float)), default=1e-6, help="finite-difference step"
                    " (default: 1e-06)")
-    p.add_argument("--tolerance", type=argtype(number(float)), default=1e-4,
-                   help="largest acceptable relative error (default: 0.0001)")
+    p.add_argument("--tolerance", type=argtype(number(float)), default=TOLERANCE,
+                   help="largest acceptable error ||g - g_num|| / (||g|| + ||g_num||) of a parameter array; a correct"
+                   f" gradient gives less, a wrong one 1e-2 or more (default: {TOLERANCE:g})")
 
 
 #: Bounds of the options: a central difference needs a small step, and costs two losses per parameter.
@@ -57,7 +59,8 @@ def run_gradcheck(args):
     _check_options(args)
     print(f"finite-difference gradient check: hidden layers {show(args.hidden_layer_sizes)}, alpha {args.alpha},"
           f" {args.samples} samples, {args.classes} classes, eps {args.eps:g}, float64")
-    print(f"{'activation':12} {'max relative error':>20}  result")
+    print(f"{'activation':12} {'largest error':>20}  result   (error: ||g - g_num|| / (||g|| + ||g_num||) of a"
+          f" W or b; a correct gradient is below {args.tolerance:g})")
     errors = {}
     for activation in HIDDEN_ACTIVATIONS:
         errors[activation] = error = gradient_check(activation, args.hidden_layer_sizes, args.alpha, args.samples,

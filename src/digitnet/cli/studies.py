@@ -79,8 +79,8 @@ def add_sweep(commands):
     p.add_argument("--param", action="append", default=[], metavar="NAME=V1,V2,...",
                    help="a grid axis: any NumpyMLPClassifier parameter and its values, comma-separated;"
                    " repeatable (default: none)")
-    p.add_argument("--seeds", type=argtype(number(int)), default=1, help="seeds 0..N-1 per configuration"
-                   " (default: 1)")
+    p.add_argument("--seeds", type=argtype(number(int)), default=None, help="seeds 0..N-1 per configuration"
+                   " (default: the preset's, 3; without a preset 1)")
     p.add_argument("--cv", type=argtype(number(int)), default=None, metavar="K",
                    help="stratified K-fold cross-validation on the training part instead of the validation"
                    " split (default: off)")
@@ -154,7 +154,7 @@ def run_sweep(args):
         if args.preset:
             result = run_preset(args.preset, split, grid=axes, params=base, **options)
         else:
-            result = sweep(axes, split, base_params=base, **options)
+            result = sweep(axes, split, base_params=base, **{**options, "seeds": options["seeds"] or 1})
     print(describe(split))
     runs = result.runs
     hidden = {"config", "run_id", "train_accuracy", "error"}
@@ -243,17 +243,18 @@ def run_results(args):
 def add_report(commands):
     p = commands.add_parser(
         "report", formatter_class=Formatter, help="run every study and write an HTML report",
-        description="Run the comparison with MLPClassifier and every preset study (learning rate, epochs,"
-        " architecture, seed), then write DIR/index.html: one self-contained page (figures embedded) with a section"
-        " per part of the project and conclusions computed from the numbers just measured. DIR also gets every"
-        " figure as PNG and every study's results as CSV and JSON.")
+        description="Run the comparison with MLPClassifier and every preset study (original setting to ours,"
+        " architecture, learning rate, epochs, batch size, optimizer, momentum, regularization, initialization),"
+        " then write DIR/index.html: one self-contained page (figures embedded) with a section per part of the"
+        " project and conclusions computed from the numbers just measured. DIR also gets every figure as PNG and"
+        " every study's results as CSV and JSON.")
     p.add_argument("--out", metavar="DIR", required=True, help="output directory (required; created if needed)")
     p.add_argument("--quick", action="store_true", help="few seeds and epochs: a smoke run in under a minute"
                    " (default: the full report, a few minutes)")
     p.add_argument("--seeds", type=argtype(number(int)), default=None,
-                   help="seeds per study (default: 5 for the comparison and 1 per preset; quick: 2 and 1)")
-    p.add_argument("--jobs", type=argtype(number(int)), default=1,
-                   help="parallel processes for the sweeps; -1 = all cores (default: 1)")
+                   help="seeds per study (default: 10 for the comparison and 3 per preset; quick: 3 and 2)")
+    p.add_argument("--jobs", type=argtype(number(int)), default=2,
+                   help="parallel processes for the sweeps; -1 = all cores (default: 2)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress lines (default: shown)")
 
 

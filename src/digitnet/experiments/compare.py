@@ -24,6 +24,7 @@ from ..data import load_split
 from ..errors import UsageError
 from ..estimator import NumpyMLPClassifier
 from ..progress import progress as progress_counter
+from .analysis import paired_interval
 from .params import DEFAULTS, OURS_ONLY, SKLEARN_ACTIVATIONS, check_params, resolve, seed_list
 from .results import package_versions
 
@@ -35,7 +36,8 @@ COMPARE_METRICS = ("accuracy", "precision", "recall", "f1", "fit_seconds", "n_it
 class PairedTest:
     """A paired test over seeds of ``ours - sklearn`` for one metric.
 
-    ``significant`` is ``pvalue < alpha``; with fewer than 2 seeds there is no test (NaN).
+    ``significant`` is ``pvalue < alpha``; ``ci_low`` and ``ci_high`` bound the mean difference
+    (a 95% interval, Student's t); with fewer than 2 seeds there is no test (NaN).
     """
 
     metric: str
@@ -46,6 +48,8 @@ class PairedTest:
     mean_difference: float
     n: int
     alpha: float = 0.05
+    ci_low: float = math.nan
+    ci_high: float = math.nan
 
     def describe(self):
         """One sentence, for humans."""
@@ -53,8 +57,8 @@ class PairedTest:
             return f"paired test on {self.metric}: needs at least 2 seeds (got {self.n})"
         verdict = "significant" if self.significant else "not significant"
         return (f"{self.method} on {self.metric} over {self.n} seeds: mean difference (digitnet - sklearn)"
-                f" {self.mean_difference:+.4f}, t = {self.statistic:.3f}, p = {self.pvalue:.3g}: {verdict} at"
-                f" {self.alpha}")
+                f" {self.mean_difference:+.4f}, 95% interval [{self.ci_low:+.4f}, {self.ci_high:+.4f}],"
+                f" t = {self.statistic:.3f}, p = {self.pvalue:.3g}: {verdict} at {self.alpha}")
 
 
 @dataclass
@@ -138,13 +142,15 @@ def _paired_test(ours, theirs, metric, alpha=0.05):
     n = len(diff)
     if n < 2:
         return PairedTest(metric, "paired t-test", math.nan, math.nan, False, float(diff.mean()), n, alpha)
+    low, high = paired_interval(diff)
     if np.all(diff == diff[0]):  # no spread: the t statistic is undefined (0/0) or infinite
         p = 1.0 if diff[0] == 0 else 0.0
         return PairedTest(metric, "paired t-test", 0.0 if diff[0] == 0 else math.copysign(math.inf, diff[0]), p,
-                          p < alpha, float(diff.mean()), n, alpha)
+                          p < alpha, float(diff.mean()), n, alpha, low, high)
     result = stats.ttest_rel(ours, theirs)
     p = float(result.pvalue)
-    return PairedTest(metric, "paired t-test", float(result.statistic), p, p < alpha, float(diff.mean()), n, alpha)
+    return PairedTest(metric, "paired t-test", float(result.statistic), p, p < alpha, float(diff.mean()), n, alpha,
+                      low, high)
 
 
 def _per_class(records, split):
@@ -160,6 +166,30 @@ def _per_class(records, split):
             rows.append({"model": model, "class": c, "precision": scores[0, i], "recall": scores[1, i],
                          "f1": scores[2, i], "support": int(support[i])})
     return confusion, pd.DataFrame(rows)
+
+
+def summarize_comparison(runs):
+    """The per-model summary and the paired test of accuracy, from the comparison's runs.
+
+    Parameters
+    ----------
+    runs : DataFrame
+        One row per model and seed (see :class:`CompareResult`).
+
+    Returns
+    -------
+    summary : DataFrame
+        One row per model: ``n_runs``, then ``<metric>_mean`` and ``<metric>_std`` of each of :data:`COMPARE_METRICS`.
+    test : PairedTest
+        ``digitnet - sklearn`` accuracy, paired by seed.
+    """
+    grouped = runs.groupby("model", sort=False)[list(COMPARE_METRICS)]
+    summary = pd.concat([grouped.mean().add_suffix("_mean"), grouped.std().add_suffix("_std")], axis=1)
+    summary = summary[[f"{m}_{s}" for m in COMPARE_METRICS for s in ("mean", "std")]]
+    summary.insert(0, "n_runs", grouped.size())
+    ours = runs[runs.model == "digitnet"].sort_values("seed")
+    theirs = runs[runs.model == "sklearn"].sort_values("seed")
+    return summary, _paired_test(ours.accuracy, theirs.accuracy, "accuracy")
 
 
 def compare(split=None, *, seeds=5, per_class=False, n_jobs=1, progress=False, **model_params):
@@ -208,14 +238,7 @@ def compare(split=None, *, seeds=5, per_class=False, n_jobs=1, progress=False, *
             records.append(record)
             bar.update(1)
     runs = pd.DataFrame([{k: v for k, v in r.items() if k != "predicted"} for r in records])
-    grouped = runs.groupby("model", sort=False)[list(COMPARE_METRICS)]
-    summary = pd.concat([grouped.mean().add_suffix("_mean"), grouped.std().add_suffix("_std")], axis=1)
-    summary = summary[[f"{m}_{s}" for m in COMPARE_METRICS for s in ("mean", "std")]]
-    summary.insert(0, "n_runs", grouped.size())
-    ours = runs[runs.model == "digitnet"].sort_values("seed")
-    theirs = runs[runs.model == "sklearn"].sort_values("seed")
-    test = _paired_test(ours.accuracy, theirs.accuracy, "accuracy")
-
+    summary, test = summarize_comparison(runs)
     confusion, report = _per_class(records, split) if per_class else (None, None)
     config = {"params": params, "sklearn_params": {k: v for k, v in params.items() if k not in OURS_ONLY},
               "seeds": seeds, "per_class": per_class, "n_jobs": n_jobs, "split": split.describe()}

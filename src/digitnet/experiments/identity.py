@@ -18,8 +18,9 @@ import numpy as np
 
 from ..jsonify import canonical_json
 
-#: Bumped when what goes into a run's identity changes (old runs are then simply not found).
-IDENTITY_VERSION = 1
+#: Bumped when what goes into a run's identity, or what a run computes, changes (old runs are then simply not
+#: found). 2: training stops at the epoch it diverges.
+IDENTITY_VERSION = 2
 
 
 

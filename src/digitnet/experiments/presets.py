@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..data import load_split
 from ..errors import UsageError
-from .backends import execute
-from .params import DEFAULTS, FULL_BATCH, LABEL, count_weights, format_layers, hidden_layers, without_label
-from .runs import Task
+from .params import FULL_BATCH, LABEL
+from .selection import select_and_test
 from .sweep import Execution, plan_sweep, run_sweep
 
 #: Plain (full-batch) gradient descent, as in the original project: one step per epoch on the
@@ -26,6 +25,32 @@ from .sweep import Execution, plan_sweep, run_sweep
 #: over all of them), and training runs for exactly max_iter epochs: no stopping rule.
 GRADIENT_DESCENT = dict(solver="sgd", batch_size=FULL_BATCH, momentum=0.0, learning_rate="constant",
                         shuffle=False, tol=0.0, n_iter_no_change=np.inf)
+#: Train for exactly max_iter epochs (no stopping rule): curves of equal length, to compare.
+NO_STOPPING = dict(tol=0.0, n_iter_no_change=np.inf)
+#: From far too small to divergent, log-spaced; the original project's four rates among them.
+LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 2.0, 3.0, 5.0, 10.0)
+ORIGINAL_RATES = (0.1, 0.01, 0.001, 0.0001)
+#: The small grids from which each optimizer (and each batch size) gets its own best rate.
+SGD_RATES = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
+ADAM_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2)
+
+#: The original project's setting (with a correct softmax output): 32 sigmoid units, weights
+#: N(0, 0.01^2), full-batch gradient descent at learning rate 0.1 for 1000 epochs.
+ORIGINAL = {**GRADIENT_DESCENT, "hidden_layer_sizes": (32,), "activation": "logistic", "weight_init": "small_normal",
+            "learning_rate_init": 0.1, "max_iter": 1000}
+#: From the original setting to ours (MLPClassifier's defaults), exactly one setting per step.
+STEPS = [
+    ("glorot initial weights", {"weight_init": "glorot"}),
+    ("relu units", {"activation": "relu"}),
+    ("100 units", {"hidden_layer_sizes": (100,)}),
+    ("mini-batches of 200", {"batch_size": "auto"}),
+    ("rows shuffled every epoch", {"shuffle": True}),
+    ("learning rate 0.001", {"learning_rate_init": 0.001}),
+    ("adam", {"solver": "adam"}),
+    ("stop after 10 epochs without progress", {"n_iter_no_change": 10}),
+    ("progress means 1e-4 or more", {"tol": 1e-4}),
+    ("at most 200 epochs", {"max_iter": 200}),
+]
 
 
 def _architectures():
@@ -40,12 +65,31 @@ def _architectures():
     return sorted(shapes, key=lambda s: (len(s), s))
 
 
+def _chain():
+    """The grid of the original-to-ours preset: one labelled configuration per step."""
+    configs, current = [{LABEL: ["original"], **{k: [v] for k, v in ORIGINAL.items()}}], dict(ORIGINAL)
+    for label, change in STEPS:
+        current = {**current, **change}
+        configs.append({LABEL: [f"+ {label}"], **{k: [v] for k, v in current.items()}})
+    return configs
+
+
+def _per_optimizer():
+    optimizers = [("gradient descent", {"solver": "sgd", "momentum": 0.0}, SGD_RATES),
+                  ("momentum", {"solver": "sgd", "momentum": 0.9, "nesterovs_momentum": False}, SGD_RATES),
+                  ("Nesterov", {"solver": "sgd", "momentum": 0.9, "nesterovs_momentum": True}, SGD_RATES),
+                  ("Adam", {"solver": "adam"}, ADAM_RATES)]
+    return [{LABEL: [label], **{k: [v] for k, v in settings.items()}, "learning_rate_init": list(rates)}
+            for label, settings, rates in optimizers]
+
+
 @dataclass(frozen=True)
 class Preset:
     """A named study: a grid, shared parameters, and how to read it.
 
-    ``select=True`` chooses the configuration with the best mean validation
-    accuracy, then scores that one alone on the test set.
+    ``select=True`` chooses, among the configurations the seeds cannot tell apart from the best,
+    the simplest, then scores that one alone on the test set (see :mod:`~digitnet.experiments.selection`).
+    ``highlight`` names grid values worth showing apart (the original project's learning rates).
     """
 
     name: str
@@ -54,49 +98,80 @@ class Preset:
     base_params: dict
     dataset: str = "digits"
     validation_size: float = 0.2
-    seeds: tuple = (0,)
+    seeds: tuple = (0, 1, 2)
     select: bool = False
+    highlight: dict = field(default_factory=dict)
 
 
 PRESETS = {
     "learning-rate": Preset(
         "learning-rate",
-        "Full-batch gradient descent with learning rates 0.1, 0.01, 0.001 and 0.0001, 1000 epochs each"
-        " (a 64-unit relu network).",
-        {"learning_rate_init": [0.1, 0.01, 0.001, 0.0001]},
+        "Full-batch gradient descent (a 64-unit relu network, 1000 epochs) at 13 learning rates from 1e-4 to 10:"
+        " too small, good, too large and divergent; the original project's 0.1, 0.01, 0.001, 0.0001 among them.",
+        {"learning_rate_init": list(LEARNING_RATES)},
         {**GRADIENT_DESCENT, "hidden_layer_sizes": (64,), "activation": "relu", "max_iter": 1000},
+        highlight={"learning_rate_init": ORIGINAL_RATES},
     ),
     "epochs": Preset(
         "epochs",
-        "Full-batch gradient descent for 1000 to 5000 epochs at learning rate 0.01 (one training run, read off"
-        " at each epoch count).",
-        {"max_iter": [1000, 2000, 3000, 4000, 5000]},
-        {**GRADIENT_DESCENT, "hidden_layer_sizes": (64,), "activation": "relu", "learning_rate_init": 0.01},
+        "A wide network that overfits (512 tanh units, no L2 penalty, adam at 0.003, batches of 64): training"
+        " and validation loss over 150 epochs, read off at 25, 50, 100 and 150.",
+        {"max_iter": [25, 50, 100, 150]},
+        {"hidden_layer_sizes": (512,), "activation": "tanh", "solver": "adam", "learning_rate_init": 0.003,
+         "batch_size": 64, "alpha": 0.0, **NO_STOPPING},
+    ),
+    "batch-size": Preset(
+        "batch-size",
+        "Stochastic gradient descent with batches of 1 (pure SGD), 8, 32, 128 and all rows, each at its best of"
+        " six learning rates, 30 epochs: loss per epoch and per second.",
+        {"batch_size": [1, 8, 32, 128, FULL_BATCH], "learning_rate_init": list(SGD_RATES)},
+        {"hidden_layer_sizes": (64,), "activation": "relu", "solver": "sgd", "momentum": 0.0, "max_iter": 30,
+         **NO_STOPPING},
+    ),
+    "optimizer": Preset(
+        "optimizer",
+        "Gradient descent, momentum, Nesterov and Adam (batches of 200, 100 epochs), each at its best of six"
+        " learning rates.",
+        _per_optimizer(),
+        {"hidden_layer_sizes": (64,), "activation": "relu", "batch_size": "auto", "max_iter": 100, **NO_STOPPING},
+    ),
+    "momentum": Preset(
+        "momentum",
+        "Full-batch gradient descent at learning rate 0.1 with momentum 0, 0.5, 0.9 and 0.99 (300 epochs): no"
+        " momentum crawls, a little speeds it up, too much overshoots.",
+        {"momentum": [0.0, 0.5, 0.9, 0.99]},
+        {**GRADIENT_DESCENT, "hidden_layer_sizes": (64,), "activation": "relu", "learning_rate_init": 0.1,
+         "nesterovs_momentum": False, "max_iter": 300},
+    ),
+    "regularization": Preset(
+        "regularization",
+        "The L2 penalty alpha from 0 to 100 on a wide network (256 relu units, adam, 150 epochs): training and"
+        " validation accuracy, from overfitting to underfitting.",
+        {"alpha": [0.0, 1e-4, 1e-3, 1e-2, 0.1, 1.0, 3.0, 10.0, 30.0, 100.0]},
+        {"hidden_layer_sizes": (256,), "activation": "relu", "solver": "adam", "max_iter": 150, **NO_STOPPING},
+    ),
+    "initialization": Preset(
+        "initialization",
+        "Initial weights small_normal (the original project's N(0, 0.01^2)), glorot and he, for sigmoid and relu"
+        " networks of 1 and 3 layers of 32 units, full-batch gradient descent at 0.1 for 1000 epochs.",
+        {"weight_init": ["small_normal", "glorot", "he"], "activation": ["logistic", "relu"],
+         "hidden_layer_sizes": [(32,), (32, 32, 32)]},
+        {**GRADIENT_DESCENT, "learning_rate_init": 0.1, "max_iter": 1000},
     ),
     "architecture": Preset(
         "architecture",
         "Depth 1-3, widths 16-256, activations logistic, tanh, relu, leaky_relu and elu (adam, up to 200"
-        " epochs), chosen by validation accuracy; the best is then scored once on the test set.",
+        " epochs, 3 seeds); of the configurations the seeds cannot tell apart from the best, the simplest is"
+        " then scored once on the test set.",
         {"hidden_layer_sizes": _architectures(), "activation": ["logistic", "tanh", "relu", "leaky_relu", "elu"]},
         {"solver": "adam", "max_iter": 200},
         select=True,
     ),
     "original-to-ours": Preset(
         "original-to-ours",
-        "The original project's setting (32 sigmoid units, weights N(0, 0.01^2), full-batch gradient descent"
-        " at learning rate 0.1, 1000 epochs) step by step to ours (glorot weights, then relu and adam).",
-        [
-            {LABEL: ["original"], "hidden_layer_sizes": [(32,)], "activation": ["logistic"],
-             "weight_init": ["small_normal"], **{k: [v] for k, v in GRADIENT_DESCENT.items()},
-             "learning_rate_init": [0.1], "max_iter": [1000]},
-            {LABEL: ["original + glorot init"], "hidden_layer_sizes": [(32,)], "activation": ["logistic"],
-             "weight_init": ["glorot"], **{k: [v] for k, v in GRADIENT_DESCENT.items()},
-             "learning_rate_init": [0.1], "max_iter": [1000]},
-            {LABEL: ["ours (relu, adam, glorot)"], "hidden_layer_sizes": [(100,)], "activation": ["relu"],
-             "weight_init": ["glorot"], "solver": ["adam"], "batch_size": ["auto"], "momentum": [0.9],
-             "learning_rate": ["constant"], "shuffle": [True], "tol": [1e-4], "n_iter_no_change": [10],
-             "learning_rate_init": [0.001], "max_iter": [200]},
-        ],
+        "The original project's setting (32 sigmoid units, weights N(0, 0.01^2), full-batch gradient descent at"
+        " learning rate 0.1, 1000 epochs) turned into ours (MLPClassifier's defaults) one setting at a time.",
+        _chain(),
         {},
     ),
 }
@@ -122,7 +197,8 @@ def run_preset(name, split=None, *, seeds=None, cv=None, n_jobs=1, progress=True
 
     Parameters
     ----------
-    name : {"learning-rate", "epochs", "architecture", "original-to-ours"}
+    name : str
+        A key of :data:`PRESETS`
         (``"seed"``, the original project's name for its setting, is an alias of ``"original-to-ours"``)
     split : Split, optional
         Default: the preset's dataset with its validation split (20% of the training part).
@@ -140,9 +216,9 @@ def run_preset(name, split=None, *, seeds=None, cv=None, n_jobs=1, progress=True
     Returns
     -------
     SweepResult
-        For ``architecture``, ``best`` holds the configuration chosen by mean
-        validation accuracy over seeds and its test scores; the sweep itself
-        never looks at the test set.
+        For ``architecture``, ``best`` holds the configuration chosen (see
+        :func:`~digitnet.experiments.selection.select_and_test`) and its test scores; the sweep
+        itself never looks at the test set.
     """
     start = time.perf_counter()
     name = PRESET_ALIASES.get(name, name)
@@ -160,42 +236,3 @@ def run_preset(name, split=None, *, seeds=None, cv=None, n_jobs=1, progress=True
     if preset.select:
         result.best = select_and_test(result, split, cv)
     return result
-
-
-def select_and_test(result, split, cv):
-    """The configuration with the best mean validation accuracy (ties: fewer weights), scored once on the test set.
-
-    Without cv, the chosen runs are repeated (they are deterministic, so the
-    models are the ones the sweep selected) and scored on the test part; with cv,
-    the chosen configuration is refitted on all non-test rows, as GridSearchCV does.
-    """
-    runs = result.runs
-    if "error" in runs:
-        runs = runs[runs["error"] == ""]
-    if runs.empty:
-        raise UsageError("every run of the sweep failed; nothing to select")
-    by_config = runs.groupby("config")["val_accuracy"].mean()
-    n_features, n_classes = split.X_train.shape[1], len(split.classes)
-    best_id = min(by_config.index,
-                  key=lambda c: (-by_config[c], count_weights(result.params[c], n_features, n_classes), c))
-    params = without_label(result.params[best_id])
-    test_split = split.dev_split() if cv else split
-    max_iter = params.pop("max_iter", DEFAULTS["max_iter"])
-    tasks = [Task(params=params, checkpoints=(max_iter,), config_ids=(best_id,), seed=s)
-             for s in result.config["seeds"]]
-    records = execute(tasks, (test_split, None), backend="serial", progress=False, desc="test")
-    rows = result.runs["config"] == best_id
-    for record in records:
-        at = rows & (result.runs["seed"] == record.seed)
-        result.runs.loc[at, ["test_accuracy", "test_f1"]] = record.test_accuracy, record.test_f1
-    chosen = result.runs[rows]
-    return {
-        "config": int(best_id),
-        "params": result.params[best_id],
-        "hidden_layer_sizes": format_layers(hidden_layers(params)),
-        "activation": params.get("activation", DEFAULTS["activation"]),
-        "val_accuracy": float(by_config[best_id]),
-        "test_accuracy": float(chosen["test_accuracy"].mean()),
-        "test_f1": float(chosen["test_f1"].mean()),
-        "refit_on": "train+validation rows" if cv else "training rows (the selected models)",
-    }

@@ -73,6 +73,15 @@ class SweepResult:
         """``sweep.csv`` (one row per run) and ``curves.json`` (run_id -> per-epoch lists)."""
         return {"sweep.csv": self.runs.to_csv(index=False), "curves.json": dumps(self.curves) + "\n"}
 
+    @property
+    def n_val(self):
+        """How many digits each validation accuracy was measured on (with ``cv``: one fold's size)."""
+        split = self.config.get("split") or {}
+        n_val = int(split.get("n_val") or 0)
+        if n_val == 0 and self.config.get("cv"):
+            n_val = int(split.get("n_train", 0)) // int(self.config["cv"])
+        return max(n_val, 1)
+
     def metadata(self):
         """What ``results.json`` holds besides the configuration: every configuration's parameters, the best."""
         return {"configurations": self.params, "best": self.best}

@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import accuracy_score, f1_score
+from sklearn.metrics import f1_score
 
 from ..estimator import NumpyMLPClassifier
 from ..files import process_alive
+from ..nn.training import DIVERGENCE_FACTOR
 from .params import count_weights, resolve
 
 #: The final metrics of every run (NaN where a run has no such part or failed).
@@ -75,9 +76,15 @@ class RunRecord:
     n_iter : int
         Epochs trained (iterations for lbfgs).
     curve : dict of str -> list of float
-        Per-epoch ``loss``, ``accuracy`` (and ``val_loss``, ``val_accuracy``).
+        Per-epoch ``loss``, ``accuracy`` (and ``val_loss``, ``val_accuracy``), up to the last
+        epoch before training diverged, if it did.
     error : str or None
-        Why training failed (a diverged run), or None.
+        Why training failed (a network too large for the machine, say), or None.
+    diverged_at : int or None
+        The epoch at which training diverged (its loss not finite, or above 10 times the first
+        epoch's: see :func:`digitnet.nn.training.divergence_epoch`); training stopped there.
+        A diverged run is a result, not a failure: its scores are NaN (a diverged model predicts
+        nothing worth scoring), its training loss the last one before it diverged.
     """
 
     config: int
@@ -92,16 +99,33 @@ class RunRecord:
     n_iter: int = 0
     curve: dict = field(default_factory=dict)
     error: str | None = None
+    diverged_at: int | None = None
 
 
-class _Resumable(NumpyMLPClassifier):
-    """NumpyMLPClassifier whose warm-started fits continue one optimizer.
+class StudyModel(NumpyMLPClassifier):
+    """NumpyMLPClassifier as experiments train it: divergence is a result, and warm starts continue.
 
-    A plain warm start keeps the weights but, like MLPClassifier, builds a
-    fresh optimizer (Adam moments, momentum velocity, learning-rate schedule);
-    keeping it makes ``fit(max_iter=a)`` then ``fit(max_iter=b)`` the same
-    computation as one ``fit(max_iter=a + b)``.
+    - Training stops at the epoch it diverges (:func:`~digitnet.nn.training.divergence_epoch`:
+      the loss not finite, or above ten times the first epoch's; or a weight not finite), which is kept in
+      ``diverged_at_``; the curves end at the epoch before.
+    - A plain warm start keeps the weights but, like MLPClassifier, builds a fresh optimizer
+      (Adam moments, momentum velocity, learning-rate schedule); this one keeps it, which makes
+      ``fit(max_iter=a)`` then ``fit(max_iter=b)`` the same computation as one ``fit(max_iter=a + b)``.
     """
+
+    diverged_at_ = None
+
+    def _diverged(self, loss):
+        first = self.loss_curve_[0] if self.loss_curve_ else loss
+        if np.isfinite(loss) and loss <= DIVERGENCE_FACTOR * first and np.isfinite(self._flat).all():
+            return False
+        self.diverged_at_ = self.n_iter_
+        self.n_iter_ -= 1  # the epochs whose losses were recorded
+        return True
+
+    def _check_finite(self):
+        if self.diverged_at_ is None:  # a diverged run's weights may well be inf: they are not used
+            super()._check_finite()
 
     def _make_optimizer(self):
         kept = getattr(self, "_kept_optimizer", None)
@@ -123,22 +147,32 @@ def _task_arrays(task, data):
     return X, y, X_val, y_val, X_test, split.y_test
 
 
+def _accuracy(y_true, y_pred):
+    """accuracy_score's number (the mean of y_true == y_pred), without its checks of the targets' types,
+    which cost more than the comparison on a few hundred digits."""
+    return float(np.mean(np.asarray(y_true) == y_pred))
+
+
 def _record(task, config_id, model, n_iter, seconds, arrays):
     """Metrics of the model as it is now, having trained ``n_iter`` epochs (its history may be longer
     only for lbfgs, whose history counts iterations)."""
     X, y, X_val, y_val, X_test, y_test = arrays
     history = {key: values[:n_iter] if model.solver != "lbfgs" else values for key, values in model.history_.items()}
+    diverged = getattr(model, "diverged_at_", None)
     record = RunRecord(
-        config=config_id, seed=task.seed, fold=task.fold,
-        val_accuracy=float(accuracy_score(y_val, model.predict(X_val))) if X_val is not None else math.nan,
-        train_loss=float(model.loss_),
+        config=config_id, seed=task.seed, fold=task.fold, fit_seconds=seconds, n_iter=int(n_iter),
+        train_loss=float(history["loss"][-1]) if diverged and history["loss"] else float(getattr(model, "loss_", math.nan)),
         train_accuracy=float(history["accuracy"][-1]) if history["accuracy"] else math.nan,
-        fit_seconds=seconds, n_iter=int(n_iter),
         curve={key: [float(v) for v in values] for key, values in history.items()},
+        diverged_at=diverged,
     )
+    if diverged is not None:
+        return record
+    if X_val is not None:
+        record.val_accuracy = _accuracy(y_val, model.predict(X_val))
     if task.score_test:
         predicted = model.predict(X_test)
-        record.test_accuracy = float(accuracy_score(y_test, predicted))
+        record.test_accuracy = _accuracy(y_test, predicted)
         record.test_f1 = float(f1_score(y_test, predicted, average="macro", zero_division=0))
     return record
 
@@ -174,12 +208,12 @@ def run_task(task, data):
     records, trained = [], 0.0
     try:
         if len(task.checkpoints) == 1:
-            model = NumpyMLPClassifier(**params, max_iter=task.checkpoints[0], random_state=task.seed)
+            model = StudyModel(**params, max_iter=task.checkpoints[0], random_state=task.seed)
             start = time.perf_counter()
             model.fit(X, y, validation_data=validation)
             trained = time.perf_counter() - start
             return [_record(task, task.config_ids[0], model, model.n_iter_, trained, arrays)]
-        model = _Resumable(**params, max_iter=1, warm_start=True, random_state=np.random.default_rng(task.seed))
+        model = StudyModel(**params, max_iter=1, warm_start=True, random_state=np.random.default_rng(task.seed))
         done, stopped = 0, False
         for config_id, k in zip(task.config_ids, task.checkpoints):
             if not stopped and k > done:
@@ -188,11 +222,13 @@ def run_task(task, data):
                 model.fit(X, y, validation_data=validation)
                 trained += time.perf_counter() - start
                 done = len(model.history_["loss"])
-                # Stopped early, inside the segment or on its last epoch (the counter stays above the limit).
-                stopped = done < k or model._no_improvement_count > model.n_iter_no_change
+                # Stopped early, inside the segment or on its last epoch (the counter stays above the limit),
+                # or diverged: fresh fits of more epochs stop there too.
+                stopped = done < k or model._no_improvement_count > model.n_iter_no_change or \
+                    model.diverged_at_ is not None
             records.append(_record(task, config_id, model, done, trained, arrays))
         return records
-    except (ValueError, TypeError, FloatingPointError, MemoryError) as exc:  # diverged, or too large: a result
+    except (ValueError, TypeError, FloatingPointError, MemoryError) as exc:  # too large, or a bad setting
         message = " ".join(str(exc).split())
         return records + [RunRecord(config=c, seed=task.seed, fold=task.fold, fit_seconds=trained, error=message)
                           for c in task.config_ids[len(records):]]

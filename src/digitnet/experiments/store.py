@@ -42,9 +42,12 @@ __all__ = ["FILENAME", "SCHEMA_VERSION", "Store", "StoreDamaged", "StoredRun", "
 FILENAME = "sweep.sqlite"
 #: Bumped when the table layout changes; a store of another version is refused, not misread.
 #: 2: a sweep records the process that runs it (``owner``), so a killed one is seen as interrupted.
-SCHEMA_VERSION = 2
+#: 3: a run records the epoch at which it diverged (``diverged_at``).
+SCHEMA_VERSION = 3
 #: Older layouts this digitnet still reads, and brings up to date when it writes.
-READABLE_VERSIONS = ("1", "2")
+READABLE_VERSIONS = ("1", "2", "3")
+#: What bringing a store of layout ``v`` to ``v + 1`` takes.
+_MIGRATIONS = {1: ("ALTER TABLE sweeps ADD COLUMN owner TEXT",), 2: ("ALTER TABLE runs ADD COLUMN diverged_at INTEGER",)}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -69,7 +72,8 @@ CREATE TABLE IF NOT EXISTS runs (
     curve_json TEXT NOT NULL,
     error TEXT,
     created_at TEXT NOT NULL,
-    versions_json TEXT
+    versions_json TEXT,
+    diverged_at INTEGER
 );
 CREATE TABLE IF NOT EXISTS sweeps (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -85,7 +89,7 @@ CREATE TABLE IF NOT EXISTS sweeps (
 """
 
 _COLUMNS = ("run_id", "sweep", "config_json", "seed", "fold", "max_iter", "data_json", *METRICS, "n_iter",
-            "fit_seconds", "curve_json", "error", "created_at", "versions_json")
+            "fit_seconds", "curve_json", "error", "created_at", "versions_json", "diverged_at")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -131,6 +135,7 @@ class StoredRun:
     error: str | None
     created_at: str
     versions: dict | None
+    diverged_at: int | None = None
 
 
 @dataclass
@@ -285,10 +290,17 @@ class Store:
             raise sqlite3.DatabaseError(f"layout version {found}, this digitnet reads version {SCHEMA_VERSION}")
         self.version = int(row[0])
         if self.version < SCHEMA_VERSION and not readonly:
-            with self.transaction():  # 1 -> 2: sweeps get an owner (the old ones have none)
-                conn.execute("ALTER TABLE sweeps ADD COLUMN owner TEXT")
+            with self.transaction():  # the new columns are empty in the old rows (no owner, not diverged)
+                for version in range(self.version, SCHEMA_VERSION):
+                    for statement in _MIGRATIONS[version]:
+                        conn.execute(statement)
                 conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
             self.version = SCHEMA_VERSION
+
+    @property
+    def _columns(self):
+        """The runs table's columns, as a SELECT list (one an older layout lacks read as NULL)."""
+        return ",".join("NULL AS diverged_at" if c == "diverged_at" and self.version < 3 else c for c in _COLUMNS)
 
     def _check_integrity(self):
         try:
@@ -385,6 +397,7 @@ class Store:
                                                                             if k not in ("params", "seed", "fold")}}),
                 *(_real(getattr(record, m)) for m in METRICS), int(record.n_iter), _real(record.fit_seconds),
                 json.dumps(record.curve or {}, separators=(",", ":")), record.error, created, versions_json,
+                record.diverged_at,
             ))
         if not rows:
             return 0
@@ -399,7 +412,7 @@ class Store:
         (``config`` is -1: a configuration index belongs to a sweep, not to the store)."""
         run_ids = list(dict.fromkeys(run_ids))
         out = {}
-        names = ("run_id", "seed", "fold", *METRICS, "n_iter", "fit_seconds", "curve_json", "error")
+        names = ("run_id", "seed", "fold", *METRICS, "n_iter", "fit_seconds", "curve_json", "error", "diverged_at")
         for start in range(0, len(run_ids), 500):
             batch = run_ids[start:start + 500]
             marks = ",".join("?" * len(batch))
@@ -408,7 +421,7 @@ class Store:
                 out[row["run_id"]] = RunRecord(
                     config=-1, seed=row["seed"], fold=row["fold"], **{m: _float(row[m]) for m in METRICS},
                     n_iter=int(row["n_iter"]), fit_seconds=_float(row["fit_seconds"]),
-                    curve=json.loads(row["curve_json"]), error=row["error"])
+                    curve=json.loads(row["curve_json"]), error=row["error"], diverged_at=row["diverged_at"])
         return out
 
     def add_rows(self, rows, sweeps=()):
@@ -432,7 +445,7 @@ class Store:
         """Every run in the store, oldest first, as :class:`StoredRun` records (of a damaged store: the readable ones)."""
         if self.damage is not None:
             return self._readable_rows()
-        cursor = self._conn.execute(f"SELECT {','.join(_COLUMNS)} FROM runs ORDER BY created_at, run_id")
+        cursor = self._conn.execute(f"SELECT {self._columns} FROM runs ORDER BY created_at, run_id")
         return [_stored_run(values) for values in cursor]
 
     def _readable_rows(self, misses=1000):
@@ -445,7 +458,7 @@ class Store:
         while (rowid < last) if last is not None else (missed < misses):
             rowid += 1
             try:
-                values = self._conn.execute(f"SELECT {','.join(_COLUMNS)} FROM runs WHERE rowid = ?",
+                values = self._conn.execute(f"SELECT {self._columns} FROM runs WHERE rowid = ?",
                                             (rowid,)).fetchone()
                 row = None if values is None else _stored_run(values)
             except (sqlite3.DatabaseError, ValueError, TypeError):

@@ -309,6 +309,8 @@ def _run_metrics(group, cv):
             row["n_folds"] = len(group)
     row["fit_seconds"] = float(sum(r.fit_seconds for r in group))
     row["n_iter"] = float(np.mean([r.n_iter for r in group])) if cv else int(group[0].n_iter)
+    diverged = [r.diverged_at for r in group if r.diverged_at is not None]
+    row["diverged_at"] = min(diverged) if diverged else None  # the first fold to diverge, with cv
     row["error"] = errors[0] if errors else ""
     return row
 
@@ -330,6 +332,8 @@ def _tabulate(records, configs, grid_keys, cv):
     runs = pd.DataFrame(rows)
     if not runs.empty and not runs["error"].astype(bool).any():
         runs = runs.drop(columns="error")
+    if not runs.empty:
+        runs["diverged_at"] = runs["diverged_at"].astype("Int64")  # an epoch, or <NA>: never a float
     return runs, curves
 
 

@@ -1,0 +1,97 @@
+"""Reading the studies: intervals, curves, early stopping, best rates, the learning-rate regions, activation spread."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.neural_network import MLPClassifier
+
+from digitnet.data import load_split
+from digitnet.experiments import analysis
+
+
+def test_mean_and_error_and_intervals():
+    assert analysis.mean_and_error([1.0, 2.0, 3.0, np.nan]) == pytest.approx((2.0, 1 / math.sqrt(3), 3))
+    assert analysis.mean_and_error([5.0]) == (5.0, 0.0, 1)
+    assert math.isnan(analysis.mean_and_error([])[0])
+    # Wilson's interval for 50 of 100: 0.404 to 0.596 (the textbook value)
+    low, high = analysis.accuracy_interval(0.5, 100)
+    assert (round(low, 3), round(high, 3)) == (0.404, 0.596)
+    low, high = analysis.accuracy_interval(1.0, 360)  # never beyond 1, never a zero-width interval
+    assert high == pytest.approx(1.0) and low < 1.0
+    low, high = analysis.paired_interval([0.01, 0.02, 0.03])
+    assert low < 0.02 < high and (high - low) / 2 == pytest.approx(4.303 * 0.01 / math.sqrt(3), rel=1e-3)
+    assert all(math.isnan(v) for v in analysis.paired_interval([0.01]))
+
+
+def test_mean_curve_averages_the_runs_that_reached_each_epoch():
+    mean, std, n = analysis.mean_curve([{"loss": [3.0, 2.0, 1.0]}, {"loss": [1.0, 2.0]}, {"accuracy": [1]}], "loss")
+    np.testing.assert_allclose(mean, [2.0, 2.0, 1.0])
+    np.testing.assert_allclose(std, [math.sqrt(2), 0.0, 0.0])
+    assert n == 2
+    assert analysis.mean_curve([{"loss": []}], "loss") is None
+    assert np.isnan(analysis.finite_or_nan([1, np.inf])[1])
+
+
+def test_curve_readings():
+    assert analysis.rises([3, 2, 2.5, 1]) == pytest.approx(1 / 3)
+    assert analysis.overshoot([3, 2, 1]) == 1.0
+    assert analysis.overshoot([2.7, 0.74, 4.0, 0.5]) == pytest.approx(4.0 / 0.74)
+    assert analysis.overshoot([1.0, np.inf]) == 1.0
+    assert analysis.lowest([3, 1, 2]) == (2, 1.0)
+    assert analysis.last_finite([1, 2, np.nan]) == 2 and math.isnan(analysis.last_finite([np.inf]))
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_early_stopping_is_mlpclassifiers_rule(seed):
+    """MLPClassifier with early_stopping records its validation scores; our reading stops where it stopped."""
+    split = load_split("digits")
+    model = MLPClassifier(hidden_layer_sizes=(16,), early_stopping=True, max_iter=300, random_state=seed)
+    model.fit(split.X_train, split.y_train)
+    stop, kept = analysis.early_stopping(model.validation_scores_)
+    assert stop == model.n_iter_ == len(model.validation_scores_)
+    assert model.validation_scores_[kept - 1] == model.best_validation_score_
+    assert analysis.early_stopping([0.1, 0.2, 0.3]) == (3, 3)  # still improving: runs to the end
+
+
+def _rate_runs(values, diverged=()):
+    rows, curves = [], {}
+    for c, (rate, scores) in enumerate(values.items()):
+        for s, v in enumerate(scores):
+            run_id = f"c{c}-s{s}"
+            rows.append({"learning_rate_init": rate, "seed": s, "run_id": run_id, "group": "a",
+                         "val_accuracy": np.nan if rate in diverged else v,
+                         "diverged_at": 3 if rate in diverged else pd.NA})
+            curves[run_id] = {"loss": [2.0, 5.0] if rate in diverged else [2.0, 1.0, 0.5]}
+    runs = pd.DataFrame(rows)
+    runs["diverged_at"] = runs["diverged_at"].astype("Int64")
+    return runs, curves
+
+
+def test_learning_rate_regions_are_read_off_the_data():
+    runs, curves = _rate_runs({0.01: [0.5, 0.5], 0.1: [0.95, 0.96], 1.0: [0.96, 0.955], 3.0: [0.9, 0.9],
+                               10.0: [0, 0]}, diverged=(10.0,))
+    readings = analysis.learning_rate_landscape(runs, curves, n_val=288)
+    assert [r.region for r in readings] == ["too small", "good", "good", "too large", "diverges"]
+    assert readings[-1].diverged_at == 3 and math.isnan(readings[-1].val_accuracy)
+    assert readings[1].final_loss == 0.5
+
+
+def test_best_rate_per_group_never_picks_a_rate_that_diverged():
+    runs, _ = _rate_runs({0.1: [0.9, 0.9], 1.0: [0.99, np.nan]}, diverged=())
+    runs.loc[runs.learning_rate_init == 1.0, "diverged_at"] = pd.array([pd.NA, 7], dtype="Int64")
+    assert analysis.best_rate_per(runs, "group") == {"a": 0.1}
+    runs, _ = _rate_runs({0.1: [0.9, 0.9], 1.0: [0.9, 0.9]})
+    assert analysis.best_rate_per(runs, "group") == {"a": 0.1}  # a tie: the smaller rate
+
+
+def test_activation_spread_small_weights_flatten_the_signal():
+    split = load_split("digits")
+    small = analysis.activation_spread(split.X_train, {"hidden_layer_sizes": (32, 32, 32), "activation": "relu",
+                                                       "weight_init": "small_normal"})
+    he = analysis.activation_spread(split.X_train, {"hidden_layer_sizes": (32, 32, 32), "activation": "relu",
+                                                    "weight_init": "he"})
+    assert len(small) == len(he) == 3
+    assert small[0] > small[1] > small[2] and small[-1] < 1e-3  # each layer shrinks the signal ~100x
+    assert min(he) > 0.3

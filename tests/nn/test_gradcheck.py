@@ -1,0 +1,34 @@
+"""The finite-difference check itself: below its tolerance for every correct gradient, far above it for a wrong one."""
+
+import numpy as np
+import pytest
+
+from digitnet.nn import activations, network
+from digitnet.nn.gradcheck import TOLERANCE, gradient_check, relative_error
+
+HIDDEN = ["identity", "logistic", "tanh", "relu", "leaky_relu", "elu"]
+
+
+@pytest.mark.parametrize("activation", HIDDEN)
+@pytest.mark.parametrize("hidden, n_classes", [((5,), 3), ((5, 4), 2), ((8, 8, 8), 4)])
+def test_correct_gradients_are_within_the_tolerance(activation, hidden, n_classes):
+    assert gradient_check(activation, hidden, alpha=0.01, n_samples=20, n_classes=n_classes) < TOLERANCE
+
+
+def test_wrong_gradients_are_far_above_it(monkeypatch):
+    monkeypatch.setitem(activations.DERIVATIVES, "tanh", activations.identity_derivative)  # f' forgotten
+    assert gradient_check("tanh", (5, 4)) > 1e-2
+    monkeypatch.undo()
+    real = network.backward_pass
+
+    def no_penalty(activations_, Y, weights, activation, alpha=0.0, sample_weight=None):
+        return real(activations_, Y, weights, activation, 0.0, sample_weight)  # the L2 term forgotten
+
+    monkeypatch.setattr("digitnet.nn.gradcheck.backward_pass", no_penalty)
+    assert gradient_check("relu", (5,), alpha=1.0) > 1e-2
+
+
+def test_relative_error_of_arrays():
+    assert relative_error(np.zeros(3), np.zeros(3)) == 0.0
+    assert relative_error(np.array([1e-7, 2e-7]), np.array([1e-7, 2e-7])) == 0.0
+    assert relative_error(np.array([1.0, 0.0]), np.array([0.0, 1.0])) == pytest.approx(2 ** 0.5 / 2)
