@@ -1,8 +1,12 @@
 """The notebook runs top to bottom (quick settings) in a fresh kernel, outside the repository, and draws its figures."""
 
+import re
 from pathlib import Path
 
 import pytest
+
+from digitnet.nn.gradcheck import TOLERANCE
+from digitnet.report import TRAINING_TITLES
 
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
@@ -32,6 +36,14 @@ def test_notebook_is_committed_without_outputs():
     for formula in (r"Z^{[l]} = A^{[l-1]} W^{[l]} + b^{[l]}", r"\operatorname{softmax}", r"\log A^{[L]}_{ik}",
                     r"\delta^{[L]} = A^{[L]} - Y", r"\theta \leftarrow \theta - \eta"):
         assert formula in text
+    notation = text.split("**Notation.**")[1].split("**Forward pass.**")[0]  # every symbol defined, with its shape
+    for symbol in ("$n$", "$K$", "$X$", "$Y$", "$W^{[l]}$", "$Z^{[l]}$", "$f$, $f'$", r"$\delta^{[l]}$", r"$\odot$",
+                   "$J$", "nats", r"$\alpha$, $\eta$"):
+        assert symbol in notation, symbol
+    subsections = [line[4:] for cell in nb.cells if cell.cell_type == "markdown" for line in cell.source.splitlines()
+                   if line.startswith("### ")]
+    for study in TRAINING_TITLES.values():  # every study of the report
+        assert study in subsections
 
 
 def test_notebook_runs_top_to_bottom(tmp_path, monkeypatch):
@@ -61,7 +73,18 @@ def test_notebook_runs_top_to_bottom(tmp_path, monkeypatch):
                      o.get("data", {}).get("text/markdown", "") for o in outputs)
     assert "quick mode" in text
     assert "by hand and train_model agree: True" in text
+    # the gradient check's words agree with its numbers, against the threshold it states
+    line = next(l for l in text.splitlines() if l.startswith("largest error over the"))
+    error, threshold = re.search(r": ([\d.e+-]+) \(threshold ([\d.e+-]+)\):", line).groups()
+    assert float(threshold) == TOLERANCE and float(error) < TOLERANCE
+    assert line.endswith("backpropagation agrees with the finite differences")
+    assert f"threshold {TOLERANCE:.0e}: every activation passes" in text
     assert "**Comparison.** digitnet reached" in text
-    assert "the best architecture by validation accuracy was" in text
+    assert "had the best mean validation accuracy" in text
+    for topic in ("Learning rate", "Epochs", "Batch size", "Optimizer", "Momentum", "Regularization",
+                  "Initialization", "How far to trust these numbers"):
+        assert f"**{topic}.**" in text, topic
+    stderr = [o.text for o in outputs if o.output_type == "stream" and o.name == "stderr"]
+    assert not stderr, f"the notebook printed on stderr (a warning?): {stderr}"
     assert (_listing(NOTEBOOK.parent), _listing(REPO)) == before, "the notebook wrote into the repository"
     assert _listing(workdir) == []

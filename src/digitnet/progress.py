@@ -11,7 +11,9 @@ from __future__ import annotations
 import sys
 import time
 
-from tqdm.auto import tqdm
+# tqdm's terminal bar: a bar is only drawn on a terminal (a notebook's stderr is not one, and gets the plain lines),
+# and tqdm.auto would warn, in a notebook without ipywidgets, at import.
+from tqdm import tqdm
 
 #: Seconds between two progress lines in a log.
 LINE_SECONDS = 10.0

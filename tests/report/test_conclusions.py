@@ -1,12 +1,15 @@
-"""The conclusions say what the result files say."""
+"""The conclusions on the page say what the result files next to it say (checked from the files, not the code)."""
 
 import json
+import math
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from digitnet import report
+from digitnet.experiments.presets import ORIGINAL_RATES
 
 from .helpers import conclusions_of, pct
 
@@ -17,80 +20,110 @@ def test_comparison_conclusion_matches_the_csvs(built):
     summary = pd.read_csv(out / "compare" / "summary.csv").set_index("model")
     ours, theirs = summary.loc["digitnet"], summary.loc["sklearn"]
     assert (f"digitnet reached {pct(ours.accuracy_mean)} ± {pct(ours.accuracy_std)} test accuracy vs scikit-learn's"
-            f" {pct(theirs.accuracy_mean)} ± {pct(theirs.accuracy_std)}") in sentence
+            f" {pct(theirs.accuracy_mean)} ± {pct(theirs.accuracy_std)} (mean ± std over {int(ours.n_runs)} seeds")\
+        in sentence
     test = json.loads((out / "compare" / "results.json").read_text())["test"]
+    assert f"{100 * test['mean_difference']:+.1f} points (95% interval {100 * test['ci_low']:+.1f} points" in sentence
     verdict = "significant" if test["pvalue"] < 0.05 else "not significant"
-    assert f"the difference is {verdict} (paired t-test p={test['pvalue']:.2g})" in sentence
+    assert f"is {verdict} (paired t-test p={test['pvalue']:.2g})" in sentence
     ratio = theirs.fit_seconds_mean / ours.fit_seconds_mean
     faster = f"digitnet fitted {ratio:.1f}x faster" if ratio >= 1 else f"scikit-learn fitted {1 / ratio:.1f}x faster"
     assert faster in sentence
-    assert f"{ours.fit_seconds_mean:.2f} s vs {theirs.fit_seconds_mean:.2f} s per fit" in sentence
+
+
+def _tied_by_the_rule(runs, best):
+    """The configurations the seeds cannot tell apart from ``best``, recomputed from sweep.csv."""
+    from scipy import stats
+
+    scores = runs.pivot(index="config", columns="seed", values="val_accuracy")
+    tied = []
+    for config, row in scores.iterrows():
+        if config == best:
+            tied.append(config)
+        elif scores.shape[1] >= 3:
+            diff = scores.loc[best] - row
+            p = 1.0 if (diff == 0).all() else 0.0 if (diff == diff.iloc[0]).all() else \
+                stats.ttest_rel(scores.loc[best], row).pvalue
+            if p >= 0.05:
+                tied.append(config)
+        elif scores.shape[1] == 2:
+            if scores.loc[best].mean() - row.mean() <= scores.loc[best].std(ddof=1) / math.sqrt(2):
+                tied.append(config)
+    return tied
 
 
 def test_architecture_conclusion_matches_the_csvs(built):
     out, _, page, _ = built
     sentence = conclusions_of(page)["Architecture"]
     runs = pd.read_csv(out / "architecture" / "sweep.csv", dtype={"hidden_layer_sizes": str})
-    by_config = runs.groupby(["hidden_layer_sizes", "activation"])["val_accuracy"].mean()
-    (layers, activation), val = by_config.idxmax(), by_config.max()
+    means = runs.groupby("config")["val_accuracy"].mean()
     best = json.loads((out / "architecture" / "results.json").read_text())["best"]
-    assert (best["hidden_layer_sizes"], best["activation"]) == (layers, activation)
-    tested = runs[(runs.hidden_layer_sizes == layers) & (runs.activation == activation)]["test_accuracy"].mean()
-    assert (f"the best architecture by validation accuracy was {layers} {activation} with {pct(val)} (one seed),"
-            f" {pct(tested)} on the test set") in sentence
-    (worst_layers, worst_activation), worst = by_config.idxmin(), by_config.min()
-    assert f"the worst was {worst_layers} {worst_activation} with {pct(worst)}" in sentence
-    assert f"Of the {len(by_config)} configurations tried" in sentence
+    assert best["best_config"] == means.idxmax()
+    assert sorted(best["tied"]) == sorted(_tied_by_the_rule(runs, means.idxmax()))
+    assert best["config"] in best["tied"]
+    assert best["n_weights"] == min(s["n_weights"] for s in best["standings"] if s["config"] in best["tied"])
+    first = runs[runs.config == means.idxmax()].iloc[0]
+    assert (f"{first.hidden_layer_sizes} {first.activation} had the best mean validation accuracy,"
+            f" {pct(means.max())} over {runs.seed.nunique()} seeds") in sentence
+    chosen = runs[runs.config == best["config"]]
+    assert f"which scored {pct(chosen.test_accuracy.mean())} on the test set" in sentence
+    assert runs[runs.config != best["config"]].test_accuracy.isna().all()  # the test set looked at once
 
 
-def test_learning_rate_conclusion_matches_the_curves(built):
-    out, _, page, _ = built
+def test_learning_rate_conclusion_matches_the_csvs(built):
+    out, _, page, data = built
     sentence = conclusions_of(page)["Learning rate"]
     runs = pd.read_csv(out / "learning-rate" / "sweep.csv")
-    curves = json.loads((out / "learning-rate" / "curves.json").read_text())
-    parts = {}
-    for part in sentence.split(";"):
-        match = re.search(r"learning rate ([\d.e-]+) ", part, re.I)
-        parts[float(match.group(1))] = part
-    assert sorted(parts) == sorted(runs.learning_rate_init)
-    for _, run in runs.iterrows():
-        loss = curves[run.run_id]["loss"]
-        part = parts[run.learning_rate_init]
-        assert f"{loss[0]:.2f}" in part and f"{loss[-1]:.2f}" in part
-        assert f"in {len(loss)} epochs" in part
-        assert f"ending at {pct(run.val_accuracy)} validation accuracy" in part
-        moved = 1 - loss[-1] / loss[0]
-        assert ("barely moved the loss" in part) == (moved < 0.25)
-    best = runs.loc[runs.val_accuracy.idxmax()]
-    assert f"came from learning rate {best.learning_rate_init:g} ({pct(best.val_accuracy)})" in sentence
+    diverged = runs.groupby("learning_rate_init")["diverged_at"].min().dropna()
+    for value, epoch in diverged.items():
+        assert f"{value:g} (at epoch {int(epoch)})" in sentence
+    sound = runs[~runs.learning_rate_init.isin(diverged.index)].groupby("learning_rate_init")["val_accuracy"]
+    means, errors = sound.mean(), sound.std(ddof=1) / np.sqrt(sound.count())
+    best = means.idxmax()
+    margin = max(2 * errors[best], 1 / len(data.split.y_val))
+    good = means[means >= means[best] - margin].index
+    assert f"good: {good.min():g} to {good.max():g}" in sentence or f"good: {good.min():g};" in sentence
+    assert f"The best validation accuracy, {pct(means[best])}, came at rate {best:g}" in sentence
+    for value in ORIGINAL_RATES:
+        assert f"{value:g} (" in sentence.split("The original project's rates:")[1]
 
 
-def test_epochs_conclusion_matches_the_csvs(built):
+def test_epochs_conclusion_matches_the_curves(built):
     out, _, page, _ = built
     sentence = conclusions_of(page)["Epochs"]
-    runs = pd.read_csv(out / "epochs" / "sweep.csv").sort_values("max_iter")
-    short, long = runs.iloc[0], runs.iloc[-1]
-    assert f"training for {long.max_iter} instead of {short.max_iter} epochs" in sentence
-    assert f"from {short.train_loss:.3f} to {long.train_loss:.3f}" in sentence
-    assert f"from {pct(short.val_accuracy)} to {pct(long.val_accuracy)}" in sentence
-    assert f"(test: {pct(short.test_accuracy)} → {pct(long.test_accuracy)})" in sentence
+    curves = json.loads((out / "epochs" / "curves.json").read_text())
+    val = np.mean([c["val_loss"] for c in curves.values() if len(c["val_loss"]) == max(
+        len(d["val_loss"]) for d in curves.values())], axis=0)
+    assert f"the validation loss was lowest at epoch {int(np.argmin(val)) + 1} ({val.min():.3f})" in sentence
 
 
-def test_seed_and_error_conclusions_match_the_csvs(built):
-    out, _, page, _ = built
+def test_original_and_error_conclusions_match_the_csvs(built):
+    out, _, page, data = built
     found = conclusions_of(page)
     runs = pd.read_csv(out / "original-to-ours" / "sweep.csv")
-    for _, run in runs.iterrows():
-        assert f"{run.label}: {pct(run.test_accuracy)} test accuracy after {run.n_iter} epochs" in \
-            found["Original vs ours"]
+    means = runs.groupby("label", sort=False)["test_accuracy"].mean()
+    assert f"The original setting reached {pct(means.iloc[0])} test accuracy and ours {pct(means.iloc[-1])}" in \
+        found["Original vs ours"]
+    assert f"over {len(means) - 1} steps" in found["Original vs ours"]
     predictions = pd.read_csv(out / "errors" / "predictions.csv")
     wrong = int((predictions.true != predictions.predicted).sum())
     accuracy = 1 - wrong / len(predictions)
-    assert f"misclassified {wrong} of {len(predictions)} test digits ({pct(accuracy)} accuracy)" in \
-        found["Errors"]
-    # the error analysis refits the selected configuration: the same model the study scored on the test set
+    assert f"misclassified {wrong} of {len(predictions)} test digits ({pct(accuracy)} accuracy)" in found["Errors"]
+    # the error analysis refits the selected configuration with the first seed: that run's test score
     best = json.loads((out / "architecture" / "results.json").read_text())["best"]
-    assert accuracy == pytest.approx(best["test_accuracy"])
+    arch = pd.read_csv(out / "architecture" / "sweep.csv")
+    run = arch[(arch.config == best["config"]) & (arch.seed == data.errors.seed)]
+    assert accuracy == pytest.approx(run.test_accuracy.iloc[0])
+
+
+def test_trust_note_states_the_interval(built):
+    _, _, page, data = built
+    sentence = conclusions_of(page)["How far to trust these numbers"]
+    n = len(data.errors.y_true)
+    assert f"The test set holds {n} digits, so one digit is {100 / n:.2f} points" in sentence
+    low, high = re.search(r"within ([\d.]+)% to ([\d.]+)%", sentence).groups()
+    assert float(low) < 100 * data.errors.accuracy < float(high)
+    assert "13 people" in sentence and "optimistic" in sentence
 
 
 def test_conclusions_are_the_public_function(built):
@@ -98,3 +131,6 @@ def test_conclusions_are_the_public_function(built):
     shown = list(conclusions_of(page).values())
     expected = [f"{topic}. {text}" for topic, text in report.conclusions(data)]
     assert shown == expected
+    topics = [topic for topic, _ in report.conclusions(data)]
+    assert [report.training_conclusion(name, data.studies[name], data.spreads) for name in report.TRAINING_STUDIES] \
+        == [text for topic, text in report.conclusions(data) if topic in topics[3:3 + len(report.TRAINING_STUDIES)]]

@@ -9,16 +9,18 @@ import numpy as np
 import pandas as pd
 
 from digitnet import report
+from digitnet.experiments import PRESETS
 
 from .helpers import PNG_SIGNATURE, text_of
 
 SECTION_HEADINGS = ["Data", "The network", "Comparison with scikit-learn's MLPClassifier", "Architecture",
-                    "Training parameters", "Error analysis", "Conclusions"]
-SUBSECTION_HEADINGS = ["Gradient check", "Learning rate", "Epochs"]
+                    "Training parameters", "Error analysis", "How far to trust these numbers", "Conclusions"]
+SUBSECTION_HEADINGS = ["Gradient check", "Learning rate", "Epochs", "Batch size", "Optimizer", "Momentum",
+                       "Regularization", "Initialization"]
 RESULT_FILES = ["compare/compare.csv", "compare/summary.csv", "compare/report.csv", "compare/results.json",
-                "learning-rate/sweep.csv", "learning-rate/curves.json", "learning-rate/results.json",
-                "epochs/sweep.csv", "epochs/results.json", "architecture/sweep.csv", "architecture/results.json",
-                "original-to-ours/sweep.csv", "original-to-ours/results.json", "errors/predictions.csv"]
+                *(f"{study}/{name}" for study in report.PRESET_STUDIES
+                  for name in ("sweep.csv", "curves.json", "results.json")),
+                "errors/predictions.csv"]
 
 
 def test_build_report_returns_the_index(built):
@@ -71,21 +73,36 @@ def test_figures_and_result_tables_are_written(built):
 
 
 def test_page_states_what_was_run(built):
-    _, _, page, _ = built
+    _, _, page, data = built
     text = text_of(page)
     assert "quick mode" in text
-    assert "hidden_layer_sizes ∈ {32, 64, 64-32}; activation ∈ {tanh, relu}" in text
-    assert "learning_rate_init ∈ {0.1, 0.01, 0.001, 0.0001}" in text
+    assert "hidden_layer_sizes ∈ {32, 64, 64-32}; activation ∈ {tanh, relu}; seeds 0, 1" in text
+    rates = ", ".join(f"{r:g}" for r in PRESETS["learning-rate"].grid["learning_rate_init"])
+    assert f"learning_rate_init ∈ {{{rates}}}; seeds 0, 1" in text
+    assert "Adam (solver=adam, learning_rate_init ∈ {0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03})" in text
+    assert "weight_init ∈ {small_normal, glorot, he}" in text
+    for name in report.TRAINING_STUDIES:  # each study's subsection ends with its computed conclusion
+        conclusion = report.training_conclusion(name, data.studies[name], data.spreads)
+        assert html.escape(conclusion, quote=False) in page or html.escape(conclusion) in page
+
+
+def test_every_study_shows_its_table_and_figures(built):
+    _, _, page, _ = built
+    for name in report.TRAINING_STUDIES:
+        body = re.search(rf'<h3 id="{name}">(.*?)(?=<h3 |</section>)', page, re.S).group(1)
+        assert "<table" in body, name
+        assert re.findall(r'<figure id="fig-', body), name
 
 
 def test_strings_from_data_are_escaped(built):
     _, _, _, data = built
     evil = '<script>alert("x")</script>'
     data = copy.deepcopy(data)
-    data.original.runs["label"] = data.original.runs["label"].astype(str) + evil
-    data.original.params = [{**p, "label": p["label"] + evil} for p in data.original.params]
-    data.architecture.runs["activation"] = data.architecture.runs["activation"] + evil
-    data.architecture.best = {**data.architecture.best, "activation": data.architecture.best["activation"] + evil}
+    original, architecture = data.studies["original-to-ours"], data.studies["architecture"]
+    original.runs["label"] = original.runs["label"].astype(str) + evil
+    original.params = [{**p, "label": p["label"] + evil} for p in original.params]
+    architecture.runs["activation"] = architecture.runs["activation"] + evil
+    architecture.best = {**architecture.best, "activation": architecture.best["activation"] + evil}
     page = report.render_html(data, {"data_samples": PNG_SIGNATURE}, files=[f"a{evil}.csv"])
     assert "<script" not in page
     assert html.escape(evil) in page

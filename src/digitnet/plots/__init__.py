@@ -5,6 +5,9 @@ Every function returns a :class:`matplotlib.figure.Figure` built with the object
 one to disk with :func:`save_figure`. One module per kind of figure:
 
 - :mod:`~digitnet.plots.curves`: :func:`loss_curves`, :func:`learning_rate_panels`, :func:`epochs_chart`;
+- :mod:`~digitnet.plots.studies`: the training-parameter studies: :func:`learning_rate_landscape`,
+  :func:`rate_curves`, :func:`overfitting_chart`, :func:`tuned_curves`, :func:`against_parameter`,
+  :func:`initialization_chart`, :func:`steps_chart`;
 - :mod:`~digitnet.plots.sweeps`: :func:`accuracy_heatmap`, :func:`architecture_plot`;
 - :mod:`~digitnet.plots.comparison`: :func:`comparison_bars`, :func:`accuracy_vs_time`;
 - :mod:`~digitnet.plots.errors`: :func:`confusion_matrices`, :func:`most_confused_pairs`,
@@ -35,12 +38,18 @@ from .errors import (
 )
 from .saving import save_figure
 from .style import ACTIVATION_COLORS, COLORS, LABELS, OUTCOME_COLORS, PARAM_LABELS
+from .studies import (
+    against_parameter, initialization_chart, learning_rate_landscape, overfitting_chart, rate_curves, steps_chart,
+    tuned_curves,
+)
 from .sweeps import accuracy_heatmap, architecture_plot
 from .weights import first_layer_weights
 
 __all__ = [
     "ACTIVATION_COLORS", "COLORS", "LABELS", "OUTCOME_COLORS", "PARAM_LABELS", "accuracy_heatmap", "accuracy_vs_time",
-    "architecture_plot", "comparison_bars", "confidence_histogram", "confused_pairs", "confusion_matrices",
-    "digit_samples_figure", "epochs_chart", "first_layer_weights", "learning_rate_panels", "loss_curves",
-    "misclassified_gallery", "most_confused_pairs", "parse_layers", "per_class_metrics", "save_figure",
+    "against_parameter", "architecture_plot", "comparison_bars", "confidence_histogram", "confused_pairs",
+    "confusion_matrices", "digit_samples_figure", "epochs_chart", "first_layer_weights", "initialization_chart",
+    "learning_rate_landscape", "learning_rate_panels", "loss_curves", "misclassified_gallery", "most_confused_pairs",
+    "overfitting_chart", "parse_layers", "per_class_metrics", "rate_curves", "save_figure", "steps_chart",
+    "tuned_curves",
 ]

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .._lazy import lazy
+from ..experiments.analysis import finite_or_nan, mean_curve  # noqa: F401 (shared by the figures)
 from ..experiments.params import format_layers
 
 matplotlib = lazy("matplotlib")
@@ -157,33 +158,6 @@ def require_columns(frame, columns, what):
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise KeyError(f"{what} needs the column(s) {missing}; the table has {list(frame.columns)}.")
-
-
-def finite_or_nan(values):
-    """A float array with inf replaced by NaN (matplotlib leaves gaps at NaN)."""
-    arr = np.asarray(values, dtype=float)
-    return np.where(np.isfinite(arr), arr, np.nan)
-
-
-def mean_curve(histories, key):
-    """Mean and standard deviation (ddof=1, 0 for one run) over runs of ``history[key]``, per epoch.
-
-    Runs of different lengths (early stopping) are padded with NaN, so each
-    epoch averages the runs that reached it. Returns ``None`` if no run has ``key``.
-    """
-    series = [finite_or_nan(h[key]) for h in histories if key in h and len(h[key])]
-    if not series:
-        return None
-    stacked = np.full((len(series), max(len(s) for s in series)), np.nan)
-    for row, s in zip(stacked, series):
-        row[: len(s)] = s
-    counts = np.sum(~np.isnan(stacked), axis=0)
-    with np.errstate(invalid="ignore"):
-        mean = np.nansum(stacked, axis=0) / np.maximum(counts, 1)
-        mean[counts == 0] = np.nan
-        centred = np.where(np.isnan(stacked), 0.0, stacked - mean)
-        std = np.sqrt(np.sum(centred**2, axis=0) / np.maximum(counts - 1, 1))
-    return mean, std, len(series)
 
 
 def show_message(ax, text, clear_ticks=True):

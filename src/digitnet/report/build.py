@@ -19,10 +19,7 @@ from ..files import atomic_write, prepare_out_dir
 from ..plots import save_figure
 from .figures import make_figures
 from .sections import render_html
-from .studies import Steps, run_studies, study_settings
-
-_RESULT_DIRS = {"compare": "compare", "learning_rate": "learning-rate", "epochs": "epochs",
-                "architecture": "architecture", "original": "original-to-ours"}
+from .studies import N_STEPS, Steps, run_studies, study_settings
 
 #: Resolution of the PNG figures (the page scales them to its width).
 REPORT_DPI = 110
@@ -36,13 +33,13 @@ def _write_predictions(errors, path):
     atomic_write(path, lambda f: f.write(text.encode("utf-8")))
 
 
-def build_report(out_dir, *, quick=False, seeds=None, n_jobs=1, progress=True):
+def build_report(out_dir, *, quick=False, seeds=None, n_jobs=2, progress=True):
     """Run every study and write the report to ``out_dir``.
 
     Writes ``index.html`` (self-contained: figures embedded as data URIs), each
     figure as ``<name>.png``, each study's results in a folder of its own
-    (``compare/``, ``learning-rate/``, ``epochs/``, ``architecture/``, ``original-to-ours/``:
-    CSV tables plus ``results.json``, by :func:`digitnet.experiments.save_results`)
+    (``compare/`` and one per preset study, named after it: CSV tables plus ``results.json``,
+    by :func:`digitnet.experiments.save_results`)
     and ``errors/predictions.csv``. Every file is written to a temporary name and
     renamed into place.
 
@@ -54,7 +51,7 @@ def build_report(out_dir, *, quick=False, seeds=None, n_jobs=1, progress=True):
         Few seeds and epochs (see :func:`study_settings`): a smoke run in well under a minute.
     seeds : int, optional
         Seeds per study, instead of the defaults.
-    n_jobs : int, default=1
+    n_jobs : int, default=2
         Processes for the sweeps.
     progress : bool, default=True
         One line per step (and the sweeps' progress bars) on stderr.
@@ -71,14 +68,15 @@ def build_report(out_dir, *, quick=False, seeds=None, n_jobs=1, progress=True):
     """
     study_settings(quick, seeds)  # bad seeds: fail before any work
     out = Path(prepare_out_dir(out_dir))
-    steps = Steps(10, progress)
+    steps = Steps(N_STEPS + 2, progress)
     data = run_studies(quick=quick, seeds=seeds, n_jobs=n_jobs, progress=progress, steps=steps)
 
     def write_results():
         written = []
-        for attr, folder in _RESULT_DIRS.items():
-            written += save_results(getattr(data, attr), out / folder)
-        (out / "errors").mkdir(exist_ok=True)
+        written += save_results(data.compare, out / "compare")
+        for name, result in data.studies.items():
+            written += save_results(result, out / name)
+        prepare_out_dir(out / "errors")  # also removes what a killed run left there
         _write_predictions(data.errors, out / "errors" / "predictions.csv")
         written.append(str(out / "errors" / "predictions.csv"))
         return written

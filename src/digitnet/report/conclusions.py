@@ -7,31 +7,15 @@ The small number formats (:func:`pct`, :func:`num`) are shared with the page's t
 
 from __future__ import annotations
 
-import numpy as np
 
+from ..experiments.analysis import accuracy_interval
 from ..experiments.runs import METRICS
 from ..plots import confused_pairs
-
-def pct(x):
-    """A fraction as a percentage with one decimal: 0.9743 -> "97.4%"."""
-    return "n/a" if x is None or not np.isfinite(x) else f"{100 * x:.1f}%"
-
-
-def num(x, digits=2):
-    return "n/a" if x is None or not np.isfinite(x) else f"{x:.{digits}f}"
-
-
-def rate(value):
-    return f"{float(value):g}"
-
-
-def finished(runs):
-    """The runs that finished (a diverged run has an ``error``)."""
-    return runs[runs["error"] == ""] if "error" in runs else runs
-
+from . import training_conclusions as training
+from .words import finished, num, pct, points, rate  # noqa: F401 (rate: the tables' too)
 
 def compare_conclusion(result):
-    """One sentence on digitnet against MLPClassifier: accuracy, the paired test, and speed.
+    """digitnet against MLPClassifier: accuracy, the interval on the difference, in plain words, and speed.
 
     Parameters
     ----------
@@ -41,23 +25,23 @@ def compare_conclusion(result):
     -------
     str
     """
-    s = result.summary
+    s, test = result.summary, result.test
     ours, theirs = s.loc["digitnet"], s.loc["sklearn"]
     n = int(ours["n_runs"])
+    text = (f"digitnet reached {pct(ours['accuracy_mean'])} ± {pct(ours['accuracy_std'])} test accuracy vs"
+            f" scikit-learn's {pct(theirs['accuracy_mean'])} ± {pct(theirs['accuracy_std'])} (mean ± std over {n}"
+            f" seeds, same parameters and split)")
     if n > 1:
-        text = (f"digitnet reached {pct(ours['accuracy_mean'])} ± {pct(ours['accuracy_std'])} test accuracy vs"
-                f" scikit-learn's {pct(theirs['accuracy_mean'])} ± {pct(theirs['accuracy_std'])} (mean ± std over"
-                f" {n} seeds, same parameters and split); the difference is"
-                f" {'significant' if result.test.significant else 'not significant'}"
-                f" (paired t-test p={result.test.pvalue:.2g})")
+        text += (f"; the difference, {points(test.mean_difference)} (95% interval {points(test.ci_low)} to"
+                 f" {points(test.ci_high)}), is")
+        text += (f" significant (paired t-test p={test.pvalue:.2g}): {'digitnet' if test.mean_difference > 0 else 'scikit-learn'}"
+                 " is more accurate here" if test.significant else
+                 f" not significant (paired t-test p={test.pvalue:.2g}): with {n} seeds the two cannot be told apart")
     else:
-        text = (f"digitnet reached {pct(ours['accuracy_mean'])} test accuracy vs scikit-learn's"
-                f" {pct(theirs['accuracy_mean'])} (one seed: no significance test)")
+        text += " (one seed: no test of the difference)"
     t_ours, t_theirs = ours["fit_seconds_mean"], theirs["fit_seconds_mean"]
-    if t_ours <= t_theirs:
-        speed = f"digitnet fitted {t_theirs / t_ours:.1f}x faster"
-    else:
-        speed = f"scikit-learn fitted {t_ours / t_theirs:.1f}x faster"
+    speed = (f"digitnet fitted {t_theirs / t_ours:.1f}x faster" if t_ours <= t_theirs else
+             f"scikit-learn fitted {t_ours / t_theirs:.1f}x faster")
     return (f"{text}; {speed} ({num(t_ours)} s vs {num(t_theirs)} s per fit on average, one BLAS thread each,"
             f" {num(ours['n_iter_mean'], 0)} vs {num(theirs['n_iter_mean'], 0)} epochs).")
 
@@ -72,29 +56,39 @@ def by_config(runs):
 
 
 def architecture_conclusion(result):
-    """The selected architecture, its validation and test accuracy, and the range over the grid.
+    """Which configurations the seeds cannot tell apart from the best, the simplest of them, and its test score.
 
     Parameters
     ----------
     result : SweepResult
-        Of the architecture preset (``best`` set).
+        Of the architecture preset (``best`` set by :func:`~digitnet.experiments.selection.select_and_test`).
 
     Returns
     -------
     str
     """
-    best = result.best
-    table = by_config(result.runs)
-    worst = table.loc[table["val_accuracy"].idxmin()]
+    best, table = result.best, by_config(result.runs)
+
+    def name(config):
+        row = table.loc[config]
+        return f"{row['hidden_layer_sizes']} {row['activation']}"
+
     n_seeds = len(result.config["seeds"])
-    over = f"mean of {n_seeds} seeds" if n_seeds > 1 else "one seed"
-    by_activation = table.groupby("activation")["val_accuracy"].max().sort_values(ascending=False)
-    activations = ", ".join(f"{name} {pct(v)}" for name, v in by_activation.items())
-    return (f"Of the {len(table)} configurations tried, the best architecture by validation accuracy was"
-            f" {best['hidden_layer_sizes']} {best['activation']} with {pct(best['val_accuracy'])} ({over}),"
-            f" {pct(best['test_accuracy'])} on the test set (checked once, for this configuration only); the"
-            f" worst was {worst['hidden_layer_sizes']} {worst['activation']} with {pct(worst['val_accuracy'])}."
-            f" Best validation accuracy per activation: {activations}.")
+    top = best["best_config"]
+    text = (f"Of the {len(table)} configurations tried, {name(top)} had the best mean validation accuracy,"
+            f" {pct(best['best_val_accuracy'])} over {n_seeds} seed{'s' if n_seeds != 1 else ''}")
+    others = [c for c in best["tied"] if c != top]
+    if others:
+        shown = ", ".join(name(c) for c in others[:6]) + (f" and {len(others) - 6} more" if len(others) > 6 else "")
+        text += (f"; {len(others)} other{'s' if len(others) != 1 else ''} ({shown}) cannot be told apart from it"
+                 f" (tied: {best['rule']})")
+    else:
+        text += f"; no other configuration is tied with it (tied would mean: {best['rule']})"
+    chosen = ("it," if best["config"] == top and not others else
+              f"the simplest of {'them' if others else 'it'}, {name(best['config'])} ({best['n_weights']:,} weights),")
+    over = f"mean over the {n_seeds} seeds" if n_seeds > 1 else "one seed"
+    return (f"{text}. Chosen: {chosen} which scored {pct(best['test_accuracy'])} on the test set ({over}), looked at"
+            f" once for this configuration only.")
 
 
 def curve_ends(result, key="loss"):
@@ -107,75 +101,28 @@ def curve_ends(result, key="loss"):
     return ends
 
 
-def learning_rate_conclusion(result):
-    """How far each learning rate moved the loss, and which one ended with the best validation accuracy.
-
-    Returns
-    -------
-    str
-    """
-    runs = result.runs
-    ends = curve_ends(result)
-    sentences, best = [], None
-    for lr, group in sorted(runs.groupby("learning_rate_init"), key=lambda item: -float(item[0])):
-        if "error" in group and (group["error"] != "").any():
-            sentences.append(f"learning rate {rate(lr)} diverged ({group['error'][group['error'] != ''].iloc[0]})")
-            continue
-        first = np.mean([ends[r][0] for r in group["run_id"] if r in ends])
-        last = np.mean([ends[r][1] for r in group["run_id"] if r in ends])
-        epochs = int(group["n_iter"].max())
-        val = float(group["val_accuracy"].mean())
-        if best is None or val > best[1]:
-            best = (lr, val, first, last)
-        drop = 1 - last / first if first > 0 else 0.0
-        if drop < 0.25:
-            verb = f"barely moved the loss in {epochs} epochs ({num(first)} → {num(last)})"
-        else:
-            verb = f"lowered the loss from {num(first)} to {num(last)} in {epochs} epochs"
-        sentences.append(f"learning rate {rate(lr)} {verb}, ending at {pct(val)} validation accuracy")
-    text = "; ".join(sentences) + "."
-    if best is not None:
-        text += (f" The best validation accuracy after full-batch gradient descent came from learning rate"
-                 f" {rate(best[0])} ({pct(best[1])}).")
-    return text[0].upper() + text[1:]
-
-
-def epochs_conclusion(result):
-    """What training longer bought: loss and validation accuracy at the shortest and longest budgets.
-
-    Returns
-    -------
-    str
-    """
-    table = finished(result.runs).groupby("max_iter")[["train_loss", "val_accuracy", "test_accuracy"]].mean()
-    table = table.sort_index()
-    if table.empty:
-        return "Every run of the epochs study failed."
-    short, long = table.index[0], table.index[-1]
-    best = table["val_accuracy"].idxmax()
-    lr = result.params[0].get("learning_rate_init")
-    text = (f"At learning rate {rate(lr)}, training for {long} instead of {short} epochs took the training loss from"
-            f" {num(table.loc[short, 'train_loss'], 3)} to {num(table.loc[long, 'train_loss'], 3)} and the"
-            f" validation accuracy from {pct(table.loc[short, 'val_accuracy'])} to"
-            f" {pct(table.loc[long, 'val_accuracy'])} (test: {pct(table.loc[short, 'test_accuracy'])} →"
-            f" {pct(table.loc[long, 'test_accuracy'])}).")
-    if best != long:
-        text += (f" Validation accuracy first reached its highest value, {pct(table.loc[best, 'val_accuracy'])}, at"
-                 f" {best} epochs.")
-    return text
-
-
 def original_conclusion(result):
-    """The original project's setting against ours, step by step.
+    """The original project's setting turned into ours one setting at a time: what each change did.
 
     Returns
     -------
     str
     """
-    rows = finished(result.runs).groupby("label", sort=False)[["test_accuracy", "train_loss", "n_iter"]].mean()
-    parts = [f"{label}: {pct(row['test_accuracy'])} test accuracy after {row['n_iter']:.0f} epochs (training loss"
-             f" {num(row['train_loss'], 3)})" for label, row in rows.iterrows()]
-    return "From the original project's setting to ours — " + "; ".join(parts) + "."
+    rows = finished(result.runs).groupby("label", sort=False)["test_accuracy"].mean()
+    labels = list(rows.index)
+    if len(labels) < 2:
+        return f"The original setting reached {pct(rows.iloc[0]) if len(rows) else 'n/a'} test accuracy."
+    gains = {labels[i]: rows.iloc[i] - rows.iloc[i - 1] for i in range(1, len(labels))}
+    biggest = max(gains, key=gains.get)
+    hurt = [label for label, gain in gains.items() if gain < 0]
+    text = (f"The original setting reached {pct(rows.iloc[0])} test accuracy and ours {pct(rows.iloc[-1])}, changing"
+            f" one setting at a time over {len(gains)} steps; the largest gain came from \"{biggest.lstrip('+ ')}\""
+            f" ({points(gains[biggest])})")
+    if hurt:
+        worst = min(hurt, key=gains.get)
+        which = "1 step lowered it," if len(hurt) == 1 else f"{len(hurt)} steps lowered it, most of all"
+        text += f", and {which} \"{worst.lstrip('+ ')}\" ({points(gains[worst])}): a change that only pays with another"
+    return text + "."
 
 
 def error_conclusion(errors):
@@ -202,6 +149,21 @@ def error_conclusion(errors):
     return text + "."
 
 
+def trust_conclusion(accuracy, n_test, n_writers=13):
+    """How far to trust an accuracy measured on ``n_test`` digits of Digits: its interval, and the writers.
+
+    Returns
+    -------
+    str
+    """
+    low, high = accuracy_interval(accuracy, n_test)
+    return (f"The test set holds {n_test} digits, so one digit is {100 / n_test:.2f} points and an accuracy of"
+            f" {pct(accuracy)} is known to within {pct(low)} to {pct(high)} (a 95% interval). Differences smaller"
+            f" than that between two models measured once are noise. And these scores are optimistic: scikit-learn's"
+            f" Digits is the test set of UCI's optdigits, written by {n_writers} people, so a random split puts the"
+            f" same writers' digits on both sides; on digits of new writers expect lower accuracy.")
+
+
 def conclusions(data):
     """Every conclusion of the report, computed from its results.
 
@@ -214,11 +176,13 @@ def conclusions(data):
     list of (str, str)
         ``(topic, sentence)`` pairs, in the order of the page's sections.
     """
+    studies = data.studies
     return [
         ("Comparison", compare_conclusion(data.compare)),
-        ("Original vs ours", original_conclusion(data.original)),
-        ("Architecture", architecture_conclusion(data.architecture)),
-        ("Learning rate", learning_rate_conclusion(data.learning_rate)),
-        ("Epochs", epochs_conclusion(data.epochs)),
+        ("Original vs ours", original_conclusion(studies["original-to-ours"])),
+        ("Architecture", architecture_conclusion(studies["architecture"])),
+        *((training.TRAINING_TITLES[name], training.training_conclusion(name, studies[name], data.spreads))
+          for name in training.TRAINING_STUDIES),
         ("Errors", error_conclusion(data.errors)),
+        ("How far to trust these numbers", trust_conclusion(data.errors.accuracy, len(data.errors.y_true))),
     ]

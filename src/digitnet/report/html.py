@@ -121,17 +121,30 @@ def percent_columns(frame, columns):
     return frame
 
 
+def _values_text(key, values):
+    return ", ".join(format_layers(v) if key == "hidden_layer_sizes" else f"{v:g}" if isinstance(v, float) else str(v)
+                     for v in values)
+
+
 def describe_grid(result):
-    """The axes a sweep actually varied, and its seeds, as text."""
+    """The axes a sweep actually varied (their values in grid order), and its seeds, as text.
+
+    A grid given as a list of labelled sub-grids is described one label at a time, each with
+    the settings that set it apart from the others.
+    """
+    grid, seeds = result.config.get("grid") or {}, f"seeds {', '.join(map(str, result.config['seeds']))}"
+    if isinstance(grid, dict):
+        parts = [f"{key} ∈ {{{_values_text(key, list(dict.fromkeys(result.runs[key].tolist())))}}}"
+                 for key in grid if key in result.runs and result.runs[key].nunique(dropna=False) > 1]
+        return "; ".join(parts + [seeds])
+    shared = {k for k in grid[0] if all(g.get(k) == grid[0][k] for g in grid)}
     parts = []
-    for key in [k for k in result.runs.columns if k in ("hidden_layer_sizes", "activation", "learning_rate_init",
-                                                         "max_iter", "label")]:
-        values = list(dict.fromkeys(result.runs[key].tolist()))
-        if key == "hidden_layer_sizes":
-            values = [format_layers(v) for v in values]
-        parts.append(f"{key} ∈ {{{', '.join(str(v) for v in values)}}}")
-    seeds = result.config["seeds"]
-    return "; ".join(parts) + f"; seeds {', '.join(map(str, seeds))}"
+    for g in grid:
+        label = " ".join(map(str, g.get("label", [])))
+        axes = [f"{k}={_values_text(k, v)}" if len(v) == 1 else f"{k} ∈ {{{_values_text(k, v)}}}"
+                for k, v in g.items() if k != "label" and k not in shared]
+        parts.append(f"{label} ({', '.join(axes)})" if label else ", ".join(axes))
+    return "; ".join(parts + [seeds])
 
 
 def params_text(params):

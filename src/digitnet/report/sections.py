@@ -15,12 +15,15 @@ from ..estimator import NumpyMLPClassifier
 from ..experiments import package_versions
 from ..nn.network import n_parameters
 from ..plots import LABELS
-from .conclusions import by_config, conclusions, curve_ends, finished, num, pct, rate
+from ..nn.gradcheck import TOLERANCE as GRADCHECK_TOLERANCE
+from .conclusions import by_config, conclusions, trust_conclusion
 from .html import (
     describe_grid, escape, figure_html, fill, html_table, params_text, percent_columns, readable, template,
 )
+from .training_sections import section_training
+from .words import finished, num, pct, points
 
-#: The page's sections, in order: (anchor id, heading). Training parameters has two subsections.
+#: The page's sections, in order: (anchor id, heading). Training parameters has a subsection per study.
 SECTIONS = [
     ("data", "Data"),
     ("network", "The network"),
@@ -28,9 +31,9 @@ SECTIONS = [
     ("architecture", "Architecture"),
     ("training", "Training parameters"),
     ("errors", "Error analysis"),
+    ("trust", "How far to trust these numbers"),
     ("conclusions", "Conclusions"),
 ]
-TRAINING_SUBSECTIONS = [("learning-rate", "Learning rate"), ("epochs", "Epochs")]
 
 
 def _section_data(data, images):
@@ -53,21 +56,27 @@ def _section_data(data, images):
 def _section_network(data, images):
     model = NumpyMLPClassifier(**data.compare.config["params"])
     layers = [data.split.X_train.shape[1], *model.get_params()["hidden_layer_sizes"], len(data.split.classes)]
-    grad = pd.DataFrame({"activation": list(data.gradcheck), "largest relative error": list(data.gradcheck.values())})
-    rows = finished(data.original.runs).groupby("label", sort=False)[["test_accuracy", "val_accuracy", "train_loss",
-                                                                   "n_iter", "fit_seconds"]].mean().reset_index()
+    grad = pd.DataFrame({"activation": list(data.gradcheck), "largest error of a W or b": list(data.gradcheck.values())})
+    worst = max(data.gradcheck.values())
+    verdict = ("Every activation passes." if worst < GRADCHECK_TOLERANCE else
+               "Some activation is above the threshold: its gradient is wrong.")
+    original = data.studies["original-to-ours"]
+    rows = finished(original.runs).groupby("label", sort=False)[["test_accuracy", "val_accuracy", "train_loss",
+                                                                  "n_iter", "fit_seconds"]].mean().reset_index()
     rows["n_iter"] = rows["n_iter"].round().astype(int)
     rows = readable(percent_columns(rows, ["test_accuracy", "val_accuracy"]))
     settings = [f"<li><b>{escape(str(p.get('label', '')))}</b>:"
-                f" {escape(params_text({k: v for k, v in p.items() if k != 'label'}))}</li>" for p in data.original.params]
+                f" {escape(params_text({k: v for k, v in p.items() if k != 'label'}))}</li>" for p in original.params[:1]]
+    settings += [f"<li><b>{escape(str(p.get('label', '')))}</b></li>" for p in original.params[1:]]
     return fill("section_network.html", layers=escape(" → ".join(map(str, layers))),
                 n_parameters=f"{n_parameters(layers):,}", activation=escape(model.activation),
-                gradcheck_table=html_table(grad, formats={"largest relative error": "{:.1e}"}),
+                tolerance=f"{GRADCHECK_TOLERANCE:g}", worst=f"{worst:.1e}", verdict=verdict,
+                gradcheck_table=html_table(grad, formats={"largest error of a W or b": "{:.1e}"}),
                 settings="".join(settings), seed_table=html_table(rows, digits=3, formats={"fit time (s)": "{:.1f}"}),
-                figure_loss=figure_html(images, "network_original_vs_ours",
-                                        "Training (solid) and validation (dashed) loss per epoch for each setting."),
-                figure_accuracy=figure_html(images, "network_original_vs_ours_accuracy",
-                                            "Training and validation accuracy per epoch for each setting."))
+                figure_steps=figure_html(images, "network_original_steps", "Test accuracy after each change (mean ±"
+                                         " standard error over the seeds)."),
+                figure_loss=figure_html(images, "network_original_vs_ours", "Training loss per epoch after each"
+                                        " change."))
 
 
 def _compare_table(result):
@@ -92,72 +101,59 @@ def _section_comparison(data, images):
     shown = {k: v for k, v in NumpyMLPClassifier(**params).get_params().items()
              if k in ("hidden_layer_sizes", "activation", "solver", "alpha", "batch_size", "learning_rate_init",
                       "max_iter", "tol", "n_iter_no_change") or k in params}
+    test = result.test
+    plain = ("" if not np.isfinite(test.pvalue) else
+             f"In plain words: with {test.n} seeds the difference in accuracy is {points(test.mean_difference)},"
+             f" and the 95% interval, {points(test.ci_low)} to {points(test.ci_high)}, "
+             + ("does not contain 0: the difference is real." if test.significant else
+                "contains 0: the two models cannot be told apart."))
     return fill("section_comparison.html", params=escape(params_text(shown)),
                 rest="MLPClassifier's defaults" if not params else "everything else at MLPClassifier's defaults",
                 n_train=len(data.compare_split.y_train), n_test=len(data.compare_split.y_test),
                 seeds=escape(", ".join(map(str, result.config["seeds"]))), table=html_table(_compare_table(result)),
-                test=escape(result.test.describe()),
+                test=escape(test.describe()), plain=escape(plain),
                 figure_bars=figure_html(images, "compare_bars", "Test metrics of both models (macro averages over"
                                         " the digits)."),
                 figure_time=figure_html(images, "compare_time", "Test accuracy against fit time, one dot per seed."))
 
 
 def _section_architecture(data, images):
-    result, best = data.architecture, data.architecture.best
-    table = by_config(result.runs).reset_index().sort_values(["val_accuracy", "config"], ascending=[False, True])
-    shown = table[["hidden_layer_sizes", "activation", "val_accuracy", "train_loss", "n_iter", "fit_seconds"]].copy()
+    result = data.studies["architecture"]
+    best = result.best
+    tied = set(best["tied"])
+    table = by_config(result.runs).reset_index()
+    table["se"] = [next((s["std_error"] for s in best["standings"] if s["config"] == c), math.nan)
+                   for c in table["config"]]
+    table["tied"] = ["chosen" if c == best["config"] else "≈ best" if c in tied else "" for c in table["config"]]
+    table = table.sort_values(["val_accuracy", "config"], ascending=[False, True])
+    shown = table[["hidden_layer_sizes", "activation", "val_accuracy", "se", "tied", "train_loss", "n_iter",
+                   "fit_seconds"]].copy()
     shown["n_iter"] = shown["n_iter"].round().astype(int)
-    shown = readable(percent_columns(shown, ["val_accuracy"]))
-    top = min(len(shown), 10)
+    shown["se"] = [f"± {100 * v:.1f}" if np.isfinite(v) else "" for v in shown["se"]]
+    shown = readable(percent_columns(shown, ["val_accuracy"])).rename(
+        columns={"se": "std error (points)", "tied": "cannot be told apart"})
+    top = min(len(shown), 12)
     caption = (f"The {top} best of {len(shown)} configurations" if top < len(shown) else f"All {top} configurations")
     base = data.settings["architecture"]["params"]
+    n_val = len(data.split.y_val)
+    row_of = {c: r for c, r in zip(table["config"], table.itertuples())}
+    top_row = row_of[best["best_config"]]
     preset_note = ("" if data.quick else " The preset's full grid (depth 1–3, widths 16–256, five activations: 110"
                    " configurations) is <code>digitnet sweep --preset architecture</code>.")
     return fill("section_architecture.html", grid=escape(describe_grid(result)),
                 max_iter=escape(str(result.params[0].get("max_iter", 200))),
-                base=escape(" (" + params_text(base) + ")" if base else ""), refit_on=escape(best["refit_on"]),
+                base=escape(" (" + params_text(base) + ")" if base else ""), n_val=n_val,
+                one_image=f"{100 / n_val:.2f}", rule=escape(best["rule"]), refit_on=escape(best["refit_on"]),
                 preset_note=preset_note,
                 table=html_table(shown.head(top), digits=3, best_row=0, formats={"fit time (s)": "{:.1f}"},
-                                 caption=caption + ", by validation accuracy"),
+                                 caption=caption + ", by mean validation accuracy"),
+                top_name=escape(f"{top_row.hidden_layer_sizes} {top_row.activation}"),
+                top_val=pct(best["best_val_accuracy"]), n_tied=len(tied),
                 best_layers=escape(best["hidden_layer_sizes"]), best_activation=escape(best["activation"]),
-                best_val=pct(best["val_accuracy"]), best_test=pct(best["test_accuracy"]),
-                best_f1=num(best["test_f1"], 3),
+                best_weights=f"{best['n_weights']:,}", best_val=pct(best["val_accuracy"]),
+                best_test=pct(best["test_accuracy"]), best_f1=num(best["test_f1"], 3),
                 figure=figure_html(images, "architecture", "Validation accuracy of every architecture: one panel per"
-                                   " depth, one line per activation."))
-
-
-def _learning_rate_table(lr):
-    ends = curve_ends(lr)
-    rows = []
-    for _, r in lr.runs.iterrows():
-        first, last, _ = ends.get(r["run_id"], (math.nan, math.nan, 0))
-        rows.append({"learning rate": rate(r["learning_rate_init"]), "seed": r["seed"], "first loss": first,
-                     "final loss": last, "epochs": r["n_iter"], "training accuracy": pct(r["train_accuracy"]),
-                     "validation accuracy": pct(r["val_accuracy"]), "test accuracy": pct(r["test_accuracy"]),
-                     **({"error": r["error"]} if "error" in lr.runs else {})})
-    return pd.DataFrame(rows)
-
-
-def _section_training(data, images):
-    lr, ep = data.learning_rate, data.epochs
-    ep_table = finished(ep.runs).groupby("max_iter")[["train_loss", "train_accuracy", "val_accuracy", "test_accuracy",
-                                                      "fit_seconds"]].mean().reset_index()
-    ep_table = percent_columns(ep_table, ["train_accuracy", "val_accuracy", "test_accuracy"])
-    ep_table = readable(ep_table.rename(columns={"fit_seconds": "seconds to train this far"}))
-    return fill(
-        "section_training.html", n_train=len(data.split.y_train), lr_grid=escape(describe_grid(lr)),
-        lr_settings=escape(params_text({k: v for k, v in lr.params[0].items() if k != "learning_rate_init"})),
-        lr_table=html_table(_learning_rate_table(lr), digits=3),
-        figure_lr_loss=figure_html(images, "learning_rate_loss", "Loss per epoch, one panel per learning rate"
-                                   " (training solid, validation dashed; log scale)."),
-        figure_lr_accuracy=figure_html(images, "learning_rate_accuracy", "Accuracy per epoch for every learning"
-                                       " rate."),
-        epochs_grid=escape(describe_grid(ep)),
-        epochs_settings=escape(params_text({k: v for k, v in ep.params[0].items() if k != "max_iter"})),
-        epochs_table=html_table(ep_table, digits=3, formats={"seconds to train this far": "{:.1f}"}),
-        figure_epochs_loss=figure_html(images, "epochs_loss", "Loss per epoch; each marker is where a training"
-                                       " budget ends."),
-        figure_epochs_accuracy=figure_html(images, "epochs_accuracy", "Accuracy per epoch for each training budget."))
+                                   " depth, one line per activation (mean ± std over the seeds)."))
 
 
 _ERROR_FIGURES = [
@@ -175,6 +171,10 @@ def _section_errors(data, images):
     return fill("section_errors.html", name=escape(err.name), seed=err.seed,
                 n_wrong=int((err.y_true != err.y_pred).sum()), n_test=len(err.y_true), accuracy=pct(err.accuracy),
                 figures="\n".join(figure_html(images, name, caption) for name, caption in _ERROR_FIGURES))
+
+
+def _section_trust(data):
+    return fill("section_trust.html", text=escape(trust_conclusion(data.errors.accuracy, len(data.errors.y_true))))
 
 
 def _section_conclusions(data):
@@ -203,8 +203,9 @@ def render_html(data, images, files=()):
         "network": _section_network(data, images),
         "comparison": _section_comparison(data, images),
         "architecture": _section_architecture(data, images),
-        "training": _section_training(data, images),
+        "training": section_training(data, images),
         "errors": _section_errors(data, images),
+        "trust": _section_trust(data),
         "conclusions": _section_conclusions(data),
     }
     nav = "".join(f'<li><a href="#{key}">{escape(title)}</a></li>' for key, title in SECTIONS)

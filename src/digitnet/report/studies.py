@@ -21,7 +21,8 @@ from ..data import load_dataset, load_split
 from ..errors import UsageError
 from ..estimator import NumpyMLPClassifier
 from ..experiments import compare, run_preset
-from ..experiments.params import DEFAULTS, format_layers, hidden_layers, resolve, without_label
+from ..experiments.analysis import activation_spread
+from ..experiments.params import DEFAULTS, MAX_SEEDS, format_layers, hidden_layers, resolve, without_label
 from ..nn.activations import HIDDEN_ACTIVATIONS
 from ..nn.gradcheck import gradient_check
 
@@ -29,6 +30,31 @@ from ..nn.gradcheck import gradient_check
 #: (110 configurations, several minutes), still covering depth 1-3, widths 32-128 and the three classic activations.
 REPORT_ARCHITECTURES = [(32,), (64,), (128,), (64, 32), (128, 64), (128, 64, 32)]
 REPORT_ACTIVATIONS = ["logistic", "tanh", "relu"]
+#: The preset studies of the report, in page order.
+PRESET_STUDIES = ("original-to-ours", "architecture", "learning-rate", "epochs", "batch-size", "optimizer", "momentum",
+                  "regularization", "initialization")
+#: The floating-point type of the studies' arithmetic (the comparison with MLPClassifier runs in float64):
+#: the same conclusions as float64 (benchmarks/float32_conclusions.py), in about half the time.
+STUDY_DTYPE = np.float32
+
+_FULL = {
+    "compare": {"seeds": 10},
+    "architecture": {"grid": {"hidden_layer_sizes": list(REPORT_ARCHITECTURES), "activation": list(REPORT_ACTIVATIONS)}},
+}
+#: Quick mode: fewer seeds, epochs and grid points; the whole report in well under a minute.
+_QUICK = {
+    "compare": {"seeds": 3, "params": {"max_iter": 20}},
+    "original-to-ours": {"grid": {"max_iter": [80]}},
+    "architecture": {"grid": {"hidden_layer_sizes": [(32,), (64,), (64, 32)], "activation": ["tanh", "relu"]},
+                     "params": {"max_iter": 20}},
+    "learning-rate": {"params": {"max_iter": 150}},
+    "epochs": {"grid": {"max_iter": [10, 20, 40]}},
+    "batch-size": {"grid": {"batch_size": [1, 32, "full"]}, "params": {"max_iter": 4}},
+    "optimizer": {"params": {"max_iter": 25}},
+    "momentum": {"params": {"max_iter": 80}},
+    "regularization": {"grid": {"alpha": [0.0, 0.01, 1.0, 10.0, 100.0]}, "params": {"max_iter": 30}},
+    "initialization": {"params": {"max_iter": 150}},
+}
 
 
 def study_settings(quick=False, seeds=None):
@@ -41,7 +67,7 @@ def study_settings(quick=False, seeds=None):
         are then illustrative, not converged).
     seeds : int, optional
         Use this many seeds (0..N-1) in every study instead of the defaults
-        (full: 5 for the comparison, 1 for each preset; quick: 2 and 1).
+        (full: 10 for the comparison, 3 for each preset; quick: 3 and 2).
 
     Returns
     -------
@@ -51,29 +77,16 @@ def study_settings(quick=False, seeds=None):
         (see :func:`digitnet.experiments.run_preset`); for ``compare``, ``params``
         are the model parameters of both models.
     """
-    if seeds is not None and (isinstance(seeds, bool) or not isinstance(seeds, (int, np.integer)) or seeds < 1):
-        raise UsageError(f"the number of seeds must be a positive integer, got {seeds!r}")
-    if quick:
-        settings = {
-            "compare": {"seeds": 2, "grid": None, "params": {"max_iter": 20}},
-            "learning-rate": {"seeds": 1, "grid": None, "params": {"max_iter": 60}},
-            "epochs": {"seeds": 1, "grid": {"max_iter": [40, 80, 120]}, "params": {}},
-            "architecture": {"seeds": 1, "grid": {"hidden_layer_sizes": [(32,), (64,), (64, 32)],
-                                                  "activation": ["tanh", "relu"]}, "params": {"max_iter": 20}},
-            "original-to-ours": {"seeds": 1, "grid": {"max_iter": [60]}, "params": {}},
-        }
-    else:
-        settings = {
-            "compare": {"seeds": 5, "grid": None, "params": {}},
-            "learning-rate": {"seeds": 1, "grid": None, "params": {}},
-            "epochs": {"seeds": 1, "grid": None, "params": {}},
-            "architecture": {"seeds": 1, "grid": {"hidden_layer_sizes": list(REPORT_ARCHITECTURES),
-                                                  "activation": list(REPORT_ACTIVATIONS)}, "params": {}},
-            "original-to-ours": {"seeds": 1, "grid": None, "params": {}},
-        }
-    if seeds is not None:
-        for study in settings.values():
-            study["seeds"] = int(seeds)
+    if seeds is not None and (isinstance(seeds, bool) or not isinstance(seeds, (int, np.integer)) or
+                              not 1 <= seeds <= MAX_SEEDS):
+        raise UsageError(f"the number of seeds must be an integer from 1 to {MAX_SEEDS:,}, got {seeds!r}")
+    changes = _QUICK if quick else _FULL
+    settings = {}
+    for study in ("compare", *PRESET_STUDIES):
+        default = {"seeds": 2 if quick else 3, "grid": None, "params": {}}
+        settings[study] = {**default, **changes.get(study, {})}
+        if seeds is not None:
+            settings[study]["seeds"] = int(seeds)
     return settings
 
 
@@ -149,7 +162,12 @@ def error_analysis(architecture, split, seed=None):
 
 @dataclass
 class ReportData:
-    """Everything the report shows: the results of each study and how they were run."""
+    """Everything the report shows: the results of each study and how they were run.
+
+    ``studies`` maps each name of :data:`PRESET_STUDIES` to its SweepResult (``architecture``'s
+    with ``best`` set); ``spreads`` holds each initialization's activation spread at the start
+    (see :func:`digitnet.experiments.analysis.activation_spread`).
+    """
 
     quick: bool
     settings: dict
@@ -157,12 +175,10 @@ class ReportData:
     split: object              # the split of the presets (train / validation / test)
     compare_split: object      # the split of the comparison (train / test)
     compare: object            # CompareResult
-    learning_rate: object      # SweepResult
-    epochs: object             # SweepResult
-    architecture: object       # SweepResult (with best)
-    original: object           # SweepResult of the original-to-ours preset
+    studies: dict              # name -> SweepResult
+    spreads: dict              # (weight_init, activation) -> spread of each hidden layer
     errors: ErrorAnalysis
-    gradcheck: dict            # activation -> largest relative error
+    gradcheck: dict            # activation -> largest error of a parameter array
     timings: dict = field(default_factory=dict)  # step -> seconds
     elapsed: float = 0.0
 
@@ -215,47 +231,51 @@ def _gradient_checks():
     return {a: gradient_check(a, hidden_layer_sizes=(5, 4), alpha=0.01) for a in HIDDEN_ACTIVATIONS}
 
 
-def run_studies(*, quick=False, seeds=None, n_jobs=1, progress=True, steps=None):
-    """Run the comparison, the four presets, the error analysis and the gradient check.
+def initialization_spreads(split, hidden=(32, 32, 32), seed=0):
+    """The activation spread of each hidden layer at the start, for each initialization and activation."""
+    return {(init, activation): activation_spread(split.X_train, {"hidden_layer_sizes": hidden,
+                                                                  "activation": activation, "weight_init": init}, seed)
+            for init in ("small_normal", "glorot", "he") for activation in ("logistic", "relu")}
+
+
+#: Steps of :func:`run_studies`, for its progress lines.
+N_STEPS = 4 + len(PRESET_STUDIES)
+
+
+def run_studies(*, quick=False, seeds=None, n_jobs=2, progress=True, steps=None):
+    """Run the comparison, every preset study, the error analysis and the gradient check.
 
     Parameters
     ----------
     quick : bool
     seeds : int, optional
         See :func:`study_settings`.
-    n_jobs : int
-        Processes for the sweeps (the comparison stays in this process: its fit
-        times are a result).
+    n_jobs : int, default=2
+        Processes for the sweeps (the comparison stays in this process: its fit times are a result).
     progress : bool
-        One line per step on stderr, and the sweeps' progress bars.
+        One line per step on stderr, and the sweeps' progress.
 
     Returns
     -------
     ReportData
     """
     settings = study_settings(quick, seeds)
-    steps = steps or Steps(8, progress)
+    steps = steps or Steps(N_STEPS, progress)
     start = time.perf_counter()
     dataset = steps.run("data", "loading the digits", lambda: load_dataset("digits"))
-    split = load_split("digits", validation_size=0.2)
+    split = load_split("digits", validation_size=0.2, dtype=STUDY_DTYPE)
     compare_split = load_split("digits")
     gradcheck = steps.run("gradcheck", "checking gradients by finite differences", _gradient_checks)
     comparison = steps.run("compare", f"comparing with MLPClassifier ({settings['compare']['seeds']} seeds)",
                            lambda: compare_one_blas_thread(compare_split, seeds=settings["compare"]["seeds"],
                                                            params=settings["compare"]["params"]))
-
-    def preset(name):
+    studies = {}
+    for name in PRESET_STUDIES:
         s = settings[name]
-        return steps.run(name, f"{name} study", lambda: run_preset(
+        studies[name] = steps.run(name, f"{name} study ({s['seeds']} seeds)", lambda: run_preset(
             name, split, seeds=s["seeds"], n_jobs=n_jobs, progress=progress, grid=s["grid"], params=s["params"]))
-
-    learning_rate = preset("learning-rate")
-    epochs = preset("epochs")
-    architecture = preset("architecture")
-    original = preset("original-to-ours")
     errors = steps.run("errors", "error analysis of the selected architecture",
-                       lambda: error_analysis(architecture, split))
+                       lambda: error_analysis(studies["architecture"], split))
     return ReportData(quick=quick, settings=settings, dataset=dataset, split=split, compare_split=compare_split,
-                      compare=comparison, learning_rate=learning_rate, epochs=epochs, architecture=architecture,
-                      original=original, errors=errors, gradcheck=gradcheck, timings=steps.timings,
-                      elapsed=time.perf_counter() - start)
+                      compare=comparison, studies=studies, spreads=initialization_spreads(split), errors=errors,
+                      gradcheck=gradcheck, timings=steps.timings, elapsed=time.perf_counter() - start)

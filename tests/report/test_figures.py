@@ -1,0 +1,69 @@
+"""Every study's figures are readable without the text: a title, labelled axes (with units), a legend; and they
+draw what the readings say."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from digitnet import report
+from digitnet.experiments.analysis import learning_rate_landscape
+from digitnet.report.figures import illustrative_rates
+
+
+@pytest.fixture(scope="module")
+def figures(built):
+    _, _, _, data = built
+    drawn = {name: report.study_figures(name, data.studies[name], data.spreads) for name in report.TRAINING_STUDIES}
+    yield drawn
+    plt.close("all")
+
+
+def _data_axes(fig):
+    return [ax for ax in fig.axes if ax.has_data()]
+
+
+def test_every_study_figure_has_a_title_labelled_axes_and_a_legend(figures):
+    for study, drawn in figures.items():
+        assert drawn, study
+        for key, fig in drawn.items():
+            axes = _data_axes(fig)
+            assert axes, key
+            assert fig.get_suptitle() or all(ax.get_title() for ax in axes), key
+            for ax in axes:
+                assert ax.get_ylabel(), (key, "y label")
+                assert ax.get_xlabel() or ax.get_shared_x_axes().get_siblings(ax) != [ax], (key, "x label")
+                if ax.get_yscale() == "log" or ax.get_xscale() == "log":
+                    assert "log" in ax.get_xlabel() + ax.get_ylabel(), (key, "say which axis is on a log scale")
+            assert fig.legends or any(ax.get_legend() for ax in axes), (key, "legend")
+            labels = " ".join(ax.get_ylabel() for ax in axes)
+            assert any(unit in labels for unit in ("nats", "%", "std")), (key, "units")
+
+
+def test_learning_rate_figures_show_every_rate_and_the_divergent_ones(built, figures):
+    _, _, _, data = built
+    result = data.studies["learning-rate"]
+    readings = learning_rate_landscape(result.runs, result.curves, result.n_val)
+    landscape = figures["learning-rate"]["learning_rate_landscape"]
+    loss_ax = landscape.axes[0]
+    assert loss_ax.get_xscale() == "log"
+    sound = [r for r in readings if r.diverged_at is None]
+    np.testing.assert_allclose(loss_ax.get_lines()[0].get_xdata(), [r.rate for r in sound])
+    notes = [t.get_text() for t in loss_ax.texts]
+    assert notes == [f"diverged at epoch {r.diverged_at}" for r in readings if r.diverged_at is not None]
+    assert notes, "the quick learning-rate study has divergent rates"
+    curves = figures["learning-rate"]["learning_rate_curves"]
+    legend = [t.get_text() for t in curves.axes[0].get_legend().get_texts()]
+    picked = illustrative_rates(readings)
+    assert len(legend) == len(picked) and any("diverges" in t for t in legend) and any("good" in t for t in legend)
+
+
+def test_illustrative_rates_include_the_best_the_last_sound_and_the_first_divergent():
+    from digitnet.experiments.analysis import RateReading
+
+    def reading(rate, val, region, diverged=None):
+        return RateReading(rate, val, 0.0, 0.1, diverged, 0.0, 1.0, region)
+
+    readings = [reading(0.001, 0.2, "too small"), reading(0.01, 0.8, "too small"), reading(0.1, 0.97, "good"),
+                reading(1.0, 0.95, "too large"), reading(10.0, float("nan"), "diverges", 4),
+                reading(30.0, float("nan"), "diverges", 2)]
+    assert illustrative_rates(readings) == [0.001, 0.01, 0.1, 1.0, 10.0]
