@@ -71,14 +71,14 @@ class SameStart(MLPClassifier):
         return W.astype(dtype), b.astype(dtype)
 
 
-def run_sklearn(grid, split, folds, same_start=False):
+def run_sklearn(grid, split, folds, same_start=False, dtype=np.float64):
     model = SameStart(random_state=0, shuffle=False) if same_start else MLPClassifier(random_state=0)
     search = GridSearchCV(Pipeline([("scale", StandardScaler()), ("mlp", model)]),
                           {f"mlp__{k}": v for k, v in grid.items()}, cv=folds, n_jobs=N_JOBS, refit=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         start = time.perf_counter()
-        search.fit(split.X_dev_raw, split.y_dev)
+        search.fit(split.X_dev_raw.astype(dtype), split.y_dev)
         seconds = time.perf_counter() - start
     results = search.cv_results_
     scores = {_name({k[len("mlp__"):]: v for k, v in p.items()}): s
@@ -105,14 +105,18 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=1, help="timed repeats of each search (default 1)")
     parser.add_argument("--quick", action="store_true", help="a tiny grid, to check that the script runs")
+    parser.add_argument("--dtype", default="float64", choices=["float64", "float32"],
+                        help="the arithmetic of both searches (default float64; the report's studies use float32)")
     parser.add_argument("--same-start", action="store_true", help="both start from the same weights and keep the"
                         " rows in order (shuffle=False): the scores must agree")
     args = parser.parse_args()
     grid = QUICK_GRID if args.quick else GRID
-    split = load_split("digits", validation_size=0)
+    dtype = np.dtype(args.dtype).type
+    split = load_split("digits", validation_size=0, dtype=dtype)
     folds = split.cv_folds(3)
     n_configs = int(np.prod([len(v) for v in grid.values()]))
-    print(f"Digits: {len(split.y_dev)} rows (the test rows left out), 3-fold cv, {N_JOBS} worker processes each;"
+    print(f"Digits, {args.dtype}: {len(split.y_dev)} rows (the test rows left out), 3-fold cv, {N_JOBS} worker"
+          f" processes each;"
           f" {n_configs} configurations = {3 * n_configs} fits for GridSearchCV")
     print(f"grid: {grid}; everything else MLPClassifier's defaults (adam, batch 200, tol 1e-4, random_state 0)"
           + ("; same start weights for both, shuffle=False" if args.same_start else ""))
@@ -126,7 +130,7 @@ def main():
 
     times = {"sklearn": [], "digitnet": []}
     for _ in range(args.repeats):
-        seconds, theirs = run_sklearn(grid, split, folds, args.same_start)
+        seconds, theirs = run_sklearn(grid, split, folds, args.same_start, dtype)
         times["sklearn"].append(seconds)
         seconds, ours, n_trainings = run_digitnet(grid, split, args.same_start)
         times["digitnet"].append(seconds)

@@ -1,22 +1,28 @@
 """Time the ``learning-rate`` and ``epochs`` presets against the scikit-learn way of doing the same studies.
 
-The scikit-learn way is a loop of ``MLPClassifier`` fits, one per configuration:
-four fits of 1000 epochs (one per learning rate), and five fits of 1000, 2000,
-3000, 4000 and 5000 epochs (each epoch count trained from scratch), each scored
-on the validation and test parts. Our presets train the same networks with the
-same full-batch gradient descent (and also record per-epoch validation curves);
-the epochs preset trains once and reads off each epoch count.
+The scikit-learn way is a loop of ``MLPClassifier`` fits, one per configuration and seed, each
+scored on the validation and test parts afterwards:
 
-For a like-for-like check, every MLPClassifier fit starts from the very
-weights our estimator draws for seed 0, so the two must agree number for
-number: the script prints the largest difference in test and validation
-accuracy and in final training loss, and fails if an accuracy differs.
+- learning-rate: 13 rates from 1e-4 to 10, 1000 epochs of full-batch gradient descent each. A rate
+  that diverges is a result for the preset, which stops there and records the epoch; the loop
+  trains it to the end (or to the error MLPClassifier raises when its weights become infinite),
+  as a scikit-learn user's loop would. The speed-up is printed with and without those rates.
+- epochs: the wide network that overfits (512 tanh units, adam, batches of 64), fitted from scratch
+  for 25, 50, 100 and 150 epochs; the preset trains once and reads off each epoch count. Rows
+  are kept in order (``shuffle=False``) on both sides, as the two shuffle with different streams.
+
+For a like-for-like check, every MLPClassifier fit starts from the very weights our estimator
+draws for the same seed, so in float64 the two must agree number for number: the script prints
+the largest difference in test and validation accuracy and in final training loss, and fails if
+an accuracy differs. In float32 (``--dtype float32``, as the report's studies run) both compute in
+float32, in a different order, and may differ by a digit or so: the differences are printed.
 
 Usage::
 
-    python benchmarks/bench_presets.py                 # the full studies, serial
-    python benchmarks/bench_presets.py --jobs 2        # our presets on 2 processes
-    python benchmarks/bench_presets.py --scale 0.01    # 1% of the epochs: a smoke run
+    python benchmarks/bench_presets.py                        # the full studies, float64, serial
+    python benchmarks/bench_presets.py --dtype float32 --jobs 2 --loop-dtype float64
+                                    # ours as the report runs them, the loop as a user's
+    python benchmarks/bench_presets.py --scale 0.01           # 1% of the epochs: a smoke run
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ import time
 import warnings
 
 import numpy as np
+import pandas as pd
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score
 from sklearn.neural_network import MLPClassifier
@@ -37,6 +44,7 @@ from threadpoolctl import threadpool_limits
 from digitnet import functional as F
 from digitnet.data import load_split
 from digitnet.experiments import PRESETS, package_versions, run_preset
+from digitnet.nn.training import DIVERGENCE_FACTOR
 
 
 class StartFrom(MLPClassifier):
@@ -51,26 +59,36 @@ class StartFrom(MLPClassifier):
         return W.astype(dtype), b.astype(dtype)
 
 
-def sklearn_params(preset, n_train):
+def sklearn_params(preset, n_train, changes):
     """The preset's shared parameters as MLPClassifier arguments ("full" batch = all training rows)."""
-    params = {k: v for k, v in PRESETS[preset].base_params.items() if k != "weight_init"}
-    params["batch_size"] = n_train
+    params = {k: v for k, v in {**PRESETS[preset].base_params, **changes}.items() if k != "weight_init"}
+    if params.get("batch_size") == "full":
+        params["batch_size"] = n_train
     return params
 
 
-def sklearn_loop(preset, split, configs, seed=0):
-    """What a scikit-learn user writes: one MLPClassifier fit per configuration, each scored afterwards."""
-    base = sklearn_params(preset, len(split.y_train))
+def sklearn_loop(preset, split, configs, seeds, changes):
+    """What a scikit-learn user writes: one MLPClassifier fit per configuration and seed, each scored afterwards."""
+    base = sklearn_params(preset, len(split.y_train), changes)
     layers = [split.X_train.shape[1], *base["hidden_layer_sizes"], len(split.classes)]
-    _, weights, biases = F.initialize_weights(layers, base["activation"], "glorot", np.random.default_rng(seed))
     results = []
     for config in configs:
-        model = StartFrom(**{**base, **config}, random_state=seed)
-        model.start = list(zip(weights, biases))
-        model.fit(split.X_train, split.y_train)
-        results.append({**config, "val_accuracy": accuracy_score(split.y_val, model.predict(split.X_val)),
-                        "test_accuracy": accuracy_score(split.y_test, model.predict(split.X_test)),
-                        "train_loss": model.loss_, "n_iter": model.n_iter_})
+        for seed in seeds:
+            _, weights, biases = F.initialize_weights(layers, base["activation"], "glorot",
+                                                      np.random.default_rng(seed), split.X_train.dtype)
+            model = StartFrom(**{**base, **config}, random_state=seed)
+            model.start = list(zip(weights, biases))
+            try:
+                model.fit(split.X_train, split.y_train)
+            except ValueError:  # "Solver produced non-finite parameter weights": it diverged
+                results.append({**config, "seed": seed, "diverged": True})
+                continue
+            curve = np.asarray(model.loss_curve_)
+            diverged = not np.all(np.isfinite(curve)) or bool(np.any(curve > DIVERGENCE_FACTOR * curve[0]))
+            results.append({**config, "seed": seed, "diverged": diverged,
+                            "val_accuracy": accuracy_score(split.y_val, model.predict(split.X_val)),
+                            "test_accuracy": accuracy_score(split.y_test, model.predict(split.X_test)),
+                            "train_loss": model.loss_, "n_iter": model.n_iter_})
     return results
 
 
@@ -90,9 +108,58 @@ def timed_pair(ours, theirs, repeat):
     return results["ours"], results["theirs"], wall, cpu
 
 
+def _agreement(runs, theirs):
+    """Largest differences between our runs and the loop's, over the runs neither side saw diverge."""
+    ours = {(r["config_key"], r["seed"]): r for r in runs}
+    pairs = [(ours[(t["config_key"], t["seed"])], t) for t in theirs if not t["diverged"]]
+    pairs = [(r, t) for r, t in pairs if pd.isna(r["diverged_at"])]
+    d_test = max((abs(r["test_accuracy"] - t["test_accuracy"]) for r, t in pairs), default=0.0)
+    d_val = max((abs(r["val_accuracy"] - t["val_accuracy"]) for r, t in pairs), default=0.0)
+    d_loss = max((abs(r["train_loss"] - t["train_loss"]) / abs(t["train_loss"]) for r, t in pairs), default=0.0)
+    both_diverged = sorted({t["config_key"] for t in theirs if t["diverged"]})
+    return d_test, d_val, d_loss, both_diverged
+
+
+def _studies(epochs):
+    lr_rates = PRESETS["learning-rate"].grid["learning_rate_init"]
+    read_off = PRESETS["epochs"].grid["max_iter"]
+    return {
+        "learning-rate": dict(grid=None, params={"max_iter": epochs(1000)}, changes={"max_iter": epochs(1000)},
+                              key="learning_rate_init", configs=[{"learning_rate_init": lr} for lr in lr_rates]),
+        "epochs": dict(grid={"max_iter": [epochs(k) for k in read_off]}, params={"shuffle": False},
+                       changes={"shuffle": False}, key="max_iter",
+                       configs=[{"max_iter": epochs(k)} for k in read_off]),
+    }
+
+
+def _report(name, study, ours, theirs, wall, cpu):
+    runs = ours.runs.assign(config_key=ours.runs[study["key"]])
+    for t in theirs:
+        t["config_key"] = t[study["key"]]
+    d_test, d_val, d_loss, diverged = _agreement(runs.to_dict("records"), theirs)
+    t_ours, t_theirs = min(wall["ours"]), min(wall["theirs"])
+    ours_diverged = sorted(set(runs.loc[runs["diverged_at"].notna(), "config_key"]))
+    print(f"\n{name}: {len(runs)} runs; epochs trained: ours {int(runs.n_iter.max() if name == 'epochs' else runs.n_iter.sum())},"
+          f" loop {sum(t.get('n_iter', 0) for t in theirs)}; diverged: ours {ours_diverged}, loop {diverged}")
+    print(f"  digitnet preset         {t_ours:8.2f} s   (wall s: {', '.join(f'{t:.2f}' for t in wall['ours'])})")
+    print(f"  MLPClassifier loop      {t_theirs:8.2f} s   (wall s: {', '.join(f'{t:.2f}' for t in wall['theirs'])},"
+          f" CPU s: {', '.join(f'{t:.2f}' for t in cpu['theirs'])})")
+    print(f"  speed-up                {t_theirs / t_ours:8.2f} x   (best vs best)")
+    print(f"  agreement: max |test accuracy diff| {d_test:.4f}, max |val accuracy diff| {d_val:.4f},"
+          f" max relative train-loss diff {d_loss:.1e}")
+    return {"ours_seconds": wall["ours"], "sklearn_loop_seconds": wall["theirs"], "speedup": t_theirs / t_ours,
+            "max_test_accuracy_diff": d_test, "max_val_accuracy_diff": d_val, "max_relative_train_loss_diff": d_loss,
+            "ours_diverged": ours_diverged, "loop_diverged": diverged}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--jobs", type=int, default=1, help="processes for our presets (default: 1)")
+    parser.add_argument("--seeds", type=int, default=1, help="seeds per configuration (default: 1)")
+    parser.add_argument("--dtype", default="float64", choices=["float64", "float32"],
+                        help="our presets' arithmetic (default float64; the report's studies run in float32)")
+    parser.add_argument("--loop-dtype", default=None, choices=["float64", "float32"],
+                        help="the MLPClassifier loop's (default: --dtype); float64 is what load_digits gives a user")
     parser.add_argument("--repeat", type=int, default=1, help="timings per measurement; the minimum is"
                         " reported (default: 1)")
     parser.add_argument("--scale", type=float, default=1.0, help="multiply every epoch count by this"
@@ -102,68 +169,27 @@ def main(argv=None):
     parser.add_argument("--out", help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore", ConvergenceWarning)
+    np.seterr(all="ignore")  # the divergent rates overflow in MLPClassifier
 
-    split = load_split("digits", validation_size=0.2)
-    epochs = lambda k: max(1, round(k * args.scale))  # noqa: E731
-    studies = {
-        "learning-rate": dict(grid=None, params={"max_iter": epochs(1000)},
-                              configs=[{"learning_rate_init": lr, "max_iter": epochs(1000)}
-                                       for lr in PRESETS["learning-rate"].grid["learning_rate_init"]]),
-        "epochs": dict(grid={"max_iter": [epochs(k) for k in PRESETS["epochs"].grid["max_iter"]]}, params=None,
-                       configs=[{"max_iter": epochs(k)} for k in PRESETS["epochs"].grid["max_iter"]]),
-    }
+    split = load_split("digits", validation_size=0.2, dtype=np.dtype(args.dtype))
+    loop_split = load_split("digits", validation_size=0.2, dtype=np.dtype(args.loop_dtype or args.dtype))
+    seeds = tuple(range(args.seeds))
+    studies = _studies(lambda k: max(1, round(k * args.scale)))
     print(f"digits: {len(split.y_train)} training, {len(split.y_val)} validation, {len(split.y_test)} test rows;"
-          f" {os.cpu_count()} CPUs, BLAS threads {args.blas_threads}, our processes {args.jobs},"
-          f" epochs x{args.scale:g}, best of {args.repeat}")
+          f" ours {args.dtype}, loop {args.loop_dtype or args.dtype}; {os.cpu_count()} CPUs, BLAS threads {args.blas_threads}, our processes {args.jobs},"
+          f" seeds {args.seeds}, epochs x{args.scale:g}, best of {args.repeat}")
     figures = {"settings": vars(args), "versions": package_versions(), "machine": platform.platform(),
                "cpus": os.cpu_count(), "studies": {}}
-    total_ours = total_theirs = 0.0
     with threadpool_limits(args.blas_threads if args.blas_threads > 0 else None):
         for name, study in studies.items():
             ours, theirs, wall, cpu = timed_pair(
-                lambda: run_preset(name, split, seeds=(0,), n_jobs=args.jobs, progress=False, grid=study["grid"],
+                lambda: run_preset(name, split, seeds=seeds, n_jobs=args.jobs, progress=False, grid=study["grid"],
                                    params=study["params"]),
-                lambda: sklearn_loop(name, split, study["configs"]), args.repeat)
-            our_times, their_times = wall["ours"], wall["theirs"]
-            runs = ours.runs
-            d_test = max(abs(r["test_accuracy"] - t) for r, t in zip(runs.to_dict("records"),
-                                                                      [x["test_accuracy"] for x in theirs]))
-            d_val = max(abs(r - x["val_accuracy"]) for r, x in zip(runs.val_accuracy, theirs))
-            d_loss = max(abs(r - x["train_loss"]) / abs(x["train_loss"]) for r, x in zip(runs.train_loss, theirs))
-            t_ours, t_theirs = min(our_times), min(their_times)
-            total_ours, total_theirs = total_ours + t_ours, total_theirs + t_theirs
-            n_epochs_theirs = sum(c["max_iter"] for c in study["configs"])
-            n_epochs_ours = max(runs.n_iter) if name == "epochs" else n_epochs_theirs  # one training, read off
-            print(f"\n{name}: {len(runs)} configurations; epochs trained: ours {n_epochs_ours}, loop"
-                  f" {n_epochs_theirs}")
-            cpu_note = "" if args.jobs != 1 else ", CPU s: {}"
-            print(f"  digitnet preset         {t_ours:8.2f} s   (wall s: {', '.join(f'{t:.2f}' for t in our_times)}"
-                  + cpu_note.format(", ".join(f"{t:.2f}" for t in cpu["ours"])) + ")")
-            print(f"  MLPClassifier loop      {t_theirs:8.2f} s   (wall s: {', '.join(f'{t:.2f}' for t in their_times)}"
-                  + ", CPU s: " + ", ".join(f"{t:.2f}" for t in cpu["theirs"]) + ")")
-            ratios = sorted(t / o for t, o in zip(their_times, our_times))
-            print(f"  speed-up                {t_theirs / t_ours:8.2f} x   (best vs best; per round:"
-                  f" {', '.join(f'{r:.2f}' for r in ratios)})")
-            print(f"  agreement: max |test accuracy diff| {d_test:.4f}, max |val accuracy diff| {d_val:.4f},"
-                  f" max relative train-loss diff {d_loss:.1e}")
-            for r, x in zip(runs.to_dict("records"), theirs):
-                key = {k: v for k, v in x.items() if k in ("learning_rate_init", "max_iter")}
-                print(f"    {key}: test accuracy ours {r['test_accuracy']:.4f} / sklearn {x['test_accuracy']:.4f},"
-                      f" val {r['val_accuracy']:.4f} / {x['val_accuracy']:.4f}")
-            figures["studies"][name] = {
-                "ours_seconds": our_times, "sklearn_loop_seconds": their_times, "speedup": t_theirs / t_ours,
-                "ours_cpu_seconds": cpu["ours"], "sklearn_loop_cpu_seconds": cpu["theirs"],
-                "max_test_accuracy_diff": d_test, "max_val_accuracy_diff": d_val,
-                "max_relative_train_loss_diff": d_loss,
-                "ours": runs[["test_accuracy", "val_accuracy", "train_loss", "n_iter"]].to_dict("records"),
-                "sklearn": theirs,
-            }
-            if d_test > 0 or d_val > 0:
+                lambda: sklearn_loop(name, loop_split, study["configs"], seeds, study["changes"]), args.repeat)
+            figures["studies"][name] = result = _report(name, study, ours, theirs, wall, cpu)
+            exact = args.dtype == "float64" and (args.loop_dtype or args.dtype) == "float64"
+            if exact and (result["max_test_accuracy_diff"] > 0 or result["max_val_accuracy_diff"] > 0):
                 raise SystemExit(f"{name}: the preset and the MLPClassifier loop disagree")
-    print(f"\nboth studies: digitnet {total_ours:.2f} s, MLPClassifier loop {total_theirs:.2f} s:"
-          f" {total_theirs / total_ours:.2f} x")
-    figures["total"] = {"ours_seconds": total_ours, "sklearn_loop_seconds": total_theirs,
-                        "speedup": total_theirs / total_ours}
     if args.out:
         with open(args.out, "w") as f:
             json.dump(figures, f, indent=2, default=float)

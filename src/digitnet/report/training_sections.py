@@ -48,7 +48,7 @@ def _learning_rate(result):
     return pd.DataFrame([{"learning rate": rate(r.rate), "region": r.region,
                            "validation accuracy": f"{pct(r.val_accuracy)} ± {100 * r.val_error:.1f}"
                            if np.isfinite(r.val_accuracy) else "n/a",
-                           "final training loss": r.final_loss, "loss climbed back to": f"{r.overshoot:.2f}× its lowest",
+                           "final training loss": r.final_loss if r.diverged_at is None else np.nan, "loss climbed back to": f"{r.overshoot:.2f}× its lowest",
                            "diverged at epoch": "" if r.diverged_at is None else r.diverged_at} for r in readings])
 
 
