@@ -83,8 +83,8 @@ class Split:
     X_dev_raw, y_dev : ndarray
         All non-test rows (train + validation), unscaled: what cross-validation
         splits into folds, scaling each fold on its own training rows.
-    X_test_raw : ndarray of shape (n_test, n_features)
-        The test rows, unscaled.
+    X_train_raw, X_val_raw, X_test_raw : ndarray
+        The training, validation (or None) and test rows, unscaled.
     test_size, validation_size, random_state : the arguments that made the split.
     """
 
@@ -103,6 +103,8 @@ class Split:
     X_dev_raw: np.ndarray | None = field(default=None, repr=False)
     y_dev: np.ndarray | None = field(default=None, repr=False)
     X_test_raw: np.ndarray | None = field(default=None, repr=False)
+    X_train_raw: np.ndarray | None = field(default=None, repr=False)
+    X_val_raw: np.ndarray | None = field(default=None, repr=False)
     test_size: float = 0.2
     validation_size: float = 0.0
     random_state: int | None = 42
@@ -345,6 +347,7 @@ def load_split(dataset="digits", *, path=None, target=None, header=True, test_si
         classes=classes, feature_names=data.feature_names, name=name,
         images_test=None if data.images is None else data.images[test],
         target_name=data.target_name, scaler=scaler,
-        X_dev_raw=data.X[dev], y_dev=data.y[dev], X_test_raw=data.X[test],
+        X_dev_raw=data.X[dev], y_dev=data.y[dev], X_test_raw=data.X[test], X_train_raw=data.X[train],
+        X_val_raw=None if val is None else data.X[val],
         test_size=test_size, validation_size=validation_size, random_state=random_state,
     )

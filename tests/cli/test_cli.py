@@ -189,7 +189,7 @@ def test_console_script_runs_and_fails_cleanly(tmp_path):
     (["predict", "--model", "{model}", "--dataset", "iris"], "expects 64 features, but iris has 4"),
     (["predict", "--model", "{model}", "--csv", "{tmp}/words.csv"],
      "none of its columns (a, b, y) are the model's features (pixel_0_0, pixel_0_1"),
-    (["predict", "--model", "{model}"], "one of the arguments --csv --dataset is required"),
+    (["predict", "--model", "{model}"], "one of the arguments --csv --dataset --image is required"),
     (["sweep", "--param", "hiden=8", "--out", "{tmp}/o"], "unknown parameter 'hiden'; did you mean 'hidden_layer_sizes'?"),
     (["sweep", "--param", "epochs=8", "--out", "{tmp}/o"], "unknown parameter 'epochs'; did you mean 'max_iter'?"),
     (["gradcheck", "--eps", "nan"], "--eps must be a number in (0, 0.01], got nan"),
@@ -273,3 +273,28 @@ def test_gradcheck_counts_a_nan_as_a_failure(capsys, monkeypatch):
     assert code == 1
     assert "tanh                          nan  FAIL" in out
     assert out.strip().splitlines()[-1] == "worst nan (ABOVE tolerance 1e-05): tanh failed"
+
+
+def test_predict_reads_a_picture_of_a_digit(capsys, model_file, tmp_path):
+    from PIL import Image
+    from sklearn.datasets import load_digits
+
+    from digitnet.digit_image import image_to_input
+    from digitnet.model_file import load_model
+
+    digits = load_digits()
+    ink = np.kron(digits.images[11] / 16, np.ones((15, 15)))
+    Image.fromarray(np.round(255 * (1 - ink)).astype(np.uint8)).save(tmp_path / "digit.png")
+    Image.fromarray(np.round(255 * ink).astype(np.uint8)).save(tmp_path / "reverse.png")
+    code, out, err = run(capsys, "predict", "--model", str(model_file), "--image", str(tmp_path / "digit.png"))
+    assert code == 0
+    pixels = image_to_input(tmp_path / "digit.png")
+    expected = load_model(model_file).predict(pixels.reshape(1, -1))[0]
+    assert out.splitlines()[1].split(",")[0] == str(expected)
+    assert "as the model sees it (8x8, ink 0-16)" in err
+    assert " ".join(f"{v:2d}" for v in pixels[:8]) in err
+    code, out_reverse, _ = run(capsys, "predict", "--model", str(model_file), "--image", str(tmp_path / "reverse.png"))
+    assert code == 0 and out_reverse == out  # light ink on dark paper: the same reading
+    (tmp_path / "x.png").write_text("no picture")
+    assert_usage_error(capsys, ["predict", "--model", str(model_file), "--image", str(tmp_path / "x.png")],
+                       "cannot read")

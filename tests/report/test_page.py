@@ -3,6 +3,7 @@
 import base64
 import copy
 import html
+import json
 import re
 
 import numpy as np
@@ -13,9 +14,9 @@ from digitnet.experiments import PRESETS
 
 from .helpers import PNG_SIGNATURE, text_of
 
-SECTION_HEADINGS = ["Data", "The network", "Comparison with scikit-learn's MLPClassifier", "Architecture",
+SECTION_HEADINGS = ["Data", "Play: draw a digit, train a network", "The network", "Comparison with scikit-learn's MLPClassifier", "Architecture",
                     "Training parameters", "Error analysis", "How far to trust these numbers", "Conclusions"]
-SUBSECTION_HEADINGS = ["Gradient check", "Learning rate", "Epochs", "Batch size", "Optimizer", "Momentum",
+SUBSECTION_HEADINGS = ["Draw a digit", "Train a network", "Gradient check", "Learning rate", "Epochs", "Batch size", "Optimizer", "Momentum",
                        "Regularization", "Initialization"]
 RESULT_FILES = ["compare/compare.csv", "compare/summary.csv", "compare/report.csv", "compare/results.json",
                 *(f"{study}/{name}" for study in report.PRESET_STUDIES
@@ -32,7 +33,11 @@ def test_build_report_returns_the_index(built):
 
 def test_page_is_self_contained(built):
     _, _, page, _ = built
-    assert "<script" not in page.lower()
+    scripts = re.findall(r"<script([^>]*)>", page, re.I)
+    assert scripts == [' type="application/json" id="digitnet-data"', ""]  # the numbers, and the inline code
+    code = page.split("<script>")[1].split("</script>")[0]
+    for reach in ("fetch(", "XMLHttpRequest", "WebSocket", "import(", "importScripts", "sendBeacon"):
+        assert reach not in code, f"the page's script must not reach the network ({reach})"
     assert "<link" not in page.lower()
     assert "@import" not in page and "url(" not in page
     for attribute, value in re.findall(r'\b(src|href)="([^"]*)"', page):
@@ -103,7 +108,14 @@ def test_strings_from_data_are_escaped(built):
     original.params = [{**p, "label": p["label"] + evil} for p in original.params]
     architecture.runs["activation"] = architecture.runs["activation"] + evil
     architecture.best = {**architecture.best, "activation": architecture.best["activation"] + evil}
+    data.errors = copy.copy(data.errors)
+    label = np.vectorize(lambda c: f"{c}{evil}")  # class labels from data (a CSV's, say)
+    data.errors.classes, data.errors.y_true, data.errors.y_pred = (label(a) for a in (
+        data.errors.classes, data.errors.y_true, data.errors.y_pred))
     page = report.render_html(data, {"data_samples": PNG_SIGNATURE}, files=[f"a{evil}.csv"])
-    assert "<script" not in page
+    assert page.count("<script") == 2 and page.count("</script>") == 2  # only the page's own two
     assert html.escape(evil) in page
+    embedded = json.loads(re.search(r'<script type="application/json" id="digitnet-data">(.*?)</script>', page,
+                                    re.S).group(1))
+    assert embedded["errors"]["classes"][0].endswith(evil)  # the label comes back whole from the JSON
     assert page.count(html.escape(evil)) >= 5  # settings list, tables, conclusions, file list

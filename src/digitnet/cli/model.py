@@ -13,6 +13,7 @@ from sklearn.metrics import accuracy_score, precision_recall_fscore_support
 from sklearn.pipeline import Pipeline
 
 from ..data import DATASETS, load_split, read_features_csv
+from ..digit_image import BITMAP, BLOCK, image_to_input
 from ..errors import UsageError
 from ..estimator import NumpyMLPClassifier
 from ..experiments.params import check_params, resolve
@@ -95,10 +96,13 @@ def add_predict(commands):
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--csv", metavar="FILE", help="CSV file of raw features, columns matched by name (or"
                         " in order); a target column, if present, is reported as 'true' and scored (required:"
-                        " this or --dataset)")
+                        " this, --dataset or --image)")
     source.add_argument("--dataset", choices=list(DATASETS),
-                        help="predict the test part of this bundled dataset's standard split (required: this or"
-                        " --csv)")
+                        help="predict the test part of this bundled dataset's standard split (required: this,"
+                        " --csv or --image)")
+    source.add_argument("--image", metavar="FILE", help="a picture of one handwritten digit (PNG, JPEG, any size;"
+                        " dark ink on light paper or the reverse), turned into the 8x8 input of the Digits data"
+                        " as they were made (a model trained on digits) (required: this, --csv or --dataset)")
     p.add_argument("--target", metavar="COLUMN", help="column of true labels in --csv (default: the model's"
                    " training target name)")
     p.add_argument("--test-size", type=argtype(number(float)), default=0.2,
@@ -124,6 +128,15 @@ def _predict_inputs(args, model):
             raise UsageError(f"model {args.model} expects {n_features} features, but {args.dataset} has"
                              f" {X.shape[1]}")
         return X, y, f"the test part of {args.dataset}"
+    if args.image:
+        if n_features != BITMAP // BLOCK * (BITMAP // BLOCK):
+            raise UsageError(f"--image gives the 64 pixels of the Digits data, but model {args.model} expects"
+                             f" {n_features} features")
+        pixels = image_to_input(args.image)
+        print(f"{args.image} as the model sees it (8x8, ink 0-16):", file=sys.stderr)
+        for row in pixels.reshape(8, 8):
+            print("  " + " ".join(f"{v:2d}" for v in row), file=sys.stderr)
+        return pixels.reshape(1, -1).astype(np.float64), None, args.image
     target = args.target if args.target is not None or args.no_header else (meta.get("extra") or {}).get("target")
     X, y = read_features_csv(args.csv, n_features, meta.get("feature_names"), target, header=not args.no_header)
     if args.target is not None and y is None:

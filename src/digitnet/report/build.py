@@ -16,8 +16,10 @@ import pandas as pd
 from ..errors import UsageError
 from ..experiments import save_results
 from ..files import atomic_write, prepare_out_dir
+from ..model_file import load_model, save_model
 from ..plots import save_figure
 from .figures import make_figures
+from .page_data import page_model
 from .sections import render_html
 from .studies import N_STEPS, Steps, run_studies, study_settings
 
@@ -40,8 +42,8 @@ def build_report(out_dir, *, quick=False, seeds=None, n_jobs=2, progress=True):
     figure as ``<name>.png``, each study's results in a folder of its own
     (``compare/`` and one per preset study, named after it: CSV tables plus ``results.json``,
     by :func:`digitnet.experiments.save_results`)
-    and ``errors/predictions.csv``. Every file is written to a temporary name and
-    renamed into place.
+    ``errors/predictions.csv`` and ``model.npz`` (the selected model, with its scaler: what the
+    page's drawing pad runs). Every file is written to a temporary name and renamed into place.
 
     Parameters
     ----------
@@ -94,8 +96,14 @@ def build_report(out_dir, *, quick=False, seeds=None, n_jobs=2, progress=True):
     except OSError as exc:
         raise UsageError(f"cannot write the report to {out}: {exc.strerror or exc}") from None
     data.elapsed = sum(steps.timings.values())
-    files = sorted(os.path.relpath(p, out) for p in written) + [f"{name}.png" for name in images]
-    page = render_html(data, images, files)
+    try:
+        save_model(page_model(data.errors, data.split), out / "model.npz", feature_names=data.split.feature_names,
+                   extra={"dataset": data.split.name, "target": data.split.target_name,
+                          "split": data.split.describe()})
+    except OSError as exc:
+        raise UsageError(f"cannot write the report to {out}: {exc.strerror or exc}") from None
+    files = sorted(os.path.relpath(p, out) for p in written) + [f"{name}.png" for name in images] + ["model.npz"]
+    page = render_html(data, images, files, model=load_model(out / "model.npz"))  # the page runs the file's model
     index = out / "index.html"
     try:
         atomic_write(index, lambda f: f.write(page.encode("utf-8")))

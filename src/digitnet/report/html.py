@@ -30,6 +30,19 @@ def template(name):
     return resources.files(__package__).joinpath("templates", name).read_text(encoding="utf-8")
 
 
+#: The page's scripts (``report/assets/``), in the order they are joined: the mathematics first, the page last.
+ASSETS = ("nn.js", "digit_image.js", "charts.js", "draw.js", "playground.js", "explore.js", "main.js")
+
+
+@functools.cache
+def script():
+    """The page's JavaScript: :data:`ASSETS` joined in one strict-mode function (nothing leaks into the page's
+    global scope but ``window.digitnet``)."""
+    parts = [f"// ---- {name}\n" + resources.files(__package__).joinpath("assets", name).read_text(encoding="utf-8")
+             for name in ASSETS]
+    return '(function () {\n"use strict";\n' + "\n".join(parts) + "\n})();"
+
+
 def fill(template_name, /, **values):
     """Template ``template_name`` with every ``${key}`` replaced by ``values[key]`` (HTML, already escaped)."""
     return string.Template(template(template_name)).substitute(values)
@@ -64,7 +77,7 @@ def html_table(frame, digits=4, best_row=None, caption=None, formats=None):
     """
     formats = formats or {}
     align = {c: "" if _numeric_column(frame[c]) else ' class="text"' for c in frame.columns}
-    out = ["<table>"]
+    out = ['<div class="table-wrap"><table>']  # the wrapper scrolls a wide table on a narrow screen
     if caption:
         out.append(f"<caption>{escape(caption)}</caption>")
     out.append("<thead><tr>" + "".join(f"<th{align[c]}>{escape(str(c))}</th>" for c in frame.columns)
@@ -77,7 +90,7 @@ def html_table(frame, digits=4, best_row=None, caption=None, formats=None):
             text = formats[c].format(v) if c in formats and isinstance(v, (int, float, np.number)) else _cell(v, digits)
             cells.append(f"<td{align[c]}>{escape(text)}</td>")
         out.append(f"<tr{cls}>" + "".join(cells) + "</tr>")
-    out.append("</tbody></table>")
+    out.append("</tbody></table></div>")
     return "\n".join(out)
 
 

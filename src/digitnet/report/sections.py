@@ -18,14 +18,16 @@ from ..plots import LABELS
 from ..nn.gradcheck import TOLERANCE as GRADCHECK_TOLERANCE
 from .conclusions import by_config, conclusions, trust_conclusion
 from .html import (
-    describe_grid, escape, figure_html, fill, html_table, params_text, percent_columns, readable, template,
+    describe_grid, escape, figure_html, fill, html_table, params_text, percent_columns, readable, script, template,
 )
+from .page_data import page_data, page_model, script_json
 from .training_sections import section_training
 from .words import finished, num, pct, points
 
 #: The page's sections, in order: (anchor id, heading). Training parameters has a subsection per study.
 SECTIONS = [
     ("data", "Data"),
+    ("play", "Play: draw a digit, train a network"),
     ("network", "The network"),
     ("comparison", "Comparison with scikit-learn's MLPClassifier"),
     ("architecture", "Architecture"),
@@ -183,7 +185,12 @@ def _section_conclusions(data):
     return fill("section_conclusions.html", quick_note=note, items=items)
 
 
-def render_html(data, images, files=()):
+def _section_play(data, model):
+    return fill("section_play.html", model_name=escape(data.errors.name), n_train=len(data.split.y_train),
+                n_val=len(data.split.y_val))
+
+
+def render_html(data, images, files=(), model=None):
     """The report page as a string.
 
     Parameters
@@ -193,6 +200,9 @@ def render_html(data, images, files=()):
         PNG bytes of each figure by name (see :func:`~digitnet.report.figures.make_figures`), embedded as data URIs.
     files : sequence of str
         Result files written next to the page (paths relative to it), listed at the end.
+    model : Pipeline, optional
+        The page's model, as read back from the ``model.npz`` written next to it (default:
+        :func:`~digitnet.report.page_data.page_model`, not written anywhere).
 
     Returns
     -------
@@ -200,6 +210,7 @@ def render_html(data, images, files=()):
     """
     bodies = {
         "data": _section_data(data, images),
+        "play": _section_play(data, model),
         "network": _section_network(data, images),
         "comparison": _section_comparison(data, images),
         "architecture": _section_architecture(data, images),
@@ -212,7 +223,9 @@ def render_html(data, images, files=()):
     sections = "\n".join(f'<section id="{key}">\n<h2>{escape(title)}</h2>\n{bodies[key]}\n</section>'
                          for key, title in SECTIONS)
     versions = package_versions()
+    model = page_model(data.errors, data.split) if model is None else model
     return fill("page.html", css=template("style.css"), nav=nav, sections=sections,
+                page_data=script_json(page_data(data, model, versions["digitnet"])), script=script(),
                 mode=escape("in quick mode: few seeds and epochs" if data.quick else "full run"),
                 written=escape(time.strftime("%Y-%m-%d %H:%M")), elapsed=f"{data.elapsed:.0f}",
                 timing=", ".join(f"{escape(name)} {seconds:.1f} s" for name, seconds in data.timings.items()),

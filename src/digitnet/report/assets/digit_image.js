@@ -1,0 +1,67 @@
+// digit_image.js: a picture of a digit to the 8x8 input of the Digits data (digitnet/digit_image.py).
+//
+// UCI's optdigits: the digit's bitmap normalised to 32x32, cut into 4x4 blocks, the ink pixels of
+// each block counted (0..16). The same steps and arithmetic as the Python, which the test suite
+// checks on the same pixels.
+
+const BITMAP = 32, BLOCK = 4;
+
+// Ink of each pixel, 0 (paper) to 1, from RGBA bytes over white paper: 1 - grey,
+// grey = (0.299 R + 0.587 G + 0.114 B) / 255 blended with white by the opacity.
+function inkOfRgba(rgba, width, height) {
+  const ink = new Float64Array(width * height);
+  for (let i = 0; i < ink.length; i++) {
+    const grey = (0.299 * rgba[4 * i] + 0.587 * rgba[4 * i + 1] + 0.114 * rgba[4 * i + 2]) / 255;
+    const opacity = rgba[4 * i + 3] / 255;
+    ink[i] = 1 - (grey * opacity + (1 - opacity));
+  }
+  return ink;
+}
+
+// For each of the 32 cells along one axis, the picture pixels [lo, hi] whose centres fall in it
+// (the pixel under the cell's centre if none does; [1, 0], empty, outside the box).
+function cellRanges(low, high, offset, scale) {
+  const ranges = [];
+  for (let i = 0; i < BITMAP; i++) {
+    const start = low + (i - offset) / scale, stop = low + (i + 1 - offset) / scale;
+    let lo = Math.max(low, Math.ceil(start - 0.5)), hi = Math.min(high, Math.ceil(stop - 0.5) - 1);
+    if (lo > hi) {
+      const centre = Math.floor(low + (i + 0.5 - offset) / scale);
+      [lo, hi] = low <= centre && centre <= high ? [centre, centre] : [1, 0];
+    }
+    ranges.push([lo, hi]);
+  }
+  return ranges;
+}
+
+// The 64 values (0..16), row by row, of a picture given as ink (width * height, row by row).
+function toDigitsInput(ink, width, height) {
+  let on = new Uint8Array(ink.length), count = 0;
+  for (let i = 0; i < ink.length; i++) count += on[i] = ink[i] >= 0.5 ? 1 : 0;
+  if (2 * count > ink.length) for (let i = 0; i < ink.length; i++) on[i] = (1 - ink[i]) >= 0.5 ? 1 : 0;
+  let r0 = height, r1 = -1, c0 = width, c1 = -1;
+  for (let r = 0; r < height; r++) for (let c = 0; c < width; c++) if (on[r * width + c]) {
+    r0 = Math.min(r0, r); r1 = Math.max(r1, r); c0 = Math.min(c0, c); c1 = Math.max(c1, c);
+  }
+  const input = new Array((BITMAP / BLOCK) ** 2).fill(0);
+  if (r1 < 0) return input;
+  const scale = BITMAP / Math.max(r1 - r0 + 1, c1 - c0 + 1);
+  const top = (BITMAP - (r1 - r0 + 1) * scale) / 2, left = (BITMAP - (c1 - c0 + 1) * scale) / 2;
+  const counts = new Int32Array((height + 1) * (width + 1));  // counts[r][c]: on pixels above and left
+  for (let r = 0; r < height; r++) for (let c = 0; c < width; c++) {
+    counts[(r + 1) * (width + 1) + c + 1] = on[r * width + c] + counts[r * (width + 1) + c + 1]
+      + counts[(r + 1) * (width + 1) + c] - counts[r * (width + 1) + c];
+  }
+  const at = (r, c) => counts[r * (width + 1) + c];
+  const rowRanges = cellRanges(r0, r1, top, scale), colRanges = cellRanges(c0, c1, left, scale);
+  for (let i = 0; i < BITMAP; i++) {
+    const [ra, rb] = rowRanges[i];
+    for (let j = 0; j < BITMAP; j++) {
+      const [ca, cb] = colRanges[j];
+      if (ra > rb || ca > cb) continue;
+      const nOn = at(rb + 1, cb + 1) - at(ra, cb + 1) - at(rb + 1, ca) + at(ra, ca);
+      if (2 * nOn > (rb - ra + 1) * (cb - ca + 1)) input[Math.floor(i / BLOCK) * (BITMAP / BLOCK) + Math.floor(j / BLOCK)]++;
+    }
+  }
+  return input;
+}

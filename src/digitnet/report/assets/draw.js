@@ -1,0 +1,103 @@
+// draw.js: the drawing pad. A stroke of the pointer (mouse, pen or finger) draws in ink; after each stroke the
+// drawing becomes the 8x8 input (digit_image.js), which the report's selected model reads: its ten
+// probabilities, its answer, and what its first hidden layer's units make of it.
+
+const PAD_SIZE = 280, PEN_WIDTH = 26;
+
+function drawingPad(container, page) {
+  const row = el("div", { class: "pad-row" }, container);
+  const left = el("div", { class: "pad-box" }, row);
+  const canvas = el("canvas", { width: PAD_SIZE, height: PAD_SIZE, class: "pad", "aria-label": "drawing pad" }, left);
+  const clear = el("button", { type: "button" }, el("p", {}, left), "clear");
+  const middle = el("div", { class: "pad-box" }, row);
+  el("p", { class: "small" }, middle, "what the network sees (8×8, ink 0–16):");
+  const seen = el("canvas", { width: 160, height: 160, class: "seen" }, middle);
+  const answer = el("p", { class: "answer" }, middle, "draw a digit");
+  const right = el("div", { class: "pad-box bars" }, row);
+  el("p", { class: "small" }, right, `probabilities (${page.data.model_name}):`);
+  const bars = page.data.model.classes.map(c => {
+    const line = el("div", { class: "bar-line" }, right);
+    el("span", { class: "bar-label" }, line, String(c));
+    const bar = el("span", { class: "bar" }, line);
+    const value = el("span", { class: "bar-value" }, line, "");
+    return { bar: bar, value: value };
+  });
+  el("p", { class: "small" }, container, "first hidden layer: each square is a unit, darker the more active");
+  const hidden = el("div", { class: "units" }, container);
+  const ctx = canvas.getContext("2d", { willReadFrequently: true });
+  const state = { input: new Array(64).fill(0), probabilities: null, prediction: null };
+
+  function blank() {
+    ctx.fillStyle = "#ffffff";
+    ctx.fillRect(0, 0, PAD_SIZE, PAD_SIZE);
+  }
+  function at(event) {
+    const r = canvas.getBoundingClientRect();
+    return [(event.clientX - r.left) * PAD_SIZE / r.width, (event.clientY - r.top) * PAD_SIZE / r.height];
+  }
+  let drawing = false;
+  canvas.addEventListener("pointerdown", event => {
+    drawing = true;
+    canvas.setPointerCapture(event.pointerId);
+    const [x, y] = at(event);
+    ctx.lineWidth = PEN_WIDTH; ctx.lineCap = "round"; ctx.lineJoin = "round"; ctx.strokeStyle = "#000000";
+    ctx.beginPath(); ctx.moveTo(x, y); ctx.lineTo(x + 0.01, y); ctx.stroke();
+    event.preventDefault();
+  });
+  canvas.addEventListener("pointermove", event => {
+    if (!drawing) return;
+    const [x, y] = at(event);
+    ctx.lineTo(x, y); ctx.stroke();
+    event.preventDefault();
+  });
+  const end = () => { if (drawing) { drawing = false; read(); } };
+  canvas.addEventListener("pointerup", end);
+  canvas.addEventListener("pointercancel", end);
+  clear.addEventListener("click", () => { blank(); read(); });
+
+  function read() {
+    const pixels = ctx.getImageData(0, 0, PAD_SIZE, PAD_SIZE).data;
+    state.input = toDigitsInput(inkOfRgba(pixels, PAD_SIZE, PAD_SIZE), PAD_SIZE, PAD_SIZE);
+    showInput(seen, state.input);
+    if (state.input.every(v => v === 0)) {
+      state.probabilities = state.prediction = null;
+      answer.textContent = "draw a digit";
+      bars.forEach(b => { b.bar.style.width = "0"; b.value.textContent = ""; });
+      hidden.replaceChildren();
+      return;
+    }
+    const result = page.predict(state.input);
+    state.probabilities = result.probabilities;
+    state.prediction = result.prediction;
+    answer.textContent = `the network reads: ${result.prediction}`;
+    result.probabilities.forEach((p, k) => {
+      bars[k].bar.style.width = `${(100 * p).toFixed(1)}%`;
+      bars[k].value.textContent = `${(100 * p).toFixed(1)}%`;
+    });
+    showUnits(hidden, result.hidden);
+  }
+  blank();
+  read();
+  return { state: state, canvas: canvas, pixels: () => Array.from(ctx.getImageData(0, 0, PAD_SIZE, PAD_SIZE).data),
+           read: read };
+}
+
+// 64 values 0..16 as an 8x8 picture, ink dark on white.
+function showInput(canvas, input) {
+  const ctx = canvas.getContext("2d"), cell = canvas.width / 8;
+  for (let k = 0; k < 64; k++) {
+    const v = Math.round(255 * (1 - input[k] / 16));
+    ctx.fillStyle = `rgb(${v},${v},${v})`;
+    ctx.fillRect((k % 8) * cell, Math.floor(k / 8) * cell, cell, cell);
+  }
+}
+
+function showUnits(container, values) {
+  container.replaceChildren();
+  const top = Math.max(...values.map(Math.abs)) || 1;
+  values.forEach((v, j) => {
+    const shade = Math.round(255 * (1 - Math.abs(v) / top));
+    el("span", { class: "unit", title: `unit ${j + 1}: ${formatNumber(v)}`,
+                 style: `background:rgb(${shade},${shade},255)` }, container);
+  });
+}

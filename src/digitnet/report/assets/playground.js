@@ -1,0 +1,192 @@
+// playground.js: train a network live on the Digits training rows, with the settings in the page's address
+// (#play?units=32&lr=0.1&...), so that a setup can be shared. Training runs in slices of a few
+// milliseconds between redraws, so the page stays responsive; a loss that is not finite, or ten
+// times its first value, stops training and is reported as divergence (as digitnet.nn.training does).
+
+const SETTINGS = [
+  // name, label, choices (value, text), default
+  ["units", "hidden units", [[16, "16"], [32, "32"], [64, "64"], [128, "128"]], 32],
+  ["units2", "second layer", [[0, "none"], [16, "16"], [32, "32"], [64, "64"]], 0],
+  ["activation", "activation", [["logistic", "sigmoid"], ["tanh", "tanh"], ["relu", "relu"],
+                                ["leaky_relu", "leaky relu"], ["elu", "elu"]], "relu"],
+  ["solver", "optimizer", [["gd", "gradient descent"], ["momentum", "momentum 0.9"], ["nesterov", "Nesterov 0.9"],
+                           ["adam", "Adam"]], "gd"],
+  ["batch", "batch size", [[1, "1"], [8, "8"], [32, "32"], [128, "128"], [0, "all rows"]], 32],
+  ["alpha", "L2 alpha", [[0, "0"], [1e-4, "0.0001"], [1e-3, "0.001"], [1e-2, "0.01"], [0.1, "0.1"], [1, "1"]], 1e-4],
+  ["epochs", "epochs", [[20, "20"], [50, "50"], [100, "100"], [300, "300"]], 50],
+];
+const RATE_RANGE = [-4, 1];  // log10 of the learning rate slider's ends
+const DIVERGENCE_FACTOR = 10;  // digitnet.nn.training: a loss ten times its first epoch's has diverged
+
+function readSettings() {
+  const found = {}, hash = location.hash.startsWith("#play?") ? location.hash.slice(6) : "";
+  const query = new URLSearchParams(hash);
+  for (const [name, , choices, fallback] of SETTINGS) {
+    const given = query.get(name), match = choices.find(c => String(c[0]) === given);
+    found[name] = match ? match[0] : fallback;
+  }
+  const lr = parseFloat(query.get("lr")), seed = parseInt(query.get("seed"), 10);
+  found.lr = isFinite(lr) && lr > 0 ? Math.min(Math.max(lr, 10 ** RATE_RANGE[0]), 10 ** RATE_RANGE[1]) : 0.1;
+  found.seed = isFinite(seed) && seed >= 0 ? seed : 0;
+  return found;
+}
+
+function writeSettings(settings) {
+  const query = new URLSearchParams();
+  for (const [name] of SETTINGS) query.set(name, settings[name]);
+  query.set("lr", settings.lr);
+  query.set("seed", settings.seed);
+  history.replaceState(null, "", "#play?" + query.toString());
+}
+
+function playground(container, page) {
+  const settings = readSettings(), form = el("div", { class: "controls" }, container), inputs = {};
+  for (const [name, label, choices] of SETTINGS) {
+    const field = el("label", {}, form, label + " ");
+    const select = el("select", { name: name }, field);
+    for (const [value, text] of choices) el("option", { value: String(value) }, select, text);
+    select.value = String(settings[name]);
+    inputs[name] = select;
+  }
+  const rateField = el("label", {}, form, "learning rate ");
+  const rate = el("input", { type: "range", min: RATE_RANGE[0], max: RATE_RANGE[1], step: 0.25, name: "lr",
+                             value: Math.log10(settings.lr) }, rateField);
+  const rateText = el("span", { class: "rate" }, rateField);
+  const seedField = el("label", {}, form, "seed ");
+  const seed = el("input", { type: "number", min: 0, step: 1, value: settings.seed, name: "seed" }, seedField);
+  const buttons = el("p", { class: "buttons" }, container);
+  const train = el("button", { type: "button", id: "play-train" }, buttons, "train");
+  const step = el("button", { type: "button", id: "play-step" }, buttons, "one epoch");
+  const reset = el("button", { type: "button", id: "play-reset" }, buttons, "reset");
+  const status = el("p", { class: "status", id: "play-status", role: "status" }, container, "");
+  const charts = el("div", { class: "chart-row" }, container);
+  const lossChart = lineChart(charts, { title: "loss per epoch", xLabel: "epoch", yLabel: "loss (nats)", yLog: true });
+  const accChart = lineChart(charts, { title: "accuracy per epoch", xLabel: "epoch", yLabel: "accuracy",
+                                       yPercent: true });
+  el("p", { class: "small" }, container, "the first layer's weights, one 8×8 picture per unit (red positive, blue negative):");
+  const weightsBox = el("div", { class: "weights" }, container);
+  const trainer = makeTrainer(page, () => current(), showEpoch);
+
+  function current() {
+    const s = {};
+    for (const [name, , choices] of SETTINGS) {
+      const chosen = choices.find(c => String(c[0]) === inputs[name].value);
+      s[name] = chosen[0];
+    }
+    s.lr = +(10 ** parseFloat(rate.value)).toPrecision(3);
+    s.seed = Math.max(0, parseInt(seed.value, 10) || 0);
+    return s;
+  }
+  function changed() {
+    const s = current();
+    rateText.textContent = ` ${s.lr}`;
+    writeSettings(s);
+    trainer.reset();
+    showEpoch();
+  }
+  function showEpoch() {
+    const h = trainer.history, points = key => h[key].map((v, i) => [i + 1, v]);
+    lossChart.update([{ name: "training", points: points("loss") }, { name: "validation", points: points("val_loss"), dash: "5 3" }]);
+    accChart.update([{ name: "training", points: points("accuracy") },
+                     { name: "validation", points: points("val_accuracy"), dash: "5 3" }]);
+    showWeights(weightsBox, trainer.net.weights[0]);
+    status.textContent = trainer.message();
+    train.textContent = trainer.running ? "pause" : "train";
+  }
+  for (const input of Object.values(inputs).concat([rate, seed])) input.addEventListener("change", changed);
+  rate.addEventListener("input", () => { rateText.textContent = ` ${current().lr}`; });
+  train.addEventListener("click", () => { trainer.running ? trainer.pause() : trainer.run(); showEpoch(); });
+  step.addEventListener("click", () => { trainer.pause(); trainer.epoch(); showEpoch(); });
+  reset.addEventListener("click", () => { trainer.reset(); showEpoch(); });
+  rateText.textContent = ` ${current().lr}`;  // the slider's value: the rate training uses
+  trainer.reset();
+  showEpoch();
+  return trainer;
+}
+
+// The training itself: a network, its optimizer and history, stepped a batch at a time.
+function makeTrainer(page, settingsNow, onEpoch) {
+  const train = page.train, val = page.val;
+  const t = { history: null, net: null, running: false, diverged: null, done: false };
+  let s, optimizer, random, order, start, total, correct, timer = null;
+
+  t.reset = function () {
+    t.pause();
+    s = settingsNow();
+    random = seededRandom(s.seed);
+    const sizes = [64, s.units].concat(s.units2 ? [s.units2] : []).concat([10]);
+    const init = initializeWeights(sizes, s.activation, random);
+    t.net = { weights: init.weights, biases: init.biases, activation: s.activation, alpha: s.alpha };
+    optimizer = makeOptimizer(t.net, s.solver, s.lr, 0.9);
+    t.history = { loss: [], accuracy: [], val_loss: [], val_accuracy: [] };
+    t.diverged = null; t.done = false; start = 0;
+  };
+  // Train on the next batch; at the end of an epoch, score the validation rows and check for divergence.
+  t.batch = function () {
+    const n = train.X.rows, size = s.batch || n;
+    if (start === 0) { order = permutation(n, random); total = 0; correct = 0; }
+    const stop = Math.min(start + size, n), rows = rowsOf(train.X, train.labels, order, start, stop);
+    const r = trainBatch(t.net, rows.X, rows.labels, optimizer);
+    total += r.loss * (stop - start); correct += r.correct; start = stop;
+    if (start < n) return false;
+    start = 0;
+    endEpoch(total / n, correct / n);
+    return true;
+  };
+  function endEpoch(loss, accuracy) {
+    const h = t.history, first = h.loss.length ? h.loss[0] : loss;
+    if (!isFinite(loss) || loss > DIVERGENCE_FACTOR * first) {
+      t.diverged = h.loss.length + 1;
+      t.pause();
+      return;
+    }
+    const P = forwardPass(val.X, t.net.weights, t.net.biases, t.net.activation);
+    h.loss.push(loss); h.accuracy.push(accuracy);
+    h.val_loss.push(computeLoss(val.labels, P[P.length - 1], t.net.weights, t.net.alpha));
+    h.val_accuracy.push(countCorrect(val.labels, P[P.length - 1]) / val.X.rows);
+    if (h.loss.length >= s.epochs) { t.done = true; t.pause(); }
+  }
+  t.epoch = function () {
+    if (t.diverged || t.done) return;
+    while (!t.batch()) { /* the rest of the epoch */ }
+  };
+  t.run = function () {
+    if (t.diverged || t.done) t.reset();
+    t.running = true;
+    const slice = () => {
+      const until = performance.now() + 12;
+      let ended = false;
+      while (t.running && performance.now() < until) ended = t.batch() || ended;
+      if (ended || !t.running) onEpoch();
+      if (t.running) timer = setTimeout(slice, 0);
+    };
+    timer = setTimeout(slice, 0);
+  };
+  t.pause = function () { t.running = false; if (timer) clearTimeout(timer); timer = null; };
+  t.message = function () {
+    const h = t.history, e = h.loss.length;
+    if (t.diverged) return `Diverged at epoch ${t.diverged}: the loss became ${DIVERGENCE_FACTOR} times its first value`
+      + ` or more. The learning rate (${s.lr}) is too large for these settings; try a smaller one.`;
+    if (!e) return "Press train to start, or one epoch to take one step at a time.";
+    return `epoch ${e}${t.done ? " (done)" : ""}: training loss ${formatNumber(h.loss[e - 1])}, validation accuracy`
+      + ` ${(100 * h.val_accuracy[e - 1]).toFixed(1)}%`;
+  };
+  return t;
+}
+
+// W[1] of shape (64, units): unit j's weights as an 8x8 picture.
+function showWeights(container, W) {
+  container.replaceChildren();
+  const units = Math.min(W.cols, 32);
+  let top = 0;
+  for (let i = 0; i < W.data.length; i++) if (isFinite(W.data[i])) top = Math.max(top, Math.abs(W.data[i]));
+  for (let j = 0; j < units; j++) {
+    const canvas = el("canvas", { width: 8, height: 8, class: "unit-weights", title: `unit ${j + 1}` }, container);
+    const ctx = canvas.getContext("2d"), image = ctx.createImageData(8, 8);
+    for (let k = 0; k < 64; k++) {
+      const v = W.data[k * W.cols + j] / (top || 1), strength = Math.round(255 * (1 - Math.min(Math.abs(v), 1)));
+      image.data.set(v >= 0 ? [255, strength, strength, 255] : [strength, strength, 255, 255], 4 * k);
+    }
+    ctx.putImageData(image, 0, 0);
+  }
+}
