@@ -185,8 +185,15 @@ class _Collector:
             raise WorkerLost(f"no Dask worker {self.where} took the data within {WORKER_WAIT:g} s (every worker is"
                              " gone)") from None
 
+    def _lost_scheduler(self, exc):
+        """A call to the cluster failed with ``exc`` (its connection closed): the scheduler is gone, or going."""
+        return WorkerLost(f"lost the Dask scheduler {self.where} ({type(exc).__name__}: {' '.join(str(exc).split())})")
+
     def _submit(self, chunk, tries):
-        future = self.client.submit(run_chunk, chunk, self.shared, self.parent, pure=False)
+        try:
+            future = self.client.submit(run_chunk, chunk, self.shared, self.parent, pure=False)
+        except OSError as exc:  # distributed's CommClosedError is one: not a disk error of ours
+            raise self._lost_scheduler(exc) from None
         self.pending[future] = (chunk, tries)
 
     def run(self, chunks, done):
@@ -222,8 +229,15 @@ class _Collector:
     def _collect(self, future, done):
         chunk, tries = self.pending.pop(future)
         if future.status == "finished":
-            done(*future.result())
-            return
+            try:
+                result = future.result()
+            except OSError as exc:  # the result could not be fetched: the cluster went away meanwhile
+                raise self._lost_scheduler(exc) from None
+            except concurrent.futures.CancelledError:  # its worker died after finishing: the result went with it
+                result = None
+            if result is not None:
+                done(*result)  # outside the try: a full disk while saving is the disk's error, not Dask's
+                return
         if future.status == "error":
             exc = future.exception()
             if isinstance(exc, distributed.KilledWorker):
