@@ -12,7 +12,8 @@ from .nn.activations import (  # noqa: F401
 from .nn.gradcheck import gradient_check  # noqa: F401
 from .nn.network import (  # noqa: F401
     WEIGHT_INITS, Parameters, backward_pass, compute_loss, correct_mask, count_correct, cross_entropy,
-    forward_pass, initialize_weights, mean_loss, n_parameters, n_weights, pack, predict, squared_weights, unpack,
+    forward_pass, half_poisson_deviance, half_squared_error, initialize_weights, mean_loss, n_parameters, n_weights,
+    pack, per_sample_loss, predict, squared_weights, unpack,
 )
 from .nn.optimizers import SCHEDULES, SGD, Adam, Optimizer  # noqa: F401
 from .nn.training import batch_slices, train_epoch, train_model  # noqa: F401

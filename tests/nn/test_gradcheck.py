@@ -32,3 +32,18 @@ def test_relative_error_of_arrays():
     assert relative_error(np.zeros(3), np.zeros(3)) == 0.0
     assert relative_error(np.array([1e-7, 2e-7]), np.array([1e-7, 2e-7])) == 0.0
     assert relative_error(np.array([1.0, 0.0]), np.array([0.0, 1.0])) == pytest.approx(2 ** 0.5 / 2)
+
+
+@pytest.mark.parametrize("loss", ["squared_error", "poisson"])
+@pytest.mark.parametrize("activation", ["identity", "logistic", "tanh", "relu", "leaky_relu", "elu"])
+def test_regression_gradients_are_right(loss, activation):
+    """The regressor's losses (half squared error with an identity output, half Poisson deviance with e^z):
+    backpropagation's A - Y at the output is their exact gradient, with one output and with several."""
+    for n_outputs in (1, 3):
+        error = gradient_check(activation, hidden_layer_sizes=(5, 4), alpha=0.0, n_classes=n_outputs, loss=loss)
+        if loss == "squared_error" and n_outputs > 1:
+            # scikit-learn's gradient, kept for the same numbers, is that of the sum over the K outputs while
+            # its loss is their mean: g = K * g_num exactly, so the error is (K - 1) / (K + 1)
+            assert error == pytest.approx((n_outputs - 1) / (n_outputs + 1), rel=1e-6)
+        else:
+            assert error < TOLERANCE, (loss, activation, n_outputs, error)

@@ -21,12 +21,16 @@ import contextlib
 import functools
 
 import numpy as np
+from scipy import sparse
 from threadpoolctl import ThreadpoolController
 
 from .activations import ACTIVATIONS, DERIVATIVES
 from .network import (
-    compute_loss, correct_mask, count_correct, cross_entropy, mean_loss, n_parameters, squared_weights, unpack,
+    compute_loss, correct_mask, count_correct, mean_loss, n_parameters, per_sample_loss, squared_weights, unpack,
 )
+
+#: Output activations of classifiers (the others are regression outputs, scored by R² rather than accuracy).
+CLASSIFYING_OUTPUTS = ("softmax", "logistic")
 from .training import batch_slices
 
 #: Multiply-adds per layer product below which one BLAS thread is fastest.
@@ -69,13 +73,21 @@ class Workspace:
         self.grads = unpack(self.grad, layer_sizes)
 
 
+def _product(A, B, out):
+    """``A @ B`` into ``out``; ``A`` may be a SciPy sparse matrix (the input of a sparse fit, or its transpose)."""
+    if sparse.issparse(A):
+        out[...] = A @ B
+        return out
+    return np.matmul(A, B, out=out)
+
+
 def forward_into(X, weights, biases, activation, out_activation, buffers):
     """:func:`~digitnet.nn.network.forward_pass`, writing A[l] into ``buffers[l - 1][:n_samples]``."""
     n = X.shape[0]
     activations = [X]
     last = len(weights) - 1
     for l, (W, b) in enumerate(zip(weights, biases)):
-        Z = np.matmul(activations[-1], W, out=buffers[l][:n])
+        Z = _product(activations[-1], W, buffers[l][:n])
         Z += b
         f = ACTIVATIONS[out_activation if l == last else activation]
         activations.append(f(Z, out=Z))
@@ -98,7 +110,7 @@ def backward_into(activations, Y, weights, activation, alpha, sample_weight, wor
     if sample_weight is not None:
         delta *= sample_weight.reshape(-1, 1)
     for l in range(last, -1, -1):
-        np.matmul(activations[l].T, delta, out=weight_grads[l])
+        _product(activations[l].T, delta, weight_grads[l])
         np.einsum("ij->j", delta, out=bias_grads[l])  # = delta.sum(axis=0), same order of additions, 2x faster
         if l > 0:
             delta = np.matmul(delta, weights[l].T, out=deltas[l - 1][:n])
@@ -130,10 +142,10 @@ def train_epoch(X, Y, weights, biases, optimizer, *, activation, out_activation,
     n = X.shape[0]
     ws = workspace or Workspace([X.shape[1]] + [W.shape[1] for W in weights], min(batch_size, n), X.dtype, n)
     if order is not None:  # take() gathers rows faster than X[order]; same values
-        X, Y = X.take(order, axis=0), Y.take(order, axis=0)
+        X, Y = (X[order] if sparse.issparse(X) else X.take(order, axis=0)), Y.take(order, axis=0)
         labels = None if labels is None else labels.take(order)
         sample_weight = None if sample_weight is None else sample_weight[order]
-    if labels is None:
+    if labels is None and out_activation in CLASSIFYING_OUTPUTS:
         labels = Y.argmax(axis=1) if out_activation == "softmax" else Y  # class indices: cheaper to compare
     # Each batch's outputs stay in their rows of one epoch-sized buffer (the backward pass reads them
     # there too), so the loss and accuracy below cost a few operations per epoch instead of per batch.
@@ -147,20 +159,23 @@ def train_epoch(X, Y, weights, biases, optimizer, *, activation, out_activation,
         penalties.append(squared_weights(weights) if alpha else 0.0)  # before this step changes them
         sw = None if sample_weight is None else sample_weight[batch]
         optimizer.step(backward_into(activations, Y[batch], weights, activation, alpha, sw, ws, optimizer.params))
-    per_sample = cross_entropy(Y, outputs[:n], out_activation)
+    per_sample = per_sample_loss(Y, outputs[:n], out_activation)
     total_loss = 0.0
     for batch, penalty in zip(batches, penalties):
         sw = None if sample_weight is None else sample_weight[batch]
         total_loss += mean_loss(per_sample[batch], sw, alpha, penalty) * (batch.stop - batch.start)
+    if out_activation not in CLASSIFYING_OUTPUTS:  # regression: no accuracy
+        return total_loss / n, float("nan")
     return total_loss / n, count_correct(labels, outputs[:n], out_activation) / n
 
 
 class HeldOut:
     """Rows scored after every epoch (the validation part): their class labels and forward buffers made once.
 
-    :meth:`scores` gives what ``compute_loss`` and the mean of ``correct_mask`` give on
-    ``forward_pass(X, ...)[-1]``, the same numbers, without allocating a network's worth of
-    activations and recomputing the labels every epoch.
+    :meth:`scores` gives the loss (``compute_loss``) and the score on ``forward_pass(X, ...)[-1]``:
+    for a classifier the mean of ``correct_mask`` (accuracy), for a regressor R² (``r2_score``, as
+    MLPRegressor's early stopping scores), without allocating a network's worth of activations
+    and recomputing the labels every epoch.
     """
 
     def __init__(self, X, Y, sample_weight, layer_sizes, out_activation):
@@ -169,11 +184,15 @@ class HeldOut:
         self.buffers = [np.empty((X.shape[0], k), X.dtype) for k in layer_sizes[1:]]
 
     def scores(self, weights, biases, activation, alpha):
-        """``(loss, accuracy)`` of the network on these rows (accuracy NaN if an output is not finite)."""
+        """``(loss, score)`` of the network on these rows (score NaN if an output is not finite)."""
         P = forward_into(self.X, weights, biases, activation, self.out_activation, self.buffers)[-1]
         loss = compute_loss(self.Y, P, weights, alpha, self.sample_weight, self.out_activation)
         if not np.isfinite(P).all():
             return loss, float("nan")
+        if self.out_activation not in CLASSIFYING_OUTPUTS:
+            from sklearn.metrics import r2_score
+
+            return loss, float(r2_score(self.Y, P, sample_weight=self.sample_weight))
         if self.sample_weight is None:  # a count over n: the mean of the boolean mask, exactly
             return loss, count_correct(self.labels, P, self.out_activation) / self.X.shape[0]
         return loss, float(np.average(correct_mask(self.labels, P, self.out_activation), weights=self.sample_weight))

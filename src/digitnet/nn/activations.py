@@ -135,6 +135,15 @@ def softmax(Z, out=None):
     return out
 
 
+def exp(Z, out=None):
+    """f(z) = e^z, the output of Poisson regression (a positive mean); for the output layer only.
+
+    A large z gives inf, silently: the loss is then infinite and training reports divergence.
+    """
+    with np.errstate(over="ignore"):
+        return np.exp(Z, out=out)
+
+
 def log_softmax(Z):
     """log softmax(z)_k = z_k - max z - log sum_j exp(z_j - max z), without overflow or log(0)."""
     shifted = Z - Z.max(axis=1, keepdims=True)
@@ -146,7 +155,7 @@ def log_sigmoid(Z):
     return -np.logaddexp(0, -Z)
 
 
-#: Forward functions by name; ``softmax`` is for the output layer only.
+#: Forward functions by name; ``softmax`` and ``exp`` are for the output layer only.
 ACTIVATIONS = {
     "identity": identity,
     "logistic": sigmoid,
@@ -155,6 +164,7 @@ ACTIVATIONS = {
     "leaky_relu": leaky_relu,
     "elu": elu,
     "softmax": softmax,
+    "exp": exp,
 }
 
 #: Derivatives (from the output, applied in place) of the hidden activations.

@@ -23,7 +23,7 @@ import numpy as np
 
 from .network import backward_pass, compute_loss, forward_pass, initialize_weights, pack
 
-__all__ = ["TOLERANCE", "gradient_check", "relative_error"]
+__all__ = ["LOSSES", "TOLERANCE", "gradient_check", "relative_error"]
 
 #: The largest error (see the module docstring) of a correct gradient, with eps = 1e-6 (measured: up to 3e-6 for
 #: three sigmoid layers, whose first-layer gradient is tiny; 1e-10 to 1e-8 otherwise).
@@ -36,8 +36,24 @@ def relative_error(analytic, numeric):
     return float(np.linalg.norm(analytic - numeric) / scale) if scale > 0 else 0.0
 
 
+#: The output layer and targets of each loss the check knows.
+LOSSES = ("cross_entropy", "squared_error", "poisson")
+
+
+def _targets(loss, rng, n_samples, n_classes):
+    """Random targets and the output activation of ``loss`` (see :func:`gradient_check`)."""
+    if loss == "squared_error":
+        return rng.standard_normal((n_samples, n_classes)), "identity"
+    if loss == "poisson":
+        return rng.poisson(2.0, (n_samples, n_classes)).astype(float), "exp"
+    y = rng.integers(n_classes, size=n_samples)
+    if n_classes == 2:
+        return y.reshape(-1, 1).astype(float), "logistic"
+    return np.eye(n_classes)[y], "softmax"
+
+
 def gradient_check(activation="relu", hidden_layer_sizes=(5,), alpha=0.0, n_samples=7, n_classes=3, seed=0, eps=1e-6,
-                   n_features=4):
+                   n_features=4, loss="cross_entropy"):
     """Largest relative error between backpropagated and finite-difference gradients.
 
     Parameters
@@ -58,6 +74,10 @@ def gradient_check(activation="relu", hidden_layer_sizes=(5,), alpha=0.0, n_samp
         Finite-difference step.
     n_features : int
         Input features.
+    loss : {"cross_entropy", "squared_error", "poisson"}
+        What the network is trained for: classes (softmax, or one logistic unit for 2), regression
+        with ``n_classes`` outputs (identity output, half squared error: the regressor's), or
+        Poisson regression (exp output, half Poisson deviance, counts as targets).
 
     Returns
     -------
@@ -65,11 +85,11 @@ def gradient_check(activation="relu", hidden_layer_sizes=(5,), alpha=0.0, n_samp
         The largest :func:`relative_error` over the parameter arrays (every W[l] and b[l]),
         between the backpropagated gradient and the finite differences.
     """
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n_samples, n_features))
-    y = rng.integers(n_classes, size=n_samples)
-    out_activation = "logistic" if n_classes == 2 else "softmax"
-    Y = y.reshape(-1, 1).astype(float) if n_classes == 2 else np.eye(n_classes)[y]
+    Y, out_activation = _targets(loss, rng, n_samples, n_classes)
     sizes = [n_features, *hidden_layer_sizes, Y.shape[1]]
     # every weight and bias lives in flat; random inputs put no unit exactly on a relu kink
     flat, weights, biases = initialize_weights(sizes, activation, "glorot", rng, np.float64)

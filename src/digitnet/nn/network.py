@@ -96,8 +96,9 @@ def initialize_weights(layer_sizes, activation=DEFAULT_ACTIVATION, method="gloro
     activation : str
         Hidden activation; only changes the Glorot range.
     method : {"glorot", "he", "small_normal"}
-    rng : numpy.random.Generator, int or None
-        Source of randomness (``np.random.default_rng(rng)`` if not a Generator).
+    rng : numpy.random.Generator, numpy.random.RandomState, int or None
+        Source of randomness (``np.random.default_rng(rng)`` if neither). A RandomState draws
+        exactly what MLPClassifier draws from it (``uniform`` for W, then b, layer by layer).
     dtype : dtype of the parameters.
 
     Returns
@@ -108,7 +109,8 @@ def initialize_weights(layer_sizes, activation=DEFAULT_ACTIVATION, method="gloro
     """
     if method not in WEIGHT_INITS:
         raise ValueError(f"weight_init must be one of {WEIGHT_INITS}, got {method!r}.")
-    rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    if not isinstance(rng, (np.random.Generator, np.random.RandomState)):
+        rng = np.random.default_rng(rng)
     flat = np.empty(n_parameters(layer_sizes), dtype=dtype)
     weights, biases = unpack(flat, layer_sizes)
     for W, b in zip(weights, biases):
@@ -182,6 +184,37 @@ def cross_entropy(Y, P, out_activation="softmax"):
     return np.negative(np.log(p_true, out=p_true), out=p_true)
 
 
+def half_squared_error(Y, P):
+    """Half the squared error of each sample, averaged over its outputs: l_i = 1/2 mean_k (Y[i,k] - P[i,k])^2.
+
+    Its mean over the samples is MLPRegressor's ``squared_error`` loss, 1/2 mean((Y - P)^2). (Its
+    gradient with respect to the identity output's Z is taken as P - Y, as scikit-learn does:
+    exact for one output, K times the mean's for K outputs.)
+    """
+    return 0.5 * np.mean((Y - P) ** 2, axis=1)
+
+
+def half_poisson_deviance(Y, P):
+    """Half the Poisson deviance of each sample, summed over its outputs: l_i = sum_k y log(y / p) - y + p.
+
+    With the exponential output p = e^z its gradient with respect to z is p - y, so the backward
+    pass is the same as for the other losses (MLPRegressor's ``poisson`` loss).
+    """
+    from scipy.special import xlogy
+
+    return np.sum(xlogy(Y, Y / P) - Y + P, axis=1)
+
+
+def per_sample_loss(Y, P, out_activation="softmax"):
+    """Each sample's loss for this output: cross-entropy (softmax, logistic), half squared error
+    (identity: regression), half Poisson deviance (exp: Poisson regression)."""
+    if out_activation == "identity":
+        return half_squared_error(Y, P)
+    if out_activation == "exp":
+        return half_poisson_deviance(Y, P)
+    return cross_entropy(Y, P, out_activation)
+
+
 def squared_weights(weights):
     """sum_l ||W[l]||^2, the L2 penalty without its factor alpha / (2 S)."""
     return sum(float(np.dot(W.ravel(), W.ravel())) for W in weights)
@@ -205,16 +238,17 @@ def mean_loss(per_sample, sample_weight=None, alpha=0.0, sum_squared_weights=0.0
 
 
 def compute_loss(Y, P, weights=(), alpha=0.0, sample_weight=None, out_activation="softmax"):
-    """Mean cross-entropy plus the L2 penalty, exactly as MLPClassifier defines them.
+    """Mean loss plus the L2 penalty, exactly as MLPClassifier and MLPRegressor define them.
 
     loss = -1/S sum_i s_i sum_k Y[i,k] log p[i,k]  +  alpha / (2 S) sum_l ||W[l]||^2,
     with S = sum_i s_i (= n_samples without sample weights); see
-    :func:`cross_entropy` for the logistic case and the clipping.
+    :func:`cross_entropy` for the logistic case and the clipping, and :func:`per_sample_loss`
+    for the regression losses that take the place of the first term.
 
     Parameters
     ----------
     Y, P, out_activation
-        Targets, output probabilities and output activation, as in :func:`cross_entropy`.
+        Targets, outputs and output activation, as in :func:`per_sample_loss`.
     weights : list of ndarray
         Weight matrices for the penalty (biases are not penalised).
     alpha : float
@@ -226,7 +260,7 @@ def compute_loss(Y, P, weights=(), alpha=0.0, sample_weight=None, out_activation
     loss : float
     """
     penalty = squared_weights(weights) if alpha else 0.0
-    return mean_loss(cross_entropy(Y, P, out_activation), sample_weight, alpha, penalty)
+    return mean_loss(per_sample_loss(Y, P, out_activation), sample_weight, alpha, penalty)
 
 
 def backward_pass(activations, Y, weights, activation=DEFAULT_ACTIVATION, alpha=0.0, sample_weight=None):
