@@ -48,7 +48,7 @@ def test_float32_in_float32_math(small_digits):
 def test_history_is_ready_to_plot(small_digits, digits_split):
     X, y = small_digits
     _, X_test, _, y_test = digits_split
-    clf = NumpyMLPClassifier((16,), max_iter=12, tol=0, random_state=0).fit(X, y, validation_data=(X_test, y_test))
+    clf = NumpyMLPClassifier((16,), max_iter=12, tol=0, random_state=0).fit(X, y, X_val=X_test, y_val=y_test)
     h = clf.history_
     assert set(h) == {"loss", "accuracy", "val_loss", "val_accuracy"}
     assert all(len(v) == 12 for v in h.values())
@@ -155,8 +155,6 @@ def test_bad_data_is_rejected(small_digits):
     X_inf[0, 0] = np.inf
     with pytest.raises(ValueError, match="Input X contains infinity"):
         clf.fit(X_inf, y)
-    with pytest.raises(ValueError, match="only one class"):
-        clf.fit(X, np.zeros(len(y)))
     clf.fit(X, y)
     with pytest.raises(ValueError, match="X has 10 features, but NumpyMLPClassifier is expecting 64 features"):
         clf.predict(X[:, :10])
@@ -222,3 +220,18 @@ def test_fractional_layer_sizes_are_refused_like_mlpclassifier(small_digits, siz
         NumpyMLPClassifier(hidden_layer_sizes=sizes, max_iter=1).fit(X, y)
     with pytest.raises(TypeError):
         MLPClassifier(hidden_layer_sizes=sizes, max_iter=1).fit(X, y)
+
+
+def test_a_single_class_is_fitted_and_predicted_like_mlpclassifier(small_digits):
+    """MLPClassifier accepts a target with one class (one logistic unit) and predicts it: so do we, number for number."""
+    from sklearn.neural_network import MLPClassifier
+
+    X, _ = small_digits
+    y = np.full(len(X), 7)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = NumpyMLPClassifier((8,), max_iter=5, random_state=0).fit(X, y)
+        ref = MLPClassifier((8,), max_iter=5, random_state=0).fit(X, y)
+    assert ours.classes_.tolist() == [7] and (ours.predict(X) == 7).all()
+    np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), rtol=1e-9)
+    np.testing.assert_allclose(ours.loss_curve_, ref.loss_curve_, rtol=1e-9)

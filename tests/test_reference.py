@@ -1,4 +1,4 @@
-"""Agreement with scikit-learn's MLPClassifier, number for number, from identical starting weights."""
+"""Agreement with scikit-learn's MLPClassifier and MLPRegressor, number for number, from identical starting weights."""
 
 import warnings
 
@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
-from sklearn.neural_network import MLPClassifier
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.neural_network import _multilayer_perceptron as sk_mlp
 
-import digitnet.estimator
-from digitnet import NumpyMLPClassifier
+import digitnet.estimator.base
+from digitnet import NumpyMLPClassifier, NumpyMLPRegressor
 from digitnet import functional as F
 
 RTOL = 1e-9
@@ -122,7 +122,7 @@ def test_early_stopping_matches_mlpclassifier(small_digits, monkeypatch, solver)
         return real_split(*arrays, random_state=7, **kwargs)
 
     monkeypatch.setattr(sk_mlp, "train_test_split", same_split)
-    monkeypatch.setattr(digitnet.estimator, "train_test_split", same_split)
+    monkeypatch.setattr(digitnet.estimator.base, "train_test_split", same_split)
     X, y = small_digits
     ours, ref = _pair([X.shape[1], 16, 10], "relu", hidden_layer_sizes=(16,), shuffle=False, solver=solver,
                       learning_rate_init=0.02, max_iter=300, early_stopping=True, n_iter_no_change=4,
@@ -164,3 +164,68 @@ def test_partial_fit_is_one_epoch_like_mlpclassifier(small_digits, solver):
         ref.partial_fit(X, y, classes=np.arange(10))
     assert ours.n_iter_ == 1 and len(ours.loss_curve_) == 5
     _assert_same(ours, ref, X)
+
+
+# ---------------------------------------------------------------------------------------------- the regressor
+
+class _GivenStartRegressor(MLPRegressor):
+    """MLPRegressor whose first fit starts from weights we hand it (test-only)."""
+
+    def _init_coef(self, fan_in, fan_out, dtype):
+        W, b = self._given.pop(0)
+        return W.copy(), b.copy()
+
+
+def _regressor_pair(layer_sizes, activation, seed=0, **params):
+    _, weights, biases = F.initialize_weights(layer_sizes, activation, "glorot", np.random.default_rng(seed))
+    ref = _GivenStartRegressor(activation=activation, **params)
+    ref._given = [(W.copy(), b.copy()) for W, b in zip(weights, biases)]
+    ours = NumpyMLPRegressor(activation=activation, warm_start=True, **params)
+    ours.coefs_, ours.intercepts_ = [W.copy() for W in weights], [b.copy() for b in biases]
+    return ours, ref
+
+
+def _regression_targets(X, n_outputs):
+    targets = np.column_stack([X[:, :4].sum(axis=1), np.tanh(X[:, 20] - X[:, 30])])[:, :n_outputs]
+    return targets.ravel() if n_outputs == 1 else targets
+
+
+@pytest.mark.parametrize("params", SOLVER_CASES, ids=lambda p: "-".join(str(v) for v in p.values()))
+@pytest.mark.parametrize("activation", ["identity", "logistic", "tanh", "relu"])
+@pytest.mark.parametrize("n_outputs", [1, 2])
+def test_regressor_matches_mlpregressor(small_digits, params, activation, n_outputs):
+    X, _ = small_digits
+    y = _regression_targets(X, n_outputs)
+    params = {**params, "learning_rate_init": params.get("learning_rate_init", 0.01) / 10}
+    ours, ref = _regressor_pair([X.shape[1], 16, n_outputs], activation, hidden_layer_sizes=(16,), shuffle=False,
+                                batch_size=64, max_iter=30, alpha=1e-3, **params)
+    _fit_both(ours, ref, X, y)
+    assert ours.n_iter_ == ref.n_iter_ and ours.out_activation_ == ref.out_activation_ == "identity"
+    for a, b in zip(ours.coefs_ + ours.intercepts_, ref.coefs_ + ref.intercepts_):
+        np.testing.assert_allclose(a, b, rtol=RTOL, atol=RTOL * np.abs(b).max())
+    if hasattr(ref, "loss_curve_"):
+        np.testing.assert_allclose(ours.loss_curve_, ref.loss_curve_, rtol=RTOL)
+    np.testing.assert_allclose(ours.loss_, ref.loss_, rtol=RTOL)
+    np.testing.assert_allclose(ours.predict(X), ref.predict(X), rtol=1e-8, atol=1e-10)
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_regressor_sample_weight_partial_fit_and_poisson_match(small_digits, solver):
+    X, _ = small_digits
+    y = _regression_targets(X, 2)
+    weights = np.random.default_rng(3).uniform(0.1, 3.0, len(y))
+    ours, ref = _regressor_pair([X.shape[1], 12, 2], "tanh", hidden_layer_sizes=(12,), shuffle=False, solver=solver,
+                                batch_size=50, max_iter=15, learning_rate_init=0.003)
+    _fit_both(ours, ref, X, y, sample_weight=weights)
+    np.testing.assert_allclose(ours.loss_curve_, ref.loss_curve_, rtol=RTOL)
+    for _ in range(3):  # then epochs one at a time
+        ours.partial_fit(X, y)
+        ref.partial_fit(X, y)
+    np.testing.assert_allclose(ours.loss_curve_, ref.loss_curve_, rtol=RTOL)
+    counts = np.exp(0.5 * y)
+    ours, ref = _regressor_pair([X.shape[1], 12, 2], "relu", hidden_layer_sizes=(12,), shuffle=False, solver=solver,
+                                max_iter=15, learning_rate_init=0.003, loss="poisson")
+    _fit_both(ours, ref, X, counts)
+    assert ours.out_activation_ == ref.out_activation_ == "exp"
+    np.testing.assert_allclose(ours.loss_curve_, ref.loss_curve_, rtol=RTOL)
+    np.testing.assert_allclose(ours.predict(X), ref.predict(X), rtol=1e-8)

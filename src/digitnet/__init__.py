@@ -1,7 +1,7 @@
 """digitnet: a multi-layer perceptron written from scratch in NumPy, trained by gradient descent,
 and compared fairly with scikit-learn's MLPClassifier on the Digits dataset."""
 
-from .estimator import NumpyMLPClassifier
+from .estimator import NumpyMLPClassifier, NumpyMLPRegressor
 
-__all__ = ["NumpyMLPClassifier"]
+__all__ = ["NumpyMLPClassifier", "NumpyMLPRegressor"]
 __version__ = "0.1.0"

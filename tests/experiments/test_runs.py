@@ -42,7 +42,7 @@ def test_read_off_at_each_epoch_count_equals_a_fresh_fit(split, params, fit_fres
 
 def test_resumable_fits_continue_the_optimizer_exactly(split, fit_fresh):
     params = dict(hidden_layer_sizes=(12,), solver="adam", batch_size=64, learning_rate_init=0.01)
-    model = StudyModel(**params, max_iter=4, warm_start=True, random_state=np.random.default_rng(2))
+    model = StudyModel(**params, max_iter=4, warm_start=True, random_state=np.random.RandomState(2))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(split.X_train, split.y_train)
@@ -52,7 +52,7 @@ def test_resumable_fits_continue_the_optimizer_exactly(split, fit_fresh):
     for a, b in zip(model.coefs_ + model.intercepts_, fresh.coefs_ + fresh.intercepts_):
         np.testing.assert_array_equal(a, b)
     # a plain warm start would not do: it restarts Adam's moments
-    plain = NumpyMLPClassifier(**params, max_iter=4, warm_start=True, random_state=np.random.default_rng(2))
+    plain = NumpyMLPClassifier(**params, max_iter=4, warm_start=True, random_state=np.random.RandomState(2))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         plain.fit(split.X_train, split.y_train)

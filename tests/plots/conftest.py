@@ -78,5 +78,5 @@ def tiny_fit(request):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model = NumpyMLPClassifier(hidden_layer_sizes=(16,), max_iter=20, random_state=0)
-        model.fit(X_train[:300], y_train[:300], validation_data=(X_test, y_test))
+        model.fit(X_train[:300], y_train[:300], X_val=X_test, y_val=y_test)
     return model, X_test, y_test

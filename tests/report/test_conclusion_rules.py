@@ -50,6 +50,12 @@ def test_a_clear_difference_is_called_significant_and_names_the_better_model():
     assert "scikit-learn is more accurate here" in sentence
 
 
+def test_the_same_models_are_said_to_be_the_same():
+    sentence = report.compare_conclusion(_comparison([0.97, 0.96, 0.98], [0.97, 0.96, 0.98]))
+    assert "the two fitted the same models" in sentence and "every one of the 3 seeds" in sentence
+    assert "significant" not in sentence and "more accurate" not in sentence
+
+
 def test_a_difference_within_the_noise_is_said_to_be_none():
     sentence = report.compare_conclusion(_comparison([0.97, 0.96, 0.98, 0.97], [0.96, 0.98, 0.97, 0.97]))
     assert "not significant" in sentence and "cannot be told apart" in sentence

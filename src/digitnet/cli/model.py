@@ -43,7 +43,7 @@ def _fit(model, split, validation):
         warnings.simplefilter("always")
         start = time.perf_counter()
         try:
-            model.fit(split.X_train, split.y_train, validation_data=validation)
+            model.fit(split.X_train, split.y_train, **validation)
         except (ValueError, TypeError) as exc:
             raise fit_error(exc) from None
         seconds = time.perf_counter() - start
@@ -60,7 +60,7 @@ def run_train(args):
         prepare_out_file(args.save, "model file")
     split = split_of(args)
     model = NumpyMLPClassifier(**resolve(params, len(split.y_train)), random_state=args.seed)
-    validation = None if split.X_val is None else (split.X_val, split.y_val)
+    validation = {} if split.X_val is None else {"X_val": split.X_val, "y_val": split.y_val}
     seconds, converged = _fit(model, split, validation)
     losses = model.loss_curve_ if hasattr(model, "loss_curve_") else model.history_["loss"]
     diverged = divergence_epoch(losses)
@@ -72,7 +72,7 @@ def run_train(args):
     shown = ", ".join(f"{k}={show(v)}" for k, v in params.items()) or "defaults"
     print(f"trained NumpyMLPClassifier({shown}) in {seconds:.2f} s: {model.n_iter_} epochs, final training loss"
           f" {model.loss_:.4f}" + ("" if converged else " (not converged: max_iter reached)"))
-    if validation is not None:
+    if validation:
         print(f"validation accuracy {accuracy_score(split.y_val, model.predict(split.X_val)):.4f}")
     predicted = model.predict(split.X_test)
     precision, recall, f1, _ = precision_recall_fscore_support(split.y_test, predicted, average="macro",

@@ -198,8 +198,10 @@ def compare(split=None, *, seeds=5, per_class=False, n_jobs=1, progress=False, *
     Both get the same split and every shared parameter (architecture,
     activation, solver, batch size, epochs, alpha, ...); ``weight_init`` goes to
     ours only (its default, ``glorot``, is MLPClassifier's scheme). Seed ``s``
-    is ``random_state=s`` for both; each draws its own initial weights and
-    shuffling from it, so runs are paired by seed, not identical.
+    is ``random_state=s`` for both, and both draw their initial weights, shuffles
+    and early-stopping split from it in the same way: with the default
+    ``weight_init`` the two fit the same model, and the comparison measures what
+    differs (time, and the last bits of floating point).
 
     Parameters
     ----------

@@ -19,8 +19,9 @@ import numpy as np
 from ..jsonify import canonical_json
 
 #: Bumped when what goes into a run's identity, or what a run computes, changes (old runs are then simply not
-#: found). 2: training stops at the epoch it diverges.
-IDENTITY_VERSION = 2
+#: found). 2: training stops at the epoch it diverges. 3: initial weights and shuffles drawn as MLPClassifier
+#: draws them (RandomState), not from a NumPy Generator.
+IDENTITY_VERSION = 3
 
 
 

@@ -109,8 +109,10 @@ class StudyModel(NumpyMLPClassifier):
       the loss not finite, or above ten times the first epoch's; or a weight not finite), which is kept in
       ``diverged_at_``; the curves end at the epoch before.
     - A plain warm start keeps the weights but, like MLPClassifier, builds a fresh optimizer
-      (Adam moments, momentum velocity, learning-rate schedule); this one keeps it, which makes
-      ``fit(max_iter=a)`` then ``fit(max_iter=b)`` the same computation as one ``fit(max_iter=a + b)``.
+      (Adam moments, momentum velocity, learning-rate schedule) and shuffles from the rows in
+      their first order again; this one keeps both, which (with ``random_state`` a RandomState,
+      whose stream goes on) makes ``fit(max_iter=a)`` then ``fit(max_iter=b)`` the same
+      computation as one ``fit(max_iter=a + b)``.
     """
 
     diverged_at_ = None
@@ -126,6 +128,10 @@ class StudyModel(NumpyMLPClassifier):
     def _check_finite(self):
         if self.diverged_at_ is None:  # a diverged run's weights may well be inf: they are not used
             super()._check_finite()
+
+    def _start_order(self, n_samples):
+        kept = getattr(self, "_order", None)  # the row order the last segment's shuffles left
+        return kept if kept is not None and len(kept) == n_samples else super()._start_order(n_samples)
 
     def _make_optimizer(self):
         kept = getattr(self, "_kept_optimizer", None)
@@ -181,12 +187,11 @@ def run_task(task, data):
     """Train one run and record its metrics at every checkpoint.
 
     With one checkpoint this is ``NumpyMLPClassifier(**params, max_iter=k,
-    random_state=seed).fit(X, y, validation_data=...)``. With several, the
-    model is trained once: warm-started fits of ``k_i - k_{i-1}`` epochs that
-    continue the same weights, optimizer state and random stream (a
-    ``np.random.Generator`` seeded like the estimator seeds its own), so the
-    state after each segment is bit-for-bit that of a fresh fit with
-    ``max_iter=k_i``. If the stopping rule (``tol`` / ``n_iter_no_change``) ends
+    random_state=seed).fit(X, y, X_val=..., y_val=...)`` (and so MLPClassifier's model for that
+    seed). With several, the model is trained once: warm-started fits of ``k_i - k_{i-1}`` epochs
+    that continue the same weights, optimizer state, row order and random stream (the
+    ``RandomState(seed)`` a fresh fit draws from), so the state after each segment is bit-for-bit
+    that of a fresh fit with ``max_iter=k_i``. If the stopping rule (``tol`` / ``n_iter_no_change``) ends
     training at epoch s, the checkpoints after s read off the state at s, as
     fresh fits would stop there too.
 
@@ -204,22 +209,22 @@ def run_task(task, data):
     arrays = _task_arrays(task, data)
     X, y, X_val, y_val = arrays[:4]
     params = resolve(task.params, len(y))
-    validation = None if X_val is None else (X_val, y_val)
+    validation = {} if X_val is None else {"X_val": X_val, "y_val": y_val}
     records, trained = [], 0.0
     try:
         if len(task.checkpoints) == 1:
             model = StudyModel(**params, max_iter=task.checkpoints[0], random_state=task.seed)
             start = time.perf_counter()
-            model.fit(X, y, validation_data=validation)
+            model.fit(X, y, **validation)
             trained = time.perf_counter() - start
             return [_record(task, task.config_ids[0], model, model.n_iter_, trained, arrays)]
-        model = StudyModel(**params, max_iter=1, warm_start=True, random_state=np.random.default_rng(task.seed))
+        model = StudyModel(**params, max_iter=1, warm_start=True, random_state=np.random.RandomState(task.seed))
         done, stopped = 0, False
         for config_id, k in zip(task.config_ids, task.checkpoints):
             if not stopped and k > done:
                 model.set_params(max_iter=k - done)
                 start = time.perf_counter()
-                model.fit(X, y, validation_data=validation)
+                model.fit(X, y, **validation)
                 trained += time.perf_counter() - start
                 done = len(model.history_["loss"])
                 # Stopped early, inside the segment or on its last epoch (the counter stays above the limit),

@@ -149,10 +149,10 @@ def error_analysis(architecture, split, seed=None):
     params = without_label(architecture.best["params"])
     seed = architecture.config["seeds"][0] if seed is None else seed
     model = NumpyMLPClassifier(**resolve(params, len(split.y_train)), random_state=seed)
-    validation = None if split.X_val is None else (split.X_val, split.y_val)
+    validation = {} if split.X_val is None else {"X_val": split.X_val, "y_val": split.y_val}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(split.X_train, split.y_train, validation_data=validation)
+        model.fit(split.X_train, split.y_train, **validation)
     proba = model.predict_proba(split.X_test)
     y_pred = model.classes_[proba.argmax(axis=1)]
     return ErrorAnalysis(model=model, params=params, seed=seed, y_true=np.asarray(split.y_test), y_pred=y_pred,

@@ -1,0 +1,459 @@
+"""What NumpyMLPClassifier and NumpyMLPRegressor share: parameters, the random streams, training.
+
+:class:`BaseNumpyMLP` trains on :mod:`digitnet.nn` (its ``_fast`` path) exactly as
+scikit-learn's ``BaseMultilayerPerceptron`` does: the same parameters and defaults, the same
+random draws in the same order from ``check_random_state(random_state)`` (initial weights,
+then the early-stopping split, then each epoch's shuffle), the same stopping rules, so that the
+same data and ``random_state`` give the same model. The subclasses say what the targets are
+(labels or values), which output and loss go with them, and how to predict.
+"""
+
+from __future__ import annotations
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.optimize
+from scipy import sparse
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from ..nn import _fast
+from ..nn.activations import HIDDEN_ACTIVATIONS
+from ..nn.network import WEIGHT_INITS, compute_loss, correct_mask, forward_pass, initialize_weights, n_parameters, unpack
+from ..nn.optimizers import SCHEDULES, SGD, Adam
+from ..resources import available_memory, gib, training_bytes
+
+STOCHASTIC_SOLVERS = ("sgd", "adam")
+#: The input formats both estimators take (as MLPClassifier and MLPRegressor): dense, or SciPy CSR / CSC.
+SPARSE_FORMATS = ["csr", "csc"]
+
+
+def batch_rows(solver, batch_size, n_samples):
+    """Rows per gradient step: every row for lbfgs, ``min(200, n_samples)`` for ``"auto"``, else
+    ``batch_size`` clipped to [1, n_samples] (MLPClassifier's rule)."""
+    if solver == "lbfgs":
+        return n_samples
+    if batch_size == "auto":
+        return min(200, n_samples)
+    return int(np.clip(batch_size, 1, n_samples))
+
+
+def random_stream(random_state):
+    """Where a fit draws from: ``check_random_state(random_state)`` (an int or None gives a new
+    RandomState, a RandomState is used as it is), as scikit-learn's estimators do; a NumPy
+    Generator is also accepted and used as it is."""
+    return random_state if isinstance(random_state, np.random.Generator) else check_random_state(random_state)
+
+
+def shuffled(order, rng):
+    """``order`` in a new random order, drawn as ``sklearn.utils.shuffle(order, random_state=rng)`` draws it
+    (a permutation of arange(n), shuffled in place by the stream, applied to ``order``)."""
+    indices = np.arange(len(order))
+    rng.shuffle(indices)
+    return order[indices]
+
+
+class BaseNumpyMLP(BaseEstimator):
+    """The shared estimator (not to be used directly): see NumpyMLPClassifier and NumpyMLPRegressor."""
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
+        "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions(set(SCHEDULES))],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state", np.random.Generator],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "weight_init": [StrOptions(set(WEIGHT_INITS))],
+    }
+
+    #: The score of held-out rows ("accuracy" or "r2": ``history_["val_<name>"]``, early stopping's measure).
+    _score_name = "score"
+    #: What ``history_`` records for the training rows every epoch (a classifier adds its running accuracy).
+    _history_keys = ("loss",)
+
+    # ------------------------------------------------------------------ the public fit methods
+
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None):
+        """Fit the model to data X and targets y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), optional
+            Weights in the loss, as scikit-learn defines them.
+        X_val, y_val : validation data, optional
+            Scored after every epoch into ``history_`` (``val_loss`` and ``val_<score>``); it does not
+            change training (the convention of scikit-learn's HistGradientBoosting estimators).
+        sample_weight_val : array-like of shape (n_val,), optional
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        if (X_val is None) != (y_val is None):
+            raise ValueError("X_val and y_val must be given together (or neither).")
+        if sample_weight_val is not None and X_val is None:
+            raise ValueError("sample_weight_val needs X_val and y_val.")
+        validation = None if X_val is None else (X_val, y_val, sample_weight_val)
+        return self._fit(X, y, sample_weight, incremental=False, validation=validation)
+
+    def _check_solver(self):
+        if self.solver not in STOCHASTIC_SOLVERS:
+            raise AttributeError(f"partial_fit is only available for stochastic optimizers. {self.solver} is not stochastic.")
+        return True
+
+    # ------------------------------------------------------------------ training
+
+    def _layer_units(self, n_features):
+        hidden = self.hidden_layer_sizes
+        hidden = list(hidden) if hasattr(hidden, "__iter__") else [hidden]
+        if not all(isinstance(h, Integral) and not isinstance(h, bool) for h in hidden):
+            # as MLPClassifier, which cannot build a layer of 10.5 units either (and never rounds)
+            raise TypeError(f"hidden_layer_sizes must be integers, got {self.hidden_layer_sizes}.")
+        if any(h <= 0 for h in hidden):
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {hidden}.")
+        return [n_features, *[int(h) for h in hidden], self.n_outputs_]
+
+    def _check_memory(self, layer_units, n_samples, dtype):
+        """Refuse, before allocating anything, a network this machine has not the memory to train."""
+        available = available_memory()
+        needed = training_bytes(layer_units, n_samples, batch_rows(self.solver, self.batch_size, n_samples),
+                                np.dtype(dtype).itemsize, lbfgs=self.solver == "lbfgs")
+        if available is not None and needed > available:
+            raise MemoryError(
+                f"a network of layer sizes {'-'.join(map(str, layer_units))} ({n_parameters(layer_units):,}"
+                f" weights and biases) needs about {gib(needed)} of memory to train, more than the {gib(available)}"
+                f" available; use smaller hidden_layer_sizes")
+
+    def _fit(self, X, y, sample_weight, incremental, validation=None):
+        first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
+        X, Y = self._validate_input(X, y, incremental, reset=first_pass)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X)
+        self.n_outputs_ = Y.shape[1]
+        layer_units = self._layer_units(X.shape[1])
+        self._random_state = random_stream(self.random_state)  # as scikit-learn, afresh at every fit
+        self._check_memory(layer_units, X.shape[0], X.dtype)
+        if first_pass or not hasattr(self, "n_layers_"):
+            # A warm start from weights the user assigned before any fit keeps them.
+            self._initialize(layer_units, X.dtype, keep_weights=not first_pass)
+        else:
+            self._ensure_training_state()
+        self._record_input_range(X, reset=first_pass)
+        self._adopt_parameters(layer_units, X.dtype)
+        self._weights, self._biases = unpack(self._flat, layer_units)
+
+        with _fast.blas_threads(batch_rows(self.solver, self.batch_size, X.shape[0]), layer_units):
+            if self.solver in STOCHASTIC_SOLVERS:
+                self._fit_stochastic(X, Y, sample_weight, layer_units, incremental, validation)
+            else:
+                self._fit_lbfgs(X, Y, sample_weight, validation)
+        self._check_finite()
+        return self
+
+    def _check_finite(self):
+        """As scikit-learn: weights that are not finite after training are an error."""
+        if not np.isfinite(self._flat).all():
+            raise ValueError("Solver produced non-finite parameter weights. The input data may contain"
+                             " large values and need to be preprocessed.")
+
+    def _initialize(self, layer_units, dtype, keep_weights):
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.n_layers_ = len(layer_units)
+        self.out_activation_ = self._output_activation()
+        if not keep_weights:  # drawn from the fit's stream first, as scikit-learn draws them
+            self._flat, self.coefs_, self.intercepts_ = initialize_weights(
+                layer_units, self.activation, self.weight_init, self._random_state, dtype)
+        self.history_ = {key: [] for key in self._history_keys}
+        self._best_flat = None  # early stopping's best weights, set from the start weights
+        if self.solver in STOCHASTIC_SOLVERS:
+            self.loss_curve_ = []
+            self._no_improvement_count = 0
+            if self.early_stopping:
+                self.validation_scores_ = []
+                self.best_validation_score_ = -np.inf
+                self.best_loss_ = None
+            else:
+                self.best_loss_ = np.inf
+                self.validation_scores_ = None
+                self.best_validation_score_ = None
+
+    def _ensure_training_state(self):
+        """Fill in what training keeps between calls but a model built by hand (or loaded from a file)
+        may lack, with the values a fresh fit starts from, so that it can go on training."""
+        defaults = {"n_iter_": 0, "t_": 0, "history_": {key: [] for key in self._history_keys},
+                    "_no_improvement_count": 0,
+                    "out_activation_": self._output_activation()}
+        if self.solver in STOCHASTIC_SOLVERS:
+            defaults["loss_curve_"] = []
+            if self.early_stopping:
+                defaults.update(validation_scores_=[], best_validation_score_=-np.inf, best_loss_=None)
+            else:
+                defaults.update(best_loss_=np.inf, validation_scores_=None, best_validation_score_=None)
+        for name, value in defaults.items():
+            if getattr(self, name, None) is None and (value is not None or not hasattr(self, name)):
+                setattr(self, name, value)
+        for key in self._history_keys:
+            self.history_.setdefault(key, [])
+
+    def _record_input_range(self, X, reset):
+        """Each feature's smallest and largest value in the training data (kept in model files, to check that
+        data given to a saved model look like what it was trained on)."""
+        if sparse.issparse(X):
+            low, high = (np.asarray(m.todense()).ravel() for m in (X.min(axis=0), X.max(axis=0)))
+        else:
+            low, high = np.min(X, axis=0), np.max(X, axis=0)
+        previous = None if reset else getattr(self, "_input_range", None)
+        if previous is not None and previous[0].shape == low.shape:
+            low, high = np.minimum(previous[0], low), np.maximum(previous[1], high)
+        self._input_range = (low, high)
+
+    def _adopt_parameters(self, layer_units, dtype):
+        """Make ``coefs_`` / ``intercepts_`` views of one flat buffer, copying in any arrays
+        the user assigned, after checking their shapes."""
+        flat = getattr(self, "_flat", None)
+        if flat is None or flat.dtype != dtype or flat.size != n_parameters(layer_units):
+            flat = np.empty(n_parameters(layer_units), dtype)
+        weights, biases = unpack(flat, layer_units)
+        for name, given, views in (("coefs_", self.coefs_, weights), ("intercepts_", self.intercepts_, biases)):
+            if len(given) != len(views):
+                raise ValueError(f"{name} has {len(given)} layers but hidden_layer_sizes={self.hidden_layer_sizes}"
+                                 f" needs {len(views)}.")
+            for i, (g, v) in enumerate(zip(given, views)):
+                g = np.asarray(g)
+                if g.shape != v.shape:
+                    raise ValueError(f"{name}[{i}] has shape {g.shape} but this network needs {v.shape}.")
+                if g is not v and not np.shares_memory(g, v):
+                    v[...] = g
+        self._flat, self.coefs_, self.intercepts_ = flat, weights, biases
+        if getattr(self, "_best_flat", None) is None or self._best_flat.shape != flat.shape:
+            self._best_flat = flat.copy()
+
+    def _make_optimizer(self):
+        if self.solver == "sgd":
+            return SGD(self._flat, self.learning_rate_init, self.momentum, self.nesterovs_momentum,
+                       self.learning_rate, self.power_t)
+        return Adam(self._flat, self.learning_rate_init, self.beta_1, self.beta_2, self.epsilon)
+
+    def _start_order(self, n_samples):
+        """The row order the first epoch's shuffle starts from: 0..n-1, as in scikit-learn."""
+        return np.arange(n_samples, dtype=int)
+
+    def _fit_stochastic(self, X, Y, sample_weight, layer_units, incremental, validation):
+        if not incremental or not hasattr(self, "_optimizer"):
+            self._optimizer = self._make_optimizer()
+        else:
+            self._optimizer.params = self._flat  # the buffer is new after unpickling; the state carries on
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        X, Y, sample_weight, held_out = self._validation_parts(X, Y, sample_weight, validation, layer_units)
+        n_samples = X.shape[0]
+        if self.batch_size != "auto" and self.batch_size > n_samples:
+            warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is going to be clipped")
+        batch_size = batch_rows(self.solver, self.batch_size, n_samples)
+        fn_args = dict(activation=self.activation, out_activation=self.out_activation_, alpha=self.alpha,
+                       batch_size=batch_size, sample_weight=sample_weight,
+                       workspace=_fast.Workspace(layer_units, batch_size, X.dtype, n_samples),
+                       labels=Y.argmax(axis=1) if self.out_activation_ == "softmax" else None)
+        order = self._start_order(n_samples)
+        self.n_iter_ = 0
+        for _ in range(self.max_iter):
+            if self.shuffle:
+                order = self._order = shuffled(order, self._random_state)
+            loss, score = _fast.train_epoch(X, Y, self._weights, self._biases, self._optimizer,
+                                            order=order if self.shuffle else None, **fn_args)
+            self.n_iter_ += 1
+            if self._diverged(loss):
+                break
+            self._end_epoch(loss, score, n_samples, held_out)
+            if self._no_improvement_count > self.n_iter_no_change and self._stalled():
+                break
+            if incremental:
+                break
+            if self.n_iter_ == self.max_iter:
+                warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the"
+                              " optimization hasn't converged yet.", ConvergenceWarning)
+        if self.early_stopping:
+            self._flat[...] = self._best_flat
+
+    def _end_epoch(self, loss, score, n_samples, held_out):
+        """Record an epoch: its loss (and training score), the validation scores, the stopping counts."""
+        self.loss_ = loss
+        self.t_ += n_samples
+        self.loss_curve_.append(loss)
+        self.history_["loss"].append(loss)
+        if self._score_name in self.history_:
+            self.history_[self._score_name].append(score)
+        if self.verbose:
+            print("Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_))
+        if held_out is not None:
+            self._record_validation(held_out)
+        self._update_no_improvement_count()
+        self._optimizer.iteration_ends(self.t_)
+
+    def _diverged(self, loss):
+        """Whether training diverged with this epoch's ``loss`` (and must stop). Here a loss that is not
+        finite is an error; :mod:`digitnet.experiments` records divergence as a result instead."""
+        if not np.isfinite(loss):
+            raise ValueError(f"Training diverged at epoch {self.n_iter_}: the loss became {loss}. Use a smaller"
+                             f" learning_rate_init (now {self.learning_rate_init}) or scale the input features.")
+        return False
+
+    def _validation_parts(self, X, Y, sample_weight, validation, layer_units):
+        """``(X, Y, sample_weight, held_out)``: the rows to train on, and those to score every epoch
+        (the early-stopping split, drawn as scikit-learn draws it, or ``X_val``; or none)."""
+        if not self.early_stopping:
+            return X, Y, sample_weight, self._held_out(validation, X.dtype, layer_units)
+        rng = self._random_state
+        arrays = (X, Y) if sample_weight is None else (X, Y, sample_weight)
+        parts = train_test_split(*arrays, test_size=self.validation_fraction, stratify=self._stratify(Y),
+                                 random_state=rng if isinstance(rng, np.random.RandomState) else _seed_of(rng))
+        X, X_val, Y, Y_val = parts[:4]
+        sample_weight, sw_val = parts[4:] if sample_weight is not None else (None, None)
+        if X_val.shape[0] < 2:
+            raise ValueError("The validation set is too small. Increase 'validation_fraction' or the size"
+                             " of your dataset.")
+        return X, Y, sample_weight, self._held_out((X_val, Y_val, sw_val), X.dtype, layer_units, checked=True)
+
+    def _held_out(self, validation, dtype, layer_units, checked=False):
+        """The rows scored after every epoch (``HeldOut``), or None; ``checked``: already validated targets."""
+        if validation is None:
+            return None
+        X_val, Y_val, sw_val = validation if checked else self._validate_eval_data(*validation, dtype=dtype)
+        self.history_.setdefault("val_loss", [])
+        self.history_.setdefault(f"val_{self._score_name}", [])
+        return _fast.HeldOut(X_val, Y_val, sw_val, layer_units, self.out_activation_)
+
+    def _validate_eval_data(self, X_val, y_val, sample_weight_val, dtype):
+        X_val = validate_data(self, X_val, accept_sparse=SPARSE_FORMATS, dtype=dtype, reset=False)
+        sw_val = None if sample_weight_val is None else _check_sample_weight(sample_weight_val, X_val)
+        return X_val, self._targets(y_val, dtype), sw_val
+
+    def _stalled(self):
+        """Training stopped improving: does the optimizer stop (True), or carry on with a smaller rate?"""
+        what = "Validation score" if self.early_stopping else "Training loss"
+        msg = f"{what} did not improve more than tol={self.tol:f} for {self.n_iter_no_change} consecutive epochs."
+        if self._optimizer.trigger_stopping(msg, self.verbose):
+            return True
+        self._no_improvement_count = 0
+        return False
+
+    def _record_validation(self, held_out):
+        loss, score = held_out.scores(self._weights, self._biases, self.activation, self.alpha)
+        self.history_["val_loss"].append(loss)
+        self.history_[f"val_{self._score_name}"].append(score)
+        if self.early_stopping:
+            self.validation_scores_.append(score)
+            if self.verbose:
+                print("Validation score: %f" % score)
+
+    def _update_no_improvement_count(self):
+        if self.early_stopping:
+            score = self.validation_scores_[-1]
+            if score < self.best_validation_score_ + self.tol:
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            if score > self.best_validation_score_:
+                self.best_validation_score_ = score
+                self._best_flat[...] = self._flat
+        else:
+            if self.loss_curve_[-1] > self.best_loss_ - self.tol:
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            if self.loss_curve_[-1] < self.best_loss_:
+                self.best_loss_ = self.loss_curve_[-1]
+
+    def _fit_lbfgs(self, X, Y, sample_weight, validation):
+        layer_sizes = [w.shape[0] for w in self._weights] + [self.n_outputs_]
+        workspace = _fast.Workspace(layer_sizes, X.shape[0], X.dtype)
+        args = (self.activation, self.out_activation_)
+
+        def loss_and_grad(theta):
+            self._flat[...] = theta
+            activations = _fast.forward_into(X, self._weights, self._biases, *args, workspace.activations)
+            loss = compute_loss(Y, activations[-1], self._weights, self.alpha, sample_weight, self.out_activation_)
+            grad = _fast.backward_into(activations, Y, self._weights, self.activation, self.alpha, sample_weight,
+                                       workspace, self._flat)
+            return loss, grad.astype(np.float64)  # a copy: scipy keeps the array it is given
+
+        held_out = self._held_out(validation, X.dtype, layer_sizes)  # lbfgs has no early stopping
+
+        def record(intermediate_result):
+            self._flat[...] = intermediate_result.x
+            self.history_["loss"].append(float(intermediate_result.fun))
+            if self._score_name in self.history_:
+                P = forward_pass(X, self._weights, self._biases, *args)[-1]
+                self.history_[self._score_name].append(float(correct_mask(Y, P, self.out_activation_).mean()))
+            if self.verbose:
+                print("Iteration %d, loss = %.8f" % (len(self.history_["loss"]), intermediate_result.fun))
+            if held_out is not None:
+                self._record_validation(held_out)
+
+        result = scipy.optimize.minimize(
+            loss_and_grad, self._flat.astype(np.float64), method="L-BFGS-B", jac=True, callback=record,
+            options={"maxfun": self.max_fun, "maxiter": self.max_iter, "gtol": self.tol})
+        if result.status != 0:
+            warnings.warn(
+                "lbfgs failed to converge after %d iteration(s) (status=%d): %s\n\nIncrease the number of"
+                " iterations to improve the convergence (max_iter=%d)." % (result.nit, result.status,
+                                                                           result.message, self.max_iter),
+                ConvergenceWarning)
+        self.n_iter_ = min(result.nit, self.max_iter)
+        self.loss_ = float(result.fun)
+        self._flat[...] = result.x
+        if not np.isfinite(self.loss_):
+            raise ValueError(f"Training diverged at iteration {self.n_iter_}: the loss became {self.loss_}."
+                             " Scale the input features or increase alpha.")
+
+    # ------------------------------------------------------------------ prediction
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "n_layers_") and hasattr(self, "coefs_")
+
+    def _forward(self, X):
+        """The output layer's Z (before its activation) for the rows of X."""
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse=SPARSE_FORMATS, reset=False, dtype=(np.float64, np.float32))
+        return forward_pass(X, self.coefs_, self.intercepts_, self.activation, "identity")[-1]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+def _seed_of(random_state):
+    """An int seed for APIs that take one (train_test_split), from an int, None, RandomState or Generator."""
+    if random_state is None or isinstance(random_state, Integral):
+        return random_state
+    if isinstance(random_state, np.random.Generator):
+        return int(random_state.integers(2**32 - 1))
+    return int(random_state.randint(2**32 - 1))  # a legacy np.random.RandomState

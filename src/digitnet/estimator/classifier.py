@@ -1,0 +1,190 @@
+"""``NumpyMLPClassifier``: a drop-in for scikit-learn's MLPClassifier, on :mod:`digitnet.nn`."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import ClassifierMixin
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import type_of_target, unique_labels
+from sklearn.utils.validation import column_or_1d, validate_data
+
+from ..nn.activations import ACTIVATIONS, sigmoid
+from .base import SPARSE_FORMATS, BaseNumpyMLP
+
+
+class NumpyMLPClassifier(ClassifierMixin, BaseNumpyMLP):
+    """Multi-layer perceptron classifier written with NumPy alone.
+
+    Parameters mean what they mean for :class:`sklearn.neural_network.MLPClassifier` and have
+    the same defaults; the same data and ``random_state`` give the same model (weights, loss
+    curve, epochs), with every solver, shuffling and early stopping.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : int or tuple of int, default=(100,)
+        Units of each hidden layer.
+    activation : {"identity", "logistic", "tanh", "relu", "leaky_relu", "elu"}, default="relu"
+        Hidden-layer activation. ``leaky_relu`` (slope 0.01 below zero) and ``elu`` (alpha 1) are ours.
+    solver : {"lbfgs", "sgd", "adam"}, default="adam"
+    alpha : float >= 0, default=1e-4
+        L2 penalty; the loss adds ``alpha / (2 n) * sum ||W||^2``.
+    batch_size : int or "auto", default="auto"
+        ``auto`` = min(200, n_samples).
+    learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
+        Schedule (``sgd`` only).
+    learning_rate_init : float > 0, default=1e-3
+    power_t : float >= 0, default=0.5
+    max_iter : int >= 1, default=200
+        Epochs (``sgd``, ``adam``) or iterations (``lbfgs``).
+    shuffle : bool, default=True
+    random_state : int, RandomState, None or numpy Generator, default=None
+        As in MLPClassifier: ``check_random_state(random_state)`` draws the initial weights,
+        the early-stopping split and every epoch's shuffle, in that order. A Generator is
+        also accepted (and drawn from in the same order).
+    tol : float >= 0, default=1e-4
+    verbose : bool, default=False
+        Print one line per epoch.
+    warm_start : bool, default=False
+        Continue from the current ``coefs_`` / ``intercepts_`` (also weights you assigned).
+    momentum : float in [0, 1], default=0.9
+    nesterovs_momentum : bool, default=True
+    early_stopping : bool, default=False
+    validation_fraction : float in [0, 1), default=0.1
+    beta_1, beta_2 : float in [0, 1), default=0.9, 0.999
+    epsilon : float > 0, default=1e-8
+    n_iter_no_change : int >= 1, default=10
+    max_fun : int >= 1, default=15000
+    weight_init : {"glorot", "he", "small_normal"}, default="glorot"
+        Ours. ``glorot`` is MLPClassifier's scheme; ``he`` is N(0, 2 / fan_in); ``small_normal``
+        is N(0, 1) * 0.01 as in the original project (all drawn from the same stream).
+
+    Attributes
+    ----------
+    classes_, coefs_, intercepts_, loss_, loss_curve_, best_loss_,
+    validation_scores_, best_validation_score_, n_iter_, t_, n_features_in_, feature_names_in_,
+    n_layers_, n_outputs_, out_activation_ :
+        As in MLPClassifier. ``coefs_[l]`` has shape (fan_in, fan_out).
+    history_ : dict of lists
+        Ours. Per epoch: ``loss`` and ``accuracy`` on the training data (running values over
+        the epoch's batches, like ``loss_curve_``), and ``val_loss`` / ``val_accuracy`` when rows
+        are held out (``early_stopping=True``, or ``fit(X, y, X_val=..., y_val=...)``).
+    """
+
+    _score_name = "accuracy"
+    _history_keys = ("loss", "accuracy")
+
+    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam", alpha=0.0001,
+                 batch_size="auto", learning_rate="constant", learning_rate_init=0.001, power_t=0.5, max_iter=200,
+                 shuffle=True, random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
+                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1, beta_1=0.9, beta_2=0.999,
+                 epsilon=1e-8, n_iter_no_change=10, max_fun=15000, weight_init="glorot"):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.weight_init = weight_init
+
+    @available_if(BaseNumpyMLP._check_solver)
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """Train for exactly one epoch on (X, y).
+
+        ``classes`` (all labels that will ever be seen) is required on the first call.
+        """
+        self._validate_params()
+        if not hasattr(self, "classes_"):
+            if classes is None:
+                raise ValueError("classes must be passed on the first call to partial_fit.")
+            self._label_binarizer = LabelBinarizer()
+            self._label_binarizer.fit(y if type_of_target(y).startswith("multilabel") else classes)
+            self.classes_ = self._label_binarizer.classes_
+        elif classes is not None and not np.array_equal(self.classes_, unique_labels(classes)):
+            raise ValueError(
+                f"`classes={classes}` is not the same as on last call to partial_fit, was: {self.classes_}")
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = validate_data(self, X, y, accept_sparse=SPARSE_FORMATS, multi_output=True,
+                             dtype=(np.float64, np.float32), reset=reset)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
+            self._label_binarizer = LabelBinarizer()
+            self._label_binarizer.fit(y)
+            self.classes_ = self._label_binarizer.classes_
+        else:
+            classes = unique_labels(y)
+            if self.warm_start:
+                if set(classes) != set(self.classes_):
+                    raise ValueError(
+                        "warm_start can only be used where `y` has the same classes as in the previous call"
+                        f" to fit. Previously got {self.classes_}, `y` has {classes}")
+            elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
+                raise ValueError(f"`y` has classes not in `self.classes_`. `self.classes_` has {self.classes_}."
+                                 f" 'y' has {classes}.")
+        return X, self._targets(y, X.dtype)
+
+    def _targets(self, y, dtype):
+        """Labels as 0/1 indicators in the compute dtype (A - Y then stays in that dtype)."""
+        if getattr(self, "_label_binarizer", None) is None:  # fitted by hand: binarize with the classes set
+            self._label_binarizer = LabelBinarizer().fit(self.classes_)
+        return self._label_binarizer.transform(np.asarray(y)).astype(dtype)
+
+    def _output_activation(self):
+        """Softmax over the classes, or logistic units (two classes, one class, or several labels)."""
+        return "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
+
+    def _stratify(self, Y):
+        """Early stopping's split is stratified with one output unit (as scikit-learn: on the 0/1 targets)."""
+        return Y.astype(bool) if self.n_outputs_ == 1 else None
+
+    def predict_proba(self, X):
+        """Probability of each class, shape (n_samples, n_classes), columns ordered as ``classes_``."""
+        Z = self._forward(X)
+        if self.n_outputs_ == 1:
+            P = np.hstack([sigmoid(-Z), sigmoid(Z)])  # not 1 - p, which rounds to 0 sooner
+        else:
+            P = ACTIVATIONS[self.out_activation_](Z, out=Z)
+        # A true probability is never 0; exp() underflowing to 0 would make log(predict_proba) -inf.
+        # Floor at the smallest normal float instead, so that predict_log_proba is finite everywhere.
+        return np.maximum(P, np.finfo(P.dtype).tiny, out=P)
+
+    def predict_log_proba(self, X):
+        """``log(predict_proba(X))``, as in MLPClassifier: finite everywhere (probabilities are floored at the
+        smallest normal float), with the same argmax as ``predict_proba``."""
+        return np.log(self.predict_proba(X))
+
+    def predict(self, X):
+        """Predicted class labels, shape (n_samples,) (or label indicators for multilabel y)."""
+        Z = self._forward(X)
+        P = ACTIVATIONS[self.out_activation_](Z, out=Z)
+        if self.n_outputs_ == 1:
+            P = P.ravel()
+        return self._label_binarizer.inverse_transform(P)
+
+    def __sklearn_is_fitted__(self):
+        return super().__sklearn_is_fitted__() and hasattr(self, "classes_")
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags

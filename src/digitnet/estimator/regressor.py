@@ -1,0 +1,115 @@
+"""``NumpyMLPRegressor``: a drop-in for scikit-learn's MLPRegressor, on :mod:`digitnet.nn`.
+
+The output layer is the identity, and the loss half the mean squared error (``loss="squared_error"``,
+:func:`~digitnet.nn.network.half_squared_error`), or an exponential output with half the Poisson
+deviance (``loss="poisson"``); both plus the same L2 term as the classifier. The backward pass is
+the classifier's: with these pairs of output and loss, delta at the output is ``A - Y`` again.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import RegressorMixin
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import column_or_1d, validate_data
+
+from ..nn.activations import ACTIVATIONS
+from .base import SPARSE_FORMATS, BaseNumpyMLP
+
+#: The output activation of each loss.
+OUTPUTS = {"squared_error": "identity", "poisson": "exp"}
+
+
+class NumpyMLPRegressor(RegressorMixin, BaseNumpyMLP):
+    """Multi-layer perceptron regressor written with NumPy alone.
+
+    Parameters mean what they mean for :class:`sklearn.neural_network.MLPRegressor` and have the
+    same defaults; the same data and ``random_state`` give the same model. Every parameter of
+    :class:`~digitnet.NumpyMLPClassifier` is here too (``weight_init`` and the extra activations
+    are ours), plus:
+
+    Parameters
+    ----------
+    loss : {"squared_error", "poisson"}, default="squared_error"
+        ``squared_error``: identity output, loss 1/2 mean((y - p)^2). ``poisson``: output e^z,
+        loss half the Poisson deviance (targets must be >= 0).
+
+    Attributes
+    ----------
+    coefs_, intercepts_, loss_, loss_curve_, best_loss_, validation_scores_ (R²),
+    best_validation_score_, n_iter_, t_, n_features_in_, feature_names_in_, n_layers_,
+    n_outputs_, out_activation_ :
+        As in MLPRegressor.
+    history_ : dict of lists
+        Ours. ``loss`` per epoch, and ``val_loss`` / ``val_r2`` when rows are held out
+        (``early_stopping=True``, or ``fit(X, y, X_val=..., y_val=...)``).
+    """
+
+    _parameter_constraints: dict = {**BaseNumpyMLP._parameter_constraints,
+                                    "loss": [StrOptions(set(OUTPUTS))]}
+    _score_name = "r2"
+    _history_keys = ("loss",)
+
+    def __init__(self, loss="squared_error", hidden_layer_sizes=(100,), activation="relu", *, solver="adam",
+                 alpha=0.0001, batch_size="auto", learning_rate="constant", learning_rate_init=0.001, power_t=0.5,
+                 max_iter=200, shuffle=True, random_state=None, tol=1e-4, verbose=False, warm_start=False,
+                 momentum=0.9, nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1, beta_1=0.9,
+                 beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000, weight_init="glorot"):
+        self.loss = loss
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.weight_init = weight_init
+
+    @available_if(BaseNumpyMLP._check_solver)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Train for exactly one epoch on (X, y)."""
+        self._validate_params()
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = validate_data(self, X, y, accept_sparse=SPARSE_FORMATS, multi_output=True, y_numeric=True,
+                             dtype=(np.float64, np.float32), reset=reset)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if self.loss == "poisson" and np.any(y < 0):
+            raise ValueError("loss='poisson' needs targets y >= 0 (they are counts or rates).")
+        return X, self._targets(y, X.dtype)
+
+    def _targets(self, y, dtype):
+        """Targets as a 2-d array (one column per output) in the compute dtype."""
+        y = np.asarray(y, dtype=dtype)
+        return y.reshape(-1, 1) if y.ndim == 1 else y
+
+    def _output_activation(self):
+        return OUTPUTS[self.loss]
+
+    def _stratify(self, Y):
+        return None  # a regression's early-stopping split is not stratified
+
+    def predict(self, X):
+        """Predicted values, shape (n_samples,) for one output, else (n_samples, n_outputs)."""
+        Z = self._forward(X)
+        P = ACTIVATIONS[self.out_activation_](Z, out=Z)
+        return P.ravel() if P.shape[1] == 1 else P
