@@ -36,6 +36,11 @@ def test_paired_test_edge_cases():
     single = _paired_test([0.9], [0.8], "accuracy")
     assert math.isnan(single.pvalue) and not single.significant
     same = _paired_test([0.9, 0.8], [0.9, 0.8], "accuracy")
-    assert same.pvalue == 1.0 and not same.significant
+    assert same.pvalue == 1.0 and not same.significant and same.identical
+    assert "every seed gave both models the same accuracy" in same.describe() and "t = " not in same.describe()
+    offset = _paired_test([0.9, 0.8], [0.89, 0.79], "accuracy")  # no spread, but a difference: not identical
+    assert not offset.identical and "t = inf" in offset.describe()
+    balanced = _paired_test([0.9, 0.8], [0.89, 0.81], "accuracy")  # differences that cancel out: not identical
+    assert balanced.mean_difference == 0 and not balanced.identical
     clear = _paired_test([0.9, 0.91, 0.92, 0.93], [0.5, 0.52, 0.5, 0.51], "accuracy")
     assert clear.significant and clear.mean_difference > 0.3

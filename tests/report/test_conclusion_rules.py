@@ -130,7 +130,7 @@ def test_learning_rate_best_inside_the_grid_with_divergence():
     result = _landscape({0.001: [0.2, 0.21, 0.19], 0.01: [0.80, 0.81, 0.79], 0.1: [0.96, 0.965, 0.962],
                          1.0: [0.97, 0.968, 0.972], 3.0: [0.93, 0.935, 0.93], 10.0: [0, 0, 0]}, diverged=(10.0,))
     sentence = report.learning_rate_conclusion(result)
-    assert "came at rate 1, inside the grid" in sentence
+    assert "came at rate 1, inside the grid." in sentence  # alone in the good region: no tie to mention
     assert "too small: 0.001 to 0.1" in sentence  # 0.1 is 0.8 points below: more than the noise
     assert "good: 1;" in sentence and "too large: 3;" in sentence and "diverges: 10 (at epoch 5)" in sentence
     assert "training diverges" in sentence
@@ -147,6 +147,8 @@ def test_learning_rates_within_the_noise_are_all_good():
     result = _landscape({0.01: [0.90, 0.91, 0.90], 0.1: [0.970, 0.975, 0.965], 1.0: [0.972, 0.966, 0.974]})
     sentence = report.learning_rate_conclusion(result)
     assert "good: 0.1 to 1" in sentence  # one image of 288 apart: the data cannot rank them
+    assert "came at rate 1, at the top of the grid (larger rates were not tried); the other good rates are within" \
+           " the noise of it" in sentence and "cannot rank it." in sentence
 
 
 def test_learning_rate_everything_diverged():

@@ -51,10 +51,18 @@ class PairedTest:
     ci_low: float = math.nan
     ci_high: float = math.nan
 
+    @property
+    def identical(self):
+        """Every seed gave both models the same value (no spread, mean 0): nothing for a test to weigh."""
+        return self.n >= 1 and self.mean_difference == 0 and self.ci_low == 0 and self.ci_high == 0
+
     def describe(self):
         """One sentence, for humans."""
         if not np.isfinite(self.pvalue):
             return f"paired test on {self.metric}: needs at least 2 seeds (got {self.n})"
+        if self.identical:
+            return (f"{self.method} on {self.metric} over {self.n} seeds: every seed gave both models the same"
+                    f" {self.metric} (difference 0 each time), so there is no difference to test")
         verdict = "significant" if self.significant else "not significant"
         return (f"{self.method} on {self.metric} over {self.n} seeds: mean difference (digitnet - sklearn)"
                 f" {self.mean_difference:+.4f}, 95% interval [{self.ci_low:+.4f}, {self.ci_high:+.4f}],"

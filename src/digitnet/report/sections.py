@@ -105,6 +105,7 @@ def _section_comparison(data, images):
                       "max_iter", "tol", "n_iter_no_change") or k in params}
     test = result.test
     plain = ("" if not np.isfinite(test.pvalue) else
+             "In plain words: from the same seed the two fitted the same model." if test.identical else
              f"In plain words: with {test.n} seeds the difference in accuracy is {points(test.mean_difference)},"
              f" and the 95% interval, {points(test.ci_low)} to {points(test.ci_high)}, "
              + ("does not contain 0: the difference is real." if test.significant else

@@ -57,7 +57,11 @@ def learning_rate_conclusion(result):
              "at the bottom of the grid" if best.rate == min(rates) else "inside the grid")
     text = (f"Over {epochs} epochs of full-batch gradient descent the rates fall into four regions — "
             + "; ".join(parts) + f". The best validation accuracy, {pct(best.val_accuracy)}, came at rate"
-            f" {rate(best.rate)}, {where}.")
+            f" {rate(best.rate)}, {where}")
+    tied = [r for r in sound if r.region == "good" and r is not best]
+    # "good" means within the noise of the best: the seeds cannot rank those rates, so neither does the sentence
+    text += (f"; the other good rates are within the noise of it (two standard errors over the seeds, or one"
+             f" validation digit), so the seeds cannot rank {'it' if len(tied) == 1 else 'them'}." if tied else ".")
     slow = min(sound, key=lambda r: r.rate)
     if slow.region == "too small":
         text += (f" A rate too small barely moves the loss (still {num(slow.final_loss, 3)} after {epochs} epochs"
