@@ -204,6 +204,12 @@ def test_the_studies_twins_answer_clicks(chrome, page_url, built):
     chrome.execute_script(f"{lr}.querySelector('circle.pick').dispatchEvent(new MouseEvent('click'))")
     after = chrome.execute_script(f"return {lr}.querySelectorAll('.chart')[1].querySelectorAll('path').length")
     assert abs(after - before) == 1  # the smallest rate's curve shown or hidden
+    dots = chrome.find_elements("css selector", "[data-twin=architecture] circle")
+    chosen = max(dots, key=lambda dot: float(dot.get_attribute("r")))
+    chrome.execute_script("arguments[0].dispatchEvent(new PointerEvent('pointermove', {bubbles: true}))", chosen)
+    readout = chrome.execute_script("return document.querySelector('[data-twin=architecture] .readout').textContent")
+    assert readout == chosen.find_element("css selector", "title").get_attribute("textContent")
+    assert readout.endswith(" weights (chosen)"), readout  # the dot's own numbers, not the nearest x's
     wrong = np.flatnonzero(data.errors.y_true != data.errors.y_pred)
     if len(wrong):
         t, p = data.errors.y_true[wrong[0]], data.errors.y_pred[wrong[0]]

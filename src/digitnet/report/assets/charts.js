@@ -103,7 +103,7 @@ function lineChart(container, options) {
           el("svg:path", { d: `M${x - r},${y - r}L${x + r},${y + r}M${x - r},${y + r}L${x + r},${y - r}`,
                            stroke: look.hollow ? color : "white", "stroke-width": 2, "pointer-events": "none" }, svg);
         }
-        el("svg:title", {}, dot, `${s.name}: ${p[2] && p[2].text || formatNumber(p[1])}`);
+        el("svg:title", {}, dot, p[2] && p[2].text || `${s.name}: ${formatNumber(p[1])}`);  // a text names its point
         if (options.onPick) dot.addEventListener("click", () => options.onPick(s, p));
       }
     } else {
@@ -122,6 +122,8 @@ function lineChart(container, options) {
 
   let axes = null;
   svg.addEventListener("pointermove", event => {
+    const title = event.target.tagName === "circle" && event.target.querySelector("title");
+    if (title) { readout.textContent = title.textContent; return; }  // on a dot: its own numbers, not the nearest x's
     if (!axes || !current.length) return;
     const r = svg.getBoundingClientRect(), x = (event.clientX - r.left) / r.width * W;
     const parts = [];

@@ -114,10 +114,6 @@ function twinArchitecture(container, study) {
         + (c.chosen ? " (chosen)" : c.tied ? " (tied with the best)" : "") }]);
   }
   chart.update(Object.entries(byActivation).map(([name, points]) => ({ name: name, points: points })));
-  chart.svg.addEventListener("pointerover", event => {
-    const title = event.target.querySelector && event.target.querySelector("title");
-    if (title) chart.readout.textContent = title.textContent;
-  });
 }
 
 // The confusion matrix of the selected model on the test digits: click a cell for its digits.
