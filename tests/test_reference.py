@@ -16,20 +16,29 @@ from digitnet import functional as F
 RTOL = 1e-9
 
 
-class _GivenStart(MLPClassifier):
-    """MLPClassifier whose first fit starts from weights we hand it (test-only)."""
+class _GivenStart:
+    """Mixed into MLPClassifier / MLPRegressor: the first fit starts from weights we hand it (test-only)."""
 
     def _init_coef(self, fan_in, fan_out, dtype):
         W, b = self._given.pop(0)
         return W.copy(), b.copy()
 
 
-def _pair(layer_sizes, activation, seed=0, **params):
+class _GivenStartClassifier(_GivenStart, MLPClassifier):
+    pass
+
+
+class _GivenStartRegressor(_GivenStart, MLPRegressor):
+    pass
+
+
+def _pair(layer_sizes, activation, seed=0, ours_class=NumpyMLPClassifier, ref_class=_GivenStartClassifier,
+          **params):
     """Ours and the reference, both about to start from the same glorot weights."""
     _, weights, biases = F.initialize_weights(layer_sizes, activation, "glorot", np.random.default_rng(seed))
-    ref = _GivenStart(activation=activation, **params)
+    ref = ref_class(activation=activation, **params)
     ref._given = [(W.copy(), b.copy()) for W, b in zip(weights, biases)]
-    ours = NumpyMLPClassifier(activation=activation, warm_start=True, **params)
+    ours = ours_class(activation=activation, warm_start=True, **params)
     ours.coefs_ = [W.copy() for W in weights]
     ours.intercepts_ = [b.copy() for b in biases]
     return ours, ref
@@ -168,21 +177,8 @@ def test_partial_fit_is_one_epoch_like_mlpclassifier(small_digits, solver):
 
 # ---------------------------------------------------------------------------------------------- the regressor
 
-class _GivenStartRegressor(MLPRegressor):
-    """MLPRegressor whose first fit starts from weights we hand it (test-only)."""
-
-    def _init_coef(self, fan_in, fan_out, dtype):
-        W, b = self._given.pop(0)
-        return W.copy(), b.copy()
-
-
 def _regressor_pair(layer_sizes, activation, seed=0, **params):
-    _, weights, biases = F.initialize_weights(layer_sizes, activation, "glorot", np.random.default_rng(seed))
-    ref = _GivenStartRegressor(activation=activation, **params)
-    ref._given = [(W.copy(), b.copy()) for W, b in zip(weights, biases)]
-    ours = NumpyMLPRegressor(activation=activation, warm_start=True, **params)
-    ours.coefs_, ours.intercepts_ = [W.copy() for W in weights], [b.copy() for b in biases]
-    return ours, ref
+    return _pair(layer_sizes, activation, seed, NumpyMLPRegressor, _GivenStartRegressor, **params)
 
 
 def _regression_targets(X, n_outputs):
