@@ -12,7 +12,7 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import Pipeline
 
-from digitnet import NumpyMLPClassifier
+from digitnet import NumpyMLPClassifier, NumpyMLPRegressor
 from digitnet.data import load_split
 from digitnet.errors import UsageError
 from digitnet.model_file import load_model, save_model
@@ -243,3 +243,50 @@ def test_the_training_input_ranges_are_kept(fitted, small_digits, tmp_path):
     low, high = load_model(path)._input_range
     np.testing.assert_array_equal(low, X.min(axis=0))
     np.testing.assert_array_equal(high, X.max(axis=0))
+
+
+# ---------------------------------------------------------------------------------------------- a regressor's file
+
+@pytest.fixture(scope="module")
+def regressor(small_digits):
+    X, y = small_digits
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return NumpyMLPRegressor(hidden_layer_sizes=(8,), loss="poisson", max_iter=5, random_state=0).fit(X, y + 1.0)
+
+
+def test_a_regressor_round_trips_and_goes_on_training(regressor, small_digits, tmp_path):
+    X, y = small_digits
+    save_model(regressor, tmp_path / "r.npz", feature_names=[f"f{i}" for i in range(64)])
+    loaded = load_model(tmp_path / "r.npz")
+    assert type(loaded) is NumpyMLPRegressor and loaded.out_activation_ == "exp"
+    assert loaded.get_params() == {**regressor.get_params(), "hidden_layer_sizes": (8,)}
+    np.testing.assert_array_equal(loaded.predict(X), regressor.predict(X))
+    with np.load(tmp_path / "r.npz") as archive:
+        assert "classes" not in archive.files and json.loads(str(archive["meta"]))["estimator"] == "NumpyMLPRegressor"
+    loaded.partial_fit(X, y + 1.0)
+    assert loaded.n_iter_ == 1 and np.isfinite(loaded.loss_)
+
+
+def test_a_classifiers_file_of_the_first_format_says_no_estimator_and_still_loads(fitted, small_digits, tmp_path):
+    X, _ = small_digits
+    loaded = load_model(_tampered(fitted, tmp_path, _meta(lambda m: m.pop("estimator"))))
+    assert type(loaded) is NumpyMLPClassifier
+    np.testing.assert_array_equal(loaded.predict_proba(X), fitted.predict_proba(X))
+
+
+@pytest.mark.parametrize("change, message", [
+    (_meta(lambda m: m.update(out_activation_="identity")), "out_activation_ 'identity' does not fit the loss 'poisson'"),
+    (_meta(lambda m: m.update(out_activation_="softmax")), "'out_activation_' is missing or invalid"),
+    (_meta(lambda m: m.update(y_type="multiclass")), "'y_type' is missing or invalid"),
+    (_meta(lambda m: m.update(estimator="MLPRegressor")), "'estimator' is missing or invalid"),
+    (_meta(lambda m: m["params"].update(loss="absolute_error")), "invalid parameters in the metadata"),
+    (lambda a: a.update(classes=np.arange(10)), "a regressor's file holds class labels"),
+])
+def test_every_field_of_a_regressors_file_is_checked(regressor, tmp_path, change, message):
+    assert message in _error(_tampered(regressor, tmp_path, change))
+
+
+def test_a_classifiers_file_claiming_to_be_a_regressor_is_refused(fitted, tmp_path):
+    message = _error(_tampered(fitted, tmp_path, _meta(lambda m: m.update(estimator="NumpyMLPRegressor"))))
+    assert "'out_activation_' is missing or invalid ('softmax')" in message

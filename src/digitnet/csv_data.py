@@ -156,6 +156,12 @@ def labels(table, column):
     return values
 
 
+def values(table, column):
+    """The target column of a regression, as float64 numbers (a missing, non-numeric or infinite cell is a
+    UsageError naming its line)."""
+    return feature_matrix(table, [column])[:, 0]
+
+
 def _refuse_continuous(table, column, text, values):
     numbers = pd.to_numeric(text, errors="coerce")
     if numbers.isna().any():
@@ -168,7 +174,8 @@ def _refuse_continuous(table, column, text, values):
             text.iloc[0]
         raise UsageError(f"{table.path}: the target column {column!r} looks continuous ({n_values} distinct values"
                          f" in {len(values)} rows, such as {example}), not like class labels: choose the column of"
-                         f" class labels with --target (columns: {_names(table.columns)})")
+                         f" class labels with --target (columns: {_names(table.columns)}), or fit a regression"
+                         " ('digitnet train --task regression')")
 
 
 def _names(columns, limit=8):

@@ -70,8 +70,8 @@ class Split:
         Present when ``validation_size > 0``.
     X_test : ndarray of shape (n_test, n_features)
     y_test : ndarray of shape (n_test,)
-    classes : ndarray of shape (n_classes,)
-        Sorted class labels.
+    classes : ndarray of shape (n_classes,), or None
+        Sorted class labels (None for a regression's numeric target).
     feature_names : list of str
     name : str
         Dataset name or CSV path.
@@ -94,7 +94,7 @@ class Split:
     y_val: np.ndarray | None
     X_test: np.ndarray
     y_test: np.ndarray
-    classes: np.ndarray
+    classes: np.ndarray | None
     feature_names: list
     name: str
     images_test: np.ndarray | None = None
@@ -115,7 +115,7 @@ class Split:
             "dataset": self.name,
             "target": self.target_name,
             "n_features": int(self.X_train.shape[1]),
-            "classes": [_plain(c) for c in self.classes],
+            "classes": None if self.classes is None else [_plain(c) for c in self.classes],
             "n_train": int(len(self.y_train)),
             "n_val": 0 if self.y_val is None else int(len(self.y_val)),
             "n_test": int(len(self.y_test)),
@@ -173,7 +173,11 @@ def _plain(value):
     return value.item() if isinstance(value, np.generic) else value
 
 
-def read_csv_dataset(path, target=None, header=True):
+#: What a model learns from the target: its class (a label), or its value (a number).
+TASKS = ("classification", "regression")
+
+
+def read_csv_dataset(path, target=None, header=True, task="classification"):
     """Read a dataset from a CSV file: numeric feature columns plus one target column.
 
     Parameters
@@ -184,6 +188,8 @@ def read_csv_dataset(path, target=None, header=True):
         Name of the target column; the last column if omitted.
     header : bool, default=True
         False: the file has no header row; its columns are named ``"0"``, ``"1"``, ...
+    task : {"classification", "regression"}, default="classification"
+        Class labels (kept as written) or numbers (float64).
 
     Returns
     -------
@@ -204,8 +210,8 @@ def read_csv_dataset(path, target=None, header=True):
     if not features:
         raise UsageError(f"{table.path} has no feature columns besides the target {target!r}")
     X = csv_data.feature_matrix(table, features)
-    return Dataset(X=X, y=csv_data.labels(table, target), feature_names=features, name=table.path,
-                   target_name=target)
+    y = csv_data.values(table, target) if task == "regression" else csv_data.labels(table, target)
+    return Dataset(X=X, y=y, feature_names=features, name=table.path, target_name=target)
 
 
 def read_features_csv(path, n_features, feature_names=None, target=None, header=True):
@@ -246,7 +252,7 @@ def read_features_csv(path, n_features, feature_names=None, target=None, header=
     return X, y
 
 
-def load_dataset(dataset="digits", *, path=None, target=None, header=True):
+def load_dataset(dataset="digits", *, path=None, target=None, header=True, task="classification"):
     """A whole dataset, unscaled: one of scikit-learn's bundled ones, or a CSV file.
 
     Parameters
@@ -259,29 +265,48 @@ def load_dataset(dataset="digits", *, path=None, target=None, header=True):
         Target column of the CSV file.
     header : bool, default=True
         Whether the CSV file starts with a header row.
+    task : {"classification", "regression"}, default="classification"
+        For a regression the target is read as numbers (a bundled dataset's labels as their values).
 
     Returns
     -------
     Dataset
     """
+    if task not in TASKS:
+        raise UsageError(f"unknown task {task!r}; choose one of {', '.join(TASKS)}")
     if path is not None:
-        return read_csv_dataset(path, target, header)
+        return read_csv_dataset(path, target, header, task)
     if dataset not in DATASETS:
         raise UsageError(f"unknown dataset {dataset!r}; choose one of {', '.join(DATASETS)} or give a CSV path")
     bunch = DATASETS[dataset]()
-    return Dataset(X=np.asarray(bunch.data, dtype=np.float64), y=np.asarray(bunch.target),
+    y = np.asarray(bunch.target, dtype=np.float64 if task == "regression" else None)
+    return Dataset(X=np.asarray(bunch.data, dtype=np.float64), y=y,
                    feature_names=[str(f) for f in bunch.feature_names], name=dataset,
                    images=getattr(bunch, "images", None))
 
 
+def _check_classes(data):
+    """The sorted class labels of a dataset a classifier can learn and a stratified split can cut."""
+    classes, counts = np.unique(data.y, return_counts=True)
+    if len(classes) < 2:
+        raise UsageError(f"{data.name}: the target {data.target_name!r} has only one class ({_plain(classes[0])!r});"
+                         " a classifier needs at least 2")
+    if counts.min() < 2:
+        small = classes[np.argmin(counts)]
+        raise UsageError(f"{data.name}: class {_plain(small)!r} of {data.target_name!r} has only 1 row; a stratified"
+                         " split needs at least 2 rows of every class")
+    return classes
+
+
 def load_split(dataset="digits", *, path=None, target=None, header=True, test_size=0.2, validation_size=0.0,
-               random_state=42, dtype=np.float64):
+               random_state=42, dtype=np.float64, task="classification"):
     """The project's standard split of a dataset.
 
     Stratified train/test split (``test_size`` of the rows for testing), then,
     if ``validation_size > 0``, a stratified validation split taken from the
     training part (so the test rows never change); a ``StandardScaler`` is
-    fitted on the remaining training rows and applied to all parts.
+    fitted on the remaining training rows and applied to all parts. (For a
+    regression the splits are random, not stratified, and ``classes`` is None.)
 
     Parameters
     ----------
@@ -300,6 +325,8 @@ def load_split(dataset="digits", *, path=None, target=None, header=True, test_si
         Seed of both splits.
     dtype : {np.float64, np.float32}, default=np.float64
         Type of the scaled feature arrays.
+    task : {"classification", "regression"}, default="classification"
+        What the target is: class labels, or numbers.
 
     Returns
     -------
@@ -311,30 +338,25 @@ def load_split(dataset="digits", *, path=None, target=None, header=True, test_si
         For an unreadable CSV, a dataset with fewer than two classes, or a split
         that cannot be stratified (a class too small for the requested parts).
     """
-    data = load_dataset(dataset, path=path, target=target, header=header)
+    data = load_dataset(dataset, path=path, target=target, header=header, task=task)
     name = data.name
     if not 0 < test_size < 1:
         raise UsageError(f"test_size must be between 0 and 1 (exclusive), got {test_size}")
     if not 0 <= validation_size < 1:
         raise UsageError(f"validation_size must be in [0, 1), got {validation_size}")
-    classes, counts = np.unique(data.y, return_counts=True)
-    if len(classes) < 2:
-        raise UsageError(f"{name}: the target {data.target_name!r} has only one class ({_plain(classes[0])!r});"
-                         " a classifier needs at least 2")
-    if counts.min() < 2:
-        small = classes[np.argmin(counts)]
-        raise UsageError(f"{name}: class {_plain(small)!r} of {data.target_name!r} has only 1 row; a stratified"
-                         " split needs at least 2 rows of every class")
+    classes = _check_classes(data) if task == "classification" else None
     index = np.arange(len(data.y))
+    stratify = (lambda rows: data.y[rows]) if classes is not None else (lambda rows: None)
     try:
-        dev, test = train_test_split(index, test_size=test_size, stratify=data.y, random_state=random_state)
+        dev, test = train_test_split(index, test_size=test_size, stratify=stratify(index), random_state=random_state)
         train, val = dev, None
         if validation_size > 0:
-            train, val = train_test_split(dev, test_size=validation_size, stratify=data.y[dev],
+            train, val = train_test_split(dev, test_size=validation_size, stratify=stratify(dev),
                                           random_state=random_state)
     except ValueError as exc:  # a part too small to hold every class
-        raise UsageError(f"{name}: cannot split {len(index)} rows of {len(classes)} classes with"
-                         f" test_size={test_size}, validation_size={validation_size}: {exc}") from None
+        kinds = "" if classes is None else f" of {len(classes)} classes"
+        raise UsageError(f"{name}: cannot split {len(index)} rows{kinds} with test_size={test_size},"
+                         f" validation_size={validation_size}: {exc}") from None
     scaler = StandardScaler().fit(data.X[train])
 
     def scaled(rows):

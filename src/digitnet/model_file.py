@@ -4,7 +4,7 @@ Layout of a model file (a plain ``np.savez`` archive)::
 
     coefs_0 .. coefs_{L-1}            weight matrices, coefs_l of shape (fan_in, fan_out)
     intercepts_0 .. intercepts_{L-1}  bias vectors, intercepts_l of shape (fan_out,)
-    classes                           class labels (numbers or unicode strings)
+    classes                           a classifier's class labels (numbers or unicode strings)
     scaler_mean, scaler_scale         optional: the StandardScaler to apply to raw features
     input_min, input_max              optional: each model input's range in the training data
     meta                              0-d unicode array: JSON with format, version, preprocessing,
@@ -33,7 +33,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import LabelBinarizer, StandardScaler
 
 from .errors import UsageError
-from .estimator import NumpyMLPClassifier
+from .estimator import NumpyMLPClassifier, NumpyMLPRegressor
 from .files import atomic_write, check_regular_file
 from .jsonify import dumps
 from .resources import available_memory, gib
@@ -48,10 +48,12 @@ MAX_META_BYTES = 1 << 20
 WITH_SCALER = "standard scaling of the raw features (the file holds the scaler)"
 WITHOUT_SCALER = "none: the model takes its input features as they are"
 _OUTPUT = {"multiclass": "softmax", "binary": "logistic", "multilabel-indicator": "logistic"}
+#: The estimators a model file can hold (files that do not say are a classifier's: the first format did not).
+ESTIMATORS = {cls.__name__: cls for cls in (NumpyMLPClassifier, NumpyMLPRegressor)}
 
 
 def _split_pipeline(model):
-    """(scaler or None, NumpyMLPClassifier) from a fitted model or Pipeline(scaler, model)."""
+    """(scaler or None, estimator) from a fitted model or Pipeline(scaler, model)."""
     scaler = None
     if isinstance(model, Pipeline):
         steps = [step for _, step in model.steps]
@@ -59,9 +61,9 @@ def _split_pipeline(model):
             scaler, model = steps
         elif len(steps) == 1:
             model = steps[0]
-    if not isinstance(model, NumpyMLPClassifier):
-        raise TypeError(f"save_model takes a fitted NumpyMLPClassifier (optionally after a StandardScaler in a"
-                        f" Pipeline), got {type(model).__name__}")
+    if not isinstance(model, tuple(ESTIMATORS.values())):
+        raise TypeError(f"save_model takes a fitted NumpyMLPClassifier or NumpyMLPRegressor (optionally after a"
+                        f" StandardScaler in a Pipeline), got {type(model).__name__}")
     if not hasattr(model, "coefs_"):
         raise ValueError("save_model needs a fitted model; call fit() first")
     return scaler, model
@@ -81,7 +83,7 @@ def save_model(model, path, *, feature_names=None, extra=None):
 
     Parameters
     ----------
-    model : NumpyMLPClassifier or Pipeline([StandardScaler, NumpyMLPClassifier])
+    model : NumpyMLPClassifier, NumpyMLPRegressor, or either in Pipeline([StandardScaler, model])
         With a scaler, the file also holds its mean and scale, and :func:`load_model`
         gives back a pipeline that takes raw features.
     path : str or path-like
@@ -92,17 +94,16 @@ def save_model(model, path, *, feature_names=None, extra=None):
         JSON-ready facts to keep in the metadata (e.g. the dataset and target name).
     """
     scaler, mlp = _split_pipeline(model)
-    classes = np.asarray(mlp.classes_)
-    if classes.dtype.kind not in "biuf":
-        classes = classes.astype(str)  # strings as a fixed-width unicode array, never an object array
+    classifier = isinstance(mlp, NumpyMLPClassifier)
     meta = {
         "format": FORMAT, "version": VERSION,
+        "estimator": (NumpyMLPClassifier if classifier else NumpyMLPRegressor).__name__,
         "preprocessing": WITHOUT_SCALER if scaler is None else WITH_SCALER,
         "params": _saved_params(mlp),
         "layer_sizes": [int(mlp.coefs_[0].shape[0])] + [int(W.shape[1]) for W in mlp.coefs_],
         "n_features_in_": int(mlp.n_features_in_),
         "out_activation_": mlp.out_activation_,
-        "y_type": mlp._label_binarizer.y_type_,
+        "y_type": mlp._label_binarizer.y_type_ if classifier else None,
         "n_iter_": int(getattr(mlp, "n_iter_", 0)),
         "t_": int(getattr(mlp, "t_", 0)),
         "loss_": float(getattr(mlp, "loss_", float("nan"))),
@@ -111,7 +112,10 @@ def save_model(model, path, *, feature_names=None, extra=None):
     }
     arrays = {f"coefs_{i}": np.asarray(W) for i, W in enumerate(mlp.coefs_)}
     arrays.update({f"intercepts_{i}": np.asarray(b) for i, b in enumerate(mlp.intercepts_)})
-    arrays["classes"] = classes
+    if classifier:
+        classes = np.asarray(mlp.classes_)
+        # strings as a fixed-width unicode array, never an object array
+        arrays["classes"] = classes if classes.dtype.kind in "biuf" else classes.astype(str)
     if scaler is not None:
         arrays["scaler_mean"] = np.asarray(scaler.mean_, dtype=np.float64)
         arrays["scaler_scale"] = np.asarray(scaler.scale_, dtype=np.float64)
@@ -214,12 +218,15 @@ def _read_meta(archive):
     if meta.get("version") != VERSION:
         raise UsageError(f"{path} is a model file of format version {meta.get('version')}; this digitnet reads"
                          f" version {VERSION}")
+    meta.setdefault("estimator", NumpyMLPClassifier.__name__)
+    classifier = meta["estimator"] == NumpyMLPClassifier.__name__
     checks = {
+        "estimator": lambda v: v in ESTIMATORS,
         "layer_sizes": lambda v: isinstance(v, list) and len(v) >= 2 and all(_is_int(s, 1) for s in v),
         "n_features_in_": lambda v: _is_int(v, 1),
         "params": lambda v: isinstance(v, dict),
-        "out_activation_": lambda v: v in ("softmax", "logistic"),
-        "y_type": lambda v: v in _OUTPUT,
+        "out_activation_": lambda v: v in (("softmax", "logistic") if classifier else ("identity", "exp")),
+        "y_type": lambda v: v in _OUTPUT if classifier else v is None,
         "n_iter_": lambda v: _is_int(v),
         "t_": lambda v: v is None or _is_int(v),
         "feature_names": lambda v: v is None or (isinstance(v, list) and all(isinstance(n, str) for n in v)
@@ -227,7 +234,7 @@ def _read_meta(archive):
         "extra": lambda v: v is None or isinstance(v, dict),
     }
     for field, ok in checks.items():
-        if (field not in meta and field not in ("t_", "feature_names", "extra")) or not ok(meta.get(field)):
+        if (field not in meta and field not in ("t_", "feature_names", "extra", "y_type")) or not ok(meta.get(field)):
             raise UsageError(f"{path}: the model metadata's {field!r} is missing or invalid ({meta.get(field)!r})")
     return meta
 
@@ -238,7 +245,7 @@ def _check_consistency(path, meta):
     if sizes[0] != meta["n_features_in_"]:
         raise UsageError(f"{path}: the metadata's layer sizes {sizes} do not fit n_features_in_="
                          f"{meta['n_features_in_']}")
-    if meta["out_activation_"] != _OUTPUT[meta["y_type"]]:
+    if meta["y_type"] is not None and meta["out_activation_"] != _OUTPUT[meta["y_type"]]:
         raise UsageError(f"{path}: out_activation_ {meta['out_activation_']!r} does not fit a {meta['y_type']}"
                          f" target (it needs {_OUTPUT[meta['y_type']]!r})")
     names = meta.get("feature_names")
@@ -282,7 +289,7 @@ def _read_layers(archive, sizes):
 
 
 def _read_estimator(path, meta):
-    """An unfitted NumpyMLPClassifier with the metadata's (validated) parameters."""
+    """An unfitted estimator of the metadata's class, with its (validated) parameters."""
     params, sizes = dict(meta["params"]), meta["layer_sizes"]
     hidden = params.get("hidden_layer_sizes")
     if not isinstance(hidden, list) or not all(_is_int(h, 1) for h in hidden) or hidden != sizes[1:-1]:
@@ -293,10 +300,13 @@ def _read_estimator(path, meta):
         if value in ("inf", "-inf", "nan"):
             params[key] = float(value)
     try:
-        model = NumpyMLPClassifier(**params)
+        model = ESTIMATORS[meta["estimator"]](**params)
         model._validate_params()
     except (TypeError, ValueError) as exc:
         raise UsageError(f"{path}: invalid parameters in the metadata: {' '.join(str(exc).split())}") from None
+    if isinstance(model, NumpyMLPRegressor) and model._output_activation() != meta["out_activation_"]:
+        raise UsageError(f"{path}: out_activation_ {meta['out_activation_']!r} does not fit the loss"
+                         f" {model.loss!r} (it needs {model._output_activation()!r})")
     return model
 
 
@@ -356,10 +366,10 @@ def load_model(path):
 
     Returns
     -------
-    NumpyMLPClassifier, or Pipeline([StandardScaler, NumpyMLPClassifier]) if the file holds a scaler.
-        Fitted and ready for ``predict`` / ``predict_proba``, and to go on training
+    NumpyMLPClassifier or NumpyMLPRegressor, in Pipeline([StandardScaler, model]) if the file holds a scaler.
+        Fitted and ready for ``predict`` (and a classifier's ``predict_proba``), and to go on training
         (``partial_fit``, or ``fit`` with ``warm_start=True``). The metadata dict is
-        available as ``model_file_meta_`` on the classifier.
+        available as ``model_file_meta_`` on the estimator.
 
     Raises
     ------
@@ -377,14 +387,18 @@ def load_model(path):
         _check_members(archive, len(sizes) - 1)
         model = _read_estimator(archive.path, meta)
         model.coefs_, model.intercepts_ = layers
-        model._label_binarizer = _read_classes(archive, meta)
+        if isinstance(model, NumpyMLPClassifier):
+            model._label_binarizer = _read_classes(archive, meta)
+        elif "classes" in archive.names:
+            raise UsageError(f"{archive.path}: a regressor's file holds class labels ('classes')")
         scaler = _read_scaler(archive, sizes[0])
         model._input_range = _read_pair(archive, ("input_min", "input_max"), sizes[0], lambda low, high: (
             "its input ranges hold non-finite values" if not (np.isfinite(low).all() and np.isfinite(high).all())
             else "an input range's minimum is above its maximum" if (low > high).any() else None))
     finally:
         archive.close()
-    model.classes_ = model._label_binarizer.classes_
+    if isinstance(model, NumpyMLPClassifier):
+        model.classes_ = model._label_binarizer.classes_
     model.n_features_in_, model.n_layers_, model.n_outputs_ = sizes[0], len(sizes), sizes[-1]
     model.out_activation_, model.n_iter_, model.t_ = meta["out_activation_"], meta["n_iter_"], meta.get("t_") or 0
     model.model_file_meta_ = meta
@@ -400,7 +414,7 @@ FAR_OUTSIDE_SHARE = 0.01
 
 
 def parts(model):
-    """``(scaler or None, NumpyMLPClassifier)`` of a loaded model."""
+    """``(scaler or None, estimator)`` of a loaded model."""
     if isinstance(model, Pipeline):
         return model.steps[0][1], model.steps[-1][1]
     return None, model

@@ -1,5 +1,6 @@
 """The ``digitnet`` command: every subcommand, its --help, and every bad-input path (one line, exit status 2)."""
 
+import io
 import json
 import os
 import shutil
@@ -50,7 +51,7 @@ def test_train_prints_metrics_and_saves(capsys, tmp_path):
 def test_predict_dataset_and_csv(capsys, model_file, tmp_path):
     code, out, err = run(capsys, "predict", "--model", str(model_file), "--dataset", "digits")
     assert code == 0
-    table = pd.read_csv(pd.io.common.StringIO(out))
+    table = pd.read_csv(io.StringIO(out))
     assert list(table.columns[:2]) == ["true", "prediction"] and len(table) == 360
     assert [f"probability_{d}" for d in range(10)] == list(table.columns[2:])
     np.testing.assert_allclose(table.filter(like="probability").sum(axis=1), 1, atol=1e-5)
@@ -298,3 +299,59 @@ def test_predict_reads_a_picture_of_a_digit(capsys, model_file, tmp_path):
     (tmp_path / "x.png").write_text("no picture")
     assert_usage_error(capsys, ["predict", "--model", str(model_file), "--image", str(tmp_path / "x.png")],
                        "cannot read")
+
+
+# ---------------------------------------------------------------------------------------------- --task regression
+
+@pytest.fixture(scope="module")
+def regression_csv(tmp_path_factory):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(240, 3))
+    table = pd.DataFrame(X, columns=["a", "b", "c"]).assign(price=2 * X[:, 0] - X[:, 1] ** 2 + 0.1 * rng.normal(size=240))
+    path = tmp_path_factory.mktemp("regression") / "prices.csv"
+    table.to_csv(path, index=False)
+    return path
+
+
+def test_a_continuous_target_points_to_regression(capsys, regression_csv):
+    assert_usage_error(capsys, ["train", "--csv", str(regression_csv), "--target", "price"],
+                       "looks continuous (240 distinct values in 240 rows")
+    assert_usage_error(capsys, ["train", "--csv", str(regression_csv), "--target", "price"],
+                       "or fit a regression ('digitnet train --task regression')")
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_train_and_predict_a_regression_from_csv(capsys, regression_csv, tmp_path):
+    from sklearn.metrics import r2_score
+
+    from digitnet import NumpyMLPRegressor
+    from digitnet.data import load_split
+    from digitnet.model_file import load_model
+
+    saved = tmp_path / "prices.npz"
+    code, out, err = run(capsys, "train", "--csv", str(regression_csv), "--target", "price", "--task", "regression",
+                         "--hidden-layer-sizes", "16", "--max-iter", "50", "--seed", "3", "--save", str(saved))
+    assert code == 0, err
+    assert "target 'price' (a regression)" in out and "trained NumpyMLPRegressor(" in out
+    # the same model as NumpyMLPRegressor fitted in Python on the same (random, not stratified) split
+    split = load_split(path=str(regression_csv), target="price", task="regression")
+    assert split.classes is None
+    direct = NumpyMLPRegressor(hidden_layer_sizes=(16,), max_iter=50, random_state=3).fit(split.X_train, split.y_train)
+    r2 = r2_score(split.y_test, direct.predict(split.X_test))
+    assert f"test R2 {r2:.4f}  RMSE " in out
+    loaded = load_model(saved)
+    np.testing.assert_array_equal(loaded.predict(split.X_test_raw), direct.predict(split.X_test))
+    code, out, err = run(capsys, "predict", "--model", str(saved), "--csv", str(regression_csv))
+    assert code == 0, err
+    table = pd.read_csv(io.StringIO(out))
+    assert list(table.columns) == ["true", "prediction"]  # no probabilities for a regressor
+    everything = pd.read_csv(regression_csv)
+    np.testing.assert_allclose(table.prediction, loaded.predict(everything[["a", "b", "c"]].to_numpy()), rtol=1e-5)
+    assert err.strip() == f"240 predictions for {regression_csv}; R2 {r2_score(everything.price, table.prediction):.4f}"
+
+
+def test_a_regression_target_must_be_numbers(capsys, tmp_path):
+    path = tmp_path / "words.csv"
+    path.write_text("a,b,label\n" + "".join(f"{i},{i % 3},{'cat' if i % 2 else 'dog'}\n" for i in range(30)))
+    assert_usage_error(capsys, ["train", "--csv", str(path), "--task", "regression"],
+                       f"{path}: column 'label' is not numeric ('dog' on line 2)")

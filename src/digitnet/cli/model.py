@@ -9,13 +9,13 @@ import warnings
 import numpy as np
 import pandas as pd
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import accuracy_score, precision_recall_fscore_support
+from sklearn.metrics import accuracy_score, mean_absolute_error, precision_recall_fscore_support, r2_score
 from sklearn.pipeline import Pipeline
 
-from ..data import DATASETS, load_split, read_features_csv
+from ..data import DATASETS, TASKS, load_split, read_features_csv
 from ..digit_image import BITMAP, BLOCK, image_to_input
 from ..errors import UsageError
-from ..estimator import NumpyMLPClassifier
+from ..estimator import NumpyMLPClassifier, NumpyMLPRegressor
 from ..experiments.params import check_params, resolve
 from ..files import atomic_write, prepare_out_file
 from ..model_file import FAR_OUTSIDE_SHARE, compare_with_training, load_model, parts, save_model
@@ -28,10 +28,14 @@ from .options import (
 
 def add_train(commands):
     p = commands.add_parser("train", formatter_class=Formatter, help="fit one model, print its test metrics",
-                            description="Fit NumpyMLPClassifier on the training part of the split and print its"
-                            " metrics on the test part (and the validation part, if any).")
+                            description="Fit NumpyMLPClassifier (or, with --task regression, NumpyMLPRegressor) on"
+                            " the training part of the split and print its metrics on the test part (and the"
+                            " validation part, if any).")
     add_model_options(p)
     add_data_options(p)
+    p.add_argument("--task", choices=TASKS, default="classification", help="classification: the target holds class"
+                   " labels (a stratified split, accuracy, precision, recall, F1); regression: it holds numbers"
+                   " (a random split, squared-error loss, R2, RMSE, MAE) (default: classification)")
     p.add_argument("--seed", type=argtype(number(int)), default=0, help="random_state of the model (default: 0)")
     p.add_argument("--save", metavar="FILE", help="save the fitted model (with its scaler) to this .npz file"
                    " (default: not saved)")
@@ -59,7 +63,8 @@ def run_train(args):
     if args.save is not None:
         prepare_out_file(args.save, "model file")
     split = split_of(args)
-    model = NumpyMLPClassifier(**resolve(params, len(split.y_train)), random_state=args.seed)
+    estimator = NumpyMLPRegressor if args.task == "regression" else NumpyMLPClassifier
+    model = estimator(**resolve(params, len(split.y_train)), random_state=args.seed)
     validation = {} if split.X_val is None else {"X_val": split.X_val, "y_val": split.y_val}
     seconds, converged = _fit(model, split, validation)
     losses = model.loss_curve_ if hasattr(model, "loss_curve_") else model.history_["loss"]
@@ -70,15 +75,9 @@ def run_train(args):
                          + ("" if args.save is None else "; the model was not saved"))
     print(describe(split))
     shown = ", ".join(f"{k}={show(v)}" for k, v in params.items()) or "defaults"
-    print(f"trained NumpyMLPClassifier({shown}) in {seconds:.2f} s: {model.n_iter_} epochs, final training loss"
+    print(f"trained {estimator.__name__}({shown}) in {seconds:.2f} s: {model.n_iter_} epochs, final training loss"
           f" {model.loss_:.4f}" + ("" if converged else " (not converged: max_iter reached)"))
-    if validation:
-        print(f"validation accuracy {accuracy_score(split.y_val, model.predict(split.X_val)):.4f}")
-    predicted = model.predict(split.X_test)
-    precision, recall, f1, _ = precision_recall_fscore_support(split.y_test, predicted, average="macro",
-                                                               zero_division=0)
-    print(f"test accuracy {accuracy_score(split.y_test, predicted):.4f}  precision {precision:.4f}  recall"
-          f" {recall:.4f}  f1 {f1:.4f}  (macro averages)")
+    _print_scores(model, split)
     if args.save is not None:
         save_model(Pipeline([("scaler", split.scaler), ("mlp", model)]), args.save,
                    feature_names=split.feature_names,
@@ -87,11 +86,30 @@ def run_train(args):
     return 0
 
 
+def _print_scores(model, split):
+    """The validation score (if any), then the test metrics: a classifier's or a regressor's."""
+    if isinstance(model, NumpyMLPRegressor):
+        if split.X_val is not None:
+            print(f"validation R2 {r2_score(split.y_val, model.predict(split.X_val)):.4f}")
+        predicted = model.predict(split.X_test)
+        rmse = float(np.sqrt(np.mean((split.y_test - predicted) ** 2)))
+        print(f"test R2 {r2_score(split.y_test, predicted):.4f}  RMSE {rmse:.4g}  MAE"
+              f" {mean_absolute_error(split.y_test, predicted):.4g}")
+        return
+    if split.X_val is not None:
+        print(f"validation accuracy {accuracy_score(split.y_val, model.predict(split.X_val)):.4f}")
+    predicted = model.predict(split.X_test)
+    precision, recall, f1, _ = precision_recall_fscore_support(split.y_test, predicted, average="macro",
+                                                               zero_division=0)
+    print(f"test accuracy {accuracy_score(split.y_test, predicted):.4f}  precision {precision:.4f}  recall"
+          f" {recall:.4f}  f1 {f1:.4f}  (macro averages)")
+
+
 def add_predict(commands):
     p = commands.add_parser("predict", formatter_class=Formatter, help="predict with a saved model",
-                            description="Predict classes and class probabilities with a model saved by"
-                            " 'digitnet train --save'. Writes CSV (prediction, then one probability column per"
-                            " class) to stdout or --out.")
+                            description="Predict classes and class probabilities (or a regressor's values) with a"
+                            " model saved by 'digitnet train --save'. Writes CSV (prediction, then for a classifier"
+                            " one probability column per class) to stdout or --out.")
     p.add_argument("--model", metavar="FILE", required=True, help="model file (.npz) (required)")
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--csv", metavar="FILE", help="CSV file of raw features, columns matched by name (or"
@@ -144,11 +162,34 @@ def _predict_inputs(args, model):
     return X, y, args.csv
 
 
+def _predictions(model, X, y, source):
+    """``(table, score)``: true values (if known), predictions and a classifier's probabilities; the score
+    of the predictions ("accuracy 0.97" or "R2 0.82") if the true values are known, else None."""
+    _, mlp = parts(model)
+    predicted = model.predict(X)
+    table = pd.DataFrame({"prediction": predicted})
+    if y is not None:
+        table.insert(0, "true", y)
+    if isinstance(mlp, NumpyMLPRegressor):
+        if y is None:
+            return table, None
+        try:
+            values = np.asarray(y, dtype=np.float64)
+        except ValueError:
+            raise UsageError(f"the true values in {source} are not all numbers; a regressor's target is") from None
+        return table, f"R2 {r2_score(values, predicted):.4f}"
+    proba = model.predict_proba(X)
+    for i, c in enumerate(mlp.classes_):
+        table[f"probability_{c}"] = proba[:, i]
+    if y is None:
+        return table, None
+    return table, f"accuracy {float(np.mean(np.asarray(predicted).astype(str) == np.asarray(y).astype(str))):.4f}"
+
+
 def run_predict(args):
     if args.out is not None:
         prepare_out_file(args.out, "predictions file")
     model = load_model(args.model)
-    _, mlp = parts(model)
     X, y, source = _predict_inputs(args, model)
     share, where = compare_with_training(model, X, source)
     if where and share > FAR_OUTSIDE_SHARE and not args.no_input_check:
@@ -156,17 +197,9 @@ def run_predict(args):
                          " (--no-input-check predicts anyway)")
     if where:
         print(f"digitnet: warning: {where}", file=sys.stderr)
-    predicted = model.predict(X)
-    proba = model.predict_proba(X)
-    table = pd.DataFrame({"prediction": predicted})
-    if y is not None:
-        table.insert(0, "true", y)
-    for i, c in enumerate(mlp.classes_):
-        table[f"probability_{c}"] = proba[:, i]
+    table, score = _predictions(model, X, y, source)
     text = table.to_csv(index=False, float_format="%.6g")
-    summary = f"{len(table)} predictions for {source}"
-    if y is not None:
-        summary += f"; accuracy {float(np.mean(np.asarray(predicted).astype(str) == np.asarray(y).astype(str))):.4f}"
+    summary = f"{len(table)} predictions for {source}" + ("" if score is None else f"; {score}")
     if args.out is not None:
         atomic_write(args.out, lambda f: f.write(text.encode()))
         print(f"{summary}; wrote {args.out}")

@@ -154,13 +154,16 @@ def split_of(args, validation_size=None):
     return load_split(args.dataset, path=args.csv, target=args.target, header=not args.no_header,
                       test_size=args.test_size,
                       validation_size=args.validation_size if validation_size is None else validation_size,
-                      random_state=args.split_seed, dtype=np.dtype(args.dtype).type)
+                      random_state=args.split_seed, dtype=np.dtype(args.dtype).type,
+                      task=getattr(args, "task", "classification"))
 
 
 def describe(split):
     val = "" if split.y_val is None else f", {len(split.y_val)} validation"
     return (f"{split.name}: {len(split.y_train)} training{val}, {len(split.y_test)} test rows; "
-            f"{split.X_train.shape[1]} features, {len(split.classes)} classes")
+            f"{split.X_train.shape[1]} features, "
+            + (f"target {split.target_name!r} (a regression)" if split.classes is None else
+               f"{len(split.classes)} classes"))
 
 
 def fit_error(exc):
