@@ -37,7 +37,8 @@ class PairedTest:
     """A paired test over seeds of ``ours - sklearn`` for one metric.
 
     ``significant`` is ``pvalue < alpha``; ``ci_low`` and ``ci_high`` bound the mean difference
-    (a 95% interval, Student's t); with fewer than 2 seeds there is no test (NaN).
+    (a 95% interval, Student's t); with fewer than 2 seeds there is no test (NaN). ``identical``:
+    every seed gave both models exactly the same value (nothing for a test to weigh).
     """
 
     metric: str
@@ -50,11 +51,7 @@ class PairedTest:
     alpha: float = 0.05
     ci_low: float = math.nan
     ci_high: float = math.nan
-
-    @property
-    def identical(self):
-        """Every seed gave both models the same value (no spread, mean 0): nothing for a test to weigh."""
-        return self.n >= 1 and self.mean_difference == 0 and self.ci_low == 0 and self.ci_high == 0
+    identical: bool = False
 
     def describe(self):
         """One sentence, for humans."""
@@ -148,13 +145,15 @@ def _paired_test(ours, theirs, metric, alpha=0.05):
     ours, theirs = np.asarray(ours, float), np.asarray(theirs, float)
     diff = ours - theirs
     n = len(diff)
+    identical = bool(n >= 1 and np.all(diff == 0))
     if n < 2:
-        return PairedTest(metric, "paired t-test", math.nan, math.nan, False, float(diff.mean()), n, alpha)
+        return PairedTest(metric, "paired t-test", math.nan, math.nan, False, float(diff.mean()), n, alpha,
+                          identical=identical)
     low, high = paired_interval(diff)
     if np.all(diff == diff[0]):  # no spread: the t statistic is undefined (0/0) or infinite
         p = 1.0 if diff[0] == 0 else 0.0
         return PairedTest(metric, "paired t-test", 0.0 if diff[0] == 0 else math.copysign(math.inf, diff[0]), p,
-                          p < alpha, float(diff.mean()), n, alpha, low, high)
+                          p < alpha, float(diff.mean()), n, alpha, low, high, identical)
     result = stats.ttest_rel(ours, theirs)
     p = float(result.pvalue)
     return PairedTest(metric, "paired t-test", float(result.statistic), p, p < alpha, float(diff.mean()), n, alpha,

@@ -8,8 +8,6 @@ The small number formats (:func:`pct`, :func:`num`) are shared with the page's t
 from __future__ import annotations
 
 
-import numpy as np
-
 from ..experiments.analysis import accuracy_interval
 from ..experiments.runs import METRICS
 from ..plots import confused_pairs
@@ -33,10 +31,7 @@ def compare_conclusion(result):
     text = (f"digitnet reached {pct(ours['accuracy_mean'])} ± {pct(ours['accuracy_std'])} test accuracy vs"
             f" scikit-learn's {pct(theirs['accuracy_mean'])} ± {pct(theirs['accuracy_std'])} (mean ± std over {n}"
             f" seeds, same parameters and split)")
-    runs = result.runs.sort_values("seed")
-    same = np.array_equal(runs.loc[runs.model == "digitnet", "accuracy"].to_numpy(),
-                          runs.loc[runs.model == "sklearn", "accuracy"].to_numpy())
-    if same:
+    if test.identical:
         text += (f"; the two fitted the same models: the same random_state gives the same initial weights and"
                  f" shuffles, and every one of the {n} seeds gave both the same test accuracy")
     elif n > 1:
