@@ -34,8 +34,10 @@ from sklearn.preprocessing import LabelBinarizer, StandardScaler
 
 from .errors import UsageError
 from .estimator import NumpyMLPClassifier, NumpyMLPRegressor
+from .estimator.regressor import OUTPUTS as REGRESSION_OUTPUTS
 from .files import atomic_write, check_regular_file
 from .jsonify import dumps
+from .nn.activations import CLASSIFYING_OUTPUTS
 from .resources import available_memory, gib
 
 __all__ = ["FORMAT", "VERSION", "load_model", "save_model"]
@@ -225,7 +227,7 @@ def _read_meta(archive):
         "layer_sizes": lambda v: isinstance(v, list) and len(v) >= 2 and all(_is_int(s, 1) for s in v),
         "n_features_in_": lambda v: _is_int(v, 1),
         "params": lambda v: isinstance(v, dict),
-        "out_activation_": lambda v: v in (("softmax", "logistic") if classifier else ("identity", "exp")),
+        "out_activation_": lambda v: v in (CLASSIFYING_OUTPUTS if classifier else REGRESSION_OUTPUTS.values()),
         "y_type": lambda v: v in _OUTPUT if classifier else v is None,
         "n_iter_": lambda v: _is_int(v),
         "t_": lambda v: v is None or _is_int(v),

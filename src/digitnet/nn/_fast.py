@@ -22,15 +22,13 @@ import functools
 
 import numpy as np
 from scipy import sparse
+from sklearn.metrics import r2_score
 from threadpoolctl import ThreadpoolController
 
-from .activations import ACTIVATIONS, DERIVATIVES
+from .activations import ACTIVATIONS, CLASSIFYING_OUTPUTS, DERIVATIVES
 from .network import (
     compute_loss, correct_mask, count_correct, mean_loss, n_parameters, per_sample_loss, squared_weights, unpack,
 )
-
-#: Output activations of classifiers (the others are regression outputs, scored by R² rather than accuracy).
-CLASSIFYING_OUTPUTS = ("softmax", "logistic")
 from .training import batch_slices
 
 #: Multiply-adds per layer product below which one BLAS thread is fastest.
@@ -190,8 +188,6 @@ class HeldOut:
         if not np.isfinite(P).all():
             return loss, float("nan")
         if self.out_activation not in CLASSIFYING_OUTPUTS:
-            from sklearn.metrics import r2_score
-
             return loss, float(r2_score(self.Y, P, sample_weight=self.sample_weight))
         if self.sample_weight is None:  # a count over n: the mean of the boolean mask, exactly
             return loss, count_correct(self.labels, P, self.out_activation) / self.X.shape[0]

@@ -178,5 +178,8 @@ DERIVATIVES = {
 }
 
 HIDDEN_ACTIVATIONS = tuple(DERIVATIVES)
+#: Output activations of classifiers; the others (identity, exp) are regression outputs, scored by R² rather
+#: than accuracy.
+CLASSIFYING_OUTPUTS = ("softmax", "logistic")
 #: The hidden activation used when none is named (scikit-learn's default too).
 DEFAULT_ACTIVATION = "relu"

@@ -27,6 +27,7 @@ import math
 from typing import NamedTuple
 
 import numpy as np
+from scipy.special import xlogy
 
 from .activations import ACTIVATIONS, DEFAULT_ACTIVATION, DERIVATIVES
 
@@ -200,8 +201,6 @@ def half_poisson_deviance(Y, P):
     With the exponential output p = e^z its gradient with respect to z is p - y, so the backward
     pass is the same as for the other losses (MLPRegressor's ``poisson`` loss).
     """
-    from scipy.special import xlogy
-
     return np.sum(xlogy(Y, Y / P) - Y + P, axis=1)
 
 
