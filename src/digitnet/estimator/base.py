@@ -330,10 +330,11 @@ class BaseNumpyMLP(BaseEstimator):
         (the early-stopping split, drawn as scikit-learn draws it, or ``X_val``; or none)."""
         if not self.early_stopping:
             return X, Y, sample_weight, self._held_out(validation, X.dtype, layer_units)
-        rng = self._random_state
+        rng = self._random_state  # train_test_split takes a RandomState, or a seed drawn from a Generator
+        seed = rng if isinstance(rng, np.random.RandomState) else int(rng.integers(2**32 - 1))
         arrays = (X, Y) if sample_weight is None else (X, Y, sample_weight)
         parts = train_test_split(*arrays, test_size=self.validation_fraction, stratify=self._stratify(Y),
-                                 random_state=rng if isinstance(rng, np.random.RandomState) else _seed_of(rng))
+                                 random_state=seed)
         X, X_val, Y, Y_val = parts[:4]
         sample_weight, sw_val = parts[4:] if sample_weight is not None else (None, None)
         if X_val.shape[0] < 2:
@@ -448,12 +449,3 @@ class BaseNumpyMLP(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
-
-
-def _seed_of(random_state):
-    """An int seed for APIs that take one (train_test_split), from an int, None, RandomState or Generator."""
-    if random_state is None or isinstance(random_state, Integral):
-        return random_state
-    if isinstance(random_state, np.random.Generator):
-        return int(random_state.integers(2**32 - 1))
-    return int(random_state.randint(2**32 - 1))  # a legacy np.random.RandomState
