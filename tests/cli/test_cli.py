@@ -350,6 +350,19 @@ def test_train_and_predict_a_regression_from_csv(capsys, regression_csv, tmp_pat
     assert err.strip() == f"240 predictions for {regression_csv}; R2 {r2_score(everything.price, table.prediction):.4f}"
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_regressors_true_values_must_be_numbers(capsys, regression_csv, tmp_path):
+    saved = tmp_path / "prices.npz"
+    assert main(["train", "--csv", str(regression_csv), "--target", "price", "--task", "regression",
+                 "--hidden-layer-sizes", "4", "--max-iter", "3", "--save", str(saved)]) == 0
+    capsys.readouterr()
+    table = pd.read_csv(regression_csv).astype({"price": object})
+    table.loc[5, "price"] = "cheap"
+    table.to_csv(tmp_path / "words.csv", index=False)
+    assert_usage_error(capsys, ["predict", "--model", str(saved), "--csv", str(tmp_path / "words.csv")],
+                       f"the true values in {tmp_path / 'words.csv'} are not all numbers; a regressor's target is")
+
+
 def test_a_regression_target_must_be_numbers(capsys, tmp_path):
     path = tmp_path / "words.csv"
     path.write_text("a,b,label\n" + "".join(f"{i},{i % 3},{'cat' if i % 2 else 'dog'}\n" for i in range(30)))

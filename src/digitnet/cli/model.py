@@ -9,7 +9,9 @@ import warnings
 import numpy as np
 import pandas as pd
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import accuracy_score, mean_absolute_error, precision_recall_fscore_support, r2_score
+from sklearn.metrics import (
+    accuracy_score, mean_absolute_error, precision_recall_fscore_support, r2_score, root_mean_squared_error,
+)
 from sklearn.pipeline import Pipeline
 
 from ..data import DATASETS, TASKS, load_split, read_features_csv
@@ -92,8 +94,8 @@ def _print_scores(model, split):
         if split.X_val is not None:
             print(f"validation R2 {r2_score(split.y_val, model.predict(split.X_val)):.4f}")
         predicted = model.predict(split.X_test)
-        rmse = float(np.sqrt(np.mean((split.y_test - predicted) ** 2)))
-        print(f"test R2 {r2_score(split.y_test, predicted):.4f}  RMSE {rmse:.4g}  MAE"
+        print(f"test R2 {r2_score(split.y_test, predicted):.4f}  RMSE"
+              f" {root_mean_squared_error(split.y_test, predicted):.4g}  MAE"
               f" {mean_absolute_error(split.y_test, predicted):.4g}")
         return
     if split.X_val is not None:
