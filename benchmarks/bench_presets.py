@@ -41,13 +41,14 @@ from sklearn.neural_network import MLPClassifier
 from threadpoolctl import threadpool_limits
 
 from digitnet.data import load_split
-from digitnet.experiments import PRESETS, package_versions, run_preset
+from digitnet.experiments import package_versions
+from digitnet.studies import get, run_preset
 from digitnet.nn.training import DIVERGENCE_FACTOR
 
 
 def sklearn_params(preset, n_train, changes):
     """The preset's shared parameters as MLPClassifier arguments ("full" batch = all training rows)."""
-    params = {k: v for k, v in {**PRESETS[preset].base_params, **changes}.items() if k != "weight_init"}
+    params = {k: v for k, v in {**get(preset).base_params, **changes}.items() if k != "weight_init"}
     if params.get("batch_size") == "full":
         params["batch_size"] = n_train
     return params
@@ -103,8 +104,8 @@ def _agreement(runs, theirs):
 
 
 def _studies(epochs):
-    lr_rates = PRESETS["learning-rate"].grid["learning_rate_init"]
-    read_off = PRESETS["epochs"].grid["max_iter"]
+    lr_rates = get("learning-rate").grid["learning_rate_init"]
+    read_off = get("epochs").grid["max_iter"]
     return {
         "learning-rate": dict(grid=None, params={"max_iter": epochs(1000)}, changes={"max_iter": epochs(1000)},
                               key="learning_rate_init", configs=[{"learning_rate_init": lr} for lr in lr_rates]),

@@ -37,7 +37,10 @@ from sklearn.preprocessing import StandardScaler
 import digitnet
 from digitnet import NumpyMLPClassifier
 from digitnet import functional as F
-from digitnet.experiments import run_preset
+try:  # each study is a module of digitnet.studies since the study-unit change; before, digitnet.experiments had them
+    from digitnet.studies import run_preset
+except ImportError:
+    from digitnet.experiments import run_preset
 
 warnings.simplefilter("ignore", ConvergenceWarning)
 X, y = load_digits(return_X_y=True)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from digitnet.nn.gradcheck import TOLERANCE
-from digitnet.report import TRAINING_TITLES
+from digitnet.studies import studies
 
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
@@ -40,10 +40,7 @@ def test_notebook_is_committed_without_outputs():
     for symbol in ("$n$", "$K$", "$X$", "$Y$", "$W^{[l]}$", "$Z^{[l]}$", "$f$, $f'$", r"$\delta^{[l]}$", r"$\odot$",
                    "$J$", "nats", r"$\alpha$, $\eta$"):
         assert symbol in notation, symbol
-    subsections = [line[4:] for cell in nb.cells if cell.cell_type == "markdown" for line in cell.source.splitlines()
-                   if line.startswith("### ")]
-    for study in TRAINING_TITLES.values():  # every study of the report
-        assert study in subsections
+    assert 'for study in studies("training"):' in text  # every training study of the registry, in order
 
 
 def test_notebook_runs_top_to_bottom(tmp_path, monkeypatch):
@@ -81,6 +78,10 @@ def test_notebook_runs_top_to_bottom(tmp_path, monkeypatch):
     assert f"threshold {TOLERANCE:.0e}: every activation passes" in text
     assert "**Comparison.** digitnet reached" in text
     assert "had the best mean validation accuracy" in text
+    for study in studies():  # every study shows what it asks, from its module
+        assert study.notebook in text, study.name
+        if study.section == "training":
+            assert f"### {study.title}" in text, study.name
     for topic in ("Learning rate", "Epochs", "Batch size", "Optimizer", "Momentum", "Regularization",
                   "Initialization", "How far to trust these numbers"):
         assert f"**{topic}.**" in text, topic

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from digitnet.cli import main
-from digitnet.experiments.presets import STEPS
+from digitnet.studies.original_to_ours import STEPS
 from digitnet.experiments.store import FILENAME, Store
 from digitnet.files import atomic_write, temporary_beside
 

@@ -1,4 +1,4 @@
-"""Reading the studies: intervals, curves, early stopping, best rates, the learning-rate regions, activation spread."""
+"""Reading sweeps: intervals, curves, early stopping (the studies' own readings are tested in tests/studies/)."""
 
 import math
 
@@ -26,7 +26,8 @@ def test_mean_and_error_and_intervals():
 
 
 def test_mean_curve_averages_the_runs_that_reached_each_epoch():
-    mean, std, n = analysis.mean_curve([{"loss": [3.0, 2.0, 1.0]}, {"loss": [1.0, 2.0]}, {"accuracy": [1]}], "loss")
+    summary = analysis.mean_curve([{"loss": [3.0, 2.0, 1.0]}, {"loss": [1.0, 2.0]}, {"accuracy": [1]}], "loss")
+    mean, std, n = summary.mean, summary.std, summary.n
     np.testing.assert_allclose(mean, [2.0, 2.0, 1.0])
     np.testing.assert_allclose(std, [math.sqrt(2), 0.0, 0.0])
     assert n == 2
@@ -53,45 +54,3 @@ def test_early_stopping_is_mlpclassifiers_rule(seed):
     assert stop == model.n_iter_ == len(model.validation_scores_)
     assert model.validation_scores_[kept - 1] == model.best_validation_score_
     assert analysis.early_stopping([0.1, 0.2, 0.3]) == (3, 3)  # still improving: runs to the end
-
-
-def _rate_runs(values, diverged=()):
-    rows, curves = [], {}
-    for c, (rate, scores) in enumerate(values.items()):
-        for s, v in enumerate(scores):
-            run_id = f"c{c}-s{s}"
-            rows.append({"learning_rate_init": rate, "seed": s, "run_id": run_id, "group": "a",
-                         "val_accuracy": np.nan if rate in diverged else v,
-                         "diverged_at": 3 if rate in diverged else pd.NA})
-            curves[run_id] = {"loss": [2.0, 5.0] if rate in diverged else [2.0, 1.0, 0.5]}
-    runs = pd.DataFrame(rows)
-    runs["diverged_at"] = runs["diverged_at"].astype("Int64")
-    return runs, curves
-
-
-def test_learning_rate_regions_are_read_off_the_data():
-    runs, curves = _rate_runs({0.01: [0.5, 0.5], 0.1: [0.95, 0.96], 1.0: [0.96, 0.955], 3.0: [0.9, 0.9],
-                               10.0: [0, 0]}, diverged=(10.0,))
-    readings = analysis.learning_rate_landscape(runs, curves, n_val=288)
-    assert [r.region for r in readings] == ["too small", "good", "good", "too large", "diverges"]
-    assert readings[-1].diverged_at == 3 and math.isnan(readings[-1].val_accuracy)
-    assert readings[1].final_loss == 0.5
-
-
-def test_best_rate_per_group_never_picks_a_rate_that_diverged():
-    runs, _ = _rate_runs({0.1: [0.9, 0.9], 1.0: [0.99, np.nan]}, diverged=())
-    runs.loc[runs.learning_rate_init == 1.0, "diverged_at"] = pd.array([pd.NA, 7], dtype="Int64")
-    assert analysis.best_rate_per(runs, "group") == {"a": 0.1}
-    runs, _ = _rate_runs({0.1: [0.9, 0.9], 1.0: [0.9, 0.9]})
-    assert analysis.best_rate_per(runs, "group") == {"a": 0.1}  # a tie: the smaller rate
-
-
-def test_activation_spread_small_weights_flatten_the_signal():
-    split = load_split("digits")
-    small = analysis.activation_spread(split.X_train, {"hidden_layer_sizes": (32, 32, 32), "activation": "relu",
-                                                       "weight_init": "small_normal"})
-    he = analysis.activation_spread(split.X_train, {"hidden_layer_sizes": (32, 32, 32), "activation": "relu",
-                                                    "weight_init": "he"})
-    assert len(small) == len(he) == 3
-    assert small[0] > small[1] > small[2] and small[-1] < 1e-3  # each layer shrinks the signal ~100x
-    assert min(he) > 0.3

@@ -6,7 +6,7 @@ import pytest
 
 from digitnet import report
 from digitnet.errors import UsageError
-from digitnet.experiments import PRESETS
+from digitnet.studies import names
 from digitnet.report import build
 
 
@@ -36,17 +36,11 @@ def test_bad_seeds_are_a_usage_error(seeds, tmp_path):
 
 def test_study_settings():
     quick, full = report.study_settings(quick=True), report.study_settings()
-    assert set(quick) == set(full) == {"compare", *report.PRESET_STUDIES}
-    assert set(report.PRESET_STUDIES) == set(PRESETS)  # every preset is a study of the report
-    assert full["compare"]["seeds"] == 10 and quick["compare"]["seeds"] == 3
-    assert all(full[name]["seeds"] == 3 and quick[name]["seeds"] == 2 for name in report.PRESET_STUDIES)
-    assert all(s["seeds"] == 4 for s in report.study_settings(seeds=4).values())
-    assert full["learning-rate"]["grid"] is None and full["epochs"]["grid"] is None  # the presets as they are
-    for name in report.PRESET_STUDIES:  # quick mode only replaces axes the preset has
-        axes = set(quick[name]["grid"] or ())
-        grid = PRESETS[name].grid
-        names = set(grid) if isinstance(grid, dict) else set().union(*grid)
-        assert axes <= names, name
+    assert list(quick) == list(full) == ["compare", *names()]  # every registered study is in the report
+    assert full["compare"].seeds == 10 and quick["compare"].seeds == 3
+    assert all(full[name].seeds == 3 and quick[name].seeds == 2 for name in names())
+    assert all(s.seeds == 4 for s in report.study_settings(seeds=4).values())
+    assert full["learning-rate"].grid is None and full["epochs"].grid is None  # the studies as they are
 
 
 def test_progress_is_one_line_per_step_on_stderr(capsys):

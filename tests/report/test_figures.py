@@ -5,17 +5,20 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from digitnet import report
-from digitnet.experiments.analysis import learning_rate_landscape
-from digitnet.report.figures import illustrative_rates
+from digitnet.studies.learning_rate import RateReading, illustrative_rates
 
 
 @pytest.fixture(scope="module")
 def figures(built):
     _, _, _, data = built
-    drawn = {name: report.study_figures(name, data.studies[name], data.spreads) for name in report.TRAINING_STUDIES}
+    drawn = {name: o.study.figures(o.reading) for name, o in data.studies.items() if o.study.section == "training"}
     yield drawn
     plt.close("all")
+
+
+def data_studies_captions(name):
+    from digitnet.studies import get
+    return get(name).captions
 
 
 def _data_axes(fig):
@@ -25,6 +28,7 @@ def _data_axes(fig):
 def test_every_study_figure_has_a_title_labelled_axes_and_a_legend(figures):
     for study, drawn in figures.items():
         assert drawn, study
+        assert list(drawn) == [key for key, _ in data_studies_captions(study)], study
         for key, fig in drawn.items():
             axes = _data_axes(fig)
             assert axes, key
@@ -41,8 +45,7 @@ def test_every_study_figure_has_a_title_labelled_axes_and_a_legend(figures):
 
 def test_learning_rate_figures_show_every_rate_and_the_divergent_ones(built, figures):
     _, _, _, data = built
-    result = data.studies["learning-rate"]
-    readings = learning_rate_landscape(result.runs, result.curves, result.n_val)
+    readings = data.studies["learning-rate"].reading.rates
     landscape = figures["learning-rate"]["learning_rate_landscape"]
     loss_ax = landscape.axes[0]
     assert loss_ax.get_xscale() == "log"
@@ -58,8 +61,6 @@ def test_learning_rate_figures_show_every_rate_and_the_divergent_ones(built, fig
 
 
 def test_illustrative_rates_include_the_best_the_last_sound_and_the_first_divergent():
-    from digitnet.experiments.analysis import RateReading
-
     def reading(rate, val, region, diverged=None):
         return RateReading(rate, val, 0.0, 0.1, diverged, 0.0, 1.0, region)
 

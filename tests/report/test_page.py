@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from digitnet import report
-from digitnet.experiments import PRESETS
+from digitnet.studies import get, names, studies
 
 from .helpers import PNG_SIGNATURE, text_of
 
@@ -19,7 +19,7 @@ SECTION_HEADINGS = ["Data", "Play: draw a digit, train a network", "The network"
 SUBSECTION_HEADINGS = ["Draw a digit", "Train a network", "Gradient check", "Learning rate", "Epochs", "Batch size", "Optimizer", "Momentum",
                        "Regularization", "Initialization"]
 RESULT_FILES = ["compare/compare.csv", "compare/summary.csv", "compare/report.csv", "compare/results.json",
-                *(f"{study}/{name}" for study in report.PRESET_STUDIES
+                *(f"{study}/{name}" for study in names()
                   for name in ("sweep.csv", "curves.json", "results.json")),
                 "errors/predictions.csv"]
 
@@ -71,7 +71,7 @@ def test_figures_and_result_tables_are_written(built):
         assert f'href="{name}"' in page
     assert not [p for p in out.rglob(".*")], "temporary files left behind"
     runs = pd.read_csv(out / "compare" / "compare.csv")
-    assert len(runs) == 2 * data.settings["compare"]["seeds"]
+    assert len(runs) == 2 * data.settings["compare"].seeds
     predictions = pd.read_csv(out / "errors" / "predictions.csv")
     assert len(predictions) == len(data.split.y_test)
     assert np.allclose(predictions.filter(like="probability_").sum(axis=1), 1, atol=1e-4)
@@ -82,18 +82,18 @@ def test_page_states_what_was_run(built):
     text = text_of(page)
     assert "quick mode" in text
     assert "hidden_layer_sizes ∈ {32, 64, 64-32}; activation ∈ {tanh, relu}; seeds 0, 1" in text
-    rates = ", ".join(f"{r:g}" for r in PRESETS["learning-rate"].grid["learning_rate_init"])
+    rates = ", ".join(f"{r:g}" for r in get("learning-rate").grid["learning_rate_init"])
     assert f"learning_rate_init ∈ {{{rates}}}; seeds 0, 1" in text
     assert "Adam (solver=adam, learning_rate_init ∈ {0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03})" in text
     assert "weight_init ∈ {small_normal, glorot, he}" in text
-    for name in report.TRAINING_STUDIES:  # each study's subsection ends with its computed conclusion
-        conclusion = report.training_conclusion(name, data.studies[name], data.spreads)
+    for outcome in data.studies.values():  # each study's subsection ends with its computed conclusion
+        conclusion = outcome.study.conclusion(outcome.reading)
         assert html.escape(conclusion, quote=False) in page or html.escape(conclusion) in page
 
 
 def test_every_study_shows_its_table_and_figures(built):
     _, _, page, _ = built
-    for name in report.TRAINING_STUDIES:
+    for name in (s.name for s in studies("training")):
         body = re.search(rf'<h3 id="{name}">(.*?)(?=<h3 |</section>)', page, re.S).group(1)
         assert "<table" in body, name
         assert re.findall(r'<figure id="fig-', body), name
@@ -103,11 +103,13 @@ def test_strings_from_data_are_escaped(built):
     _, _, _, data = built
     evil = '<script>alert("x")</script>'
     data = copy.deepcopy(data)
-    original, architecture = data.studies["original-to-ours"], data.studies["architecture"]
+    original, architecture = data.studies["original-to-ours"].result, data.studies["architecture"].result
     original.runs["label"] = original.runs["label"].astype(str) + evil
     original.params = [{**p, "label": p["label"] + evil} for p in original.params]
     architecture.runs["activation"] = architecture.runs["activation"] + evil
-    architecture.best = {**architecture.best, "activation": architecture.best["activation"] + evil}
+    architecture.best.activation += evil
+    for outcome in data.studies.values():  # read again, with the strings in
+        outcome.reading = outcome.study.read(outcome.result, data.split)
     data.errors = copy.copy(data.errors)
     label = np.vectorize(lambda c: f"{c}{evil}")  # class labels from data (a CSV's, say)
     data.errors.classes, data.errors.y_true, data.errors.y_pred = (label(a) for a in (

@@ -10,14 +10,14 @@ import threading
 import pandas as pd
 
 from ..errors import UsageError
-from ..experiments import PRESETS, compare, run_preset, save_results, sweep
-from ..experiments.presets import PRESET_ALIASES
+from ..experiments import compare, save_results, sweep
 from ..experiments.backends import BACKENDS, require_dask
 from ..experiments.params import LABEL, PARAM_NAMES, check_params
 from ..experiments.store import FILENAME, Store
 from ..experiments.summary import summarize
 from ..files import prepare_out_dir
 from ..report import build_report
+from ..studies import ALIASES, run_preset, studies
 from .options import (
     PARSERS, Formatter, add_data_options, add_model_options, argtype, describe, fit_error, model_params, number,
     split_of, string,
@@ -66,14 +66,14 @@ def add_sweep(commands):
                             " finished run is committed to at once. Interrupted (Ctrl-C, a kill) or extended, the"
                             " same command resumes: runs already in the store are not trained again."
                             "\n\npresets:\n" + "\n".join(
-                                f"  {name:13} {preset.description}" for name, preset in PRESETS.items()),
+                                f"  {study.name:13} {study.description}" for study in studies()),
                             epilog="examples:\n  digitnet sweep --preset learning-rate --out out/lr\n"
                             "  digitnet sweep --param hidden_layer_sizes=32,64-32 --param activation=relu,tanh"
                             " --seeds 3 --cv 5 --jobs 4 --out out/grid\n"
                             "  digitnet sweep --param max_iter=50,100,200 --backend dask --scheduler tcp://10.0.0.5:8786"
                             " --out out/big\n  digitnet results out/grid")
-    p.add_argument("--preset", choices=[*PRESETS, *PRESET_ALIASES], metavar="NAME",
-                   help=f"run a preset study: {', '.join(PRESETS)} (default: none; 'seed' is the old name of"
+    p.add_argument("--preset", choices=[s.name for s in studies()] + list(ALIASES), metavar="NAME",
+                   help=f"run a preset study: {', '.join(s.name for s in studies())} (default: none; 'seed' is the old name of"
                    " 'original-to-ours'); --param then"
                    " replaces that axis of its grid")
     p.add_argument("--param", action="append", default=[], metavar="NAME=V1,V2,...",
@@ -168,9 +168,9 @@ def run_sweep(args):
         print(f"{len(failed)} run(s) failed; the first: {failed['error'].iloc[0]}")
     if result.best is not None:
         best = result.best
-        print(f"best by validation accuracy: hidden_layer_sizes={best['hidden_layer_sizes']}"
-              f" activation={best['activation']}: validation {best['val_accuracy']:.4f}, test (checked once)"
-              f" {best['test_accuracy']:.4f}")
+        print(f"best by validation accuracy: hidden_layer_sizes={best.hidden_layer_sizes}"
+              f" activation={best.activation}: validation {best.val_accuracy:.4f}, test (checked once)"
+              f" {best.test_accuracy:.4f}")
     config = result.config
     # one vocabulary with 'digitnet results': a run is one configuration, seed and fold; a training can serve
     # several runs (read off at several max_iter)
@@ -243,8 +243,8 @@ def run_results(args):
 def add_report(commands):
     p = commands.add_parser(
         "report", formatter_class=Formatter, help="run every study and write an HTML report",
-        description="Run the comparison with MLPClassifier and every preset study (original setting to ours,"
-        " architecture, learning rate, epochs, batch size, optimizer, momentum, regularization, initialization),"
+        description="Run the comparison with MLPClassifier and every study (" + ", ".join(
+            s.title.lower() for s in studies()) + "),"
         " then write DIR/index.html: one self-contained page (figures embedded) with a section per part of the"
         " project and conclusions computed from the numbers just measured. DIR also gets every figure as PNG and"
         " every study's results as CSV and JSON.")

@@ -1,11 +1,11 @@
-"""Experiments: a fair comparison with MLPClassifier, parameter sweeps, and the project's studies.
+"""Experiments: a fair comparison with MLPClassifier and parameter sweeps (the project's studies are built on
+them in :mod:`digitnet.studies`).
 
 A thin front over modules that each hold one concern:
 
 - :mod:`~digitnet.experiments.params`: parameter names, checks, grids, seeds, ``"64-32"`` notation;
 - :mod:`~digitnet.experiments.runs`: one training run (:class:`Task`) and what it measured (``RunRecord``);
 - :mod:`~digitnet.experiments.sweep`: :func:`sweep`, in stages (plan, pending, run and commit, tabulate);
-- :mod:`~digitnet.experiments.presets`: the original project's studies (:data:`PRESETS`, :func:`run_preset`);
 - :mod:`~digitnet.experiments.compare`: :func:`compare` with MLPClassifier, paired over seeds;
 - :mod:`~digitnet.experiments.results`: result tables and :func:`save_results` (CSV plus JSON);
 - :mod:`~digitnet.experiments.backends`: serial, process-pool and Dask execution;
@@ -18,14 +18,12 @@ Everything returns tidy pandas tables (one row per run).
 from ..data import load_split
 from .compare import CompareResult, PairedTest, compare
 from .params import PARAM_NAMES, check_params, expand_grid, format_layers, parse_layers, resolved_params
-from .presets import PRESETS, Preset, run_preset
 from .results import SweepResult, package_versions, save_results
 from .runs import RunRecord, Task, run_chunk, run_task
 from .sweep import Execution, SweepInterrupted, sweep
 
 __all__ = [
-    "PARAM_NAMES", "PRESETS", "CompareResult", "Execution", "PairedTest", "Preset", "RunRecord", "SweepInterrupted",
-    "SweepResult", "Task", "check_params", "compare", "expand_grid", "format_layers", "load_split",
-    "package_versions", "parse_layers", "resolved_params", "run_chunk", "run_preset", "run_task", "save_results",
-    "sweep",
+    "PARAM_NAMES", "CompareResult", "Execution", "PairedTest", "RunRecord", "SweepInterrupted", "SweepResult", "Task",
+    "check_params", "compare", "expand_grid", "format_layers", "load_split", "package_versions", "parse_layers",
+    "resolved_params", "run_chunk", "run_task", "save_results", "sweep",
 ]

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from ..nn.activations import ACTIVATIONS
-from ..nn.network import initialize_weights
-from .params import DEFAULTS, hidden_layers
+from .params import DEFAULTS
+from .runs import METRICS
 
 #: Confidence level of every interval.
 CONFIDENCE = 0.95
@@ -69,8 +68,17 @@ def finite_or_nan(values):
     return np.where(np.isfinite(arr), arr, np.nan)
 
 
+@dataclass(frozen=True)
+class CurveSummary:
+    """A curve over several runs: per epoch, the mean and standard deviation (ddof=1, 0 for one run)."""
+
+    mean: np.ndarray
+    std: np.ndarray
+    n: int  # runs averaged (at the first epoch)
+
+
 def mean_curve(histories, key):
-    """Mean and standard deviation (ddof=1, 0 for one run) over runs of ``history[key]``, per epoch.
+    """The :class:`CurveSummary` over runs of ``history[key]``, per epoch.
 
     Runs of different lengths (early stopping) are padded with NaN, so each
     epoch averages the runs that reached it. Returns ``None`` if no run has ``key``.
@@ -87,12 +95,40 @@ def mean_curve(histories, key):
         mean[counts == 0] = np.nan
         centred = np.where(np.isnan(stacked), 0.0, stacked - mean)
         std = np.sqrt(np.sum(centred**2, axis=0) / np.maximum(counts - 1, 1))
-    return mean, std, len(series)
+    return CurveSummary(mean, std, len(series))
 
 
 def histories_of(runs, curves):
     """The curves (histories) of these runs, where there are any."""
     return [curves[r] for r in runs["run_id"] if r in curves]
+
+
+def finished(runs):
+    """The runs that finished (a failed run has an ``error``; a diverged one its ``diverged_at``)."""
+    if "error" in runs:
+        runs = runs[runs["error"] == ""]
+    if "diverged_at" in runs:
+        runs = runs[runs["diverged_at"].isna()]
+    return runs
+
+
+def by_config(runs):
+    """One row per configuration: its parameters, and the mean over seeds of every metric (finished runs)."""
+    runs = finished(runs)
+    metrics = [c for c in (*METRICS, "fit_seconds", "n_iter") if c in runs]
+    table = runs.groupby("config").first()
+    table[metrics] = runs.groupby("config")[metrics].mean()
+    return table
+
+
+def seconds_per_epoch(runs):
+    """The mean over these runs of their training seconds per epoch (``fit_seconds / n_iter``)."""
+    return float(np.mean(runs["fit_seconds"] / runs["n_iter"].clip(lower=1)))
+
+
+def diverged(runs):
+    """Did any of these runs diverge?"""
+    return "diverged_at" in runs and runs["diverged_at"].notna().any()
 
 
 def last_finite(values):
@@ -145,90 +181,3 @@ def early_stopping(val_scores, tol=DEFAULTS["tol"], patience=DEFAULTS["n_iter_no
         if count > patience:
             return epoch, best_epoch
     return len(val_scores), best_epoch
-
-
-# ----------------------------------------------------------------------------------------------
-# Tuned settings and the learning-rate landscape
-# ----------------------------------------------------------------------------------------------
-
-
-def best_rate_per(runs, group, rate="learning_rate_init", metric="val_accuracy"):
-    """``group value -> the rate whose runs reach the best mean metric`` (ties: the smaller rate).
-
-    A rate at which some seed diverged is never the best: it is not a rate to recommend.
-    """
-    out = {}
-    for value, mine in runs.groupby(group, sort=False):
-        candidates = {r: g for r, g in mine.groupby(rate) if not _diverged(g)}
-        if not candidates:
-            continue
-        out[value] = max(candidates, key=lambda r: (mean_and_error(candidates[r][metric])[0], -r))
-    return out
-
-
-def _diverged(group):
-    return "diverged_at" in group and group["diverged_at"].notna().any()
-
-
-@dataclass
-class RateReading:
-    """One learning rate of the landscape: mean scores over seeds, and what the data make of it."""
-
-    rate: float
-    val_accuracy: float
-    val_error: float
-    final_loss: float
-    diverged_at: int | None  # the earliest epoch at which a seed diverged
-    rises: float  # share of epochs at which the mean loss went up
-    overshoot: float  # how far the mean loss climbed back above its lowest so far (1.0: never)
-    region: str  # "too small", "good", "too large" or "diverges"
-
-
-def learning_rate_landscape(runs, curves, n_val, rate="learning_rate_init"):
-    """Every rate's :class:`RateReading`, by increasing rate.
-
-    Regions, read off the data: a rate *diverges* if a seed diverged; the *good* rates are those
-    whose mean validation accuracy is within max(two standard errors, one validation sample) of
-    the best rate's; rates below the good ones are *too small*, the others above them *too large*.
-    """
-    readings = []
-    for value, group in runs.groupby(rate, sort=True):
-        val, se, _ = mean_and_error(group["val_accuracy"])
-        diverged = group["diverged_at"].dropna() if "diverged_at" in group else []
-        summary = mean_curve(histories_of(group, curves), "loss")
-        curve = summary[0] if summary is not None else np.array([])
-        readings.append(RateReading(float(value), val, se, last_finite(curve),
-                                    int(min(diverged)) if len(diverged) else None, rises(curve[np.isfinite(curve)]),
-                                    overshoot(curve), ""))
-    sound = [r for r in readings if r.diverged_at is None and np.isfinite(r.val_accuracy)]
-    if sound:
-        best = max(sound, key=lambda r: r.val_accuracy)
-        margin = max(2 * best.val_error, 1.0 / n_val)
-        good = [r.rate for r in sound if r.val_accuracy >= best.val_accuracy - margin]
-        for r in readings:
-            r.region = ("diverges" if r.diverged_at is not None else "good" if r.rate in good else
-                        "too small" if r.rate < min(good) else "too large")
-    return readings
-
-
-# ----------------------------------------------------------------------------------------------
-# Initialization: how the signal spreads through a network at its start
-# ----------------------------------------------------------------------------------------------
-
-
-def activation_spread(X, params, seed=0, n_classes=10):
-    """The standard deviation of each hidden layer's activations at initialization, on the rows ``X``.
-
-    A layer whose activations all have the same value (a spread near 0, or sigmoid units all near
-    0.5) passes on no information about its input, and the gradient back through it is as flat:
-    training stalls until the weights have grown.
-    """
-    sizes = [X.shape[1], *hidden_layers(params), n_classes]
-    activation = params.get("activation", DEFAULTS["activation"])
-    _, weights, biases = initialize_weights(sizes, activation, params.get("weight_init", "glorot"),
-                                            np.random.default_rng(seed), X.dtype)
-    spreads, A = [], X
-    for W, b in zip(weights[:-1], biases[:-1]):
-        A = ACTIVATIONS[activation](A @ W + b)
-        spreads.append(float(A.std()))
-    return spreads

@@ -54,8 +54,8 @@ class SweepResult:
         Grid, base parameters, seeds, cv, split, preset: all that is needed to reproduce the runs.
     elapsed : float
         Seconds the sweep took.
-    best : dict or None
-        For a selecting preset (``architecture``): the chosen configuration,
+    best : Selection or None
+        For a selecting study (``architecture``): the chosen configuration,
         its validation accuracy and its single test-set check.
     """
 
@@ -64,7 +64,7 @@ class SweepResult:
     params: list
     config: dict
     elapsed: float
-    best: dict | None = None
+    best: object = None  # a Selection (digitnet.experiments.selection)
     versions: dict = field(default_factory=package_versions)
 
     kind = "sweep"
@@ -84,7 +84,7 @@ class SweepResult:
 
     def metadata(self):
         """What ``results.json`` holds besides the configuration: every configuration's parameters, the best."""
-        return {"configurations": self.params, "best": self.best}
+        return {"configurations": self.params, "best": None if self.best is None else self.best.to_json()}
 
 
 def save_results(result, out_dir):

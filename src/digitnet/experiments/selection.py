@@ -14,7 +14,7 @@ the best's; with a single seed, only an exact tie counts.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 from scipy import stats
@@ -91,30 +91,83 @@ def indistinguishable(runs, n_weights, metric="val_accuracy"):
     return sorted(standings, key=lambda s: (-s.mean, s.n_weights, s.config))
 
 
+@dataclass
+class Selection:
+    """What a selecting study chose, and why.
+
+    Attributes
+    ----------
+    config : int
+        The configuration chosen: the simplest (fewest weights) of those tied with the best.
+    best_config : int
+        The configuration with the highest mean validation accuracy.
+    tied : list of int
+        Every configuration the seeds cannot tell apart from the best (``best_config`` included).
+    rule : str
+        What "cannot be told apart" meant, in words (:func:`rule_text`).
+    standings : list of Standing
+        Every configuration against the best, best first.
+    params : dict
+        The chosen configuration's parameters (with its label, if the grid named it).
+    hidden_layer_sizes, activation : str
+        Its hidden layers (``"64-32"``) and activation.
+    n_weights : int
+    val_accuracy, best_val_accuracy : float
+        The mean validation accuracy of the chosen configuration, and of the best.
+    test_accuracy, test_f1 : float
+        The chosen configuration's test scores, mean over the seeds (NaN until it is tested).
+    refit_on : str
+        Which rows the tested models were trained on.
+    """
+
+    config: int
+    best_config: int
+    tied: list
+    rule: str
+    standings: list
+    params: dict
+    hidden_layer_sizes: str
+    activation: str
+    n_weights: int
+    val_accuracy: float
+    best_val_accuracy: float
+    test_accuracy: float = math.nan
+    test_f1: float = math.nan
+    refit_on: str = ""
+
+    def standing(self, config):
+        """The :class:`Standing` of a configuration (None if it has none: every run of it failed)."""
+        return next((s for s in self.standings if s.config == config), None)
+
+    def to_json(self):
+        """A plain dict, as ``results.json`` keeps it."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, value):
+        """The inverse of :meth:`to_json` (a ``results.json``'s ``best``)."""
+        value = dict(value)
+        value["standings"] = [Standing(**s) for s in value.get("standings", [])]
+        return cls(**value)
+
+
 def choose_simplest(result, n_features, n_classes):
     """The simplest configuration the seeds cannot tell apart from the best (no test-set score yet).
 
     Returns
     -------
-    dict
-        ``config`` (the chosen one), ``best_config`` (the highest mean), ``tied`` (every
-        configuration indistinguishable from the best), ``rule``, ``standings``, and the chosen
-        one's ``params``, ``hidden_layer_sizes``, ``activation``, ``n_weights`` and ``val_accuracy``.
+    Selection
     """
     standings = indistinguishable(result.runs, lambda c: count_weights(result.params[c], n_features, n_classes))
     tied = [s for s in standings if s.indistinguishable]
     chosen = min(tied, key=lambda s: (s.n_weights, -s.mean, s.config))
     params = without_label(result.params[chosen.config])
-    return {
-        "config": int(chosen.config), "best_config": int(standings[0].config),
-        "tied": [int(s.config) for s in tied], "rule": rule_text(len(result.config["seeds"])),
-        "standings": [vars(s) for s in standings],
-        "params": result.params[chosen.config],
-        "hidden_layer_sizes": format_layers(hidden_layers(params)),
-        "activation": params.get("activation", DEFAULTS["activation"]),
-        "n_weights": chosen.n_weights,
-        "val_accuracy": chosen.mean, "best_val_accuracy": standings[0].mean,
-    }
+    return Selection(
+        config=int(chosen.config), best_config=int(standings[0].config), tied=[int(s.config) for s in tied],
+        rule=rule_text(len(result.config["seeds"])), standings=standings, params=result.params[chosen.config],
+        hidden_layer_sizes=format_layers(hidden_layers(params)),
+        activation=params.get("activation", DEFAULTS["activation"]), n_weights=chosen.n_weights,
+        val_accuracy=chosen.mean, best_val_accuracy=standings[0].mean)
 
 
 def select_and_test(result, split, cv):
@@ -126,20 +179,21 @@ def select_and_test(result, split, cv):
 
     Returns
     -------
-    dict
-        :func:`choose_simplest`'s, plus ``test_accuracy`` and ``test_f1`` (means over the seeds) and ``refit_on``.
+    Selection
+        :func:`choose_simplest`'s, with ``test_accuracy`` and ``test_f1`` (means over the seeds) and ``refit_on``.
     """
     best = choose_simplest(result, split.X_train.shape[1], len(split.classes))
-    params = without_label(result.params[best["config"]])
+    params = without_label(result.params[best.config])
     test_split = split.dev_split() if cv else split
     max_iter = params.pop("max_iter", DEFAULTS["max_iter"])
-    tasks = [Task(params=params, checkpoints=(max_iter,), config_ids=(best["config"],), seed=s)
+    tasks = [Task(params=params, checkpoints=(max_iter,), config_ids=(best.config,), seed=s)
              for s in result.config["seeds"]]
     records = execute(tasks, (test_split, None), backend="serial", progress=False, desc="test")
-    rows = result.runs["config"] == best["config"]
+    rows = result.runs["config"] == best.config
     for record in records:
         at = rows & (result.runs["seed"] == record.seed)
         result.runs.loc[at, ["test_accuracy", "test_f1"]] = record.test_accuracy, record.test_f1
     picked = result.runs[rows]
-    return {**best, "test_accuracy": float(picked["test_accuracy"].mean()), "test_f1": float(picked["test_f1"].mean()),
-            "refit_on": "train+validation rows" if cv else "training rows (the selected models)"}
+    best.test_accuracy, best.test_f1 = float(picked["test_accuracy"].mean()), float(picked["test_f1"].mean())
+    best.refit_on = "train+validation rows" if cv else "training rows (the selected models)"
+    return best

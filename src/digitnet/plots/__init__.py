@@ -5,9 +5,9 @@ Every function returns a :class:`matplotlib.figure.Figure` built with the object
 one to disk with :func:`save_figure`. One module per kind of figure:
 
 - :mod:`~digitnet.plots.curves`: :func:`loss_curves`, :func:`learning_rate_panels`, :func:`epochs_chart`;
-- :mod:`~digitnet.plots.studies`: the training-parameter studies: :func:`learning_rate_landscape`,
-  :func:`rate_curves`, :func:`overfitting_chart`, :func:`tuned_curves`, :func:`against_parameter`,
-  :func:`initialization_chart`, :func:`steps_chart`;
+- :mod:`~digitnet.plots.tuned`: what several studies draw: :func:`mean_band`, :func:`tuned_curves` (each arm
+  at its own best rate), :func:`against_parameter` (a study's own figures live in its module of
+  :mod:`digitnet.studies`);
 - :mod:`~digitnet.plots.sweeps`: :func:`accuracy_heatmap`, :func:`architecture_plot`;
 - :mod:`~digitnet.plots.comparison`: :func:`comparison_bars`, :func:`accuracy_vs_time`;
 - :mod:`~digitnet.plots.errors`: :func:`confusion_matrices`, :func:`most_confused_pairs`,
@@ -38,18 +38,14 @@ from .errors import (
 )
 from .saving import save_figure
 from .style import ACTIVATION_COLORS, COLORS, LABELS, OUTCOME_COLORS, PARAM_LABELS
-from .studies import (
-    against_parameter, initialization_chart, learning_rate_landscape, overfitting_chart, rate_curves, steps_chart,
-    tuned_curves,
-)
+from .tuned import against_parameter, mean_band, tuned_curves
 from .sweeps import accuracy_heatmap, architecture_plot
 from .weights import first_layer_weights
 
 __all__ = [
     "ACTIVATION_COLORS", "COLORS", "LABELS", "OUTCOME_COLORS", "PARAM_LABELS", "accuracy_heatmap", "accuracy_vs_time",
     "against_parameter", "architecture_plot", "comparison_bars", "confidence_histogram", "confused_pairs",
-    "confusion_matrices", "digit_samples_figure", "epochs_chart", "first_layer_weights", "initialization_chart",
-    "learning_rate_landscape", "learning_rate_panels", "loss_curves", "misclassified_gallery", "most_confused_pairs",
-    "overfitting_chart", "parse_layers", "per_class_metrics", "rate_curves", "save_figure", "steps_chart",
-    "tuned_curves",
+    "confusion_matrices", "digit_samples_figure", "epochs_chart", "first_layer_weights", "learning_rate_panels",
+    "loss_curves", "mean_band", "misclassified_gallery", "most_confused_pairs", "parse_layers", "per_class_metrics",
+    "save_figure", "tuned_curves",
 ]

@@ -41,7 +41,7 @@ def _draw_curves(ax, history_groups, colors, metric, log, show_validation, end_m
             summary = mean_curve(histories, key)
             if summary is None:
                 continue
-            mean, std, n_runs = summary
+            mean, std, n_runs = summary.mean, summary.std, summary.n
             epochs = np.arange(1, len(mean) + 1)
             ax.plot(epochs, mean, style, color=color, lw=1.6)
             if n_runs > 1 and np.any(std > 0):
@@ -192,8 +192,8 @@ def learning_rate_panels(runs, curves, lr_col="learning_rate_init", metric="loss
         finals = []
         for key, name in ((metric, "train"), (f"val_{metric}", "val")):
             summary = mean_curve(histories, key) if (show_validation or key == metric) else None
-            if summary is not None and np.isfinite(summary[0]).any():
-                final = summary[0][np.isfinite(summary[0])][-1]
+            if summary is not None and np.isfinite(summary.mean).any():
+                final = summary.mean[np.isfinite(summary.mean)][-1]
                 finals.append(f"{name} {final:.1%}" if metric == "accuracy" else f"{name} {final:.3g}")
         n_seeds = len(histories)
         subtitle = "final: " + ", ".join(finals) if finals else "no finite values"

@@ -21,7 +21,7 @@ from ..plots import save_figure
 from .figures import make_figures
 from .page_data import page_model
 from .sections import render_html
-from .studies import N_STEPS, Steps, run_studies, study_settings
+from .studies import Steps, n_steps, run_studies, study_settings
 
 #: Resolution of the PNG figures (the page scales them to its width).
 REPORT_DPI = 110
@@ -70,14 +70,14 @@ def build_report(out_dir, *, quick=False, seeds=None, n_jobs=2, progress=True):
     """
     study_settings(quick, seeds)  # bad seeds: fail before any work
     out = Path(prepare_out_dir(out_dir))
-    steps = Steps(N_STEPS + 2, progress)
+    steps = Steps(n_steps() + 2, progress)
     data = run_studies(quick=quick, seeds=seeds, n_jobs=n_jobs, progress=progress, steps=steps)
 
     def write_results():
         written = []
         written += save_results(data.compare, out / "compare")
-        for name, result in data.studies.items():
-            written += save_results(result, out / name)
+        for name, outcome in data.studies.items():
+            written += save_results(outcome.result, out / name)
         prepare_out_dir(out / "errors")  # also removes what a killed run left there
         _write_predictions(data.errors, out / "errors" / "predictions.csv")
         written.append(str(out / "errors" / "predictions.csv"))

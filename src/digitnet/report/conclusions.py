@@ -1,18 +1,16 @@
 """The report's conclusions: sentences computed from the results just measured.
 
-Each ``*_conclusion`` function takes one study's result and returns a sentence; :func:`conclusions`
-gathers them in the order of the page. No sentence states a number that is not in the results.
-The small number formats (:func:`pct`, :func:`num`) are shared with the page's tables.
+The comparison, the error analysis and how far to trust the numbers have their ``*_conclusion``
+function here; every study says its own (:meth:`digitnet.studies.Study.conclusion`).
+:func:`conclusions` gathers them in the order of the page. No sentence states a number that is
+not in the results.
 """
 
 from __future__ import annotations
 
-
 from ..experiments.analysis import accuracy_interval
-from ..experiments.runs import METRICS
 from ..plots import confused_pairs
-from . import training_conclusions as training
-from .words import finished, num, pct, points, rate  # noqa: F401 (rate: the tables' too)
+from ..words import num, pct, points
 
 def compare_conclusion(result):
     """digitnet against MLPClassifier: accuracy, the interval on the difference, in plain words, and speed.
@@ -47,85 +45,6 @@ def compare_conclusion(result):
              f"scikit-learn fitted {t_ours / t_theirs:.1f}x faster")
     return (f"{text}; {speed} ({num(t_ours)} s vs {num(t_theirs)} s per fit on average, one BLAS thread each,"
             f" {num(ours['n_iter_mean'], 0)} vs {num(theirs['n_iter_mean'], 0)} epochs).")
-
-
-def by_config(runs):
-    """One row per configuration: its parameters, and the mean over seeds of every metric."""
-    runs = finished(runs)
-    metrics = [c for c in (*METRICS, "fit_seconds", "n_iter") if c in runs]
-    table = runs.groupby("config").first()
-    table[metrics] = runs.groupby("config")[metrics].mean()
-    return table
-
-
-def architecture_conclusion(result):
-    """Which configurations the seeds cannot tell apart from the best, the simplest of them, and its test score.
-
-    Parameters
-    ----------
-    result : SweepResult
-        Of the architecture preset (``best`` set by :func:`~digitnet.experiments.selection.select_and_test`).
-
-    Returns
-    -------
-    str
-    """
-    best, table = result.best, by_config(result.runs)
-
-    def name(config):
-        row = table.loc[config]
-        return f"{row['hidden_layer_sizes']} {row['activation']}"
-
-    n_seeds = len(result.config["seeds"])
-    top = best["best_config"]
-    text = (f"Of the {len(table)} configurations tried, {name(top)} had the best mean validation accuracy,"
-            f" {pct(best['best_val_accuracy'])} over {n_seeds} seed{'s' if n_seeds != 1 else ''}")
-    others = [c for c in best["tied"] if c != top]
-    if others:
-        shown = ", ".join(name(c) for c in others[:6]) + (f" and {len(others) - 6} more" if len(others) > 6 else "")
-        text += (f"; {len(others)} other{'s' if len(others) != 1 else ''} ({shown}) cannot be told apart from it"
-                 f" (tied: {best['rule']})")
-    else:
-        text += f"; no other configuration is tied with it (tied would mean: {best['rule']})"
-    chosen = ("it," if best["config"] == top and not others else
-              f"the simplest of {'them' if others else 'it'}, {name(best['config'])} ({best['n_weights']:,} weights),")
-    over = f"mean over the {n_seeds} seeds" if n_seeds > 1 else "one seed"
-    return (f"{text}. Chosen: {chosen} which scored {pct(best['test_accuracy'])} on the test set ({over}), looked at"
-            f" once for this configuration only.")
-
-
-def curve_ends(result, key="loss"):
-    """Per run: the first and last value of its ``key`` curve."""
-    ends = {}
-    for run_id, curve in result.curves.items():
-        values = curve.get(key) or []
-        if values:
-            ends[run_id] = (float(values[0]), float(values[-1]), len(values))
-    return ends
-
-
-def original_conclusion(result):
-    """The original project's setting turned into ours one setting at a time: what each change did.
-
-    Returns
-    -------
-    str
-    """
-    rows = finished(result.runs).groupby("label", sort=False)["test_accuracy"].mean()
-    labels = list(rows.index)
-    if len(labels) < 2:
-        return f"The original setting reached {pct(rows.iloc[0]) if len(rows) else 'n/a'} test accuracy."
-    gains = {labels[i]: rows.iloc[i] - rows.iloc[i - 1] for i in range(1, len(labels))}
-    biggest = max(gains, key=gains.get)
-    hurt = [label for label, gain in gains.items() if gain < 0]
-    text = (f"The original setting reached {pct(rows.iloc[0])} test accuracy and ours {pct(rows.iloc[-1])}, changing"
-            f" one setting at a time over {len(gains)} steps; the largest gain came from \"{biggest.lstrip('+ ')}\""
-            f" ({points(gains[biggest])})")
-    if hurt:
-        worst = min(hurt, key=gains.get)
-        which = "1 step lowered it," if len(hurt) == 1 else f"{len(hurt)} steps lowered it, most of all"
-        text += f", and {which} \"{worst.lstrip('+ ')}\" ({points(gains[worst])}): a change that only pays with another"
-    return text + "."
 
 
 def error_conclusion(errors):
@@ -179,13 +98,9 @@ def conclusions(data):
     list of (str, str)
         ``(topic, sentence)`` pairs, in the order of the page's sections.
     """
-    studies = data.studies
     return [
         ("Comparison", compare_conclusion(data.compare)),
-        ("Original vs ours", original_conclusion(studies["original-to-ours"])),
-        ("Architecture", architecture_conclusion(studies["architecture"])),
-        *((training.TRAINING_TITLES[name], training.training_conclusion(name, studies[name], data.spreads))
-          for name in training.TRAINING_STUDIES),
+        *((o.study.title, o.study.conclusion(o.reading)) for o in data.studies.values()),
         ("Errors", error_conclusion(data.errors)),
         ("How far to trust these numbers", trust_conclusion(data.errors.accuracy, len(data.errors.y_true))),
     ]

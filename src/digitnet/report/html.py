@@ -19,7 +19,8 @@ import pandas as pd
 
 from ..experiments.params import format_layers
 from ..plots import PARAM_LABELS
-from .conclusions import pct
+from ..studies import studies
+from ..words import pct
 
 escape = html.escape
 
@@ -30,16 +31,18 @@ def template(name):
     return resources.files(__package__).joinpath("templates", name).read_text(encoding="utf-8")
 
 
-#: The page's scripts (``report/assets/``), in the order they are joined: the mathematics first, the page last.
+#: The page's scripts (``report/assets/``), in the order they are joined: the mathematics first, then the
+#: studies' twins (each beside its study, :attr:`digitnet.studies.Study.twin`), the page last.
 ASSETS = ("nn.js", "digit_image.js", "charts.js", "draw.js", "playground.js", "explore.js", "main.js")
 
 
-@functools.cache
 def script():
-    """The page's JavaScript: :data:`ASSETS` joined in one strict-mode function (nothing leaks into the page's
-    global scope but ``window.digitnet``)."""
-    parts = [f"// ---- {name}\n" + resources.files(__package__).joinpath("assets", name).read_text(encoding="utf-8")
-             for name in ASSETS]
+    """The page's JavaScript: :data:`ASSETS` and every registered study's twin joined in one strict-mode function
+    (nothing leaks into the page's global scope but ``window.digitnet``)."""
+    def asset(name):
+        return f"// ---- {name}\n" + resources.files(__package__).joinpath("assets", name).read_text(encoding="utf-8")
+    twins = [f"// ---- {study.twin}\n" + study.twin_script() for study in studies() if study.twin]
+    parts = [asset(name) for name in ASSETS[:-1]] + twins + [asset(ASSETS[-1])]
     return '(function () {\n"use strict";\n' + "\n".join(parts) + "\n})();"
 
 

@@ -16,13 +16,13 @@ from ..experiments import package_versions
 from ..nn.network import n_parameters
 from ..plots import LABELS
 from ..nn.gradcheck import TOLERANCE as GRADCHECK_TOLERANCE
-from .conclusions import by_config, conclusions, trust_conclusion
+from ..words import num, pct, points
+from .conclusions import conclusions, trust_conclusion
 from .html import (
     describe_grid, escape, figure_html, fill, html_table, params_text, percent_columns, readable, script, template,
 )
 from .page_data import page_data, page_model, script_json
 from .training_sections import section_training
-from .words import finished, num, pct, points
 
 #: The page's sections, in order: (anchor id, heading). Training parameters has a subsection per study.
 SECTIONS = [
@@ -62,9 +62,9 @@ def _section_network(data, images):
     worst = max(data.gradcheck.values())
     verdict = ("Every activation passes." if worst < GRADCHECK_TOLERANCE else
                "Some activation is above the threshold: its gradient is wrong.")
-    original = data.studies["original-to-ours"]
-    rows = finished(original.runs).groupby("label", sort=False)[["test_accuracy", "val_accuracy", "train_loss",
-                                                                  "n_iter", "fit_seconds"]].mean().reset_index()
+    outcome = _section_study(data, "network")
+    original = outcome.result
+    rows = outcome.reading.steps.copy()
     rows["n_iter"] = rows["n_iter"].round().astype(int)
     rows = readable(percent_columns(rows, ["test_accuracy", "val_accuracy"]))
     settings = [f"<li><b>{escape(str(p.get('label', '')))}</b>:"
@@ -75,10 +75,8 @@ def _section_network(data, images):
                 tolerance=f"{GRADCHECK_TOLERANCE:g}", worst=f"{worst:.1e}", verdict=verdict,
                 gradcheck_table=html_table(grad, formats={"largest error of a W or b": "{:.1e}"}),
                 settings="".join(settings), seed_table=html_table(rows, digits=3, formats={"fit time (s)": "{:.1f}"}),
-                figure_steps=figure_html(images, "network_original_steps", "Test accuracy after each change (mean ±"
-                                         " standard error over the seeds)."),
-                figure_loss=figure_html(images, "network_original_vs_ours", "Training loss per epoch after each"
-                                        " change."))
+                figure_steps=figure_html(images, *outcome.study.captions[0]),
+                figure_loss=figure_html(images, *outcome.study.captions[1]))
 
 
 def _compare_table(result):
@@ -120,14 +118,18 @@ def _section_comparison(data, images):
                 figure_time=figure_html(images, "compare_time", "Test accuracy against fit time, one dot per seed."))
 
 
+def _section_study(data, section):
+    """The outcome of the study shown in a section of its own (the first, if several)."""
+    return next(o for o in data.studies.values() if o.study.section == section)
+
+
 def _section_architecture(data, images):
-    result = data.studies["architecture"]
-    best = result.best
-    tied = set(best["tied"])
-    table = by_config(result.runs).reset_index()
-    table["se"] = [next((s["std_error"] for s in best["standings"] if s["config"] == c), math.nan)
-                   for c in table["config"]]
-    table["tied"] = ["chosen" if c == best["config"] else "≈ best" if c in tied else "" for c in table["config"]]
+    outcome = _section_study(data, "architecture")
+    result, best = outcome.result, outcome.reading.selection
+    tied = set(best.tied)
+    table = outcome.reading.configs.reset_index()
+    table["se"] = [best.standing(c).std_error if best.standing(c) else math.nan for c in table["config"]]
+    table["tied"] = ["chosen" if c == best.config else "≈ best" if c in tied else "" for c in table["config"]]
     table = table.sort_values(["val_accuracy", "config"], ascending=[False, True])
     shown = table[["hidden_layer_sizes", "activation", "val_accuracy", "se", "tied", "train_loss", "n_iter",
                    "fit_seconds"]].copy()
@@ -137,26 +139,25 @@ def _section_architecture(data, images):
         columns={"se": "std error (points)", "tied": "cannot be told apart"})
     top = min(len(shown), 12)
     caption = (f"The {top} best of {len(shown)} configurations" if top < len(shown) else f"All {top} configurations")
-    base = data.settings["architecture"]["params"]
+    base = dict(data.settings[outcome.study.name].params)
     n_val = len(data.split.y_val)
     row_of = {c: r for c, r in zip(table["config"], table.itertuples())}
-    top_row = row_of[best["best_config"]]
+    top_row = row_of[best.best_config]
     preset_note = ("" if data.quick else " The preset's full grid (depth 1–3, widths 16–256, five activations: 110"
                    " configurations) is <code>digitnet sweep --preset architecture</code>.")
     return fill("section_architecture.html", grid=escape(describe_grid(result)),
                 max_iter=escape(str(result.params[0].get("max_iter", 200))),
                 base=escape(" (" + params_text(base) + ")" if base else ""), n_val=n_val,
-                one_image=f"{100 / n_val:.2f}", rule=escape(best["rule"]), refit_on=escape(best["refit_on"]),
+                one_image=f"{100 / n_val:.2f}", rule=escape(best.rule), refit_on=escape(best.refit_on),
                 preset_note=preset_note,
                 table=html_table(shown.head(top), digits=3, best_row=0, formats={"fit time (s)": "{:.1f}"},
                                  caption=caption + ", by mean validation accuracy"),
                 top_name=escape(f"{top_row.hidden_layer_sizes} {top_row.activation}"),
-                top_val=pct(best["best_val_accuracy"]), n_tied=len(tied),
-                best_layers=escape(best["hidden_layer_sizes"]), best_activation=escape(best["activation"]),
-                best_weights=f"{best['n_weights']:,}", best_val=pct(best["val_accuracy"]),
-                best_test=pct(best["test_accuracy"]), best_f1=num(best["test_f1"], 3),
-                figure=figure_html(images, "architecture", "Validation accuracy of every architecture: one panel per"
-                                   " depth, one line per activation (mean ± std over the seeds)."))
+                top_val=pct(best.best_val_accuracy), n_tied=len(tied),
+                best_layers=escape(best.hidden_layer_sizes), best_activation=escape(best.activation),
+                best_weights=f"{best.n_weights:,}", best_val=pct(best.val_accuracy),
+                best_test=pct(best.test_accuracy), best_f1=num(best.test_f1, 3),
+                figure="\n".join(figure_html(images, key, caption) for key, caption in outcome.study.captions))
 
 
 _ERROR_FIGURES = [

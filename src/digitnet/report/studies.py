@@ -1,9 +1,9 @@
 """What the report runs: the settings of every study, running them, and the error analysis.
 
 :func:`study_settings` says what each study runs (quick or full), :func:`run_studies` runs them
-all and returns a :class:`ReportData`, and :func:`error_analysis` refits the selected
-architecture and predicts the test set. The notebook runs the same functions with the same
-settings, so its numbers agree with the report's.
+all (every registered study, :mod:`digitnet.studies`) and returns a :class:`ReportData`, and
+:func:`error_analysis` refits the model the architecture study chose and predicts the test set.
+The notebook runs the same functions with the same settings, so its numbers agree with the report's.
 """
 
 from __future__ import annotations
@@ -20,41 +20,20 @@ from threadpoolctl import threadpool_limits
 from ..data import load_dataset, load_split
 from ..errors import UsageError
 from ..estimator import NumpyMLPClassifier
-from ..experiments import compare, run_preset
-from ..experiments.analysis import activation_spread
+from ..experiments import compare
 from ..experiments.params import DEFAULTS, MAX_SEEDS, format_layers, hidden_layers, resolve, without_label
 from ..nn.activations import HIDDEN_ACTIVATIONS
 from ..nn.gradcheck import gradient_check
+from ..studies import Settings, run_preset, studies
 
-#: The architectures of the full report: a reduced version of the ``architecture`` preset's grid
-#: (110 configurations, several minutes), still covering depth 1-3, widths 32-128 and the three classic activations.
-REPORT_ARCHITECTURES = [(32,), (64,), (128,), (64, 32), (128, 64), (128, 64, 32)]
-REPORT_ACTIVATIONS = ["logistic", "tanh", "relu"]
-#: The preset studies of the report, in page order.
-PRESET_STUDIES = ("original-to-ours", "architecture", "learning-rate", "epochs", "batch-size", "optimizer", "momentum",
-                  "regularization", "initialization")
 #: The floating-point type of the studies' arithmetic (the comparison with MLPClassifier runs in float64):
 #: the same conclusions as float64 (benchmarks/float32_conclusions.py), in about half the time.
 STUDY_DTYPE = np.float32
-
-_FULL = {
-    "compare": {"seeds": 10},
-    "architecture": {"grid": {"hidden_layer_sizes": list(REPORT_ARCHITECTURES), "activation": list(REPORT_ACTIVATIONS)}},
-}
-#: Quick mode: fewer seeds, epochs and grid points; the whole report in well under a minute.
-_QUICK = {
-    "compare": {"seeds": 3, "params": {"max_iter": 20}},
-    "original-to-ours": {"grid": {"max_iter": [80]}},
-    "architecture": {"grid": {"hidden_layer_sizes": [(32,), (64,), (64, 32)], "activation": ["tanh", "relu"]},
-                     "params": {"max_iter": 20}},
-    "learning-rate": {"params": {"max_iter": 150}},
-    "epochs": {"grid": {"max_iter": [10, 20, 40]}},
-    "batch-size": {"grid": {"batch_size": [1, 32, "full"]}, "params": {"max_iter": 4}},
-    "optimizer": {"params": {"max_iter": 25}},
-    "momentum": {"params": {"max_iter": 80}},
-    "regularization": {"grid": {"alpha": [0.0, 0.01, 1.0, 10.0, 100.0]}, "params": {"max_iter": 30}},
-    "initialization": {"params": {"max_iter": 150}},
-}
+#: The comparison with MLPClassifier: 10 seeds (quick: 3, and 20 epochs).
+COMPARE = Settings(seeds=10)
+COMPARE_QUICK = Settings(seeds=3, params={"max_iter": 20})
+#: The name of the comparison among the report's steps and settings.
+COMPARISON = "compare"
 
 
 def study_settings(quick=False, seeds=None):
@@ -67,26 +46,21 @@ def study_settings(quick=False, seeds=None):
         are then illustrative, not converged).
     seeds : int, optional
         Use this many seeds (0..N-1) in every study instead of the defaults
-        (full: 10 for the comparison, 3 for each preset; quick: 3 and 2).
+        (full: 10 for the comparison, 3 for each study; quick: 3 and 2).
 
     Returns
     -------
-    dict
-        ``study -> {"seeds": int, "grid": dict or None, "params": dict}``; ``grid``
-        replaces axes of the preset's grid and ``params`` its shared parameters
-        (see :func:`digitnet.experiments.run_preset`); for ``compare``, ``params``
-        are the model parameters of both models.
+    dict of str -> Settings
+        ``"compare"`` and every registered study's name, in page order (see :class:`~digitnet.studies.Settings`;
+        for ``compare``, ``params`` are the model parameters of both models).
     """
     if seeds is not None and (isinstance(seeds, bool) or not isinstance(seeds, (int, np.integer)) or
                               not 1 <= seeds <= MAX_SEEDS):
         raise UsageError(f"the number of seeds must be an integer from 1 to {MAX_SEEDS:,}, got {seeds!r}")
-    changes = _QUICK if quick else _FULL
-    settings = {}
-    for study in ("compare", *PRESET_STUDIES):
-        default = {"seeds": 2 if quick else 3, "grid": None, "params": {}}
-        settings[study] = {**default, **changes.get(study, {})}
-        if seeds is not None:
-            settings[study]["seeds"] = int(seeds)
+    seeds = None if seeds is None else int(seeds)
+    settings = {COMPARISON: (COMPARE_QUICK if quick else COMPARE).with_seeds(seeds)}
+    for study in studies():
+        settings[study.name] = study.settings(quick).with_seeds(seeds)
     return settings
 
 
@@ -134,7 +108,7 @@ def error_analysis(architecture, split, seed=None):
     Parameters
     ----------
     architecture : SweepResult
-        From ``run_preset("architecture", split, ...)``, with ``best`` set.
+        Of a selecting study (``run_preset("architecture", split, ...)``), with ``best`` set.
     split : Split
         The split the study ran on (with a validation part).
     seed : int, optional
@@ -146,7 +120,7 @@ def error_analysis(architecture, split, seed=None):
     """
     if architecture.best is None:
         raise UsageError("error analysis needs a selecting sweep (the architecture preset); this one chose nothing")
-    params = without_label(architecture.best["params"])
+    params = without_label(architecture.best.params)
     seed = architecture.config["seeds"][0] if seed is None else seed
     model = NumpyMLPClassifier(**resolve(params, len(split.y_train)), random_state=seed)
     validation = {} if split.X_val is None else {"X_val": split.X_val, "y_val": split.y_val}
@@ -164,9 +138,8 @@ def error_analysis(architecture, split, seed=None):
 class ReportData:
     """Everything the report shows: the results of each study and how they were run.
 
-    ``studies`` maps each name of :data:`PRESET_STUDIES` to its SweepResult (``architecture``'s
-    with ``best`` set); ``spreads`` holds each initialization's activation spread at the start
-    (see :func:`digitnet.experiments.analysis.activation_spread`).
+    ``studies`` maps each registered study's name to its :class:`~digitnet.studies.Outcome` (its
+    sweep's result and its reading), in page order.
     """
 
     quick: bool
@@ -175,8 +148,7 @@ class ReportData:
     split: object              # the split of the presets (train / validation / test)
     compare_split: object      # the split of the comparison (train / test)
     compare: object            # CompareResult
-    studies: dict              # name -> SweepResult
-    spreads: dict              # (weight_init, activation) -> spread of each hidden layer
+    studies: dict              # name -> Outcome
     errors: ErrorAnalysis
     gradcheck: dict            # activation -> largest error of a parameter array
     timings: dict = field(default_factory=dict)  # step -> seconds
@@ -231,15 +203,9 @@ def _gradient_checks():
     return {a: gradient_check(a, hidden_layer_sizes=(5, 4), alpha=0.01) for a in HIDDEN_ACTIVATIONS}
 
 
-def initialization_spreads(split, hidden=(32, 32, 32), seed=0):
-    """The activation spread of each hidden layer at the start, for each initialization and activation."""
-    return {(init, activation): activation_spread(split.X_train, {"hidden_layer_sizes": hidden,
-                                                                  "activation": activation, "weight_init": init}, seed)
-            for init in ("small_normal", "glorot", "he") for activation in ("logistic", "relu")}
-
-
-#: Steps of :func:`run_studies`, for its progress lines.
-N_STEPS = 4 + len(PRESET_STUDIES)
+def n_steps():
+    """Steps of :func:`run_studies`, for its progress lines: data, gradcheck, comparison, each study, errors."""
+    return 4 + len(studies())
 
 
 def run_studies(*, quick=False, seeds=None, n_jobs=2, progress=True, steps=None):
@@ -260,22 +226,24 @@ def run_studies(*, quick=False, seeds=None, n_jobs=2, progress=True, steps=None)
     ReportData
     """
     settings = study_settings(quick, seeds)
-    steps = steps or Steps(N_STEPS, progress)
+    steps = steps or Steps(n_steps(), progress)
     start = time.perf_counter()
     dataset = steps.run("data", "loading the digits", lambda: load_dataset("digits"))
     split = load_split("digits", validation_size=0.2, dtype=STUDY_DTYPE)
     compare_split = load_split("digits")
     gradcheck = steps.run("gradcheck", "checking gradients by finite differences", _gradient_checks)
-    comparison = steps.run("compare", f"comparing with MLPClassifier ({settings['compare']['seeds']} seeds)",
-                           lambda: compare_one_blas_thread(compare_split, seeds=settings["compare"]["seeds"],
-                                                           params=settings["compare"]["params"]))
-    studies = {}
-    for name in PRESET_STUDIES:
-        s = settings[name]
-        studies[name] = steps.run(name, f"{name} study ({s['seeds']} seeds)", lambda: run_preset(
-            name, split, seeds=s["seeds"], n_jobs=n_jobs, progress=progress, grid=s["grid"], params=s["params"]))
+    c = settings[COMPARISON]
+    comparison = steps.run(COMPARISON, f"comparing with MLPClassifier ({c.seeds} seeds)",
+                           lambda: compare_one_blas_thread(compare_split, seeds=c.seeds, params=dict(c.params)))
+    outcomes = {}
+    for study in studies():
+        s = settings[study.name]
+        result = steps.run(study.name, f"{study.name} study ({s.seeds} seeds)", lambda: run_preset(
+            study, split, seeds=s.seeds, n_jobs=n_jobs, progress=progress, grid=s.grid, params=dict(s.params)))
+        outcomes[study.name] = study.outcome(result, split)
+    selecting = next(o for o in outcomes.values() if o.study.select)
     errors = steps.run("errors", "error analysis of the selected architecture",
-                       lambda: error_analysis(studies["architecture"], split))
+                       lambda: error_analysis(selecting.result, split))
     return ReportData(quick=quick, settings=settings, dataset=dataset, split=split, compare_split=compare_split,
-                      compare=comparison, studies=studies, spreads=initialization_spreads(split), errors=errors,
-                      gradcheck=gradcheck, timings=steps.timings, elapsed=time.perf_counter() - start)
+                      compare=comparison, studies=outcomes, errors=errors, gradcheck=gradcheck, timings=steps.timings,
+                      elapsed=time.perf_counter() - start)

@@ -1,6 +1,9 @@
-// explore.js: an interactive twin of each study's figure, drawn from the numbers the report just measured
-// (the same as its tables and PNG figures): pick rates, toggle optimizers, batch sizes and momentum
-// values, hover the architecture study, open a cell of the confusion matrix.
+// explore.js: what the interactive twins of the studies' figures share (each study's own twin is a script beside
+// its module, registered in TWINS), drawn from the numbers the report just measured (the same as its tables and
+// PNG figures), and the twin of the confusion matrix: open a cell to see its digits.
+
+// name -> function (container, that study's numbers): filled by the studies' twin scripts.
+const TWINS = {};
 
 function checkboxes(container, names, checked, onChange) {
   const box = el("p", { class: "toggles" }, container), state = {};
@@ -12,37 +15,6 @@ function checkboxes(container, names, checked, onChange) {
     input.addEventListener("change", () => { state[name] = input.checked; onChange(state); });
   });
   return state;
-}
-
-// The learning-rate landscape: click a rate (a dot) to add or remove its loss curve below.
-function twinLearningRate(container, study) {
-  const shown = new Set(study.shown);
-  el("p", { class: "small" }, container, "Click a learning rate to show or hide its loss curve below (filled: shown);"
-     + " a cross: it diverged (drawn above the others, it has no final loss).");
-  const landscape = lineChart(container, { title: "final training loss by learning rate", xLabel: "learning rate",
-                                           yLabel: "final loss (nats)", xLog: true, yLog: true, dots: true,
-                                           onPick: (s, p) => { shown.has(p[0]) ? shown.delete(p[0]) : shown.add(p[0]); draw(); } });
-  const curves = lineChart(container, { title: "training loss per epoch", xLabel: "epoch", yLabel: "loss (nats)",
-                                        xLog: true, yLog: true });
-  const sound = study.rates.filter(r => r.diverged_at === null);
-  const top = Math.max(...sound.map(r => r.final_loss));
-  function draw() {
-    const byRegion = {};
-    for (const r of study.rates) {
-      const y = r.diverged_at === null ? r.final_loss : top * 2;
-      const text = r.diverged_at === null
-        ? `rate ${r.rate}: ${r.region}, loss ${formatNumber(r.final_loss)}, validation ${(100 * r.val).toFixed(1)}%`
-        : `rate ${r.rate}: diverged at epoch ${r.diverged_at}`;
-      (byRegion[r.region] = byRegion[r.region] || []).push([r.rate, y, { text: text, hollow: !shown.has(r.rate),
-                                                                       cross: r.diverged_at !== null }]);
-    }
-    const colors = { "too small": "#888888", good: "#117733", "too large": "#DDAA33", diverges: "#BB0000" };
-    landscape.update(Object.entries(byRegion).map(([region, points]) => ({ name: region, color: colors[region], points: points })));
-    curves.update(study.rates.filter(r => shown.has(r.rate)).map(r => ({
-      name: `rate ${r.rate} (${r.region}${r.diverged_at ? ", diverged at epoch " + r.diverged_at : ""})`, points: r.curve })));
-  }
-  draw();
-  return { shown: shown, draw: draw };
 }
 
 // Curves of several groups with a checkbox each (batch sizes, momentum values, initializations, ...).
@@ -79,43 +51,6 @@ function twinTuned(container, study, name, perSecond) {
   return twin;
 }
 
-// Training against validation accuracy at the alpha the slider picks.
-function twinRegularization(container, study) {
-  const label = el("label", {}, el("p", {}, container), "L2 alpha: ");
-  const slider = el("input", { type: "range", min: 0, max: study.alphas.length - 1, step: 1, value: 0 }, label);
-  const value = el("span", { class: "rate" }, label);
-  const bars = el("div", { class: "bars" }, container);
-  function draw() {
-    const a = study.alphas[+slider.value];
-    value.textContent = ` ${a.alpha}`;
-    bars.replaceChildren();
-    for (const [name, v] of [["training", a.train], ["validation", a.val]]) {
-      const line = el("div", { class: "bar-line" }, bars);
-      el("span", { class: "bar-label wide" }, line, name);
-      el("span", { class: "bar", style: `width:${(100 * v).toFixed(1)}%` }, line);
-      el("span", { class: "bar-value" }, line, `${(100 * v).toFixed(1)}%`);
-    }
-    el("p", { class: "small" }, bars, `gap ${(100 * (a.train - a.val)).toFixed(1)} points`);
-  }
-  slider.addEventListener("input", draw);
-  draw();
-}
-
-// Validation accuracy against the number of weights, one dot per configuration; hover for its numbers.
-function twinArchitecture(container, study) {
-  el("p", { class: "small" }, container, "Filled: cannot be told apart from the best; the large dot was chosen. Hover a dot.");
-  const chart = lineChart(container, { title: "validation accuracy by size", xLabel: "weights", yLabel: "validation accuracy",
-                                       xLog: true, yPercent: true, dots: true });
-  const byActivation = {};
-  for (const c of study.configs) {
-    (byActivation[c.activation] = byActivation[c.activation] || []).push([c.n_weights, c.mean, {
-      hollow: !c.tied, r: c.chosen ? 8 : 4.5,
-      text: `${c.name}: ${(100 * c.mean).toFixed(1)}% ± ${(100 * (c.std || 0)).toFixed(1)}, ${c.n_weights} weights`
-        + (c.chosen ? " (chosen)" : c.tied ? " (tied with the best)" : "") }]);
-  }
-  chart.update(Object.entries(byActivation).map(([name, points]) => ({ name: name, points: points })));
-}
-
 // The confusion matrix of the selected model on the test digits: click a cell for its digits.
 function twinConfusion(container, errors) {
   const k = errors.classes.length, counts = Array.from({ length: k }, () => new Array(k).fill(0));
@@ -150,26 +85,12 @@ function twinConfusion(container, errors) {
   return { show: show };
 }
 
-// Each twin in its place on the page (an element with data-twin="study name").
+// Each twin in its place on the page (an element with data-twin="study name"), drawn from that study's numbers:
+// every study's twin registers itself in TWINS (its script lives beside the study's module).
 function explore(data) {
-  const s = data.studies, twins = {};
-  const builders = {
-    "learning-rate": c => twinLearningRate(c, s["learning-rate"]),
-    "epochs": c => twinGroups(c, [{ name: "training loss", curve: s.epochs["training loss"] },
-                                  { name: "validation loss", curve: s.epochs["validation loss"] }],
-                              { chart: { title: "loss per epoch", xLabel: "epoch", yLabel: "loss (nats)", yLog: true },
-                                points: g => g.curve }),
-    "batch-size": c => twinTuned(c, s["batch-size"], "batch size", true),
-    "optimizer": c => twinTuned(c, s.optimizer, "optimizer", false),
-    "momentum": c => twinGroups(c, s.momentum.groups, { chart: { title: "training loss by momentum", xLabel: "epoch",
-                                                                 yLabel: "loss (nats)", yLog: true }, points: g => g.curve }),
-    "regularization": c => twinRegularization(c, s.regularization),
-    "initialization": c => twinGroups(c, s.initialization.groups, {
-      chart: { title: "training loss by initialization", xLabel: "epoch", yLabel: "loss (nats)", xLog: true, yLog: true },
-      points: g => g.curve, checked: name => name.endsWith("32-32-32") }),
-    "architecture": c => twinArchitecture(c, s.architecture),
-    "errors": c => twinConfusion(c, data.errors),
-  };
+  const twins = {};
+  const builders = { ...Object.fromEntries(Object.entries(TWINS).map(([name, twin]) => [name, c => twin(c, data.studies[name])])),
+                     "errors": c => twinConfusion(c, data.errors) };
   for (const container of document.querySelectorAll("[data-twin]")) {
     const name = container.getAttribute("data-twin");
     if (!builders[name]) continue;

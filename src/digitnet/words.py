@@ -1,4 +1,4 @@
-"""How the report writes numbers, shared by its sentences and its tables."""
+"""How numbers are written in words: shared by the studies' sentences and tables and the report's."""
 
 from __future__ import annotations
 
@@ -16,15 +16,6 @@ def num(x, digits=2):
 
 def rate(value):
     return f"{float(value):g}"
-
-
-def finished(runs):
-    """The runs that finished (a failed run has an ``error``; a diverged one its ``diverged_at``)."""
-    if "error" in runs:
-        runs = runs[runs["error"] == ""]
-    if "diverged_at" in runs:
-        runs = runs[runs["diverged_at"].isna()]
-    return runs
 
 
 def points(x):

@@ -1,0 +1,1 @@
+from tests.experiments.conftest import fit_fresh, split  # noqa: F401 (the same fixtures)
