@@ -43,3 +43,8 @@ def canonical_json(value):
 def dumps(value, **options):
     """JSON text of :func:`plain` ``(value)`` (``options`` as for :func:`json.dumps`)."""
     return json.dumps(plain(value), allow_nan=False, **options)
+
+
+def numbers(values):
+    """The inverse of :func:`plain` for a list of numbers: ``null`` -> NaN, ``"inf"`` / ``"-inf"`` -> infinities."""
+    return [math.nan if v is None else float(v) for v in values]

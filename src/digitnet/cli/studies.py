@@ -16,7 +16,7 @@ from ..experiments.params import LABEL, PARAM_NAMES, check_params
 from ..experiments.store import FILENAME, Store
 from ..experiments.summary import summarize
 from ..files import prepare_out_dir
-from ..report import build_report
+from ..report import build_report, rebuild_report
 from ..studies import ALIASES, run_preset, studies
 from .options import (
     PARSERS, Formatter, add_data_options, add_model_options, argtype, describe, fit_error, model_params, number,
@@ -247,8 +247,13 @@ def add_report(commands):
             s.title.lower() for s in studies()) + "),"
         " then write DIR/index.html: one self-contained page (figures embedded) with a section per part of the"
         " project and conclusions computed from the numbers just measured. DIR also gets every figure as PNG and"
-        " every study's results as CSV and JSON.")
-    p.add_argument("--out", metavar="DIR", required=True, help="output directory (required; created if needed)")
+        " every study's results as CSV and JSON. With --from DIR, draw the figures and write DIR/index.html again"
+        " from the results already in DIR, without training (after changing a template, a script or a sentence).")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--out", metavar="DIR", help="output directory (created if needed; this or --from is"
+                       " required)")
+    where.add_argument("--from", dest="from_dir", metavar="DIR", help="a folder an earlier 'digitnet report --out"
+                       " DIR' wrote: rebuild its figures and page from its saved results, training nothing")
     p.add_argument("--quick", action="store_true", help="few seeds and epochs: a smoke run in under a minute"
                    " (default: the full report, a few minutes)")
     p.add_argument("--seeds", type=argtype(number(int)), default=None,
@@ -259,6 +264,13 @@ def add_report(commands):
 
 
 def run_report(args):
+    if args.from_dir is not None:
+        if args.quick or args.seeds is not None:
+            raise UsageError("--from rebuilds the page from the results in the folder: --quick and --seeds do not"
+                             " apply (run 'digitnet report --out DIR' to train again)")
+        index = rebuild_report(args.from_dir, progress=not args.no_progress)
+        print(f"wrote {index}")
+        return 0
     index = build_report(args.out, quick=args.quick, seeds=args.seeds, n_jobs=args.jobs,
                          progress=not args.no_progress)
     print(f"wrote {index}")

@@ -26,7 +26,7 @@ from ..estimator import NumpyMLPClassifier
 from ..progress import progress as progress_counter
 from .analysis import paired_interval
 from .params import DEFAULTS, OURS_ONLY, SKLEARN_ACTIVATIONS, check_params, resolve, seed_list
-from .results import package_versions
+from .results import _read_csv, package_versions, read_results_json
 
 #: The columns of every comparison run, and of its summary (mean and std over seeds of each).
 COMPARE_METRICS = ("accuracy", "precision", "recall", "f1", "fit_seconds", "n_iter")
@@ -253,3 +253,21 @@ def compare(split=None, *, seeds=5, per_class=False, n_jobs=1, progress=False, *
               "seeds": seeds, "per_class": per_class, "n_jobs": n_jobs, "split": split.describe()}
     return CompareResult(runs=runs, summary=summary, test=test, confusion=confusion, report=report,
                          classes=split.classes, config=config, elapsed=time.perf_counter() - start)
+
+
+def load_compare(folder):
+    """The :class:`CompareResult` that :func:`~digitnet.experiments.save_results` wrote to ``folder``."""
+    from pathlib import Path
+
+    folder = Path(folder)
+    meta = read_results_json(folder)
+    if meta["kind"] != "compare":
+        raise UsageError(f"{folder} holds a {meta['kind']} result, not a comparison")
+    test = {k: (math.nan if v is None else v) for k, v in meta["test"].items()}
+    confusion = meta.get("confusion")
+    report = _read_csv(folder / "report.csv") if (folder / "report.csv").exists() else None
+    return CompareResult(
+        runs=_read_csv(folder / "compare.csv"), summary=_read_csv(folder / "summary.csv", index_col="model"),
+        test=PairedTest(**test), report=report, classes=np.asarray(meta.get("classes") or []),
+        confusion=None if confusion is None else {k: np.asarray(v) for k, v in confusion.items()},
+        config=meta["config"], elapsed=float(meta.get("elapsed_seconds") or 0.0), versions=meta.get("versions") or {})

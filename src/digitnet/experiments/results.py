@@ -9,15 +9,19 @@ elapsed time, every file atomically.
 
 from __future__ import annotations
 
+import json
 import platform
 import time
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
 import pandas as pd
 
-from ..files import prepare_out_dir, write_files
-from ..jsonify import dumps
+from ..errors import UsageError
+from ..files import check_regular_file, prepare_out_dir, write_files
+from ..jsonify import dumps, numbers
+from .params import format_layers
 
 
 def package_versions():
@@ -109,3 +113,54 @@ def save_results(result, out_dir):
             "versions": result.versions, "written": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **result.metadata()}
     files = {**result.files(), "results.json": dumps(meta, indent=2) + "\n"}
     return write_files(out_dir, files)
+
+
+def read_results_json(folder):
+    """A result folder's ``results.json``, checked to be one (a UsageError saying what is missing or wrong)."""
+    path = check_regular_file(Path(folder) / "results.json", "results file")
+    try:
+        meta = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"cannot read {path}: {exc}") from None
+    if not isinstance(meta, dict) or "kind" not in meta or "config" not in meta:
+        raise UsageError(f"{path} is not a digitnet results file (no kind or config)")
+    return meta
+
+
+def _read_csv(path, **options):
+    try:
+        return pd.read_csv(check_regular_file(path, "results table"), **options)
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"cannot read {path}: {exc}") from None
+
+
+def load_sweep(folder):
+    """The :class:`SweepResult` that :func:`save_results` wrote to ``folder``, the same tables and types.
+
+    The grid's columns of ``sweep.csv`` are taken from the configurations in ``results.json`` (a
+    batch size of 1 stays the integer 1 beside ``"full"``), the rest from the CSV.
+    """
+    from .selection import Selection
+
+    folder = Path(folder)
+    meta = read_results_json(folder)
+    if meta["kind"] != "sweep":
+        raise UsageError(f"{folder} holds a {meta['kind']} result, not a sweep")
+    params = meta.get("configurations") or []
+    runs = _read_csv(folder / "sweep.csv", keep_default_na=False, na_values=[""])
+    for key in [k for k in runs.columns if params and k in params[0]]:
+        values = [params[c].get(key) for c in runs["config"]]
+        runs[key] = [format_layers(v) for v in values] if key == "hidden_layer_sizes" else values
+    if "error" in runs:
+        runs["error"] = runs["error"].fillna("").astype(str)
+    if "diverged_at" in runs:
+        runs["diverged_at"] = runs["diverged_at"].astype("Int64")
+    try:
+        curves = json.loads((folder / "curves.json").read_text(encoding="utf-8"))
+        curves = {run_id: {key: numbers(values) for key, values in curve.items()} for run_id, curve in curves.items()}
+    except (OSError, ValueError, TypeError, AttributeError) as exc:
+        raise UsageError(f"cannot read {folder / 'curves.json'}: {exc}") from None
+    best = Selection.from_json(meta["best"]) if meta.get("best") else None
+    return SweepResult(runs=runs, curves=curves, params=params, config=meta["config"],
+                       elapsed=float(meta.get("elapsed_seconds") or 0.0), best=best,
+                       versions=meta.get("versions") or {})

@@ -18,11 +18,12 @@ The studies themselves (their grids, readings, tables, figures, sentences and tw
 - :mod:`~digitnet.report.figures`: :func:`make_figures`;
 - :mod:`~digitnet.report.html` and :mod:`~digitnet.report.sections`: the page, from the template
   files in ``report/templates/``; :func:`render_html`;
-- :mod:`~digitnet.report.build`: :func:`build_report`, which writes it all.
+- :mod:`~digitnet.report.build`: :func:`build_report`, which writes it all, and :func:`rebuild_report`, which
+  draws the page again from a report folder's results (read back by :mod:`~digitnet.report.saved`).
 """
 
 from ..plots import digit_samples_figure
-from .build import build_report
+from .build import build_report, rebuild_report
 from .conclusions import compare_conclusion, conclusions, error_conclusion, trust_conclusion
 from .figures import make_figures
 from .html import html_table
@@ -35,5 +36,6 @@ from .studies import (
 __all__ = [
     "SECTIONS", "STUDY_DTYPE", "ErrorAnalysis", "ReportData", "Steps", "build_report", "compare_conclusion",
     "compare_one_blas_thread", "conclusions", "digit_samples_figure", "error_analysis", "error_conclusion",
-    "html_table", "make_figures", "render_html", "run_studies", "study_settings", "trust_conclusion",
+    "html_table", "make_figures", "rebuild_report", "render_html", "run_studies", "study_settings",
+    "trust_conclusion",
 ]

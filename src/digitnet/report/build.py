@@ -1,13 +1,14 @@
-"""``digitnet report``: run every study and write the report folder.
+"""``digitnet report``: run every study and write the report folder; or rebuild its page from the results in it.
 
 :func:`build_report` checks the output folder, runs the studies (:mod:`~digitnet.report.studies`),
 writes every study's result tables, draws and saves every figure, and writes ``index.html``
-(:mod:`~digitnet.report.sections`), every file to a temporary name first.
+(:mod:`~digitnet.report.sections`), every file to a temporary name first. :func:`rebuild_report`
+reads a report folder's results back (:mod:`~digitnet.report.saved`) and draws the figures and
+the page again, without training.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -20,8 +21,9 @@ from ..model_file import load_model, save_model
 from ..plots import save_figure
 from .figures import make_figures
 from .page_data import page_model
+from .saved import RECORD, load_report_data, report_record
 from .sections import render_html
-from .studies import Steps, n_steps, run_studies, study_settings
+from .studies import COMPARISON, Steps, n_steps, run_studies, study_settings
 
 #: Resolution of the PNG figures (the page scales them to its width).
 REPORT_DPI = 110
@@ -70,19 +72,36 @@ def build_report(out_dir, *, quick=False, seeds=None, n_jobs=2, progress=True):
     """
     study_settings(quick, seeds)  # bad seeds: fail before any work
     out = Path(prepare_out_dir(out_dir))
-    steps = Steps(n_steps() + 2, progress)
+    steps = Steps(n_steps() + 2, progress)  # the studies, then writing the results and drawing the figures
     data = run_studies(quick=quick, seeds=seeds, n_jobs=n_jobs, progress=progress, steps=steps)
 
     def write_results():
-        written = []
-        written += save_results(data.compare, out / "compare")
+        save_results(data.compare, out / COMPARISON)
         for name, outcome in data.studies.items():
-            written += save_results(outcome.result, out / name)
+            save_results(outcome.result, out / name)
         prepare_out_dir(out / "errors")  # also removes what a killed run left there
         _write_predictions(data.errors, out / "errors" / "predictions.csv")
-        written.append(str(out / "errors" / "predictions.csv"))
-        return written
 
+    try:
+        steps.run("results", "writing result tables", write_results)
+        save_model(page_model(data.errors, data.split), out / "model.npz", feature_names=data.split.feature_names,
+                   extra={"dataset": data.split.name, "target": data.split.target_name,
+                          "split": data.split.describe()})
+        index = _write_page(data, out, steps, progress)
+        atomic_write(out / RECORD, lambda f: f.write(report_record(data).encode("utf-8")))  # the timings complete
+        return index
+    except OSError as exc:
+        raise UsageError(f"cannot write the report to {out}: {exc.strerror or exc}") from None
+
+
+def _result_files(out):
+    """Every result file of a report folder (not its figures or page), relative to it, sorted."""
+    return sorted(str(p.relative_to(out)) for p in out.glob("*/*") if p.suffix in (".csv", ".json") and p.is_file())
+
+
+def _write_page(data, out, steps, progress, timed=True):
+    """Draw and save every figure, then write ``index.html`` (the page runs the folder's ``model.npz``); ``timed``:
+    the page states the time every step took, these included (a rebuilt page states the original run's)."""
     def write_figures():
         images = {}
         for name, fig in make_figures(data).items():
@@ -90,25 +109,39 @@ def build_report(out_dir, *, quick=False, seeds=None, n_jobs=2, progress=True):
             images[name] = path.read_bytes()
         return images
 
-    try:
-        written = steps.run("results", "writing result tables", write_results)
-        images = steps.run("figures", "drawing figures", write_figures)
-    except OSError as exc:
-        raise UsageError(f"cannot write the report to {out}: {exc.strerror or exc}") from None
-    data.elapsed = sum(steps.timings.values())
-    try:
-        save_model(page_model(data.errors, data.split), out / "model.npz", feature_names=data.split.feature_names,
-                   extra={"dataset": data.split.name, "target": data.split.target_name,
-                          "split": data.split.describe()})
-    except OSError as exc:
-        raise UsageError(f"cannot write the report to {out}: {exc.strerror or exc}") from None
-    files = sorted(os.path.relpath(p, out) for p in written) + [f"{name}.png" for name in images] + ["model.npz"]
-    page = render_html(data, images, files, model=load_model(out / "model.npz"))  # the page runs the file's model
+    images = steps.run("figures", "drawing figures", write_figures)
+    if timed:
+        data.elapsed = sum(steps.timings.values())
+    files = _result_files(out) + [f"{name}.png" for name in images] + ["model.npz"]
+    page = render_html(data, images, files, model=load_model(out / "model.npz"))
     index = out / "index.html"
-    try:
-        atomic_write(index, lambda f: f.write(page.encode("utf-8")))
-    except OSError as exc:
-        raise UsageError(f"cannot write the report to {out}: {exc.strerror or exc}") from None
+    atomic_write(index, lambda f: f.write(page.encode("utf-8")))
     if progress:
         print(f"digitnet report: wrote {index} in {data.elapsed:.0f} s", file=sys.stderr, flush=True)
     return index
+
+
+def rebuild_report(folder, *, progress=True):
+    """Draw the figures and write ``index.html`` again from a report folder's saved results, without training.
+
+    Parameters
+    ----------
+    folder : str or Path
+        A folder :func:`build_report` wrote.
+
+    Returns
+    -------
+    Path
+        The path of ``index.html``.
+
+    Raises
+    ------
+    UsageError
+        If the folder is not a report folder, or cannot be written.
+    """
+    out = Path(prepare_out_dir(folder))
+    data = load_report_data(out)
+    try:
+        return _write_page(data, out, Steps(1, progress), progress, timed=False)
+    except OSError as exc:
+        raise UsageError(f"cannot write the report to {out}: {exc.strerror or exc}") from None
