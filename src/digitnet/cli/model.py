@@ -15,7 +15,7 @@ from sklearn.metrics import (
 from sklearn.pipeline import Pipeline
 
 from ..data import DATASETS, TASKS, load_split, read_features_csv
-from ..digit_image import BITMAP, BLOCK, image_to_input
+from ..digit_image import BITMAP, BLOCK, FORMAT_NAMES, MAX_SIDE, image_to_input
 from ..errors import UsageError
 from ..estimator import NumpyMLPClassifier, NumpyMLPRegressor
 from ..experiments.params import check_params, resolve
@@ -120,8 +120,9 @@ def add_predict(commands):
     source.add_argument("--dataset", choices=list(DATASETS),
                         help="predict the test part of this bundled dataset's standard split (required: this,"
                         " --csv or --image)")
-    source.add_argument("--image", metavar="FILE", help="a picture of one handwritten digit (PNG, JPEG, any size;"
-                        " dark ink on light paper or the reverse), turned into the 8x8 input of the Digits data"
+    source.add_argument("--image", metavar="FILE", help=f"a picture of one handwritten digit ({FORMAT_NAMES},"
+                        f" 8-bit, 16-bit or float, up to {MAX_SIDE} pixels a side; dark ink on light paper or the"
+                        " reverse; other formats refused), turned into the 8x8 input of the Digits data"
                         " as they were made (a model trained on digits) (required: this, --csv or --dataset)")
     p.add_argument("--target", metavar="COLUMN", help="column of true labels in --csv (default: the model's"
                    " training target name)")
