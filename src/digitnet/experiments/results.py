@@ -57,6 +57,10 @@ class SweepResult:
     best : dict or None
         For a selecting preset (``architecture``): the chosen configuration,
         its validation accuracy and its single test-set check.
+    stored : list of StoredRun
+        Its runs as the results store (``config["store"]``) holds them, for a summary ranked as
+        ``digitnet results`` ranks (:func:`~digitnet.experiments.summary.summarize`); empty without
+        a store; not written to disk (the store has them).
     """
 
     runs: pd.DataFrame
@@ -66,6 +70,7 @@ class SweepResult:
     elapsed: float
     best: dict | None = None
     versions: dict = field(default_factory=package_versions)
+    stored: list = field(default_factory=list, repr=False)
 
     kind = "sweep"
 
