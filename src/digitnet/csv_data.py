@@ -69,6 +69,8 @@ MAX_MAGNITUDE = 1e100
 MEMORY_PER_BYTE = 6
 #: The most text a compressed CSV file may decompress to.
 MAX_DECOMPRESSED = 1 << 30
+#: The longest line read (characters): 100,000 columns of 160 characters each.
+MAX_LINE = 16 << 20
 #: About this many cells are converted at a time.
 CHUNK_CELLS = 1 << 20
 #: Compressed files, by their first bytes: what they are, and how to open them as a stream.
@@ -116,7 +118,7 @@ class Table:
     def records(self):
         """``(line number, cells)`` of every data row, read again from the file (blank lines skipped)."""
         with self.open() as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as text:
-            reader = csv.reader(text)
+            reader = csv.reader(_lines(text, self.path))
             for _ in range(self.skip):
                 next(reader)
             for row in reader:
@@ -132,6 +134,15 @@ class Table:
 
 
 _COMPRESSED_OPENERS = {name: opener for name, opener in _COMPRESSED.values()}
+
+
+def _lines(text, path):
+    """The lines of ``text``, each read with a bound: a line longer than MAX_LINE characters is refused."""
+    for number, line in enumerate(iter(lambda: text.readline(MAX_LINE + 1), ""), 1):
+        if len(line) > MAX_LINE:
+            raise UsageError(f"{path}: line {number} is longer than {MAX_LINE >> 20} MiB: this is not a CSV file of"
+                             " data (or its lines do not end in line breaks)")
+        yield line
 
 
 def _compression(path):
@@ -175,7 +186,7 @@ def _first_rows(path, compression, size):
     """``(records before the first data row, the first non-blank row, whether a data row follows it)``."""
     table = Table(path, [], header=False, skip=0, size=size, compression=compression)
     with table.open() as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as text:
-        reader = csv.reader(text)
+        reader = csv.reader(_lines(text, path))
         skip, first = 0, None
         for row in reader:
             skip += 1
