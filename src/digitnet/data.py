@@ -199,8 +199,10 @@ def read_csv_dataset(path, target=None, header=True, task="classification"):
     ------
     UsageError
         If the file cannot be read, has numbers for a header, the target column does not exist
-        or looks continuous, a value is missing or a feature column is not numeric (the message
-        names the file, the column and the first offending line).
+        or looks continuous, a value is missing, infinite or beyond ±1e100, a feature column is
+        not numeric or a row has another number of cells than the header (the message names the
+        file, the column and the first offending line); if it decompresses to more than 1 GiB,
+        or would take more memory than is available (see :mod:`digitnet.csv_data`).
     """
     table = csv_data.read_table(path, header)
     target = table.columns[-1] if target is None else str(target)
