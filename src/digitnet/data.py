@@ -199,18 +199,19 @@ def read_csv_dataset(path, target=None, header=True, task="classification"):
     ------
     UsageError
         If the file cannot be read, has numbers for a header, the target column does not exist
-        or looks continuous, a value is missing or a feature column is not numeric (the message
-        names the file, the column and the first offending line).
+        or looks continuous, a value is missing, infinite or beyond ±1e100, a feature column is
+        not numeric or a row has another number of cells than the header (the message names the
+        file, the column and the first offending line); if it decompresses to more than 1 GiB,
+        or would take more memory than is available (see :mod:`digitnet.csv_data`).
     """
     table = csv_data.read_table(path, header)
     target = table.columns[-1] if target is None else str(target)
     if target not in table.columns:
-        raise UsageError(f"{table.path} has no column {target!r}; its columns are {', '.join(table.columns)}")
+        raise UsageError(f"{table.path} has no column {target!r}; its columns are {csv_data.list_names(table.columns)}")
     features = [c for c in table.columns if c != target]
     if not features:
         raise UsageError(f"{table.path} has no feature columns besides the target {target!r}")
-    X = csv_data.feature_matrix(table, features)
-    y = csv_data.values(table, target) if task == "regression" else csv_data.labels(table, target)
+    X, y = csv_data.read_columns(table, features, target, "values" if task == "regression" else "labels")
     return Dataset(X=X, y=y, feature_names=features, name=table.path, target_name=target)
 
 
@@ -243,13 +244,7 @@ def read_features_csv(path, n_features, feature_names=None, target=None, header=
     target = None if target is None else str(target)
     has_target = target is not None and target in table.columns
     columns = csv_data.feature_columns(table, n_features, feature_names, target if has_target else None)
-    X = csv_data.feature_matrix(table, columns)
-    y = None
-    if has_target:
-        y = table.cells[target].to_numpy(dtype=object)
-        if all(csv_data.is_integer(v) for v in y):
-            y = y.astype(np.int64)
-    return X, y
+    return csv_data.read_columns(table, columns, target if has_target else None, "text")
 
 
 def load_dataset(dataset="digits", *, path=None, target=None, header=True, task="classification"):
@@ -357,19 +352,23 @@ def load_split(dataset="digits", *, path=None, target=None, header=True, test_si
         kinds = "" if classes is None else f" of {len(classes)} classes"
         raise UsageError(f"{name}: cannot split {len(index)} rows{kinds} with test_size={test_size},"
                          f" validation_size={validation_size}: {exc}") from None
-    scaler = StandardScaler().fit(data.X[train])
+    # each part's raw rows once (without a validation part the training rows are the non-test rows, the same
+    # array); then the whole matrix is let go, so that a split takes about twice the data's memory, not five times
+    X_dev, X_test = data.X[dev], data.X[test]
+    X_train, X_val = (X_dev, None) if val is None else (data.X[train], data.X[val])
+    data.X = None
+    scaler = StandardScaler().fit(X_train)
 
-    def scaled(rows):
-        return np.ascontiguousarray(scaler.transform(data.X[rows]), dtype=dtype)
+    def scaled(X):
+        return np.ascontiguousarray(scaler.transform(X), dtype=dtype)
 
     return Split(
-        X_train=scaled(train), y_train=data.y[train],
-        X_val=None if val is None else scaled(val), y_val=None if val is None else data.y[val],
-        X_test=scaled(test), y_test=data.y[test],
+        X_train=scaled(X_train), y_train=data.y[train],
+        X_val=None if val is None else scaled(X_val), y_val=None if val is None else data.y[val],
+        X_test=scaled(X_test), y_test=data.y[test],
         classes=classes, feature_names=data.feature_names, name=name,
         images_test=None if data.images is None else data.images[test],
         target_name=data.target_name, scaler=scaler,
-        X_dev_raw=data.X[dev], y_dev=data.y[dev], X_test_raw=data.X[test], X_train_raw=data.X[train],
-        X_val_raw=None if val is None else data.X[val],
+        X_dev_raw=X_dev, y_dev=data.y[dev], X_test_raw=X_test, X_train_raw=X_train, X_val_raw=X_val,
         test_size=test_size, validation_size=validation_size, random_state=random_state,
     )

@@ -6,17 +6,26 @@ Layout of a model file (a plain ``np.savez`` archive)::
     intercepts_0 .. intercepts_{L-1}  bias vectors, intercepts_l of shape (fan_out,)
     classes                           a classifier's class labels (numbers or unicode strings)
     scaler_mean, scaler_scale         optional: the StandardScaler to apply to raw features
+    target_mean, target_scale         optional: a regressor's standardised target (one value per output)
     input_min, input_max              optional: each model input's range in the training data
+    training_rows                     optional: the training rows' fingerprint (see :mod:`digitnet.model_inputs`)
     meta                              0-d unicode array: JSON with format, version, preprocessing,
                                       estimator parameters, n_features_in_, out_activation_, ...
 
-Loading reads the archive's directory first and refuses any member a model does not have; it
+Loading reads the archive's directory first and refuses any member a model does not have, and any
+member that is encrypted or compressed other than as NumPy writes them (stored or deflated); it
 reads each array's header (shape and type) and checks it against the metadata *before* reading
 its data, and reads exactly the bytes that shape needs, so a crafted file cannot make it read
-gigabytes. Object arrays (the only way a NumPy file can carry code) are refused. Every metadata
-field is checked for its type, its value and its agreement with the arrays; a problem raises
-:class:`UsageError` with one line naming the file and what is wrong. Files are written to a
-temporary name and renamed, so an interrupted save never leaves a half-written model.
+gigabytes. Object arrays (the only way a NumPy file can carry code) are refused. The metadata's
+nesting depth is measured before it is parsed; every field is checked for its type, its value and
+its agreement with the arrays, and class labels must be labels a classifier can have (finite,
+whole numbers or valid Unicode text). A problem raises :class:`UsageError` with one line naming the
+file and what is wrong. Files are written to a temporary name and renamed, so an interrupted save
+never leaves a half-written model.
+
+A classifier (multiclass, binary or multilabel), a regressor (one or several outputs), either behind
+a StandardScaler in a Pipeline, and a regressor in a TransformedTargetRegressor that standardises its
+target are saved and loaded back as they were.
 """
 
 from __future__ import annotations
@@ -24,34 +33,50 @@ from __future__ import annotations
 import json
 import os
 import re
-import zipfile
-import zlib
 from numbers import Integral
 
 import numpy as np
+from sklearn.compose import TransformedTargetRegressor
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import LabelBinarizer, StandardScaler
 
 from .errors import UsageError
 from .estimator import NumpyMLPClassifier, NumpyMLPRegressor
 from .estimator.regressor import OUTPUTS as REGRESSION_OUTPUTS
-from .files import atomic_write, check_regular_file
+from .files import atomic_write
 from .jsonify import dumps
+from .model_inputs import FINGERPRINT_ROWS, Fingerprint, fingerprint, parts
+from .npz_archive import Archive
 from .nn.activations import CLASSIFYING_OUTPUTS
-from .resources import available_memory, gib
 
-__all__ = ["FORMAT", "VERSION", "load_model", "save_model"]
+__all__ = ["FORMAT", "VERSION", "load_model", "parts", "save_model", "with_target_scaler"]
 
 FORMAT = "digitnet-model"
 VERSION = 1
-#: The metadata is a short JSON text.
+#: The metadata is a short JSON text ...
 MAX_META_BYTES = 1 << 20
+#: ... of a few levels of nesting (the metadata digitnet writes has 3; JSON parsers recurse per level).
+MAX_META_DEPTH = 64
 #: Preprocessing a model file says it includes.
 WITH_SCALER = "standard scaling of the raw features (the file holds the scaler)"
 WITHOUT_SCALER = "none: the model takes its input features as they are"
 _OUTPUT = {"multiclass": "softmax", "binary": "logistic", "multilabel-indicator": "logistic"}
 #: The estimators a model file can hold (files that do not say are a classifier's: the first format did not).
 ESTIMATORS = {cls.__name__: cls for cls in (NumpyMLPClassifier, NumpyMLPRegressor)}
+
+
+def _split_target(model):
+    """``(target scaler or None, the model inside)`` of a fitted model, a TransformedTargetRegressor's unwrapped."""
+    if not isinstance(model, TransformedTargetRegressor):
+        return None, model
+    if not hasattr(model, "regressor_"):
+        raise ValueError("save_model needs a fitted model; call fit() first")
+    scaler = model.transformer_
+    if type(scaler) is not StandardScaler or not (scaler.with_mean and scaler.with_std) or \
+            model.func is not None or model.inverse_func is not None:
+        raise TypeError("save_model takes a TransformedTargetRegressor only with transformer=StandardScaler() (a"
+                        " standardised target), not a function or another transformer")
+    return scaler, model.regressor_
 
 
 def _split_pipeline(model):
@@ -65,7 +90,8 @@ def _split_pipeline(model):
             model = steps[0]
     if not isinstance(model, tuple(ESTIMATORS.values())):
         raise TypeError(f"save_model takes a fitted NumpyMLPClassifier or NumpyMLPRegressor (optionally after a"
-                        f" StandardScaler in a Pipeline), got {type(model).__name__}")
+                        f" StandardScaler in a Pipeline, a regressor optionally in a TransformedTargetRegressor),"
+                        f" got {type(model).__name__}")
     if not hasattr(model, "coefs_"):
         raise ValueError("save_model needs a fitted model; call fit() first")
     return scaler, model
@@ -80,27 +106,49 @@ def _saved_params(mlp):
     return params
 
 
-def save_model(model, path, *, feature_names=None, extra=None):
+def _training_print(rows, mlp):
+    """The fingerprint of ``rows`` (a dense matrix of the model's raw inputs), or None without rows."""
+    if rows is None:
+        return None
+    rows = np.asarray(rows)
+    if rows.ndim != 2 or rows.shape[1] != mlp.n_features_in_ or rows.dtype.kind not in "biuf":
+        raise ValueError(f"training_rows must be a numeric matrix of {mlp.n_features_in_} columns (the raw features"
+                         f" the model was trained on), got an array of shape {rows.shape} and dtype {rows.dtype}")
+    return fingerprint(rows)
+
+
+def save_model(model, path, *, feature_names=None, extra=None, training_rows=None):
     """Save a fitted model to ``path`` (an ``.npz`` archive; no pickle inside).
 
     Parameters
     ----------
     model : NumpyMLPClassifier, NumpyMLPRegressor, or either in Pipeline([StandardScaler, model])
         With a scaler, the file also holds its mean and scale, and :func:`load_model`
-        gives back a pipeline that takes raw features.
+        gives back a pipeline that takes raw features. A regressor (or its pipeline) may be in a
+        fitted ``TransformedTargetRegressor(transformer=StandardScaler())``: the file then holds
+        the target's mean and scale, and :func:`load_model` gives it back in one.
     path : str or path-like
     feature_names : sequence of str, optional
         Names of the input features, in order (lets ``digitnet predict`` pick the
         right columns of a CSV file).
     extra : dict, optional
         JSON-ready facts to keep in the metadata (e.g. the dataset and target name).
+    training_rows : array of shape (n_rows, n_features), optional
+        The raw rows the model was trained on, as ``predict`` is given them: the file keeps their
+        fingerprint (see :mod:`digitnet.model_inputs`), so that ``predict`` can say which rows it
+        is given were training rows.
     """
-    scaler, mlp = _split_pipeline(model)
+    target_scaler, inner = _split_target(model)
+    scaler, mlp = _split_pipeline(inner)
     classifier = isinstance(mlp, NumpyMLPClassifier)
+    if classifier and target_scaler is not None:
+        raise TypeError("save_model: a TransformedTargetRegressor holds a regressor, not a classifier")
+    seen = _training_print(training_rows, mlp)
     meta = {
         "format": FORMAT, "version": VERSION,
         "estimator": (NumpyMLPClassifier if classifier else NumpyMLPRegressor).__name__,
         "preprocessing": WITHOUT_SCALER if scaler is None else WITH_SCALER,
+        "target_scaled": target_scaler is not None,
         "params": _saved_params(mlp),
         "layer_sizes": [int(mlp.coefs_[0].shape[0])] + [int(W.shape[1]) for W in mlp.coefs_],
         "n_features_in_": int(mlp.n_features_in_),
@@ -110,6 +158,7 @@ def save_model(model, path, *, feature_names=None, extra=None):
         "t_": int(getattr(mlp, "t_", 0)),
         "loss_": float(getattr(mlp, "loss_", float("nan"))),
         "feature_names": None if feature_names is None else [str(f) for f in feature_names],
+        "training_rows": None if seen is None else seen.n_rows,
         "extra": extra or {},
     }
     arrays = {f"coefs_{i}": np.asarray(W) for i, W in enumerate(mlp.coefs_)}
@@ -118,83 +167,25 @@ def save_model(model, path, *, feature_names=None, extra=None):
         classes = np.asarray(mlp.classes_)
         # strings as a fixed-width unicode array, never an object array
         arrays["classes"] = classes if classes.dtype.kind in "biuf" else classes.astype(str)
-    if scaler is not None:
-        arrays["scaler_mean"] = np.asarray(scaler.mean_, dtype=np.float64)
-        arrays["scaler_scale"] = np.asarray(scaler.scale_, dtype=np.float64)
+    for name, fitted in (("scaler", scaler), ("target", target_scaler)):
+        if fitted is not None:
+            arrays[f"{name}_mean"] = np.asarray(fitted.mean_, dtype=np.float64)
+            arrays[f"{name}_scale"] = np.asarray(fitted.scale_, dtype=np.float64)
     if getattr(mlp, "_input_range", None) is not None:
         arrays["input_min"], arrays["input_max"] = (np.asarray(a, dtype=np.float64) for a in mlp._input_range)
+    if seen is not None:
+        arrays["training_rows"] = seen.hashes
     arrays["meta"] = np.array(dumps(meta))
     atomic_write(path, lambda f: np.savez(f, **arrays))
 
 
-# ----------------------------------------------------------------------------------------------
-# Reading members: their directory first, each header before its data, bounded
-# ----------------------------------------------------------------------------------------------
-
-
-class _Archive:
-    """An open model file: its members' names, and each array read only after its header is checked."""
-
-    def __init__(self, path):
-        self.path = check_regular_file(path, "model file")
-        try:
-            with open(self.path, "rb") as f:
-                magic = f.read(4)
-        except OSError as exc:
-            raise UsageError(f"cannot read model file {self.path}: {exc.strerror or exc}") from None
-        if magic != b"PK\x03\x04":  # every .npz archive is a zip file
-            raise UsageError(f"{self.path} is not a digitnet model file: "
-                             f"{'it is empty' if not magic else 'it is not an .npz archive'}")
-        try:
-            self.zip = zipfile.ZipFile(self.path)
-            names = [info.filename for info in self.zip.infolist()]
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
-            raise UsageError(f"{self.path} is truncated or corrupt: {' '.join(str(exc).split())}") from None
-        if any(not n.endswith(".npy") for n in names) or len(set(names)) != len(names):
-            raise UsageError(f"{self.path} is not a digitnet model file: it holds members other than arrays")
-        self.names = {n[:-4] for n in names}
-        budget = available_memory()
-        self.budget = min(budget // 2, 16 << 30) if budget else 16 << 30  # the most all arrays may take
-
-    def close(self):
-        self.zip.close()
-
-    def read(self, name, shape=None, kinds="f", max_bytes=None):
-        """Array ``name``, after checking that its header declares ``shape`` (or a 1-D shape if None, at most
-        ``max_bytes``) and a dtype kind in ``kinds``; exactly that many bytes are read."""
-        try:
-            with self.zip.open(name + ".npy") as f:
-                version = np.lib.format.read_magic(f)
-                if version not in ((1, 0), (2, 0)):
-                    raise ValueError(f"unsupported .npy version {version}")
-                header = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
-                    np.lib.format.read_array_header_2_0
-                declared, fortran, dtype = header(f)
-                nbytes = self._check_header(name, declared, dtype, shape, kinds, max_bytes)
-                data = f.read(nbytes)
-        except UsageError:
-            raise
-        except (ValueError, zipfile.BadZipFile, EOFError, zlib.error, OSError) as exc:
-            raise UsageError(f"{self.path} is truncated or corrupt ({name}: {' '.join(str(exc).split())})") from None
-        if len(data) != nbytes:
-            raise UsageError(f"{self.path} is truncated: {name} holds {len(data)} of its {nbytes} bytes")
-        array = np.frombuffer(data, dtype=dtype).reshape(declared, order="F" if fortran else "C")
-        return np.array(array, order="C")  # a writable copy of our own
-
-    def _check_header(self, name, declared, dtype, shape, kinds, max_bytes):
-        if dtype.hasobject:  # unpickling an object array could run code
-            raise UsageError(f"{self.path} holds pickled Python objects; refusing to load it (a model file holds"
-                             " only plain arrays)")
-        if dtype.kind not in kinds or (shape is not None and tuple(declared) != tuple(shape)) or \
-                (shape is None and len(declared) != 1):
-            want = f"of shape {tuple(shape)}" if shape is not None else "of one dimension"
-            raise UsageError(f"{self.path}: {name} has shape {tuple(declared)} and dtype {dtype}, but the model"
-                             f" needs an array {want} of {'floats' if kinds == 'f' else 'labels'}")
-        nbytes = int(np.prod(declared, dtype=np.int64)) * dtype.itemsize
-        if nbytes > min(self.budget, max_bytes or self.budget):
-            raise UsageError(f"{self.path}: {name} declares {gib(nbytes)} of data, more than a model may hold here")
-        self.budget -= nbytes
-        return nbytes
+def with_target_scaler(regressor, target_scaler):
+    """A fitted ``TransformedTargetRegressor``: ``regressor`` (fitted on the standardised target) and the fitted
+    ``StandardScaler`` of the target, which un-standardises its predictions."""
+    model = TransformedTargetRegressor(regressor=regressor, transformer=target_scaler, check_inverse=False)
+    model.regressor_, model.transformer_ = regressor, target_scaler
+    model._training_dim = 1 if len(target_scaler.mean_) == 1 else 2
+    return model
 
 
 # ----------------------------------------------------------------------------------------------
@@ -202,8 +193,55 @@ class _Archive:
 # ----------------------------------------------------------------------------------------------
 
 
+def _shown(value, limit=60):
+    """A metadata value as a message shows it: its repr, shortened."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 def _is_int(value, low=0):
     return isinstance(value, int) and not isinstance(value, bool) and value >= low
+
+
+#: A JSON string (its escapes included): what the depth scan skips.
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+
+
+def _json_depth(text):
+    """The deepest nesting of arrays and objects in JSON ``text``, found in linear time without recursion.
+
+    Strings are cut out first (a bracket in a string nests nothing); a text that is not JSON gets
+    a depth too, which is harmless: the parser refuses it anyway.
+    """
+    skeleton = np.frombuffer(_JSON_STRING.sub("", text).encode("ascii", "replace"), dtype=np.uint8)
+    steps = np.isin(skeleton, (ord("["), ord("{"))).astype(np.int64) - np.isin(skeleton, (ord("]"), ord("}")))
+    return int(np.cumsum(steps).max(initial=0))
+
+
+def _parse_meta(archive):
+    """The metadata's JSON text, parsed once its depth is known to be small and checked to be valid Unicode."""
+    path = archive.path
+    text = archive.read("meta", shape=(), kinds="U", max_bytes=MAX_META_BYTES)[()]
+    try:
+        text = str(text)
+        depth = _json_depth(text)
+        if depth > MAX_META_DEPTH:
+            raise UsageError(f"{path} is not a digitnet model file: its metadata is nested {depth} levels deep"
+                             f" (a model's has a few; at most {MAX_META_DEPTH} are read)")
+        meta = json.loads(text)
+        json.dumps(meta, ensure_ascii=False).encode("utf-8")  # a lone surrogate ("\\ud800") is not text
+    except UnicodeEncodeError:
+        raise UsageError(f"{path}: its metadata holds text that is not valid Unicode (a lone surrogate)") from None
+    except UsageError:
+        raise
+    except (ValueError, RecursionError):
+        raise UsageError(f"{path} is not a digitnet model file: its 'meta' entry is not JSON") from None
+    return meta
+
+
+def _one_of(choices):
+    """A check that a metadata value is one of ``choices`` (strings); a list or dict is simply not one."""
+    return lambda v: isinstance(v, str) and v in choices
 
 
 def _read_meta(archive):
@@ -211,33 +249,34 @@ def _read_meta(archive):
     path = archive.path
     if "meta" not in archive.names:
         raise UsageError(f"{path} is not a digitnet model file: it has no 'meta' entry")
-    try:
-        meta = json.loads(str(archive.read("meta", shape=(), kinds="U", max_bytes=MAX_META_BYTES)[()]))
-    except ValueError:
-        raise UsageError(f"{path} is not a digitnet model file: its 'meta' entry is not JSON") from None
+    meta = _parse_meta(archive)
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise UsageError(f"{path} is not a digitnet model file: its metadata has no format {FORMAT!r}")
     if meta.get("version") != VERSION:
-        raise UsageError(f"{path} is a model file of format version {meta.get('version')}; this digitnet reads"
-                         f" version {VERSION}")
+        raise UsageError(f"{path} is a model file of format version {_shown(meta.get('version'))}; this digitnet"
+                         f" reads version {VERSION}")
     meta.setdefault("estimator", NumpyMLPClassifier.__name__)
     classifier = meta["estimator"] == NumpyMLPClassifier.__name__
     checks = {
-        "estimator": lambda v: v in ESTIMATORS,
+        "estimator": _one_of(ESTIMATORS),
         "layer_sizes": lambda v: isinstance(v, list) and len(v) >= 2 and all(_is_int(s, 1) for s in v),
         "n_features_in_": lambda v: _is_int(v, 1),
         "params": lambda v: isinstance(v, dict),
-        "out_activation_": lambda v: v in (CLASSIFYING_OUTPUTS if classifier else REGRESSION_OUTPUTS.values()),
-        "y_type": lambda v: v in _OUTPUT if classifier else v is None,
+        "out_activation_": _one_of(CLASSIFYING_OUTPUTS if classifier else tuple(REGRESSION_OUTPUTS.values())),
+        "y_type": _one_of(_OUTPUT) if classifier else lambda v: v is None,
         "n_iter_": lambda v: _is_int(v),
         "t_": lambda v: v is None or _is_int(v),
         "feature_names": lambda v: v is None or (isinstance(v, list) and all(isinstance(n, str) for n in v)
                                                   and len(set(v)) == len(v)),
+        "target_scaled": lambda v: v is None or (isinstance(v, bool) and not (v and classifier)),
+        "training_rows": lambda v: v is None or _is_int(v, 1),
         "extra": lambda v: v is None or isinstance(v, dict),
     }
+    optional = ("t_", "feature_names", "extra", "y_type", "target_scaled", "training_rows")
     for field, ok in checks.items():
-        if (field not in meta and field not in ("t_", "feature_names", "extra", "y_type")) or not ok(meta.get(field)):
-            raise UsageError(f"{path}: the model metadata's {field!r} is missing or invalid ({meta.get(field)!r})")
+        if (field not in meta and field not in optional) or not ok(meta.get(field)):
+            raise UsageError(f"{path}: the model metadata's {field!r} is missing or invalid ({_shown(meta.get(field))})")
+    meta.setdefault("y_type", None)
     return meta
 
 
@@ -255,7 +294,8 @@ def _check_consistency(path, meta):
         raise UsageError(f"{path}: the metadata names {len(names)} features for a model of {sizes[0]} inputs")
 
 
-_MEMBERS = {"meta", "classes", "scaler_mean", "scaler_scale", "input_min", "input_max"}
+_MEMBERS = {"meta", "classes", "scaler_mean", "scaler_scale", "target_mean", "target_scale", "input_min",
+            "input_max", "training_rows"}
 _LAYER_MEMBER = re.compile(r"^(coefs|intercepts)_\d+$")
 
 
@@ -312,21 +352,46 @@ def _read_estimator(path, meta):
     return model
 
 
+def _label_problem(classes):
+    """What makes these class labels ones no classifier can have (None if nothing): scikit-learn's classifiers
+    take whole numbers (floats too, if whole) and text; a label must also be writable (valid Unicode)."""
+    if classes.dtype.kind == "f":
+        values = classes.astype(np.float64)
+        if not np.isfinite(values).all():
+            return "a label that is not a finite number"
+        if (np.abs(values) > 2.0 ** 53).any() or (values != np.round(values)).any():
+            return "a label that is not a whole number of at most 2^53"
+    if classes.dtype.kind == "U":
+        try:
+            "".join(classes.tolist()).encode("utf-8")
+        except UnicodeEncodeError:
+            return "a label that is not valid Unicode (a lone surrogate)"
+    return None
+
+
 def _read_classes(archive, meta):
     """The fitted LabelBinarizer of the file's classes: unique, as many as the output layer needs."""
     path, y_type, n_out = archive.path, meta["y_type"], meta["layer_sizes"][-1]
     if "classes" not in archive.names:
         raise UsageError(f"{path}: missing array 'classes'")
     classes = archive.read("classes", kinds="biufU", max_bytes=64 << 20)
+    problem = _label_problem(classes)
+    if problem:
+        raise UsageError(f"{path}: its class labels include {problem}")
     if len(np.unique(classes)) != len(classes):
         raise UsageError(f"{path}: its class labels are not unique ({len(classes)} labels,"
                          f" {len(np.unique(classes))} distinct)")
-    expected_out = 1 if y_type == "binary" else len(classes)
-    if len(classes) < 2 or n_out != expected_out or (y_type == "multiclass") != (len(classes) > 2):
+    fits = {"binary": len(classes) == 2 and n_out == 1,
+            "multiclass": len(classes) > 2 and n_out == len(classes),
+            "multilabel-indicator": len(classes) >= 2 and n_out == len(classes)}
+    if not fits[y_type]:
         raise UsageError(f"{path}: {len(classes)} classes do not fit an output layer of {n_out} unit(s) (a {y_type}"
                          " target)")
+    multilabel = y_type == "multilabel-indicator"
+    if multilabel and not np.array_equal(classes, np.arange(len(classes))):
+        raise UsageError(f"{path}: a multilabel model's classes are its outputs' numbers 0 .. {len(classes) - 1}")
     binarizer = LabelBinarizer()
-    binarizer.fit(np.eye(len(classes), dtype=int) if y_type == "multilabel-indicator" else classes)
+    binarizer.fit(np.eye(len(classes), dtype=int) if multilabel else classes)
     if binarizer.y_type_ != y_type:
         raise UsageError(f"{path}: the metadata says target type {y_type!r}, the classes say {binarizer.y_type_!r}")
     return binarizer
@@ -346,17 +411,63 @@ def _read_pair(archive, names, n_features, check):
     return a, b
 
 
-def _read_scaler(archive, n_features):
-    """The file's StandardScaler (finite means, finite positive scales), or None if it has none."""
-    pair = _read_pair(archive, ("scaler_mean", "scaler_scale"), n_features, lambda mean, scale: (
-        "the scaler holds non-finite values" if not (np.isfinite(mean).all() and np.isfinite(scale).all()) else
-        "the scaler has a scale that is not positive" if (scale <= 0).any() else None))
+def _read_scaler(archive, n_values, name="scaler"):
+    """The file's StandardScaler ``name`` (finite means, finite positive scales), or None if it has none."""
+    what = "the scaler" if name == "scaler" else "the target's scaling"
+    pair = _read_pair(archive, (f"{name}_mean", f"{name}_scale"), n_values, lambda mean, scale: (
+        f"{what} holds non-finite values" if not (np.isfinite(mean).all() and np.isfinite(scale).all()) else
+        f"{what} has a scale that is not positive" if (scale <= 0).any() else None))
     if pair is None:
         return None
     scaler = StandardScaler()
     scaler.mean_, scaler.scale_ = pair
-    scaler.var_, scaler.n_features_in_, scaler.n_samples_seen_ = pair[1] ** 2, n_features, 0
+    scaler.var_, scaler.n_features_in_, scaler.n_samples_seen_ = pair[1] ** 2, n_values, 0
     return scaler
+
+
+def _read_fingerprint(archive, meta):
+    """The training rows' :class:`Fingerprint` (sorted distinct hashes, as many as the metadata says), or None."""
+    n_rows = meta.get("training_rows")
+    if ("training_rows" in archive.names) != (n_rows is not None):
+        raise UsageError(f"{archive.path}: the training rows' fingerprint and its count come together; this file has"
+                         " only one of them")
+    if n_rows is None:
+        return None
+    hashes = archive.read("training_rows", kinds="u", max_bytes=8 * FINGERPRINT_ROWS)
+    if hashes.dtype != np.uint64 or len(hashes) != min(n_rows, FINGERPRINT_ROWS) or (hashes[1:] <= hashes[:-1]).any():
+        raise UsageError(f"{archive.path}: its training rows' fingerprint is not {min(n_rows, FINGERPRINT_ROWS)}"
+                         " sorted, distinct 64-bit hashes")
+    return Fingerprint(hashes, n_rows)
+
+
+def _read_model(archive):
+    """``(estimator, scaler or None, target scaler or None)``, every member checked before it is used."""
+    path, meta = archive.path, _read_meta(archive)
+    _check_members(archive)
+    _check_consistency(path, meta)
+    sizes = meta["layer_sizes"]
+    layers = _read_layers(archive, sizes)
+    _check_members(archive, len(sizes) - 1)
+    model = _read_estimator(path, meta)
+    model.coefs_, model.intercepts_ = layers
+    if isinstance(model, NumpyMLPClassifier):
+        model._label_binarizer = _read_classes(archive, meta)
+        model.classes_ = model._label_binarizer.classes_
+    elif "classes" in archive.names:
+        raise UsageError(f"{path}: a regressor's file holds class labels ('classes')")
+    scaler = _read_scaler(archive, sizes[0])
+    target_scaler = _read_scaler(archive, sizes[-1], "target")
+    if (target_scaler is not None) != bool(meta.get("target_scaled")):
+        raise UsageError(f"{path}: the metadata's 'target_scaled' ({meta.get('target_scaled')}) does not fit the"
+                         f" file, which {'holds' if target_scaler is not None else 'has no'} target_mean/target_scale")
+    model._input_range = _read_pair(archive, ("input_min", "input_max"), sizes[0], lambda low, high: (
+        "its input ranges hold non-finite values" if not (np.isfinite(low).all() and np.isfinite(high).all())
+        else "an input range's minimum is above its maximum" if (low > high).any() else None))
+    model._training_rows = _read_fingerprint(archive, meta)
+    model.n_features_in_, model.n_layers_, model.n_outputs_ = sizes[0], len(sizes), sizes[-1]
+    model.out_activation_, model.n_iter_, model.t_ = meta["out_activation_"], meta["n_iter_"], meta.get("t_") or 0
+    model.model_file_meta_ = meta
+    return model, scaler, target_scaler
 
 
 def load_model(path):
@@ -368,86 +479,25 @@ def load_model(path):
 
     Returns
     -------
-    NumpyMLPClassifier or NumpyMLPRegressor, in Pipeline([StandardScaler, model]) if the file holds a scaler.
-        Fitted and ready for ``predict`` (and a classifier's ``predict_proba``), and to go on training
+    NumpyMLPClassifier or NumpyMLPRegressor
+        In Pipeline([StandardScaler, model]) if the file holds a scaler, and (a regressor) in a
+        TransformedTargetRegressor if the file holds its target's scaling. Fitted and ready for
+        ``predict`` (and a classifier's ``predict_proba``), and to go on training
         (``partial_fit``, or ``fit`` with ``warm_start=True``). The metadata dict is
         available as ``model_file_meta_`` on the estimator.
 
     Raises
     ------
     UsageError
-        If the file is missing, not a regular file, truncated, not a model file, holds pickled
-        objects or members a model has not, or its arrays or metadata do not fit each other.
+        If the file is missing, not a regular file, truncated, not a model file, encrypted or
+        compressed other than as NumPy writes, holds pickled objects or members a model has not,
+        or its arrays, class labels or metadata are invalid or do not fit each other.
     """
-    archive = _Archive(os.fspath(path))
+    archive = Archive(os.fspath(path))
     try:
-        meta = _read_meta(archive)
-        _check_members(archive)
-        _check_consistency(archive.path, meta)
-        sizes = meta["layer_sizes"]
-        layers = _read_layers(archive, sizes)
-        _check_members(archive, len(sizes) - 1)
-        model = _read_estimator(archive.path, meta)
-        model.coefs_, model.intercepts_ = layers
-        if isinstance(model, NumpyMLPClassifier):
-            model._label_binarizer = _read_classes(archive, meta)
-        elif "classes" in archive.names:
-            raise UsageError(f"{archive.path}: a regressor's file holds class labels ('classes')")
-        scaler = _read_scaler(archive, sizes[0])
-        model._input_range = _read_pair(archive, ("input_min", "input_max"), sizes[0], lambda low, high: (
-            "its input ranges hold non-finite values" if not (np.isfinite(low).all() and np.isfinite(high).all())
-            else "an input range's minimum is above its maximum" if (low > high).any() else None))
+        model, scaler, target_scaler = _read_model(archive)
     finally:
         archive.close()
-    if isinstance(model, NumpyMLPClassifier):
-        model.classes_ = model._label_binarizer.classes_
-    model.n_features_in_, model.n_layers_, model.n_outputs_ = sizes[0], len(sizes), sizes[-1]
-    model.out_activation_, model.n_iter_, model.t_ = meta["out_activation_"], meta["n_iter_"], meta.get("t_") or 0
-    model.model_file_meta_ = meta
-    return model if scaler is None else Pipeline([("scaler", scaler), ("mlp", model)])
-
-
-# ----------------------------------------------------------------------------------------------
-# Data given to a loaded model: do they look like what it was trained on?
-# ----------------------------------------------------------------------------------------------
-
-#: More than this share of values far outside the training ranges: the data are not what the model expects.
-FAR_OUTSIDE_SHARE = 0.01
-
-
-def parts(model):
-    """``(scaler or None, estimator)`` of a loaded model."""
-    if isinstance(model, Pipeline):
-        return model.steps[0][1], model.steps[-1][1]
-    return None, model
-
-
-def compare_with_training(model, X, source):
-    """How far the raw features ``X`` lie outside the ranges the model saw in training.
-
-    A value is *far outside* when it is beyond a feature's training range by more than the width
-    of that range (or, for a feature that was constant in training, the median width). Returns
-    ``(share of values far outside, one line saying where)``, or ``(0.0, None)`` when every value
-    is within bounds or the model file records no ranges (files written before it did).
-    """
-    scaler, mlp = parts(model)
-    if getattr(mlp, "_input_range", None) is None:
-        return 0.0, None
-    low, high = mlp._input_range
-    if scaler is not None:  # the ranges were recorded on the model's (scaled) inputs: back to raw units
-        low, high = low * scaler.scale_ + scaler.mean_, high * scaler.scale_ + scaler.mean_
-    span = high - low
-    margin = np.maximum(span, np.median(span) if np.median(span) > 0 else 1.0)
-    outside = (X < low - margin) | (X > high + margin)
-    if not outside.any():
-        return 0.0, None
-    j = int(outside.sum(axis=0).argmax())
-    names = mlp.model_file_meta_.get("feature_names") if hasattr(mlp, "model_file_meta_") else None
-    name = repr(names[j]) if names else f"number {j}"
-    text = (f"{outside.mean():.1%} of the values in {source} lie far outside the ranges the model was trained on"
-            f" (feature {name}: {X[:, j].min():.4g} to {X[:, j].max():.4g} here, {low[j]:.4g} to {high[j]:.4g} in"
-            f" training)")
-    if scaler is None:
-        text += ("; this model file holds no scaling, so the model expects its inputs scaled as they were in"
-                 " training: scale them, or save the model with its scaler (a Pipeline)")
-    return float(outside.mean()), text
+    if scaler is not None:
+        model = Pipeline([("scaler", scaler), ("mlp", model)])
+    return model if target_scaler is None else with_target_scaler(model, target_scaler)

@@ -206,8 +206,9 @@ def test_a_damaged_store_is_read_as_far_as_it_can_and_kept_aside_by_the_next_swe
     readable = int(err.split("showing its ")[1].split()[0])
     assert readable <= 8 and "configurations" in out_text
     _sweep_into(out)
-    text = capsys.readouterr().out
-    assert "is damaged" in text and f"copied its {readable} readable runs into a new {path}" in text
+    text, err = capsys.readouterr()
+    assert err.startswith(f"digitnet: warning: the results store {path} is damaged (") and err.count("\n") == 1
+    assert f"copied its {readable} readable runs into a new {path}" in err
     [aside] = [p for p in os.listdir(out) if ".damaged-" in p and not p.endswith(("-wal", "-shm"))]
     assert os.path.getsize(out / aside) > 0  # the damaged file is kept, untouched
     assert f"{readable} of 8 runs found, {8 - readable} to train" in text

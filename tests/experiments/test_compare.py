@@ -1,5 +1,6 @@
 """The comparison with MLPClassifier, and its paired test over seeds."""
 
+import dataclasses
 import math
 
 import numpy as np
@@ -25,6 +26,9 @@ def test_compare_ours_with_mlpclassifier(split):
     assert len(result.report) == 20
     table = result.table()
     assert list(table.columns) == ["digitnet", "sklearn"] and "±" in table.loc["accuracy", "digitnet"]
+    assert table.loc["n_iter", "digitnet"] == "5 ± 0"  # epochs are counted: not "5.0000 ± 0.0000"
+    uneven = result.summary.assign(n_iter_mean=187.5, n_iter_std=12.25)
+    assert dataclasses.replace(result, summary=uneven).table().loc["n_iter", "sklearn"] == "187.5 ± 12.2"
 
 
 def test_compare_needs_an_activation_both_have(split):

@@ -178,3 +178,35 @@ def test_two_processes_writing_one_store_at_once(tmp_path):
         rows = store.rows()
     assert sorted(r.run_id for r in rows) == [f"run-{i:04d}" for i in range(250)]
     assert {r.sweep for r in rows} == {"writer-0", "writer-100"}
+
+
+@pytest.mark.parametrize("column, value, says", [
+    ("seed", "zero", "seed is the text 'zero', not an integer"),
+    ("n_iter", 2.5, "n_iter is the number 2.5, not an integer >= 0"),
+    ("n_iter", -1, "n_iter is the number -1, not an integer >= 0"),
+    ("config_json", "[1, 2]", "config_json is JSON but not an object"),
+    ("curve_json", '{"loss": [1.0, "x"]}', "curve_json's 'loss' is not a list of numbers"),
+    ("curve_json", "[" * 100_000 + "]" * 100_000, "curve_json is not valid JSON"),  # too deep for json: one line
+    ("test_f1", b"\x00\x01", "test_f1 is 2 bytes of binary data, not a number"),
+    ("created_at", b"\x00\x01", "created_at is 2 bytes of binary data, not text"),  # TEXT keeps a blob
+])
+def test_a_row_that_cannot_be_read_is_skipped_counted_and_set_aside_never_deleted(tmp_path, column, value, says):
+    path = tmp_path / FILENAME
+    entries = [(run_id(_identity(seed=i)), _identity(seed=i), _record(i)) for i in range(3)]
+    with Store(path) as store:
+        store.add(entries)
+    bad = entries[1][0]
+    with sqlite3.connect(path) as conn:  # SQLite keeps what it is given, whatever the column's declared type
+        conn.execute(f"UPDATE runs SET {column} = ? WHERE run_id = ?", (value, bad))
+    with Store(path, readonly=True) as store:
+        assert sorted(r.run_id for r in store.rows()) == sorted([entries[0][0], entries[2][0]])
+        assert [str(u) for u in store.unreadable] == [f"run {bad[:16]}: {says}"] and store.unreadable[0].key == bad
+    with Store(path) as store:
+        records, unreadable = store.readable([e[0] for e in entries])
+        assert set(records) == {entries[0][0], entries[2][0]} and unreadable == {bad: f"run {bad[:16]}: {says}"}
+        assert store.set_aside(unreadable) == {bad: f"{bad}~unreadable"}
+        assert store.add(entries) == 1  # the run stored again, under its own id
+        assert set(store.get([e[0] for e in entries])) == {e[0] for e in entries}
+        assert store.count() == 4  # the unreadable row is still there, under its new id
+        store.rows()
+        assert [u.key for u in store.unreadable] == [f"{bad}~unreadable"]

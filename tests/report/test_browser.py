@@ -9,7 +9,7 @@ import pytest
 from sklearn.datasets import load_digits
 
 import digitnet
-from digitnet.digit_image import ink_of_rgba, to_digits_input
+from digitnet.digit_image import ALL_INK, NO_INK, TOO_THIN, ink_of_rgba, reading_problem, to_digits_input
 from digitnet.model_file import load_model
 from digitnet.nn import network
 from digitnet.nn.optimizers import SGD, Adam
@@ -152,19 +152,53 @@ def _pictures():
         rgba = np.dstack([np.round(grey * 255)] * 3 + [np.full(grey.shape, 255 if k != 2 else 200)])
         out.append(rgba.astype(int))
     out.append(np.full((20, 30, 4), 255))  # blank paper
+    # pictures with no digit, which both refuse alike: transparent, uniform, one pixel, all ink, too thin
+    out.append(np.zeros((20, 30, 4), dtype=int))  # black, fully transparent
+    out += [np.dstack([np.full((12, 9), v)] * 3 + [np.full((12, 9), 255)]) for v in (200, 128, 127, 60, 0)]
+    out += [np.array([[[v, v, v, 255]]]) for v in (255, 0)]
+    thin = np.full((90, 90, 4), 255)
+    thin[np.arange(90), np.arange(90), :3] = 0
+    out.append(thin)
     return out
 
 
 def test_the_page_and_python_read_pictures_the_same(chrome, page_url):
     _open(chrome, page_url)
+    problems = []
     for rgba in _pictures():
         h, w = rgba.shape[:2]
         got = chrome.execute_script("const d = window.digitnet, ink = d.inkOfRgba(arguments[0], arguments[1], arguments[2]);"
-                                    " return [ink, d.toDigitsInput(ink, arguments[1], arguments[2])];",
+                                    " const input = d.toDigitsInput(ink, arguments[1], arguments[2]);"
+                                    " return [ink, input, d.readingProblem(ink, input)];",
                                     rgba.ravel().tolist(), w, h)
         ink = ink_of_rgba(rgba)
         np.testing.assert_array_equal(np.array(got[0]).reshape(h, w), ink)
         assert got[1] == to_digits_input(ink).tolist()
+        assert got[2] == reading_problem(ink, to_digits_input(ink))  # the same refusals (None is null)
+        problems.append(got[2])
+    assert problems == [None] * 5 + [NO_INK, NO_INK, NO_INK, NO_INK, ALL_INK, ALL_INK, ALL_INK, NO_INK, ALL_INK,
+                                     TOO_THIN]
+
+
+def test_the_pad_says_why_it_reads_no_digit(chrome, page_url):
+    """An empty pad asks for a digit; a pad inked all over says so; neither is given to the model."""
+    _open(chrome, page_url)
+    answer = "return document.querySelector('#play-draw .answer').textContent"
+    state = chrome.execute_script("return window.digitnet.pad.state")
+    assert state["problem"] == NO_INK and state["prediction"] is None
+    assert chrome.execute_script(answer) == "draw a digit"
+    chrome.execute_script("const c = window.digitnet.pad.canvas.getContext('2d'); c.fillStyle = '#000';"
+                          " c.fillRect(0, 0, c.canvas.width, c.canvas.height); window.digitnet.pad.read()")
+    state = chrome.execute_script("return window.digitnet.pad.state")
+    rgba = np.array(chrome.execute_script("return window.digitnet.pad.pixels()"), dtype=float).reshape(280, 280, 4)
+    assert reading_problem(ink_of_rgba(rgba), to_digits_input(ink_of_rgba(rgba))) == ALL_INK  # as Python reads it
+    assert state["problem"] == ALL_INK and state["prediction"] is None and state["probabilities"] is None
+    assert chrome.execute_script(answer) == "the pad is all ink: clear it and draw a digit"
+    assert chrome.execute_script("return document.querySelectorAll('#play-draw .units .unit').length") == 0
+    chrome.find_element("css selector", "#play-draw button").click()
+    assert chrome.execute_script("return window.digitnet.pad.state.problem") == NO_INK
+    assert chrome.execute_script(answer) == "draw a digit"
+    assert console_errors(chrome) == []
 
 
 def test_diverging_settings_are_reported_not_drawn(chrome, page_url):

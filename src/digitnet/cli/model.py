@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 import warnings
@@ -13,14 +14,17 @@ from sklearn.metrics import (
     accuracy_score, mean_absolute_error, precision_recall_fscore_support, r2_score, root_mean_squared_error,
 )
 from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
 
+from ..csv_data import MAX_MAGNITUDE
 from ..data import DATASETS, TASKS, load_split, read_features_csv
-from ..digit_image import BITMAP, BLOCK, image_to_input
+from ..digit_image import BITMAP, BLOCK, FORMAT_NAMES, MAX_SIDE, image_to_input
 from ..errors import UsageError
 from ..estimator import NumpyMLPClassifier, NumpyMLPRegressor
 from ..experiments.params import check_params, resolve
 from ..files import atomic_write, prepare_out_file
-from ..model_file import FAR_OUTSIDE_SHARE, compare_with_training, load_model, parts, save_model
+from ..model_file import load_model, save_model, with_target_scaler
+from ..model_inputs import FAR_OUTSIDE_SHARE, compare_with_training, parts, training_rows_seen
 from ..nn.training import divergence_epoch
 from .options import (
     Formatter, add_data_options, add_model_options, argtype, describe, fit_error, model_params, number, show,
@@ -38,18 +42,22 @@ def add_train(commands):
     p.add_argument("--task", choices=TASKS, default="classification", help="classification: the target holds class"
                    " labels (a stratified split, accuracy, precision, recall, F1); regression: it holds numbers"
                    " (a random split, squared-error loss, R2, RMSE, MAE) (default: classification)")
+    p.add_argument("--scale-target", action="store_true", help="with --task regression: standardise the target"
+                   " (mean 0, standard deviation 1 on the training rows) for training, and put predictions back in"
+                   " its units, as scikit-learn's TransformedTargetRegressor with a StandardScaler does; the model"
+                   " file keeps the scaling (default: the target as it is)")
     p.add_argument("--seed", type=argtype(number(int)), default=0, help="random_state of the model (default: 0)")
     p.add_argument("--save", metavar="FILE", help="save the fitted model (with its scaler) to this .npz file"
                    " (default: not saved)")
 
 
-def _fit(model, split, validation):
+def _fit(model, X, y, validation):
     """Fit, keeping the warnings: whether max_iter stopped training, and every other warning (one line each)."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         start = time.perf_counter()
         try:
-            model.fit(split.X_train, split.y_train, **validation)
+            model.fit(X, y, **validation)
         except (ValueError, TypeError) as exc:
             raise fit_error(exc) from None
         seconds = time.perf_counter() - start
@@ -60,15 +68,48 @@ def _fit(model, split, validation):
     return seconds, converged
 
 
+#: With float32 arithmetic, an unscaled regression target beyond this magnitude overflows when squared and summed.
+FLOAT32_TARGET_LIMIT = 1e15
+
+
+def _target_scaler(args, split):
+    """The fitted StandardScaler of the training target with --scale-target (a regression only), else None."""
+    if not args.scale_target:
+        largest = float(np.max(np.abs(split.y_train))) if args.task == "regression" else 0.0
+        if np.dtype(args.dtype) == np.float32 and largest > FLOAT32_TARGET_LIMIT:
+            raise UsageError(f"the target {split.target_name!r} reaches {largest:.4g}: with --dtype float32 the"
+                             f" squares of values beyond ±{FLOAT32_TARGET_LIMIT:g} overflow; give --scale-target (the"
+                             " target is then standardised), or --dtype float64")
+        return None
+    if args.task != "regression":
+        raise UsageError("--scale-target standardises a regression's numeric target; give --task regression (class"
+                         " labels are not scaled)")
+    return StandardScaler().fit(np.reshape(split.y_train, (-1, 1)))
+
+
+def _target_hint(split):
+    """A hint to standardise a regression target far from mean 0 and standard deviation 1, or None."""
+    mean, std = float(np.mean(split.y_train)), float(np.std(split.y_train))
+    if std == 0 or (abs(mean) <= 3 * std and 0.1 <= std <= 10):
+        return None
+    return (f"hint: the target {split.target_name!r} has mean {mean:.4g} and standard deviation {std:.4g} in the"
+            " training rows; the network's output starts near 0 with a spread near 1, so it learns such a target"
+            " slowly, if at all: --scale-target standardises it for training and puts predictions back in its units"
+            " (as scikit-learn's TransformedTargetRegressor with a StandardScaler)")
+
+
 def run_train(args):
     params = check_params(model_params(args))
     if args.save is not None:
         prepare_out_file(args.save, "model file")
     split = split_of(args)
+    target_scaler = _target_scaler(args, split)
     estimator = NumpyMLPRegressor if args.task == "regression" else NumpyMLPClassifier
     model = estimator(**resolve(params, len(split.y_train)), random_state=args.seed)
-    validation = {} if split.X_val is None else {"X_val": split.X_val, "y_val": split.y_val}
-    seconds, converged = _fit(model, split, validation)
+    scale = (lambda y: y) if target_scaler is None else \
+        (lambda y: target_scaler.transform(np.reshape(y, (-1, 1))).ravel())
+    validation = {} if split.X_val is None else {"X_val": split.X_val, "y_val": scale(split.y_val)}
+    seconds, converged = _fit(model, split.X_train, scale(split.y_train), validation)
     losses = model.loss_curve_ if hasattr(model, "loss_curve_") else model.history_["loss"]
     diverged = divergence_epoch(losses)
     if diverged is not None:
@@ -78,11 +119,21 @@ def run_train(args):
     print(describe(split))
     shown = ", ".join(f"{k}={show(v)}" for k, v in params.items()) or "defaults"
     print(f"trained {estimator.__name__}({shown}) in {seconds:.2f} s: {model.n_iter_} epochs, final training loss"
-          f" {model.loss_:.4f}" + ("" if converged else " (not converged: max_iter reached)"))
-    _print_scores(model, split)
+          f" {model.loss_:.4f}" + ("" if target_scaler is None else " (of the standardised target)")
+          + ("" if converged else " (not converged: max_iter reached)"))
+    if target_scaler is None:
+        _print_scores(model, split)
+    else:  # predictions put back in the target's units in float64: in float32 a large target would overflow
+        _print_scores(with_target_scaler(model, target_scaler), dataclasses.replace(
+            split, X_test=split.X_test.astype(np.float64),
+            X_val=None if split.X_val is None else split.X_val.astype(np.float64)))
+    hint = _target_hint(split) if args.task == "regression" and target_scaler is None else None
+    if hint:
+        print(f"digitnet: {hint}", file=sys.stderr)
     if args.save is not None:
-        save_model(Pipeline([("scaler", split.scaler), ("mlp", model)]), args.save,
-                   feature_names=split.feature_names,
+        pipeline = Pipeline([("scaler", split.scaler), ("mlp", model)])
+        save_model(pipeline if target_scaler is None else with_target_scaler(pipeline, target_scaler), args.save,
+                   feature_names=split.feature_names, training_rows=split.X_train_raw,
                    extra={"dataset": split.name, "target": split.target_name, "split": split.describe()})
         print(f"saved model to {args.save}")
     return 0
@@ -90,7 +141,7 @@ def run_train(args):
 
 def _print_scores(model, split):
     """The validation score (if any), then the test metrics: a classifier's or a regressor's."""
-    if isinstance(model, NumpyMLPRegressor):
+    if split.classes is None:
         if split.X_val is not None:
             print(f"validation R2 {r2_score(split.y_val, model.predict(split.X_val)):.4f}")
         predicted = model.predict(split.X_test)
@@ -120,8 +171,9 @@ def add_predict(commands):
     source.add_argument("--dataset", choices=list(DATASETS),
                         help="predict the test part of this bundled dataset's standard split (required: this,"
                         " --csv or --image)")
-    source.add_argument("--image", metavar="FILE", help="a picture of one handwritten digit (PNG, JPEG, any size;"
-                        " dark ink on light paper or the reverse), turned into the 8x8 input of the Digits data"
+    source.add_argument("--image", metavar="FILE", help=f"a picture of one handwritten digit ({FORMAT_NAMES},"
+                        f" 8-bit, 16-bit or float, up to {MAX_SIDE} pixels a side; dark ink on light paper or the"
+                        " reverse; other formats refused), turned into the 8x8 input of the Digits data"
                         " as they were made (a model trained on digits) (required: this, --csv or --dataset)")
     p.add_argument("--target", metavar="COLUMN", help="column of true labels in --csv (default: the model's"
                    " training target name)")
@@ -164,28 +216,59 @@ def _predict_inputs(args, model):
     return X, y, args.csv
 
 
+def _true_values(y, source):
+    """A regressor's true values as float64: numbers, finite, of a size its R2 can be computed from."""
+    try:
+        values = np.asarray(y, dtype=np.float64)
+    except ValueError:
+        raise UsageError(f"the true values in {source} are not all numbers; a regressor's target is") from None
+    bad = ~np.isfinite(values) | (np.abs(values) > MAX_MAGNITUDE)
+    if bad.any():
+        raise UsageError(f"the true values in {source} include {y[int(np.argmax(bad))]!r} (row {int(np.argmax(bad)) + 1}):"
+                         f" a regressor's target must be a finite number within ±{MAX_MAGNITUDE:g}")
+    return values
+
+
+def _accuracy(predicted, y):
+    """The share of predicted labels equal to the true ones: as numbers if both are, else as text ("1" is not "01")."""
+    predicted, y = np.asarray(predicted), np.asarray(y)
+    if predicted.dtype.kind in "biuf" and y.dtype.kind in "biuf":
+        return float(np.mean(predicted == y))
+    return float(np.mean(predicted.astype(str) == y.astype(str)))
+
+
 def _predictions(model, X, y, source):
     """``(table, score)``: true values (if known), predictions and a classifier's probabilities; the score
-    of the predictions ("accuracy 0.97" or "R2 0.82") if the true values are known, else None."""
+    of the predictions ("accuracy 0.97" or "R2 0.82") if the true values are known, else None. A model of
+    several outputs (a multilabel classifier, a multi-output regressor) gets one prediction column per output."""
     _, mlp = parts(model)
     predicted = model.predict(X)
-    table = pd.DataFrame({"prediction": predicted})
+    if predicted.ndim == 2:
+        if y is not None:
+            raise UsageError(f"the model predicts {predicted.shape[1]} outputs per row, but {source} gives one true"
+                             " value per row: they cannot be compared; give a CSV file of the features only")
+        table = pd.DataFrame(predicted, columns=[f"prediction_{j}" for j in range(predicted.shape[1])])
+    else:
+        table = pd.DataFrame({"prediction": predicted})
     if y is not None:
         table.insert(0, "true", y)
     if isinstance(mlp, NumpyMLPRegressor):
-        if y is None:
-            return table, None
-        try:
-            values = np.asarray(y, dtype=np.float64)
-        except ValueError:
-            raise UsageError(f"the true values in {source} are not all numbers; a regressor's target is") from None
-        return table, f"R2 {r2_score(values, predicted):.4f}"
+        return table, None if y is None else f"R2 {r2_score(_true_values(y, source), predicted):.4f}"
     proba = model.predict_proba(X)
     for i, c in enumerate(mlp.classes_):
         table[f"probability_{c}"] = proba[:, i]
-    if y is None:
-        return table, None
-    return table, f"accuracy {float(np.mean(np.asarray(predicted).astype(str) == np.asarray(y).astype(str))):.4f}"
+    return table, None if y is None else f"accuracy {_accuracy(predicted, y):.4f}"
+
+
+def _training_note(mlp, X):
+    """"; N of these M rows were used for training ..." when the model file's fingerprint knows some rows, else ""."""
+    seen = training_rows_seen(mlp, X)
+    if seen is None or seen[0] == 0:
+        return ""
+    count, estimated = seen
+    return (f"; {'about ' if estimated else ''}{count} of these {len(X)} rows were used for training the model"
+            + (" (judged from a sample of the training rows' fingerprints)" if estimated else "")
+            + ": a score on them says little about new data")
 
 
 def run_predict(args):
@@ -201,7 +284,8 @@ def run_predict(args):
         print(f"digitnet: warning: {where}", file=sys.stderr)
     table, score = _predictions(model, X, y, source)
     text = table.to_csv(index=False, float_format="%.6g")
-    summary = f"{len(table)} predictions for {source}" + ("" if score is None else f"; {score}")
+    summary = (f"{len(table)} predictions for {source}" + ("" if score is None else f"; {score}")
+               + _training_note(parts(model)[1], X))
     if args.out is not None:
         atomic_write(args.out, lambda f: f.write(text.encode()))
         print(f"{summary}; wrote {args.out}")

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..data import DATASETS, load_split
 from ..errors import UsageError
-from ..experiments.params import DEFAULTS, format_layers, parse_layers
+from ..experiments.params import DEFAULTS, closest, format_layers, misused, parse_layers
 from ..nn.activations import HIDDEN_ACTIVATIONS
 from ..nn.network import WEIGHT_INITS
 
@@ -93,10 +93,33 @@ def show(value):
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse, but a usage mistake is one line and a UsageError (exit status 2), not a usage dump."""
+    """argparse, but a usage mistake is one line and a UsageError (exit status 2), not a usage dump; an unknown
+    option close to one of the command's (``--lr``, ``--epochs``, ``--learning_rate_init``) is named."""
 
     def error(self, message):
         raise UsageError(f"{message} (see '{self.prog} --help')")
+
+    def parse_args(self, args=None, namespace=None):
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:  # said by the subcommand's parser, which knows its options
+            commands = next((a.choices for a in self._actions if isinstance(a, argparse._SubParsersAction)), {})
+            command = commands.get(getattr(parsed, "command", None), self)
+            command.error(f"unrecognized arguments: {' '.join(extras)}{command._guess(extras)}")
+        return parsed
+
+    def _guess(self, extras):
+        """``; did you mean --learning-rate-init?`` for the first unknown option, if one of ours is close."""
+        unknown = next((e for e in extras if e.startswith("--")), None)
+        if unknown is None:
+            return ""
+        known = {o[2:].replace("-", "_"): o for o in self._option_string_actions if o.startswith("--")}
+        close = closest(unknown[2:].split("=")[0].replace("-", "_"), list(known))
+        return f"; did you mean {known[close]}?" if close else ""
+
+
+def _option(name, value=None):
+    """A parameter (and a value) as the command line writes it: ``--learning-rate-init 0.1``."""
+    return "--" + name.replace("_", "-") + ("" if value is None else f" {value}")
 
 
 class Formatter(argparse.RawDescriptionHelpFormatter):
@@ -104,9 +127,13 @@ class Formatter(argparse.RawDescriptionHelpFormatter):
         super().__init__(prog, max_help_position=34, width=100)
 
 
-def argtype(parse):
-    """An argparse ``type=`` that reports a bad value as an argparse error (one line)."""
+def argtype(parse, name=None):
+    """An argparse ``type=`` that reports a bad value as an argparse error (one line); with the parameter's
+    ``name``, a value meant for another parameter, or spelt otherwise, gets a pointer (:func:`misused`)."""
     def convert(text):
+        hint = None if name is None else misused(name, text, spell=_option)
+        if hint:
+            raise argparse.ArgumentTypeError(f"got {text!r}: {hint}")
         try:
             return parse(text)
         except UsageError as exc:
@@ -119,7 +146,7 @@ def add_model_options(parser, note=None):
     """``--hidden-layer-sizes`` ... ``--weight-init``: the defaults shown are NumpyMLPClassifier's."""
     group = parser.add_argument_group("model options (NumpyMLPClassifier parameters)", note)
     for name, parse, text in MODEL_OPTIONS:
-        group.add_argument("--" + name.replace("_", "-"), dest=name, type=argtype(parse), default=None,
+        group.add_argument(_option(name), dest=name, type=argtype(parse, name), default=None,
                            metavar=name.upper() if name != "hidden_layer_sizes" else "LAYERS",
                            help=f"{text} (default: {show(DEFAULTS[name])})")
 

@@ -12,8 +12,8 @@ import pandas as pd
 from ..errors import UsageError
 from ..experiments import compare, save_results, sweep
 from ..experiments.backends import BACKENDS, require_dask
-from ..experiments.params import LABEL, PARAM_NAMES, check_params
-from ..experiments.store import FILENAME, Store
+from ..experiments.params import LABEL, PARAM_NAMES, check_params, misused
+from ..experiments.store import FILENAME, UNREADABLE_SUFFIX, Store
 from ..experiments.summary import summarize
 from ..files import prepare_out_dir
 from ..report import build_report, rebuild_report
@@ -119,7 +119,8 @@ def _parse_param(text):
         try:
             parsed.append(parse(value.strip()))
         except UsageError as exc:
-            raise UsageError(f"--param {name}: {exc}") from None
+            hint = misused(name, value)
+            raise UsageError(f"--param {name}: {exc}" + (f"; {hint}" if hint else "")) from None
         try:
             check_params({name: parsed[-1]})
         except UsageError as exc:
@@ -148,39 +149,68 @@ def run_sweep(args):
     split = split_of(args, validation_size=0.0 if args.cv else None)
     base = model_params(args)
     options = dict(seeds=args.seeds, cv=args.cv, n_jobs=args.jobs, progress=not args.no_progress,
-                   backend=args.backend, scheduler=args.scheduler, store=os.path.join(args.out, FILENAME),
-                   log=lambda line: print(line, flush=True))
+                   backend=args.backend, scheduler=args.scheduler, store=os.path.join(args.out, FILENAME), log=_log)
     with _sigterm_as_interrupt():
         if args.preset:
             result = run_preset(args.preset, split, grid=axes, params=base, **options)
         else:
             result = sweep(axes, split, base_params=base, **{**options, "seeds": options["seeds"] or 1})
     print(describe(split))
-    runs = result.runs
-    hidden = {"config", "run_id", "train_accuracy", "error"}
-    if result.best is not None:  # the test set is looked at once, for the chosen configuration only
-        hidden |= {"test_accuracy", "test_f1"}
-    with pd.option_context("display.width", 200, "display.max_columns", 50, "display.max_rows", 1000):
-        print(runs[[c for c in runs.columns if c not in hidden]].to_string(index=False, na_rep="-",
-                                                                          float_format=lambda v: f"{v:.4g}"))
-    if "error" in runs:
-        failed = runs[runs["error"] != ""]
-        print(f"{len(failed)} run(s) failed; the first: {failed['error'].iloc[0]}")
-    if result.best is not None:
-        best = result.best
-        print(f"best by validation accuracy: hidden_layer_sizes={best.hidden_layer_sizes}"
-              f" activation={best.activation}: validation {best.val_accuracy:.4f}, test (checked once)"
-              f" {best.test_accuracy:.4f}")
-    config = result.config
+    _print_sweep(result)
+    paths = save_results(result, args.out)
+    print(f"wrote {paths[0]} (every run, one row each), {', '.join(paths[1:])}; 'digitnet results {args.out}' ranks"
+          " every configuration in the store")
+    return 0
+
+
+def _log(line):
+    """A sweep's lines before training: its warnings (a damaged store, unreadable rows) on stderr."""
+    if line.startswith("warning: "):
+        print(f"digitnet: {line}", file=sys.stderr, flush=True)
+    else:
+        print(line, flush=True)
+
+
+#: Configurations a sweep's summary lists (``digitnet results --top N`` lists more).
+SWEEP_TOP = 5
+
+
+def _print_sweep(result):
+    """A few lines about a finished sweep: how many runs, its best configurations, failures and divergences."""
+    config, runs = result.config, result.runs
     # one vocabulary with 'digitnet results': a run is one configuration, seed and fold; a training can serve
     # several runs (read off at several max_iter)
     folds = f" × {config['cv']} folds" if config["cv"] else ""
     resumed = f"; {config['n_found']} runs were already in the store" if config["n_found"] else ""
     print(f"{config['n_runs']} runs ({config['n_configs']} configurations × {len(config['seeds'])} seeds{folds}) from"
           f" {config['n_trainings']} trainings in {result.elapsed:.1f} s ({config['n_trained']} trained now{resumed})")
-    paths = save_results(result, args.out)
-    print("wrote " + ", ".join(paths))
-    return 0
+    for section in summarize(result.stored, top=SWEEP_TOP).sections:
+        _print_section(section)
+    if "error" in runs:
+        failed = runs[runs["error"] != ""]
+        print(f"{len(failed)} run(s) failed; the first: {failed['error'].iloc[0]}")
+    diverged = runs["diverged_at"].notna() if "diverged_at" in runs else []
+    if any(diverged):
+        print(f"{int(sum(diverged))} run(s) diverged (the diverged_at column of sweep.csv says at which epoch)")
+    if result.best is not None:  # the test set is looked at once, for the chosen configuration only
+        best = result.best
+        print(f"chosen by validation accuracy: hidden_layer_sizes={best.hidden_layer_sizes}"
+              f" activation={best.activation}: validation {best.val_accuracy:.4f}, test (checked once)"
+              f" {best.test_accuracy:.4f}")
+
+
+def _number(value):
+    """A number of a summary table: a whole one as an integer (epochs: ``200``, also past 10,000), else 4 digits."""
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.4g}"
+
+
+def _print_section(section):
+    """One dataset's ranking: its heading, the table, the best configuration."""
+    print(section.heading)
+    with pd.option_context("display.width", 200, "display.max_columns", 50, "display.max_rows", 1000):
+        # "-" where there is no number: a spread over one seed, a metric of a run that diverged
+        print(section.table.to_string(index=False, na_rep="-", float_format=_number))
+    print(section.best)
 
 
 class _sigterm_as_interrupt:
@@ -221,10 +251,12 @@ def run_results(args):
     if args.top < 1:
         raise UsageError(f"--top must be at least 1, got {args.top}")
     with Store(path, readonly=True) as store:
-        rows, sweeps, damage = store.rows(), store.sweeps(), store.damage
+        rows, sweeps, damage, unreadable = store.rows(), store.sweeps(), store.damage, store.unreadable
     if damage:
         print(f"digitnet: warning: the results store {path} is damaged ({damage}): showing its {len(rows)} readable"
               " runs", file=sys.stderr)
+    if unreadable:
+        print(_unreadable_warning(path, unreadable), file=sys.stderr)
     if not rows:
         print(f"{path}: no finished runs yet")
         return 0
@@ -232,12 +264,21 @@ def run_results(args):
     for line in summary.lines:
         print(line)
     for section in summary.sections:
-        print(section.heading)
-        with pd.option_context("display.width", 200, "display.max_columns", 50, "display.max_rows", 1000):
-            # "-" where there is no number: a spread over one seed, a metric of a run that diverged
-            print(section.table.to_string(index=False, na_rep="-", float_format=lambda v: f"{v:.4g}"))
-        print(section.best)
+        _print_section(section)
     return 0
+
+
+def _unreadable_warning(path, unreadable):
+    """One line about the rows of a store that cannot be read (:class:`~digitnet.experiments.store.Unreadable`)."""
+    n, runs = len(unreadable), [u for u in unreadable if u.table == "runs"]
+    then = ""
+    if any(UNREADABLE_SUFFIX not in str(u.key) for u in runs):
+        then = "; running the same sweep again trains their runs anew, keeping the rows"
+    elif runs:  # rows a sweep set aside, having trained their runs again
+        then = (f"; their runs were trained again and the rows kept, with run ids ending in {UNREADABLE_SUFFIX}:"
+                " delete them with sqlite3 if you do not need them")
+    return (f"digitnet: warning: skipped {n} row{'s' if n != 1 else ''} of {path} that cannot be read"
+            f" ({unreadable[0]}){then}")
 
 
 def add_report(commands):

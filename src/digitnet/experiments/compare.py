@@ -32,6 +32,22 @@ from .results import _read_csv, package_versions, read_results_json
 COMPARE_METRICS = ("accuracy", "precision", "recall", "f1", "fit_seconds", "n_iter")
 
 
+#: The metrics that count something (epochs): their means are printed as whole numbers where they are.
+COUNTS = ("n_iter",)
+
+
+def _spread(mean, std, metric, digits):
+    """``mean ± std`` of one metric: to ``digits`` decimals, or for a count as :func:`_count` writes it."""
+    if metric in COUNTS:
+        return f"{_count(mean)} ± {_count(std)}"
+    return f"{mean:.{digits}f} ± {std:.{digits}f}"
+
+
+def _count(value):
+    """A count's mean or spread: whole where it is (``200``, not ``200.0000``), else to one decimal (``187.5``)."""
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+
+
 @dataclass
 class PairedTest:
     """A paired test over seeds of ``ours - sklearn`` for one metric.
@@ -103,10 +119,11 @@ class CompareResult:
     kind = "compare"
 
     def table(self, digits=4):
-        """The side-by-side summary: one row per metric, one column per model, ``mean ± std``."""
+        """The side-by-side summary: one row per metric, one column per model, ``mean ± std`` (epochs, counted in
+        whole numbers, as whole numbers where they are: ``200 ± 0``, else to one decimal)."""
         out = {}
         for model, row in self.summary.iterrows():
-            out[model] = [f"{row[f'{m}_mean']:.{digits}f} ± {row[f'{m}_std']:.{digits}f}" for m in COMPARE_METRICS]
+            out[model] = [_spread(row[f"{m}_mean"], row[f"{m}_std"], m, digits) for m in COMPARE_METRICS]
         return pd.DataFrame(out, index=list(COMPARE_METRICS))
 
     def files(self):

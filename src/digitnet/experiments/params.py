@@ -18,7 +18,9 @@ import numpy as np
 
 from ..errors import UsageError
 from ..estimator import NumpyMLPClassifier
-from ..nn.network import n_weights
+from ..nn.activations import HIDDEN_ACTIVATIONS
+from ..nn.network import WEIGHT_INITS, n_weights
+from ..nn.optimizers import SCHEDULES
 
 #: NumpyMLPClassifier's parameters and their defaults.
 DEFAULTS = NumpyMLPClassifier().get_params()
@@ -117,6 +119,59 @@ def closest(name, choices):
     return None
 
 
+#: The words each parameter that takes a word accepts.
+CHOICES = {"activation": HIDDEN_ACTIVATIONS, "solver": ("adam", "sgd", "lbfgs"), "learning_rate": SCHEDULES,
+           "weight_init": WEIGHT_INITS}
+#: Words people use for a choice that scikit-learn names otherwise, and why.
+_OTHER_WORDS = {"sigmoid": ("logistic", "scikit-learn's name for the sigmoid"),
+                "linear": ("identity", "scikit-learn's name for no activation")}
+
+
+def _parameter(name, value=None):
+    return name if value is None else f"{name}={value}"
+
+
+def misused(name, value, spell=_parameter):
+    """A pointer for a value that belongs to another parameter or that scikit-learn spells otherwise, or None.
+
+    A number for ``learning_rate`` (scikit-learn's name for the *schedule*) was meant for
+    ``learning_rate_init``, a schedule for ``learning_rate_init`` for ``learning_rate``;
+    ``sigmoid`` is ``logistic``; choices are lower case. Only values the parameter refuses get one.
+
+    Parameters
+    ----------
+    name : str
+        The parameter given the value.
+    value : object
+        The value, as given (text from the command line, or any object).
+    spell : callable(name, value=None) -> str
+        How the caller's user writes a parameter and a value: ``learning_rate_init=0.1`` (the default),
+        or ``--learning-rate-init 0.1`` on the command line.
+    """
+    text = str(value).strip()
+    if name == "learning_rate" and _is_number(text):
+        return (f"did you mean {spell('learning_rate_init', text)}? ({spell('learning_rate')} is the schedule:"
+                f" {', '.join(SCHEDULES)})")
+    if name == "learning_rate_init" and text.lower() in SCHEDULES:
+        return (f"did you mean {spell('learning_rate', text.lower())}? ({spell('learning_rate_init')} is the"
+                " initial step size, a number)")
+    if name == "activation" and text.lower() == "softmax":
+        return (f"softmax is the output layer's activation, which the estimator chooses; the hidden layers take"
+                f" {', '.join(HIDDEN_ACTIVATIONS)}")
+    word, why = _OTHER_WORDS.get(text.lower(), (text.lower(), "choices are lower case"))
+    if word != text and word in CHOICES.get(name, ()):
+        return f"did you mean {spell(name, word)}? ({why})"
+    return None
+
+
+def _is_number(text):
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def check_params(params):
     """Validate estimator parameters; return them normalised (``hidden_layer_sizes`` as a tuple).
 
@@ -152,7 +207,8 @@ def check_params(params):
         message = " ".join(str(exc).split())
         if "batch_size" in message:
             message += " (or 'full' for the whole training set)"
-        raise UsageError(message) from None
+        hint = next(filter(None, (misused(name, value) for name, value in params.items())), None)
+        raise UsageError(f"{message.rstrip('.')}; {hint}" if hint else message) from None
     return params
 
 

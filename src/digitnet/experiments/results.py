@@ -61,6 +61,10 @@ class SweepResult:
     best : Selection or None
         For a selecting study (``architecture``): the chosen configuration,
         its validation accuracy and its single test-set check.
+    stored : list of StoredRun
+        Its runs as the results store (``config["store"]``) holds them, for a summary ranked as
+        ``digitnet results`` ranks (:func:`~digitnet.experiments.summary.summarize`); empty without
+        a store; not written to disk (the store has them).
     """
 
     runs: pd.DataFrame
@@ -70,6 +74,7 @@ class SweepResult:
     elapsed: float
     best: object = None  # a Selection (digitnet.experiments.selection)
     versions: dict = field(default_factory=package_versions)
+    stored: list = field(default_factory=list, repr=False)
 
     kind = "sweep"
 

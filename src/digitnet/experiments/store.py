@@ -18,6 +18,12 @@ by two sweeps racing on one store, is the same row: the second is ignored.
 **Concurrency.** Several processes may use one store at once: writers take
 SQLite's lock in turn, waiting up to ``timeout`` seconds for it (the busy
 timeout), readers never block.
+
+**Edited by hand.** A row that cannot be read (text in a metric, invalid JSON: see
+:mod:`digitnet.experiments.store_rows`) is skipped and counted, never a traceback; a sweep trains
+that run again and keeps the row under a new id (:meth:`Store.set_aside`). A store holding a
+trigger, a view or another table or index is refused when it is opened: a trigger could delete
+committed runs as digitnet writes.
 """
 
 from __future__ import annotations
@@ -29,14 +35,16 @@ import socket
 import sqlite3
 import time
 import urllib.parse
-from dataclasses import dataclass
 
 from ..errors import UsageError
 from ..files import check_regular_file, process_alive
 from ..jsonify import canonical_json, dumps
-from .runs import METRICS, RunRecord
+from .runs import METRICS
+from .store_rows import COLUMNS as _COLUMNS
+from .store_rows import SWEEP_COLUMNS, StoredRun, SweepEntry, Unreadable, decode_run, decode_sweep, record_of
 
-__all__ = ["FILENAME", "SCHEMA_VERSION", "Store", "StoreDamaged", "StoredRun", "SweepEntry"]
+__all__ = ["FILENAME", "SCHEMA_VERSION", "UNREADABLE_SUFFIX", "Store", "StoreDamaged", "StoredRun", "SweepEntry",
+           "Unreadable"]
 
 #: The store's file name inside a sweep's output directory.
 FILENAME = "sweep.sqlite"
@@ -88,8 +96,14 @@ CREATE TABLE IF NOT EXISTS sweeps (
 );
 """
 
-_COLUMNS = ("run_id", "sweep", "config_json", "seed", "fold", "max_iter", "data_json", *METRICS, "n_iter",
-            "fit_seconds", "curve_json", "error", "created_at", "versions_json", "diverged_at")
+#: What a store may hold besides its rows: digitnet's three tables and what SQLite makes for them (the
+#: indexes of their primary keys, AUTOINCREMENT's counter, ANALYZE's statistics). Anything else (a trigger,
+#: a view, another table or index) was put there by someone else, and a trigger could change or delete
+#: committed runs as digitnet writes: such a store is refused.
+_TABLES = ("meta", "runs", "sweeps")
+_SQLITE_TABLES = ("sqlite_sequence", "sqlite_stat1", "sqlite_stat2", "sqlite_stat3", "sqlite_stat4")
+#: Added to the run id of a row that cannot be read when a sweep trains its run again (:meth:`Store.set_aside`).
+UNREADABLE_SUFFIX = "~unreadable"
 
 
 # ----------------------------------------------------------------------------------------------
@@ -107,49 +121,6 @@ def _real(value):
         return None
     value = float(value)
     return None if math.isnan(value) else value
-
-
-def _float(value):
-    return math.nan if value is None else float(value)
-
-
-@dataclass
-class StoredRun:
-    """One row of the ``runs`` table, its JSON columns parsed (see :meth:`Store.rows`)."""
-
-    run_id: str
-    sweep: str | None
-    config: dict
-    seed: int
-    fold: int | None
-    max_iter: int | None
-    data: dict
-    val_accuracy: float
-    test_accuracy: float
-    test_f1: float
-    train_loss: float
-    train_accuracy: float
-    n_iter: int
-    fit_seconds: float
-    curve: dict
-    error: str | None
-    created_at: str
-    versions: dict | None
-    diverged_at: int | None = None
-
-
-@dataclass
-class SweepEntry:
-    """One sweep command run on a store: when, how it ended, how many runs it asked for and found."""
-
-    id: int
-    name: str
-    started_at: str
-    finished_at: str | None
-    status: str
-    n_runs: int
-    n_found: int
-    config: dict | None
 
 
 class StoreDamaged(UsageError):
@@ -220,16 +191,21 @@ class Store:
         Seconds to wait for another process's write lock before giving up.
     readonly : bool, default=False
         Open an existing store for reading only (``digitnet results``); works in a read-only directory.
+    foreign_objects : {"refuse", "ignore"}, default="refuse"
+        A trigger, view, table or index that digitnet did not make is refused (a UsageError naming it),
+        before anything is written; "ignore" is for reading a damaged store's rows (:func:`salvage`).
 
     Raises
     ------
     UsageError
         If the file is not a digitnet results store, is of another layout
-        version, cannot be created, or (``readonly``) does not exist.
+        version, holds objects digitnet did not make, cannot be created, or
+        (``readonly``) does not exist.
     """
 
-    def __init__(self, path, *, timeout=30.0, readonly=False):
+    def __init__(self, path, *, timeout=30.0, readonly=False, foreign_objects="refuse"):
         self.path, self.readonly, self.damage, self.version = os.fspath(path), readonly, None, SCHEMA_VERSION
+        self.unreadable, self._foreign = [], foreign_objects
         if readonly and not os.path.exists(self.path):
             raise UsageError(f"no results store at {self.path}")
         if readonly:
@@ -270,6 +246,8 @@ class Store:
 
     def _setup(self, readonly):
         conn = self._conn
+        if self._foreign == "refuse":
+            self._refuse_foreign_objects()  # before anything is written: a trigger fires on digitnet's own writes
         if not readonly:
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if str(mode).lower() != "wal":
@@ -297,6 +275,24 @@ class Store:
                 conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
             self.version = SCHEMA_VERSION
 
+    def _refuse_foreign_objects(self):
+        """Refuse a store holding a trigger, a view, or a table or index that is not digitnet's (see :data:`_TABLES`)."""
+        foreign = []
+        for kind, name, table, sql in self._conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"):
+            known = (kind == "table" and name in _TABLES and str(sql).startswith("CREATE TABLE")) or (
+                kind == "table" and name in _SQLITE_TABLES) or (
+                kind == "index" and str(name).startswith("sqlite_autoindex_") and table in _TABLES)
+            if not known:
+                foreign.append((kind, name))
+        if foreign:
+            kind, name = (str(v) for v in foreign[0])
+            more = f" (and {len(foreign) - 1} more)" if len(foreign) > 1 else ""
+            why = ("a trigger runs its own SQL as digitnet writes, and could change or delete committed runs"
+                   if kind == "trigger" else "a store holds only digitnet's own tables")
+            raise UsageError(f"the results store {self.path} holds {'an' if kind[0] in 'aeiou' else 'a'} {kind}"
+                             f" {name!r}{more} that digitnet did not make ({why}): remove it (sqlite3 {self.path}"
+                             f" 'DROP {kind.upper()} \"{name}\"') and run again, or use another folder")
+
     @property
     def _columns(self):
         """The runs table's columns, as a SELECT list (one an older layout lacks read as NULL)."""
@@ -308,6 +304,9 @@ class Store:
         except sqlite3.DatabaseError as exc:  # too damaged even to be checked
             problems = [str(exc)]
         if problems:
+            # SQLite's report has several lines in a row ("*** in database main ***\nPage 4: ..."): a problem a line
+            problems = [line.strip() for p in problems for line in str(p).splitlines()
+                        if line.strip() and not line.startswith("*** in database")] or ["the integrity check failed"]
             detail = f"{problems[0]}" + (f" and {len(problems) - 1} more problems" if len(problems) > 1 else "")
             if not self.readonly:
                 raise StoreDamaged(self.path, detail)
@@ -350,13 +349,15 @@ class Store:
 
     def existing(self, run_ids):
         """The subset of ``run_ids`` already in the store."""
+        return {values[0] for values in self._select("run_id", run_ids)}
+
+    def _select(self, columns, run_ids):
+        """The rows (``columns``, a SELECT list) of the runs ``run_ids``, asked for 500 at a time."""
         run_ids = list(dict.fromkeys(run_ids))
-        found = set()
         for start in range(0, len(run_ids), 500):
             batch = run_ids[start:start + 500]
-            marks = ",".join("?" * len(batch))
-            found.update(r[0] for r in self._conn.execute(f"SELECT run_id FROM runs WHERE run_id IN ({marks})", batch))
-        return found
+            yield from self._conn.execute(f"SELECT {columns} FROM runs WHERE run_id IN ({','.join('?' * len(batch))})",
+                                          batch)
 
     def count(self, run_ids=None):
         """Rows in the store (among ``run_ids``, if given)."""
@@ -407,22 +408,45 @@ class Store:
             self._conn.executemany(f"INSERT OR IGNORE INTO runs ({','.join(_COLUMNS)}) VALUES ({marks})", rows)
             return self._conn.total_changes - before
 
+    def readable(self, run_ids):
+        """The runs ``run_ids`` present in the store: ``(records, unreadable)``.
+
+        ``records`` maps each readable run's id to its :class:`StoredRun`; ``unreadable`` maps the id of
+        each row that cannot be read (see :func:`~digitnet.experiments.store_rows.decode_run`) to what is
+        wrong with it.
+        """
+        records, unreadable = {}, {}
+        for values in self._select(self._columns, run_ids):
+            try:
+                records[values[0]] = decode_run(values)
+            except Unreadable as exc:
+                unreadable[values[0]] = str(exc)
+        return records, unreadable
+
     def get(self, run_ids):
-        """``run_id`` -> :class:`~digitnet.experiments.runs.RunRecord` for the ids present
+        """``run_id`` -> :class:`~digitnet.experiments.runs.RunRecord` for the readable runs among ``run_ids``
         (``config`` is -1: a configuration index belongs to a sweep, not to the store)."""
-        run_ids = list(dict.fromkeys(run_ids))
-        out = {}
-        names = ("run_id", "seed", "fold", *METRICS, "n_iter", "fit_seconds", "curve_json", "error", "diverged_at")
-        for start in range(0, len(run_ids), 500):
-            batch = run_ids[start:start + 500]
-            marks = ",".join("?" * len(batch))
-            for row in self._conn.execute(f"SELECT {','.join(names)} FROM runs WHERE run_id IN ({marks})", batch):
-                row = dict(zip(names, row))
-                out[row["run_id"]] = RunRecord(
-                    config=-1, seed=row["seed"], fold=row["fold"], **{m: _float(row[m]) for m in METRICS},
-                    n_iter=int(row["n_iter"]), fit_seconds=_float(row["fit_seconds"]),
-                    curve=json.loads(row["curve_json"]), error=row["error"], diverged_at=row["diverged_at"])
-        return out
+        return {rid: record_of(run) for rid, run in self.readable(run_ids)[0].items()}
+
+    def set_aside(self, run_ids):
+        """Give the rows of ``run_ids`` (unreadable ones) new ids, ``ID~unreadable`` (``-2``, ... added if taken), so
+        that those runs can be trained and stored again while the rows themselves are kept as they are.
+
+        Returns
+        -------
+        dict
+            Old id -> the id the row has now.
+        """
+        moved = {}
+        with self.transaction():
+            for rid in dict.fromkeys(run_ids):
+                new, n = f"{rid}{UNREADABLE_SUFFIX}", 1
+                while self._conn.execute("SELECT 1 FROM runs WHERE run_id = ?", (new,)).fetchone():
+                    n += 1
+                    new = f"{rid}{UNREADABLE_SUFFIX}-{n}"
+                if self._conn.execute("UPDATE runs SET run_id = ? WHERE run_id = ?", (new, rid)).rowcount:
+                    moved[rid] = new
+        return moved
 
     def add_rows(self, rows, sweeps=()):
         """Copy runs (:class:`StoredRun`) and sweeps (:class:`SweepEntry`) read from another store into this one."""
@@ -441,12 +465,28 @@ class Store:
                 [(w.name, w.started_at, w.finished_at, "interrupted" if w.status == "running" else w.status, w.n_runs,
                   w.n_found, dumps(w.config, sort_keys=True)) for w in sweeps])
 
-    def rows(self):
-        """Every run in the store, oldest first, as :class:`StoredRun` records (of a damaged store: the readable ones)."""
+    def rows(self, run_ids=None):
+        """Every run in the store (or those of ``run_ids``), oldest first, as :class:`StoredRun` records.
+
+        A row that cannot be read is skipped and counted in :attr:`unreadable` (an :class:`Unreadable` each); of
+        a damaged store, the rows that can be read are returned.
+        """
         if self.damage is not None:
-            return self._readable_rows()
-        cursor = self._conn.execute(f"SELECT {self._columns} FROM runs ORDER BY created_at, run_id")
-        return [_stored_run(values) for values in cursor]
+            wanted = None if run_ids is None else set(run_ids)
+            return [r for r in self._readable_rows() if wanted is None or r.run_id in wanted]
+        if run_ids is None:
+            cursor = self._conn.execute(f"SELECT {self._columns} FROM runs ORDER BY created_at, run_id")
+            return [run for run in map(self._decode, cursor) if run is not None]
+        out = [run for run in map(self._decode, self._select(self._columns, run_ids)) if run is not None]
+        return sorted(out, key=lambda r: (r.created_at, r.run_id))
+
+    def _decode(self, values, decode=decode_run):
+        """A row decoded, or None for one that cannot be read (then kept in :attr:`unreadable`)."""
+        try:
+            return decode(values)
+        except Unreadable as exc:
+            self.unreadable.append(exc)
+            return None
 
     def _readable_rows(self, misses=1000):
         """The runs of a damaged store, one row at a time: a damaged page loses its rows, not the others."""
@@ -460,8 +500,8 @@ class Store:
             try:
                 values = self._conn.execute(f"SELECT {self._columns} FROM runs WHERE rowid = ?",
                                             (rowid,)).fetchone()
-                row = None if values is None else _stored_run(values)
-            except (sqlite3.DatabaseError, ValueError, TypeError):
+                row = None if values is None else decode_run(values)
+            except (sqlite3.DatabaseError, Unreadable):
                 row = None
             missed = 0 if row is not None else missed + 1
             if row is not None:
@@ -488,16 +528,15 @@ class Store:
     def sweeps(self):
         """Every sweep run on this store, oldest first, as :class:`SweepEntry` records (one whose process is gone
         reads "interrupted", also where a read-only store could not be marked)."""
-        names = ("id", "name", "started_at", "finished_at", "status", "n_runs", "n_found", "config_json",
-                 "owner" if self.version >= 2 else "NULL")
+        names = SWEEP_COLUMNS if self.version >= 2 else (*SWEEP_COLUMNS[:-1], "NULL")
         out = []
         try:
             for values in self._conn.execute(f"SELECT {','.join(names)} FROM sweeps ORDER BY id"):
-                row = dict(zip(names[:-1], values))
-                row["config"] = json.loads(row.pop("config_json") or "null")
-                if row["status"] == "running" and _gone(values[-1]):
-                    row["status"] = "interrupted"
-                out.append(SweepEntry(**row))
+                entry = self._decode(values, decode_sweep)
+                if entry is not None and entry.status == "running" and _gone(values[-1]):
+                    entry.status = "interrupted"
+                if entry is not None:
+                    out.append(entry)
         except sqlite3.DatabaseError:
             if self.damage is None:
                 raise
@@ -518,23 +557,13 @@ def salvage(path):
         if os.path.exists(path + suffix):
             os.replace(path + suffix, aside + suffix)
     try:
-        with Store(aside, readonly=True) as old:
+        with Store(aside, readonly=True, foreign_objects="ignore") as old:  # read only: no trigger can fire
             rows, sweeps = old.rows(), old.sweeps()
     except UsageError:  # not even its tables can be read
         rows, sweeps = [], []
     with Store(path) as new:
         new.add_rows(rows, sweeps)
     return aside, len(rows)
-
-
-def _stored_run(values):
-    row = dict(zip(_COLUMNS, values))
-    for name in ("config_json", "data_json", "curve_json", "versions_json"):
-        text = row.pop(name)
-        row[name[:-5]] = None if text is None else json.loads(text)
-    for m in (*METRICS, "fit_seconds"):
-        row[m] = _float(row[m])
-    return StoredRun(**row)
 
 
 class _Transaction:

@@ -37,7 +37,8 @@ from .params import DEFAULTS, LABEL, check_params, expand_grid, format_layers, r
 from .results import SweepResult, package_versions
 from .runs import METRICS, Task, reusable
 from .identity import IDENTITY_VERSION, data_fingerprint, run_id
-from .store import Store, StoreDamaged, salvage
+from .store import UNREADABLE_SUFFIX, Store, StoreDamaged, salvage
+from .store_rows import record_of
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,9 @@ class Execution:
     store : str, path-like, Store or None
         The results store (see :func:`sweep`); None keeps results in memory only.
     log : callable(str) or None
-        Receives one line before training: how many runs were found in the store and how many remain.
+        Receives one line before training: how many runs were found in the store and how many remain;
+        and, before it, a line starting ``warning: `` for each problem with the store (damaged, rows
+        that cannot be read), which the command line prints on stderr.
     """
 
     n_jobs: int = 1
@@ -228,10 +231,10 @@ def _start(store, plan, n_found):
 def _run_and_commit(plan, pending, store, execution, n_found):
     """Stage 3: train the pending tasks, committing every finished chunk to ``store`` at once.
 
-    Returns the records by run id when there is no store (else they are in it). Ctrl-C (or
-    SIGTERM turned into it) becomes :class:`SweepInterrupted`, a dead worker :class:`WorkerLost`
-    and a store that cannot be written (a full disk) a UsageError, each saying how many runs are
-    saved; the sweep's entry in the store says how it ended.
+    Returns the records by run id, and the store's rows of every run of the sweep (read back from
+    it; none without a store). Ctrl-C (or SIGTERM turned into it) becomes :class:`SweepInterrupted`,
+    a dead worker :class:`WorkerLost` and a store that cannot be written (a full disk) a UsageError,
+    each saying how many runs are saved; the sweep's entry in the store says how it ended.
     """
     results, versions, info = {}, package_versions(), {"split": plan.split.describe()}
     all_ids = plan.run_ids
@@ -274,9 +277,21 @@ def _run_and_commit(plan, pending, store, execution, n_found):
         ended("failed")
         raise
     if store is None:
-        return results
+        return results, []
     store.finish_sweep(sweep_id, "finished")
-    return store.get(all_ids)
+    return _read_back(store, all_ids)
+
+
+def _read_back(store, run_ids):
+    """Every run of the sweep read back from the store: ``({run_id: RunRecord}, [StoredRun, ...])`` (one line
+    if another process spoiled or removed one)."""
+    rows, unreadable = store.readable(run_ids)
+    missing = [rid for rid in run_ids if rid not in rows]
+    if missing:
+        why = unreadable.get(missing[0], f"run {missing[0][:16]} is not there")
+        raise UsageError(f"{len(missing)} runs of this sweep cannot be read back from {store.path} ({why}): another"
+                         " process changed the store during the sweep; run the same command again")
+    return {rid: record_of(row) for rid, row in rows.items()}, list(rows.values())
 
 
 # ----------------------------------------------------------------------------------------------
@@ -351,8 +366,25 @@ def _open_store(store, log):
     except StoreDamaged as damage:
         aside, n_rows = salvage(damage.path)
         if log is not None:
-            log(f"{damage}: kept it as {aside} and copied its {n_rows} readable runs into a new {damage.path}")
+            log(f"warning: {damage}: kept it as {aside} and copied its {n_rows} readable runs into a new"
+                f" {damage.path}")
         return Store(store), True
+
+
+def _found(store, plan, log):
+    """The runs of the plan already in the store and readable; a row that cannot be read is kept under a new id
+    (:meth:`~digitnet.experiments.store.Store.set_aside`), so that its run is trained and stored again."""
+    if store is None:
+        return set()
+    records, unreadable = store.readable(plan.run_ids)
+    if unreadable:
+        store.set_aside(unreadable)
+        if log is not None:
+            n = len(unreadable)
+            log(f"warning: {n} run{'s' if n != 1 else ''} in {store.path} cannot be read"
+                f" ({next(iter(unreadable.values()))}): training {'them' if n != 1 else 'it'} again; the old"
+                f" row{'s are' if n != 1 else ' is'} kept, with a run id ending in {UNREADABLE_SUFFIX}")
+    return set(records)
 
 
 def run_sweep(plan, execution, start):
@@ -362,13 +394,13 @@ def run_sweep(plan, execution, start):
     """
     store, owned = _open_store(execution.store, execution.log)
     try:
-        found = store.existing(plan.run_ids) if store is not None else set()
+        found = _found(store, plan, execution.log)
         pending, n_trainings = _pending(plan, found)
         if execution.log is not None and store is not None:
             n_ids = len(plan.run_ids)
             execution.log(f"results store {store.path}: {len(found)} of {n_ids} runs found, {n_ids - len(found)} to"
                           f" train ({len(pending)} training{'s' if len(pending) != 1 else ''})")
-        results = _run_and_commit(plan, pending, store, execution, len(found))
+        results, stored = _run_and_commit(plan, pending, store, execution, len(found))
     finally:
         if owned:
             store.close()
@@ -378,7 +410,7 @@ def run_sweep(plan, execution, start):
     plan.config.update(n_runs=len(plan.run_ids), n_trainings=n_trainings, n_trained=len(pending), n_found=len(found),
                        store=None if store is None else store.path)
     return SweepResult(runs=runs, curves=curves, params=plan.configs, config=plan.config,
-                       elapsed=time.perf_counter() - start)
+                       elapsed=time.perf_counter() - start, stored=stored)
 
 
 def sweep(grid, split=None, *, seeds=(0,), cv=None, n_jobs=1, progress=True, base_params=None, score_test=True,

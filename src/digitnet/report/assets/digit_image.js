@@ -1,8 +1,9 @@
 // digit_image.js: a picture of a digit to the 8x8 input of the Digits data (digitnet/digit_image.py).
 //
 // UCI's optdigits: the digit's bitmap normalised to 32x32, cut into 4x4 blocks, the ink pixels of
-// each block counted (0..16). The same steps and arithmetic as the Python, which the test suite
-// checks on the same pixels.
+// each block counted (0..16). The same steps and arithmetic as the Python, and the same refusal of a
+// picture with no digit (readingProblem), which the test suite checks on the same pixels. (The pad's
+// pictures are 8-bit RGBA: the Python's reading of 16-bit and float files has no twin here.)
 
 const BITMAP = 32, BLOCK = 4;
 
@@ -34,11 +35,30 @@ function cellRanges(low, high, offset, scale) {
   return ranges;
 }
 
+// The pixels read as strokes (1): ink of at least one half, or paper of at least one half when most pixels
+// are ink (light ink on dark paper); and whether the picture was read that way round.
+function onPixels(ink) {
+  const on = new Uint8Array(ink.length);
+  let count = 0;
+  for (let i = 0; i < ink.length; i++) count += on[i] = ink[i] >= 0.5 ? 1 : 0;
+  const inverted = 2 * count > ink.length;
+  if (inverted) for (let i = 0; i < ink.length; i++) on[i] = (1 - ink[i]) >= 0.5 ? 1 : 0;
+  return { on: on, inverted: inverted };
+}
+
+// Why a picture gives no digit to read, or null when it does: "no ink" (blank, one light shade, fully
+// transparent), "all ink" (every pixel is ink, or reads as a stroke), "too thin" (strokes, but every one
+// of its 64 values is 0).
+function readingProblem(ink, input) {
+  const { on, inverted } = onPixels(ink);
+  if (!on.some(v => v === 1)) return inverted ? "all ink" : "no ink";
+  if (on.every(v => v === 1)) return "all ink";  // strokes and no paper: one shade of exactly mid-grey
+  return input.some(v => v > 0) ? null : "too thin";
+}
+
 // The 64 values (0..16), row by row, of a picture given as ink (width * height, row by row).
 function toDigitsInput(ink, width, height) {
-  let on = new Uint8Array(ink.length), count = 0;
-  for (let i = 0; i < ink.length; i++) count += on[i] = ink[i] >= 0.5 ? 1 : 0;
-  if (2 * count > ink.length) for (let i = 0; i < ink.length; i++) on[i] = (1 - ink[i]) >= 0.5 ? 1 : 0;
+  const on = onPixels(ink).on;
   let r0 = height, r1 = -1, c0 = width, c1 = -1;
   for (let r = 0; r < height; r++) for (let c = 0; c < width; c++) if (on[r * width + c]) {
     r0 = Math.min(r0, r); r1 = Math.max(r1, r); c0 = Math.min(c0, c); c1 = Math.max(c1, c);

@@ -25,7 +25,10 @@ function drawingPad(container, page) {
   el("p", { class: "small" }, container, "first hidden layer: each square is a unit, darker the more active");
   const hidden = el("div", { class: "units" }, container);
   const ctx = canvas.getContext("2d", { willReadFrequently: true });
-  const state = { input: new Array(64).fill(0), probabilities: null, prediction: null };
+  const state = { input: new Array(64).fill(0), problem: "no ink", probabilities: null, prediction: null };
+  // what the pad says when the drawing gives no digit (readingProblem), as digitnet predict --image refuses it
+  const PROBLEMS = { "no ink": "draw a digit", "all ink": "the pad is all ink: clear it and draw a digit",
+                     "too thin": "the strokes are too thin to read: draw them thicker" };
 
   function blank() {
     ctx.fillStyle = "#ffffff";
@@ -56,12 +59,13 @@ function drawingPad(container, page) {
   clear.addEventListener("click", () => { blank(); read(); });
 
   function read() {
-    const pixels = ctx.getImageData(0, 0, PAD_SIZE, PAD_SIZE).data;
-    state.input = toDigitsInput(inkOfRgba(pixels, PAD_SIZE, PAD_SIZE), PAD_SIZE, PAD_SIZE);
+    const ink = inkOfRgba(ctx.getImageData(0, 0, PAD_SIZE, PAD_SIZE).data, PAD_SIZE, PAD_SIZE);
+    state.input = toDigitsInput(ink, PAD_SIZE, PAD_SIZE);
+    state.problem = readingProblem(ink, state.input);
     showInput(seen, state.input);
-    if (state.input.every(v => v === 0)) {
+    if (state.problem !== null) {
       state.probabilities = state.prediction = null;
-      answer.textContent = "draw a digit";
+      answer.textContent = PROBLEMS[state.problem];
       bars.forEach(b => { b.bar.style.width = "0"; b.value.textContent = ""; });
       hidden.replaceChildren();
       return;

@@ -25,6 +25,7 @@ function startPage() {
     predictProba: pixels => predictProba(pixels).probabilities,
     toDigitsInput: (ink, width, height) => toDigitsInput(ink, width, height),
     inkOfRgba: (rgba, width, height) => Array.from(inkOfRgba(rgba, width, height)),
+    readingProblem: (ink, input) => readingProblem(ink, input),
     trainFrom: trainFrom,
   };
   for (const node of document.querySelectorAll("[data-needs-js]")) node.hidden = false;
