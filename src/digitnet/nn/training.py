@@ -1,4 +1,5 @@
-"""Training by (mini-batch) gradient descent: one epoch, and a whole training run with its curves.
+"""Training by (mini-batch) gradient descent: one epoch, a whole training run with its curves, and the loss of
+the starting weights (the reference of :mod:`digitnet.nn.divergence`).
 
 Per batch B of rows, one step is: forward pass, loss, backward pass, optimizer step::
 
