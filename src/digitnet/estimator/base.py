@@ -284,7 +284,7 @@ class BaseNumpyMLP(BaseEstimator):
                        batch_size=batch_size, sample_weight=sample_weight,
                        workspace=_fast.Workspace(layer_units, batch_size, X.dtype, n_samples),
                        labels=Y.argmax(axis=1) if self.out_activation_ == "softmax" else None)
-        if getattr(self, "_divergence", None) is None:  # a warm start or partial_fit goes on with the training's
+        if getattr(self, "_divergence", None) is None:  # before the first update (a warm start keeps its fit's)
             self._divergence = self._divergence_rule(X, Y, sample_weight, batch_size, fn_args["workspace"])
         order = self._start_order(n_samples)
         self.n_iter_ = 0

@@ -118,7 +118,7 @@ class StudyModel(NumpyMLPClassifier):
     diverged_at_ = None
 
     def _on_divergence(self, loss, unit="epoch"):
-        self.diverged_at_ = self.n_iter_
+        self.diverged_at_ = len(self.history_["loss"]) + 1  # counted over the whole training, not this segment
         self.n_iter_ -= 1  # the epochs whose losses were recorded
         return True
 

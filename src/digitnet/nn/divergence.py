@@ -14,10 +14,11 @@ Training has diverged at the first epoch whose loss is not finite, or above ``DI
 - ``J_const`` is the loss of the best constant prediction on the same rows (:func:`baseline_loss`):
   the class frequencies for cross-entropy (the labels' entropy, at most log K, what an
   untrained network from small weights scores), the mean target for squared error (half the
-  target's variance) and for Poisson deviance. It is a floor for a start that is already good (a
-  warm start from trained weights), where ten times a tiny loss would call ordinary noise
-  divergence. For a fresh network the starting loss is about this large or larger, so the
-  reference is the starting loss.
+  target's variance) and for Poisson deviance. It is a floor for a start that is already good
+  (trained weights, set by hand or read from a model file, then trained on), where ten times a
+  tiny loss would call ordinary noise divergence. For a fresh network the starting loss is about
+  this large or larger, so the reference is the starting loss. (A warm start or ``partial_fit`` of
+  a fitted estimator keeps the rule of its first fit: one training, one reference.)
 
 Why a factor of the reference rather than a fixed number: a loss has the scale of its data
 (squared error grows with the square of the target's units), so only a ratio means the same on
