@@ -20,7 +20,8 @@ _WHAT = {
     "learning-rate": "How big a step? Plain full-batch gradient descent, θ ← θ − η ∂J/∂θ, as in the original project,"
                      " at 13 learning rates η from 0.0001 to 10 (the original project tried only 0.1 to 0.0001, and"
                      " its loop never passed the rate to the training function). A run whose loss becomes infinite,"
-                     " or ten times its first value, has diverged: it is recorded with that epoch, and drawn up to it.",
+                     " or ten times that of its starting weights, has diverged: it is recorded with that epoch, and"
+                     " drawn up to it.",
     "epochs": "How long to train? A wide network with no L2 penalty, which can fit its training digits perfectly,"
               " trained far beyond its best epoch: the training and the validation loss over the epochs.",
     "batch-size": "How many rows per step? From 1 (pure stochastic gradient descent: one digit per step) to all of"
