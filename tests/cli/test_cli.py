@@ -172,7 +172,8 @@ def test_console_script_runs_and_fails_cleanly(tmp_path):
     (["train", "--activation", "swish"], "The 'activation' parameter"),
     (["train", "--max-iter", "many"], "argument --max-iter: expected an integer, got 'many'"),
     (["train", "--learning-rate-init", "1e100", "--solver", "sgd", "--momentum", "0", "--max-iter", "3",
-      "--hidden-layer-sizes", "8"], "training failed: Training diverged"),
+      "--hidden-layer-sizes", "8"], "training diverged at epoch 1: the loss became nan (from 2.719 with the starting"
+                                    " weights); use a smaller --learning-rate-init (now 1e+100)"),
     (["compare", "--activation", "elu", "--out", "{tmp}/o"], "MLPClassifier has no activation 'elu'"),
     (["compare", "--seeds", "2"], "the following arguments are required: --out"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import sys
 import time
 import warnings
@@ -21,11 +22,11 @@ from ..data import DATASETS, TASKS, load_split, read_features_csv
 from ..digit_image import BITMAP, BLOCK, FORMAT_NAMES, MAX_SIDE, image_to_input
 from ..errors import UsageError
 from ..estimator import NumpyMLPClassifier, NumpyMLPRegressor
+from ..estimator.divergence import DivergenceWarning, TrainingDiverged
 from ..experiments.params import check_params, resolve
 from ..files import atomic_write, prepare_out_file
 from ..model_file import load_model, save_model, with_target_scaler
 from ..model_inputs import FAR_OUTSIDE_SHARE, compare_with_training, parts, training_rows_seen
-from ..nn.training import divergence_epoch
 from .options import (
     Formatter, add_data_options, add_model_options, argtype, describe, fit_error, model_params, number, show,
     split_of,
@@ -52,12 +53,20 @@ def add_train(commands):
 
 
 def _fit(model, X, y, validation):
-    """Fit, keeping the warnings: whether max_iter stopped training, and every other warning (one line each)."""
+    """Fit, keeping the warnings: whether max_iter stopped training, and every other warning (one line each).
+
+    Returns ``(seconds, converged, diverged)``; ``diverged`` is None, or where training diverged: the
+    estimator's DivergenceWarning, made an error so that training stops at that epoch, or its
+    TrainingDiverged (a loss that is not finite at once).
+    """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        warnings.simplefilter("error", DivergenceWarning)
         start = time.perf_counter()
         try:
             model.fit(X, y, **validation)
+        except (DivergenceWarning, TrainingDiverged) as exc:
+            return time.perf_counter() - start, False, exc
         except (ValueError, TypeError) as exc:
             raise fit_error(exc) from None
         seconds = time.perf_counter() - start
@@ -65,7 +74,18 @@ def _fit(model, X, y, validation):
     for w in caught:
         if not issubclass(w.category, ConvergenceWarning):
             print(f"digitnet: warning: {' '.join(str(w.message).split())}", file=sys.stderr)
-    return seconds, converged
+    return seconds, converged, None
+
+
+def _diverged_error(diverged, model, saving):
+    """A diverged training as one line: where, and which option to change (the model is not saved)."""
+    if not math.isfinite(diverged.rule.start_loss):
+        remedy = "the data give a loss that is not finite before any update: scale them (a regression's target too)"
+    elif model.solver == "lbfgs":
+        remedy = "scale the features or use a larger --alpha"
+    else:
+        remedy = f"use a smaller --learning-rate-init (now {model.learning_rate_init:g})"
+    return UsageError(f"training {diverged.what}; {remedy}" + ("; the model was not saved" if saving else ""))
 
 
 #: With float32 arithmetic, an unscaled regression target beyond this magnitude overflows when squared and summed.
@@ -109,13 +129,9 @@ def run_train(args):
     scale = (lambda y: y) if target_scaler is None else \
         (lambda y: target_scaler.transform(np.reshape(y, (-1, 1))).ravel())
     validation = {} if split.X_val is None else {"X_val": split.X_val, "y_val": scale(split.y_val)}
-    seconds, converged = _fit(model, split.X_train, scale(split.y_train), validation)
-    losses = model.loss_curve_ if hasattr(model, "loss_curve_") else model.history_["loss"]
-    diverged = divergence_epoch(losses)
+    seconds, converged, diverged = _fit(model, split.X_train, scale(split.y_train), validation)
     if diverged is not None:
-        raise UsageError(f"training diverged at epoch {diverged}: the loss rose from {losses[0]:.4g} to"
-                         f" {max(losses):.4g}; use a smaller --learning-rate-init (now {model.learning_rate_init:g})"
-                         + ("" if args.save is None else "; the model was not saved"))
+        raise _diverged_error(diverged, model, args.save is not None)
     print(describe(split))
     shown = ", ".join(f"{k}={show(v)}" for k, v in params.items()) or "defaults"
     print(f"trained {estimator.__name__}({shown}) in {seconds:.2f} s: {model.n_iter_} epochs, final training loss"

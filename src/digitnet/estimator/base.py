@@ -25,9 +25,11 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from ..nn import _fast
 from ..nn.activations import HIDDEN_ACTIVATIONS
+from ..nn.divergence import DivergenceRule, baseline_loss
 from ..nn.network import WEIGHT_INITS, compute_loss, correct_mask, forward_pass, initialize_weights, n_parameters, unpack
 from ..nn.optimizers import SCHEDULES, SGD, Adam
 from ..resources import available_memory, gib, training_bytes
+from .divergence import NONFINITE_WEIGHTS, DivergenceWarning, diverged_error
 
 STOCHASTIC_SOLVERS = ("sgd", "adam")
 #: The input formats both estimators take (as MLPClassifier and MLPRegressor): dense, or SciPy CSR / CSC.
@@ -168,6 +170,7 @@ class BaseNumpyMLP(BaseEstimator):
         self._adopt_parameters(layer_units, X.dtype)
         self._weights, self._biases = unpack(self._flat, layer_units)
 
+        self._warned_divergence = False  # a fit says once that it diverged
         with _fast.blas_threads(batch_rows(self.solver, self.batch_size, X.shape[0]), layer_units):
             if self.solver in STOCHASTIC_SOLVERS:
                 self._fit_stochastic(X, Y, sample_weight, layer_units, incremental, validation)
@@ -179,8 +182,7 @@ class BaseNumpyMLP(BaseEstimator):
     def _check_finite(self):
         """As scikit-learn: weights that are not finite after training are an error."""
         if not np.isfinite(self._flat).all():
-            raise ValueError("Solver produced non-finite parameter weights. The input data may contain"
-                             " large values and need to be preprocessed.")
+            raise ValueError(NONFINITE_WEIGHTS)
 
     def _initialize(self, layer_units, dtype, keep_weights):
         self.n_iter_ = 0
@@ -192,6 +194,7 @@ class BaseNumpyMLP(BaseEstimator):
                 layer_units, self.activation, self.weight_init, self._random_state, dtype)
         self.history_ = {key: [] for key in self._history_keys}
         self._best_flat = None  # early stopping's best weights, set from the start weights
+        self._divergence = None  # the divergence rule, fixed by the first fit from these weights
         if self.solver in STOCHASTIC_SOLVERS:
             self.loss_curve_ = []
             self._no_improvement_count = 0
@@ -281,6 +284,8 @@ class BaseNumpyMLP(BaseEstimator):
                        batch_size=batch_size, sample_weight=sample_weight,
                        workspace=_fast.Workspace(layer_units, batch_size, X.dtype, n_samples),
                        labels=Y.argmax(axis=1) if self.out_activation_ == "softmax" else None)
+        if getattr(self, "_divergence", None) is None:  # before the first update (a warm start keeps its fit's)
+            self._divergence = self._divergence_rule(X, Y, sample_weight, batch_size, fn_args["workspace"])
         order = self._start_order(n_samples)
         self.n_iter_ = 0
         for _ in range(self.max_iter):
@@ -289,7 +294,7 @@ class BaseNumpyMLP(BaseEstimator):
             loss, score = _fast.train_epoch(X, Y, self._weights, self._biases, self._optimizer,
                                             order=order if self.shuffle else None, **fn_args)
             self.n_iter_ += 1
-            if self._diverged(loss):
+            if self._diverged(loss) and self._on_divergence(loss):
                 break
             self._end_epoch(loss, score, n_samples, held_out)
             if self._no_improvement_count > self.n_iter_no_change and self._stalled():
@@ -317,12 +322,52 @@ class BaseNumpyMLP(BaseEstimator):
         self._update_no_improvement_count()
         self._optimizer.iteration_ends(self.t_)
 
+    def _divergence_rule(self, X, Y, sample_weight, batch_size, workspace=None):
+        """The divergence rule of this training (:mod:`digitnet.nn.divergence`): the loss of the starting weights
+        on the training rows (one forward pass, no random draw) and that of the best constant prediction."""
+        start = _fast.starting_loss(X, Y, self._weights, self._biases, activation=self.activation,
+                                    out_activation=self.out_activation_, alpha=self.alpha, batch_size=batch_size,
+                                    sample_weight=sample_weight, workspace=workspace)
+        return DivergenceRule(start, baseline_loss(Y, self.out_activation_, sample_weight))
+
     def _diverged(self, loss):
-        """Whether training diverged with this epoch's ``loss`` (and must stop). Here a loss that is not
-        finite is an error; :mod:`digitnet.experiments` records divergence as a result instead."""
-        if not np.isfinite(loss):
-            raise ValueError(f"Training diverged at epoch {self.n_iter_}: the loss became {loss}. Use a smaller"
-                             f" learning_rate_init (now {self.learning_rate_init}) or scale the input features.")
+        """Whether training diverged with this epoch's ``loss`` (the rule), or its weights stopped being finite."""
+        return self._divergence.diverged(loss) or not np.isfinite(self._flat).all()
+
+    def _divergence_detail(self, loss, unit="epoch"):
+        """``(what, remedy)``: where training diverged (``"diverged at epoch 3: ..."``), and what to change."""
+        rule, at = self._divergence, self.n_iter_
+        if rule.diverged(loss):
+            what = rule.describe(at, loss, unit)
+        else:
+            what = f"diverged at {unit} {at}: a weight became {'nan' if np.isnan(self._flat).any() else 'inf'}"
+        if not np.isfinite(rule.start_loss):
+            return what, "Scale the input features (and the target of a regression)."
+        return what, ("Scale the input features or increase alpha." if self.solver == "lbfgs" else
+                      f"Use a smaller learning_rate_init (now {self.learning_rate_init}) or scale the input features.")
+
+    def _on_divergence(self, loss, unit="epoch"):
+        """Training diverged at this epoch (see :mod:`digitnet.estimator.divergence`): whether to stop now.
+
+        A loss or weights that are not finite stop a plain fit at once with a ``TrainingDiverged``;
+        otherwise, as scikit-learn's fit, it goes on (and early stopping keeps its best weights),
+        with a ``DivergenceWarning`` at the first such epoch (never stops: ``False``).
+        """
+        weights_finite = bool(np.isfinite(self._flat).all())
+        stop = not (np.isfinite(loss) and weights_finite) and not (self.early_stopping and
+                                                                    self.solver in STOCHASTIC_SOLVERS)
+        if not stop and self._warned_divergence:
+            return False
+        what, remedy = self._divergence_detail(loss, unit)
+        if stop:
+            raise diverged_error(what, remedy, weights_finite=weights_finite, epoch=self.n_iter_, loss=loss,
+                                 rule=self._divergence)
+        self._warned_divergence = True
+        goes_on = ("it goes on, as scikit-learn's does, and keeps the weights with the best validation score"
+                   if self.early_stopping else "it goes on, as scikit-learn's does, but the model it ends with is"
+                   " unlikely to be of use")
+        warnings.warn(DivergenceWarning(f"Training {what}; {goes_on}. {remedy}", epoch=self.n_iter_, loss=loss,
+                                        rule=self._divergence, what=what))
         return False
 
     def _validation_parts(self, X, Y, sample_weight, validation, layer_units):
@@ -354,7 +399,11 @@ class BaseNumpyMLP(BaseEstimator):
     def _validate_eval_data(self, X_val, y_val, sample_weight_val, dtype):
         X_val = validate_data(self, X_val, accept_sparse=SPARSE_FORMATS, dtype=dtype, reset=False)
         sw_val = None if sample_weight_val is None else _check_sample_weight(sample_weight_val, X_val)
+        self._check_eval_targets(y_val)
         return X_val, self._targets(y_val, dtype), sw_val
+
+    def _check_eval_targets(self, y_val):
+        """Refuse held-out targets that training cannot score (a classifier: labels it never saw)."""
 
     def _stalled(self):
         """Training stopped improving: does the optimizer stop (True), or carry on with a smaller rate?"""
@@ -418,6 +467,8 @@ class BaseNumpyMLP(BaseEstimator):
             if held_out is not None:
                 self._record_validation(held_out)
 
+        if getattr(self, "_divergence", None) is None:
+            self._divergence = self._divergence_rule(X, Y, sample_weight, X.shape[0], workspace)
         result = scipy.optimize.minimize(
             loss_and_grad, self._flat.astype(np.float64), method="L-BFGS-B", jac=True, callback=record,
             options={"maxfun": self.max_fun, "maxiter": self.max_iter, "gtol": self.tol})
@@ -430,9 +481,8 @@ class BaseNumpyMLP(BaseEstimator):
         self.n_iter_ = min(result.nit, self.max_iter)
         self.loss_ = float(result.fun)
         self._flat[...] = result.x
-        if not np.isfinite(self.loss_):
-            raise ValueError(f"Training diverged at iteration {self.n_iter_}: the loss became {self.loss_}."
-                             " Scale the input features or increase alpha.")
+        if self._diverged(self.loss_):
+            self._on_divergence(self.loss_, "iteration")
 
     # ------------------------------------------------------------------ prediction
 

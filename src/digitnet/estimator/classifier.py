@@ -143,6 +143,17 @@ class NumpyMLPClassifier(ClassifierMixin, BaseNumpyMLP):
                                  f" 'y' has {classes}.")
         return X, self._targets(y, X.dtype)
 
+    def _check_eval_targets(self, y_val):
+        """Validation labels must be among the training classes: LabelBinarizer would encode an unseen one as
+        all zeros, and it would be scored as a wrong answer for a class that the network cannot predict."""
+        if self._label_binarizer.y_type_.startswith("multilabel"):
+            return
+        labels = unique_labels(y_val)
+        unseen = np.setdiff1d(labels, self.classes_)
+        if len(unseen):
+            raise ValueError(f"y_val contains previously unseen labels: {unseen}. The training labels (`classes_`)"
+                             f" are {self.classes_}.")
+
     def _targets(self, y, dtype):
         """Labels as 0/1 indicators in the compute dtype (A - Y then stays in that dtype)."""
         if getattr(self, "_label_binarizer", None) is None:  # fitted by hand: binarize with the classes set

@@ -21,8 +21,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import f1_score
 
 from ..estimator import NumpyMLPClassifier
+from ..estimator.divergence import TrainingDiverged
 from ..files import process_alive
-from ..nn.training import DIVERGENCE_FACTOR
 from .params import count_weights, resolve
 
 #: The final metrics of every run (NaN where a run has no such part or failed).
@@ -81,8 +81,8 @@ class RunRecord:
     error : str or None
         Why training failed (a network too large for the machine, say), or None.
     diverged_at : int or None
-        The epoch at which training diverged (its loss not finite, or above 10 times the first
-        epoch's: see :func:`digitnet.nn.training.divergence_epoch`); training stopped there.
+        The epoch at which training diverged (its loss not finite, or above 10 times that of the
+        starting weights: the rule of :mod:`digitnet.nn.divergence`, the estimator's); training stopped there.
         A diverged run is a result, not a failure: its scores are NaN (a diverged model predicts
         nothing worth scoring), its training loss the last one before it diverged.
     """
@@ -105,9 +105,9 @@ class RunRecord:
 class StudyModel(NumpyMLPClassifier):
     """NumpyMLPClassifier as experiments train it: divergence is a result, and warm starts continue.
 
-    - Training stops at the epoch it diverges (:func:`~digitnet.nn.training.divergence_epoch`:
-      the loss not finite, or above ten times the first epoch's; or a weight not finite), which is kept in
-      ``diverged_at_``; the curves end at the epoch before.
+    - Training stops at the epoch it diverges (the estimator's rule, :mod:`digitnet.nn.divergence`: the
+      loss not finite, or above ten times the starting weights'; or a weight not finite), which is kept in
+      ``diverged_at_``, without raising; the curves end at the epoch before.
     - A plain warm start keeps the weights but, like MLPClassifier, builds a fresh optimizer
       (Adam moments, momentum velocity, learning-rate schedule) and shuffles from the rows in
       their first order again; this one keeps both, which (with ``random_state`` a RandomState,
@@ -117,11 +117,8 @@ class StudyModel(NumpyMLPClassifier):
 
     diverged_at_ = None
 
-    def _diverged(self, loss):
-        first = self.loss_curve_[0] if self.loss_curve_ else loss
-        if np.isfinite(loss) and loss <= DIVERGENCE_FACTOR * first and np.isfinite(self._flat).all():
-            return False
-        self.diverged_at_ = self.n_iter_
+    def _on_divergence(self, loss, unit="epoch"):
+        self.diverged_at_ = len(self.history_["loss"]) + 1  # counted over the whole training, not this segment
         self.n_iter_ -= 1  # the epochs whose losses were recorded
         return True
 
@@ -233,6 +230,9 @@ def run_task(task, data):
                     model.diverged_at_ is not None
             records.append(_record(task, config_id, model, done, trained, arrays))
         return records
+    except TrainingDiverged as exc:  # lbfgs raises it (sgd and adam record it in StudyModel): a result too
+        return records + [RunRecord(config=c, seed=task.seed, fold=task.fold, fit_seconds=trained,
+                                    diverged_at=exc.epoch) for c in task.config_ids[len(records):]]
     except (ValueError, TypeError, FloatingPointError, MemoryError) as exc:  # too large, or a bad setting
         message = " ".join(str(exc).split())
         return records + [RunRecord(config=c, seed=task.seed, fold=task.fold, fit_seconds=trained, error=message)

@@ -167,6 +167,30 @@ def train_epoch(X, Y, weights, biases, optimizer, *, activation, out_activation,
     return total_loss / n, count_correct(labels, outputs[:n], out_activation) / n
 
 
+def starting_loss(X, Y, weights, biases, *, activation, out_activation, alpha, batch_size, sample_weight=None,
+                  workspace=None):
+    """:func:`digitnet.nn.training.starting_loss` in reused buffers; same arguments and number.
+
+    The forward passes write into ``workspace`` (which the next epoch overwrites before reading), so
+    computing it changes nothing that training computes afterwards.
+    """
+    n = X.shape[0]
+    ws = workspace or Workspace([X.shape[1]] + [W.shape[1] for W in weights], min(batch_size, n), X.dtype, n)
+    outputs = ws.activations[-1] if ws.activations[-1].shape[0] >= n else np.empty((n, Y.shape[1]), X.dtype)
+    buffers = list(ws.activations)
+    batches = batch_slices(n, batch_size)
+    for batch in batches:
+        buffers[-1] = outputs[batch]
+        forward_into(X[batch], weights, biases, activation, out_activation, buffers)
+    per_sample = per_sample_loss(Y, outputs[:n], out_activation)
+    penalty = squared_weights(weights) if alpha else 0.0
+    total_loss = 0.0
+    for batch in batches:
+        sw = None if sample_weight is None else sample_weight[batch]
+        total_loss += mean_loss(per_sample[batch], sw, alpha, penalty) * (batch.stop - batch.start)
+    return total_loss / n
+
+
 class HeldOut:
     """Rows scored after every epoch (the validation part): their class labels and forward buffers made once.
 

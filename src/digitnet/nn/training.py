@@ -1,4 +1,5 @@
-"""Training by (mini-batch) gradient descent: one epoch, and a whole training run with its curves.
+"""Training by (mini-batch) gradient descent: one epoch, a whole training run with its curves, and the loss of
+the starting weights (the reference of :mod:`digitnet.nn.divergence`).
 
 Per batch B of rows, one step is: forward pass, loss, backward pass, optimizer step::
 
@@ -14,26 +15,9 @@ from __future__ import annotations
 import numpy as np
 
 from .activations import DEFAULT_ACTIVATION
+from .divergence import DivergenceRule, baseline_loss
 from .network import backward_pass, compute_loss, count_correct, forward_pass, initialize_weights, pack
 from .optimizers import SGD
-
-
-#: A loss this many times its first epoch's value means training has diverged (it cannot come back).
-DIVERGENCE_FACTOR = 10.0
-
-
-def divergence_epoch(losses, factor=DIVERGENCE_FACTOR):
-    """The first epoch (counted from 1) at which training diverged, or None.
-
-    Diverged: the loss is not finite, or above ``factor`` times the first epoch's loss. A learning
-    rate that is too large makes every step overshoot the minimum by more than the last, so the
-    loss grows (here to 1e185 while staying finite) instead of settling.
-    """
-    losses = np.asarray(losses, dtype=float)
-    if losses.size == 0:
-        return None
-    bad = ~np.isfinite(losses) | (losses > factor * losses[0])
-    return int(np.argmax(bad)) + 1 if bad.any() else None
 
 
 def batch_slices(n_samples, batch_size):
@@ -85,6 +69,32 @@ def train_epoch(X, Y, weights, biases, optimizer, *, activation=DEFAULT_ACTIVATI
     return total_loss / n, n_correct / n
 
 
+def starting_loss(X, Y, weights, biases, *, activation=DEFAULT_ACTIVATION, out_activation="softmax", alpha=0.0,
+                  batch_size=200, sample_weight=None):
+    """The loss of the starting weights, before any update, as an epoch would record it.
+
+    The mean of the batch losses weighted by batch size, each with its L2 term (so the penalty
+    counts once per batch, as in an epoch's loss), on the rows in their given order: what
+    :func:`train_epoch` would return if no step changed the weights. The reference of the
+    divergence rule (:mod:`digitnet.nn.divergence`); one forward pass, no random draw.
+
+    Parameters
+    ----------
+    X, Y, weights, biases, activation, out_activation, alpha, batch_size, sample_weight
+        As in :func:`train_epoch`.
+
+    Returns
+    -------
+    loss : float
+    """
+    n, total = X.shape[0], 0.0
+    for batch in batch_slices(n, batch_size):
+        sw = None if sample_weight is None else sample_weight[batch]
+        P = forward_pass(X[batch], weights, biases, activation, out_activation)[-1]
+        total += compute_loss(Y[batch], P, weights, alpha, sw, out_activation) * (batch.stop - batch.start)
+    return total / n
+
+
 def train_model(X, y, hidden_layer_sizes=(64,), activation=DEFAULT_ACTIVATION, *, epochs=1000, learning_rate=0.1,
                 batch_size=None, weight_init="glorot", alpha=0.0, momentum=0.0, random_state=None,
                 X_val=None, y_val=None):
@@ -119,6 +129,11 @@ def train_model(X, y, hidden_layer_sizes=(64,), activation=DEFAULT_ACTIVATION, *
     weights, biases : lists of ndarray
     history : dict of lists
         ``loss``, ``accuracy`` per epoch (and ``val_loss``, ``val_accuracy``).
+
+    Raises
+    ------
+    FloatingPointError
+        When training diverges (:mod:`digitnet.nn.divergence`), at that epoch.
     """
     rng = np.random.default_rng(random_state)
     X = np.asarray(X, dtype=np.float64)
@@ -134,13 +149,14 @@ def train_model(X, y, hidden_layer_sizes=(64,), activation=DEFAULT_ACTIVATION, *
         history.update(val_loss=[], val_accuracy=[])
         X_val = np.asarray(X_val, X.dtype)
         Y_val = np.eye(n_classes, dtype=X.dtype)[np.asarray(y_val)]
+    rule = DivergenceRule(starting_loss(X, Y, weights, biases, activation=activation, alpha=alpha,
+                                        batch_size=batch_size), baseline_loss(Y))
     for epoch in range(1, epochs + 1):
         order = rng.permutation(X.shape[0]) if batch_size < X.shape[0] else None
         loss, accuracy = train_epoch(X, Y, weights, biases, optimizer, activation=activation, alpha=alpha,
                                      batch_size=batch_size, order=order)
-        if not np.isfinite(loss):
-            raise FloatingPointError(
-                f"training diverged at epoch {epoch}: the loss is {loss}; use a smaller learning_rate")
+        if rule.diverged(loss):
+            raise FloatingPointError(f"training {rule.describe(epoch, loss)}; use a smaller learning_rate")
         history["loss"].append(loss)
         history["accuracy"].append(accuracy)
         if X_val is not None:

@@ -143,7 +143,8 @@ class LearningRate(Study):
     question = ("How big a step? Plain full-batch gradient descent, θ ← θ − η ∂J/∂θ, as in the original project,"
                 " at 13 learning rates η from 0.0001 to 10 (the original project tried only 0.1 to 0.0001, and"
                 " its loop never passed the rate to the training function). A run whose loss becomes infinite,"
-                " or ten times its first value, has diverged: it is recorded with that epoch, and drawn up to it.")
+                " or ten times that of its starting weights, has diverged: it is recorded with that epoch, and"
+                " drawn up to it.")
     description = ("Full-batch gradient descent (a 64-unit relu network, 1000 epochs) at 13 learning rates from 1e-4"
                    " to 10: too small, good, too large and divergent; the original project's 0.1, 0.01, 0.001,"
                    " 0.0001 among them.")
@@ -151,8 +152,8 @@ class LearningRate(Study):
 in the original project, at 13 learning rates from $10^{-4}$ to 10 (the original tried only 0.1 to 0.0001, and its
 loop never passed the rate on). Too small a rate crawls; a good one converges; too large a one overshoots the
 minimum and the loss oscillates; larger still, each step overshoots by more than the last and training diverges. A
-run that diverges (its loss infinite or ten times its first value) is a result: recorded with the epoch at which
-it diverged and drawn up to there. The regions are read off the data: *good* is within two standard errors (or one
+run that diverges (its loss infinite or ten times that of its starting weights) is a result: recorded with the
+epoch at which it diverged and drawn up to there. The regions are read off the data: *good* is within two standard errors (or one
 validation image) of the best rate's validation accuracy. Circled: the original project's four rates."""
     grid = {"learning_rate_init": list(LEARNING_RATES)}
     base_params = {**GRADIENT_DESCENT, "hidden_layer_sizes": (64,), "activation": "relu", "max_iter": 1000}

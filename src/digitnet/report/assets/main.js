@@ -27,6 +27,12 @@ function startPage() {
     inkOfRgba: (rgba, width, height) => Array.from(inkOfRgba(rgba, width, height)),
     readingProblem: (ink, input) => readingProblem(ink, input),
     trainFrom: trainFrom,
+    // nn.js's divergence rule on given losses (numbers, or strings such as "NaN" and "Infinity"), for checking it
+    // against digitnet.nn.divergence: the ceiling and the epoch at which the losses diverged (or null).
+    divergence: (losses, startLoss, baseline) => {
+      const ceiling = divergenceCeiling(Number(startLoss), Number(baseline));
+      return { ceiling: String(ceiling), epoch: divergenceEpoch(losses.map(Number), ceiling) };
+    },
   };
   for (const node of document.querySelectorAll("[data-needs-js]")) node.hidden = false;
   api.pad = drawingPad(document.getElementById("play-draw"), page);
@@ -36,7 +42,8 @@ function startPage() {
 }
 
 // For checking the page against digitnet: train a given network on given rows, batches in order, and return
-// each epoch's loss and the final weights. spec: layer_sizes, weights (row-major lists), biases, activation,
+// each epoch's loss and the final weights, and the divergence rule's numbers (the starting weights' loss,
+// the constant prediction's, the epoch at which the losses diverged or null). spec: layer_sizes, weights (row-major lists), biases, activation,
 // solver ("gd", "momentum", "nesterov", "adam"), learning_rate, momentum, alpha, batch_size, epochs,
 // X (scaled rows, row-major), labels.
 function trainFrom(spec) {
@@ -47,8 +54,12 @@ function trainFrom(spec) {
   };
   const optimizer = makeOptimizer(net, spec.solver, spec.learning_rate, spec.momentum);
   const X = matrix(n, sizes[0], Float64Array.from(spec.X)), labels = Int32Array.from(spec.labels), loss = [];
+  const startLoss = startingLoss(net, X, labels, spec.batch_size);
+  const baseline = baselineLoss(labels, sizes[sizes.length - 1]);
   for (let e = 0; e < spec.epochs; e++) loss.push(trainEpoch(net, X, labels, optimizer, spec.batch_size, null).loss);
-  return { loss: loss, weights: net.weights.map(W => Array.from(W.data)), biases: net.biases.map(b => Array.from(b)) };
+  return { loss: loss, weights: net.weights.map(W => Array.from(W.data)), biases: net.biases.map(b => Array.from(b)),
+           start_loss: startLoss, baseline_loss: baseline,
+           diverged_at: divergenceEpoch(loss, divergenceCeiling(startLoss, baseline)) };
 }
 
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", startPage);

@@ -252,6 +252,51 @@ function trainEpoch(net, X, labels, optimizer, batchSize, order) {
   return { loss: total / X.rows, accuracy: correct / X.rows };
 }
 
+// ---------------------------------------------------------------------------------------------
+// Divergence (divergence.py): the rule of digitnet.nn.divergence, tested equal to it. Training has
+// diverged at the first epoch whose loss is not finite or above DIVERGENCE_FACTOR times the larger of
+// the starting weights' loss and the loss of the best constant prediction; if the starting loss is not
+// finite, at once.
+
+const DIVERGENCE_FACTOR = 10;
+
+// The loss of the starting weights before any update, as an epoch records it (training.starting_loss):
+// the batches in order, each batch's loss with its L2 term, weighted by the batch's size.
+function startingLoss(net, X, labels, batchSize) {
+  let total = 0;
+  for (let start = 0; start < X.rows; start += batchSize) {
+    const stop = Math.min(start + batchSize, X.rows), batch = rowsOf(X, labels, null, start, stop);
+    const activations = forwardPass(batch.X, net.weights, net.biases, net.activation);
+    total += computeLoss(batch.labels, activations[activations.length - 1], net.weights, net.alpha) * (stop - start);
+  }
+  return total / X.rows;
+}
+
+// The loss of the best constant prediction, every row given the class frequencies: the labels' entropy.
+function baselineLoss(labels, nClasses) {
+  const counts = new Float64Array(nClasses);
+  for (const y of labels) counts[y]++;
+  let total = 0;
+  for (const y of labels) total += -Math.log(Math.min(Math.max(counts[y] / labels.length, EPS), 1 - EPS));
+  return total / labels.length;
+}
+
+// The largest loss that has not diverged (NaN: every loss has, the starting loss not being finite).
+function divergenceCeiling(startLoss, baseline) {
+  if (!isFinite(startLoss)) return NaN;
+  return DIVERGENCE_FACTOR * Math.max(startLoss, isFinite(baseline) ? baseline : 0);
+}
+
+function hasDiverged(loss, ceiling) {
+  return !(isFinite(loss) && loss <= ceiling);
+}
+
+// The first epoch (counted from 1) whose loss has diverged, or null.
+function divergenceEpoch(losses, ceiling) {
+  for (let e = 0; e < losses.length; e++) if (hasDiverged(losses[e], ceiling)) return e + 1;
+  return null;
+}
+
 // The optimizer named as in the page's settings, over every weight and bias of net.
 function makeOptimizer(net, solver, learningRate, momentum) {
   const params = net.weights.map(W => W.data).concat(net.biases);

@@ -1,7 +1,8 @@
 // playground.js: train a network live on the Digits training rows, with the settings in the page's address
 // (#play?units=32&lr=0.1&...), so that a setup can be shared. Training runs in slices of a few
-// milliseconds between redraws, so the page stays responsive; a loss that is not finite, or ten
-// times its first value, stops training and is reported as divergence (as digitnet.nn.training does).
+// milliseconds between redraws, so the page stays responsive; a loss that is not finite, or above ten
+// times the starting weights' loss, stops training and is reported as divergence (nn.js: the rule of
+// digitnet.nn.divergence, which the estimator, the sweeps and the studies use too).
 
 const SETTINGS = [
   // name, label, choices (value, text), default
@@ -16,7 +17,6 @@ const SETTINGS = [
   ["epochs", "epochs", [[20, "20"], [50, "50"], [100, "100"], [300, "300"]], 50],
 ];
 const RATE_RANGE = [-4, 1];  // log10 of the learning rate slider's ends
-const DIVERGENCE_FACTOR = 10;  // digitnet.nn.training: a loss ten times its first epoch's has diverged
 
 function readSettings() {
   const found = {}, hash = location.hash.startsWith("#play?") ? location.hash.slice(6) : "";
@@ -107,7 +107,8 @@ function playground(container, page) {
 // The training itself: a network, its optimizer and history, stepped a batch at a time.
 function makeTrainer(page, settingsNow, onEpoch) {
   const train = page.train, val = page.val;
-  const t = { history: null, net: null, running: false, diverged: null, done: false };
+  const t = { history: null, net: null, running: false, diverged: null, done: false, startLoss: null,
+              baseline: null, ceiling: null, lastLoss: null };
   let s, optimizer, random, order, start, total, correct, timer = null;
 
   t.reset = function () {
@@ -120,10 +121,16 @@ function makeTrainer(page, settingsNow, onEpoch) {
     optimizer = makeOptimizer(t.net, s.solver, s.lr, 0.9);
     t.history = { loss: [], accuracy: [], val_loss: [], val_accuracy: [] };
     t.diverged = null; t.done = false; start = 0;
+    t.startLoss = null; t.baseline = null; t.ceiling = null; t.lastLoss = null;
   };
   // Train on the next batch; at the end of an epoch, score the validation rows and check for divergence.
   t.batch = function () {
     const n = train.X.rows, size = s.batch || n;
+    if (t.ceiling === null) {  // before the first update: the reference of the divergence rule
+      t.startLoss = startingLoss(t.net, train.X, train.labels, size);
+      t.baseline = baselineLoss(train.labels, 10);
+      t.ceiling = divergenceCeiling(t.startLoss, t.baseline);
+    }
     if (start === 0) { order = permutation(n, random); total = 0; correct = 0; }
     const stop = Math.min(start + size, n), rows = rowsOf(train.X, train.labels, order, start, stop);
     const r = trainBatch(t.net, rows.X, rows.labels, optimizer);
@@ -134,9 +141,9 @@ function makeTrainer(page, settingsNow, onEpoch) {
     return true;
   };
   function endEpoch(loss, accuracy) {
-    const h = t.history, first = h.loss.length ? h.loss[0] : loss;
-    if (!isFinite(loss) || loss > DIVERGENCE_FACTOR * first) {
-      t.diverged = h.loss.length + 1;
+    const h = t.history;
+    if (hasDiverged(loss, t.ceiling)) {
+      t.diverged = h.loss.length + 1; t.lastLoss = loss;
       t.pause();
       return;
     }
@@ -162,11 +169,20 @@ function makeTrainer(page, settingsNow, onEpoch) {
     };
     timer = setTimeout(slice, 0);
   };
+  // As digitnet.nn.divergence's DivergenceRule.describe says it.
+  t.divergence = function () {
+    const start = formatNumber(t.startLoss);
+    if (!isFinite(t.startLoss)) return `the loss of the starting weights is already ${start}, before any update`;
+    if (!isFinite(t.lastLoss)) return `the loss became ${t.lastLoss} (from ${start} with the starting weights)`;
+    return `the loss rose from ${start} with the starting weights to ${formatNumber(t.lastLoss)}, more than`
+      + ` ${DIVERGENCE_FACTOR} times ` + (!(t.baseline > t.startLoss) ? "as much"
+                                            : `${formatNumber(t.baseline)}, the loss of a constant prediction`);
+  };
   t.pause = function () { t.running = false; if (timer) clearTimeout(timer); timer = null; };
   t.message = function () {
     const h = t.history, e = h.loss.length;
-    if (t.diverged) return `Diverged at epoch ${t.diverged}: the loss became ${DIVERGENCE_FACTOR} times its first value`
-      + ` or more. The learning rate (${s.lr}) is too large for these settings; try a smaller one.`;
+    if (t.diverged) return `Diverged at epoch ${t.diverged}: ${t.divergence()}. The learning rate (${s.lr}) is too`
+      + " large for these settings; try a smaller one.";
     if (!e) return "Press train to start, or one epoch to take one step at a time.";
     return `epoch ${e}${t.done ? " (done)" : ""}: training loss ${formatNumber(h.loss[e - 1])}, validation accuracy`
       + ` ${(100 * h.val_accuracy[e - 1]).toFixed(1)}%`;
