@@ -240,7 +240,7 @@ def run_task(task, data):
 
 
 #: How often a worker process looks whether the sweep that started it is still there (seconds).
-PARENT_CHECK_SECONDS = 1.0
+PARENT_CHECK_SECONDS = 0.1
 
 
 @functools.cache
