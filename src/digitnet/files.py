@@ -138,6 +138,38 @@ def check_regular_file(path, what="file"):
     return path
 
 
+def check_not_inputs(outputs, inputs):
+    """Refuse, before any work, to write over a file the command reads: an output that is an input under any
+    name (the same file, through a link too).
+
+    Parameters
+    ----------
+    outputs : list of (str, path)
+        How each output is given (``"--save d.csv"``, ``"--out DIR (where it writes sweep.csv)"``) and the file
+        that will be written.
+    inputs : dict of str -> path or None
+        The option that names each input file (``"--csv"``) -> its path (None: not given).
+
+    Raises
+    ------
+    UsageError
+        An output is an input.
+    """
+    for given, out_path in outputs:
+        for option, in_path in inputs.items():
+            if in_path is not None and _same_file(out_path, in_path):
+                raise UsageError(f"{given} would overwrite the {option} file {in_path}, which this command reads;"
+                                 f" write the output somewhere else")
+
+
+def _same_file(a, b):
+    """Are ``a`` and ``b`` one existing file (a path that does not exist yet is no file's name)?"""
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):  # one of them does not exist (or is no path at all)
+        return False
+
+
 def atomic_write(path, write):
     """Write a file through ``write(fileobj)`` into a temporary file beside ``path``, then rename it.
 

@@ -19,11 +19,11 @@ from ..digit_image import BITMAP, BLOCK, image_to_input
 from ..errors import UsageError
 from ..estimator import NumpyMLPClassifier, NumpyMLPRegressor
 from ..experiments.params import check_params, resolve
-from ..files import atomic_write, prepare_out_file
+from ..files import atomic_write, check_not_inputs, prepare_out_file
 from ..model_file import FAR_OUTSIDE_SHARE, compare_with_training, load_model, parts, save_model
 from ..nn.training import divergence_epoch
 from .options import (
-    Formatter, add_data_options, add_model_options, argtype, describe, fit_error, model_params, number, show,
+    Formatter, add_data_options, add_model_options, argtype, describe, fit_error, model_params, number, seed, show,
     split_of,
 )
 
@@ -38,7 +38,7 @@ def add_train(commands):
     p.add_argument("--task", choices=TASKS, default="classification", help="classification: the target holds class"
                    " labels (a stratified split, accuracy, precision, recall, F1); regression: it holds numbers"
                    " (a random split, squared-error loss, R2, RMSE, MAE) (default: classification)")
-    p.add_argument("--seed", type=argtype(number(int)), default=0, help="random_state of the model (default: 0)")
+    p.add_argument("--seed", type=argtype(seed), default=0, help="random_state of the model (default: 0)")
     p.add_argument("--save", metavar="FILE", help="save the fitted model (with its scaler) to this .npz file"
                    " (default: not saved)")
 
@@ -63,6 +63,7 @@ def _fit(model, split, validation):
 def run_train(args):
     params = check_params(model_params(args))
     if args.save is not None:
+        check_not_inputs([(f"--save {args.save}", args.save)], {"--csv": args.csv})
         prepare_out_file(args.save, "model file")
     split = split_of(args)
     estimator = NumpyMLPRegressor if args.task == "regression" else NumpyMLPClassifier
@@ -127,7 +128,7 @@ def add_predict(commands):
                    " training target name)")
     p.add_argument("--test-size", type=argtype(number(float)), default=0.2,
                    help="test fraction of the --dataset split (default: 0.2)")
-    p.add_argument("--split-seed", type=argtype(number(int)), default=42,
+    p.add_argument("--split-seed", type=argtype(seed), default=42,
                    help="random_state of the --dataset split (default: 42)")
     p.add_argument("--no-header", action="store_true", help="--csv has no header row: its columns are the model's"
                    " features in order (and --target, if any, is a column number from 0) (default: a header row)")
@@ -190,6 +191,8 @@ def _predictions(model, X, y, source):
 
 def run_predict(args):
     if args.out is not None:
+        check_not_inputs([(f"--out {args.out}", args.out)], {"--model": args.model, "--csv": args.csv,
+                                                              "--image": args.image})
         prepare_out_file(args.out, "predictions file")
     model = load_model(args.model)
     X, y, source = _predict_inputs(args, model)
