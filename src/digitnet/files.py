@@ -65,7 +65,8 @@ def temporary_beside(path):
 
 
 def process_alive(pid):
-    """Does a process of this id exist (on this host)?"""
+    """Does a process of this id run (on this host)? One that has ended but whose exit status was not collected
+    yet (a zombie) does not: it will never write again."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -74,7 +75,11 @@ def process_alive(pid):
         return True
     except OverflowError:  # no process has an id that large
         return False
-    return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except (OSError, IndexError):  # no /proc (not Linux), or it just went: it existed a moment ago
+        return True
 
 
 def _stale(directory, name):
