@@ -78,7 +78,8 @@ def test_a_live_writers_temporary_and_our_own_are_left_alone(tmp_path):
     """A temporary file whose writer is alive (here: another real process, still running) is being written."""
     code = ("import os, sys, time\nfrom digitnet.files import temporary_beside\n"
             "fd, path = temporary_beside(sys.argv[1]); print(path, flush=True); time.sleep(60)")
-    writer = subprocess.Popen([sys.executable, "-c", code, str(tmp_path / "out.csv")], stdout=subprocess.PIPE, text=True)
+    writer = subprocess.Popen([sys.executable, "-c", code, str(tmp_path / "out.csv")], stdout=subprocess.PIPE,
+                              text=True)
     try:
         theirs = os.path.basename(writer.stdout.readline().strip())
         fd, mine = temporary_beside(tmp_path / "mine.csv")

@@ -233,7 +233,8 @@ def add_results(commands):
                             " training anything. Configurations are ranked by their mean validation accuracy over"
                             " seeds (and folds, with --cv); the test accuracy when there is no validation score.")
     p.add_argument("dir", metavar="DIR", help="the sweep's output directory (or its sweep.sqlite file) (required)")
-    p.add_argument("--top", type=argtype(at_least(1, "configurations to list")), default=10, help="configurations to list (default: 10)")
+    p.add_argument("--top", type=argtype(at_least(1, "configurations to list")), default=10,
+                   help="configurations to list (default: 10)")
 
 
 def run_results(args):

@@ -119,7 +119,8 @@ def _run_processes(tasks, data, n_workers, done, chunk_seconds):
     n_workers = min(n_workers, len(chunks))
     try:
         # batch_size=1: each chunk is its own dispatch, so its records come back (and are committed) as it ends
-        with cancellation_quiet(), Parallel(n_jobs=n_workers, return_as="generator_unordered", batch_size=1) as parallel:
+        with cancellation_quiet(), \
+                Parallel(n_jobs=n_workers, return_as="generator_unordered", batch_size=1) as parallel:
             for n_tasks, records in parallel(delayed(run_chunk)(chunk, data, os.getpid()) for chunk in chunks):
                 done(n_tasks, records)
     except KeyboardInterrupt:

@@ -23,10 +23,10 @@ import concurrent.futures
 import contextlib
 import logging
 import os
-from multiprocessing import resource_tracker
 import signal
 import threading
 import time
+from multiprocessing import resource_tracker
 
 from .._lazy import lazy
 from ..errors import UsageError
@@ -130,21 +130,24 @@ def _signals_held():
     stops the cluster). SIGINT is also blocked in this thread, so in the threads that start the
     worker processes, and so in the workers (a blocked signal stays blocked across ``exec``): a
     Ctrl-C at the terminal, which reaches every process of the group, stops the sweep, which stops
-    its workers, instead of each worker printing its own KeyboardInterrupt. Outside the main thread
-    (signals cannot be handled there) nothing is held.
+    its workers, instead of each worker printing its own KeyboardInterrupt (and each worker ignores
+    it from its start on: :data:`WORKER_SETUP`). Outside the main thread (signals cannot be handled
+    there) nothing is held.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     caught = []
     before = {signum: signal.signal(signum, lambda signum, frame: caught.append(signum)) for signum in STOP_SIGNALS}
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    blocks = hasattr(signal, "pthread_sigmask")  # POSIX
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if blocks else None
     try:
         yield
     finally:
         for signum, handler in before.items():
             signal.signal(signum, signal.SIG_DFL if handler is None else handler)
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a Ctrl-C pending in this thread is delivered here
+        if blocks:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a Ctrl-C pending in this thread is delivered here
         for signum in dict.fromkeys(caught):
             signal.raise_signal(signum)
 
