@@ -22,7 +22,9 @@ from ..errors import UsageError
 from ..estimator import NumpyMLPClassifier
 from ..experiments import compare, run_preset
 from ..experiments.analysis import activation_spread
-from ..experiments.params import DEFAULTS, MAX_SEEDS, format_layers, hidden_layers, resolve, without_label
+from ..experiments.params import (
+    DEFAULTS, MAX_SEEDS, format_layers, hidden_layers, resolve, seed_list, without_label,
+)
 from ..nn.activations import HIDDEN_ACTIVATIONS
 from ..nn.gradcheck import gradient_check
 
@@ -77,9 +79,10 @@ def study_settings(quick=False, seeds=None):
         (see :func:`digitnet.experiments.run_preset`); for ``compare``, ``params``
         are the model parameters of both models.
     """
-    if seeds is not None and (isinstance(seeds, bool) or not isinstance(seeds, (int, np.integer)) or
-                              not 1 <= seeds <= MAX_SEEDS):
+    if seeds is not None and (isinstance(seeds, bool) or not isinstance(seeds, (int, np.integer))):
         raise UsageError(f"the number of seeds must be an integer from 1 to {MAX_SEEDS:,}, got {seeds!r}")
+    if seeds is not None:
+        seed_list(int(seeds))  # the same check, and line, as every other study's
     changes = _QUICK if quick else _FULL
     settings = {}
     for study in ("compare", *PRESET_STUDIES):
