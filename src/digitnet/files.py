@@ -9,49 +9,103 @@ before any long work starts.
 
 from __future__ import annotations
 
+import errno
+import functools
+import hashlib
 import os
 import re
+import secrets
+import socket
 import stat
-import tempfile
 
 from .errors import UsageError
 
 #: Permissions of the files we write: readable by everyone, writable by the owner (a temporary file is private).
 FILE_MODE = 0o644
-#: Our temporary files: ``.NAME.PID.RANDOM.tmp``, PID being the writing process (see :func:`remove_stale_temporaries`).
-_TEMPORARY = re.compile(r"^\..+\.(\d+)\.[A-Za-z0-9_]+\.tmp$")
+#: What every temporary file of ours starts with: no user names a file so (see :func:`temporary_beside`).
+TEMPORARY_PREFIX = ".digitnet-tmp."
+#: At most this much of the target's name goes into its temporary file's name (which must stay under NAME_MAX).
+_NAME_KEPT = 100
+#: Random names drawn before giving up (each has 64 random bits: a second draw is already a miracle).
+_TRIES = 100
+#: Our temporary files, exactly: ``.digitnet-tmp.NAME.HOST.PID.RANDOM.tmp`` (see :func:`temporary_beside`).
+_TEMPORARY = re.compile(r"^\.digitnet-tmp\.(?P<name>.{1,%d})\.(?P<host>[0-9a-f]{8})\.(?P<pid>[1-9][0-9]{0,9})"
+                        r"\.(?P<random>[0-9a-f]{16})\.tmp$" % _NAME_KEPT, re.DOTALL)
+
+
+@functools.cache
+def _host_tag():
+    """Eight hex digits naming this machine: a process id means something only on the host that wrote it."""
+    return hashlib.sha256(socket.gethostname().encode("utf-8", "surrogateescape")).hexdigest()[:8]
 
 
 def temporary_beside(path):
     """Create a temporary file in ``path``'s directory, named after it and this process; return ``(fd, path)``.
 
-    It has a regular file's permissions (:data:`FILE_MODE`), so renaming it onto
-    ``path`` gives a normal file, not a private one.
+    Its name is ``.digitnet-tmp.NAME.HOST.PID.RANDOM.tmp``: our prefix, the target's name (its first
+    100 bytes), a tag of this host, this process's id and 64 random bits, a form no user would
+    pick and :func:`remove_stale_temporaries` recognises exactly. It is created exclusively
+    (``O_CREAT | O_EXCL``, never following a link), so it is never someone else's file; and it has a
+    regular file's permissions (:data:`FILE_MODE`), so renaming it onto ``path`` gives a normal file.
     """
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.{os.getpid()}.", suffix=".tmp", dir=directory)
-    os.fchmod(fd, FILE_MODE)
-    return fd, tmp
+    name = os.fsdecode(os.fsencode(os.path.basename(path))[:_NAME_KEPT]) or "file"  # bytes: NAME_MAX counts bytes
+    stem = os.path.join(directory, f"{TEMPORARY_PREFIX}{name}.{_host_tag()}.{os.getpid()}.")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(_TRIES):
+        tmp = f"{stem}{secrets.token_hex(8)}.tmp"
+        try:
+            fd = os.open(tmp, flags, 0o600)
+        except FileExistsError:  # 64 random bits taken already: draw again
+            continue
+        os.fchmod(fd, FILE_MODE)
+        return fd, tmp
+    raise FileExistsError(errno.EEXIST, f"no free temporary name after {_TRIES} tries", os.path.join(directory, name))
 
 
 def process_alive(pid):
-    """Does a process of this id exist (on this host)?"""
+    """Does a process of this id run (on this host)? One that has ended but whose exit status was not collected
+    yet (a zombie) does not: it will never write again."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:  # someone else's process: alive
         return True
-    return True
+    except OverflowError:  # no process has an id that large
+        return False
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except (OSError, IndexError):  # no /proc (not Linux), or it just went: it existed a moment ago
+        return True
+
+
+def _stale(directory, name):
+    """Is ``name`` in ``directory`` a temporary file of ours whose writer is gone? Exactly our form
+    (:data:`_TEMPORARY`), written on this host by a process that no longer exists, and a regular file
+    (not a link) of this user: anything else is left alone."""
+    match = _TEMPORARY.match(name)
+    if not match or match["host"] != _host_tag():
+        return False
+    pid = int(match["pid"])
+    if pid == os.getpid() or process_alive(pid):
+        return False
+    try:
+        info = os.lstat(os.path.join(directory, name))
+    except OSError:
+        return False
+    return stat.S_ISREG(info.st_mode) and info.st_uid == os.getuid()
 
 
 def remove_stale_temporaries(directory):
     """Delete our temporary files in ``directory`` whose writer is dead (a killed run leaves them behind).
 
     A temporary file names the process writing it; one whose process no longer exists can never
-    be completed, so nothing is lost by removing it, and a live writer's file is left alone.
-    Returns the names removed.
+    be completed, so nothing is lost by removing it, and a live writer's file is left alone. Only
+    names of exactly our form (see :func:`temporary_beside`) are considered: a user's
+    ``.thesis.2023.final.tmp`` is not ours. Returns the names removed.
     """
     removed = []
     try:
@@ -59,8 +113,7 @@ def remove_stale_temporaries(directory):
     except OSError:
         return removed
     for name in names:
-        match = _TEMPORARY.match(name)
-        if match and int(match.group(1)) != os.getpid() and not process_alive(int(match.group(1))):
+        if name.startswith(TEMPORARY_PREFIX) and _stale(directory, name):
             try:
                 os.unlink(os.path.join(directory, name))
                 removed.append(name)
@@ -88,6 +141,38 @@ def check_regular_file(path, what="file"):
             "a socket" if stat.S_ISSOCK(mode) else "not a regular file"
         raise UsageError(f"cannot read {path}: it is {kind}, not a {what}")
     return path
+
+
+def check_not_inputs(outputs, inputs):
+    """Refuse, before any work, to write over a file the command reads: an output that is an input under any
+    name (the same file, through a link too).
+
+    Parameters
+    ----------
+    outputs : list of (str, path)
+        How each output is given (``"--save d.csv"``, ``"--out DIR (where it writes sweep.csv)"``) and the file
+        that will be written.
+    inputs : dict of str -> path or None
+        The option that names each input file (``"--csv"``) -> its path (None: not given).
+
+    Raises
+    ------
+    UsageError
+        An output is an input.
+    """
+    for given, out_path in outputs:
+        for option, in_path in inputs.items():
+            if in_path is not None and _same_file(out_path, in_path):
+                raise UsageError(f"{given} would overwrite the {option} file {in_path}, which this command reads;"
+                                 f" write the output somewhere else")
+
+
+def _same_file(a, b):
+    """Are ``a`` and ``b`` one existing file (a path that does not exist yet is no file's name)?"""
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):  # one of them does not exist (or is no path at all)
+        return False
 
 
 def atomic_write(path, write):
@@ -155,7 +240,7 @@ def prepare_out_dir(out_dir):
         raise UsageError("the output directory is an empty name; give a directory")
     try:
         os.makedirs(out_dir, exist_ok=True)
-        fd, probe = tempfile.mkstemp(prefix=".digitnet-write-check.", dir=out_dir)
+        fd, probe = temporary_beside(os.path.join(out_dir, "write-check"))  # ours: removed if we are killed here
         os.close(fd)
         os.unlink(probe)
     except (FileExistsError, NotADirectoryError):

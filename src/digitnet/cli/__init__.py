@@ -13,6 +13,7 @@ import contextlib
 import errno
 import os
 import sys
+import warnings
 
 from .. import __version__
 from ..errors import UsageError
@@ -49,34 +50,52 @@ def build_parser():
 
 
 def main(argv=None):
-    """Run the ``digitnet`` command line; return its exit status."""
+    """Run the ``digitnet`` command line; return its exit status.
+
+    Warnings that libraries raise while a command runs are kept until it ends: when it failed with
+    its one line (exit status 2, 130, or a lost worker's 1), they are dropped, as that line already
+    says what went wrong (a numpy overflow before "training diverged", joblib's cancelled tasks before
+    "the disk is full"); when it succeeded, each is shown once, on one line. Only the command line
+    does this; the library's warnings reach a Python caller as they are.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        status, failed = _run(argv)
+    if not failed:
+        for message in dict.fromkeys(" ".join(str(w.message).split()) for w in caught):
+            print(f"digitnet: warning: {message}", file=sys.stderr)
+    return status
+
+
+def _error(text, status=2):
+    """Print the one line of a failed command; return ``(status, True)``."""
+    print(f"digitnet: {text}", file=sys.stderr)
+    return status, True
+
+
+def _run(argv):
+    """Run the command; return ``(exit status, whether it failed with its one line)``."""
     try:
         args = build_parser().parse_args(argv)
-        return COMMANDS[args.command][1](args)
+        return COMMANDS[args.command][1](args), False
     except UsageError as exc:
-        print(f"digitnet: error: {exc}", file=sys.stderr)
-        return 2
+        return _error(f"error: {exc}")
     except SystemExit as exc:  # --help (0) from argparse
-        return exc.code if isinstance(exc.code, int) else 0
+        return (exc.code if isinstance(exc.code, int) else 0), False
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM during a sweep
         describe = getattr(exc, "describe", None)
-        print(f"digitnet: {describe() if describe else 'interrupted'}", file=sys.stderr)
-        return 130
+        return _error(describe() if describe else "interrupted", 130)
     except WorkerLost as exc:  # a worker process died: what was finished is saved
-        print(f"digitnet: error: {exc}", file=sys.stderr)
-        return 1
+        return _error(f"error: {exc}", 1)
     except BrokenPipeError:  # the reader went away (| head): stop quietly, as other commands do
         with contextlib.suppress(OSError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 128 + 13  # SIGPIPE
+        return 128 + 13, True  # SIGPIPE
     except MemoryError as exc:  # a network too large for this machine, refused before it was allocated
-        print(f"digitnet: error: {' '.join(str(exc).split()) or 'out of memory'}", file=sys.stderr)
-        return 2
+        return _error(f"error: {' '.join(str(exc).split()) or 'out of memory'}")
     except OSError as exc:  # the machine, not the program: a full disk, a file-size limit, a vanished directory
         where = f"{exc.filename}: " if exc.filename else ""
         hint = "; free some space (or raise the file-size limit) and run again" if exc.errno in FULL else ""
-        print(f"digitnet: error: {where}{exc.strerror or exc}{hint}", file=sys.stderr)
-        return 2
+        return _error(f"error: {where}{exc.strerror or exc}{hint}")
 
 
 if __name__ == "__main__":

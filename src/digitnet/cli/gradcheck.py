@@ -9,7 +9,7 @@ from ..experiments.params import parse_layers
 from ..nn.activations import HIDDEN_ACTIVATIONS
 from ..nn.gradcheck import TOLERANCE, gradient_check
 from ..nn.network import n_parameters
-from .options import Formatter, argtype, number, show
+from .options import Formatter, argtype, number, seed, show
 
 
 def add_gradcheck(commands):
@@ -24,7 +24,7 @@ def add_gradcheck(commands):
     p.add_argument("--samples", type=argtype(number(int)), default=7, help="random rows (default: 7)")
     p.add_argument("--classes", type=argtype(number(int)), default=3,
                    help="classes; 2 uses one logistic output unit (default: 3)")
-    p.add_argument("--seed", type=argtype(number(int)), default=0, help="seed of data and weights (default: 0)")
+    p.add_argument("--seed", type=argtype(seed), default=0, help="seed of data and weights (default: 0)")
     p.add_argument("--eps", type=argtype(number(float)), default=1e-6, help="finite-difference step"
                    " (default: 1e-06)")
     p.add_argument("--tolerance", type=argtype(number(float)), default=TOLERANCE,
@@ -68,6 +68,8 @@ def run_gradcheck(args):
         print(f"{activation:12} {error:20.3e}  {'ok' if error <= args.tolerance else 'FAIL'}")  # NaN: FAIL
     failed = [a for a, e in errors.items() if not e <= args.tolerance]
     worst = max(errors.values(), key=lambda e: math.inf if math.isnan(e) else e)
+    overflowed = any(math.isinf(e) for e in errors.values())  # inf: a loss or a gradient was not finite
     print(f"worst {worst:.3e} ({'ABOVE' if failed else 'within'} tolerance {args.tolerance:g})"
-          + (f": {', '.join(failed)} failed" if failed else ""))
+          + (f": {', '.join(failed)} failed" if failed else "")
+          + (f" (a loss or gradient overflowed: --alpha {args.alpha:g} is too large to check)" if overflowed else ""))
     return 1 if failed else 0

@@ -24,11 +24,11 @@ from ..errors import UsageError
 from ..estimator import NumpyMLPClassifier, NumpyMLPRegressor
 from ..estimator.divergence import DivergenceWarning, TrainingDiverged
 from ..experiments.params import check_params, resolve
-from ..files import atomic_write, prepare_out_file
+from ..files import atomic_write, check_not_inputs, prepare_out_file
 from ..model_file import load_model, save_model, with_target_scaler
 from ..model_inputs import FAR_OUTSIDE_SHARE, compare_with_training, parts, training_rows_seen
 from .options import (
-    Formatter, add_data_options, add_model_options, argtype, describe, fit_error, model_params, number, show,
+    Formatter, add_data_options, add_model_options, argtype, describe, fit_error, model_params, number, seed, show,
     split_of,
 )
 
@@ -47,7 +47,7 @@ def add_train(commands):
                    " (mean 0, standard deviation 1 on the training rows) for training, and put predictions back in"
                    " its units, as scikit-learn's TransformedTargetRegressor with a StandardScaler does; the model"
                    " file keeps the scaling (default: the target as it is)")
-    p.add_argument("--seed", type=argtype(number(int)), default=0, help="random_state of the model (default: 0)")
+    p.add_argument("--seed", type=argtype(seed), default=0, help="random_state of the model (default: 0)")
     p.add_argument("--save", metavar="FILE", help="save the fitted model (with its scaler) to this .npz file"
                    " (default: not saved)")
 
@@ -121,6 +121,7 @@ def _target_hint(split):
 def run_train(args):
     params = check_params(model_params(args))
     if args.save is not None:
+        check_not_inputs([(f"--save {args.save}", args.save)], {"--csv": args.csv})
         prepare_out_file(args.save, "model file")
     split = split_of(args)
     target_scaler = _target_scaler(args, split)
@@ -195,7 +196,7 @@ def add_predict(commands):
                    " training target name)")
     p.add_argument("--test-size", type=argtype(number(float)), default=0.2,
                    help="test fraction of the --dataset split (default: 0.2)")
-    p.add_argument("--split-seed", type=argtype(number(int)), default=42,
+    p.add_argument("--split-seed", type=argtype(seed), default=42,
                    help="random_state of the --dataset split (default: 42)")
     p.add_argument("--no-header", action="store_true", help="--csv has no header row: its columns are the model's"
                    " features in order (and --target, if any, is a column number from 0) (default: a header row)")
@@ -289,6 +290,8 @@ def _training_note(mlp, X):
 
 def run_predict(args):
     if args.out is not None:
+        check_not_inputs([(f"--out {args.out}", args.out)], {"--model": args.model, "--csv": args.csv,
+                                                              "--image": args.image})
         prepare_out_file(args.out, "predictions file")
     model = load_model(args.model)
     X, y, source = _predict_inputs(args, model)

@@ -13,7 +13,8 @@ import numpy as np
 
 from ..data import DATASETS, load_split
 from ..errors import UsageError
-from ..experiments.params import DEFAULTS, closest, format_layers, misused, parse_layers
+from ..experiments.chunks import n_workers_of, usable_cores
+from ..experiments.params import DEFAULTS, MAX_SEEDS, closest, format_layers, misused, parse_layers
 from ..nn.activations import HIDDEN_ACTIVATIONS
 from ..nn.network import WEIGHT_INITS
 
@@ -36,6 +37,63 @@ def number(kind):
             raise UsageError(f"expected {what}, got {text!r}") from None
     parse.__name__ = kind.__name__
     return parse
+
+
+#: The largest seed: scikit-learn's ``random_state`` (NumPy's RandomState) takes an integer from 0 to 2**32 - 1.
+MAX_SEED = 2**32 - 1
+
+
+def seed(text):
+    """A random seed: an integer from 0 to :data:`MAX_SEED`."""
+    value = number(int)(text)
+    if not 0 <= value <= MAX_SEED:
+        raise UsageError(f"a seed is an integer from 0 to {MAX_SEED}, got {value}")
+    return value
+
+
+def seed_count(text):
+    """A number of seeds (0..N-1): from 1 to :data:`~digitnet.experiments.params.MAX_SEEDS`; the same line
+    for every command that takes ``--seeds``."""
+    value = number(int)(text)
+    if not 1 <= value <= MAX_SEEDS:
+        raise UsageError(f"the number of seeds must be from 1 to {MAX_SEEDS:,}, got {value}")
+    return value
+
+
+def jobs(text):
+    """``--jobs``: a number of worker processes (at least 1), or -1 for every core."""
+    value = number(int)(text)
+    if value == 0 or value < -1:
+        raise UsageError(f"the number of worker processes must be at least 1, or -1 for every core; got {value}")
+    return value
+
+
+def at_least(low, what):
+    """A parser of an integer count of ``what``, at least ``low``."""
+    def parse(text):
+        value = number(int)(text)
+        if value < low:
+            raise UsageError(f"the number of {what} must be at least {low}, got {value}")
+        return value
+    parse.__name__ = "int"
+    return parse
+
+
+def jobs_note(n_jobs, n_tasks=None, unit="tasks"):
+    """The line saying that ``--jobs n_jobs`` starts fewer worker processes than asked (None when it does not).
+
+    Never more workers than the cores this process may use, nor than ``n_tasks`` (when it is known
+    before the work is planned; a sweep's is not, so its line says "at most"); -1 asks for every core.
+    """
+    if n_jobs is None or n_jobs < 1:
+        return None
+    used, cores = n_workers_of(n_jobs, n_tasks), usable_cores()
+    if used >= n_jobs:
+        return None
+    reasons = ([f"{n_tasks} {unit} to run"] if n_tasks is not None and n_tasks < n_jobs else []) + \
+        ([f"{cores} usable core{'s' if cores != 1 else ''}"] if cores < n_jobs else [])
+    return (f"--jobs {n_jobs}: using {'at most ' if n_tasks is None else ''}{used} worker"
+            f" process{'es' if used != 1 else ''} ({', '.join(reasons)})")
 
 
 def parse_batch_size(text):
@@ -166,7 +224,7 @@ def add_data_options(parser, validation_size=0.0):
                        help="fraction of the rows held out for testing, stratified (default: 0.2)")
     group.add_argument("--validation-size", type=argtype(number(float)), default=validation_size,
                        help=f"fraction of the training part held out for validation (default: {validation_size})")
-    group.add_argument("--split-seed", type=argtype(number(int)), default=42,
+    group.add_argument("--split-seed", type=argtype(seed), default=42,
                        help="random_state of the train/validation/test split (default: 42)")
     group.add_argument("--dtype", choices=["float64", "float32"], default="float64",
                        help="floating-point type of the features and weights (default: float64)")

@@ -15,13 +15,34 @@ from ..experiments.backends import BACKENDS, require_dask
 from ..experiments.params import LABEL, PARAM_NAMES, check_params, misused
 from ..experiments.store import FILENAME, UNREADABLE_SUFFIX, Store
 from ..experiments.summary import summarize
-from ..files import prepare_out_dir
+from ..files import check_not_inputs, prepare_out_dir
 from ..report import build_report, rebuild_report
 from ..studies import ALIASES, run_preset, studies
 from .options import (
-    PARSERS, Formatter, add_data_options, add_model_options, argtype, describe, fit_error, model_params, number,
-    split_of, string,
+    PARSERS, Formatter, add_data_options, add_model_options, argtype, at_least, describe, fit_error, jobs, jobs_note,
+    model_params, number, seed_count, split_of, string,
 )
+
+#: What ``compare --out DIR`` and ``sweep --out DIR`` write in DIR (none of them may be an input of the command).
+COMPARE_FILES = ("compare.csv", "summary.csv", "report.csv", "results.json")
+SWEEP_FILES = ("sweep.csv", "curves.json", "results.json", FILENAME, f"{FILENAME}-wal", f"{FILENAME}-shm",
+               f"{FILENAME}-journal")
+#: Worker processes of ``report`` unless --jobs says otherwise.
+REPORT_JOBS = 2
+
+
+def _check_out_dir(args, names):
+    """Before any work: ``--out DIR`` overwrites no input (``--csv``) with one of the files ``names`` it writes,
+    and can be written."""
+    check_not_inputs([(f"--out {args.out} (where it writes {name})", os.path.join(args.out, name)) for name in names],
+                     {"--csv": getattr(args, "csv", None)})
+    prepare_out_dir(args.out)
+
+
+def _note(line):
+    """Print a note about how the command runs (on stdout, with its other lines: stderr is for what went wrong)."""
+    if line:
+        print(line, flush=True)
 
 
 def add_compare(commands):
@@ -31,18 +52,20 @@ def add_compare(commands):
                             " DIR/summary.csv and DIR/results.json, and print the summary and a paired t-test.")
     add_model_options(p)
     add_data_options(p)
-    p.add_argument("--seeds", type=argtype(number(int)), default=5, help="seeds 0..N-1 (default: 5)")
+    p.add_argument("--seeds", type=argtype(seed_count), default=5, help="seeds 0..N-1 (default: 5)")
     p.add_argument("--per-class", action="store_true", help="also write per-class report.csv and confusion"
                    " matrices (default: off)")
-    p.add_argument("--jobs", type=argtype(number(int)), default=1,
-                   help="parallel processes (default: 1, which keeps fit times free of contention)")
+    p.add_argument("--jobs", type=argtype(jobs), default=1,
+                   help="parallel processes, never more than the usable cores or the fits; -1 = every core"
+                   " (default: 1, which keeps fit times free of contention)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress (default: shown)")
     p.add_argument("--out", metavar="DIR", required=True, help="output directory (required; created if needed)")
 
 
 def run_compare(args):
-    prepare_out_dir(args.out)
+    _check_out_dir(args, COMPARE_FILES)
     split = split_of(args)
+    _note(jobs_note(args.jobs, 2 * args.seeds, "fits"))
     try:
         result = compare(split, seeds=args.seeds, per_class=args.per_class, n_jobs=args.jobs,
                          progress=not args.no_progress, **model_params(args))
@@ -79,7 +102,7 @@ def add_sweep(commands):
     p.add_argument("--param", action="append", default=[], metavar="NAME=V1,V2,...",
                    help="a grid axis: any NumpyMLPClassifier parameter and its values, comma-separated;"
                    " repeatable (default: none)")
-    p.add_argument("--seeds", type=argtype(number(int)), default=None, help="seeds 0..N-1 per configuration"
+    p.add_argument("--seeds", type=argtype(seed_count), default=None, help="seeds 0..N-1 per configuration"
                    " (default: the preset's, 3; without a preset 1)")
     p.add_argument("--cv", type=argtype(number(int)), default=None, metavar="K",
                    help="stratified K-fold cross-validation on the training part instead of the validation"
@@ -89,8 +112,9 @@ def add_sweep(commands):
                    " --scheduler's, or a local one of --jobs workers started for the sweep; needs pip install -e"
                    " \".[dask]\") or 'serial' (this process, for debugging); results do not depend on it"
                    " (default: processes)")
-    p.add_argument("--jobs", type=argtype(number(int)), default=-1, help="worker processes of --backend"
-                   " processes or of a local Dask cluster; -1 = all cores (default: -1)")
+    p.add_argument("--jobs", type=argtype(jobs), default=-1, help="worker processes of --backend"
+                   " processes or of a local Dask cluster, never more than the usable cores or the chunks of work;"
+                   " -1 = every core (default: -1)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="with --backend dask: the address of a running Dask"
                    " scheduler, like tcp://HOST:8786, whose workers have digitnet installed (default: start a local"
                    " cluster on 127.0.0.1 for the sweep)")
@@ -141,12 +165,12 @@ def run_sweep(args):
         raise UsageError(f"--cv needs at least 2 folds, got {args.cv}")
     if args.scheduler and args.backend != "dask":
         raise UsageError("--scheduler needs --backend dask")
-    if args.jobs == 0 or args.jobs < -1:
-        raise UsageError(f"--jobs must be a positive number of workers, or -1 for all cores; got {args.jobs}")
     if args.backend == "dask":
         require_dask()  # before any work: one line saying how to install Dask
-    prepare_out_dir(args.out)
+    _check_out_dir(args, SWEEP_FILES)
     split = split_of(args, validation_size=0.0 if args.cv else None)
+    if args.backend != "serial" and not args.scheduler:  # --jobs sizes a pool or a local cluster of this machine
+        _note(jobs_note(args.jobs))
     base = model_params(args)
     options = dict(seeds=args.seeds, cv=args.cv, n_jobs=args.jobs, progress=not args.no_progress,
                    backend=args.backend, scheduler=args.scheduler, store=os.path.join(args.out, FILENAME), log=_log)
@@ -239,7 +263,8 @@ def add_results(commands):
                             " training anything. Configurations are ranked by their mean validation accuracy over"
                             " seeds (and folds, with --cv); the test accuracy when there is no validation score.")
     p.add_argument("dir", metavar="DIR", help="the sweep's output directory (or its sweep.sqlite file) (required)")
-    p.add_argument("--top", type=argtype(number(int)), default=10, help="configurations to list (default: 10)")
+    p.add_argument("--top", type=argtype(at_least(1, "configurations to list")), default=10,
+                   help="configurations to list (default: 10)")
 
 
 def run_results(args):
@@ -248,8 +273,6 @@ def run_results(args):
         path = os.path.join(path, FILENAME)
     if not os.path.isfile(path):
         raise UsageError(f"no results store at {path}: 'digitnet sweep --out DIR' writes DIR/{FILENAME}")
-    if args.top < 1:
-        raise UsageError(f"--top must be at least 1, got {args.top}")
     with Store(path, readonly=True) as store:
         rows, sweeps, damage, unreadable = store.rows(), store.sweeps(), store.damage, store.unreadable
     if damage:
@@ -297,10 +320,11 @@ def add_report(commands):
                        " DIR' wrote: rebuild its figures and page from its saved results, training nothing")
     p.add_argument("--quick", action="store_true", help="few seeds and epochs: a smoke run in under a minute"
                    " (default: the full report, a few minutes)")
-    p.add_argument("--seeds", type=argtype(number(int)), default=None,
+    p.add_argument("--seeds", type=argtype(seed_count), default=None,
                    help="seeds per study (default: 10 for the comparison and 3 per preset; quick: 3 and 2)")
-    p.add_argument("--jobs", type=argtype(number(int)), default=2,
-                   help="parallel processes for the sweeps; -1 = all cores (default: 2)")
+    p.add_argument("--jobs", type=argtype(jobs), default=REPORT_JOBS,
+                   help="parallel processes for the sweeps, never more than the usable cores; -1 = every core"
+                   f" (default: {REPORT_JOBS})")
     p.add_argument("--no-progress", action="store_true", help="hide the progress lines (default: shown)")
 
 
@@ -312,6 +336,8 @@ def run_report(args):
         index = rebuild_report(args.from_dir, progress=not args.no_progress)
         print(f"wrote {index}")
         return 0
+    if args.jobs != REPORT_JOBS:  # the default is no one's request: a one-core machine runs it on one unsaid
+        _note(jobs_note(args.jobs))
     index = build_report(args.out, quick=args.quick, seeds=args.seeds, n_jobs=args.jobs,
                          progress=not args.no_progress)
     print(f"wrote {index}")

@@ -19,6 +19,9 @@ whatever order chunks finish. Backends:
     collected with ``as_completed``. Dask is an optional extra:
     ``pip install -e ".[dask]"``.
 
+Workers are never more than the cores this process may use, nor than the chunks of work
+(:func:`~digitnet.experiments.chunks.n_workers_of`): ``n_jobs=1000`` on two runs starts two.
+
 Chunks are sized by estimated training time (:func:`estimate_seconds`): about
 ``chunk_seconds`` of work each, and at least 4 per worker so that workers
 finish together. A fit on Digits takes milliseconds to a second; one task per
@@ -36,7 +39,7 @@ from joblib.externals.loky.process_executor import TerminatedWorkerError
 
 from ..errors import UsageError
 from ..progress import progress as progress_counter
-from .chunks import estimate_seconds, n_workers_of, plan_chunks
+from .chunks import cancellation_quiet, check_n_jobs, estimate_seconds, n_workers_of, plan_chunks
 from .dask_backend import DASK_MISSING, WorkerLost, dask_client, require_dask, run_dask
 from .runs import run_chunk
 
@@ -57,7 +60,8 @@ def execute(tasks, data, *, backend="processes", n_jobs=1, scheduler=None, on_re
         What every task trains on (sent to each worker once with Dask).
     backend : {"serial", "processes", "dask"}, default="processes"
     n_jobs : int, default=1
-        Worker processes (``processes``; ``dask`` with a LocalCluster); -1 for all cores.
+        Worker processes (``processes``; ``dask`` with a LocalCluster); -1 for all cores. Never more are started
+        than the cores this process may use, nor than the chunks of work.
     scheduler : str, optional
         Address of a running Dask scheduler (``dask`` only); none starts a LocalCluster.
     on_result : callable(list of dict), optional
@@ -77,7 +81,7 @@ def execute(tasks, data, *, backend="processes", n_jobs=1, scheduler=None, on_re
     Raises
     ------
     UsageError
-        Unknown backend, Dask missing, or a scheduler that cannot be reached.
+        Unknown backend, ``n_jobs`` 0, Dask missing, or a scheduler that cannot be reached.
     WorkerLost
         A worker process died; the chunks finished before were handed over.
     KeyboardInterrupt
@@ -87,6 +91,7 @@ def execute(tasks, data, *, backend="processes", n_jobs=1, scheduler=None, on_re
         raise UsageError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
     if scheduler is not None and backend != "dask":
         raise UsageError("a scheduler address needs --backend dask")
+    check_n_jobs(n_jobs)
     collected = [] if on_result is None else None
     on_result = collected.extend if on_result is None else on_result
 
@@ -97,8 +102,8 @@ def execute(tasks, data, *, backend="processes", n_jobs=1, scheduler=None, on_re
 
         if backend == "dask":
             run_dask(tasks, data, n_jobs, scheduler, done, chunk_seconds)
-        elif backend == "processes" and n_workers_of(n_jobs) > 1 and len(tasks) > 1:
-            _run_processes(tasks, data, n_workers_of(n_jobs), done, chunk_seconds)
+        elif backend == "processes" and n_workers_of(n_jobs, len(tasks)) > 1:
+            _run_processes(tasks, data, n_workers_of(n_jobs, len(tasks)), done, chunk_seconds)
         else:
             _run_serial(tasks, data, done)
     return collected
@@ -114,7 +119,8 @@ def _run_processes(tasks, data, n_workers, done, chunk_seconds):
     n_workers = min(n_workers, len(chunks))
     try:
         # batch_size=1: each chunk is its own dispatch, so its records come back (and are committed) as it ends
-        with Parallel(n_jobs=n_workers, return_as="generator_unordered", batch_size=1) as parallel:
+        with cancellation_quiet(), \
+                Parallel(n_jobs=n_workers, return_as="generator_unordered", batch_size=1) as parallel:
             for n_tasks, records in parallel(delayed(run_chunk)(chunk, data, os.getpid()) for chunk in chunks):
                 done(n_tasks, records)
     except KeyboardInterrupt:

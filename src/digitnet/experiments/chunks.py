@@ -7,11 +7,15 @@ about ``chunk_seconds`` of work each, and at least 4 per worker so that workers 
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import math
+import warnings
+from numbers import Integral
 
-from joblib import effective_n_jobs
+import joblib
 
+from ..errors import UsageError
 from ..estimator import batch_rows
 from .params import resolve
 
@@ -54,6 +58,46 @@ def plan_chunks(tasks, data, n_workers, chunk_seconds=0.5, min_chunks_per_worker
     return [c for c in chunks if c]
 
 
-def n_workers_of(n_jobs):
-    """Worker processes for ``n_jobs`` (-1: every core)."""
-    return max(1, effective_n_jobs(n_jobs))
+def usable_cores():
+    """The cores this process may run on: joblib's count, which heeds the CPU affinity mask
+    (``os.sched_getaffinity``) and a container's CPU quota, not only the machine's ``os.cpu_count()``."""
+    return max(1, int(joblib.cpu_count()))
+
+
+def check_n_jobs(n_jobs):
+    """``n_jobs`` as an int, after checking it means some workers: None (1), a positive count, or a negative one
+    in joblib's sense (-1: every core, -2: all but one, ...).
+
+    Raises
+    ------
+    UsageError
+        ``0``, or not an integer.
+    """
+    if n_jobs is None:
+        return 1
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, Integral) or n_jobs == 0:
+        raise UsageError(f"n_jobs must be a positive number of worker processes, or -1 for every core; got {n_jobs!r}")
+    return int(n_jobs)
+
+
+def n_workers_of(n_jobs, n_tasks=None):
+    """Worker processes to start for ``n_jobs``: never more than the usable cores (:func:`usable_cores`; more
+    processes than cores only share them, each with its own memory) nor than ``n_tasks`` (a worker without a
+    task would only be started and stopped), and at least 1.
+
+    ``n_jobs`` -1 means every usable core (-2 all but one, as in joblib); a count above the cores is capped.
+    """
+    n_jobs, cores = check_n_jobs(n_jobs), usable_cores()
+    wanted = n_jobs if n_jobs > 0 else max(1, cores + 1 + n_jobs)
+    return max(1, min(wanted, cores, n_tasks if n_tasks is not None else wanted))
+
+
+@contextlib.contextmanager
+def cancellation_quiet():
+    """Around a joblib ``Parallel`` whose results we stop reading on purpose (a run failed, the disk is full, the
+    user pressed Ctrl-C): joblib's warning that the remaining tasks were cancelled says nothing the error we raise
+    does not already say. Only that warning, only here."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"\d+ tasks which were still being processed by the workers have been"
+                                r" cancelled", category=UserWarning)
+        yield

@@ -25,6 +25,7 @@ from ..errors import UsageError
 from ..estimator import NumpyMLPClassifier
 from ..progress import progress as progress_counter
 from .analysis import paired_interval
+from .chunks import cancellation_quiet, n_workers_of
 from .params import DEFAULTS, OURS_ONLY, SKLEARN_ACTIVATIONS, check_params, resolve, seed_list
 from .results import _read_csv, package_versions, read_results_json
 
@@ -235,7 +236,8 @@ def compare(split=None, *, seeds=5, per_class=False, n_jobs=1, progress=False, *
     per_class : bool, default=False
         Also compute per-class reports and confusion matrices.
     n_jobs : int, default=1
-        Processes; 1 keeps ``fit_seconds`` free of contention.
+        Processes; 1 keeps ``fit_seconds`` free of contention; -1 for every core. Never more are started than
+        the cores this process may use, nor than the fits (two per seed).
     progress : bool, default=False
         Show progress (in fits) on stderr.
     **model_params
@@ -253,11 +255,12 @@ def compare(split=None, *, seeds=5, per_class=False, n_jobs=1, progress=False, *
     seeds = seed_list(seeds)
     split = load_split("digits") if split is None else split
     jobs = [(model, seed) for seed in seeds for model in ("digitnet", "sklearn")]  # interleaved: fair timings
-    with progress_counter(len(jobs), "compare", unit="fit", enabled=progress) as bar:
-        if n_jobs == 1:
+    n_workers = n_workers_of(n_jobs, len(jobs))
+    with progress_counter(len(jobs), "compare", unit="fit", enabled=progress) as bar, cancellation_quiet():
+        if n_workers == 1:
             runs_done = (_compare_run(m, s, params, split) for m, s in jobs)
         else:
-            runs_done = Parallel(n_jobs=n_jobs, return_as="generator")(
+            runs_done = Parallel(n_jobs=n_workers, return_as="generator")(
                 delayed(_compare_run)(m, s, params, split) for m, s in jobs)
         records = []
         for record in runs_done:

@@ -10,6 +10,10 @@
   :data:`MAX_RESUBMITS` times). If every worker is gone for :data:`WORKER_WAIT` seconds, or the
   scheduler is unreachable for :data:`SCHEDULER_WAIT` seconds, the sweep stops with
   :class:`WorkerLost`, which the sweep turns into "N of M runs saved; run the same command again".
+- **Stopping it.** A LocalCluster has at most as many workers as this process has cores and the sweep has
+  tasks. Ctrl-C or SIGTERM while it starts or stops is held until that is done (:func:`_signals_held`), then
+  acted on: the cluster is stopped, its workers with it, and nothing is left half-started; the workers
+  themselves never see a Ctrl-C meant for the sweep.
 """
 
 from __future__ import annotations
@@ -19,7 +23,10 @@ import concurrent.futures
 import contextlib
 import logging
 import os
+import signal
+import threading
 import time
+from multiprocessing import resource_tracker
 
 from .._lazy import lazy
 from ..errors import UsageError
@@ -107,33 +114,91 @@ def probe_scheduler(address, timeout=None):
     return identity
 
 
+#: What every worker of a LocalCluster runs as it starts (Dask's ``preload``): it leaves Ctrl-C to the sweep.
+WORKER_SETUP = "digitnet.experiments.dask_setup"
+#: The signals that stop a sweep: Ctrl-C, and SIGTERM (which the command line turns into Ctrl-C).
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+@contextlib.contextmanager
+def _signals_held():
+    """Ctrl-C and SIGTERM held while a LocalCluster starts or stops, then delivered.
+
+    Interrupted half-way, a LocalCluster's start leaves workers starting that nothing stops, and
+    distributed's exit handler then prints tracebacks about them. So meanwhile the two signals are
+    only recorded, and delivered once it is done (Ctrl-C raises KeyboardInterrupt then; the caller
+    stops the cluster). SIGINT is also blocked in this thread, so in the threads that start the
+    worker processes, and so in the workers (a blocked signal stays blocked across ``exec``): a
+    Ctrl-C at the terminal, which reaches every process of the group, stops the sweep, which stops
+    its workers, instead of each worker printing its own KeyboardInterrupt (and each worker ignores
+    it from its start on: :data:`WORKER_SETUP`). Outside the main thread (signals cannot be handled
+    there) nothing is held.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught = []
+    before = {signum: signal.signal(signum, lambda signum, frame: caught.append(signum)) for signum in STOP_SIGNALS}
+    blocks = hasattr(signal, "pthread_sigmask")  # POSIX
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if blocks else None
+    try:
+        yield
+    finally:
+        for signum, handler in before.items():
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+        if blocks:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a Ctrl-C pending in this thread is delivered here
+        for signum in dict.fromkeys(caught):
+            signal.raise_signal(signum)
+
+
+def _local_cluster(n_jobs):
+    """A LocalCluster of ``n_jobs`` single-threaded worker processes (at most one per usable core) on 127.0.0.1,
+    without a dashboard, and its client; started with Ctrl-C and SIGTERM held (see :func:`_signals_held`)."""
+    # Python's resource tracker (before 3.13), started by the first worker, unblocks SIGINT in the thread that
+    # starts it, which the workers would then inherit: started now, before SIGINT is held, it is left alone then.
+    resource_tracker.ensure_running()
+    with _signals_held():
+        cluster = distributed.LocalCluster(n_workers=n_workers_of(n_jobs), threads_per_worker=1, processes=True,
+                                           host="127.0.0.1", dashboard_address=None, silence_logs=logging.CRITICAL,
+                                           preload=[WORKER_SETUP])
+        try:
+            client = distributed.Client(cluster)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                cluster.close(timeout=10)
+            raise
+    return cluster, client
+
+
 @contextlib.contextmanager
 def dask_client(scheduler=None, n_jobs=1):
     """A ``distributed.Client`` of the scheduler at ``scheduler`` (probed first), or of a LocalCluster started
-    (and stopped) for the block: ``n_jobs`` single-threaded worker processes on 127.0.0.1, no dashboard."""
+    (and stopped) for the block: ``n_jobs`` single-threaded worker processes on 127.0.0.1 (never more than the
+    cores this process may use), no dashboard. Ctrl-C or SIGTERM while the LocalCluster starts or stops takes
+    effect once it has (see :func:`_signals_held`): it is never left half-started."""
     require_dask()
-    cluster = None
+    cluster = client = None
     with _quiet_logs():
-        if scheduler:
-            probe_scheduler(scheduler)
-            try:
-                client = distributed.Client(scheduler, timeout=f"{CONNECT_TIMEOUT:g}s")
-            except (OSError, TimeoutError, ValueError) as exc:
-                raise UsageError(f"cannot connect to the Dask scheduler at {scheduler}: "
-                                 f"{' '.join(str(exc).split()) or type(exc).__name__}") from None
-        else:
-            cluster = distributed.LocalCluster(n_workers=n_workers_of(n_jobs), threads_per_worker=1, processes=True,
-                                               host="127.0.0.1", dashboard_address=None,
-                                               silence_logs=logging.CRITICAL)
-            client = distributed.Client(cluster)
         try:
+            if scheduler:
+                probe_scheduler(scheduler)
+                try:
+                    client = distributed.Client(scheduler, timeout=f"{CONNECT_TIMEOUT:g}s")
+                except (OSError, TimeoutError, ValueError) as exc:
+                    raise UsageError(f"cannot connect to the Dask scheduler at {scheduler}: "
+                                     f"{' '.join(str(exc).split()) or type(exc).__name__}") from None
+            else:
+                cluster, client = _local_cluster(n_jobs)
             yield client
         finally:
-            with contextlib.suppress(Exception):
-                client.close(timeout=5)
-            if cluster is not None:
-                with contextlib.suppress(Exception):
-                    cluster.close(timeout=10)
+            with _signals_held():  # a second Ctrl-C does not cut the stop short: it would leave workers behind
+                if client is not None:
+                    with contextlib.suppress(Exception):
+                        client.close(timeout=5)
+                if cluster is not None:
+                    with contextlib.suppress(Exception):
+                        cluster.close(timeout=10)
 
 
 def _n_threads(client):
@@ -157,7 +222,7 @@ def run_dask(tasks, data, n_jobs, scheduler, done, chunk_seconds):
     require_dask()
     if not tasks:
         return
-    with dask_client(scheduler, n_jobs) as client:
+    with dask_client(scheduler, n_workers_of(n_jobs, len(tasks))) as client:
         where = scheduler or "of the local cluster"
         _wait_for_workers(client, where)
         chunks = plan_chunks(tasks, data, max(1, _n_threads(client)), chunk_seconds)

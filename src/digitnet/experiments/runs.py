@@ -240,7 +240,7 @@ def run_task(task, data):
 
 
 #: How often a worker process looks whether the sweep that started it is still there (seconds).
-PARENT_CHECK_SECONDS = 1.0
+PARENT_CHECK_SECONDS = 0.1
 
 
 @functools.cache
@@ -248,16 +248,20 @@ def _die_with(parent):
     """In a worker process, end it as soon as process ``parent`` (the sweep's) no longer exists.
 
     A pool's workers outlive a sweep killed with SIGKILL (nothing runs to stop them): each would
-    go on holding its memory, training runs nobody will collect. A daemon thread looks once a
-    second and ends the worker at once (``os._exit``); it is started once per worker process.
+    go on holding its memory, training runs nobody will collect. A daemon thread looks every
+    :data:`PARENT_CHECK_SECONDS` and ends the worker at once (``os._exit``); it is started once per
+    worker process. A worker that is the sweep's child knows it is gone when it is handed to
+    another parent, which happens as the sweep dies, even before whoever started the sweep has
+    collected its exit status (until then its process id still exists, as a zombie).
     """
     if parent is None or parent == os.getpid():
         return
+    child = os.getppid() == parent
 
     def watch():
         while True:
             time.sleep(PARENT_CHECK_SECONDS)
-            if not process_alive(parent):
+            if (os.getppid() != parent) if child else not process_alive(parent):
                 os._exit(1)
 
     threading.Thread(target=watch, name="digitnet-watch-parent", daemon=True).start()

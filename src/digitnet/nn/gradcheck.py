@@ -19,6 +19,8 @@ transposed matrix) 1e-2 or more.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .network import backward_pass, compute_loss, forward_pass, initialize_weights, pack
@@ -31,9 +33,23 @@ TOLERANCE = 1e-5
 
 
 def relative_error(analytic, numeric):
-    """||a - n|| / (||a|| + ||n||) of two arrays (0 when both are 0): the error of a whole parameter array."""
-    scale = np.linalg.norm(analytic) + np.linalg.norm(numeric)
-    return float(np.linalg.norm(analytic - numeric) / scale) if scale > 0 else 0.0
+    """||a - n|| / (||a|| + ||n||) of two arrays (0 when both are 0): the error of a whole parameter array.
+
+    A value that is not finite in either (a loss or a gradient that overflowed) checks nothing: the
+    error is then ``inf``, a failure, never "within tolerance". Norms of finite values too large to
+    square (1e200 and up) are taken of the arrays divided by their largest magnitude, which leaves the
+    ratio as it is.
+    """
+    analytic, numeric = np.asarray(analytic, dtype=np.float64), np.asarray(numeric, dtype=np.float64)
+    if not (np.isfinite(analytic).all() and np.isfinite(numeric).all()):
+        return math.inf
+    with np.errstate(over="ignore"):
+        scale = np.linalg.norm(analytic) + np.linalg.norm(numeric)
+        difference = np.linalg.norm(analytic - numeric)
+    if not (np.isfinite(scale) and np.isfinite(difference)):
+        largest = max(np.abs(analytic).max(), np.abs(numeric).max())
+        return relative_error(analytic / largest, numeric / largest)
+    return float(difference / scale) if scale > 0 else 0.0
 
 
 #: The output layer and targets of each loss the check knows.
@@ -83,36 +99,39 @@ def gradient_check(activation="relu", hidden_layer_sizes=(5,), alpha=0.0, n_samp
     -------
     float
         The largest :func:`relative_error` over the parameter arrays (every W[l] and b[l]),
-        between the backpropagated gradient and the finite differences.
+        between the backpropagated gradient and the finite differences; ``inf`` if a loss or a
+        gradient was not finite (it overflowed: a huge ``alpha``, say), which fails any tolerance.
     """
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n_samples, n_features))
-    Y, out_activation = _targets(loss, rng, n_samples, n_classes)
-    sizes = [n_features, *hidden_layer_sizes, Y.shape[1]]
-    # every weight and bias lives in flat; random inputs put no unit exactly on a relu kink
-    flat, weights, biases = initialize_weights(sizes, activation, "glorot", rng, np.float64)
+    # overflows are judged below (a loss or gradient that is not finite fails the check), not warned about
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        rng = np.random.default_rng(seed)
+        X = rng.standard_normal((n_samples, n_features))
+        Y, out_activation = _targets(loss, rng, n_samples, n_classes)
+        sizes = [n_features, *hidden_layer_sizes, Y.shape[1]]
+        # every weight and bias lives in flat; random inputs put no unit exactly on a relu kink
+        flat, weights, biases = initialize_weights(sizes, activation, "glorot", rng, np.float64)
 
-    def loss():
+        def loss():
+            activations = forward_pass(X, weights, biases, activation, out_activation)
+            return compute_loss(Y, activations[-1], weights, alpha, out_activation=out_activation)
+
         activations = forward_pass(X, weights, biases, activation, out_activation)
-        return compute_loss(Y, activations[-1], weights, alpha, out_activation=out_activation)
+        weight_grads, bias_grads = backward_pass(activations, Y, weights, activation, alpha)
+        pack(weight_grads, bias_grads)
 
-    activations = forward_pass(X, weights, biases, activation, out_activation)
-    weight_grads, bias_grads = backward_pass(activations, Y, weights, activation, alpha)
-    pack(weight_grads, bias_grads)
-
-    numeric = np.empty_like(flat)
-    for j in range(flat.size):
-        saved = flat[j]
-        flat[j] = saved + eps
-        up = loss()
-        flat[j] = saved - eps
-        down = loss()
-        flat[j] = saved
-        numeric[j] = (up - down) / (2 * eps)
-    errors, start = [], 0
-    for g in weight_grads + bias_grads:  # the same order as in the flat buffers
-        errors.append(relative_error(g.ravel(), numeric[start:start + g.size]))
-        start += g.size
+        numeric = np.empty_like(flat)
+        for j in range(flat.size):
+            saved = flat[j]
+            flat[j] = saved + eps
+            up = loss()
+            flat[j] = saved - eps
+            down = loss()
+            flat[j] = saved
+            numeric[j] = (up - down) / (2 * eps)
+        errors, start = [], 0
+        for g in weight_grads + bias_grads:  # the same order as in the flat buffers
+            errors.append(relative_error(g.ravel(), numeric[start:start + g.size]))
+            start += g.size
     return max(errors)

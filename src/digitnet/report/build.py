@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..errors import UsageError
 from ..experiments import save_results
+from ..experiments.chunks import check_n_jobs
 from ..files import atomic_write, prepare_out_dir
 from ..model_file import load_model, save_model
 from ..plots import save_figure
@@ -56,7 +57,7 @@ def build_report(out_dir, *, quick=False, seeds=None, n_jobs=2, progress=True):
     seeds : int, optional
         Seeds per study, instead of the defaults.
     n_jobs : int, default=2
-        Processes for the sweeps.
+        Processes for the sweeps (-1: every core; never more than the cores this process may use).
     progress : bool, default=True
         One line per step (and the sweeps' progress bars) on stderr.
 
@@ -68,9 +69,11 @@ def build_report(out_dir, *, quick=False, seeds=None, n_jobs=2, progress=True):
     Raises
     ------
     UsageError
-        If ``out_dir`` cannot be written (checked before any training), or ``seeds`` is not a positive integer.
+        If ``out_dir`` cannot be written (checked before any training), ``seeds`` is not a positive integer or
+        ``n_jobs`` is 0.
     """
-    study_settings(quick, seeds)  # bad seeds: fail before any work
+    study_settings(quick, seeds)  # bad seeds or n_jobs: fail before any work
+    check_n_jobs(n_jobs)
     out = Path(prepare_out_dir(out_dir))
     steps = Steps(n_steps() + 2, progress)  # the studies, then writing the results and drawing the figures
     data = run_studies(quick=quick, seeds=seeds, n_jobs=n_jobs, progress=progress, steps=steps)

@@ -21,7 +21,7 @@ from ..data import load_dataset, load_split
 from ..errors import UsageError
 from ..estimator import NumpyMLPClassifier
 from ..experiments import compare
-from ..experiments.params import DEFAULTS, MAX_SEEDS, format_layers, hidden_layers, resolve, without_label
+from ..experiments.params import DEFAULTS, MAX_SEEDS, format_layers, hidden_layers, resolve, seed_list, without_label
 from ..nn.activations import HIDDEN_ACTIVATIONS
 from ..nn.gradcheck import gradient_check
 from ..studies import Settings, run_preset, studies
@@ -54,9 +54,10 @@ def study_settings(quick=False, seeds=None):
         ``"compare"`` and every registered study's name, in page order (see :class:`~digitnet.studies.Settings`;
         for ``compare``, ``params`` are the model parameters of both models).
     """
-    if seeds is not None and (isinstance(seeds, bool) or not isinstance(seeds, (int, np.integer)) or
-                              not 1 <= seeds <= MAX_SEEDS):
+    if seeds is not None and (isinstance(seeds, bool) or not isinstance(seeds, (int, np.integer))):
         raise UsageError(f"the number of seeds must be an integer from 1 to {MAX_SEEDS:,}, got {seeds!r}")
+    if seeds is not None:
+        seed_list(int(seeds))  # the same check, and line, as every other study's
     seeds = None if seeds is None else int(seeds)
     settings = {COMPARISON: (COMPARE_QUICK if quick else COMPARE).with_seeds(seeds)}
     for study in studies():
