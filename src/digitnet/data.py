@@ -58,6 +58,40 @@ class Dataset:
     images: np.ndarray | None = None
 
 
+#: How raw pixels become a network's inputs: standardised per feature (mean 0, variance 1 on the training rows;
+#: StandardScaler, the default), or divided by the largest value of the training rows (16 for Digits), which
+#: keeps every pixel in [0, 1] and leaves the nearly constant border pixels small instead of blowing them up.
+STANDARD, MAX = "standard", "max"
+SCALINGS = (STANDARD, MAX)
+
+
+class MaxScaler(StandardScaler):
+    """Divide every feature by the largest absolute value of the rows it is fitted on (one number for all).
+
+    A StandardScaler whose ``mean_`` is 0 and whose ``scale_`` is that value for every feature: it transforms
+    as ``X / largest`` and is saved, loaded and run by the page exactly as a StandardScaler is.
+    """
+
+    def fit(self, X, y=None, sample_weight=None):
+        X = np.asarray(X, dtype=np.float64)
+        largest = float(np.max(np.abs(X))) if X.size else 0.0
+        n_features = X.shape[1]
+        self.mean_ = np.zeros(n_features)
+        self.scale_ = np.full(n_features, largest if largest > 0 else 1.0)
+        self.var_ = self.scale_**2
+        self.n_features_in_, self.n_samples_seen_ = n_features, X.shape[0]
+        return self
+
+
+def scaler_for(scaling):
+    """An unfitted scaler for one of :data:`SCALINGS`."""
+    if scaling == STANDARD:
+        return StandardScaler()
+    if scaling == MAX:
+        return MaxScaler()
+    raise UsageError(f"scaling must be one of {', '.join(SCALINGS)}, got {scaling!r}")
+
+
 @dataclass
 class Split:
     """Train / (validation) / test parts of a dataset, scaled on the training rows.
@@ -152,8 +186,8 @@ class Split:
                      y_val=None, X_test=scaler.transform(self.X_test_raw).astype(dtype), y_test=self.y_test,
                      classes=self.classes, feature_names=self.feature_names, name=self.name)
 
-    def fold(self, train_index, val_index):
-        """The arrays of one cross-validation fold, scaled on that fold's training rows.
+    def fold(self, train_index, val_index, scaling=STANDARD):
+        """The arrays of one cross-validation fold, scaled on that fold's training rows (see :func:`scaler_for`).
 
         Returns
         -------
@@ -162,10 +196,22 @@ class Split:
         """
         dtype = self.X_train.dtype
         X_tr = self.X_dev_raw[train_index]
-        scaler = StandardScaler().fit(X_tr)
+        scaler = scaler_for(scaling).fit(X_tr)
         scale = lambda A: np.ascontiguousarray(scaler.transform(A), dtype=dtype)  # noqa: E731
         return (scale(X_tr), self.y_dev[train_index], scale(self.X_dev_raw[val_index]), self.y_dev[val_index],
                 scale(self.X_test_raw))
+
+    def scaled(self, scaling=STANDARD):
+        """``(X_train, X_val, X_test)`` scaled on the training rows as ``scaling`` says (the split's own arrays
+        for :data:`STANDARD`, which is how they were made); ``X_val`` is None without a validation part."""
+        if scaling == STANDARD:
+            return self.X_train, self.X_val, self.X_test
+        scaler = scaler_for(scaling).fit(self.X_train_raw)
+        dtype = self.X_train.dtype
+
+        def scale(A):
+            return None if A is None else np.ascontiguousarray(scaler.transform(A), dtype=dtype)
+        return scale(self.X_train_raw), scale(self.X_val_raw), scale(self.X_test_raw)
 
 
 def _plain(value):

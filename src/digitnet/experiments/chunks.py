@@ -35,6 +35,8 @@ def estimate_seconds(task, n_rows, n_features, n_classes):
 
 def _shape(data):
     split, folds = data
+    if isinstance(folds, dict):  # folds drawn per seed: any seed's have the same sizes
+        folds = next(iter(folds.values()))
     n_rows = len(split.y_train) if folds is None else len(folds[0][0])
     return n_rows, split.X_train.shape[1], len(split.classes)
 

@@ -16,6 +16,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from ..data import SCALINGS, STANDARD
 from ..errors import UsageError
 from ..estimator import NumpyMLPClassifier
 from ..nn.activations import HIDDEN_ACTIVATIONS
@@ -26,7 +27,10 @@ from ..nn.optimizers import SCHEDULES
 DEFAULTS = NumpyMLPClassifier().get_params()
 #: Parameters an experiment sets itself; a grid may vary every other one.
 SET_BY_EXPERIMENT = ("random_state", "warm_start", "verbose")
-PARAM_NAMES = tuple(p for p in DEFAULTS if p not in SET_BY_EXPERIMENT)
+#: Parameters of the data rather than the estimator, with their choices and defaults: how the raw pixels are
+#: scaled into the network's inputs (:data:`digitnet.data.SCALINGS`, on each training part's rows).
+DATA_PARAMS = {"scaling": (SCALINGS, STANDARD)}
+PARAM_NAMES = tuple(p for p in DEFAULTS if p not in SET_BY_EXPERIMENT) + tuple(DATA_PARAMS)
 #: A grid key that names a configuration instead of setting a parameter (a column of the results).
 LABEL = "label"
 #: ``batch_size="full"``: every step uses the whole training set (plain gradient descent).
@@ -37,7 +41,7 @@ SKLEARN_ACTIVATIONS = ("identity", "logistic", "tanh", "relu")
 #: The most seeds an experiment runs: beyond this its list of runs alone would fill the memory.
 MAX_SEEDS = 10_000
 #: Estimator parameters that are floats; an int given for one (alpha=1) is the same run as the float.
-FLOAT_PARAMS = tuple(name for name in PARAM_NAMES if isinstance(DEFAULTS[name], float))
+FLOAT_PARAMS = tuple(name for name in PARAM_NAMES if isinstance(DEFAULTS.get(name), float))
 
 _LAYERS_TEXT = re.compile(r"^\s*[(\[]?\s*(\d+(\s*[-,]\s*\d+)*)\s*,?\s*[)\]]?\s*$")
 
@@ -200,7 +204,11 @@ def check_params(params):
             hint = f"; did you mean {close!r}?" if close else f"; known parameters: {', '.join(PARAM_NAMES)}"
             raise UsageError(f"unknown parameter {name!r}{hint}")
     params = {name: _normalize(name, value) for name, value in params.items()}
-    probe = {k: (1 if k == "batch_size" and v == FULL_BATCH else v) for k, v in params.items()}
+    for name, (choices, _) in DATA_PARAMS.items():
+        if name in params and params[name] not in choices:
+            raise UsageError(f"{name} must be one of {', '.join(choices)}; got {params[name]!r}")
+    probe = {k: (1 if k == "batch_size" and v == FULL_BATCH else v) for k, v in params.items()
+             if k not in DATA_PARAMS}
     try:
         NumpyMLPClassifier(**probe)._validate_params()
     except (TypeError, ValueError) as exc:
@@ -213,10 +221,17 @@ def check_params(params):
 
 
 def resolve(params, n_train):
-    """Estimator parameters for a training set of ``n_train`` rows (``batch_size="full"`` -> n_train)."""
+    """Estimator parameters for a training set of ``n_train`` rows (``batch_size="full"`` -> n_train; the data's
+    parameters, :data:`DATA_PARAMS`, left out)."""
+    params = {k: v for k, v in params.items() if k not in DATA_PARAMS}
     if params.get("batch_size") == FULL_BATCH:
         return {**params, "batch_size": int(n_train)}
-    return dict(params)
+    return params
+
+
+def data_param(params, name):
+    """A data parameter of a configuration (:data:`DATA_PARAMS`), its default if it does not set it."""
+    return params.get(name, DATA_PARAMS[name][1])
 
 
 def without_label(params):

@@ -23,7 +23,7 @@ from sklearn.metrics import f1_score
 from ..estimator import NumpyMLPClassifier
 from ..estimator.divergence import TrainingDiverged
 from ..files import process_alive
-from .params import count_weights, resolve
+from .params import count_weights, data_param, resolve
 
 #: The final metrics of every run (NaN where a run has no such part or failed).
 METRICS = ("val_accuracy", "test_accuracy", "test_f1", "train_loss", "train_accuracy")
@@ -143,10 +143,15 @@ def reusable(params):
 
 
 def _task_arrays(task, data):
+    """The arrays a task trains and scores on: the split's parts, or its fold's (the folds of its seed, when the
+    sweep draws folds per seed), scaled as its configuration says."""
     split, folds = data
+    scaling = data_param(task.params, "scaling")
     if task.fold is None:
-        return split.X_train, split.y_train, split.X_val, split.y_val, split.X_test, split.y_test
-    X, y, X_val, y_val, X_test = split.fold(*folds[task.fold])
+        X, X_val, X_test = split.scaled(scaling)
+        return X, split.y_train, X_val, split.y_val, X_test, split.y_test
+    fold = folds[task.seed][task.fold] if isinstance(folds, dict) else folds[task.fold]
+    X, y, X_val, y_val, X_test = split.fold(*fold, scaling=scaling)
     return X, y, X_val, y_val, X_test, split.y_test
 
 

@@ -119,7 +119,7 @@ class SweepPlan:
     grid_keys: list
     seeds: list
     split: object
-    folds: list | None
+    folds: list | dict | None  # one list of (train, val) pairs, or one per seed (seed -> list)
     cv: int | None
     tasks: list
     ids: dict
@@ -157,21 +157,35 @@ def _make_tasks(configs, seeds, n_folds, score_test):
 
 
 def _identities(configs, seeds, folds, split, score_test):
-    """``(config_id, seed, fold)`` -> (run_id, identity) for every run of a sweep."""
-    data = data_fingerprint(split, folds)
-    n_folds = None if folds is None else len(folds)
+    """``(config_id, seed, fold)`` -> (run_id, identity) for every run of a sweep (with folds drawn per seed, a
+    run's data are its seed's folds: more seeds later leave the identity of the runs made before unchanged)."""
+    per_seed = isinstance(folds, dict)
+    data = {int(s): data_fingerprint(split, folds[s] if per_seed else folds) for s in (seeds if per_seed else [0])}
+    n_folds = None if folds is None else len(next(iter(folds.values())) if per_seed else folds)
     out = {}
     for config_id, config in enumerate(configs):
         params = resolved_params(config)
         for seed in seeds:
             for fold in (range(n_folds) if n_folds else [None]):
-                identity = {"v": IDENTITY_VERSION, "params": params, "seed": int(seed), "fold": fold, "data": data,
-                            "cv": n_folds, "score_test": bool(score_test)}
+                identity = {"v": IDENTITY_VERSION, "params": params, "seed": int(seed), "fold": fold,
+                            "data": data[int(seed) if per_seed else 0], "cv": n_folds, "score_test": bool(score_test)}
+                if per_seed:
+                    identity["folds"] = "per seed"
                 out[config_id, int(seed), fold] = run_id(identity), identity
     return out
 
 
-def plan_sweep(grid, split, *, seeds, cv, base_params, score_test, name, execution):
+def _folds(split, cv, seeds, per_seed):
+    """The cross-validation folds of a sweep: none, one set for every seed, or (``per_seed``) each seed's own,
+    drawn with that seed, so that each seed is an independent replication (its starting weights and its folds)."""
+    if cv is None:
+        return None
+    if per_seed:
+        return {seed: split.cv_folds(int(cv), random_state=seed) for seed in seeds}
+    return split.cv_folds(int(cv))
+
+
+def plan_sweep(grid, split, *, seeds, cv, base_params, score_test, name, execution, folds_per_seed=False):
     """Stage 1: check the grid and decide every run and training (see the module docstring)."""
     raw_configs = expand_grid(grid)
     base = check_params(base_params or {})
@@ -185,12 +199,13 @@ def plan_sweep(grid, split, *, seeds, cv, base_params, score_test, name, executi
         configs.append(config if label is None else {LABEL: label, **config})
     seeds = seed_list(seeds)
     split = load_split("digits", validation_size=0.2) if split is None else split
-    folds = None if cv is None else split.cv_folds(int(cv))
+    folds = _folds(split, cv, seeds, folds_per_seed)
     plain = [{k: v for k, v in c.items() if k != LABEL} for c in configs]
-    tasks = _make_tasks(plain, seeds, None if folds is None else len(folds), score_test)
+    tasks = _make_tasks(plain, seeds, None if cv is None else int(cv), score_test)
     ids = _identities(plain, seeds, folds, split, score_test)
     config = {
-        "name": name, "grid": grid, "base_params": base, "seeds": seeds, "cv": cv, "n_jobs": execution.n_jobs,
+        "name": name, "grid": grid, "base_params": base, "seeds": seeds, "cv": cv, "folds_per_seed": folds_per_seed,
+        "n_jobs": execution.n_jobs,
         "score_test": score_test, "split": split.describe(), "backend": execution.backend_name,
         "scheduler": execution.scheduler, "n_configs": len(configs),
     }

@@ -76,6 +76,11 @@ class Study:
         or the name of a section of its own (``"network"``, ``"architecture"``).
     question : str
         What it asks and how, in a sentence or two (the page, under the heading).
+    metric : str
+        The one held-out metric it ranks by and chooses by, declared before it runs (in words, as its claims
+        say it); a study that also reads a training loss or a speed says so in its claims, each judged apart.
+    margin : float
+        What counts as a difference on that metric: two arms closer than this are not told apart.
     description : str
         One line for ``--help`` and ``results.json``.
     notebook : str
@@ -89,6 +94,9 @@ class Study:
         Its seeds when run on its own (``digitnet sweep --preset``).
     select : bool
         Whether it chooses a configuration and scores that one, once, on the test set.
+    cv : int or None
+        Cross-validation folds of the development rows (every digit validates once; folds drawn anew for every
+        seed), or None for the split's one validation part.
     highlight : dict
         Grid values worth showing apart (the original project's learning rates).
     full, quick : Settings
@@ -104,6 +112,8 @@ class Study:
     order: ClassVar[int]
     section: ClassVar[str] = "training"
     question: ClassVar[str]
+    metric: ClassVar[str] = "cross-validated accuracy"
+    margin: ClassVar[float] = 0.005
     description: ClassVar[str]
     notebook: ClassVar[str] = ""
     grid: ClassVar[Any]
@@ -114,6 +124,7 @@ class Study:
     highlight: ClassVar[dict] = {}
     dataset: ClassVar[str] = "digits"
     validation_size: ClassVar[float] = 0.2
+    cv: ClassVar[int | None] = None
     full: ClassVar[Settings] = Settings()
     quick: ClassVar[Settings] = Settings(seeds=2)
     captions: ClassVar[tuple] = ()
@@ -147,13 +158,20 @@ class Study:
         """What it found, in words computed from the reading."""
         raise NotImplementedError
 
-    def findings(self, reading: Any) -> dict:
-        """What the study concludes, as comparable values (two runs of it agree when these are equal)."""
-        return {}
+    def claims(self, reading: Any) -> list:
+        """What the study states (:class:`~digitnet.studies.claims.Claim`), each marked supported or not; the
+        reading makes them once (its ``claims``)."""
+        return list(getattr(reading, "claims", []))
+
+    def findings(self, reading: Any) -> list:
+        """Its supported claims, as JSON (what ``claims.json`` keeps of them)."""
+        return [c.to_json() for c in self.claims(reading) if c.supported]
 
     def same_findings(self, a: Any, b: Any) -> bool:
-        """Do two readings of this study (other seeds, another precision) conclude the same?"""
-        return self.findings(a) == self.findings(b)
+        """Do two readings of this study (other seeds, another precision) conclude the same: no supported claim of
+        one contradicts a supported claim of the other?"""
+        from .claims import contradictions
+        return not contradictions(self.claims(a), self.claims(b))
 
     def quoted(self, reading: Any) -> list:
         """The configurations whose scores the conclusion quotes (default: every configuration)."""

@@ -1,8 +1,12 @@
 """The learning-rate study: plain full-batch gradient descent at 13 rates, from crawling to diverging.
 
-How big a step? The rates fall into regions read off the data (:func:`landscape`): too small (the
-loss crawls), good (within the noise of the best validation accuracy), too large (the loss
-overshoots and oscillates) and diverging (the loss explodes: recorded with its epoch).
+How big a step? Each rate is trained over several seeds, each seed with its own starting weights
+and its own stratified folds of the development rows, and judged on its cross-validated accuracy
+(every development digit validates once). The rates fall into regions (:func:`regions`): too
+small (the loss crawls), good (within ``margin`` of the best rate's mean accuracy), too large (the
+loss overshoots) and diverging (the loss explodes: recorded with its epoch). A rate's region is a
+supported claim only when every replication (both halves of the seeds, 95% of resamples of them)
+puts it there; a rate on a boundary that moves between replications is said to be uncertain.
 """
 
 from __future__ import annotations
@@ -12,24 +16,26 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..experiments.analysis import (
-    CurveSummary, histories_of, last_finite, mean_and_error, mean_curve, overshoot, rises,
-)
+from ..experiments.analysis import CurveSummary, histories_of, last_finite, mean_and_error, mean_curve, overshoot, \
+    rises
 from ..experiments.results import SweepResult
 from ..plots import mean_band
 from ..plots.style import format_value, mpl_patches, mpl_ticker, new_figure, ordered_colors, percent_formatter
 from ..words import num, pct, rate
 from .base import Settings, Study
+from .claims import REGIONS, Claim
 from .common import GRADIENT_DESCENT, curve_points
 from .registry import register
+from .replication import replicate, seed_table
 
 #: From far too small to divergent, log-spaced; the original project's four rates among them.
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 2.0, 3.0, 5.0, 10.0)
 ORIGINAL_RATES = (0.1, 0.01, 0.001, 0.0001)
 #: A mean loss this far above its minimum counts as having risen (not round-off or noise).
 RISE_FACTOR = 1.02
-#: Shades of the regions.
+#: Shades of the regions (an uncertain rate is hatched in its region's shade).
 REGION_COLORS = {"too small": "#DDDDDD", "good": "#CCEBC5", "too large": "#FDDBC7", "diverges": "#F4A582"}
+METRIC = "cross-validated accuracy"
 
 
 @dataclass
@@ -43,45 +49,72 @@ class RateReading:
     diverged_at: int | None  # the earliest epoch at which a seed diverged
     rises: float  # share of epochs at which the mean loss went up
     overshoot: float  # how far the mean loss climbed back above its lowest so far (1.0: never)
-    region: str  # "too small", "good", "too large" or "diverges"
+    region: str  # "too small", "good", "too large" or "diverges", on all the seeds
     loss: CurveSummary | None = None  # the training loss per epoch, over the seeds
+    supported: bool = True  # whether every replication puts the rate in that region
+    agreement: float = 1.0  # the share of resamples of the seeds that do
 
 
 @dataclass
 class LearningRateReading:
-    """The landscape (one :class:`RateReading` per rate, by increasing rate) and the rates worth drawing."""
+    """The landscape (one :class:`RateReading` per rate, by increasing rate), the rates worth drawing, the
+    epochs trained, and the claims."""
 
     result: SweepResult
     rates: list
     shown: list
     epochs: int
+    claims: list
 
 
-def landscape(runs, curves, n_val, column="learning_rate_init") -> list[RateReading]:
-    """Every rate's :class:`RateReading`, by increasing rate.
+def regions(table, margin):
+    """Each rate's region on one set of seeds (a rate row, a seed column; NaN where a seed diverged).
 
-    Regions, read off the data: a rate *diverges* if a seed diverged; the *good* rates are those
-    whose mean validation accuracy is within max(two standard errors, one validation sample) of
-    the best rate's; rates below the good ones are *too small*, the others above them *too large*.
+    A rate *diverges* if any of these seeds diverged; of the others, the *good* ones reach a mean accuracy within
+    ``margin`` of the best mean; the rest are *too small* below the best rate and *too large* above it.
     """
+    means = table.mean(axis=1, skipna=False)
+    sound = means.dropna()
+    if sound.empty:
+        return dict.fromkeys(table.index, "diverges")
+    best_rate = sound.idxmax()
+    good = set(sound.index[sound >= sound.max() - margin])
+    return {r: "diverges" if r not in sound.index else "good" if r in good else
+            "too small" if r < best_rate else "too large" for r in table.index}
+
+
+def landscape(runs, curves, margin) -> list[RateReading]:
+    """Every rate's :class:`RateReading`, by increasing rate, with its region and whether it replicates."""
+    table = seed_table(runs, "learning_rate_init", "val_accuracy").sort_index()
+    verdicts = replicate(lambda t: regions(t, margin), table)
     readings = []
-    for value, group in runs.groupby(column, sort=True):
+    for value, group in runs.groupby("learning_rate_init", sort=True):
         val, se, _ = mean_and_error(group["val_accuracy"])
         diverged = group["diverged_at"].dropna() if "diverged_at" in group else []
         summary = mean_curve(histories_of(group, curves), "loss")
         curve = summary.mean if summary is not None else np.array([])
+        verdict = verdicts[value]
         readings.append(RateReading(float(value), val, se, last_finite(curve),
                                     int(min(diverged)) if len(diverged) else None, rises(curve[np.isfinite(curve)]),
-                                    overshoot(curve), "", summary))
-    sound = [r for r in readings if r.diverged_at is None and np.isfinite(r.val_accuracy)]
-    if sound:
-        best = max(sound, key=lambda r: r.val_accuracy)
-        margin = max(2 * best.val_error, 1.0 / n_val)
-        good = [r.rate for r in sound if r.val_accuracy >= best.val_accuracy - margin]
-        for r in readings:
-            r.region = ("diverges" if r.diverged_at is not None else "good" if r.rate in good else
-                        "too small" if r.rate < min(good) else "too large")
+                                    overshoot(curve), verdict.value, summary, verdict.supported, verdict.agreement))
     return readings
+
+
+def region_claims(readings, study="learning-rate", metric=METRIC) -> list[Claim]:
+    """One claim per region holding the rates every replication puts there, and one per uncertain rate."""
+    claims = []
+    for region in REGIONS:
+        sure = [r.rate for r in readings if r.region == region and r.supported]
+        if sure:
+            claims.append(Claim(study, "region", "learning_rate_init", sure, True, metric, region=region))
+    for r in readings:
+        if not r.supported:
+            claims.append(Claim(study, "region", "learning_rate_init", [r.rate], False, metric, region=r.region,
+                                agreement=r.agreement))
+    good = [r.rate for r in readings if r.region == "good"]
+    if len(good) > 1:
+        claims.append(Claim(study, "tie", "learning_rate_init", good, True, metric))
+    return claims
 
 
 def illustrative_rates(readings) -> list[float]:
@@ -102,38 +135,46 @@ def illustrative_rates(readings) -> list[float]:
 
 
 def best_rate(reading) -> float:
-    """The rate of the best mean validation accuracy, among those that did not diverge."""
+    """The rate of the best mean cross-validated accuracy, among those that did not diverge."""
     return max((r for r in reading.rates if r.diverged_at is None), key=lambda r: r.val_accuracy).rate
 
 
-def _rates(readings, region):
-    return [r.rate for r in readings if r.region == region]
-
-
-def _span(rates):
-    return "none" if not rates else rate(rates[0]) if len(rates) == 1 else f"{rate(rates[0])} to {rate(rates[-1])}"
+def _span(readings, region):
+    rates = [r for r in readings if r.region == region]
+    if not rates:
+        return "none"
+    named = [rate(r.rate) + ("" if r.supported else " (uncertain)") for r in rates]
+    return named[0] if len(named) == 1 else f"{named[0]} to {named[-1]}" if all(r.supported for r in rates) else \
+        ", ".join(named)
 
 
 def _original_rates(readings, originals=ORIGINAL_RATES):
     mine = [r for r in readings if r.rate in originals]
     if not mine:
         return ""
-    shown = ", ".join(f"{rate(r.rate)} ({r.region}, {pct(r.val_accuracy)})" for r in sorted(mine, key=lambda r: -r.rate))
+    shown = ", ".join(f"{rate(r.rate)} ({r.region}{'' if r.supported else ', uncertain'}, {pct(r.val_accuracy)})"
+                      for r in sorted(mine, key=lambda r: -r.rate))
     return f" The original project's rates: {shown}."
 
 
-def _regions_text(readings, best, epochs):
-    parts = [f"too small: {_span(_rates(readings, 'too small'))}", f"good: {_span(_rates(readings, 'good'))}",
-             f"too large: {_span(_rates(readings, 'too large'))}"]
-    diverging = [r for r in readings if r.diverged_at is not None]
-    parts.append("diverges: " + (", ".join(f"{rate(r.rate)} (at epoch {r.diverged_at})" for r in diverging)
+def _regions_text(readings, epochs, n_seeds):
+    parts = [f"{region}: {_span(readings, region)}" for region in ("too small", "good", "too large")]
+    diverging = [r for r in readings if r.region == "diverges"]
+    parts.append("diverges: " + (", ".join(f"{rate(r.rate)} (at epoch {r.diverged_at})"
+                                           + ("" if r.supported else ", not on every seed") for r in diverging)
                                  or "none"))
-    rates = [r.rate for r in readings]
-    where = ("at the top of the grid (larger rates were not tried)" if best.rate == max(rates) else
-             "at the bottom of the grid" if best.rate == min(rates) else "inside the grid")
-    return (f"Over {epochs} epochs of full-batch gradient descent the rates fall into four regions — "
-            + "; ".join(parts) + f". The best validation accuracy, {pct(best.val_accuracy)}, came at rate"
-            f" {rate(best.rate)}, {where}")
+    return (f"Over {epochs} epochs of full-batch gradient descent, judged on {METRIC} over {n_seeds} seeds (each"
+            " with its own starting weights and folds), the rates fall into four regions — " + "; ".join(parts) + ".")
+
+
+def _uncertain_text(readings):
+    uncertain = [r for r in readings if not r.supported]
+    if not uncertain:
+        return " Every replication (both halves of the seeds, 95% of resamples of them) puts every rate in the same region."
+    return (" Not every replication agrees on " + ", ".join(f"{rate(r.rate)} ({r.region} on all the seeds,"
+                                                              f" {100 * r.agreement:.0f}% of resamples)"
+                                                              for r in uncertain)
+            + ": those rates sit on a boundary the data cannot place.")
 
 
 class LearningRate(Study):
@@ -142,36 +183,45 @@ class LearningRate(Study):
     order = 30
     question = ("How big a step? Plain full-batch gradient descent, θ ← θ − η ∂J/∂θ, as in the original project,"
                 " at 13 learning rates η from 0.0001 to 10 (the original project tried only 0.1 to 0.0001, and"
-                " its loop never passed the rate to the training function). A run whose loss becomes infinite,"
-                " or ten times that of its starting weights, has diverged: it is recorded with that epoch, and"
-                " drawn up to it.")
-    description = ("Full-batch gradient descent (a 64-unit relu network, 1000 epochs) at 13 learning rates from 1e-4"
-                   " to 10: too small, good, too large and divergent; the original project's 0.1, 0.01, 0.001,"
-                   " 0.0001 among them.")
+                " its loop never passed the rate to the training function), each judged on its cross-validated"
+                " accuracy. A run whose loss becomes infinite, or ten times that of its starting weights, has"
+                " diverged: it is recorded with that epoch, and drawn up to it.")
+    metric = METRIC
+    margin = 0.005
+    description = ("Full-batch gradient descent (a 64-unit relu network, 300 epochs) at 13 learning rates from 1e-4"
+                   " to 10, judged on 3-fold cross-validated accuracy: too small, good, too large and divergent; the"
+                   " original project's 0.1, 0.01, 0.001, 0.0001 among them.")
     notebook = r"""How big a step? Plain full-batch gradient descent, $\theta \leftarrow \theta - \eta\,\partial J/\partial\theta$, as
 in the original project, at 13 learning rates from $10^{-4}$ to 10 (the original tried only 0.1 to 0.0001, and its
 loop never passed the rate on). Too small a rate crawls; a good one converges; too large a one overshoots the
 minimum and the loss oscillates; larger still, each step overshoots by more than the last and training diverges. A
 run that diverges (its loss infinite or ten times that of its starting weights) is a result: recorded with the
-epoch at which it diverged and drawn up to there. The regions are read off the data: *good* is within two standard errors (or one
-validation image) of the best rate's validation accuracy. Circled: the original project's four rates."""
+epoch at which it diverged and drawn up to there. Every rate is judged on its cross-validated accuracy, over seeds
+that each draw their own starting weights and folds: *good* is within half a point of the best rate's mean, and a
+rate's region is stated only when every replication (both halves of the seeds, and 95% of resamples of them) puts
+it there; the others are called uncertain. Circled: the original project's four rates."""
     grid = {"learning_rate_init": list(LEARNING_RATES)}
-    base_params = {**GRADIENT_DESCENT, "hidden_layer_sizes": (64,), "activation": "relu", "max_iter": 1000}
+    base_params = {**GRADIENT_DESCENT, "hidden_layer_sizes": (64,), "activation": "relu", "max_iter": 300}
     varied = ("learning_rate_init",)
     highlight = {"learning_rate_init": ORIGINAL_RATES}
-    quick = Settings(seeds=2, params={"max_iter": 150})
-    captions = (("learning_rate_landscape", "Final training loss and validation accuracy against the learning"
-                 " rate, the regions shaded; circled: the original project's rates; ✕: diverged."),
+    cv = 3
+    full = Settings(seeds=3)
+    quick = Settings(seeds=2, params={"max_iter": 100})
+    captions = (("learning_rate_landscape", "Final training loss and cross-validated accuracy against the learning"
+                 " rate, the regions shaded (hatched: uncertain); circled: the original project's rates; ✕:"
+                 " diverged."),
                 ("learning_rate_curves", "The training loss per epoch at a few learning rates (log scales)."))
     twin = "learning_rate.js"
 
     def read(self, result, split):
-        rates = landscape(result.runs, result.curves, result.n_val)
-        return LearningRateReading(result, rates, illustrative_rates(rates), int(result.runs["n_iter"].max()))
+        rates = landscape(result.runs, result.curves, self.margin)
+        return LearningRateReading(result, rates, illustrative_rates(rates), int(result.runs["n_iter"].max()),
+                                   region_claims(rates, self.name, self.metric))
 
     def table(self, reading):
-        return pd.DataFrame([{"learning rate": rate(r.rate), "region": r.region,
-                              "validation accuracy": f"{pct(r.val_accuracy)} ± {100 * r.val_error:.1f}"
+        return pd.DataFrame([{"learning rate": rate(r.rate), "region": r.region if r.supported else
+                              f"{r.region}? ({100 * r.agreement:.0f}%)",
+                              "cross-validated accuracy": f"{pct(r.val_accuracy)} ± {100 * r.val_error:.1f}"
                               if np.isfinite(r.val_accuracy) else "n/a",
                               "final training loss": r.final_loss if r.diverged_at is None else np.nan,
                               "loss climbed back to": f"{r.overshoot:.2f}× its lowest",
@@ -179,18 +229,18 @@ validation image) of the best rate's validation accuracy. Circled: the original 
                              for r in reading.rates])
 
     def conclusion(self, reading):
-        """The landscape in words: the regions, the best rate (inside the grid or at its edge), divergence,
-        oscillation, and the original project's four rates."""
+        """The landscape in words, from its claims: the regions (uncertain rates named), the rates the data cannot
+        rank, divergence, oscillation, and the original project's four rates."""
         readings, epochs = reading.rates, reading.epochs
         sound = [r for r in readings if r.region not in ("diverges", "")]
         if not sound:
             return "Every learning rate of the grid diverged: the grid needs smaller rates."
         best = max(sound, key=lambda r: r.val_accuracy)
-        text = _regions_text(readings, best, epochs)
-        tied = [r for r in sound if r.region == "good" and r is not best]
-        # "good" means within the noise of the best: the seeds cannot rank those rates, so neither does the sentence
-        text += (f"; the other good rates are within the noise of it (two standard errors over the seeds, or one"
-                 f" validation digit), so the seeds cannot rank {'it' if len(tied) == 1 else 'them'}." if tied else ".")
+        text = _regions_text(readings, epochs, len(reading.result.config["seeds"])) + _uncertain_text(readings)
+        good = [r for r in sound if r.region == "good"]
+        text += (f" The good rates cannot be told apart (the best mean, {pct(best.val_accuracy)}, came at"
+                 f" {rate(best.rate)}, but another replication may put another good rate first)." if len(good) > 1
+                 else f" The best, {pct(best.val_accuracy)}, came at {rate(best.rate)}, alone in the good region.")
         slow = min(sound, key=lambda r: r.rate)
         if slow.region == "too small":
             text += (f" A rate too small barely moves the loss (still {num(slow.final_loss, 3)} after {epochs} epochs"
@@ -207,15 +257,6 @@ validation image) of the best rate's validation accuracy. Circled: the original 
                  else "; no rate of the grid diverged.")
         return text + _original_rates(readings)
 
-    def findings(self, reading):
-        return {"regions": tuple(r.region for r in reading.rates)}
-
-    def same_findings(self, a, b):
-        """The same regions, and each reading's best rate a good rate of the other: the seeds cannot rank the good
-        rates, so the best of them may differ in the noise."""
-        good = [{r.rate for r in x.rates if r.region == "good"} for x in (a, b)]
-        return self.findings(a) == self.findings(b) and best_rate(a) in good[1] and best_rate(b) in good[0]
-
     def quoted(self, reading):
         runs = reading.result.runs
         return list(runs.loc[runs["learning_rate_init"] == best_rate(reading), "config"].unique())
@@ -225,9 +266,9 @@ validation image) of the best rate's validation accuracy. Circled: the original 
                 "learning_rate_curves": curves_figure(reading)}
 
     def page(self, reading):
-        return {"rates": [{"rate": r.rate, "region": r.region, "val": r.val_accuracy, "val_se": r.val_error,
-                           "final_loss": r.final_loss, "diverged_at": r.diverged_at, "curve": curve_points(r.loss)}
-                          for r in reading.rates],
+        return {"rates": [{"rate": r.rate, "region": r.region, "supported": r.supported, "val": r.val_accuracy,
+                           "val_se": r.val_error, "final_loss": r.final_loss, "diverged_at": r.diverged_at,
+                           "curve": curve_points(r.loss)} for r in reading.rates],
                 "shown": reading.shown}
 
 
@@ -236,8 +277,9 @@ def _shade_regions(axes, readings):
     edges = np.sqrt(rates[1:] * rates[:-1]) if len(rates) > 1 else np.array([])
     bounds = np.concatenate([[rates[0] / 1.5], edges, [rates[-1] * 1.5]])
     for ax in axes:
-        for r, low, high in zip(readings, bounds[:-1], bounds[1:]):
-            ax.axvspan(low, high, color=REGION_COLORS.get(r.region, "white"), lw=0, zorder=0)
+        for r, low, high in zip(readings, bounds[:-1], bounds[1:]):  # an uncertain rate: its region's shade, hatched
+            ax.axvspan(low, high, facecolor=REGION_COLORS.get(r.region, "white"), lw=0, zorder=0,
+                       hatch=None if r.supported else "///", edgecolor="#888888" if not r.supported else None)
         ax.set_xscale("log")
         ax.grid(True, which="major", alpha=0.3)
 
@@ -276,10 +318,12 @@ def landscape_figure(readings, highlight=(), title=None):
     acc_ax.plot([r.rate for r in marked], [r.val_accuracy for r in marked], "o", ms=11, mfc="none", mec="black")
     loss_ax.set_yscale("log")
     loss_ax.set_ylabel("final training loss\n(nats, log scale)")
-    acc_ax.set_ylabel("validation accuracy (%)\nmean ± std error")
+    acc_ax.set_ylabel("cross-validated accuracy (%)\nmean ± std error")
     acc_ax.yaxis.set_major_formatter(percent_formatter())
     acc_ax.set_xlabel("learning rate η (log scale)")
     patches = [mpl_patches.Patch(color=c, label=name) for name, c in REGION_COLORS.items()]
+    patches.append(mpl_patches.Patch(facecolor="white", edgecolor="#888888", hatch="///",
+                                     label="uncertain (not every\nreplication agrees)"))
     fig.legend(handles=patches + loss_ax.get_legend_handles_labels()[0], loc="outside right center",
                fontsize="small", frameon=False)
     fig.suptitle(title or "The learning-rate landscape of full-batch gradient descent")

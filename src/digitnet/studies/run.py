@@ -30,9 +30,11 @@ def _override_grid(grid, axes):
 
 
 def study_split(study: Study, cv: int | None = None, dtype=None):
-    """The rows a study runs on by default: its dataset, with its validation split (none with ``cv``)."""
+    """The rows a study runs on by default: its dataset, with its validation split (none when it cross-validates:
+    ``cv``, or the study's own)."""
     kwargs = {} if dtype is None else {"dtype": dtype}
-    return load_split(study.dataset, validation_size=0 if cv else study.validation_size, **kwargs)
+    folds = study.cv if cv is None else (cv or None)
+    return load_split(study.dataset, validation_size=0 if folds else study.validation_size, **kwargs)
 
 
 def run_preset(name, split=None, *, seeds=None, cv=None, n_jobs=1, progress=True, grid=None, params=None,
@@ -49,7 +51,9 @@ def run_preset(name, split=None, *, seeds=None, cv=None, n_jobs=1, progress=True
     seeds : int or sequence of int, optional
         Default: the study's.
     cv : int, optional
-        Cross-validate instead of using the validation split.
+        Cross-validate with this many folds (default: the study's ``cv``: stratified folds of the development
+        rows, drawn anew for every seed, so that each seed is a replication of its own); 0: use the split's
+        validation part instead.
     n_jobs, progress, backend, scheduler, store, log
         As in :func:`~digitnet.experiments.sweep` (see :class:`~digitnet.experiments.sweep.Execution`).
     grid : dict, optional
@@ -65,12 +69,13 @@ def run_preset(name, split=None, *, seeds=None, cv=None, n_jobs=1, progress=True
     """
     start = time.perf_counter()
     study = name if isinstance(name, Study) else get(name)
+    cv = study.cv if cv is None else (cv or None)
     if split is None:
         split = study_split(study, cv)
     execution = Execution(n_jobs=n_jobs, backend=backend, scheduler=scheduler, progress=progress, store=store, log=log)
     plan = plan_sweep(_override_grid(study.grid, grid), split, seeds=study.seeds if seeds is None else seeds, cv=cv,
                       base_params={**study.base_params, **(params or {})}, score_test=not study.select,
-                      name=study.name, execution=execution)
+                      name=study.name, execution=execution, folds_per_seed=cv is not None)
     result = run_sweep(plan, execution, start)
     result.config.update(preset=study.name, description=study.description)
     if study.select:
