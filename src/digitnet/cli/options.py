@@ -60,6 +60,21 @@ def seed_count(text):
     return value
 
 
+def seeds(text):
+    """``--seeds``: a count N (seeds 0..N-1, see :func:`seed_count`) or a list of seeds (``3,4,5``: the seeds
+    themselves, each checked as :func:`seed`, none twice)."""
+    if "," not in str(text):
+        return seed_count(text)
+    values = tuple(seed(part.strip()) for part in str(text).split(",") if part.strip())
+    if not values:
+        raise UsageError(f"expected a number of seeds or a list like 3,4,5; got {text!r}")
+    if len(set(values)) != len(values):
+        raise UsageError(f"a seed is given twice in {text!r}: every seed is one replication, once")
+    if len(values) > MAX_SEEDS:
+        raise UsageError(f"the number of seeds must be from 1 to {MAX_SEEDS:,}, got {len(values):,}")
+    return values
+
+
 def jobs(text):
     """``--jobs``: a number of worker processes (at least 1), or -1 for every core."""
     value = number(int)(text)

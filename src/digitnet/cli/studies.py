@@ -17,15 +17,16 @@ from ..experiments.store import FILENAME, UNREADABLE_SUFFIX, Store
 from ..experiments.summary import summarize
 from ..files import check_not_inputs, prepare_out_dir
 from ..report import build_report, rebuild_report
-from ..studies import ALIASES, run_preset, studies
+from ..studies import ALIASES, get, run_preset, studies
+from ..studies.claims import sentence, write_claims
 from .options import (
     PARSERS, Formatter, add_data_options, add_model_options, argtype, at_least, describe, fit_error, jobs, jobs_note,
-    model_params, number, seed_count, split_of, string,
+    model_params, number, seed_count, seeds, split_of, string,
 )
 
 #: What ``compare --out DIR`` and ``sweep --out DIR`` write in DIR (none of them may be an input of the command).
 COMPARE_FILES = ("compare.csv", "summary.csv", "report.csv", "results.json")
-SWEEP_FILES = ("sweep.csv", "curves.json", "results.json", FILENAME, f"{FILENAME}-wal", f"{FILENAME}-shm",
+SWEEP_FILES = ("sweep.csv", "curves.json", "results.json", "claims.json", FILENAME, f"{FILENAME}-wal", f"{FILENAME}-shm",
                f"{FILENAME}-journal")
 #: Worker processes of ``report`` unless --jobs says otherwise.
 REPORT_JOBS = 2
@@ -102,8 +103,11 @@ def add_sweep(commands):
     p.add_argument("--param", action="append", default=[], metavar="NAME=V1,V2,...",
                    help="a grid axis: any NumpyMLPClassifier parameter and its values, comma-separated;"
                    " repeatable (default: none)")
-    p.add_argument("--seeds", type=argtype(seed_count), default=None, help="seeds 0..N-1 per configuration"
-                   " (default: the preset's, 3; without a preset 1)")
+    p.add_argument("--seeds", type=argtype(seeds), default=None, help="seeds per configuration: a count N (seeds"
+                   " 0..N-1) or a list (3,4,5: another replication of a study) (default: the preset's, 3; without a"
+                   " preset 1)")
+    p.add_argument("--quick", action="store_true", help="with --preset: the study's quick settings (fewer seeds and"
+                   " epochs, the report's --quick) (default: its full settings)")
     p.add_argument("--cv", type=argtype(number(int)), default=None, metavar="K",
                    help="stratified K-fold cross-validation on the training part instead of the validation"
                    " split (default: off)")
@@ -174,17 +178,35 @@ def run_sweep(args):
     base = model_params(args)
     options = dict(seeds=args.seeds, cv=args.cv, n_jobs=args.jobs, progress=not args.no_progress,
                    backend=args.backend, scheduler=args.scheduler, store=os.path.join(args.out, FILENAME), log=_log)
+    if args.quick and not args.preset:
+        raise UsageError("--quick takes a study's quick settings: give --preset NAME too")
     with _sigterm_as_interrupt():
         if args.preset:
-            result = run_preset(args.preset, split, grid=axes, params=base, **options)
+            study = get(args.preset)
+            settings = study.settings(args.quick)
+            options["seeds"] = settings.seeds if options["seeds"] is None and args.quick else options["seeds"]
+            result = run_preset(study, split, grid={**(settings.grid or {}), **axes},
+                                params={**settings.params, **base}, **options)
         else:
             result = sweep(axes, split, base_params=base, **{**options, "seeds": options["seeds"] or 1})
     print(describe(split))
     _print_sweep(result)
     paths = save_results(result, args.out)
+    if args.preset:
+        paths.append(_write_claims(study, result, split, args.out))
     print(f"wrote {paths[0]} (every run, one row each), {', '.join(paths[1:])}; 'digitnet results {args.out}' ranks"
           " every configuration in the store")
     return 0
+
+
+def _write_claims(study, result, split, out):
+    """Read a preset's sweep as its study reads it, print what it claims, and write DIR/claims.json."""
+    claims = study.claims(study.read(result, split))
+    if claims:
+        print(f"what the {study.name} study claims ({study.metric}; stated only when it replicates):")
+        for claim in claims:
+            print(f"  {'supported' if claim.supported else 'uncertain'}: {sentence(claim)}")
+    return write_claims(claims, out)
 
 
 def _log(line):
@@ -320,8 +342,9 @@ def add_report(commands):
                        " DIR' wrote: rebuild its figures and page from its saved results, training nothing")
     p.add_argument("--quick", action="store_true", help="few seeds and epochs: a smoke run in under a minute"
                    " (default: the full report, a few minutes)")
-    p.add_argument("--seeds", type=argtype(seed_count), default=None,
-                   help="seeds per study (default: 10 for the comparison and 3 per preset; quick: 3 and 2)")
+    p.add_argument("--seeds", type=argtype(seeds), default=None,
+                   help="seeds per study: a count N (seeds 0..N-1) or a list (3,4,5: another replication of every"
+                   " study) (default: 10 for the comparison and 3 per study; quick: 3 and 2)")
     p.add_argument("--jobs", type=argtype(jobs), default=REPORT_JOBS,
                    help="parallel processes for the sweeps, never more than the usable cores; -1 = every core"
                    f" (default: {REPORT_JOBS})")

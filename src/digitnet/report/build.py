@@ -20,6 +20,7 @@ from ..experiments.chunks import check_n_jobs
 from ..files import atomic_write, prepare_out_dir
 from ..model_file import load_model, save_model
 from ..plots import save_figure
+from ..studies.claims import write_claims
 from .figures import make_figures
 from .page_data import page_model
 from .saved import RECORD, load_report_data, report_record
@@ -82,6 +83,7 @@ def build_report(out_dir, *, quick=False, seeds=None, n_jobs=2, progress=True):
         save_results(data.compare, out / COMPARISON)
         for name, outcome in data.studies.items():
             save_results(outcome.result, out / name)
+            write_claims(outcome.study.claims(outcome.reading), out / name)
         prepare_out_dir(out / "errors")  # also removes what a killed run left there
         _write_predictions(data.errors, out / "errors" / "predictions.csv")
 

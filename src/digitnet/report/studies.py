@@ -44,8 +44,8 @@ def study_settings(quick=False, seeds=None):
     quick : bool
         Few seeds and epochs: the whole report in well under a minute (numbers
         are then illustrative, not converged).
-    seeds : int, optional
-        Use this many seeds (0..N-1) in every study instead of the defaults
+    seeds : int or sequence of int, optional
+        Use this many seeds (0..N-1), or these seeds, in every study instead of the defaults
         (full: 10 for the comparison, 3 for each study; quick: 3 and 2).
 
     Returns
@@ -54,11 +54,11 @@ def study_settings(quick=False, seeds=None):
         ``"compare"`` and every registered study's name, in page order (see :class:`~digitnet.studies.Settings`;
         for ``compare``, ``params`` are the model parameters of both models).
     """
-    if seeds is not None and (isinstance(seeds, bool) or not isinstance(seeds, (int, np.integer))):
+    if seeds is not None and (isinstance(seeds, bool) or not isinstance(seeds, (int, np.integer, tuple, list))):
         raise UsageError(f"the number of seeds must be an integer from 1 to {MAX_SEEDS:,}, got {seeds!r}")
-    if seeds is not None:
-        seed_list(int(seeds))  # the same check, and line, as every other study's
-    seeds = None if seeds is None else int(seeds)
+    if seeds is not None:  # the same check, and line, as every other study's
+        seeds = int(seeds) if isinstance(seeds, (int, np.integer)) else tuple(seed_list(seeds))
+        seed_list(seeds)
     settings = {COMPARISON: (COMPARE_QUICK if quick else COMPARE).with_seeds(seeds)}
     for study in studies():
         settings[study.name] = study.settings(quick).with_seeds(seeds)
@@ -239,7 +239,7 @@ def run_studies(*, quick=False, seeds=None, n_jobs=2, progress=True, steps=None)
     outcomes = {}
     for study in studies():
         s = settings[study.name]
-        result = steps.run(study.name, f"{study.name} study ({s.seeds} seeds)", lambda: run_preset(
+        result = steps.run(study.name, f"{study.name} study ({len(seed_list(s.seeds))} seeds)", lambda: run_preset(
             study, split, seeds=s.seeds, n_jobs=n_jobs, progress=progress, grid=s.grid, params=dict(s.params)))
         outcomes[study.name] = study.outcome(result, split)
     selecting = next(o for o in outcomes.values() if o.study.select)
