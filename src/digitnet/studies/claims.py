@@ -167,3 +167,11 @@ def sentence(claim: Claim, fmt=str) -> str:
     if claim.kind != "chosen" and not claim.supported:
         text += " (not every replication agrees: the data cannot tell)"
     return text
+
+
+def summary(claims: list[Claim], fmt=str) -> str:
+    """A study's claims in one line: what every replication says, then what the data cannot tell."""
+    supported = [sentence(c, fmt) for c in claims if c.supported]
+    uncertain = sorted({str(fmt(v)) for c in claims if not c.supported and c.kind != "chosen" for v in _flat(c.values)})
+    text = "; ".join(supported) if supported else "nothing every replication agrees on"
+    return text + (f"; uncertain: {', '.join(uncertain)}" if uncertain else "")
