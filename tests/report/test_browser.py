@@ -1,5 +1,5 @@
 """The page in a real browser (headless Chromium): offline, no console errors, and its JavaScript gives
-digitnet's numbers: the model's probabilities, a training run, a drawing's 8x8 input."""
+digitnet's numbers: the model's probabilities, a drawing's 8x8 input (training: test_browser_nn.py)."""
 
 import math
 import pathlib
@@ -11,9 +11,6 @@ from sklearn.datasets import load_digits
 import digitnet
 from digitnet.digit_image import ALL_INK, NO_INK, TOO_THIN, ink_of_rgba, reading_problem, to_digits_input
 from digitnet.model_file import load_model
-from digitnet.nn import network
-from digitnet.nn.optimizers import SGD, Adam
-from digitnet.nn.training import train_epoch
 
 from .browser import console_errors, start_chromium, wait_for
 
@@ -66,30 +63,6 @@ def test_predict_proba_is_the_model_files(chrome, page_url, built):
                                          pixels.astype(int).tolist()))
     assert got.shape == expected.shape == (len(data.split.y_test), 10)
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-9)
-
-
-@pytest.mark.parametrize("solver", ["gd", "momentum", "nesterov", "adam"])
-def test_the_page_trains_as_digitnet_does(chrome, page_url, built, solver):
-    """From the same weights and batches, 20 epochs in the page = 20 epochs of digitnet.nn.training (1e-9)."""
-    _, _, _, data = built
-    _open(chrome, page_url)
-    X = data.split.scaler.transform(data.split.X_train_raw[:240])  # float64
-    y = data.split.y_train[:240]
-    sizes, activation, alpha, rate = [64, 16, 10], "tanh", 1e-3, 0.01 if solver == "adam" else 0.1
-    flat, weights, biases = network.initialize_weights(sizes, activation, rng=3)
-    spec = {"layer_sizes": sizes, "weights": [W.ravel().tolist() for W in weights], "biases": [b.tolist() for b in biases],
-            "activation": activation, "solver": solver, "learning_rate": rate, "momentum": 0.9, "alpha": alpha,
-            "batch_size": 50, "epochs": 20, "X": X.ravel().tolist(), "labels": y.tolist()}
-    got = chrome.execute_script("return window.digitnet.trainFrom(arguments[0])", spec)
-    optimizer = Adam(flat, rate) if solver == "adam" else SGD(flat, rate, 0.0 if solver == "gd" else 0.9,
-                                                              nesterov=solver == "nesterov")
-    Y = np.eye(10)[y]
-    losses = [train_epoch(X, Y, weights, biases, optimizer, activation=activation, alpha=alpha, batch_size=50)[0]
-              for _ in range(20)]
-    np.testing.assert_allclose(got["loss"], losses, rtol=0, atol=1e-9)
-    for mine, theirs in zip(got["weights"] + got["biases"], [W.ravel() for W in weights] + biases):
-        np.testing.assert_allclose(mine, theirs, rtol=0, atol=1e-9)
-    assert losses[-1] < losses[0]  # it did learn: the comparison is not of two untrained networks
 
 
 def _trace(chrome, image, threshold=8):
@@ -202,8 +175,9 @@ def test_the_pad_says_why_it_reads_no_digit(chrome, page_url):
 
 
 def test_diverging_settings_are_reported_not_drawn(chrome, page_url):
-    _open(chrome, page_url, "#play?units=32&units2=0&activation=relu&solver=gd&batch=0&alpha=0&epochs=100&lr=10&seed=0")
-    assert chrome.execute_script("return document.querySelector('input[name=lr]').value") == "1"  # 10^1
+    _open(chrome, page_url, "#play?hidden_layer_sizes=32&activation=relu&solver=sgd&momentum=0&batch_size=all&alpha=0"
+                            "&max_iter=100&learning_rate_init=10&seed=0")
+    assert chrome.execute_script("return document.querySelector('input[name=learning_rate_init]').value") == "1"  # 10^1
     chrome.find_element("id", "play-train").click()
     status = wait_for(chrome, "document.getElementById('play-status').textContent.startsWith('Diverged')"
                               " && document.getElementById('play-status').textContent")
@@ -215,18 +189,18 @@ def test_diverging_settings_are_reported_not_drawn(chrome, page_url):
 
 
 def test_training_in_the_page_learns_and_keeps_its_settings_in_the_address(chrome, page_url):
-    _open(chrome, page_url, "#play?units=16&units2=0&activation=tanh&solver=adam&batch=32&alpha=0.0001&epochs=20"
-                            "&lr=0.01&seed=2")
-    assert chrome.execute_script("return document.querySelector('select[name=units]').value") == "16"
+    _open(chrome, page_url, "#play?hidden_layer_sizes=16&activation=tanh&solver=adam&batch_size=32&alpha=0.0001"
+                            "&max_iter=20&learning_rate_init=0.01&seed=2")
+    assert chrome.execute_script("return document.querySelector('select[name=hidden_layer_sizes]').value") == "16"
     chrome.find_element("id", "play-train").click()
     status = wait_for(chrome, "document.getElementById('play-status').textContent.includes('(done)')"
                               " && document.getElementById('play-status').textContent", timeout=60)
     accuracy = float(status.split("validation accuracy ")[1].rstrip("%")) / 100
     assert accuracy > 0.9, status  # 20 epochs of adam learn the digits
     assert chrome.execute_script("return document.querySelectorAll('#play-train-box canvas.unit-weights').length") == 16
-    chrome.execute_script("const s = document.querySelector('select[name=units]'); s.value = '64';"
+    chrome.execute_script("const s = document.querySelector('select[name=hidden_layer_sizes]'); s.value = '64';"
                           " s.dispatchEvent(new Event('change'))")
-    assert "units=64" in chrome.execute_script("return location.hash")
+    assert "hidden_layer_sizes=64&" in chrome.execute_script("return location.hash")
     assert chrome.execute_script("return document.getElementById('play-status').textContent").startswith("Press train")
 
 

@@ -80,8 +80,8 @@ def test_the_page_computes_the_starting_loss_and_divergence_as_digitnet_does(chr
     sizes, activation, epochs = [64, 32, 16, 10], "relu", 3
     flat, weights, biases = network.initialize_weights(sizes, activation, rng=5)
     spec = {"layer_sizes": sizes, "weights": [W.ravel().tolist() for W in weights], "biases": [b.tolist() for b in biases],
-            "activation": activation, "solver": "gd", "learning_rate": rate, "momentum": 0.0, "alpha": alpha,
-            "batch_size": batch_size, "epochs": epochs, "X": X.ravel().tolist(), "labels": y.tolist()}
+            "activation": activation, "solver": "sgd", "learning_rate_init": rate, "momentum": 0.0, "alpha": alpha,
+            "batch_size": batch_size, "max_iter": epochs, "X": X.ravel().tolist(), "labels": y.tolist()}
     got = chrome.execute_script("return window.digitnet.trainFrom(arguments[0])", spec)
     Y = np.eye(10)[y]
     rule = DivergenceRule(starting_loss(X, Y, weights, biases, activation=activation, alpha=alpha,
@@ -97,8 +97,8 @@ def test_the_page_computes_the_starting_loss_and_divergence_as_digitnet_does(chr
 def test_the_page_reports_a_network_that_blows_up_within_its_first_epoch(chrome, page_url):
     """128-64 units, one row a step, rate 10: the first epoch's mean loss is already astronomical (compared with
     it, as before, nothing diverged and the page ended "done" at a loss of 8e223)."""
-    _open(chrome, page_url, "#play?units=128&units2=64&batch=1&lr=10&epochs=20")
-    assert chrome.execute_script("return document.querySelector('input[name=lr]').value") == "1"  # 10^1
+    _open(chrome, page_url, "#play?hidden_layer_sizes=128-64&momentum=0&batch_size=1&learning_rate_init=10&max_iter=20")
+    assert chrome.execute_script("return document.querySelector('input[name=learning_rate_init]').value") == "1"
     chrome.find_element("id", "play-train").click()
     status = wait_for(chrome, "document.getElementById('play-status').textContent.startsWith('Diverged')"
                               " && document.getElementById('play-status').textContent", timeout=60)

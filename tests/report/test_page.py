@@ -34,10 +34,22 @@ def test_build_report_returns_the_index(built):
 def test_page_is_self_contained(built):
     _, _, page, _ = built
     scripts = re.findall(r"<script([^>]*)>", page, re.I)
-    assert scripts == [' type="application/json" id="digitnet-data"', ""]  # the numbers, and the inline code
-    code = page.split("<script>")[1].split("</script>")[0]
-    for reach in ("fetch(", "XMLHttpRequest", "WebSocket", "import(", "importScripts", "sendBeacon"):
-        assert reach not in code, f"the page's script must not reach the network ({reach})"
+    # the numbers, the modules (an import map of data: URLs), and the inline module that starts the page
+    assert scripts == [' type="application/json" id="digitnet-data"', ' type="importmap"', ' type="module"']
+    modules = json.loads(page.split('<script type="importmap">')[1].split("</script>")[0])["imports"]
+    code = [page.split('<script type="module">')[1].split("</script>")[0]]
+    for name, url in modules.items():
+        assert url.startswith("data:text/javascript;base64,"), f"{name} must be in the page"
+        code.append(base64.b64decode(url.split(",", 1)[1]).decode("utf-8"))
+    assert len(code) >= 10
+    imported = []
+    for text in code:
+        for reach in ("fetch(", "XMLHttpRequest", "WebSocket", "import(", "importScripts", "sendBeacon"):
+            assert reach not in text, f"the page's script must not reach the network ({reach})"
+        # a static import loads a module: every one it names is in the page's import map, nothing else
+        imported += [name for names in re.findall(r'^(?:import|export)\b[^;"]*?\bfrom\s*"([^"]*)"|^import\s*"([^"]*)"',
+                                                  text, re.M) for name in names if name]
+    assert set(imported) == set(modules)  # each module is imported by name, and no other is
     assert "<link" not in page.lower()
     assert "@import" not in page and "url(" not in page
     for attribute, value in re.findall(r'\b(src|href)="([^"]*)"', page):
@@ -115,7 +127,7 @@ def test_strings_from_data_are_escaped(built):
     data.errors.classes, data.errors.y_true, data.errors.y_pred = (label(a) for a in (
         data.errors.classes, data.errors.y_true, data.errors.y_pred))
     page = report.render_html(data, {"data_samples": PNG_SIGNATURE}, files=[f"a{evil}.csv"])
-    assert page.count("<script") == 2 and page.count("</script>") == 2  # only the page's own two
+    assert page.count("<script") == 3 and page.count("</script>") == 3  # only the page's own three
     assert html.escape(evil) in page
     embedded = json.loads(re.search(r'<script type="application/json" id="digitnet-data">(.*?)</script>', page,
                                     re.S).group(1))

@@ -33,7 +33,7 @@ def model_json(model):
     scaler, mlp = parts(model)
     return {"layer_sizes": [int(mlp.coefs_[0].shape[0])] + [int(W.shape[1]) for W in mlp.coefs_],
             "weights": [W.ravel() for W in mlp.coefs_], "biases": list(mlp.intercepts_),
-            "activation": mlp.activation, "classes": list(mlp.classes_),
+            "activation": mlp.activation, "out_activation": mlp.out_activation_, "classes": list(mlp.classes_),
             "mean": scaler.mean_, "scale": scaler.scale_}
 
 

@@ -19,7 +19,7 @@ from ..nn.gradcheck import TOLERANCE as GRADCHECK_TOLERANCE
 from ..words import num, pct, points
 from .conclusions import conclusions, trust_conclusion
 from .html import (
-    describe_grid, escape, figure_html, fill, html_table, params_text, percent_columns, readable, script, template,
+    describe_grid, escape, figure_html, fill, html_table, page_scripts, params_text, percent_columns, readable, template,
 )
 from .page_data import page_data, page_model, script_json
 from .training_sections import section_training
@@ -226,8 +226,10 @@ def render_html(data, images, files=(), model=None):
                          for key, title in SECTIONS)
     versions = package_versions()
     model = page_model(data.errors, data.split) if model is None else model
+    import_map, entry = page_scripts()
     return fill("page.html", css=template("style.css"), nav=nav, sections=sections,
-                page_data=script_json(page_data(data, model, versions["digitnet"])), script=script(),
+                page_data=script_json(page_data(data, model, versions["digitnet"])),
+                import_map=import_map, script=entry,
                 mode=escape("in quick mode: few seeds and epochs" if data.quick else "full run"),
                 written=escape(time.strftime("%Y-%m-%d %H:%M")), elapsed=f"{data.elapsed:.0f}",
                 timing=", ".join(f"{escape(name)} {seconds:.1f} s" for name, seconds in data.timings.items()),

@@ -13,7 +13,8 @@ its notebook text. Each registers itself once (:func:`register`); the report, th
 - :mod:`~digitnet.studies.common`: settings and readings several studies share.
 
 Adding a study: a new module here with a :class:`Study` subclass and ``register(MyStudy())`` at its
-end (and, for a page twin, a script beside it), a test, and a line in the README.
+end (and, for a page twin, a JavaScript module beside it whose default export draws it: the page
+finds it through the registry), a test, and a line in the README.
 """
 
 from .base import Outcome, Settings, Study

@@ -1,6 +1,9 @@
 // architecture.js: the architecture study's twin: validation accuracy against the number of weights, one dot per
 // configuration; hover for its numbers.
-TWINS["architecture"] = function twinArchitecture(container, study) {
+
+import { el, lineChart } from "digitnet/charts.js";
+
+export default function twinArchitecture(container, study) {
   el("p", { class: "small" }, container, "Filled: cannot be told apart from the best; the large dot was chosen. Hover a dot.");
   const chart = lineChart(container, { title: "validation accuracy by size", xLabel: "weights", yLabel: "validation accuracy",
                                        xLog: true, yPercent: true, dots: true });
@@ -12,4 +15,4 @@ TWINS["architecture"] = function twinArchitecture(container, study) {
         + (c.chosen ? " (chosen)" : c.tied ? " (tied with the best)" : "") }]);
   }
   chart.update(Object.entries(byActivation).map(([name, points]) => ({ name: name, points: points })));
-};
+}

@@ -104,7 +104,9 @@ class Study:
     captions : tuple of (str, str)
         Its figures, by file stem, with their captions, in page order.
     twin : str or None
-        The file of its interactive twin on the page (a script beside its module), or None.
+        The file of its interactive twin on the page, or None: a JavaScript module beside its
+        module, whose default export ``(container, numbers of page())`` draws it
+        (:mod:`digitnet.report.html` puts it on the page under the study's name).
     """
 
     name: ClassVar[str]

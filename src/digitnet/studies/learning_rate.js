@@ -1,6 +1,9 @@
 // learning_rate.js: the learning-rate study's twin. The landscape: click a rate (a dot) to add or remove its
 // loss curve below.
-TWINS["learning-rate"] = function twinLearningRate(container, study) {
+
+import { el, formatNumber, lineChart } from "digitnet/charts.js";
+
+export default function twinLearningRate(container, study) {
   const shown = new Set(study.shown);
   el("p", { class: "small" }, container, "Click a learning rate to show or hide its loss curve below (filled: shown);"
      + " a cross: it diverged (drawn above the others, it has no final loss).");
@@ -28,4 +31,4 @@ TWINS["learning-rate"] = function twinLearningRate(container, study) {
   }
   draw();
   return { shown: shown, draw: draw };
-};
+}

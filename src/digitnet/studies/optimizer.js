@@ -1,2 +1,5 @@
 // optimizer.js: the optimizer study's twin: each optimizer at a rate of its grid (its best by default).
-TWINS["optimizer"] = (container, study) => twinTuned(container, study, "optimizer", false);
+
+import { twinTuned } from "digitnet/explore.js";
+
+export default (container, study) => twinTuned(container, study, "optimizer", false);

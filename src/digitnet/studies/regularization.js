@@ -1,5 +1,8 @@
 // regularization.js: the L2 study's twin: training against validation accuracy at the alpha the slider picks.
-TWINS["regularization"] = function twinPenalty(container, study) {
+
+import { el } from "digitnet/charts.js";
+
+export default function twinPenalty(container, study) {
   const label = el("label", {}, el("p", {}, container), "L2 alpha: ");
   const slider = el("input", { type: "range", min: 0, max: study.alphas.length - 1, step: 1, value: 0 }, label);
   const value = el("span", { class: "rate" }, label);
@@ -18,4 +21,4 @@ TWINS["regularization"] = function twinPenalty(container, study) {
   }
   slider.addEventListener("input", draw);
   draw();
-};
+}

@@ -5,7 +5,7 @@ const SVG_NS = "http://www.w3.org/2000/svg";
 const PALETTE = ["#332288", "#117733", "#CC6677", "#88CCEE", "#DDCC77", "#AA4499", "#44AA99", "#882255",
                  "#999933", "#661100", "#6699CC", "#888888"];
 
-function el(tag, attrs, parent, text) {
+export function el(tag, attrs, parent, text) {
   const node = tag.startsWith("svg:") ? document.createElementNS(SVG_NS, tag.slice(4)) : document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
   if (text !== undefined) node.textContent = text;
@@ -13,7 +13,7 @@ function el(tag, attrs, parent, text) {
   return node;
 }
 
-function formatNumber(v) {
+export function formatNumber(v) {
   if (!isFinite(v)) return "n/a";
   const a = Math.abs(v);
   if (a !== 0 && (a < 1e-3 || a >= 1e5)) {
@@ -60,7 +60,7 @@ function scale(lo, hi, a, b, log) {
 // A chart of lines (or dots) in ``container``. options: title, xLabel, yLabel, xLog, yLog, yPercent,
 // dots (draw points, not lines), onPick(series, point) (a click on a point). Returns {update(series)}:
 // series = [{name, color, points: [[x, y], ...], dash, hidden}]; non-finite y values leave a gap.
-function lineChart(container, options) {
+export function lineChart(container, options) {
   const W = 640, H = 300, M = { l: 62, r: 12, t: options.title ? 26 : 10, b: 42 };
   const box = el("div", { class: "chart" }, container);
   const svg = el("svg:svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": options.title || "chart" }, box);

@@ -9,7 +9,7 @@ const BITMAP = 32, BLOCK = 4;
 
 // Ink of each pixel, 0 (paper) to 1, from RGBA bytes over white paper: 1 - grey,
 // grey = (0.299 R + 0.587 G + 0.114 B) / 255 blended with white by the opacity.
-function inkOfRgba(rgba, width, height) {
+export function inkOfRgba(rgba, width, height) {
   const ink = new Float64Array(width * height);
   for (let i = 0; i < ink.length; i++) {
     const grey = (0.299 * rgba[4 * i] + 0.587 * rgba[4 * i + 1] + 0.114 * rgba[4 * i + 2]) / 255;
@@ -49,7 +49,7 @@ function onPixels(ink) {
 // Why a picture gives no digit to read, or null when it does: "no ink" (blank, one light shade, fully
 // transparent), "all ink" (every pixel is ink, or reads as a stroke), "too thin" (strokes, but every one
 // of its 64 values is 0).
-function readingProblem(ink, input) {
+export function readingProblem(ink, input) {
   const { on, inverted } = onPixels(ink);
   if (!on.some(v => v === 1)) return inverted ? "all ink" : "no ink";
   if (on.every(v => v === 1)) return "all ink";  // strokes and no paper: one shade of exactly mid-grey
@@ -57,7 +57,7 @@ function readingProblem(ink, input) {
 }
 
 // The 64 values (0..16), row by row, of a picture given as ink (width * height, row by row).
-function toDigitsInput(ink, width, height) {
+export function toDigitsInput(ink, width, height) {
   const on = onPixels(ink).on;
   let r0 = height, r1 = -1, c0 = width, c1 = -1;
   for (let r = 0; r < height; r++) for (let c = 0; c < width; c++) if (on[r * width + c]) {

@@ -2,9 +2,12 @@
 // drawing becomes the 8x8 input (digit_image.js), which the report's selected model reads: its ten
 // probabilities, its answer, and what its first hidden layer's units make of it.
 
+import { el, formatNumber } from "digitnet/charts.js";
+import { inkOfRgba, readingProblem, toDigitsInput } from "digitnet/digit_image.js";
+
 const PAD_SIZE = 280, PEN_WIDTH = 26;
 
-function drawingPad(container, page) {
+export function drawingPad(container, page) {
   const row = el("div", { class: "pad-row" }, container);
   const left = el("div", { class: "pad-box" }, row);
   const canvas = el("canvas", { width: PAD_SIZE, height: PAD_SIZE, class: "pad", "aria-label": "drawing pad" }, left);
@@ -87,7 +90,7 @@ function drawingPad(container, page) {
 }
 
 // 64 values 0..16 as an 8x8 picture, ink dark on white.
-function showInput(canvas, input) {
+export function showInput(canvas, input) {
   const ctx = canvas.getContext("2d"), cell = canvas.width / 8;
   for (let k = 0; k < 64; k++) {
     const v = Math.round(255 * (1 - input[k] / 16));

@@ -1,9 +1,9 @@
-// explore.js: what the interactive twins of the studies' figures share (each study's own twin is a script beside
-// its module, registered in TWINS), drawn from the numbers the report just measured (the same as its tables and
-// PNG figures), and the twin of the confusion matrix: open a cell to see its digits.
+// explore.js: what the interactive twins of the studies' figures share (each study's own twin is a module beside
+// its study's Python module, whose default export draws it), drawn from the numbers the report just measured (the
+// same as its tables and PNG figures), and the twin of the confusion matrix: open a cell to see its digits.
 
-// name -> function (container, that study's numbers): filled by the studies' twin scripts.
-const TWINS = {};
+import { el, lineChart } from "digitnet/charts.js";
+import { showInput } from "digitnet/draw.js";
 
 function checkboxes(container, names, checked, onChange) {
   const box = el("p", { class: "toggles" }, container), state = {};
@@ -18,7 +18,7 @@ function checkboxes(container, names, checked, onChange) {
 }
 
 // Curves of several groups with a checkbox each (batch sizes, momentum values, initializations, ...).
-function twinGroups(container, groups, options) {
+export function twinGroups(container, groups, options) {
   const chart = lineChart(container, options.chart);
   const state = checkboxes(container, groups.map(g => g.name), options.checked || (() => true), draw);
   function draw() { chart.update(groups.filter(g => state[g.name]).map(g => ({ name: g.name, points: options.points(g) }))); }
@@ -27,7 +27,7 @@ function twinGroups(container, groups, options) {
 }
 
 // Each optimizer (or batch size) at a rate of its grid: its best by default, any other on request.
-function twinTuned(container, study, name, perSecond) {
+export function twinTuned(container, study, name, perSecond) {
   const rates = {};
   const pick = el("p", { class: "toggles" }, container);
   study.groups.forEach(g => {
@@ -85,18 +85,19 @@ function twinConfusion(container, errors) {
   return { show: show };
 }
 
-// Each twin in its place on the page (an element with data-twin="study name"), drawn from that study's numbers:
-// every study's twin registers itself in TWINS (its script lives beside the study's module).
-function explore(data) {
-  const twins = {};
-  const builders = { ...Object.fromEntries(Object.entries(TWINS).map(([name, twin]) => [name, c => twin(c, data.studies[name])])),
+// Each twin in its place on the page (an element with data-twin="study name"), drawn from that study's numbers.
+// twins: study name -> its twin (container, that study's numbers), as the module digitnet/twins.js lists them
+// (written from the studies' registry, digitnet.studies.studies()).
+export function explore(data, twins) {
+  const built = {};
+  const builders = { ...Object.fromEntries(Object.entries(twins).map(([name, twin]) => [name, c => twin(c, data.studies[name])])),
                      "errors": c => twinConfusion(c, data.errors) };
   for (const container of document.querySelectorAll("[data-twin]")) {
     const name = container.getAttribute("data-twin");
     if (!builders[name]) continue;
     container.hidden = false;
     el("h4", {}, container, "Explore it");
-    twins[name] = builders[name](container);
+    built[name] = builders[name](container);
   }
-  return twins;
+  return built;
 }

@@ -1,32 +1,61 @@
 // main.js: reads the numbers the report embedded (the JSON in #digitnet-data), builds the drawing pad, the
-// playground and the studies' twins, and offers the page's model to scripts as window.digitnet.
+// playground and the studies' twins, and offers the page's model to scripts as window.digitnet, the one global
+// the page sets (the tests read the page through it).
 
-function startPage() {
-  const data = JSON.parse(document.getElementById("digitnet-data").textContent);
-  const model = data.model, net = netFromModel(model);
-  const digits = data.digits, part = p => ({ X: scaleRows(p.pixels, digits.mean, digits.scale), labels: Int32Array.from(p.labels) });
+import { drawingPad } from "digitnet/draw.js";
+import { inkOfRgba, readingProblem, toDigitsInput } from "digitnet/digit_image.js";
+import { explore } from "digitnet/explore.js";
+import {
+  CLASSIFYING_OUTPUTS, DEFAULTS, HIDDEN_ACTIVATIONS, OUTPUTS, SCHEDULES, SOLVERS, WEIGHT_INITS, argmax, checkName,
+  divergenceCeiling, divergenceEpoch, forwardPass, initializeWeights, matrix, netFromModel, oneHot, scaleRows,
+  seededRandom, training,
+} from "digitnet/nn.js";
+import { playground } from "digitnet/playground.js";
+import { TWINS } from "digitnet/twins.js";
 
-  // 64 raw pixel values (0..16) -> the model's ten probabilities, as digitnet predict gives them from model.npz.
-  function predictProba(pixels) {
-    if (!pixels || pixels.length !== model.mean.length) throw new Error(`predictProba takes ${model.mean.length} pixel values`);
-    const activations = forwardPass(scaleRows(Array.from(pixels, Number), model.mean, model.scale), net.weights, net.biases,
-                                    net.activation);
-    return { probabilities: Array.from(activations[activations.length - 1].data), hidden: Array.from(activations[1].data) };
+// 64 raw pixel values (0..16) -> a model's outputs, as digitnet predict gives them from its model file: the
+// probabilities of predict_proba (for one logistic unit, [1 - p, p]), and the first hidden layer's values.
+function predictWith(model, net, pixels) {
+  if (!pixels || pixels.length !== model.mean.length) {
+    throw new Error(`predictProba takes ${model.mean.length} pixel values`);
   }
+  const X = scaleRows(Array.from(pixels, Number), model.mean, model.scale);
+  const activations = forwardPass(X, net.weights, net.biases, net.activation, net.outActivation);
+  let probabilities = Array.from(activations[activations.length - 1].data);
+  if (net.outActivation === "logistic" && probabilities.length === 1) {
+    probabilities = [1 - probabilities[0], probabilities[0]];  // one unit: P(positive class)
+  }
+  return { probabilities: probabilities, hidden: Array.from(activations[1].data) };
+}
+
+export function startPage() {
+  const data = JSON.parse(document.getElementById("digitnet-data").textContent);
+  const model = data.model, net = netFromModel(model), digits = data.digits;
+  const part = p => ({ X: scaleRows(p.pixels, digits.mean, digits.scale), Y: oneHot(p.labels, model.classes.length) });
   const page = {
     data: data, train: part(digits.train), val: part(digits.val),
     predict(pixels) {
-      const r = predictProba(pixels), best = argmax(r.probabilities, 0, r.probabilities.length);
+      const r = predictWith(model, net, pixels), best = argmax(r.probabilities, 0, r.probabilities.length);
       return { probabilities: r.probabilities, hidden: r.hidden, prediction: model.classes[best] };
     },
   };
   const api = window.digitnet = {
     version: data.version,
-    predictProba: pixels => predictProba(pixels).probabilities,
+    // the page's model, or another given as the page gets its own (page_data.model_json)
+    predictProba: (pixels, other) => predictWith(other || model, other ? netFromModel(other) : net, pixels)
+      .probabilities,
     toDigitsInput: (ink, width, height) => toDigitsInput(ink, width, height),
     inkOfRgba: (rgba, width, height) => Array.from(inkOfRgba(rgba, width, height)),
     readingProblem: (ink, input) => readingProblem(ink, input),
     trainFrom: trainFrom,
+    // the starting weights the playground draws (row-major lists), for checking their distribution
+    initialWeights: (layerSizes, activation, weightInit, seed) => {
+      const init = initializeWeights(layerSizes, activation, weightInit, seededRandom(seed));
+      return { weights: init.weights.map(W => Array.from(W.data)), biases: init.biases.map(b => Array.from(b)) };
+    },
+    // the names nn.js takes, and the estimator's defaults it assumes
+    names: { activations: HIDDEN_ACTIVATIONS, outputs: OUTPUTS, weight_inits: WEIGHT_INITS, solvers: SOLVERS,
+             schedules: SCHEDULES, defaults: DEFAULTS },
     // nn.js's divergence rule on given losses (numbers, or strings such as "NaN" and "Infinity"), for checking it
     // against digitnet.nn.divergence: the ceiling and the epoch at which the losses diverged (or null).
     divergence: (losses, startLoss, baseline) => {
@@ -37,30 +66,42 @@ function startPage() {
   for (const node of document.querySelectorAll("[data-needs-js]")) node.hidden = false;
   api.pad = drawingPad(document.getElementById("play-draw"), page);
   api.playground = playground(document.getElementById("play-train-box"), page);
-  api.twins = explore(data);
+  api.twins = explore(data, TWINS);
   document.documentElement.classList.add("js");
 }
 
-// For checking the page against digitnet: train a given network on given rows, batches in order, and return
-// each epoch's loss and the final weights, and the divergence rule's numbers (the starting weights' loss,
-// the constant prediction's, the epoch at which the losses diverged or null). spec: layer_sizes, weights (row-major lists), biases, activation,
-// solver ("gd", "momentum", "nesterov", "adam"), learning_rate, momentum, alpha, batch_size, epochs,
-// X (scaled rows, row-major), labels.
-function trainFrom(spec) {
-  const sizes = spec.layer_sizes, n = spec.labels.length;
-  const net = {
-    weights: spec.weights.map((W, l) => matrix(sizes[l], sizes[l + 1], Float64Array.from(W))),
-    biases: spec.biases.map(b => Float64Array.from(b)), activation: spec.activation, alpha: spec.alpha,
-  };
-  const optimizer = makeOptimizer(net, spec.solver, spec.learning_rate, spec.momentum);
-  const X = matrix(n, sizes[0], Float64Array.from(spec.X)), labels = Int32Array.from(spec.labels), loss = [];
-  const startLoss = startingLoss(net, X, labels, spec.batch_size);
-  const baseline = baselineLoss(labels, sizes[sizes.length - 1]);
-  for (let e = 0; e < spec.epochs; e++) loss.push(trainEpoch(net, X, labels, optimizer, spec.batch_size, null).loss);
-  return { loss: loss, weights: net.weights.map(W => Array.from(W.data)), biases: net.biases.map(b => Array.from(b)),
-           start_loss: startLoss, baseline_loss: baseline,
-           diverged_at: divergenceEpoch(loss, divergenceCeiling(startLoss, baseline)) };
-}
+// What trainFrom takes: the network, its rows, and the estimator's parameters under its names.
+const SPEC = ["layer_sizes", "weights", "biases", "X", "labels", "Y", "max_iter", "activation", "out_activation",
+              "alpha", "batch_size", "solver", "learning_rate_init", "momentum", "nesterovs_momentum", "learning_rate",
+              "power_t", "beta_1", "beta_2", "epsilon"];
 
-if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", startPage);
-else startPage();
+// For checking the page against digitnet: train a given network on given rows, batches in order (shuffle=False),
+// for max_iter epochs, and return each epoch's loss and accuracy (null for a regression), the final weights, and
+// the divergence rule's numbers (the starting weights' loss, the constant prediction's, the epoch at which the
+// losses diverged or null). spec: layer_sizes, weights and biases (row-major lists), X (scaled rows, row-major),
+// labels (class indices, for softmax) or Y (targets, row-major), max_iter, and the estimator's parameters:
+// activation, out_activation, alpha, batch_size, solver, learning_rate_init, momentum, nesterovs_momentum,
+// learning_rate (the schedule), power_t, beta_1, beta_2, epsilon (those not given: the estimator's defaults).
+function trainFrom(spec) {
+  const unknown = Object.keys(spec).filter(key => !SPEC.includes(key));
+  if (unknown.length) throw new Error(`trainFrom does not take ${unknown.join(", ")}; it takes ${SPEC.join(", ")}`);
+  const s = { ...DEFAULTS, out_activation: "softmax", ...spec }, sizes = s.layer_sizes, k = sizes[sizes.length - 1];
+  const net = {
+    weights: s.weights.map((W, l) => matrix(sizes[l], sizes[l + 1], Float64Array.from(W))),
+    biases: s.biases.map(b => Float64Array.from(b)), alpha: s.alpha,
+    activation: checkName("activation", s.activation, HIDDEN_ACTIVATIONS),
+    outActivation: checkName("out_activation", s.out_activation, OUTPUTS),
+  };
+  const n = s.X.length / sizes[0], X = matrix(n, sizes[0], Float64Array.from(s.X));
+  const Y = s.Y ? matrix(n, k, Float64Array.from(s.Y)) : oneHot(s.labels, k);
+  const run = training(net, X, Y, s, null), loss = [], accuracy = [];
+  for (let e = 0; e < s.max_iter; e++) {
+    const epoch = run.epoch();
+    loss.push(epoch.loss);
+    accuracy.push(epoch.accuracy);
+  }
+  return { loss: loss, accuracy: CLASSIFYING_OUTPUTS.includes(net.outActivation) ? accuracy : null,
+           weights: net.weights.map(W => Array.from(W.data)), biases: net.biases.map(b => Array.from(b)),
+           start_loss: run.startLoss, baseline_loss: run.baseline,
+           diverged_at: divergenceEpoch(loss, run.ceiling) };
+}

@@ -1,14 +1,33 @@
-// nn.js: the network of digitnet.nn (network.py, training.py, optimizers.py) in JavaScript.
+// nn.js: the network of digitnet.nn (activations.py, network.py, optimizers.py, divergence.py) in JavaScript,
+// under the names of digitnet's estimator (NumpyMLPClassifier, NumpyMLPRegressor): its activations, outputs,
+// initialisations, solvers and their parameters, learning rate schedules.
 //
 // The same operations in the same order as the Python, on Float64Arrays (JavaScript numbers are
-// IEEE doubles, as NumPy's float64): the test suite checks that predictProba gives predict_proba's
-// probabilities and that trainEpoch follows digitnet's training to 1e-9.
+// IEEE doubles, as NumPy's float64): the test suite checks, for every activation, output and optimizer,
+// that 20 epochs here give the estimator's losses and weights from the same starting weights (1e-9), and
+// that predictProba gives predict_proba's probabilities (tests/report/test_browser_nn.py).
 //
-// A matrix is {rows, cols, data}, stored row by row; a batch is a matrix with one row per digit:
+// A matrix is {rows, cols, data}, stored row by row; a batch is a matrix with one row per row of data:
 // Z[l] = A[l-1] W[l] + b[l], W[l] of shape (n[l-1], n[l]). Layers are numbered from 1 in the
-// comments (as in the formulas) and from 0 in the arrays: weights[l - 1] is W[l].
+// comments (as in the formulas) and from 0 in the arrays: weights[l - 1] is W[l]. Targets Y are a matrix
+// too: one-hot rows for softmax, 0/1 indicators for logistic units, values for a regression.
 
-function matrix(rows, cols, data) {
+//: The names the estimator takes (tests/report/test_browser_nn.py checks them against its parameters).
+export const HIDDEN_ACTIVATIONS = ["identity", "logistic", "tanh", "relu", "leaky_relu", "elu"];
+export const OUTPUTS = ["softmax", "logistic", "identity", "exp"];  // exp: Poisson regression's output
+export const CLASSIFYING_OUTPUTS = ["softmax", "logistic"];
+export const WEIGHT_INITS = ["glorot", "he", "small_normal"];
+export const SOLVERS = ["sgd", "adam"];
+// "adaptive" needs the estimator's stopping rule, which the page does not have.
+export const SCHEDULES = ["constant", "invscaling"];
+//: The estimator's defaults for what the page does not always set.
+export const DEFAULTS = {
+  activation: "relu", weight_init: "glorot", solver: "adam", learning_rate_init: 0.001, momentum: 0.9,
+  nesterovs_momentum: true, learning_rate: "constant", power_t: 0.5, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-8,
+  alpha: 0.0001, batch_size: "auto",
+};
+
+export function matrix(rows, cols, data) {
   return { rows: rows, cols: cols, data: data || new Float64Array(rows * cols) };
 }
 
@@ -68,6 +87,7 @@ const ACTIVATIONS = {
   relu: z => Math.max(z, 0),
   leaky_relu: z => Math.max(z, LEAKY_SLOPE * z),
   elu: z => Math.max(z, 0) + Math.expm1(Math.min(z, 0)),  // z if z > 0 else e^z - 1
+  exp: z => Math.exp(z),  // output only (Poisson regression): a large z gives Infinity, and divergence
 };
 
 // delta * f'(z), f' read from a = f(z): the same multiplications, in the same order, as activations.py
@@ -100,27 +120,58 @@ function softmaxRows(Z) {
 // ---------------------------------------------------------------------------------------------
 // Forward pass, loss, backward pass (network.py).
 
-// A[0] = X; Z[l] = A[l-1] W[l] + b[l]; A[l] = f(Z[l]) for hidden layers, softmax for the last.
-function forwardPass(X, weights, biases, activation) {
-  const f = ACTIVATIONS[activation], activations = [X];
+// A[0] = X; Z[l] = A[l-1] W[l] + b[l]; A[l] = f(Z[l]) for hidden layers, the output activation for the last.
+export function forwardPass(X, weights, biases, activation, outActivation = "softmax") {
+  const f = ACTIVATIONS[activation], out = ACTIVATIONS[outActivation], activations = [X];
   for (let l = 0; l < weights.length; l++) {
     const Z = matmul(activations[l], weights[l]), z = Z.data, b = biases[l], m = Z.cols;
     for (let i = 0; i < z.length; i++) z[i] += b[i % m];
-    if (l === weights.length - 1) softmaxRows(Z);
-    else for (let i = 0; i < z.length; i++) z[i] = f(z[i]);
+    if (l < weights.length - 1) for (let i = 0; i < z.length; i++) z[i] = f(z[i]);
+    else if (outActivation === "softmax") softmaxRows(Z);
+    else for (let i = 0; i < z.length; i++) z[i] = out(z[i]);
     activations.push(Z);
   }
   return activations;
 }
 
 const EPS = 2.220446049250313e-16;  // np.finfo(float64).eps: probabilities are clipped to [eps, 1 - eps]
+const clip = p => Math.min(Math.max(p, EPS), 1 - EPS);
 
-// The mean cross-entropy against the true classes, plus alpha / (2 n) sum_l ||W[l]||^2.
-function computeLoss(labels, P, weights, alpha) {
+// scipy.special.xlogy: x log y, 0 where x = 0 (unless y is NaN).
+const xlogy = (x, y) => (x === 0 && !Number.isNaN(y) ? 0 : x * Math.log(y));
+
+// Each row's loss l_i from its targets y and outputs p (k of each), as network.per_sample_loss: cross-entropy
+// (softmax: of the true class; logistic: summed over the units), half the mean squared error (identity),
+// half the Poisson deviance (exp).
+const ROW_LOSS = {
+  softmax: (y, p, k) => {
+    let pTrue = 0;
+    for (let j = 0; j < k; j++) pTrue += y[j] * p[j];
+    return -Math.log(clip(pTrue));
+  },
+  logistic: (y, p, k) => {
+    let sum = 0;
+    for (let j = 0; j < k; j++) sum += y[j] * Math.log(clip(p[j])) + (1 - y[j]) * Math.log1p(-clip(p[j]));
+    return -sum;
+  },
+  identity: (y, p, k) => {
+    let sum = 0;
+    for (let j = 0; j < k; j++) sum += (y[j] - p[j]) ** 2;
+    return 0.5 * (sum / k);
+  },
+  exp: (y, p, k) => {
+    let sum = 0;
+    for (let j = 0; j < k; j++) sum += xlogy(y[j], y[j] / p[j]) - y[j] + p[j];
+    return sum;
+  },
+};
+
+// The mean loss of the rows, plus alpha / (2 n) sum_l ||W[l]||^2 (network.compute_loss).
+export function computeLoss(Y, P, weights, alpha, outActivation = "softmax") {
+  const rowLoss = ROW_LOSS[outActivation], k = P.cols;
   let total = 0;
   for (let i = 0; i < P.rows; i++) {
-    const p = Math.min(Math.max(P.data[i * P.cols + labels[i]], EPS), 1 - EPS);
-    total += -Math.log(p);
+    total += rowLoss(Y.data.subarray(i * k, (i + 1) * k), P.data.subarray(i * k, (i + 1) * k), k);
   }
   let loss = total / P.rows;
   if (alpha) loss += 0.5 * alpha * squaredWeights(weights) / P.rows;
@@ -137,14 +188,14 @@ function squaredWeights(weights) {
   return sum;
 }
 
-// delta[L] = A[L] - Y (softmax with cross-entropy); then, going back from l = L to 1:
+// delta[L] = A[L] - Y (each output with its own loss); then, going back from l = L to 1:
 //   dW[l] = (A[l-1]^T delta[l] + alpha W[l]) / n,  db[l] = sum_i delta[l]_i / n,
 //   delta[l-1] = (delta[l] W[l]^T) * f'(Z[l-1])   (f' read from A[l-1]).
-function backwardPass(activations, labels, weights, activation, alpha) {
+export function backwardPass(activations, Y, weights, activation, alpha) {
   const L = weights.length, out = activations[L], n = out.rows, timesFPrime = TIMES_DERIVATIVE[activation];
   const weightGrads = new Array(L), biasGrads = new Array(L);
   let delta = matrix(n, out.cols, Float64Array.from(out.data));
-  for (let i = 0; i < n; i++) delta.data[i * out.cols + labels[i]] -= 1;
+  for (let i = 0; i < delta.data.length; i++) delta.data[i] -= Y.data[i];
   for (let l = L - 1; l >= 0; l--) {
     const gW = matmulTA(activations[l], delta), W = weights[l].data;
     for (let i = 0; i < gW.data.length; i++) gW.data[i] = (alpha ? gW.data[i] + alpha * W[i] : gW.data[i]) / n;
@@ -162,29 +213,67 @@ function backwardPass(activations, labels, weights, activation, alpha) {
   return { weightGrads: weightGrads, biasGrads: biasGrads };
 }
 
+export function argmax(values, start, length) {
+  let best = 0;
+  for (let j = 1; j < length; j++) if (values[start + j] > values[start + best]) best = j;
+  return best;
+}
+
+// The rows predicted right (network.count_correct): softmax, the largest output is the true class; logistic
+// units, each p > 0.5 where its target is 1. A regression has none to count (null).
+export function countCorrect(Y, P, outActivation = "softmax") {
+  const k = P.cols;
+  let n = 0;
+  if (outActivation === "softmax") {
+    for (let i = 0; i < P.rows; i++) if (argmax(P.data, i * k, k) === argmax(Y.data, i * k, k)) n++;
+  } else if (outActivation === "logistic") {
+    for (let i = 0; i < P.rows; i++) {
+      let right = true;
+      for (let j = i * k; j < (i + 1) * k; j++) right = right && (P.data[j] > 0.5) === (Y.data[j] > 0.5);
+      if (right) n++;
+    }
+  } else {
+    return null;
+  }
+  return n;
+}
+
+// The one-hot targets of class indices 0..k-1.
+export function oneHot(labels, k) {
+  const Y = matrix(labels.length, k);
+  for (let i = 0; i < labels.length; i++) Y.data[i * k + labels[i]] = 1;
+  return Y;
+}
+
 // ---------------------------------------------------------------------------------------------
-// Optimizers over every parameter array (optimizers.py): step(grads) updates params in place.
+// Optimizers over every parameter array (optimizers.py): step(grads) updates params in place;
+// iterationEnds(t) runs the learning rate schedule after an epoch, t the rows seen so far.
 
 // v <- mu v - lr g; theta <- theta + v (classical), theta + mu v - lr g (Nesterov).
-function SGD(params, learningRate, momentum, nesterov) {
+// Schedules: constant; invscaling, lr = lr0 / (t + 1)^power_t after each epoch.
+function SGD(params, learningRate, momentum, nesterov, schedule, powerT) {
   const velocity = params.map(p => new Float64Array(p.length));
+  let rate = learningRate;
   return {
     step(grads) {
       for (let a = 0; a < params.length; a++) {
         const p = params[a], g = grads[a], v = velocity[a];
         for (let i = 0; i < p.length; i++) {
-          const lrGrad = g[i] * learningRate;
+          const lrGrad = g[i] * rate;
           v[i] = v[i] * momentum - lrGrad;
           p[i] += nesterov ? v[i] * momentum - lrGrad : v[i];
         }
       }
+    },
+    iterationEnds(t) {
+      if (schedule === "invscaling") rate = learningRate / (t + 1) ** powerT;
     },
   };
 }
 
 // m <- b1 m + (1 - b1) g; v <- b2 v + (1 - b2) g^2; theta <- theta - lr_t m / (sqrt(v) + eps),
 // lr_t = lr sqrt(1 - b2^t) / (1 - b1^t).
-function Adam(params, learningRate, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8) {
+function Adam(params, learningRate, beta1, beta2, epsilon) {
   const m = params.map(p => new Float64Array(p.length)), v = params.map(p => new Float64Array(p.length));
   let t = 0;
   return {
@@ -200,56 +289,27 @@ function Adam(params, learningRate, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8) 
         }
       }
     },
+    iterationEnds() {},
   };
 }
 
-// ---------------------------------------------------------------------------------------------
-// Training (training.py).
-
-// One batch: its loss with the weights before the step, its right predictions, then the step.
-function trainBatch(net, X, labels, optimizer) {
-  const activations = forwardPass(X, net.weights, net.biases, net.activation);
-  const loss = computeLoss(labels, activations[activations.length - 1], net.weights, net.alpha);
-  const correct = countCorrect(labels, activations[activations.length - 1]);
-  const g = backwardPass(activations, labels, net.weights, net.activation, net.alpha);
-  optimizer.step(g.weightGrads.concat(g.biasGrads));
-  return { loss: loss, correct: correct };
-}
-
-function countCorrect(labels, P) {
-  let n = 0;
-  for (let i = 0; i < P.rows; i++) if (argmax(P.data, i * P.cols, P.cols) === labels[i]) n++;
-  return n;
-}
-
-function argmax(values, start, length) {
-  let best = 0;
-  for (let j = 1; j < length; j++) if (values[start + j] > values[start + best]) best = j;
-  return best;
-}
-
-// The rows [start, stop) of X (in ``order``, if given) as a matrix, and their labels.
-function rowsOf(X, labels, order, start, stop) {
-  const k = X.cols, part = matrix(stop - start, k), y = new Int32Array(stop - start);
-  for (let r = start; r < stop; r++) {
-    const src = order ? order[r] : r;
-    part.data.set(X.data.subarray(src * k, (src + 1) * k), (r - start) * k);
-    y[r - start] = labels[src];
+// A name that must be one of a list, or an error that says which ones are.
+export function checkName(what, value, allowed) {
+  if (!allowed.includes(value)) {
+    throw new Error(`${what} must be one of ${allowed.join(", ")}, got ${JSON.stringify(value)}`);
   }
-  return { X: part, labels: y };
+  return value;
 }
 
-// One pass over the rows in mini-batches of batchSize; the loss is the mean of the batch losses weighted
-// by their sizes (MLPClassifier's loss_curve_ entry), the accuracy that of the rows as they were trained on.
-function trainEpoch(net, X, labels, optimizer, batchSize, order) {
-  let total = 0, correct = 0;
-  for (let start = 0; start < X.rows; start += batchSize) {
-    const stop = Math.min(start + batchSize, X.rows), batch = rowsOf(X, labels, order, start, stop);
-    const r = trainBatch(net, batch.X, batch.labels, optimizer);
-    total += r.loss * (stop - start);
-    correct += r.correct;
-  }
-  return { loss: total / X.rows, accuracy: correct / X.rows };
+// The optimizer over every weight and bias of net (the order of network.pack), from the estimator's
+// parameters (solver, learning_rate_init, momentum, nesterovs_momentum, learning_rate, power_t, beta_1,
+// beta_2, epsilon); those not given take the estimator's defaults.
+export function makeOptimizer(net, settings) {
+  const s = { ...DEFAULTS, ...settings }, params = net.weights.map(W => W.data).concat(net.biases);
+  checkName("solver", s.solver, SOLVERS);
+  if (s.solver === "adam") return Adam(params, s.learning_rate_init, s.beta_1, s.beta_2, s.epsilon);
+  checkName("learning_rate (the schedule)", s.learning_rate, SCHEDULES);
+  return SGD(params, s.learning_rate_init, s.momentum, Boolean(s.nesterovs_momentum), s.learning_rate, s.power_t);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -258,57 +318,115 @@ function trainEpoch(net, X, labels, optimizer, batchSize, order) {
 // the starting weights' loss and the loss of the best constant prediction; if the starting loss is not
 // finite, at once.
 
-const DIVERGENCE_FACTOR = 10;
+export const DIVERGENCE_FACTOR = 10;
+
+// The rows [start, stop) of X and Y (in ``order``, if given), as matrices.
+export function rowsOf(X, Y, order, start, stop) {
+  const part = matrix(stop - start, X.cols), targets = matrix(stop - start, Y.cols);
+  for (let r = start; r < stop; r++) {
+    const src = order ? order[r] : r;
+    part.data.set(X.data.subarray(src * X.cols, (src + 1) * X.cols), (r - start) * X.cols);
+    targets.data.set(Y.data.subarray(src * Y.cols, (src + 1) * Y.cols), (r - start) * Y.cols);
+  }
+  return { X: part, Y: targets };
+}
 
 // The loss of the starting weights before any update, as an epoch records it (training.starting_loss):
 // the batches in order, each batch's loss with its L2 term, weighted by the batch's size.
-function startingLoss(net, X, labels, batchSize) {
+export function startingLoss(net, X, Y, batchSize) {
   let total = 0;
   for (let start = 0; start < X.rows; start += batchSize) {
-    const stop = Math.min(start + batchSize, X.rows), batch = rowsOf(X, labels, null, start, stop);
-    const activations = forwardPass(batch.X, net.weights, net.biases, net.activation);
-    total += computeLoss(batch.labels, activations[activations.length - 1], net.weights, net.alpha) * (stop - start);
+    const stop = Math.min(start + batchSize, X.rows), batch = rowsOf(X, Y, null, start, stop);
+    const activations = forwardPass(batch.X, net.weights, net.biases, net.activation, net.outActivation);
+    total += computeLoss(batch.Y, activations[activations.length - 1], net.weights, net.alpha, net.outActivation)
+      * (stop - start);
   }
   return total / X.rows;
 }
 
-// The loss of the best constant prediction, every row given the class frequencies: the labels' entropy.
-function baselineLoss(labels, nClasses) {
-  const counts = new Float64Array(nClasses);
-  for (const y of labels) counts[y]++;
-  let total = 0;
-  for (const y of labels) total += -Math.log(Math.min(Math.max(counts[y] / labels.length, EPS), 1 - EPS));
-  return total / labels.length;
+// The loss of the best constant prediction, every row given the mean of the targets (divergence.baseline_loss):
+// for softmax the class frequencies, and the loss the labels' entropy.
+export function baselineLoss(Y, outActivation = "softmax") {
+  const mean = new Float64Array(Y.cols);
+  for (let i = 0; i < Y.data.length; i++) mean[i % Y.cols] += Y.data[i];
+  for (let j = 0; j < Y.cols; j++) mean[j] /= Y.rows;
+  const constant = matrix(Y.rows, Y.cols);
+  for (let i = 0; i < constant.data.length; i++) constant.data[i] = mean[i % Y.cols];
+  return computeLoss(Y, constant, [], 0, outActivation);
 }
 
 // The largest loss that has not diverged (NaN: every loss has, the starting loss not being finite).
-function divergenceCeiling(startLoss, baseline) {
+export function divergenceCeiling(startLoss, baseline) {
   if (!isFinite(startLoss)) return NaN;
   return DIVERGENCE_FACTOR * Math.max(startLoss, isFinite(baseline) ? baseline : 0);
 }
 
-function hasDiverged(loss, ceiling) {
+export function hasDiverged(loss, ceiling) {
   return !(isFinite(loss) && loss <= ceiling);
 }
 
 // The first epoch (counted from 1) whose loss has diverged, or null.
-function divergenceEpoch(losses, ceiling) {
+export function divergenceEpoch(losses, ceiling) {
   for (let e = 0; e < losses.length; e++) if (hasDiverged(losses[e], ceiling)) return e + 1;
   return null;
 }
 
-// The optimizer named as in the page's settings, over every weight and bias of net.
-function makeOptimizer(net, solver, learningRate, momentum) {
-  const params = net.weights.map(W => W.data).concat(net.biases);
-  if (solver === "adam") return Adam(params, learningRate);
-  return SGD(params, learningRate, solver === "gd" ? 0 : momentum, solver === "nesterov");
+// ---------------------------------------------------------------------------------------------
+// Training (training.py, estimator/base.py): one loop for the playground and for the tests.
+
+// Rows per step: "auto" is min(200, n) (the estimator's default), "all" every row, a number clipped to [1, n].
+export function batchRows(batchSize, n) {
+  if (batchSize === "auto") return Math.min(200, n);
+  if (batchSize === "all") return n;
+  return Math.min(Math.max(Math.floor(batchSize), 1), n);
+}
+
+// Training of net on the rows X with targets Y, a batch at a time. settings: the optimizer's (see
+// makeOptimizer) and batch_size; shuffle: a random() to draw each epoch's order from, or null (rows in order).
+// Before the first update it takes the divergence rule's numbers (startLoss, baseline, ceiling). step() trains on
+// the next batch: the loss of each batch is taken before its step, and at the end of an epoch step() returns the
+// epoch's mean loss (weighted by batch size: loss_curve_'s entry) and the accuracy of the rows as they were
+// trained on (null for a regression), and the schedule runs; otherwise it returns null.
+export function training(net, X, Y, settings, shuffle) {
+  const n = X.rows, size = batchRows(settings.batch_size === undefined ? DEFAULTS.batch_size : settings.batch_size, n);
+  const optimizer = makeOptimizer(net, settings);
+  const startLoss = startingLoss(net, X, Y, size), baseline = baselineLoss(Y, net.outActivation);
+  let start = 0, total = 0, correct = 0, seen = 0, order = null;
+  const t = { startLoss: startLoss, baseline: baseline, ceiling: divergenceCeiling(startLoss, baseline) };
+  t.step = function () {
+    if (start === 0) {
+      order = shuffle ? permutation(n, shuffle) : null;
+      total = 0;
+      correct = 0;
+    }
+    const stop = Math.min(start + size, n), rows = rowsOf(X, Y, order, start, stop);
+    const activations = forwardPass(rows.X, net.weights, net.biases, net.activation, net.outActivation);
+    const P = activations[activations.length - 1];
+    total += computeLoss(rows.Y, P, net.weights, net.alpha, net.outActivation) * (stop - start);
+    correct += countCorrect(rows.Y, P, net.outActivation) || 0;  // none for a regression
+    const g = backwardPass(activations, rows.Y, net.weights, net.activation, net.alpha);
+    optimizer.step(g.weightGrads.concat(g.biasGrads));
+    start = stop;
+    if (start < n) return null;
+    start = 0;
+    seen += n;
+    optimizer.iterationEnds(seen);
+    return { loss: total / n, accuracy: CLASSIFYING_OUTPUTS.includes(net.outActivation) ? correct / n : null };
+  };
+  t.epoch = function () {
+    let ended = null;
+    while (ended === null) ended = t.step();
+    return ended;
+  };
+  return t;
 }
 
 // ---------------------------------------------------------------------------------------------
-// Starting weights (network.py's initialize_weights), from the page's own seeded generator.
+// Starting weights (network.py's initialize_weights), from the page's own seeded generator (NumPy's draws
+// cannot be made here: the tests give the page the starting weights).
 
-// mulberry32: a small seeded generator of uniform numbers in [0, 1) (the page's seeds; NumPy's are not needed).
-function seededRandom(seed) {
+// mulberry32: a small seeded generator of uniform numbers in [0, 1).
+export function seededRandom(seed) {
   let a = seed >>> 0;
   return function () {
     a = (a + 0x6D2B79F5) >>> 0;
@@ -319,15 +437,29 @@ function seededRandom(seed) {
   };
 }
 
-// Glorot: W, b ~ U(-r, r), r = sqrt(6 / (fan_in + fan_out)) (sqrt(2 / ...) for logistic units).
-function initializeWeights(layerSizes, activation, random) {
+// A standard normal number (Box-Muller, from two uniform ones; 1 - u is in (0, 1], so its log is finite).
+function normal(random) {
+  const u = 1 - random(), v = random();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+}
+
+// The weights of every layer, by method:
+//   glorot (scikit-learn's): W, b ~ U(-r, r), r = sqrt(6 / (fan_in + fan_out)) (sqrt(2 / ...) for logistic units);
+//   he: W ~ N(0, 2 / fan_in), b = 0;   small_normal: W ~ 0.01 N(0, 1), b = 0.
+export function initializeWeights(layerSizes, activation, method, random) {
+  checkName("weight_init", method, WEIGHT_INITS);
   const weights = [], biases = [];
   for (let l = 1; l < layerSizes.length; l++) {
     const fanIn = layerSizes[l - 1], fanOut = layerSizes[l];
-    const bound = Math.sqrt((activation === "logistic" ? 2 : 6) / (fanIn + fanOut));
     const W = matrix(fanIn, fanOut), b = new Float64Array(fanOut);
-    for (let i = 0; i < W.data.length; i++) W.data[i] = (2 * random() - 1) * bound;
-    for (let i = 0; i < b.length; i++) b[i] = (2 * random() - 1) * bound;
+    if (method === "glorot") {
+      const bound = Math.sqrt((activation === "logistic" ? 2 : 6) / (fanIn + fanOut));
+      for (let i = 0; i < W.data.length; i++) W.data[i] = (2 * random() - 1) * bound;
+      for (let i = 0; i < b.length; i++) b[i] = (2 * random() - 1) * bound;
+    } else {
+      const sd = method === "he" ? Math.sqrt(2 / fanIn) : 0.01;
+      for (let i = 0; i < W.data.length; i++) W.data[i] = normal(random) * sd;
+    }
     weights.push(W);
     biases.push(b);
   }
@@ -335,7 +467,7 @@ function initializeWeights(layerSizes, activation, random) {
 }
 
 // A random order of n rows (Fisher-Yates), for shuffling every epoch.
-function permutation(n, random) {
+export function permutation(n, random) {
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   for (let i = n - 1; i > 0; i--) {
@@ -347,20 +479,22 @@ function permutation(n, random) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The page's model: raw pixels in, as the model file takes them (scaled like the training rows).
+// A model file's network: raw pixels in, scaled like the training rows.
 
 // x -> (x - mean) / scale, feature by feature: StandardScaler.transform, for rows of raw pixels.
-function scaleRows(rows, mean, scale) {
+export function scaleRows(rows, mean, scale) {
   const k = mean.length, X = matrix(rows.length / k, k);
   for (let i = 0; i < rows.length; i++) X.data[i] = (rows[i] - mean[i % k]) / scale[i % k];
   return X;
 }
 
-function netFromModel(model) {
+// model: layer_sizes, weights, biases (row-major lists), activation, out_activation (page_data.model_json).
+export function netFromModel(model) {
   return {
     weights: model.weights.map((W, l) => matrix(model.layer_sizes[l], model.layer_sizes[l + 1], Float64Array.from(W))),
     biases: model.biases.map(b => Float64Array.from(b)),
-    activation: model.activation,
+    activation: checkName("activation", model.activation, HIDDEN_ACTIVATIONS),
+    outActivation: checkName("out_activation", model.out_activation || "softmax", OUTPUTS),
     alpha: 0,
   };
 }

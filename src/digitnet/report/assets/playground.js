@@ -1,32 +1,65 @@
 // playground.js: train a network live on the Digits training rows, with the settings in the page's address
-// (#play?units=32&lr=0.1&...), so that a setup can be shared. Training runs in slices of a few
-// milliseconds between redraws, so the page stays responsive; a loss that is not finite, or above ten
-// times the starting weights' loss, stops training and is reported as divergence (nn.js: the rule of
-// digitnet.nn.divergence, which the estimator, the sweeps and the studies use too).
+// (#play?hidden_layer_sizes=32&solver=sgd&learning_rate_init=0.1&...: the estimator's parameters, under its
+// names), so that a setup can be shared. Training runs in slices of a few milliseconds between redraws, so the
+// page stays responsive; a loss that is not finite, or above ten times the starting weights' loss, stops
+// training and is reported as divergence (nn.js: the rule of digitnet.nn.divergence, which the estimator, the
+// sweeps and the studies use too).
 
+import { el, formatNumber, lineChart } from "digitnet/charts.js";
+import {
+  DIVERGENCE_FACTOR, computeLoss, countCorrect, forwardPass, hasDiverged, initializeWeights, seededRandom, training,
+} from "digitnet/nn.js";
+
+// The estimator's parameters the page offers: name (also the address's key), label, choices (value, text), default.
+// (The seed is the page's own: its generator is not NumPy's, so it is not random_state.)
 const SETTINGS = [
-  // name, label, choices (value, text), default
-  ["units", "hidden units", [[16, "16"], [32, "32"], [64, "64"], [128, "128"]], 32],
-  ["units2", "second layer", [[0, "none"], [16, "16"], [32, "32"], [64, "64"]], 0],
-  ["activation", "activation", [["logistic", "sigmoid"], ["tanh", "tanh"], ["relu", "relu"],
-                                ["leaky_relu", "leaky relu"], ["elu", "elu"]], "relu"],
-  ["solver", "optimizer", [["gd", "gradient descent"], ["momentum", "momentum 0.9"], ["nesterov", "Nesterov 0.9"],
-                           ["adam", "Adam"]], "gd"],
-  ["batch", "batch size", [[1, "1"], [8, "8"], [32, "32"], [128, "128"], [0, "all rows"]], 32],
+  ["hidden_layer_sizes", "hidden layers", ["16", "32", "64", "128", "32-16", "32-32", "64-32", "64-64", "128-64",
+                                           "128-128"].map(v => [v, v]), "32"],
+  ["activation", "activation", [["identity", "identity"], ["logistic", "logistic (sigmoid)"], ["tanh", "tanh"],
+                                ["relu", "relu"], ["leaky_relu", "leaky relu"], ["elu", "elu"]], "relu"],
+  ["weight_init", "initialization", [["glorot", "Glorot"], ["he", "He"], ["small_normal", "small normal"]], "glorot"],
+  ["solver", "solver", [["sgd", "SGD"], ["adam", "Adam"]], "sgd"],
+  ["momentum", "momentum", [[0, "0"], [0.5, "0.5"], [0.9, "0.9"], [0.99, "0.99"]], 0],
+  ["nesterovs_momentum", "Nesterov", [[true, "yes"], [false, "no"]], true],
+  ["learning_rate", "rate schedule", [["constant", "constant"], ["invscaling", "invscaling"]], "constant"],
+  ["batch_size", "batch size", [[1, "1"], [8, "8"], [32, "32"], [128, "128"], ["auto", "auto (200)"],
+                                ["all", "all rows"]], 32],
   ["alpha", "L2 alpha", [[0, "0"], [1e-4, "0.0001"], [1e-3, "0.001"], [1e-2, "0.01"], [0.1, "0.1"], [1, "1"]], 1e-4],
-  ["epochs", "epochs", [[20, "20"], [50, "50"], [100, "100"], [300, "300"]], 50],
+  ["max_iter", "epochs", [[20, "20"], [50, "50"], [100, "100"], [300, "300"]], 50],
 ];
+const SGD_ONLY = ["momentum", "nesterovs_momentum", "learning_rate"];  // what Adam does not use
 const RATE_RANGE = [-4, 1];  // log10 of the learning rate slider's ends
+
+// An address written before the page took the estimator's names (#play?units=64&units2=32&solver=nesterov&batch=0
+// &lr=0.3&epochs=50), in those names.
+function renameOld(query) {
+  const renamed = { lr: "learning_rate_init", batch: "batch_size", epochs: "max_iter" };
+  for (const [old, name] of Object.entries(renamed)) {
+    if (!query.has(old) || query.has(name)) continue;
+    query.set(name, old === "batch" && query.get(old) === "0" ? "all" : query.get(old));  // batch=0 was every row
+  }
+  if (query.has("units") && !query.has("hidden_layer_sizes")) {
+    query.set("hidden_layer_sizes", query.get("units") + (+query.get("units2") ? `-${query.get("units2")}` : ""));
+  }
+  const sgd = { gd: [0, false], momentum: [0.9, false], nesterov: [0.9, true] }[query.get("solver")];
+  if (sgd) {
+    query.set("solver", "sgd");
+    query.set("momentum", sgd[0]);
+    query.set("nesterovs_momentum", sgd[1]);
+  }
+  return query;
+}
 
 function readSettings() {
   const found = {}, hash = location.hash.startsWith("#play?") ? location.hash.slice(6) : "";
-  const query = new URLSearchParams(hash);
+  const query = renameOld(new URLSearchParams(hash));
   for (const [name, , choices, fallback] of SETTINGS) {
     const given = query.get(name), match = choices.find(c => String(c[0]) === given);
     found[name] = match ? match[0] : fallback;
   }
-  const lr = parseFloat(query.get("lr")), seed = parseInt(query.get("seed"), 10);
-  found.lr = isFinite(lr) && lr > 0 ? Math.min(Math.max(lr, 10 ** RATE_RANGE[0]), 10 ** RATE_RANGE[1]) : 0.1;
+  const lr = parseFloat(query.get("learning_rate_init")), seed = parseInt(query.get("seed"), 10);
+  found.learning_rate_init = isFinite(lr) && lr > 0
+    ? Math.min(Math.max(lr, 10 ** RATE_RANGE[0]), 10 ** RATE_RANGE[1]) : 0.1;
   found.seed = isFinite(seed) && seed >= 0 ? seed : 0;
   return found;
 }
@@ -34,12 +67,12 @@ function readSettings() {
 function writeSettings(settings) {
   const query = new URLSearchParams();
   for (const [name] of SETTINGS) query.set(name, settings[name]);
-  query.set("lr", settings.lr);
+  query.set("learning_rate_init", settings.learning_rate_init);
   query.set("seed", settings.seed);
   history.replaceState(null, "", "#play?" + query.toString());
 }
 
-function playground(container, page) {
+export function playground(container, page) {
   const settings = readSettings(), form = el("div", { class: "controls" }, container), inputs = {};
   for (const [name, label, choices] of SETTINGS) {
     const field = el("label", {}, form, label + " ");
@@ -49,8 +82,8 @@ function playground(container, page) {
     inputs[name] = select;
   }
   const rateField = el("label", {}, form, "learning rate ");
-  const rate = el("input", { type: "range", min: RATE_RANGE[0], max: RATE_RANGE[1], step: 0.25, name: "lr",
-                             value: Math.log10(settings.lr) }, rateField);
+  const rate = el("input", { type: "range", min: RATE_RANGE[0], max: RATE_RANGE[1], step: 0.25,
+                             name: "learning_rate_init", value: Math.log10(settings.learning_rate_init) }, rateField);
   const rateText = el("span", { class: "rate" }, rateField);
   const seedField = el("label", {}, form, "seed ");
   const seed = el("input", { type: "number", min: 0, step: 1, value: settings.seed, name: "seed" }, seedField);
@@ -73,13 +106,14 @@ function playground(container, page) {
       const chosen = choices.find(c => String(c[0]) === inputs[name].value);
       s[name] = chosen[0];
     }
-    s.lr = +(10 ** parseFloat(rate.value)).toPrecision(3);
+    s.learning_rate_init = +(10 ** parseFloat(rate.value)).toPrecision(3);
     s.seed = Math.max(0, parseInt(seed.value, 10) || 0);
     return s;
   }
   function changed() {
     const s = current();
-    rateText.textContent = ` ${s.lr}`;
+    rateText.textContent = ` ${s.learning_rate_init}`;
+    for (const name of SGD_ONLY) inputs[name].disabled = s.solver !== "sgd";
     writeSettings(s);
     trainer.reset();
     showEpoch();
@@ -94,51 +128,42 @@ function playground(container, page) {
     train.textContent = trainer.running ? "pause" : "train";
   }
   for (const input of Object.values(inputs).concat([rate, seed])) input.addEventListener("change", changed);
-  rate.addEventListener("input", () => { rateText.textContent = ` ${current().lr}`; });
+  rate.addEventListener("input", () => { rateText.textContent = ` ${current().learning_rate_init}`; });
   train.addEventListener("click", () => { trainer.running ? trainer.pause() : trainer.run(); showEpoch(); });
   step.addEventListener("click", () => { trainer.pause(); trainer.epoch(); showEpoch(); });
   reset.addEventListener("click", () => { trainer.reset(); showEpoch(); });
-  rateText.textContent = ` ${current().lr}`;  // the slider's value: the rate training uses
+  rateText.textContent = ` ${current().learning_rate_init}`;  // the slider's value: the rate training uses
+  for (const name of SGD_ONLY) inputs[name].disabled = settings.solver !== "sgd";
   trainer.reset();
   showEpoch();
   return trainer;
 }
 
-// The training itself: a network, its optimizer and history, stepped a batch at a time.
+// The training itself: a network and its history, trained a batch at a time by nn.js's training loop.
 function makeTrainer(page, settingsNow, onEpoch) {
   const train = page.train, val = page.val;
   const t = { history: null, net: null, running: false, diverged: null, done: false, startLoss: null,
               baseline: null, ceiling: null, lastLoss: null };
-  let s, optimizer, random, order, start, total, correct, timer = null;
+  let s, run, timer = null;
 
   t.reset = function () {
     t.pause();
     s = settingsNow();
-    random = seededRandom(s.seed);
-    const sizes = [64, s.units].concat(s.units2 ? [s.units2] : []).concat([10]);
-    const init = initializeWeights(sizes, s.activation, random);
-    t.net = { weights: init.weights, biases: init.biases, activation: s.activation, alpha: s.alpha };
-    optimizer = makeOptimizer(t.net, s.solver, s.lr, 0.9);
+    const random = seededRandom(s.seed);
+    const sizes = [train.X.cols, ...s.hidden_layer_sizes.split("-").map(Number), train.Y.cols];
+    const init = initializeWeights(sizes, s.activation, s.weight_init, random);
+    t.net = { weights: init.weights, biases: init.biases, activation: s.activation, outActivation: "softmax",
+              alpha: s.alpha };
+    run = training(t.net, train.X, train.Y, s, random);  // the same stream then shuffles every epoch
     t.history = { loss: [], accuracy: [], val_loss: [], val_accuracy: [] };
-    t.diverged = null; t.done = false; start = 0;
-    t.startLoss = null; t.baseline = null; t.ceiling = null; t.lastLoss = null;
+    t.diverged = null; t.done = false; t.lastLoss = null;
+    t.startLoss = run.startLoss; t.baseline = run.baseline; t.ceiling = run.ceiling;
   };
   // Train on the next batch; at the end of an epoch, score the validation rows and check for divergence.
   t.batch = function () {
-    const n = train.X.rows, size = s.batch || n;
-    if (t.ceiling === null) {  // before the first update: the reference of the divergence rule
-      t.startLoss = startingLoss(t.net, train.X, train.labels, size);
-      t.baseline = baselineLoss(train.labels, 10);
-      t.ceiling = divergenceCeiling(t.startLoss, t.baseline);
-    }
-    if (start === 0) { order = permutation(n, random); total = 0; correct = 0; }
-    const stop = Math.min(start + size, n), rows = rowsOf(train.X, train.labels, order, start, stop);
-    const r = trainBatch(t.net, rows.X, rows.labels, optimizer);
-    total += r.loss * (stop - start); correct += r.correct; start = stop;
-    if (start < n) return false;
-    start = 0;
-    endEpoch(total / n, correct / n);
-    return true;
+    const ended = run.step();
+    if (ended) endEpoch(ended.loss, ended.accuracy);
+    return ended !== null;
   };
   function endEpoch(loss, accuracy) {
     const h = t.history;
@@ -147,11 +172,11 @@ function makeTrainer(page, settingsNow, onEpoch) {
       t.pause();
       return;
     }
-    const P = forwardPass(val.X, t.net.weights, t.net.biases, t.net.activation);
+    const P = forwardPass(val.X, t.net.weights, t.net.biases, t.net.activation)[t.net.weights.length];
     h.loss.push(loss); h.accuracy.push(accuracy);
-    h.val_loss.push(computeLoss(val.labels, P[P.length - 1], t.net.weights, t.net.alpha));
-    h.val_accuracy.push(countCorrect(val.labels, P[P.length - 1]) / val.X.rows);
-    if (h.loss.length >= s.epochs) { t.done = true; t.pause(); }
+    h.val_loss.push(computeLoss(val.Y, P, t.net.weights, t.net.alpha));
+    h.val_accuracy.push(countCorrect(val.Y, P) / val.X.rows);
+    if (h.loss.length >= s.max_iter) { t.done = true; t.pause(); }
   }
   t.epoch = function () {
     if (t.diverged || t.done) return;
@@ -181,8 +206,10 @@ function makeTrainer(page, settingsNow, onEpoch) {
   t.pause = function () { t.running = false; if (timer) clearTimeout(timer); timer = null; };
   t.message = function () {
     const h = t.history, e = h.loss.length;
-    if (t.diverged) return `Diverged at epoch ${t.diverged}: ${t.divergence()}. The learning rate (${s.lr}) is too`
-      + " large for these settings; try a smaller one.";
+    if (t.diverged) {
+      return `Diverged at epoch ${t.diverged}: ${t.divergence()}. The learning rate (${s.learning_rate_init}) is`
+        + " too large for these settings; try a smaller one.";
+    }
     if (!e) return "Press train to start, or one epoch to take one step at a time.";
     return `epoch ${e}${t.done ? " (done)" : ""}: training loss ${formatNumber(h.loss[e - 1])}, validation accuracy`
       + ` ${(100 * h.val_accuracy[e - 1]).toFixed(1)}%`;
