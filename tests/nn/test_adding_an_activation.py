@@ -113,3 +113,11 @@ def test_a_model_file_keeps_its_name_and_needs_it_registered_to_load(readme, tmp
                                          r" with digitnet.nn.activations.register before loading its model\); the"
                                          " registered ones are identity, logistic, tanh, relu, leaky_relu, elu$"):
         load_model(path)
+
+
+def test_digitnet_gradcheck_checks_it_too(readme, capsys):
+    from digitnet.cli import main
+
+    assert main(["gradcheck"]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("softplus "))
+    assert float(row.split()[1]) < 1e-5 and row.endswith("ok")

@@ -193,7 +193,7 @@ def backward_into(activations, Y, weights, activation, alpha, sample_weight, wor
 
 def train_epoch(X, Y, weights, biases, optimizer, *, activation, out_activation, alpha, batch_size,
                 sample_weight=None, order=None, workspace=None, labels=None):
-    """:func:`digitnet.nn.training.train_epoch` with reused buffers; same arguments and numbers.
+    """:func:`digitnet.nn.training.train_epoch` with reused buffers; same arguments, numbers equal to 1e-12.
 
     Parameters
     ----------
@@ -240,7 +240,7 @@ def train_epoch(X, Y, weights, biases, optimizer, *, activation, out_activation,
 
 def starting_loss(X, Y, weights, biases, *, activation, out_activation, alpha, batch_size, sample_weight=None,
                   workspace=None):
-    """:func:`digitnet.nn.training.starting_loss` in reused buffers; same arguments and number.
+    """:func:`digitnet.nn.training.starting_loss` in reused buffers; same arguments, the number to 1e-12.
 
     The forward passes write into ``workspace`` (which the next epoch overwrites before reading), so
     computing it changes nothing that training computes afterwards.
