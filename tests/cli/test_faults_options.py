@@ -139,7 +139,8 @@ def test_no_seeds_is_refused_alike_by_every_command_and_function(capsys, tmp_pat
         ["sweep", "--preset", "epochs", "--seeds", "0", "--out", tmp_path / "p"],
         ["report", "--seeds", "0", "--out", tmp_path / "r"])]
     assert {line.split(" (see ")[0] for line in lines} == {f"digitnet: error: argument --seeds: {SEEDS}"}
-    from digitnet.experiments import compare, run_preset, sweep
+    from digitnet.experiments import compare, sweep
+    from digitnet.studies import run_preset
     from digitnet.report import build_report
 
     for call in (lambda: compare(seeds=0), lambda: sweep({"max_iter": [2]}, seeds=0),
