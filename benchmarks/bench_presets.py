@@ -43,7 +43,7 @@ from threadpoolctl import threadpool_limits
 from digitnet.data import load_split
 from digitnet.experiments import package_versions
 from digitnet.studies import get, run_preset
-from digitnet.nn.training import DIVERGENCE_FACTOR
+from digitnet.nn.divergence import DIVERGENCE_FACTOR
 
 
 def sklearn_params(preset, n_train, changes):

@@ -47,7 +47,7 @@ from .files import atomic_write
 from .jsonify import dumps
 from .model_inputs import FINGERPRINT_ROWS, Fingerprint, fingerprint, parts
 from .npz_archive import Archive
-from .nn.activations import CLASSIFYING_OUTPUTS
+from .nn.activations import CLASSIFYING_OUTPUTS, HIDDEN_ACTIVATIONS
 
 __all__ = ["FORMAT", "VERSION", "load_model", "parts", "save_model", "with_target_scaler"]
 
@@ -341,6 +341,11 @@ def _read_estimator(path, meta):
     for key, value in params.items():
         if value in ("inf", "-inf", "nan"):
             params[key] = float(value)
+    activation = params.get("activation")
+    if isinstance(activation, str) and activation.isidentifier() and activation not in HIDDEN_ACTIVATIONS:
+        raise UsageError(f"{path}: invalid parameters in the metadata: the activation {activation!r} is not registered"
+                         " in this process (a user's own activation is registered with digitnet.nn.activations.register"
+                         f" before loading its model); the registered ones are {', '.join(HIDDEN_ACTIVATIONS)}")
     try:
         model = ESTIMATORS[meta["estimator"]](**params)
         model._validate_params()

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from digitnet.cli import MODEL_OPTIONS, main
+from digitnet.nn.activations import HIDDEN_ACTIVATIONS
 
 QUICK = ["--hidden-layer-sizes", "8", "--max-iter", "3"]
 
@@ -111,7 +112,7 @@ def test_sweep_preset_with_an_axis_replaced_and_cv(capsys, tmp_path):
 def test_gradcheck(capsys):
     code, out, _ = run(capsys, "gradcheck")
     assert code == 0
-    for activation in ("identity", "logistic", "tanh", "relu", "leaky_relu", "elu"):
+    for activation in HIDDEN_ACTIVATIONS:  # the registry: every hidden activation
         line = next(l for l in out.splitlines() if l.startswith(activation + " "))
         assert float(line.split()[1]) < 1e-4 and line.endswith("ok")
     code, out, _ = run(capsys, "gradcheck", "--tolerance", "1e-30")

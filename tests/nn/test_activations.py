@@ -8,7 +8,7 @@ import pytest
 from digitnet import functional as F
 from digitnet.nn import activations as act
 
-HIDDEN = ["identity", "logistic", "tanh", "relu", "leaky_relu", "elu"]
+HIDDEN = list(F.HIDDEN_ACTIVATIONS)  # the registry: every hidden activation digitnet has
 
 
 @pytest.mark.parametrize("activation", HIDDEN)

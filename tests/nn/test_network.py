@@ -5,7 +5,7 @@ import pytest
 
 from digitnet import functional as F
 
-HIDDEN = ["identity", "logistic", "tanh", "relu", "leaky_relu", "elu"]
+HIDDEN = list(F.HIDDEN_ACTIVATIONS)  # the registry: every hidden activation digitnet has
 
 
 def _loss_at(flat, sizes, X, Y, activation, out_activation, alpha, sw):

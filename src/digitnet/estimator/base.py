@@ -11,6 +11,7 @@ same data and ``random_state`` give the same model. The subclasses say what the 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Set
 from numbers import Integral, Real
 
 import numpy as np
@@ -26,10 +27,11 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from ..nn import _fast
 from ..nn.activations import HIDDEN_ACTIVATIONS
 from ..nn.divergence import DivergenceRule, baseline_loss
-from ..nn.network import WEIGHT_INITS, compute_loss, correct_mask, forward_pass, initialize_weights, n_parameters, unpack
+from ..nn.network import WEIGHT_INITS, correct_mask, initialize_weights, n_parameters, unpack
 from ..nn.optimizers import SCHEDULES, SGD, Adam
 from ..resources import available_memory, gib, training_bytes
 from .divergence import NONFINITE_WEIGHTS, DivergenceWarning, diverged_error
+from .policy import FIT
 
 STOCHASTIC_SOLVERS = ("sgd", "adam")
 #: The input formats both estimators take (as MLPClassifier and MLPRegressor): dense, or SciPy CSR / CSC.
@@ -61,12 +63,42 @@ def shuffled(order, rng):
     return order[indices]
 
 
+class _RegisteredActivations(Set):
+    """The hidden activations registered now (:mod:`digitnet.nn.activations`): one a user registers is accepted."""
+
+    def __contains__(self, name):
+        return name in HIDDEN_ACTIVATIONS
+
+    def __iter__(self):
+        return iter(HIDDEN_ACTIVATIONS)
+
+    def __len__(self):
+        return len(HIDDEN_ACTIVATIONS)
+
+    @classmethod
+    def _from_iterable(cls, names):  # what set operations build: a plain set
+        return set(names)
+
+
 class BaseNumpyMLP(BaseEstimator):
-    """The shared estimator (not to be used directly): see NumpyMLPClassifier and NumpyMLPRegressor."""
+    """The shared estimator (not to be used directly): see NumpyMLPClassifier and NumpyMLPRegressor.
+
+    Extension points. The stochastic solvers train in one loop, :meth:`_fit_stochastic`, which every
+    training of digitnet runs (fits, the studies' runs, ``functional.train_model``). What differs
+    between them is the ``training_policy`` (:class:`~digitnet.estimator.policy.TrainingPolicy`: what
+    divergence does, what a warm start keeps), a class attribute that a subclass or an instance sets;
+    the activation is a name in :mod:`digitnet.nn.activations`' registry, where a new one is added.
+    The loop's steps are not meant to be overridden.
+    """
+
+    #: scikit-learn's behaviour (see :class:`~digitnet.estimator.policy.TrainingPolicy`).
+    training_policy = FIT
+    #: The epoch at which training diverged, when the policy stops there (``"stop"``); else None.
+    diverged_at_ = None
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
+        "activation": [StrOptions(_RegisteredActivations())],
         "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
@@ -180,8 +212,9 @@ class BaseNumpyMLP(BaseEstimator):
         return self
 
     def _check_finite(self):
-        """As scikit-learn: weights that are not finite after training are an error."""
-        if not np.isfinite(self._flat).all():
+        """As scikit-learn: weights that are not finite after training are an error (unless the policy stopped
+        training where it diverged: a diverged model is a result, not used)."""
+        if self.diverged_at_ is None and not np.isfinite(self._flat).all():
             raise ValueError(NONFINITE_WEIGHTS)
 
     def _initialize(self, layer_units, dtype, keep_weights):
@@ -195,6 +228,8 @@ class BaseNumpyMLP(BaseEstimator):
         self.history_ = {key: [] for key in self._history_keys}
         self._best_flat = None  # early stopping's best weights, set from the start weights
         self._divergence = None  # the divergence rule, fixed by the first fit from these weights
+        self._order = None  # the row order the shuffles left (kept across warm starts by a resuming policy)
+        self.diverged_at_ = None
         if self.solver in STOCHASTIC_SOLVERS:
             self.loss_curve_ = []
             self._no_improvement_count = 0
@@ -258,21 +293,36 @@ class BaseNumpyMLP(BaseEstimator):
         if getattr(self, "_best_flat", None) is None or self._best_flat.shape != flat.shape:
             self._best_flat = flat.copy()
 
-    def _make_optimizer(self):
+    def _optimizer_for(self, incremental):
+        """The optimizer of this fit: partial_fit's goes on; a warm start's too under a resuming policy (while the
+        weights are the same buffer); otherwise a new one, as scikit-learn builds."""
+        kept = getattr(self, "_optimizer", None)
+        if incremental and kept is not None:
+            kept.params = self._flat  # the buffer is new after unpickling; the state carries on
+            return kept
+        if self.training_policy.resume and kept is not None and kept.params is self._flat:
+            return kept
         if self.solver == "sgd":
             return SGD(self._flat, self.learning_rate_init, self.momentum, self.nesterovs_momentum,
                        self.learning_rate, self.power_t)
         return Adam(self._flat, self.learning_rate_init, self.beta_1, self.beta_2, self.epsilon)
 
     def _start_order(self, n_samples):
-        """The row order the first epoch's shuffle starts from: 0..n-1, as in scikit-learn."""
-        return np.arange(n_samples, dtype=int)
+        """The row order the first epoch's shuffle starts from: 0..n-1, as in scikit-learn; under a resuming policy,
+        the order the last fit's shuffles left."""
+        kept = getattr(self, "_order", None) if self.training_policy.resume else None
+        return kept if kept is not None and len(kept) == n_samples else np.arange(n_samples, dtype=int)
 
     def _fit_stochastic(self, X, Y, sample_weight, layer_units, incremental, validation):
-        if not incremental or not hasattr(self, "_optimizer"):
-            self._optimizer = self._make_optimizer()
-        else:
-            self._optimizer.params = self._flat  # the buffer is new after unpickling; the state carries on
+        """The one training loop: epochs of mini-batches until ``max_iter``, the stopping rule or divergence.
+
+        Each epoch: shuffle the rows (drawn from the fit's stream as scikit-learn draws), train
+        (:func:`digitnet.nn._fast.train_epoch`), judge divergence against the rule fixed before the first
+        update, record (loss, scores, validation, the stopping count, the schedule), stop if stalled. What
+        divergence does and what a warm start keeps are the ``training_policy``'s
+        (:class:`~digitnet.estimator.policy.TrainingPolicy`).
+        """
+        self._optimizer = self._optimizer_for(incremental)
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
         X, Y, sample_weight, held_out = self._validation_parts(X, Y, sample_weight, validation, layer_units)
@@ -282,7 +332,7 @@ class BaseNumpyMLP(BaseEstimator):
         batch_size = batch_rows(self.solver, self.batch_size, n_samples)
         fn_args = dict(activation=self.activation, out_activation=self.out_activation_, alpha=self.alpha,
                        batch_size=batch_size, sample_weight=sample_weight,
-                       workspace=_fast.Workspace(layer_units, batch_size, X.dtype, n_samples),
+                       workspace=_fast.Workspace(layer_units, batch_size, X.dtype, n_samples, self.activation),
                        labels=Y.argmax(axis=1) if self.out_activation_ == "softmax" else None)
         if getattr(self, "_divergence", None) is None:  # before the first update (a warm start keeps its fit's)
             self._divergence = self._divergence_rule(X, Y, sample_weight, batch_size, fn_args["workspace"])
@@ -347,15 +397,21 @@ class BaseNumpyMLP(BaseEstimator):
                       f"Use a smaller learning_rate_init (now {self.learning_rate_init}) or scale the input features.")
 
     def _on_divergence(self, loss, unit="epoch"):
-        """Training diverged at this epoch (see :mod:`digitnet.estimator.divergence`): whether to stop now.
+        """Training diverged at this epoch: whether to stop now, as the ``training_policy`` says.
 
-        A loss or weights that are not finite stop a plain fit at once with a ``TrainingDiverged``;
-        otherwise, as scikit-learn's fit, it goes on (and early stopping keeps its best weights),
-        with a ``DivergenceWarning`` at the first such epoch (never stops: ``False``).
+        ``"warn"`` (see :mod:`digitnet.estimator.divergence`): a loss or weights that are not finite stop a plain
+        fit at once with a ``TrainingDiverged``; otherwise, as scikit-learn's fit, it goes on (and early stopping
+        keeps its best weights), with a ``DivergenceWarning`` at the first such epoch (never stops: ``False``).
+        ``"stop"``: stop (``True``), the epoch kept in ``diverged_at_``. ``"raise"``: ``TrainingDiverged``.
         """
+        policy = self.training_policy.on_divergence
+        if policy == "stop":
+            self.diverged_at_ = len(self.history_["loss"]) + 1  # counted over the whole training, not this segment
+            self.n_iter_ -= 1  # the epochs whose losses were recorded
+            return True
         weights_finite = bool(np.isfinite(self._flat).all())
-        stop = not (np.isfinite(loss) and weights_finite) and not (self.early_stopping and
-                                                                    self.solver in STOCHASTIC_SOLVERS)
+        stop = policy == "raise" or not (np.isfinite(loss) and weights_finite) and not (
+            self.early_stopping and self.solver in STOCHASTIC_SOLVERS)
         if not stop and self._warned_divergence:
             return False
         what, remedy = self._divergence_detail(loss, unit)
@@ -443,13 +499,15 @@ class BaseNumpyMLP(BaseEstimator):
 
     def _fit_lbfgs(self, X, Y, sample_weight, validation):
         layer_sizes = [w.shape[0] for w in self._weights] + [self.n_outputs_]
-        workspace = _fast.Workspace(layer_sizes, X.shape[0], X.dtype)
+        workspace = _fast.Workspace(layer_sizes, X.shape[0], X.dtype, activation=self.activation)
         args = (self.activation, self.out_activation_)
 
         def loss_and_grad(theta):
             self._flat[...] = theta
-            activations = _fast.forward_into(X, self._weights, self._biases, *args, workspace.activations)
-            loss = compute_loss(Y, activations[-1], self._weights, self.alpha, sample_weight, self.out_activation_)
+            activations = _fast.forward_into(X, self._weights, self._biases, *args, workspace.activations,
+                                             workspace.pre_activations)
+            loss = _fast.compute_loss(Y, activations[-1], self._weights, self.alpha, sample_weight,
+                                      self.out_activation_)
             grad = _fast.backward_into(activations, Y, self._weights, self.activation, self.alpha, sample_weight,
                                        workspace, self._flat)
             return loss, grad.astype(np.float64)  # a copy: scipy keeps the array it is given
@@ -460,7 +518,7 @@ class BaseNumpyMLP(BaseEstimator):
             self._flat[...] = intermediate_result.x
             self.history_["loss"].append(float(intermediate_result.fun))
             if self._score_name in self.history_:
-                P = forward_pass(X, self._weights, self._biases, *args)[-1]
+                P = _fast.forward(X, self._weights, self._biases, *args)
                 self.history_[self._score_name].append(float(correct_mask(Y, P, self.out_activation_).mean()))
             if self.verbose:
                 print("Iteration %d, loss = %.8f" % (len(self.history_["loss"]), intermediate_result.fun))
@@ -493,7 +551,7 @@ class BaseNumpyMLP(BaseEstimator):
         """The output layer's Z (before its activation) for the rows of X."""
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse=SPARSE_FORMATS, reset=False, dtype=(np.float64, np.float32))
-        return forward_pass(X, self.coefs_, self.intercepts_, self.activation, "identity")[-1]
+        return _fast.forward(X, self.coefs_, self.intercepts_, self.activation, "identity")
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

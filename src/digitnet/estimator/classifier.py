@@ -9,7 +9,8 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import column_or_1d, validate_data
 
-from ..nn.activations import ACTIVATIONS, sigmoid
+from ..nn import activations
+from ..nn.activations import sigmoid
 from .base import SPARSE_FORMATS, BaseNumpyMLP
 
 
@@ -174,7 +175,7 @@ class NumpyMLPClassifier(ClassifierMixin, BaseNumpyMLP):
         if self.n_outputs_ == 1:
             P = np.hstack([sigmoid(-Z), sigmoid(Z)])  # not 1 - p, which rounds to 0 sooner
         else:
-            P = ACTIVATIONS[self.out_activation_](Z, out=Z)
+            P = activations.get(self.out_activation_).apply(Z, out=Z)
         # A true probability is never 0; exp() underflowing to 0 would make log(predict_proba) -inf.
         # Floor at the smallest normal float instead, so that predict_log_proba is finite everywhere.
         return np.maximum(P, np.finfo(P.dtype).tiny, out=P)
@@ -187,7 +188,7 @@ class NumpyMLPClassifier(ClassifierMixin, BaseNumpyMLP):
     def predict(self, X):
         """Predicted class labels, shape (n_samples,) (or label indicators for multilabel y)."""
         Z = self._forward(X)
-        P = ACTIVATIONS[self.out_activation_](Z, out=Z)
+        P = activations.get(self.out_activation_).apply(Z, out=Z)
         if self.n_outputs_ == 1:
             P = P.ravel()
         return self._label_binarizer.inverse_transform(P)

@@ -14,7 +14,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import column_or_1d, validate_data
 
-from ..nn.activations import ACTIVATIONS
+from ..nn import activations
 from .base import SPARSE_FORMATS, BaseNumpyMLP
 
 #: The output activation of each loss.
@@ -111,5 +111,5 @@ class NumpyMLPRegressor(RegressorMixin, BaseNumpyMLP):
     def predict(self, X):
         """Predicted values, shape (n_samples,) for one output, else (n_samples, n_outputs)."""
         Z = self._forward(X)
-        P = ACTIVATIONS[self.out_activation_](Z, out=Z)
+        P = activations.get(self.out_activation_).apply(Z, out=Z)
         return P.ravel() if P.shape[1] == 1 else P

@@ -22,6 +22,7 @@ from sklearn.metrics import f1_score
 
 from ..estimator import NumpyMLPClassifier
 from ..estimator.divergence import TrainingDiverged
+from ..estimator.policy import STUDY
 from ..files import process_alive
 from .params import count_weights, data_param, resolve
 
@@ -103,7 +104,10 @@ class RunRecord:
 
 
 class StudyModel(NumpyMLPClassifier):
-    """NumpyMLPClassifier as experiments train it: divergence is a result, and warm starts continue.
+    """NumpyMLPClassifier as experiments train it: the estimator's own loop, under the study policy.
+
+    Nothing of the training is overridden; only the ``training_policy`` differs from a fit's
+    (:data:`digitnet.estimator.policy.STUDY`):
 
     - Training stops at the epoch it diverges (the estimator's rule, :mod:`digitnet.nn.divergence`: the
       loss not finite, or above ten times the starting weights'; or a weight not finite), which is kept in
@@ -113,28 +117,11 @@ class StudyModel(NumpyMLPClassifier):
       their first order again; this one keeps both, which (with ``random_state`` a RandomState,
       whose stream goes on) makes ``fit(max_iter=a)`` then ``fit(max_iter=b)`` the same
       computation as one ``fit(max_iter=a + b)``.
+
+    A class rather than an instance's attribute, so that ``sklearn.base.clone`` keeps the policy.
     """
 
-    diverged_at_ = None
-
-    def _on_divergence(self, loss, unit="epoch"):
-        self.diverged_at_ = len(self.history_["loss"]) + 1  # counted over the whole training, not this segment
-        self.n_iter_ -= 1  # the epochs whose losses were recorded
-        return True
-
-    def _check_finite(self):
-        if self.diverged_at_ is None:  # a diverged run's weights may well be inf: they are not used
-            super()._check_finite()
-
-    def _start_order(self, n_samples):
-        kept = getattr(self, "_order", None)  # the row order the last segment's shuffles left
-        return kept if kept is not None and len(kept) == n_samples else super()._start_order(n_samples)
-
-    def _make_optimizer(self):
-        kept = getattr(self, "_kept_optimizer", None)
-        if kept is None or kept.params is not self._flat:
-            kept = self._kept_optimizer = super()._make_optimizer()
-        return kept
+    training_policy = STUDY
 
 
 def reusable(params):
@@ -235,7 +222,7 @@ def run_task(task, data):
                     model.diverged_at_ is not None
             records.append(_record(task, config_id, model, done, trained, arrays))
         return records
-    except TrainingDiverged as exc:  # lbfgs raises it (sgd and adam record it in StudyModel): a result too
+    except TrainingDiverged as exc:  # a diverged run is a result however it is reported
         return records + [RunRecord(config=c, seed=task.seed, fold=task.fold, fit_seconds=trained,
                                     diverged_at=exc.epoch) for c in task.config_ids[len(records):]]
     except (ValueError, TypeError, FloatingPointError, MemoryError) as exc:  # too large, or a bad setting

@@ -1,12 +1,12 @@
 """The mathematics of a multi-layer perceptron, in NumPy alone.
 
-- :mod:`~digitnet.nn.activations`: activation functions next to their derivatives;
+- :mod:`~digitnet.nn.activations`: activations as objects (f, f', f'') in one registry, and the original functions;
 - :mod:`~digitnet.nn.network`: parameters, forward pass, loss, backpropagation (the readable path);
-- :mod:`~digitnet.nn.training`: an epoch of mini-batch gradient descent, and a whole training run;
+- :mod:`~digitnet.nn.training`: an epoch of mini-batch gradient descent, and the starting weights' loss (readable);
 - :mod:`~digitnet.nn.divergence`: when training has diverged (one rule, for every caller);
 - :mod:`~digitnet.nn.optimizers`: SGD (with momentum) and Adam, over one flat parameter vector;
 - :mod:`~digitnet.nn.gradcheck`: backpropagation checked by finite differences;
-- :mod:`~digitnet.nn._fast`: the same arithmetic in reused buffers, for the estimator.
+- :mod:`~digitnet.nn._fast`: the same in reused buffers, for the estimator (equal to the readable path to 1e-12).
 
 :mod:`digitnet.functional` gathers the public functions in one namespace.
 """

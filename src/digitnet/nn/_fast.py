@@ -1,14 +1,17 @@
 """The speed path: the arithmetic of :mod:`digitnet.nn.network` and :mod:`digitnet.nn.training`
 in reused buffers, for the estimator.
 
-Every function here does the same floating-point operations, in the same order, as its readable
-twin (``tests/nn/test_fast.py`` checks that the numbers are bit-identical); only where the results
-go differs:
+Every function here computes what its readable twin computes, in an order chosen for speed and
+for scikit-learn's numbers bit for bit (``tests/test_drop_in.py``, ``benchmarks/same_numbers.py``);
+the two agree to 1e-12 at every step (``tests/nn/test_fast.py``). Where the results go differs:
 
 - :class:`Workspace` holds each layer's activations and deltas and a flat gradient, allocated
-  once per fit, so a mini-batch step allocates (almost) nothing;
-- :func:`forward_into` / :func:`backward_into` write into those buffers, and the backward pass
-  applies the L2 term and the division by S to the whole flat gradient at once;
+  once per fit, so a mini-batch step allocates (almost) nothing; and Z of each hidden layer only
+  for an activation whose derivative needs it (:attr:`~digitnet.nn.activations.Activation.needs`);
+- :func:`forward_into` / :func:`backward_into` write into those buffers (each activation through
+  its in-place ``apply`` / ``apply_derivative``), and the backward pass applies the L2 term and the
+  division by S to the whole flat gradient at once;
+- :func:`compute_loss` and its parts sum with ``einsum`` and ``dot``, as scikit-learn does;
 - :func:`train_epoch` keeps every batch's outputs in one epoch-sized buffer and computes the
   epoch's cross-entropy and accuracy once, instead of once per batch;
 - :class:`HeldOut` scores validation rows after every epoch with their labels and buffers made once;
@@ -25,10 +28,8 @@ from scipy import sparse
 from sklearn.metrics import r2_score
 from threadpoolctl import ThreadpoolController
 
-from .activations import ACTIVATIONS, CLASSIFYING_OUTPUTS, DERIVATIVES
-from .network import (
-    compute_loss, correct_mask, count_correct, mean_loss, n_parameters, per_sample_loss, squared_weights, unpack,
-)
+from .activations import CLASSIFYING_OUTPUTS, get
+from .network import correct_mask, count_correct, half_poisson_deviance, half_squared_error, n_parameters, unpack
 from .training import batch_slices
 
 #: Multiply-adds per layer product below which one BLAS thread is fastest.
@@ -53,6 +54,55 @@ def blas_threads(n_rows, layer_sizes):
     return _threadpools().limit(limits=1, user_api="blas")
 
 
+# ---------------------------------------------------------------- the loss, summed as scikit-learn sums it
+
+def cross_entropy(Y, P, out_activation="softmax"):
+    """:func:`~digitnet.nn.network.cross_entropy`: one log per row for softmax (Y is one-hot, so
+    sum_k Y[i,k] log p[i,k] = log p[i, true class]), the same numbers as the formula's."""
+    eps = np.finfo(P.dtype).eps
+    if out_activation == "logistic":
+        P = np.clip(P, eps, 1 - eps)
+        return -(Y * np.log(P) + (1 - Y) * np.log1p(-P)).sum(axis=1)
+    p_true = np.einsum("ij,ij->i", Y, P)
+    np.minimum(np.maximum(p_true, eps, out=p_true), 1 - eps, out=p_true)  # = np.clip, without its overhead
+    return np.negative(np.log(p_true, out=p_true), out=p_true)
+
+
+def per_sample_loss(Y, P, out_activation="softmax"):
+    """:func:`~digitnet.nn.network.per_sample_loss`, with :func:`cross_entropy` above."""
+    if out_activation == "identity":
+        return half_squared_error(Y, P)
+    if out_activation == "exp":
+        return half_poisson_deviance(Y, P)
+    return cross_entropy(Y, P, out_activation)
+
+
+def squared_weights(weights):
+    """sum_l ||W[l]||^2 (:func:`~digitnet.nn.network.squared_weights`), one dot product per layer."""
+    return sum(float(np.dot(W.ravel(), W.ravel())) for W in weights)
+
+
+def mean_loss(per_sample, sample_weight=None, alpha=0.0, sum_squared_weights=0.0):
+    """:func:`~digitnet.nn.network.mean_loss`: sum_i s_i l_i / S + alpha / (2 S) sum_l ||W[l]||^2."""
+    if sample_weight is None:
+        loss = float(per_sample.sum() / per_sample.shape[0])  # np.mean without its Python-level overhead
+        total = per_sample.shape[0]
+    else:
+        loss = float(np.average(per_sample, weights=sample_weight))
+        total = float(np.sum(sample_weight))
+    if alpha:
+        loss += 0.5 * alpha * sum_squared_weights / total
+    return loss
+
+
+def compute_loss(Y, P, weights=(), alpha=0.0, sample_weight=None, out_activation="softmax"):
+    """:func:`~digitnet.nn.network.compute_loss`: mean loss plus the L2 penalty, MLPClassifier's numbers."""
+    penalty = squared_weights(weights) if alpha else 0.0
+    return mean_loss(per_sample_loss(Y, P, out_activation), sample_weight, alpha, penalty)
+
+
+# ---------------------------------------------------------------- forward and backward in buffers
+
 class Workspace:
     """Buffers reused across batches, so a training step allocates (almost) nothing.
 
@@ -60,15 +110,19 @@ class Workspace:
     the output layer's activations, which hold ``n_samples`` rows (default
     ``batch_size``): :func:`train_epoch` keeps every batch's outputs there and computes
     the epoch's losses and accuracy from them at once. Also a flat gradient vector
-    ``grad`` with per-layer views ``grads = (weight_grads, bias_grads)`` laid out like the parameters.
+    ``grad`` with per-layer views ``grads = (weight_grads, bias_grads)`` laid out like the parameters,
+    and ``pre_activations``: Z of each hidden layer when ``activation`` needs z for its derivative
+    (None in each place otherwise: the derivative then reads A, and f is applied to Z in place).
     """
 
-    def __init__(self, layer_sizes, batch_size, dtype, n_samples=None):
+    def __init__(self, layer_sizes, batch_size, dtype, n_samples=None, activation=None):
         rows = [batch_size] * (len(layer_sizes) - 2) + [max(batch_size, n_samples or 0)]
         self.activations = [np.empty((n, k), dtype) for n, k in zip(rows, layer_sizes[1:])]
         self.deltas = [np.empty((batch_size, k), dtype) for k in layer_sizes[1:]]
         self.grad = np.empty(n_parameters(layer_sizes), dtype)
         self.grads = unpack(self.grad, layer_sizes)
+        keeps_z = activation is not None and get(activation).needs == "z"
+        self.pre_activations = [np.empty((batch_size, k), dtype) if keeps_z else None for k in layer_sizes[1:-1]]
 
 
 def _product(A, B, out):
@@ -79,17 +133,30 @@ def _product(A, B, out):
     return np.matmul(A, B, out=out)
 
 
-def forward_into(X, weights, biases, activation, out_activation, buffers):
-    """:func:`~digitnet.nn.network.forward_pass`, writing A[l] into ``buffers[l - 1][:n_samples]``."""
+def forward_into(X, weights, biases, activation, out_activation, buffers, pre_activations=None):
+    """:func:`~digitnet.nn.network.forward_pass`, writing A[l] into ``buffers[l - 1][:n_samples]``.
+
+    Z[l] is computed in place of A[l], unless ``pre_activations[l - 1]`` is a buffer (a hidden
+    activation whose derivative needs z: :attr:`Workspace.pre_activations`): Z[l] is kept there.
+    """
     n = X.shape[0]
     activations = [X]
     last = len(weights) - 1
+    hidden, output = get(activation), get(out_activation)
     for l, (W, b) in enumerate(zip(weights, biases)):
-        Z = _product(activations[-1], W, buffers[l][:n])
+        keep = None if pre_activations is None or l == last else pre_activations[l]
+        Z = _product(activations[-1], W, buffers[l][:n] if keep is None else keep[:n])
         Z += b
-        f = ACTIVATIONS[out_activation if l == last else activation]
-        activations.append(f(Z, out=Z))
+        activations.append((output if l == last else hidden).apply(Z, out=Z if keep is None else buffers[l][:n]))
     return activations
+
+
+def forward(X, weights, biases, activation, out_activation):
+    """:func:`forward_into` into new buffers: the output layer's A, for prediction (the dtype of ``X @ W + b``)."""
+    weights, biases = [np.asarray(W) for W in weights], [np.asarray(b) for b in biases]
+    dtype = np.result_type(X.dtype, *(W.dtype for W in weights), *(b.dtype for b in biases))
+    buffers = [np.empty((X.shape[0], W.shape[1]), dtype) for W in weights]
+    return forward_into(X, weights, biases, activation, out_activation, buffers)[-1]
 
 
 def backward_into(activations, Y, weights, activation, alpha, sample_weight, workspace, params):
@@ -99,7 +166,10 @@ def backward_into(activations, Y, weights, activation, alpha, sample_weight, wor
     are element by element, so two operations on the flat buffers do them for the whole network.
     """
     n = Y.shape[0]
-    derivative = DERIVATIVES[activation]
+    f = get(activation)
+    if f.needs == "z" and any(z is None for z in workspace.pre_activations):
+        raise ValueError(f"activation {activation!r} reads Z in its derivative: make the Workspace with"
+                         f" activation={activation!r}, and pass its pre_activations to forward_into")
     weight_grads, bias_grads = workspace.grads
     deltas = workspace.deltas
     total = n if sample_weight is None else float(np.sum(sample_weight))
@@ -112,7 +182,7 @@ def backward_into(activations, Y, weights, activation, alpha, sample_weight, wor
         np.einsum("ij->j", delta, out=bias_grads[l])  # = delta.sum(axis=0), same order of additions, 2x faster
         if l > 0:
             delta = np.matmul(delta, weights[l].T, out=deltas[l - 1][:n])
-            derivative(activations[l], delta)
+            f.apply_derivative(activations[l] if f.needs == "a" else workspace.pre_activations[l - 1][:n], delta)
     grad = workspace.grad
     n_weights = sum(W.size for W in weights)  # all weights come first in the flat buffers
     if alpha:
@@ -123,7 +193,7 @@ def backward_into(activations, Y, weights, activation, alpha, sample_weight, wor
 
 def train_epoch(X, Y, weights, biases, optimizer, *, activation, out_activation, alpha, batch_size,
                 sample_weight=None, order=None, workspace=None, labels=None):
-    """:func:`digitnet.nn.training.train_epoch` with reused buffers; same arguments and numbers.
+    """:func:`digitnet.nn.training.train_epoch` with reused buffers; same arguments, numbers equal to 1e-12.
 
     Parameters
     ----------
@@ -138,7 +208,8 @@ def train_epoch(X, Y, weights, biases, optimizer, *, activation, out_activation,
     loss, accuracy : float
     """
     n = X.shape[0]
-    ws = workspace or Workspace([X.shape[1]] + [W.shape[1] for W in weights], min(batch_size, n), X.dtype, n)
+    ws = workspace or Workspace([X.shape[1]] + [W.shape[1] for W in weights], min(batch_size, n), X.dtype, n,
+                                activation)
     if order is not None:  # take() gathers rows faster than X[order]; same values
         X, Y = (X[order] if sparse.issparse(X) else X.take(order, axis=0)), Y.take(order, axis=0)
         labels = None if labels is None else labels.take(order)
@@ -153,7 +224,7 @@ def train_epoch(X, Y, weights, biases, optimizer, *, activation, out_activation,
     penalties = []
     for batch in batches:
         buffers[-1] = outputs[batch]
-        activations = forward_into(X[batch], weights, biases, activation, out_activation, buffers)
+        activations = forward_into(X[batch], weights, biases, activation, out_activation, buffers, ws.pre_activations)
         penalties.append(squared_weights(weights) if alpha else 0.0)  # before this step changes them
         sw = None if sample_weight is None else sample_weight[batch]
         optimizer.step(backward_into(activations, Y[batch], weights, activation, alpha, sw, ws, optimizer.params))
@@ -169,7 +240,7 @@ def train_epoch(X, Y, weights, biases, optimizer, *, activation, out_activation,
 
 def starting_loss(X, Y, weights, biases, *, activation, out_activation, alpha, batch_size, sample_weight=None,
                   workspace=None):
-    """:func:`digitnet.nn.training.starting_loss` in reused buffers; same arguments and number.
+    """:func:`digitnet.nn.training.starting_loss` in reused buffers; same arguments, the number to 1e-12.
 
     The forward passes write into ``workspace`` (which the next epoch overwrites before reading), so
     computing it changes nothing that training computes afterwards.

@@ -1,15 +1,27 @@
-"""Activation functions, each next to its derivative.
+"""Activation functions as objects, each with its first and second derivatives, in one registry.
 
-Every hidden activation ``f`` comes with ``f_derivative(A, delta=None)``, which computes f'(z)
-*from the activation's output* a = f(z), so the backward pass never recomputes a forward value,
-and, given ``delta``, multiplies it into ``delta`` in place (as backpropagation needs:
-delta ⊙ f'(z)). Forward functions take ``out=`` so that a caller may reuse a buffer (``out`` may
-be ``Z`` itself).
+An :class:`Activation` holds f, f' and f'' as plain NumPy formulas (what the readable path
+:mod:`digitnet.nn.network` calls), says which array its derivatives read (``needs``: the
+pre-activation ``"z"``, or the output ``"a"`` = f(z) where f' is a function of f, as for the sigmoid),
+and may carry in-place versions for the speed path :mod:`digitnet.nn._fast`. One registry maps
+names to objects; every part of digitnet reads it (the network, the fast path, the estimators'
+parameter check, the gradient check, the command line, the studies, the tests)::
 
-:data:`ACTIVATIONS` and :data:`DERIVATIVES` map the names scikit-learn uses to the functions.
+    from digitnet.nn import activations
+    activations.get("tanh").df(a=A)          # f'(z) = 1 - a^2, read from the output
+    activations.register(Activation("softplus", f, df, d2f))   # a user's own: f, f', f'' of z
+
+The functions below (``sigmoid``, ``sigmoid_derivative``, ...) are the original project's vocabulary
+and the speed path's implementations: forward functions take ``out=`` (which may be ``Z`` itself),
+derivatives ``f_derivative(A, delta=None)`` compute f' *from the output* and, given ``delta``,
+multiply it into ``delta`` in place (delta ⊙ f'(z), as backpropagation needs). They give the same
+numbers as the formulas to within a unit in the last place, written for speed and to never overflow.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -17,6 +29,8 @@ import numpy as np
 LEAKY_SLOPE = 0.01
 ELU_ALPHA = 1.0
 
+
+# ---------------------------------------------------------------- the speed path's functions (original names)
 
 def identity(Z, out=None):
     """f(z) = z."""
@@ -155,29 +169,265 @@ def log_sigmoid(Z):
     return -np.logaddexp(0, -Z)
 
 
-#: Forward functions by name; ``softmax`` and ``exp`` are for the output layer only.
-ACTIVATIONS = {
-    "identity": identity,
-    "logistic": sigmoid,
-    "tanh": tanh,
-    "relu": relu,
-    "leaky_relu": leaky_relu,
-    "elu": elu,
-    "softmax": softmax,
-    "exp": exp,
-}
+# ---------------------------------------------------------------- the activation object
 
-#: Derivatives (from the output, applied in place) of the hidden activations.
-DERIVATIVES = {
-    "identity": identity_derivative,
-    "logistic": sigmoid_derivative,
-    "tanh": tanh_derivative,
-    "relu": relu_derivative,
-    "leaky_relu": leaky_relu_derivative,
-    "elu": elu_derivative,
-}
+@dataclass(frozen=True, eq=False)
+class Activation:
+    """An activation function f with f' and f'', from whichever of z and a = f(z) they need.
 
-HIDDEN_ACTIVATIONS = tuple(DERIVATIVES)
+    A pair of NumPy functions of z, ``Activation(name, f, df)``, is an activation as it stands (its
+    derivatives read z); give ``d2f`` too for the second-order tools (Hessian-vector products).
+
+    Parameters
+    ----------
+    name : str
+        The name the estimators' ``activation=`` and the registry use.
+    function : callable
+        f(z): ndarray of any shape to ndarray of the same shape (element by element), the formula.
+    derivative : callable
+        f'(z), as a function of ``z`` or of ``a`` (see ``needs``).
+    second_derivative : callable or None
+        f''(z), likewise; None if unknown (first-order training and the gradient check need no f'').
+    needs : {"z", "a"}
+        What ``derivative`` and ``second_derivative`` read: the pre-activation z (a user's pair), or
+        the output a = f(z) when f' is a function of f (sigmoid: a (1 - a)). The backward pass keeps
+        that array of every hidden layer; the speed path keeps a buffer of Z only for ``"z"``.
+    hidden : bool
+        Usable in hidden layers; False for the output-only ``softmax`` and ``exp``.
+    elementwise : bool
+        f acts on each number alone (so f' and f'' are arrays of z's shape). False for softmax, whose
+        ``derivative`` is the Jacobian of each row, shape (n, K, K), and ``second_derivative`` its
+        derivative, shape (n, K, K, K), ``[i, j, k, m] = d^2 a_ij / dz_ik dz_im``.
+    forward_into : callable or None
+        The speed path's f: ``forward_into(Z, out=None)``, writing into ``out`` (which may be ``Z``
+        when ``needs == "a"``); None: ``function`` and a copy.
+    scale_delta : callable or None
+        The speed path's f': ``scale_delta(kept, delta=None)``, multiplying ``delta`` by f' in place
+        (``kept`` is what ``needs`` names); None: ``delta *= derivative(kept)``.
+    """
+
+    name: str
+    function: Callable
+    derivative: Callable
+    second_derivative: Callable | None = None
+    needs: str = "z"
+    hidden: bool = True
+    elementwise: bool = True
+    forward_into: Callable | None = None
+    scale_delta: Callable | None = None
+
+    def __call__(self, z):
+        """f(z), the formula."""
+        return self.function(z)
+
+    def _read(self, z, a):
+        kept = z if self.needs == "z" else a
+        if kept is None:
+            raise ValueError(f"the derivatives of activation {self.name!r} read {self.needs}"
+                             f" ({'the pre-activation Z' if self.needs == 'z' else 'the output A = f(Z)'}): pass it")
+        return kept
+
+    def df(self, z=None, a=None):
+        """f'(z), given z or a = f(z) (only the one ``needs`` names is read)."""
+        return self.derivative(self._read(z, a))
+
+    def d2f(self, z=None, a=None):
+        """f''(z), given z or a = f(z) (only the one ``needs`` names is read)."""
+        if self.second_derivative is None:
+            raise ValueError(f"activation {self.name!r} has no second derivative: register it with one")
+        return self.second_derivative(self._read(z, a))
+
+    def jvp(self, v, z=None, a=None):
+        """f'(z) applied to a direction ``v`` of z's shape: f'(z) ⊙ v, or each row's Jacobian times v (softmax)."""
+        slope = self.df(z, a)
+        return slope * v if self.elementwise else np.einsum("ijk,ik->ij", slope, v)
+
+    def apply(self, Z, out=None):
+        """The speed path's f(Z), into ``out`` if given (the original vocabulary: ``sigmoid(Z, out=Z)``)."""
+        if self.forward_into is not None:
+            return self.forward_into(Z, out=out)
+        values = self.function(Z)
+        if out is None:
+            return values
+        out[...] = values
+        return out
+
+    def apply_derivative(self, kept, delta=None):
+        """The speed path's f': ``delta ⊙ f'`` in place (or f' if ``delta`` is None), ``kept`` as ``needs`` says."""
+        if self.scale_delta is not None:
+            return self.scale_delta(kept, delta)
+        slope = self.derivative(kept)
+        if delta is None:
+            return slope
+        delta *= slope
+        return delta
+
+
+# ---------------------------------------------------------------- the built-in activations, as formulas
+
+def _logistic(z):
+    with np.errstate(over="ignore"):  # e^-z = inf for z < -709, and 1 / inf = 0 is the right limit
+        return 1 / (1 + np.exp(-z))
+
+
+def _elu(z):
+    # alpha (e^z - 1) by expm1 (exact near 0); the minimum keeps e^z finite in the branch not taken
+    return np.where(z > 0, z, ELU_ALPHA * np.expm1(np.minimum(z, 0)))
+
+
+def _softmax(z):
+    e = np.exp(z - z.max(axis=1, keepdims=True))  # shifting by the row maximum keeps e^z <= 1
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _softmax_jacobian(a):
+    """d a_j / d z_k = a_j (delta_jk - a_k), for each row: shape (n, K, K)."""
+    return a[:, :, None] * (np.eye(a.shape[1]) - a[:, None, :])
+
+
+def _softmax_second(a):
+    """d^2 a_j / dz_k dz_m = J_jm (delta_jk - a_k) - a_j J_km, for each row: shape (n, K, K, K)."""
+    J = _softmax_jacobian(a)
+    return J[:, :, None, :] * (np.eye(a.shape[1]) - a[:, None, :])[:, :, :, None] - a[:, :, None, None] * J[:, None]
+
+
+def _exp(z):
+    with np.errstate(over="ignore"):  # a large z gives inf: the loss is then infinite, and training diverged
+        return np.exp(z)
+
+
+def _ones(a):
+    return np.ones_like(a)
+
+
+def _zeros(a):
+    return np.zeros_like(a)
+
+
+def _as(a, values):
+    return np.asarray(values, dtype=a.dtype)
+
+
+_BUILT_IN = (
+    Activation("identity", lambda z: z, _ones, _zeros, "a", forward_into=identity, scale_delta=identity_derivative),
+    Activation("logistic", _logistic, lambda a: a * (1 - a), lambda a: a * (1 - a) * (1 - 2 * a), "a",
+               forward_into=sigmoid, scale_delta=sigmoid_derivative),
+    Activation("tanh", np.tanh, lambda a: 1 - a**2, lambda a: -2 * a * (1 - a**2), "a",
+               forward_into=tanh, scale_delta=tanh_derivative),
+    Activation("relu", lambda z: np.maximum(z, 0), lambda a: _as(a, a > 0), _zeros, "a",
+               forward_into=relu, scale_delta=relu_derivative),
+    Activation("leaky_relu", lambda z: np.where(z > 0, z, LEAKY_SLOPE * z),
+               lambda a: _as(a, np.where(a > 0, 1, LEAKY_SLOPE)), _zeros, "a",
+               forward_into=leaky_relu, scale_delta=leaky_relu_derivative),
+    Activation("elu", _elu, lambda a: np.where(a > 0, 1, a + ELU_ALPHA), lambda a: np.where(a > 0, 0, a + ELU_ALPHA),
+               "a", forward_into=elu, scale_delta=elu_derivative),
+    Activation("softmax", _softmax, _softmax_jacobian, _softmax_second, "a", hidden=False, elementwise=False,
+               forward_into=softmax),
+    Activation("exp", _exp, lambda a: a, lambda a: a, "a", hidden=False, forward_into=exp),
+)
+
+# ---------------------------------------------------------------- the registry
+
+_REGISTRY: dict[str, Activation] = {a.name: a for a in _BUILT_IN}
+#: The activations digitnet ships; :func:`unregister` refuses them.
+BUILT_IN = tuple(_REGISTRY)
+
+
+def get(name) -> Activation:
+    """The registered activation called ``name`` (a ValueError naming those there are, if none is)."""
+    try:
+        return _REGISTRY[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown activation {name!r}: the registered ones are {', '.join(_REGISTRY)}"
+                         " (a new one is added with digitnet.nn.activations.register)") from None
+
+
+def register(activation: Activation, *, replace=False) -> Activation:
+    """Add ``activation`` to the registry, under its name: the estimators then take ``activation=<its name>``.
+
+    Its functions are tried once on a few numbers, so that one that does not keep z's shape is refused
+    here rather than in the middle of a fit. ``replace=True`` swaps a user's activation for another of
+    the same name; the built-in ones cannot be replaced.
+    """
+    if not isinstance(activation, Activation):
+        raise TypeError(f"register takes an Activation, got {type(activation).__name__}")
+    name = activation.name
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"an activation's name is a word of letters, digits and _, got {name!r}")
+    if name in BUILT_IN or (name in _REGISTRY and not replace):
+        raise ValueError(f"activation {name!r} is already registered" + ("" if name in BUILT_IN else
+                                                                         "; pass replace=True to replace it"))
+    if activation.needs not in ("z", "a"):
+        raise ValueError(f"needs must be 'z' or 'a', got {activation.needs!r}")
+    if activation.hidden and not activation.elementwise:
+        raise ValueError("a hidden activation acts element by element (elementwise=True)")
+    z = np.linspace(-3.0, 3.0, 12).reshape(3, 4)
+    a = activation.function(z)
+    for what, values in (("f", a), ("f'", activation.df(z, a)),
+                         ("f''", None if activation.second_derivative is None else activation.d2f(z, a))):
+        if values is not None and np.shape(values) != z.shape and activation.elementwise:
+            raise ValueError(f"{what} of activation {name!r} turns an array of shape {z.shape} into shape"
+                             f" {np.shape(values)}: it must act element by element")
+    _REGISTRY[name] = activation
+    return activation
+
+
+def unregister(name) -> None:
+    """Remove a user's activation from the registry (the built-in ones stay)."""
+    if name in BUILT_IN:
+        raise ValueError(f"activation {name!r} is built in and cannot be removed")
+    get(name)
+    del _REGISTRY[name]
+
+
+def hidden_names() -> tuple:
+    """The names of the hidden activations registered now, built-in ones first."""
+    return tuple(name for name, a in _REGISTRY.items() if a.hidden)
+
+
+class _Names(Sequence):
+    """The registered hidden activations' names, read afresh on every use (a tuple would miss a user's own)."""
+
+    def __getitem__(self, index):
+        return hidden_names()[index]
+
+    def __len__(self):
+        return len(hidden_names())
+
+    def __eq__(self, other):
+        return tuple(self) == (tuple(other) if isinstance(other, (tuple, list, _Names)) else other)
+
+    def __repr__(self):
+        return repr(hidden_names())
+
+
+class _View(Mapping):
+    """A read-only view of the registry: each activation's function ``pick(activation)``, for the names ``keep``s."""
+
+    def __init__(self, keep, pick):
+        self._keep, self._pick = keep, pick
+
+    def __getitem__(self, name):
+        activation = _REGISTRY.get(name) if isinstance(name, str) else None
+        if activation is None or not self._keep(activation):
+            raise KeyError(name)
+        return self._pick(activation)
+
+    def __iter__(self):
+        return (name for name, a in _REGISTRY.items() if self._keep(a))
+
+    def __len__(self):
+        return sum(1 for _ in self)
+
+
+#: Names of the hidden activations (a live view of the registry: a registered one appears in it).
+HIDDEN_ACTIVATIONS = _Names()
+#: The speed path's forward function of every activation, by name (``f(Z, out=None)``); ``softmax`` and ``exp`` are
+#: for the output layer only. A live view of the registry, as the original project's dict was named.
+ACTIVATIONS = _View(lambda a: True, lambda a: a.apply)
+#: The speed path's derivative of every hidden activation, by name (``f_derivative(kept, delta=None)``, applied in
+#: place; ``kept`` is the output A for the built-in ones, see :attr:`Activation.needs`). A live view of the registry.
+DERIVATIVES = _View(lambda a: a.hidden, lambda a: a.apply_derivative)
 #: Output activations of classifiers; the others (identity, exp) are regression outputs, scored by R² rather
 #: than accuracy.
 CLASSIFYING_OUTPUTS = ("softmax", "logistic")

@@ -16,9 +16,11 @@ Parameters of a network live in **one flat buffer**: all weight matrices, then a
 (the order of scikit-learn's ``_pack``). ``weights`` and ``biases`` are lists of views into it,
 so an optimizer updates the whole network with a few vectorised operations on the flat buffer.
 
-The functions here allocate their results and are written to be read against the formulas;
-:mod:`digitnet.nn._fast` does the same arithmetic in reused buffers for the estimator, and the
-tests prove the two give bit-identical numbers.
+The functions here allocate their results and are written to be read against the formulas (no
+buffers, nothing in place); :mod:`digitnet.nn._fast` computes the same in reused buffers for the
+estimator, in an order chosen for speed and for scikit-learn's numbers bit for bit. The two agree
+to 1e-12 at every step (``tests/nn/test_fast.py``), not to the bit: that is the price of reading
+``1 / (1 + exp(-z))`` here.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy.special import xlogy
 
-from .activations import ACTIVATIONS, DEFAULT_ACTIVATION, DERIVATIVES
+from .activations import DEFAULT_ACTIVATION, get
 
 WEIGHT_INITS = ("glorot", "he", "small_normal")
 
@@ -129,31 +131,42 @@ def initialize_weights(layer_sizes, activation=DEFAULT_ACTIVATION, method="gloro
     return Parameters(flat, weights, biases)
 
 
+class ForwardPass(list):
+    """What :func:`forward_pass` returns: the list ``[X, A[1], ..., A[L]]`` (so ``[-1]`` is the output), with
+    ``pre_activations``, the list ``[Z[1], ..., Z[L]]`` that the backward pass reads for an activation whose
+    derivative needs z (see :attr:`digitnet.nn.activations.Activation.needs`)."""
+
+    def __init__(self, X):
+        super().__init__([X])
+        self.pre_activations = []
+
+
 def forward_pass(X, weights, biases, activation=DEFAULT_ACTIVATION, out_activation="softmax"):
-    """Compute every layer's activation, A[l] = f(A[l-1] @ W[l] + b[l]).
+    """Compute every layer's activation, A[l] = f(Z[l]) with Z[l] = A[l-1] @ W[l] + b[l].
 
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features)
     weights, biases : lists of ndarray, see :func:`unpack`.
     activation : str
-        Hidden-layer activation, a key of ``ACTIVATIONS``.
-    out_activation : {"softmax", "logistic", "identity"}
-        Output activation: softmax for several classes, logistic for one unit.
+        Hidden-layer activation, a name in the registry (:mod:`digitnet.nn.activations`).
+    out_activation : {"softmax", "logistic", "identity", "exp"}
+        Output activation: softmax for several classes, logistic for one unit (or several labels),
+        identity and exp for regression.
 
     Returns
     -------
-    activations : list of ndarray
-        ``[X, A[1], ..., A[L]]``; ``activations[-1]`` holds the output
-        probabilities, of shape (n_samples, n_outputs).
+    ForwardPass
+        The list ``[X, A[1], ..., A[L]]``, ``A[l]`` of shape (n_samples, layer_sizes[l]);
+        ``[-1]`` holds the outputs (probabilities), and ``.pre_activations`` the Z[l].
     """
-    activations = [X]
-    last = len(weights) - 1
+    f, f_out = get(activation), get(out_activation)
+    layers = ForwardPass(X)
     for l, (W, b) in enumerate(zip(weights, biases)):  # weights[l] = W[l+1], see the module docstring
-        Z = activations[-1] @ W + b
-        f = ACTIVATIONS[out_activation if l == last else activation]
-        activations.append(f(Z, out=Z))
-    return activations
+        Z = layers[-1] @ W + b
+        layers.pre_activations.append(Z)
+        layers.append(f_out(Z) if l == len(weights) - 1 else f(Z))
+    return layers
 
 
 def cross_entropy(Y, P, out_activation="softmax"):
@@ -176,13 +189,10 @@ def cross_entropy(Y, P, out_activation="softmax"):
     per_sample : ndarray of shape (n_samples,)
     """
     eps = np.finfo(P.dtype).eps
+    P = np.clip(P, eps, 1 - eps)
     if out_activation == "logistic":
-        P = np.clip(P, eps, 1 - eps)
-        return -(Y * np.log(P) + (1 - Y) * np.log1p(-P)).sum(axis=1)
-    # Y is one-hot, so sum_k Y[i,k] log p[i,k] = log p[i, true class]: one log per row
-    p_true = np.einsum("ij,ij->i", Y, P)
-    np.minimum(np.maximum(p_true, eps, out=p_true), 1 - eps, out=p_true)  # = np.clip, without its overhead
-    return np.negative(np.log(p_true, out=p_true), out=p_true)
+        return -(Y * np.log(P) + (1 - Y) * np.log1p(-P)).sum(axis=1)  # log1p(-p) = log(1 - p), exact for small p
+    return -(Y * np.log(P)).sum(axis=1)
 
 
 def half_squared_error(Y, P):
@@ -216,24 +226,19 @@ def per_sample_loss(Y, P, out_activation="softmax"):
 
 def squared_weights(weights):
     """sum_l ||W[l]||^2, the L2 penalty without its factor alpha / (2 S)."""
-    return sum(float(np.dot(W.ravel(), W.ravel())) for W in weights)
+    return float(sum(np.sum(W**2) for W in weights))
 
 
 def mean_loss(per_sample, sample_weight=None, alpha=0.0, sum_squared_weights=0.0):
     """loss = sum_i s_i l_i / S  +  alpha / (2 S) sum_l ||W[l]||^2, with S = sum_i s_i.
 
     Without sample weights s_i = 1 and S = n_samples. ``per_sample`` comes from
-    :func:`cross_entropy`, ``sum_squared_weights`` from :func:`squared_weights`.
+    :func:`per_sample_loss`, ``sum_squared_weights`` from :func:`squared_weights`.
     """
     if sample_weight is None:
-        loss = float(per_sample.sum() / per_sample.shape[0])  # np.mean without its Python-level overhead
-        total = per_sample.shape[0]
-    else:
-        loss = float(np.average(per_sample, weights=sample_weight))
-        total = float(np.sum(sample_weight))
-    if alpha:
-        loss += 0.5 * alpha * sum_squared_weights / total
-    return loss
+        return float(np.mean(per_sample) + alpha * sum_squared_weights / (2 * len(per_sample)))
+    S = np.sum(sample_weight)
+    return float(np.sum(sample_weight * per_sample) / S + alpha * sum_squared_weights / (2 * S))
 
 
 def compute_loss(Y, P, weights=(), alpha=0.0, sample_weight=None, out_activation="softmax"):
@@ -258,28 +263,31 @@ def compute_loss(Y, P, weights=(), alpha=0.0, sample_weight=None, out_activation
     -------
     loss : float
     """
-    penalty = squared_weights(weights) if alpha else 0.0
-    return mean_loss(per_sample_loss(Y, P, out_activation), sample_weight, alpha, penalty)
+    return mean_loss(per_sample_loss(Y, P, out_activation), sample_weight, alpha, squared_weights(weights))
 
 
 def backward_pass(activations, Y, weights, activation=DEFAULT_ACTIVATION, alpha=0.0, sample_weight=None):
     """Gradient of :func:`compute_loss` with respect to every W[l] and b[l] (backpropagation).
 
-    Output layer: with softmax + cross-entropy (or sigmoid + binary cross-entropy) the derivative
-    of the loss with respect to Z[L] collapses to ``delta[L] = (A[L] - Y) * s`` (s = sample
-    weights): the softmax's Jacobian times the cross-entropy's gradient -Y/A is A - Y, because
-    each row of Y sums to 1. Then, going backwards from l = L to 1::
+    Output layer: with softmax + cross-entropy (or sigmoid + binary cross-entropy, identity + squared
+    error, exp + Poisson deviance) the derivative of the loss with respect to Z[L] collapses to
+    ``delta[L] = (A[L] - Y) * s`` (s = sample weights): the softmax's Jacobian times the
+    cross-entropy's gradient -Y/A is A - Y, because each row of Y sums to 1. Then, going backwards
+    from l = L to 1::
 
-        dW[l]      = (A[l-1].T @ delta[l] + alpha W[l]) / S
-        db[l]      = sum_i delta[l][i] / S
-        delta[l-1] = (delta[l] @ W[l].T) * f'(Z[l-1])      (f' read from A[l-1])
+        dW[l]      = (A[l-1].T @ delta[l] + alpha W[l]) / S        (fan_in, fan_out)
+        db[l]      = sum_i delta[l][i] / S                         (fan_out,)
+        delta[l-1] = (delta[l] @ W[l].T) * f'(Z[l-1])              (n_samples, fan_in)
+
+    with S = sum_i s_i (n_samples without sample weights), and f' read from Z[l-1] or A[l-1],
+    whichever the activation needs.
 
     Parameters
     ----------
     activations : list of ndarray
-        Output of :func:`forward_pass`.
+        Output of :func:`forward_pass` (its ``pre_activations`` are read if the activation needs z).
     Y : ndarray of shape (n_samples, n_outputs)
-        One-hot (or 0/1 indicator) targets.
+        One-hot (or 0/1 indicator) targets, or regression targets.
     weights : list of ndarray
     activation : str
         Hidden-layer activation used in the forward pass.
@@ -291,21 +299,20 @@ def backward_pass(activations, Y, weights, activation=DEFAULT_ACTIVATION, alpha=
     -------
     weight_grads, bias_grads : lists of ndarray, shaped like ``weights`` and the biases.
     """
-    S = Y.shape[0] if sample_weight is None else float(np.sum(sample_weight))
-    f_derivative = DERIVATIVES[activation]
+    f = get(activation)
+    pre_activations = getattr(activations, "pre_activations", None)
     weight_grads, bias_grads = [None] * len(weights), [None] * len(weights)
-    delta = activations[-1] - Y                                    # delta[L]
+    delta = activations[-1] - Y                                          # delta[L] = (A[L] - Y) s
+    S = len(Y)
     if sample_weight is not None:
-        delta *= sample_weight.reshape(-1, 1)
+        delta = delta * sample_weight[:, None]
+        S = np.sum(sample_weight)
     for l in reversed(range(len(weights))):  # weights[l] = W[l+1]; activations[l] = A[l], its input
-        grad_W = activations[l].T @ delta
-        if alpha:
-            grad_W += alpha * weights[l]
-        weight_grads[l] = grad_W / S
-        bias_grads[l] = np.einsum("ij->j", delta) / S                # sum over the rows, as delta.sum(axis=0)
-        if l > 0:
-            delta = delta @ weights[l].T
-            f_derivative(activations[l], delta)                      # delta *= f'(Z), in place
+        weight_grads[l] = (activations[l].T @ delta + alpha * weights[l]) / S
+        bias_grads[l] = delta.sum(axis=0) / S
+        if l > 0:  # Z[l] is pre_activations[l - 1]
+            Z = None if pre_activations is None else pre_activations[l - 1]
+            delta = (delta @ weights[l].T) * f.df(z=Z, a=activations[l])
     return weight_grads, bias_grads
 
 
@@ -326,5 +333,12 @@ def count_correct(Y, P, out_activation="softmax"):
 
 
 def predict(X, weights, biases, activation=DEFAULT_ACTIVATION):
-    """Class index with the highest output probability, for a network from :func:`train_model`."""
-    return forward_pass(np.asarray(X, weights[0].dtype), weights, biases, activation)[-1].argmax(axis=1)
+    """Class index with the highest output probability, for a network from ``functional.train_model``.
+
+    A network with one output unit (two classes, as MLPClassifier builds it) has a logistic output:
+    class 1 where p > 0.5.
+    """
+    X = np.asarray(X, weights[0].dtype)
+    if weights[-1].shape[1] == 1:
+        return (forward_pass(X, weights, biases, activation, "logistic")[-1][:, 0] > 0.5).astype(int)
+    return forward_pass(X, weights, biases, activation)[-1].argmax(axis=1)

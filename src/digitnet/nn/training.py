@@ -1,23 +1,21 @@
-"""Training by (mini-batch) gradient descent: one epoch, a whole training run with its curves, and the loss of
-the starting weights (the reference of :mod:`digitnet.nn.divergence`).
+"""Training by (mini-batch) gradient descent, the readable way: one epoch, and the loss of the starting weights
+(the reference of :mod:`digitnet.nn.divergence`).
 
 Per batch B of rows, one step is: forward pass, loss, backward pass, optimizer step::
 
     A = forward_pass(X[B]);  J_B = compute_loss(Y[B], A[L]);  g = backward_pass(A, Y[B]);  theta <- step(theta, g)
 
 An epoch's loss is the mean of its batch losses weighted by batch size, each taken before its
-step (what MLPClassifier records in ``loss_curve_``). This is the readable version; the estimator
-trains with :func:`digitnet.nn._fast.train_epoch`, the same arithmetic in reused buffers.
+step (what MLPClassifier records in ``loss_curve_``). This is the readable version, equal to the
+speed path's :func:`digitnet.nn._fast.train_epoch` to 1e-12 (``tests/nn/test_fast.py``). Epochs
+are run by one loop, the estimator's (:meth:`digitnet.estimator.base.BaseNumpyMLP._fit_stochastic`):
+``digitnet.functional.train_model`` is that loop set for plain gradient descent.
 """
 
 from __future__ import annotations
 
-import numpy as np
-
 from .activations import DEFAULT_ACTIVATION
-from .divergence import DivergenceRule, baseline_loss
-from .network import backward_pass, compute_loss, count_correct, forward_pass, initialize_weights, pack
-from .optimizers import SGD
+from .network import backward_pass, compute_loss, count_correct, forward_pass, pack
 
 
 def batch_slices(n_samples, batch_size):
@@ -93,74 +91,3 @@ def starting_loss(X, Y, weights, biases, *, activation=DEFAULT_ACTIVATION, out_a
         P = forward_pass(X[batch], weights, biases, activation, out_activation)[-1]
         total += compute_loss(Y[batch], P, weights, alpha, sw, out_activation) * (batch.stop - batch.start)
     return total / n
-
-
-def train_model(X, y, hidden_layer_sizes=(64,), activation=DEFAULT_ACTIVATION, *, epochs=1000, learning_rate=0.1,
-                batch_size=None, weight_init="glorot", alpha=0.0, momentum=0.0, random_state=None,
-                X_val=None, y_val=None):
-    """Train a classifier by (mini-batch) gradient descent and record its learning curves.
-
-    With ``batch_size=None`` every step uses the whole training set (plain,
-    full-batch gradient descent, as in the original project):
-    ``theta <- theta - learning_rate * grad(loss)(theta)`` once per epoch.
-
-    Parameters
-    ----------
-    X : ndarray of shape (n_samples, n_features)
-    y : ndarray of shape (n_samples,)
-        Integer class labels 0..K-1.
-    hidden_layer_sizes : tuple of int
-    activation : str
-        Hidden activation, a key of ``DERIVATIVES``.
-    epochs : int
-    learning_rate : float
-    batch_size : int or None
-    weight_init : {"glorot", "he", "small_normal"}
-    alpha : float
-        L2 penalty strength.
-    momentum : float
-        Classical momentum (0 = plain gradient descent).
-    random_state : int, Generator or None
-        Seeds the initial weights and the shuffling of mini-batches.
-    X_val, y_val : optional validation data, recorded in the history.
-
-    Returns
-    -------
-    weights, biases : lists of ndarray
-    history : dict of lists
-        ``loss``, ``accuracy`` per epoch (and ``val_loss``, ``val_accuracy``).
-
-    Raises
-    ------
-    FloatingPointError
-        When training diverges (:mod:`digitnet.nn.divergence`), at that epoch.
-    """
-    rng = np.random.default_rng(random_state)
-    X = np.asarray(X, dtype=np.float64)
-    y = np.asarray(y)
-    n_classes = int(y.max()) + 1
-    Y = np.eye(n_classes, dtype=X.dtype)[y]
-    sizes = [X.shape[1], *hidden_layer_sizes, n_classes]
-    flat, weights, biases = initialize_weights(sizes, activation, weight_init, rng, X.dtype)
-    optimizer = SGD(flat, learning_rate, momentum=momentum, nesterov=False)
-    batch_size = X.shape[0] if batch_size is None else min(batch_size, X.shape[0])
-    history = {"loss": [], "accuracy": []}
-    if X_val is not None:
-        history.update(val_loss=[], val_accuracy=[])
-        X_val = np.asarray(X_val, X.dtype)
-        Y_val = np.eye(n_classes, dtype=X.dtype)[np.asarray(y_val)]
-    rule = DivergenceRule(starting_loss(X, Y, weights, biases, activation=activation, alpha=alpha,
-                                        batch_size=batch_size), baseline_loss(Y))
-    for epoch in range(1, epochs + 1):
-        order = rng.permutation(X.shape[0]) if batch_size < X.shape[0] else None
-        loss, accuracy = train_epoch(X, Y, weights, biases, optimizer, activation=activation, alpha=alpha,
-                                     batch_size=batch_size, order=order)
-        if rule.diverged(loss):
-            raise FloatingPointError(f"training {rule.describe(epoch, loss)}; use a smaller learning_rate")
-        history["loss"].append(loss)
-        history["accuracy"].append(accuracy)
-        if X_val is not None:
-            P = forward_pass(X_val, weights, biases, activation)[-1]
-            history["val_loss"].append(compute_loss(Y_val, P, weights, alpha))
-            history["val_accuracy"].append(count_correct(Y_val, P) / len(Y_val))
-    return weights, biases, history

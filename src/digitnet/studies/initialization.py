@@ -16,7 +16,7 @@ import pandas as pd
 from ..experiments.analysis import CurveSummary, histories_of, last_finite, mean_curve
 from ..experiments.params import DEFAULTS, hidden_layers
 from ..experiments.results import SweepResult
-from ..nn.activations import ACTIVATIONS
+from ..nn import activations
 from ..nn.network import initialize_weights
 from ..plots import mean_band
 from ..plots.style import FALLBACK_COLORS, mpl_ticker, new_figure
@@ -44,7 +44,7 @@ def activation_spread(X, params, seed=0, n_classes=10):
                                             np.random.default_rng(seed), X.dtype)
     spreads, A = [], X
     for W, b in zip(weights[:-1], biases[:-1]):
-        A = ACTIVATIONS[activation](A @ W + b)
+        A = activations.get(activation).apply(A @ W + b)
         spreads.append(float(A.std()))
     return spreads
 
