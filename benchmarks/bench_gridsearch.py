@@ -76,7 +76,7 @@ def run_digitnet(grid, split):
         seconds = time.perf_counter() - start
     scores = {_name({k: v for k, v in result.params[c].items() if k in grid}): s
               for c, s in result.runs.groupby("config").val_accuracy.mean().items()}
-    return seconds, scores, result.config["n_trainings"]
+    return seconds, scores, result.config.n_trainings
 
 
 def best(scores):

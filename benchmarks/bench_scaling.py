@@ -36,7 +36,7 @@ def timed_sweep(n_runs, split, **options):
         result = sweep({"learning_rate_init": RATES}, split, seeds=n_runs // len(RATES), progress=False,
                        base_params=BASE, store=os.path.join(tmp, "sweep.sqlite"), **options)
         seconds = time.perf_counter() - start
-    assert len(result.runs) == n_runs and result.config["n_trained"] == n_runs
+    assert len(result.runs) == n_runs and result.config.n_trained == n_runs
     return seconds, result
 
 

@@ -54,7 +54,7 @@ def test_serial_and_processes_give_the_same_numbers(split, serial_grid):
     """One grid, cross-validated, run serially and in a pool of processes: identical metrics and curves, bit for
     bit."""
     processes = sweep(GRID, split, backend="processes", n_jobs=2, **KWARGS)
-    assert serial_grid.config["backend"] == "serial" and processes.config["backend"] == "processes"
+    assert serial_grid.config.backend == "serial" and processes.config.backend == "processes"
     _same_numbers(processes, serial_grid)
 
 
@@ -62,7 +62,7 @@ def test_dask_gives_the_same_numbers(split, serial_grid, tmp_path):
     """The same grid on Dask (a real LocalCluster on 127.0.0.1, started and stopped by the sweep)."""
     pytest.importorskip("distributed", reason="Dask is not installed (pip install -e \".[dask]\")")
     dask = sweep(GRID, split, backend="dask", n_jobs=2, store=tmp_path / FILENAME, **KWARGS)
-    assert dask.config["backend"] == "dask"
+    assert dask.config.backend == "dask"
     _same_numbers(dask, serial_grid)
     with Store(tmp_path / FILENAME) as store:
         assert store.count() == len(serial_grid.runs) * 2  # one row per run and fold
@@ -155,7 +155,7 @@ def test_a_worker_dying_loses_nothing_committed(split, tmp_path):
         assert 0 < len(saved) < 24 and store.integrity_check() == "ok"
         assert store.sweeps()[-1].status == "failed"
     finished = sweep(grid, split, seeds=4, n_jobs=2, progress=False, store=path)
-    assert finished.config["n_found"] == len(saved) and len(finished.runs) == 24
+    assert finished.config.n_found == len(saved) and len(finished.runs) == 24
     with Store(path) as store:
         rows = {r.run_id: r for r in store.rows()}
     assert len(rows) == 24 and all(rows[k] == v for k, v in saved.items())

@@ -134,7 +134,7 @@ def test_sweep_commits_every_run_and_resumes(split, tmp_path):
         before = {r.run_id: r for r in store.rows()}
     again = sweep(grid, split, store=path, log=lines.append, **kwargs)
     assert lines[-1].endswith("8 of 8 runs found, 0 to train (0 trainings)")
-    assert again.config["n_trained"] == 0 and again.config["n_found"] == 8
+    assert again.config.n_trained == 0 and again.config.n_found == 8
     pd.testing.assert_frame_equal(again.runs, first.runs)
     # extending the grid trains only the new points; max_iter=5 extends each trained run
     more = sweep({**grid, "max_iter": [2, 3, 5], "alpha": [1e-4]}, split, store=path, log=lines.append, **kwargs)
@@ -151,7 +151,7 @@ def test_sweep_commits_every_run_and_resumes(split, tmp_path):
 def test_two_labels_for_one_configuration_share_their_runs(split, tmp_path):
     grid = [{"label": ["a"], "hidden_layer_sizes": [(6,)]}, {"label": ["b"], "hidden_layer_sizes": [(6,)]}]
     result = sweep(grid, split, progress=False, store=tmp_path / FILENAME, base_params={"max_iter": 2})
-    assert list(result.runs.label) == ["a", "b"] and result.config["n_trainings"] == 1
+    assert list(result.runs.label) == ["a", "b"] and result.config.n_trainings == 1
     assert result.runs.val_accuracy[0] == result.runs.val_accuracy[1]
 
 

@@ -25,7 +25,7 @@ def test_sweep_table_and_curves(split):
     curve = result.curves[runs.run_id[0]]
     assert set(curve) == {"loss", "accuracy", "val_loss", "val_accuracy"}
     assert all(len(v) == 4 for v in curve.values())
-    assert result.params[0]["max_iter"] == 4 and result.config["seeds"] == [0, 1]
+    assert result.params[0]["max_iter"] == 4 and result.config.seeds == [0, 1]
 
 
 def test_sweep_is_reproducible_and_independent_of_n_jobs(split):
@@ -41,12 +41,12 @@ def test_sweep_is_reproducible_and_independent_of_n_jobs(split):
 def test_max_iter_axis_is_trained_once(split):
     result = sweep({"max_iter": [2, 4, 6]}, split, seeds=(0, 3), progress=False,
                    base_params={"hidden_layer_sizes": (8,), "solver": "sgd"})
-    assert result.config["n_trainings"] == 2  # one per seed, not one per epoch count
+    assert result.config.n_trainings == 2  # one per seed, not one per epoch count
     assert list(result.runs.n_iter) == [2, 2, 4, 4, 6, 6]
     # lbfgs (iterations, not epochs) and early stopping are trained separately
     lbfgs = sweep({"max_iter": [2, 4]}, split, progress=False, base_params={"hidden_layer_sizes": (8,),
                                                                            "solver": "lbfgs"})
-    assert lbfgs.config["n_trainings"] == 2
+    assert lbfgs.config.n_trainings == 2
 
 
 def test_sweep_cross_validation(split):
@@ -54,7 +54,7 @@ def test_sweep_cross_validation(split):
     runs = result.runs
     assert list(runs.n_folds) == [3, 3]
     assert runs.val_accuracy_std.notna().all() and (runs.val_accuracy_std >= 0).all()
-    assert result.config["n_trainings"] == 3
+    assert result.config.n_trainings == 3
     assert len(result.curves[runs.run_id[1]]["val_accuracy"]) == 3
     with pytest.raises(UsageError, match="at least 2 folds"):
         sweep({"max_iter": [2]}, split, cv=1, progress=False)

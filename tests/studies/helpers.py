@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from digitnet.experiments.results import SweepResult
+from digitnet.experiments.results import SweepConfig, SweepResult
 from digitnet.studies import get
 
 N_VAL = 288
@@ -22,7 +22,8 @@ def sweep_result(rows, curves=None, params=None, seeds=(0, 1, 2)):
             runs[column] = pd.NA if column == "diverged_at" else np.nan
     runs["diverged_at"] = runs["diverged_at"].astype("Int64")
     n_configs = int(runs.config.max()) + 1
-    config = {"seeds": list(seeds), "split": {"n_val": N_VAL, "n_train": 1149}, "cv": None, "grid": {}}
+    config = SweepConfig(name=None, grid={}, base_params={}, seeds=list(seeds), cv=None,
+                         split={"n_val": N_VAL, "n_train": 1149})
     return SweepResult(runs=runs, curves=curves or {}, params=params or [{}] * n_configs, config=config, elapsed=0.0)
 
 

@@ -32,7 +32,7 @@ def _n_configs(grid):
 def test_every_training_study_runs_from_python(split, name):
     result = run_preset(name, split, seeds=1, params={"max_iter": 2}, progress=False)
     assert len(result.runs) == _n_configs(get(name).grid)
-    assert result.config["preset"] == name
+    assert result.config.preset == name
     finished = result.runs[result.runs.diverged_at.isna()]
     assert finished.val_accuracy.between(0, 1).all()
     assert all(len(result.curves[r]["loss"]) == 2 for r in finished.run_id)
@@ -47,9 +47,9 @@ def test_run_study_reads_what_it_ran(split):
 
 def test_epochs_study_trains_once_per_seed(split):
     result = run_preset("epochs", split, grid={"max_iter": [2, 4, 6]}, seeds=2, progress=False)
-    assert result.config["n_trainings"] == 2
+    assert result.config.n_trainings == 2
     assert sorted(result.runs.n_iter) == [2, 2, 4, 4, 6, 6]
-    assert result.config["preset"] == "epochs"
+    assert result.config.preset == "epochs"
 
 
 def test_unknown_study():

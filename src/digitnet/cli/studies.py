@@ -226,10 +226,10 @@ def _print_sweep(result):
     config, runs = result.config, result.runs
     # one vocabulary with 'digitnet results': a run is one configuration, seed and fold; a training can serve
     # several runs (read off at several max_iter)
-    folds = f" × {config['cv']} folds" if config["cv"] else ""
-    resumed = f"; {config['n_found']} runs were already in the store" if config["n_found"] else ""
-    print(f"{config['n_runs']} runs ({config['n_configs']} configurations × {len(config['seeds'])} seeds{folds}) from"
-          f" {config['n_trainings']} trainings in {result.elapsed:.1f} s ({config['n_trained']} trained now{resumed})")
+    folds = f" × {config.cv} folds" if config.cv else ""
+    resumed = f"; {config.n_found} runs were already in the store" if config.n_found else ""
+    print(f"{config.n_runs} runs ({config.n_configs} configurations × {len(config.seeds)} seeds{folds}) from"
+          f" {config.n_trainings} trainings in {result.elapsed:.1f} s ({config.n_trained} trained now{resumed})")
     for section in summarize(result.stored, top=SWEEP_TOP).sections:
         _print_section(section)
     if "error" in runs:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import platform
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -35,6 +35,66 @@ def package_versions():
     return out
 
 
+@dataclass(frozen=True)
+class SweepConfig:
+    """How a sweep ran: everything needed to reproduce its runs (``results.json``'s ``config``).
+
+    Attributes
+    ----------
+    name : str or None
+        The study (preset) it ran, or None.
+    grid, base_params
+        The grid (a dict of axes, or a list of labelled sub-grids) and the parameters every configuration shares.
+    seeds : list of int
+    cv : int or None
+        Cross-validation folds of the development rows, or None for the split's validation part.
+    folds_per_seed : bool
+        Whether each seed drew its own folds (a replication of its own) or all shared one set.
+    split : dict
+        The split, described (:meth:`digitnet.data.Split.describe`).
+    score_test : bool
+        Whether every run was scored on the test part (a selecting study scores only its choice).
+    n_configs, n_jobs, backend, scheduler
+        How many configurations, and where they ran.
+    n_runs, n_trainings, n_trained, n_found
+        Runs and trainings in all, trained by this call, and found already in the results store.
+    preset, description : str or None
+        The study it ran, and its one-line description.
+    store : str or None
+        The results store its runs were committed to.
+    """
+
+    name: str | None
+    grid: object
+    base_params: dict
+    seeds: list
+    cv: int | None
+    split: dict
+    score_test: bool = True
+    n_configs: int = 0
+    folds_per_seed: bool = False
+    n_jobs: int = 1
+    backend: str = "serial"
+    scheduler: str | None = None
+    n_runs: int = 0
+    n_trainings: int = 0
+    n_trained: int = 0
+    n_found: int = 0
+    preset: str | None = None
+    description: str | None = None
+    store: str | None = None
+
+    def to_json(self) -> dict:
+        """A plain dict, as ``results.json`` and the results store keep it."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, value: dict) -> "SweepConfig":
+        """The inverse of :meth:`to_json` (keys a file of an older digitnet lacks take their defaults)."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in value.items() if k in known})
+
+
 @dataclass
 class SweepResult:
     """What :func:`~digitnet.experiments.sweep` returns.
@@ -54,7 +114,7 @@ class SweepResult:
         the folds still training at that epoch).
     params : list of dict
         The full estimator parameters of each configuration (``runs.config`` indexes it).
-    config : dict
+    config : SweepConfig
         Grid, base parameters, seeds, cv, split, preset: all that is needed to reproduce the runs.
     elapsed : float
         Seconds the sweep took.
@@ -62,7 +122,7 @@ class SweepResult:
         For a selecting study (``architecture``): the chosen configuration,
         its validation accuracy and its single test-set check.
     stored : list of StoredRun
-        Its runs as the results store (``config["store"]``) holds them, for a summary ranked as
+        Its runs as the results store (``config.store``) holds them, for a summary ranked as
         ``digitnet results`` ranks (:func:`~digitnet.experiments.summary.summarize`); empty without
         a store; not written to disk (the store has them).
     """
@@ -70,7 +130,7 @@ class SweepResult:
     runs: pd.DataFrame
     curves: dict
     params: list
-    config: dict
+    config: SweepConfig
     elapsed: float
     best: object = None  # a Selection (digitnet.experiments.selection)
     versions: dict = field(default_factory=package_versions)
@@ -85,10 +145,10 @@ class SweepResult:
     @property
     def n_val(self):
         """How many digits each validation accuracy was measured on (with ``cv``: one fold's size)."""
-        split = self.config.get("split") or {}
+        split = self.config.split or {}
         n_val = int(split.get("n_val") or 0)
-        if n_val == 0 and self.config.get("cv"):
-            n_val = int(split.get("n_train", 0)) // int(self.config["cv"])
+        if n_val == 0 and self.config.cv:
+            n_val = int(split.get("n_train", 0)) // int(self.config.cv)
         return max(n_val, 1)
 
     def metadata(self):
@@ -114,7 +174,8 @@ def save_results(result, out_dir):
         The paths written.
     """
     out_dir = prepare_out_dir(out_dir)
-    meta = {"kind": result.kind, "config": result.config, "elapsed_seconds": result.elapsed,
+    config = result.config.to_json() if hasattr(result.config, "to_json") else result.config
+    meta = {"kind": result.kind, "config": config, "elapsed_seconds": result.elapsed,
             "versions": result.versions, "written": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **result.metadata()}
     files = {**result.files(), "results.json": dumps(meta, indent=2) + "\n"}
     return write_files(out_dir, files)
@@ -166,6 +227,6 @@ def load_sweep(folder):
     except (OSError, ValueError, TypeError, AttributeError) as exc:
         raise UsageError(f"cannot read {folder / 'curves.json'}: {exc}") from None
     best = Selection.from_json(meta["best"]) if meta.get("best") else None
-    return SweepResult(runs=runs, curves=curves, params=params, config=meta["config"],
+    return SweepResult(runs=runs, curves=curves, params=params, config=SweepConfig.from_json(meta["config"]),
                        elapsed=float(meta.get("elapsed_seconds") or 0.0), best=best,
                        versions=meta.get("versions") or {})

@@ -164,7 +164,7 @@ def choose_simplest(result, n_features, n_classes):
     params = without_label(result.params[chosen.config])
     return Selection(
         config=int(chosen.config), best_config=int(standings[0].config), tied=[int(s.config) for s in tied],
-        rule=rule_text(len(result.config["seeds"])), standings=standings, params=result.params[chosen.config],
+        rule=rule_text(len(result.config.seeds)), standings=standings, params=result.params[chosen.config],
         hidden_layer_sizes=format_layers(hidden_layers(params)),
         activation=params.get("activation", DEFAULTS["activation"]), n_weights=chosen.n_weights,
         val_accuracy=chosen.mean, best_val_accuracy=standings[0].mean)
@@ -187,7 +187,7 @@ def select_and_test(result, split, cv):
     test_split = split.dev_split() if cv else split
     max_iter = params.pop("max_iter", DEFAULTS["max_iter"])
     tasks = [Task(params=params, checkpoints=(max_iter,), config_ids=(best.config,), seed=s)
-             for s in result.config["seeds"]]
+             for s in result.config.seeds]
     records = execute(tasks, (test_split, None), backend="serial", progress=False, desc="test")
     rows = result.runs["config"] == best.config
     for record in records:

@@ -34,7 +34,7 @@ from ..errors import UsageError
 from ..jsonify import canonical_json
 from .backends import WorkerLost, execute
 from .params import DEFAULTS, LABEL, check_params, expand_grid, format_layers, resolved_params, seed_list
-from .results import SweepResult, package_versions
+from .results import SweepConfig, SweepResult, package_versions
 from .runs import METRICS, Task, reusable
 from .identity import IDENTITY_VERSION, data_fingerprint, run_id
 from .store import UNREADABLE_SUFFIX, Store, StoreDamaged, salvage
@@ -123,7 +123,7 @@ class SweepPlan:
     cv: int | None
     tasks: list
     ids: dict
-    config: dict
+    config: SweepConfig
 
     @property
     def run_ids(self):
@@ -203,12 +203,9 @@ def plan_sweep(grid, split, *, seeds, cv, base_params, score_test, name, executi
     plain = [{k: v for k, v in c.items() if k != LABEL} for c in configs]
     tasks = _make_tasks(plain, seeds, None if cv is None else int(cv), score_test)
     ids = _identities(plain, seeds, folds, split, score_test)
-    config = {
-        "name": name, "grid": grid, "base_params": base, "seeds": seeds, "cv": cv, "folds_per_seed": folds_per_seed,
-        "n_jobs": execution.n_jobs,
-        "score_test": score_test, "split": split.describe(), "backend": execution.backend_name,
-        "scheduler": execution.scheduler, "n_configs": len(configs),
-    }
+    config = SweepConfig(name=name, grid=grid, base_params=base, seeds=seeds, cv=cv, folds_per_seed=folds_per_seed,
+                         n_jobs=execution.n_jobs, score_test=score_test, split=split.describe(),
+                         backend=execution.backend_name, scheduler=execution.scheduler, n_configs=len(configs))
     return SweepPlan(name=name, configs=configs, grid_keys=grid_keys, seeds=seeds, split=split, folds=folds, cv=cv,
                      tasks=tasks, ids=ids, config=config)
 
@@ -238,7 +235,7 @@ def _start(store, plan, n_found):
     if store is None:
         return None
     try:
-        return store.start_sweep(plan.name, plan.config, len(plan.run_ids), n_found)
+        return store.start_sweep(plan.name, plan.config.to_json(), len(plan.run_ids), n_found)
     except sqlite3.Error as exc:
         raise UsageError(f"cannot write to the results store {store.path} ({exc}); nothing was trained") from None
 
@@ -422,9 +419,10 @@ def run_sweep(plan, execution, start):
     records = [dataclasses.replace(results[rid], config=config_id, seed=seed, fold=fold)
                for (config_id, seed, fold), (rid, _) in plan.ids.items()]
     runs, curves = _tabulate(records, plan.configs, plan.grid_keys, plan.cv)
-    plan.config.update(n_runs=len(plan.run_ids), n_trainings=n_trainings, n_trained=len(pending), n_found=len(found),
-                       store=None if store is None else store.path)
-    return SweepResult(runs=runs, curves=curves, params=plan.configs, config=plan.config,
+    config = dataclasses.replace(plan.config, n_runs=len(plan.run_ids), n_trainings=n_trainings,
+                                 n_trained=len(pending), n_found=len(found),
+                                 store=None if store is None else str(store.path))
+    return SweepResult(runs=runs, curves=curves, params=plan.configs, config=config,
                        elapsed=time.perf_counter() - start, stored=stored)
 
 

@@ -261,7 +261,7 @@ def describe_grid(result):
     A grid given as a list of labelled sub-grids is described one label at a time, each with
     the settings that set it apart from the others.
     """
-    grid, seeds = result.config.get("grid") or {}, f"seeds {', '.join(map(str, result.config['seeds']))}"
+    grid, seeds = result.config.grid or {}, f"seeds {', '.join(map(str, result.config.seeds))}"
     if isinstance(grid, dict):
         parts = [f"{key} ∈ {{{_values_text(key, list(dict.fromkeys(result.runs[key].tolist())))}}}"
                  for key in grid if key in result.runs and result.runs[key].nunique(dropna=False) > 1]

@@ -122,7 +122,7 @@ def error_analysis(architecture, split, seed=None):
     if architecture.best is None:
         raise UsageError("error analysis needs a selecting sweep (the architecture preset); this one chose nothing")
     params = without_label(architecture.best.params)
-    seed = architecture.config["seeds"][0] if seed is None else seed
+    seed = architecture.config.seeds[0] if seed is None else seed
     model = NumpyMLPClassifier(**resolve(params, len(split.y_train)), random_state=seed)
     validation = {} if split.X_val is None else {"X_val": split.X_val, "y_val": split.y_val}
     with warnings.catch_warnings():

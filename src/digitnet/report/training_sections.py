@@ -22,8 +22,8 @@ def shared_settings(outcome):
 def replications(result):
     """How many independent replications a study ran: its seeds, each with its own folds when it cross-validates."""
     config = result.config
-    n = len(seed_list(config["seeds"]))
-    folds = f", each with its own {config['cv']} folds of the development rows" if config.get("cv") else ""
+    n = len(seed_list(config.seeds))
+    folds = f", each with its own {config.cv} folds of the development rows" if config.cv else ""
     return f"{n} seed{'s' if n != 1 else ''}{folds}"
 
 
@@ -68,5 +68,5 @@ def section_training(data, images):
     training = [o for o in data.studies.values() if o.study.section == "training"]
     body = "\n".join(study_section(o, images) for o in training)
     first = training[0].result
-    return fill("section_training.html", seeds=len(seed_list(first.config["seeds"])),
+    return fill("section_training.html", seeds=len(seed_list(first.config.seeds)),
                 n_dev=f"{len(data.split.y_train) + len(data.split.y_val):,}", subsections=body)

@@ -93,7 +93,7 @@ the `architecture` preset (whose full grid of 110 configurations is `digitnet sw
     def conclusion(self, reading):
         """Which configurations the seeds cannot tell apart from the best, the simplest of them, and its test score."""
         best, result = reading.selection, reading.result
-        n_seeds = len(result.config["seeds"])
+        n_seeds = len(result.config.seeds)
         top = best.best_config
         text = (f"Of the {len(reading.configs)} configurations tried, {reading.name(top)} had the best mean validation"
                 f" accuracy, {pct(best.best_val_accuracy)} over {n_seeds} seed{'s' if n_seeds != 1 else ''}")

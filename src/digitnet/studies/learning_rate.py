@@ -236,7 +236,7 @@ it there; the others are called uncertain. Circled: the original project's four 
         if not sound:
             return "Every learning rate of the grid diverged: the grid needs smaller rates."
         best = max(sound, key=lambda r: r.val_accuracy)
-        text = _regions_text(readings, epochs, len(reading.result.config["seeds"])) + _uncertain_text(readings)
+        text = _regions_text(readings, epochs, len(reading.result.config.seeds)) + _uncertain_text(readings)
         good = [r for r in sound if r.region == "good"]
         text += (f" The good rates cannot be told apart (the best mean, {pct(best.val_accuracy)}, came at"
                  f" {rate(best.rate)}, but another replication may put another good rate first)." if len(good) > 1

@@ -8,6 +8,7 @@ chooses its configuration on validation accuracy and only then looks at the test
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Mapping
 
@@ -77,7 +78,7 @@ def run_preset(name, split=None, *, seeds=None, cv=None, n_jobs=1, progress=True
                       base_params={**study.base_params, **(params or {})}, score_test=not study.select,
                       name=study.name, execution=execution, folds_per_seed=cv is not None)
     result = run_sweep(plan, execution, start)
-    result.config.update(preset=study.name, description=study.description)
+    result.config = dataclasses.replace(result.config, preset=study.name, description=study.description)
     if study.select:
         result.best = select_and_test(result, split, cv)
     return result
