@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import math
 import os
 
@@ -110,16 +111,12 @@ def _csv(test):
 
 
 def _write(test, out_dir):
+    """DIR/lr_find.csv and DIR/lr_find.png, both to temporary names first, then both renamed (or neither)."""
     from ..plots.curvature import lr_range_figure  # matplotlib only when a picture is asked for
-    from ..plots.saving import save_figure
 
-    written = write_files(out_dir, {FILES[0]: _csv(test)})
-    fig = lr_range_figure(test)
-    try:
-        written.append(str(save_figure(fig, os.path.join(out_dir, FILES[1]))))
-    except OSError as exc:
-        raise UsageError(f"cannot write {os.path.join(out_dir, FILES[1])}: {exc.strerror or exc}") from None
-    return written
+    picture = io.BytesIO()
+    lr_range_figure(test).savefig(picture, format="png", dpi=150)
+    return write_files(out_dir, {FILES[0]: _csv(test), FILES[1]: picture.getvalue()})
 
 
 def _summary(test):

@@ -96,7 +96,9 @@ def _product(point: _Point, v) -> np.ndarray:
         r_pre.append(r_z)
         if l < n_layers - 1:
             r_inputs.append(point.slopes[l] * r_z)
-    r_delta = point.output.jvp(r_pre[-1], z=point.pre_output, a=point.probabilities)
+    # (softmax's Jacobian is built with a float64 identity: back to the weights' dtype)
+    r_delta = point.output.jvp(r_pre[-1], z=point.pre_output, a=point.probabilities).astype(r_pre[-1].dtype,
+                                                                                          copy=False)
     if point.sample_weight is not None:
         r_delta = r_delta * point.sample_weight[:, None]
     r_weights, r_biases = [None] * n_layers, [None] * n_layers
