@@ -44,7 +44,8 @@ def test_every_tracked_list_is_one_number_per_epoch_measured_every_k(small_digit
     for key in keys:
         values = np.array(model.history_[key])
         assert len(values) == 7 and np.flatnonzero(np.isfinite(values)).tolist() == [0, 3, 6], key
-    assert model.trajectory_.epochs.tolist() == [0, 3, 6, 7] and model.trajectory_.weights.shape == (4, model._flat.size)
+    assert model.trajectory_.epochs.tolist() == [0, 3, 6, 7]
+    assert model.trajectory_.weights.shape == (4, model._flat.size)
     assert np.array_equal(model.trajectory_.weights[-1], model._flat)
 
 
@@ -113,3 +114,19 @@ def test_what_cannot_be_tracked_is_refused_in_one_sentence(small_digits):
     with pytest.raises(ValueError, match="The 'track_every' parameter of NumpyMLPClassifier must be an int in the"
                        " range \\[1, inf\\)"):
         NumpyMLPClassifier((8,), track="sharpness", track_every=0).fit(X, y)
+
+
+def test_a_fit_that_goes_on_past_divergence_records_nan_quietly(capfd):
+    """Early stopping keeps training on, as scikit-learn's fit does, while the weights overflow: where the numbers
+    no longer exist they are NaN, the path ends at the last finite weights, and nothing (no LAPACK message) is
+    printed."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 5))
+    y = X @ rng.normal(size=5)
+    model = fit(NumpyMLPRegressor(hidden_layer_sizes=(8,), solver="sgd", learning_rate_init=1e3, momentum=0,
+                                  early_stopping=True, max_iter=12, n_iter_no_change=100, random_state=0,
+                                  track=("sharpness", "grad_norms", "update_ratios", "weights")), X, y)
+    sharp = np.array(model.history_["sharpness"])
+    assert len(sharp) == 12 and np.isfinite(sharp[0]) and np.isnan(sharp[-1])
+    assert np.isfinite(model.trajectory_.weights).all() and model.trajectory_.epochs[-1] < 11
+    assert capfd.readouterr() == ("", "")

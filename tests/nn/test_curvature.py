@@ -195,3 +195,14 @@ def test_the_operator_reuses_one_point_for_many_products():
     V = np.random.default_rng(16).normal(size=(n, 4))
     assert np.allclose(operator @ V, np.column_stack([hessian_vector_product(
         X, Y, weights, biases, v, "logistic", 0.2) for v in V.T]), rtol=0, atol=1e-14)
+
+
+def test_no_sharpness_where_the_loss_has_no_hessian():
+    X, Y, weights, biases, _, _ = tiny_problem("relu", "identity, one output", seed=17)
+    weights[0][0, 0] = np.inf
+    with pytest.raises(ValueError, match="the weights are not all finite: the loss has no Hessian there"):
+        sharpness(X, Y, weights, biases, "relu", out_activation="identity")
+    weights[0][0, 0] = 1e200  # finite, but every product overflows
+    with pytest.raises(ValueError, match="the Hessian-vector products are not finite at these weights"):
+        with np.errstate(all="ignore"):
+            sharpness(X, Y, weights, biases, "relu", out_activation="identity")

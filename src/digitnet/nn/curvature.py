@@ -51,11 +51,11 @@ class _Point:
     inputs: list  # A[0] .. A[L-1]: each layer's input
     output: Activation
     pre_output: np.ndarray  # Z[L]
-    probabilities: np.ndarray  # A[L]
+    probabilities: np.ndarray  # A[L], the outputs
     slopes: list  # f'(Z[l]) of the hidden layers l = 1 .. L-1
     curvatures: list  # f''(Z[l]) of the hidden layers
     deltas: list  # delta[1] .. delta[L]
-    back: list  # delta[l] @ W[l].T for l = 2 .. L (back[l - 1]; back[0] unused)
+    back: list  # back[l] = delta[l + 1] @ W[l + 1].T, before f' is applied (l = 1 .. L - 1; back[0] unused)
     sample_weight: np.ndarray | None
     total: float  # S: the sum of the sample weights, or the number of rows
     alpha: float
@@ -135,8 +135,11 @@ def hessian_operator(X, Y, weights, biases, activation=DEFAULT_ACTIVATION, alpha
     Y = np.asarray(Y, dtype=weights[0].dtype)
     point = _point(X, Y, weights, biases, activation, alpha, out_activation, sample_weight)
     n = sum(W.size for W in weights) + sum(b.size for b in biases)
-    return LinearOperator((n, n), matvec=lambda v: _product(point, np.ravel(v)), rmatvec=lambda v: _product(
-        point, np.ravel(v)), dtype=weights[0].dtype)
+
+    def product(v):
+        return _product(point, np.ravel(v))
+
+    return LinearOperator((n, n), matvec=product, rmatvec=product, dtype=weights[0].dtype)  # symmetric: H' = H
 
 
 def hessian_vector_product(X, Y, weights, biases, v, activation=DEFAULT_ACTIVATION, alpha=0.0,
@@ -168,6 +171,13 @@ def hessian_vector_product(X, Y, weights, biases, v, activation=DEFAULT_ACTIVATI
     return hessian_operator(X, Y, weights, biases, activation, alpha, out_activation, sample_weight).matvec(v)
 
 
+def _finite(product):
+    """A product that Lanczos may use; one that overflowed stops it with a ValueError (before LAPACK sees an inf)."""
+    if not np.isfinite(product).all():
+        raise ValueError("the Hessian-vector products are not finite at these weights (training diverged?)")
+    return product
+
+
 def sharpness(X, Y, weights, biases, activation=DEFAULT_ACTIVATION, alpha=0.0, k=1, out_activation="softmax",
               sample_weight=None, tol=0.0, seed=0) -> np.ndarray:
     """The k largest eigenvalues of the loss's Hessian, largest first, by Lanczos on exact products.
@@ -191,15 +201,24 @@ def sharpness(X, Y, weights, biases, activation=DEFAULT_ACTIVATION, alpha=0.0, k
     Returns
     -------
     ndarray of shape (k,), decreasing.
+
+    Raises
+    ------
+    ValueError
+        For k out of range, weights that are not all finite, or products that overflow (far out where training
+        diverged).
     """
     n = sum(W.size for W in weights) + sum(b.size for b in biases)
     if not 1 <= k < n:
         raise ValueError(f"k must be from 1 to n_parameters - 1 = {n - 1}, got {k}")
+    if not all(np.isfinite(a).all() for a in (*weights, *biases)):
+        raise ValueError("the weights are not all finite: the loss has no Hessian there (training diverged?)")
     as64 = [[np.asarray(a, dtype=np.float64) for a in part] for part in (weights, biases)]
     sw = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
     start = np.random.default_rng(seed).standard_normal(n)
     sizes = [X.shape[1]] + [W.shape[1] for W in weights]
     with blas_threads(X.shape[0], sizes):  # small products: one BLAS thread is many times faster on a busy machine
         operator = hessian_operator(X, Y, *as64, activation, alpha, out_activation, sw)
-        values = eigsh(operator, k=k, which="LA", v0=start, tol=tol, return_eigenvectors=False)
+        values = eigsh(LinearOperator(operator.shape, matvec=lambda v: _finite(operator.matvec(v)),
+                                      dtype=np.float64), k=k, which="LA", v0=start, tol=tol, return_eigenvectors=False)
     return np.sort(values)[::-1]

@@ -13,7 +13,8 @@ over six decades (measured on Digits: its lowest point fell at rate 10 when the 
 0.3), so the rates are read off a smoothing without lag instead: a Savitzky-Golay filter (a quadratic
 fitted over a centred window of about a tenth of the steps, ``scipy.signal.savgol_filter``), whose
 values are ``RangeTest.smoothed``, up to the step where the losses explode (the first above ``explode``
-times the lowest before it, :func:`explosion`: a window over the explosion would bend the curve). Two rates are read off it, and the first is the suggestion:
+times the lowest before it, :func:`explosion`: a window over the explosion would bend the curve). Two
+rates are read off it, and the first is the suggestion:
 
 - **steepest**: the rate where the smoothed loss falls fastest against log(rate), the most negative
   d s / d log(rate) (``numpy.gradient``) among the steps before its lowest point (Smith's reading: the
