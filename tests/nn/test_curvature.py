@@ -206,3 +206,11 @@ def test_no_sharpness_where_the_loss_has_no_hessian():
     with pytest.raises(ValueError, match="the Hessian-vector products are not finite at these weights"):
         with np.errstate(all="ignore"):
             sharpness(X, Y, weights, biases, "relu", out_activation="identity")
+
+
+def test_a_direction_of_the_wrong_size_is_refused():
+    X, Y, weights, biases, sizes, _ = tiny_problem("relu", "softmax")
+    n = F.n_parameters(sizes)
+    with pytest.raises(ValueError, match=f"v must be a flat vector of the network's {n} parameters \\(pack's order\\),"
+                       f" got shape \\({n - 1},\\)"):
+        hessian_vector_product(X, Y, weights, biases, np.ones(n - 1))

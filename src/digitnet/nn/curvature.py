@@ -63,7 +63,9 @@ class _Point:
 
 def _point(X, Y, weights, biases, activation, alpha, out_activation, sample_weight) -> _Point:
     """The forward pass and the first-order backward pass at theta, with f' and f'' of every hidden layer."""
-    f = get(activation)
+    f, dtype = get(activation), weights[0].dtype
+    X = X.astype(dtype) if sparse.issparse(X) else np.asarray(X, dtype=dtype)
+    Y = np.asarray(Y, dtype=dtype)
     layers = forward_pass(X, weights, biases, activation, out_activation)
     hidden = range(1, len(weights))
     zs = layers.pre_activations
@@ -86,7 +88,11 @@ def _point(X, Y, weights, biases, activation, alpha, out_activation, sample_weig
 
 def _product(point: _Point, v) -> np.ndarray:
     """H v at ``point``: the R-operator's forward pass, then its backward pass (the module's formulas)."""
-    V, c = unpack(np.asarray(v, dtype=point.probabilities.dtype), point.layer_sizes)
+    v = np.asarray(v, dtype=point.probabilities.dtype)
+    n = sum(a * b + b for a, b in zip(point.layer_sizes[:-1], point.layer_sizes[1:]))
+    if v.shape != (n,):
+        raise ValueError(f"v must be a flat vector of the network's {n} parameters (pack's order), got shape {v.shape}")
+    V, c = unpack(v, point.layer_sizes)
     n_layers = len(V)
     r_inputs, r_pre = [None], []  # R{A[0]} = 0: the data do not move (X may be sparse)
     for l in range(n_layers):  # R{Z[l+1]}, R{A[l+1]}
@@ -131,8 +137,6 @@ def hessian_operator(X, Y, weights, biases, activation=DEFAULT_ACTIVATION, alpha
     -------
     LinearOperator of shape (n_parameters, n_parameters), in the weights' dtype.
     """
-    X = X.astype(weights[0].dtype) if sparse.issparse(X) else np.asarray(X, dtype=weights[0].dtype)
-    Y = np.asarray(Y, dtype=weights[0].dtype)
     point = _point(X, Y, weights, biases, activation, alpha, out_activation, sample_weight)
     n = sum(W.size for W in weights) + sum(b.size for b in biases)
 
@@ -168,7 +172,7 @@ def hessian_vector_product(X, Y, weights, biases, v, activation=DEFAULT_ACTIVATI
     ndarray of shape (n_parameters,)
         H v, flat in ``pack``'s order, in the weights' dtype.
     """
-    return hessian_operator(X, Y, weights, biases, activation, alpha, out_activation, sample_weight).matvec(v)
+    return _product(_point(X, Y, weights, biases, activation, alpha, out_activation, sample_weight), v)
 
 
 def _finite(product):
