@@ -196,7 +196,7 @@ def atomic_write(path, write):
 
 
 def write_files(out_dir, files):
-    """Write ``{name: text}`` into ``out_dir``: every file to a temporary name first, then all renamed.
+    """Write ``{name: text}`` (or bytes) into ``out_dir``: every file to a temporary name first, then all renamed.
 
     Returns
     -------
@@ -215,7 +215,8 @@ def write_files(out_dir, files):
             final = os.path.join(out_dir, name)
             fd, tmp = temporary_beside(final)
             written.append((tmp, final))
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            with (os.fdopen(fd, "wb") if isinstance(text, bytes) else
+                  os.fdopen(fd, "w", encoding="utf-8", newline="")) as f:
                 f.write(text)
         for tmp, final in written:
             os.replace(tmp, final)

@@ -92,11 +92,22 @@ OUT_OF_RANGE = {
     ("gradcheck", "--alpha"): ("-1", "--alpha must be a finite number >= 0, got -1.0"),
     ("gradcheck", "--tolerance"): ("1", "--tolerance must be a number in (0, 1), got 1.0"),
     ("gradcheck", "--hidden-layer-sizes"): ("1000-1000", "gives 1,009,003 parameters"),
+    ("lr-find", "--hidden-layer-sizes"): ("0", "hidden layer sizes are positive integers joined by '-'"),
+    ("lr-find", "--alpha"): ("nan", "--alpha must be a finite number >= 0, got nan"),
+    ("lr-find", "--momentum"): ("1.5", "--momentum must be in [0, 1], got 1.5"),
+    ("lr-find", "--batch-size"): ("0", "--batch-size must be at least 1, 'auto' or 'full', got 0"),
+    ("lr-find", "--min-lr"): ("0", "--min-lr must be a finite number > 0, got 0.0"),
+    ("lr-find", "--max-lr"): ("1e-6", "--max-lr must be a finite number above --min-lr (1e-05), got 1e-06"),
+    ("lr-find", "--steps"): ("1", "--steps must be from 2 to 100,000, got 1"),
+    ("lr-find", "--seed"): ("-5", "argument --seed: a seed is an integer from 0 to 4294967295, got -5"),
+    ("lr-find", "--test-size"): ("0", "test_size must be between 0 and 1 (exclusive), got 0.0"),
+    ("lr-find", "--validation-size"): ("1", "validation_size must be in [0, 1), got 1.0"),
+    ("lr-find", "--split-seed"): ("-1", "argument --split-seed: a seed is an integer from 0 to 4294967295, got -1"),
 }
 #: What each command needs besides the option tried (its required arguments).
 REQUIRED = {"train": [], "predict": ["--model", "{model}", "--dataset", "digits"], "gradcheck": [],
             "compare": ["--out", "{tmp}/o"], "sweep": ["--param", "max_iter=2", "--out", "{tmp}/o"],
-            "report": ["--out", "{tmp}/o"], "results": ["{tmp}"]}
+            "report": ["--out", "{tmp}/o"], "results": ["{tmp}"], "lr-find": []}
 #: Options whose values are words, not numbers.
 WORDS = {"string", "parse_bool"}
 

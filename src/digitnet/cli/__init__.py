@@ -1,4 +1,4 @@
-"""The ``digitnet`` command: report, train, compare, sweep, results, predict, gradcheck.
+"""The ``digitnet`` command: report, train, compare, sweep, results, predict, gradcheck, lr-find.
 
 ``main(argv)`` runs in-process and returns the exit status: 0 on success,
 2 for bad input (one ``digitnet: error: ...`` line on stderr, no traceback),
@@ -18,7 +18,7 @@ import warnings
 from .. import __version__
 from ..errors import UsageError
 from ..experiments.backends import WorkerLost
-from . import gradcheck, model, studies
+from . import gradcheck, lr_find, model, studies
 from .options import MODEL_OPTIONS, Formatter, Parser
 
 __all__ = ["COMMANDS", "MODEL_OPTIONS", "build_parser", "main"]
@@ -35,6 +35,7 @@ COMMANDS = {
     "predict": (model.add_predict, model.run_predict),
     "results": (studies.add_results, studies.run_results),
     "gradcheck": (gradcheck.add_gradcheck, gradcheck.run_gradcheck),
+    "lr-find": (lr_find.add_lr_find, lr_find.run_lr_find),
 }
 
 

@@ -29,6 +29,7 @@ from ..nn.activations import HIDDEN_ACTIVATIONS
 from ..nn.divergence import DivergenceRule, baseline_loss
 from ..nn.network import WEIGHT_INITS, correct_mask, initialize_weights, n_parameters, unpack
 from ..nn.optimizers import SCHEDULES, SGD, Adam
+from ..nn.tracking import TRACKABLE, Tracker
 from ..resources import available_memory, gib, training_bytes
 from .divergence import NONFINITE_WEIGHTS, DivergenceWarning, diverged_error
 from .policy import FIT
@@ -121,6 +122,8 @@ class BaseNumpyMLP(BaseEstimator):
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "weight_init": [StrOptions(set(WEIGHT_INITS))],
+        "track": [None, StrOptions(set(TRACKABLE)), "array-like"],
+        "track_every": [Interval(Integral, 1, None, closed="left")],
     }
 
     #: The score of held-out rows ("accuracy" or "r2": ``history_["val_<name>"]``, early stopping's measure).
@@ -338,15 +341,20 @@ class BaseNumpyMLP(BaseEstimator):
             self._divergence = self._divergence_rule(X, Y, sample_weight, batch_size, fn_args["workspace"])
         order = self._start_order(n_samples)
         self.n_iter_ = 0
+        tracker = self._tracker(X, Y, sample_weight, layer_units)  # None unless track= is set: then nothing changes
         for _ in range(self.max_iter):
             if self.shuffle:
                 order = self._order = shuffled(order, self._random_state)
+            if tracker:
+                tracker.before_epoch(self._flat, self.history_)
             loss, score = _fast.train_epoch(X, Y, self._weights, self._biases, self._optimizer,
                                             order=order if self.shuffle else None, **fn_args)
             self.n_iter_ += 1
             if self._diverged(loss) and self._on_divergence(loss):
                 break
             self._end_epoch(loss, score, n_samples, held_out)
+            if tracker:
+                tracker.after_epoch(self._flat, self.history_)
             if self._no_improvement_count > self.n_iter_no_change and self._stalled():
                 break
             if incremental:
@@ -354,8 +362,22 @@ class BaseNumpyMLP(BaseEstimator):
             if self.n_iter_ == self.max_iter:
                 warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the"
                               " optimization hasn't converged yet.", ConvergenceWarning)
+        if tracker:
+            self.trajectory_ = tracker.trajectory(self._flat, self.history_, getattr(self, "trajectory_", None))
         if self.early_stopping:
             self._flat[...] = self._best_flat
+
+    def _tracker(self, X, Y, sample_weight, layer_units):
+        """What ``track=`` asks to measure every ``track_every`` epochs (:mod:`digitnet.nn.tracking`), or None.
+
+        The one hook of tracking in the loop: before each epoch the tracker measures at the weights (when the
+        epoch is a tracked one), after it appends to ``history_``; it reads the weights and the rows, and draws
+        nothing, so a tracked fit trains as an untracked one. The stochastic solvers only.
+        """
+        if getattr(self, "track", None) is None:
+            return None
+        return Tracker(self.track, self.track_every, self.history_, X, Y, sample_weight, layer_units,
+                       self.activation, self.out_activation_, self.alpha)
 
     def _end_epoch(self, loss, score, n_samples, held_out):
         """Record an epoch: its loss (and training score), the validation scores, the stopping counts."""
@@ -498,6 +520,8 @@ class BaseNumpyMLP(BaseEstimator):
                 self.best_loss_ = self.loss_curve_[-1]
 
     def _fit_lbfgs(self, X, Y, sample_weight, validation):
+        if getattr(self, "track", None) is not None:
+            raise ValueError("track= is recorded by the stochastic solvers (sgd, adam), epoch by epoch; not by lbfgs")
         layer_sizes = [w.shape[0] for w in self._weights] + [self.n_outputs_]
         workspace = _fast.Workspace(layer_sizes, X.shape[0], X.dtype, activation=self.activation)
         args = (self.activation, self.out_activation_)

@@ -59,6 +59,13 @@ class NumpyMLPClassifier(ClassifierMixin, BaseNumpyMLP):
     weight_init : {"glorot", "he", "small_normal"}, default="glorot"
         Ours. ``glorot`` is MLPClassifier's scheme; ``he`` is N(0, 2 / fan_in); ``small_normal``
         is N(0, 1) * 0.01 as in the original project (all drawn from the same stream).
+    track : str, sequence of str or None, default=None
+        Ours. What to measure every ``track_every`` epochs, into ``history_``: ``"sharpness"`` (the
+        largest eigenvalue of the loss's Hessian), ``"grad_norms"``, ``"update_ratios"`` and
+        ``"activation_std"`` (per layer), ``"weights"`` (into ``trajectory_``); see
+        :mod:`digitnet.nn.tracking`. Measuring changes nothing of the training. sgd and adam only.
+    track_every : int >= 1, default=1
+        Ours. Measure after 0, k, 2k, ... epochs (the sharpness costs some tens of gradients).
 
     Attributes
     ----------
@@ -69,7 +76,10 @@ class NumpyMLPClassifier(ClassifierMixin, BaseNumpyMLP):
     history_ : dict of lists
         Ours. Per epoch: ``loss`` and ``accuracy`` on the training data (running values over
         the epoch's batches, like ``loss_curve_``), and ``val_loss`` / ``val_accuracy`` when rows
-        are held out (``early_stopping=True``, or ``fit(X, y, X_val=..., y_val=...)``).
+        are held out (``early_stopping=True``, or ``fit(X, y, X_val=..., y_val=...)``); with ``track``, the
+        tracked numbers (``sharpness``, ``grad_norm_1``, ...: NaN at the epochs not measured).
+    trajectory_ : digitnet.nn.tracking.Trajectory
+        Ours, with ``track=("weights",)``: the flat weights after 0, k, 2k, ... epochs and at the end.
     """
 
     _score_name = "accuracy"
@@ -79,7 +89,8 @@ class NumpyMLPClassifier(ClassifierMixin, BaseNumpyMLP):
                  batch_size="auto", learning_rate="constant", learning_rate_init=0.001, power_t=0.5, max_iter=200,
                  shuffle=True, random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
                  nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1, beta_1=0.9, beta_2=0.999,
-                 epsilon=1e-8, n_iter_no_change=10, max_fun=15000, weight_init="glorot"):
+                 epsilon=1e-8, n_iter_no_change=10, max_fun=15000, weight_init="glorot", track=None,
+                 track_every=1):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -104,6 +115,8 @@ class NumpyMLPClassifier(ClassifierMixin, BaseNumpyMLP):
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
         self.weight_init = weight_init
+        self.track = track
+        self.track_every = track_every
 
     @available_if(BaseNumpyMLP._check_solver)
     def partial_fit(self, X, y, sample_weight=None, classes=None):

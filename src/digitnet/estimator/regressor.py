@@ -43,7 +43,8 @@ class NumpyMLPRegressor(RegressorMixin, BaseNumpyMLP):
         As in MLPRegressor.
     history_ : dict of lists
         Ours. ``loss`` per epoch, and ``val_loss`` / ``val_r2`` when rows are held out
-        (``early_stopping=True``, or ``fit(X, y, X_val=..., y_val=...)``).
+        (``early_stopping=True``, or ``fit(X, y, X_val=..., y_val=...)``); with ``track`` (a parameter as
+        the classifier's), the tracked numbers, and ``trajectory_``.
     """
 
     _parameter_constraints: dict = {**BaseNumpyMLP._parameter_constraints,
@@ -55,7 +56,8 @@ class NumpyMLPRegressor(RegressorMixin, BaseNumpyMLP):
                  alpha=0.0001, batch_size="auto", learning_rate="constant", learning_rate_init=0.001, power_t=0.5,
                  max_iter=200, shuffle=True, random_state=None, tol=1e-4, verbose=False, warm_start=False,
                  momentum=0.9, nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1, beta_1=0.9,
-                 beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000, weight_init="glorot"):
+                 beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000, weight_init="glorot", track=None,
+                 track_every=1):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -81,6 +83,8 @@ class NumpyMLPRegressor(RegressorMixin, BaseNumpyMLP):
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
         self.weight_init = weight_init
+        self.track = track
+        self.track_every = track_every
 
     @available_if(BaseNumpyMLP._check_solver)
     def partial_fit(self, X, y, sample_weight=None):
