@@ -142,3 +142,30 @@ def tuned_page(arms: list[TunedArm], label) -> dict:
                         "rates": {f"{r:g}": curve_points(c) for r, c in arm.curves_by_rate.items()},
                         "best": None if arm.best_rate is None else f"{arm.best_rate:g}",
                         "seconds_per_epoch": arm.seconds_per_epoch} for arm in arms]}
+
+
+def sharpness_paths(split, params, rates, seed, epochs, every):
+    """Each rate's training with its sharpness tracked (:mod:`digitnet.nn.tracking`): ``rate -> history_``.
+
+    One fit per rate on every development row (standardised, float64: the sharpness is a property of the loss,
+    not of the arithmetic), from the starting weights ``random_state=seed`` draws, stopping where it diverges;
+    ``history_["sharpness"][i]`` is the sharpness after ``i`` epochs (NaN where it was not measured).
+    """
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    from ..experiments.params import resolve
+    from ..experiments.runs import StudyModel
+
+    dev = split.dev_split()
+    X, y = np.asarray(dev.X_train, dtype=np.float64), dev.y_train
+    paths = {}
+    for value in rates:
+        model = StudyModel(**resolve({**params, "learning_rate_init": value, "max_iter": epochs}, len(y)),
+                           random_state=seed, track=("sharpness",), track_every=every)
+        with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore"):
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(X, y)
+        paths[float(value)] = model.history_
+    return paths

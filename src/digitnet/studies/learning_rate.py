@@ -20,11 +20,12 @@ from ..experiments.analysis import CurveSummary, histories_of, last_finite, mean
     rises
 from ..experiments.results import SweepResult
 from ..plots import mean_band
+from ..plots.curvature import sharpness_figure
 from ..plots.style import format_value, mpl_patches, mpl_ticker, new_figure, ordered_colors, percent_formatter
 from ..words import num, pct, rate
 from .base import Settings, Study
 from .claims import REGIONS, Claim
-from .common import GRADIENT_DESCENT, curve_points
+from .common import GRADIENT_DESCENT, curve_points, sharpness_paths
 from .registry import register
 from .replication import replicate, seed_table
 
@@ -36,6 +37,24 @@ RISE_FACTOR = 1.02
 #: Shades of the regions (an uncertain rate is hatched in its region's shade).
 REGION_COLORS = {"too small": "#DDDDDD", "good": "#CCEBC5", "too large": "#FDDBC7", "diverges": "#F4A582"}
 METRIC = "cross-validated accuracy"
+#: The rates whose sharpness is followed along training (those of the grid), for how many epochs, and how often.
+SHARPNESS_RATES = (1.0, 3.0, 5.0)
+SHARPNESS_EPOCHS, SHARPNESS_EVERY = 40, 5
+
+
+@dataclass
+class Curvature:
+    """Why the regions are where they are: the sharpness lambda (the loss's largest Hessian eigenvalue).
+
+    A quadratic model of the loss says gradient descent at rate eta overshoots where lambda > 2/eta, so the
+    sharpness at the start, lambda_0 (one per seed), predicts the largest stable rate, 2/lambda_0; ``paths``
+    follow lambda along training at a few rates (the first seed): a rate above 2/lambda_0 may still converge if
+    the weights move where the loss is flatter (lambda falls below 2/eta: a "catapult").
+    """
+
+    start: dict  # seed -> lambda_0
+    paths: dict  # rate -> (epochs, sharpness) measured along training, first seed
+    verdict: dict  # seed -> where the boundary between good and too large sits against 2/lambda_0
 
 
 @dataclass
@@ -65,6 +84,7 @@ class LearningRateReading:
     shown: list
     epochs: int
     claims: list
+    curvature: Curvature | None = None
 
 
 def regions(table, margin):
@@ -115,6 +135,73 @@ def region_claims(readings, study="learning-rate", metric=METRIC) -> list[Claim]
     if len(good) > 1:
         claims.append(Claim(study, "tie", "learning_rate_init", good, True, metric))
     return claims
+
+
+def curvature(readings, result, split) -> Curvature:
+    """The sharpness at the start for every seed, along training at :data:`SHARPNESS_RATES` for the first, and,
+    per seed, where the boundary between the good rates and the ones above them sits against 2/lambda_0:
+    ``"beyond 2/λ₀"`` (good rates above it: they converge anyway), ``"at 2/λ₀"`` (between the last good rate and
+    the next), ``"before 2/λ₀"``."""
+    params = {k: v for k, v in result.params[0].items() if k not in ("learning_rate_init", "label", "max_iter")}
+    seeds = list(result.config.seeds)
+    grid = {r.rate for r in readings}
+    histories = sharpness_paths(split, params, [r for r in SHARPNESS_RATES if r in grid], seeds[0], SHARPNESS_EPOCHS,
+                                SHARPNESS_EVERY)
+    start = {seeds[0]: float(next(iter(histories.values()))["sharpness"][0])} if histories else {}
+    for seed in seeds[1:]:
+        start[seed] = float(sharpness_paths(split, params, [1.0], seed, 1, 1)[1.0]["sharpness"][0])
+    good = [r.rate for r in readings if r.region == "good"]
+    above = [r.rate for r in readings if good and r.rate > max(good)]
+    verdict = {}
+    for seed, lam in start.items():
+        limit = 2 / lam
+        verdict[seed] = ("beyond 2/λ₀" if good and max(good) > limit else
+                         "at 2/λ₀" if good and (not above or min(above) >= limit) else "before 2/λ₀")
+    paths = {}
+    for value, history in histories.items():
+        values = np.asarray(history["sharpness"], dtype=float)
+        measured = np.flatnonzero(np.isfinite(values))
+        paths[value] = (measured, values[measured])
+    return Curvature(start, paths, verdict)
+
+
+def curvature_claim(c: Curvature, study="learning-rate") -> Claim:
+    """Where the boundary sits against 2/lambda_0: supported when every seed says the same."""
+    values = set(c.verdict.values())
+    value = next(iter(values)) if len(values) == 1 else sorted(values)[0]
+    limits = ", ".join(f"{2 / lam:.2g}" for lam in c.start.values())
+    return Claim(study, "effect", "the good rates' upper boundary", [value], len(values) == 1,
+                 "the sharpness at the start", note=f"the boundary between good and too large rates sits {value}"
+                 f" (2/λ₀ = {limits} on the seeds)")
+
+
+def _curvature_text(c: Curvature | None) -> str:
+    """Why the regions are where they are, from the sharpness measured."""
+    if c is None or not c.start:
+        return ""
+    lam = float(np.mean(list(c.start.values())))
+    text = (f" Why there: the loss's sharpest curvature at the start, λ₀ = {lam:.2g} (the largest eigenvalue of its"
+            f" Hessian, mean over the seeds), says that a quadratic model of it is overshot by any step above"
+            f" 2/λ₀ ≈ {2 / lam:.2g}; the boundary between good and too large rates sits {next(iter(c.verdict.values()))}"
+            + ("" if len(set(c.verdict.values())) == 1 else " on some seeds only") + ".")
+    parts = []
+    for value, (epochs, values) in sorted(c.paths.items()):
+        if len(values) < 2:
+            continue
+        peak, last, limit = float(np.max(values)), float(values[-1]), 2 / value
+        below = epochs[values < limit]
+        if peak > limit and last < limit:
+            rose = f"rose to {peak:.2g}" if peak > values[0] else f"started at {peak:.2g}"
+            parts.append(f"at η = {rate(value)} the sharpness {rose}, above 2/η = {limit:.2g}, and was below it by"
+                         f" epoch {int(below[0])} ({last:.2g} at the end): the weights moved to flatter ground and"
+                         " training converged anyway (a catapult)")
+        elif peak > limit:
+            parts.append(f"at η = {rate(value)} it rose to {peak:.2g}, far above 2/η = {limit:.2g}, and stayed"
+                         " there until training diverged")
+        else:
+            parts.append(f"at η = {rate(value)} it fell from {values[0]:.2g} to {last:.2g}, always below 2/η ="
+                         f" {limit:.2g}")
+    return text + (" Along training, " + "; ".join(parts) + "." if parts else "")
 
 
 def illustrative_rates(readings) -> list[float]:
@@ -209,14 +296,19 @@ it there; the others are called uncertain. Circled: the original project's four 
     quick = Settings(seeds=2, params={"max_iter": 100})
     captions = (("learning_rate_landscape", "Final training loss and cross-validated accuracy against the learning"
                  " rate, the regions shaded (hatched: uncertain); circled: the original project's rates; ✕:"
-                 " diverged."),
+                 " diverged; dotted: 2/λ₀, the largest step a quadratic model of the loss at the start allows."),
+                ("learning_rate_sharpness", "Why: the loss's sharpness λ (its Hessian's largest eigenvalue) along"
+                 " training at a few rates (first seed), each beside its stability limit 2/η."),
                 ("learning_rate_curves", "The training loss per epoch at a few learning rates (log scales)."))
     twin = "learning_rate.js"
 
     def read(self, result, split):
         rates = landscape(result.runs, result.curves, self.margin)
-        return LearningRateReading(result, rates, illustrative_rates(rates), int(result.runs["n_iter"].max()),
-                                   region_claims(rates, self.name, self.metric))
+        real = getattr(split, "X_dev_raw", None) is not None  # (made-up results have no rows to measure on)
+        curv = curvature(rates, result, split) if real and any(r.region == "good" for r in rates) else None
+        claims = region_claims(rates, self.name, self.metric) + ([curvature_claim(curv, self.name)] if curv else [])
+        return LearningRateReading(result, rates, illustrative_rates(rates), int(result.runs["n_iter"].max()), claims,
+                                   curv)
 
     def table(self, reading):
         return pd.DataFrame([{"learning rate": rate(r.rate), "region": r.region if r.supported else
@@ -255,21 +347,31 @@ it there; the others are called uncertain. Circled: the original project's four 
         diverging = any(r.diverged_at is not None for r in readings)
         text += ("; at larger rates each step overshoots by more than the last, and training diverges." if diverging
                  else "; no rate of the grid diverged.")
-        return text + _original_rates(readings)
+        return text + _original_rates(readings) + _curvature_text(reading.curvature)
 
     def quoted(self, reading):
         runs = reading.result.runs
         return list(runs.loc[runs["learning_rate_init"] == best_rate(reading), "config"].unique())
 
     def figures(self, reading):
-        return {"learning_rate_landscape": landscape_figure(reading.rates, ORIGINAL_RATES),
-                "learning_rate_curves": curves_figure(reading)}
+        c = reading.curvature
+        limit = None if c is None or not c.start else 2 / float(np.mean(list(c.start.values())))
+        figures = {"learning_rate_landscape": landscape_figure(reading.rates, ORIGINAL_RATES, limit=limit)}
+        if c is not None and c.paths:
+            figures["learning_rate_sharpness"] = sharpness_figure(
+                {r: {"sharpness": _epochs_array(e, v)} for r, (e, v) in c.paths.items()})
+        figures["learning_rate_curves"] = curves_figure(reading)
+        return figures
 
     def page(self, reading):
+        c = reading.curvature
+        sharpness = None if c is None else {"start": list(c.start.values()),
+                                            "paths": [{"rate": r, "points": [[int(e), float(v)] for e, v in zip(*p)]}
+                                                      for r, p in sorted(c.paths.items())]}
         return {"rates": [{"rate": r.rate, "region": r.region, "supported": r.supported, "val": r.val_accuracy,
                            "val_se": r.val_error, "final_loss": r.final_loss, "diverged_at": r.diverged_at,
                            "curve": curve_points(r.loss)} for r in reading.rates],
-                "shown": reading.shown}
+                "shown": reading.shown, "sharpness": sharpness}
 
 
 def _shade_regions(axes, readings):
@@ -284,7 +386,14 @@ def _shade_regions(axes, readings):
         ax.grid(True, which="major", alpha=0.3)
 
 
-def landscape_figure(readings, highlight=(), title=None):
+def _epochs_array(epochs, values):
+    """A tracked history's list again: ``values`` at ``epochs``, NaN elsewhere."""
+    out = np.full(int(max(epochs)) + 1 if len(epochs) else 0, np.nan)
+    out[np.asarray(epochs, dtype=int)] = values
+    return list(out)
+
+
+def landscape_figure(readings, highlight=(), title=None, limit=None):
     """Final training loss and validation accuracy against the learning rate (log axis), with the regions.
 
     Parameters
@@ -293,6 +402,8 @@ def landscape_figure(readings, highlight=(), title=None):
         :func:`landscape`.
     highlight : sequence of float
         Rates to circle (the original project's).
+    limit : float, optional
+        2/lambda_0, drawn as a dotted line: the largest stable rate of a quadratic model of the loss at the start.
 
     Returns
     -------
@@ -321,6 +432,10 @@ def landscape_figure(readings, highlight=(), title=None):
     acc_ax.set_ylabel("cross-validated accuracy (%)\nmean ± std error")
     acc_ax.yaxis.set_major_formatter(percent_formatter())
     acc_ax.set_xlabel("learning rate η (log scale)")
+    if limit is not None:
+        for ax in (loss_ax, acc_ax):
+            ax.axvline(limit, color="0.2", ls=":", lw=1.4)
+        loss_ax.plot([], [], ls=":", color="0.2", label=f"2/λ₀ = {limit:.2g}")
     patches = [mpl_patches.Patch(color=c, label=name) for name, c in REGION_COLORS.items()]
     patches.append(mpl_patches.Patch(facecolor="white", edgecolor="#888888", hatch="///",
                                      label="uncertain (not every\nreplication agrees)"))
