@@ -44,7 +44,7 @@ def sharpness_figure(histories, title="Sharpness against the stability limit 2/�
     handles.append(mpl_lines.Line2D([], [], color="0.3", ls="--", label="2/η, its stability limit"))
     ax.set_yscale("log")
     ax.set_xlabel("epochs trained")
-    ax.set_ylabel("sharpness λ_max, the Hessian's top eigenvalue (log scale)")
+    ax.set_ylabel("sharpness λ_max, the Hessian's top eigenvalue\n(nats per squared unit of weight, log scale)")
     ax.xaxis.set_major_locator(mpl_ticker.MaxNLocator(integer=True))
     ax.set_title(title)
     ax.grid(True, which="major", alpha=0.3)
