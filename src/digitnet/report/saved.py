@@ -73,6 +73,9 @@ def load_report_data(folder) -> ReportData:
         if not (folder / study.name).is_dir():
             raise UsageError(f"{folder} has no results of the {study.name} study: run digitnet report again")
         outcomes[study.name] = study.outcome(load_sweep(folder / study.name), split)
+    if not (folder / BASELINES).is_dir():
+        raise UsageError(f"{folder} has no baselines beside the comparison (an earlier digitnet wrote it): run"
+                         " digitnet report again")
     selecting = next(o.result for o in outcomes.values() if o.study.select)
     return ReportData(quick=bool(record["quick"]), settings=settings, dataset=load_dataset("digits"), split=split,
                       compare_split=load_split("digits"), compare=load_compare(folder / COMPARISON),
