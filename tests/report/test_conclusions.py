@@ -19,8 +19,8 @@ def test_comparison_conclusion_matches_the_csvs(built):
     models = pd.read_csv(out / "baselines" / "summary.csv").set_index("model")
     ours, mlp = models.loc["digitnet, carried forward"], models.loc[models.estimator == "MLPClassifier"].iloc[0]
     assert f"the network the architecture study carried forward ({_settings(out)}" in sentence
-    assert (f"reached {pct(ours.accuracy_mean)} ± {pct(ours.accuracy_std)} (mean ± std over {int(ours.n_seeds)} seeds)"
-            f" against {pct(mlp.accuracy_mean)} ± {pct(mlp.accuracy_std)}") in sentence
+    assert (f"reached {pct(ours.accuracy_mean)} ± {pct(ours.accuracy_std)} (mean ± std over"
+            f" {int(ours.n_seeds)} seeds) against {pct(mlp.accuracy_mean)} ± {pct(mlp.accuracy_std)}") in sentence
     assert f"{100 * (ours.accuracy_mean - mlp.accuracy_mean):+.1f} points" in sentence
     for name in ("logistic regression", "k-nearest neighbours", "RBF SVC"):
         assert f"{name} {pct(models.loc[name, 'accuracy_mean'])} (" in sentence

@@ -82,7 +82,8 @@ def test_page_states_what_was_run(built):
     _, _, page, data = built
     text = text_of(page)
     assert "quick mode" in text
-    assert "hidden_layer_sizes ∈ {64, 256}; activation ∈ {relu, tanh}; scaling ∈ {standard, max}; seeds 0, 1" in text
+    grid = "hidden_layer_sizes ∈ {64, 256}; activation ∈ {relu, tanh}; scaling ∈ {standard, max}; seeds 0, 1"
+    assert grid in text
     rates = ", ".join(f"{r:g}" for r in get("learning-rate").grid["learning_rate_init"])
     assert f"learning_rate_init ∈ {{{rates}}}; seeds 0, 1" in text
     assert "Adam (solver=adam, learning_rate_init ∈ {0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03})" in text

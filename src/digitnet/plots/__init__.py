@@ -44,8 +44,8 @@ from .weights import first_layer_weights
 
 __all__ = [
     "ACTIVATION_COLORS", "COLORS", "LABELS", "OUTCOME_COLORS", "PARAM_LABELS", "accuracy_heatmap", "accuracy_vs_time",
-    "against_parameter", "architecture_plot", "baselines_figure", "comparison_bars", "confidence_histogram", "confused_pairs",
-    "confusion_matrices", "digit_samples_figure", "epochs_chart", "first_layer_weights", "learning_rate_panels",
-    "loss_curves", "mean_band", "misclassified_gallery", "most_confused_pairs", "parse_layers", "per_class_metrics",
+    "against_parameter", "architecture_plot", "baselines_figure", "comparison_bars", "confidence_histogram",
+    "confused_pairs", "confusion_matrices", "digit_samples_figure", "epochs_chart", "first_layer_weights",
+    "learning_rate_panels", "loss_curves", "mean_band", "misclassified_gallery", "most_confused_pairs", "parse_layers", "per_class_metrics",
     "save_figure", "tuned_curves",
 ]

@@ -3,10 +3,10 @@
 A report folder holds every study's result (``<study>/sweep.csv``, ``curves.json``,
 ``results.json``), the comparison's (``compare/``) and the baselines' (``baselines/``), the error
 analysis's predictions, the page's model (``model.npz``) and ``report.json``
-(:func:`report_record`): how the report was run, its gradient checks and timings. :func:`load_report_data` reads them all into the
-:class:`~digitnet.report.studies.ReportData` that :func:`~digitnet.report.build.build_report`
-would have made, each study read again by its own module, so a template, a script or a
-conclusion can be changed and the page rebuilt in seconds.
+(:func:`report_record`): how the report was run, its gradient checks and timings.
+:func:`load_report_data` reads them all into the :class:`~digitnet.report.studies.ReportData` that
+:func:`~digitnet.report.build.build_report` would have made, each study read again by its own module,
+so a template, a script or a conclusion can be changed and the page rebuilt in seconds.
 """
 
 from __future__ import annotations

@@ -143,7 +143,8 @@ def tied_with(ranking, arm) -> list:
 
 
 def read_architecture(study, result, n_features, n_classes) -> ArchitectureReading:
-    """The study's reading of a sweep (``result.best`` set by :func:`~digitnet.experiments.selection.select_and_test`)."""
+    """The study's reading of a sweep (``result.best`` set by
+    :func:`~digitnet.experiments.selection.select_and_test`)."""
     configs = _configs(result, n_features, n_classes)
     runs = finished(result.runs).assign(arm=lambda r: r["config"].map(configs["name"]))
     if "scaling" not in runs:
@@ -230,11 +231,11 @@ class Architecture(Study):
                    " (adam, up to 200 epochs), judged on 3-fold cross-validated accuracy; the configuration with"
                    " the highest mean is carried forward, refitted on the development rows and scored once on the"
                    " test set.")
-    notebook = r"""Width, depth, activation and how the pixels are scaled (standardised: mean 0 and variance 1 per pixel on the
-training rows; or divided by 16, the largest pixel value, which keeps the nearly blank border pixels small instead of
-blowing them up), every configuration cross-validated over several seeds (3 stratified folds of the development
-rows, drawn anew for every seed, so that each seed is a replication). The configuration with the highest mean
-cross-validated accuracy is **carried forward**: it is the best estimate of how a configuration will do on new
+    notebook = r"""Width, depth, activation and how the pixels are scaled (standardised: mean 0 and variance 1 per pixel
+on the training rows; or divided by 16, the largest pixel value, which keeps the nearly blank border pixels small
+instead of blowing them up), every configuration cross-validated over several seeds (3 stratified folds of the
+development rows, drawn anew for every seed, so that each seed is a replication). The configuration with the highest
+mean cross-validated accuracy is **carried forward**: it is the best estimate of how a configuration will do on new
 digits. The others are not "worse" unless they replicate as worse: the configurations that no replication (both
 halves of the seeds, 95% of resamples of them) puts half a point behind are named as tied, and the simplest of them
 (the fewest weights) is shown beside it. Only then is the chosen configuration refitted on all the development rows
