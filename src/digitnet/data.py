@@ -179,12 +179,16 @@ class Split:
 
     def dev_split(self):
         """All non-test rows as the training part (no validation part), scaled on them: for a final
-        refit after cross-validation, as GridSearchCV refits on everything but the test set."""
+        refit after cross-validation, as GridSearchCV refits on everything but the test set. Its raw rows are
+        kept, so that :meth:`scaled` can scale them another way (``"max"``) on the same rows."""
         scaler = StandardScaler().fit(self.X_dev_raw)
         dtype = self.X_train.dtype
         return Split(X_train=scaler.transform(self.X_dev_raw).astype(dtype), y_train=self.y_dev, X_val=None,
                      y_val=None, X_test=scaler.transform(self.X_test_raw).astype(dtype), y_test=self.y_test,
-                     classes=self.classes, feature_names=self.feature_names, name=self.name)
+                     classes=self.classes, feature_names=self.feature_names, name=self.name,
+                     images_test=self.images_test, target_name=self.target_name, scaler=scaler,
+                     X_dev_raw=self.X_dev_raw, y_dev=self.y_dev, X_test_raw=self.X_test_raw,
+                     X_train_raw=self.X_dev_raw, test_size=self.test_size, random_state=self.random_state)
 
     def fold(self, train_index, val_index, scaling=STANDARD):
         """The arrays of one cross-validation fold, scaled on that fold's training rows (see :func:`scaler_for`).

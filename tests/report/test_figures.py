@@ -68,3 +68,33 @@ def test_illustrative_rates_include_the_best_the_last_sound_and_the_first_diverg
                 reading(1.0, 0.95, "too large"), reading(10.0, float("nan"), "diverges", 4),
                 reading(30.0, float("nan"), "diverges", 2)]
     assert illustrative_rates(readings) == [0.001, 0.01, 0.1, 1.0, 10.0]
+
+
+def test_the_baselines_figure_has_a_row_per_model_with_its_interval(built):
+    _, _, _, data = built
+    from digitnet.plots import baselines_figure
+
+    fig = baselines_figure(data.baselines.models)
+    ax = _data_axes(fig)[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == [m.name for m in data.baselines.models]
+    assert list(ax.get_yticks()) == list(range(len(data.baselines.models)))[::-1]  # the first model on top
+    assert ax.get_xlabel() == "accuracy on the test set (%)" and ax.get_ylabel() == "model" and ax.get_title()
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert labels[0] == "Wilson's 95% interval (360 test digits)" and "one seed" in labels
+    intervals = [line.get_xdata() for line in ax.get_lines() if len(line.get_xdata()) == 2]
+    assert [tuple(x) for x in intervals] == [m.interval for m in data.baselines.models]
+    plt.close(fig)
+
+
+def test_the_architecture_figure_has_a_line_per_activation_and_scaling(built):
+    _, _, _, data = built
+    outcome = data.studies["architecture"]
+    fig = outcome.study.figures(outcome.reading)["architecture"]
+    axes = _data_axes(fig)
+    assert [ax.get_title() for ax in axes] == ["1 hidden layer"]  # the quick grid: one depth
+    assert axes[0].get_ylabel() == "cross-validated accuracy (%)"
+    legend = fig.legends[0]
+    assert legend.get_title().get_text() == "activation (scaling)"
+    assert sorted(t.get_text() for t in legend.get_texts()) == ["relu (max)", "relu (standard)", "tanh (max)",
+                                                               "tanh (standard)"]
+    plt.close(fig)

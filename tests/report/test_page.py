@@ -14,11 +14,12 @@ from digitnet.studies import get, names, studies
 
 from .helpers import PNG_SIGNATURE, text_of
 
-SECTION_HEADINGS = ["Data", "Play: draw a digit, train a network", "The network", "Comparison with scikit-learn's MLPClassifier", "Architecture",
+SECTION_HEADINGS = ["Data", "Play: draw a digit, train a network", "The network", "Comparison with MLPClassifier and the baselines", "Architecture",
                     "Training parameters", "Error analysis", "How far to trust these numbers", "Conclusions"]
 SUBSECTION_HEADINGS = ["Draw a digit", "Train a network", "Gradient check", "Learning rate", "Epochs", "Batch size", "Optimizer", "Momentum",
                        "Regularization", "Initialization"]
 RESULT_FILES = ["compare/compare.csv", "compare/summary.csv", "compare/report.csv", "compare/results.json",
+                "baselines/baselines.csv", "baselines/summary.csv", "baselines/results.json",
                 *(f"{study}/{name}" for study in names()
                   for name in ("sweep.csv", "curves.json", "results.json")),
                 "errors/predictions.csv"]
@@ -93,7 +94,8 @@ def test_page_states_what_was_run(built):
     _, _, page, data = built
     text = text_of(page)
     assert "quick mode" in text
-    assert "hidden_layer_sizes ∈ {32, 64, 64-32}; activation ∈ {tanh, relu}; seeds 0, 1" in text
+    grid = "hidden_layer_sizes ∈ {64, 256}; activation ∈ {relu, tanh}; scaling ∈ {standard, max}; seeds 0, 1"
+    assert grid in text
     rates = ", ".join(f"{r:g}" for r in get("learning-rate").grid["learning_rate_init"])
     assert f"learning_rate_init ∈ {{{rates}}}; seeds 0, 1" in text
     assert "Adam (solver=adam, learning_rate_init ∈ {0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03})" in text

@@ -21,7 +21,7 @@ import pandas as pd
 from ..errors import UsageError
 from ..files import check_regular_file, prepare_out_dir, write_files
 from ..jsonify import dumps, numbers
-from .params import format_layers
+from .params import DEFAULTS, format_layers
 
 
 def package_versions():
@@ -133,6 +133,7 @@ class SweepResult:
     config: SweepConfig
     elapsed: float
     best: object = None  # a Selection (digitnet.experiments.selection)
+    extra: dict = field(default_factory=dict)  # what a study measured besides its runs (its measure()), JSON-ready
     versions: dict = field(default_factory=package_versions)
     stored: list = field(default_factory=list, repr=False)
 
@@ -153,7 +154,8 @@ class SweepResult:
 
     def metadata(self):
         """What ``results.json`` holds besides the configuration: every configuration's parameters, the best."""
-        return {"configurations": self.params, "best": None if self.best is None else self.best.to_json()}
+        return {"configurations": self.params, "best": None if self.best is None else self.best.to_json(),
+                "extra": self.extra}
 
 
 def save_results(result, out_dir):
@@ -212,7 +214,7 @@ def load_sweep(folder):
     meta = read_results_json(folder)
     if meta["kind"] != "sweep":
         raise UsageError(f"{folder} holds a {meta['kind']} result, not a sweep")
-    params = meta.get("configurations") or []
+    params = [{k: _number_back(k, v) for k, v in p.items()} for p in meta.get("configurations") or []]
     runs = _read_csv(folder / "sweep.csv", keep_default_na=False, na_values=[""])
     for key in [k for k in runs.columns if params and k in params[0]]:
         values = [params[c].get(key) for c in runs["config"]]
@@ -228,5 +230,14 @@ def load_sweep(folder):
         raise UsageError(f"cannot read {folder / 'curves.json'}: {exc}") from None
     best = Selection.from_json(meta["best"]) if meta.get("best") else None
     return SweepResult(runs=runs, curves=curves, params=params, config=SweepConfig.from_json(meta["config"]),
-                       elapsed=float(meta.get("elapsed_seconds") or 0.0), best=best,
+                       elapsed=float(meta.get("elapsed_seconds") or 0.0), best=best, extra=meta.get("extra") or {},
                        versions=meta.get("versions") or {})
+
+
+def _number_back(name, value):
+    """A parameter as JSON wrote it, as the estimator takes it: ``"inf"`` is infinity for a numeric parameter (a
+    label or a word stays as it is)."""
+    if value in ("inf", "-inf") and isinstance(DEFAULTS.get(name), (int, float)) and not isinstance(
+            DEFAULTS.get(name), bool):
+        return float(value)
+    return value

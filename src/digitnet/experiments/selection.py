@@ -1,137 +1,97 @@
-"""Choosing a configuration honestly: among those the seeds cannot tell apart from the best, the simplest.
+"""Choosing the model to carry forward: the configuration with the best expected held-out accuracy.
 
-When seven configurations reach the same validation accuracy give or take one image, the one
-with the highest mean is not "the best architecture": it won a draw. :func:`indistinguishable`
-says which configurations the data cannot separate from the best one, :func:`select_and_test`
-then takes the simplest of them (the fewest weights) and scores it, once, on the test set.
-
-The rule: with 3 or more seeds, a configuration is indistinguishable from the best when a paired
-t-test over the seeds (the same seeds for both) does not reject equal means at the 5% level;
-with 2 seeds (too few for a test worth its name), when its mean is within one standard error of
-the best's; with a single seed, only an exact tie counts.
+A selecting study (the architecture study) trains every configuration over several seeds, each
+seed a replication of its own (its starting weights, shuffles and cross-validation folds), and
+carries forward the configuration with the highest mean cross-validated accuracy: the best
+estimate there is of how it will do on digits it has not seen. Which other configurations the
+seeds cannot tell apart from it is for the study to say (:mod:`digitnet.studies.ranking`);
+:func:`choose_best` picks the configuration, and :func:`select_and_test` then refits it on all the
+development rows (as GridSearchCV refits), once per seed, and scores it on the test set: the only
+time the test set is looked at.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 
 import numpy as np
-from scipy import stats
 
 from ..errors import UsageError
 from .backends import execute
-from .params import DEFAULTS, count_weights, format_layers, hidden_layers, without_label
+from .params import DEFAULTS, count_weights, data_param, format_layers, hidden_layers, without_label
 from .runs import Task
-
-#: Significance level of the paired test.
-ALPHA = 0.05
 
 
 @dataclass
 class Standing:
-    """How one configuration compares with the best (mean validation accuracy over seeds)."""
+    """One configuration's mean score over the seeds, its standard error, and its number of weights."""
 
     config: int
     mean: float
     std_error: float
-    pvalue: float  # of the paired test against the best (NaN for the best itself, or without a test)
-    indistinguishable: bool
     n_weights: int
 
 
-def _per_seed(runs, metric):
-    """``config -> {seed: score}`` of the finished runs (a diverged or failed run has no score)."""
-    finished = runs[runs[metric].notna()]
-    return {int(c): dict(zip(g["seed"], g[metric])) for c, g in finished.groupby("config")}
-
-
-def rule_text(n_seeds):
-    """The rule :func:`indistinguishable` applies with this many seeds, in words."""
-    if n_seeds >= 3:
-        return f"a paired t-test over the {n_seeds} seeds does not find a difference at the {ALPHA:.0%} level"
-    if n_seeds == 2:
-        return "its mean is within one standard error of the best's (2 seeds: too few for a test)"
-    return "its mean equals the best's (one seed: no spread to judge by)"
-
-
-def indistinguishable(runs, n_weights, metric="val_accuracy"):
-    """Every configuration's :class:`Standing` against the one with the best mean ``metric``, best first.
+def standings(runs, n_weights, metric="val_accuracy") -> list[Standing]:
+    """Every configuration's :class:`Standing`, best first (a higher mean; on equal means, fewer weights).
 
     Parameters
     ----------
     runs : DataFrame
-        One row per run: ``config``, ``seed``, ``metric``.
+        One row per run: ``config``, ``seed``, ``metric`` (NaN for a run that failed or diverged: left out).
     n_weights : callable(config id) -> int
-        The configuration's number of weights (the tie-break, and what "simplest" means).
+        The configuration's number of weights.
+
+    Raises
+    ------
+    UsageError
+        If no run has a score.
     """
-    scores = _per_seed(runs, metric)
-    if not scores:
+    scored = runs[runs[metric].notna()]
+    if scored.empty:
         raise UsageError("every run of the sweep failed or diverged; nothing to select")
-    means = {c: float(np.mean(list(s.values()))) for c, s in scores.items()}
-    best = min(means, key=lambda c: (-means[c], n_weights(c), c))
-    standings = []
-    for c, seeds in scores.items():
-        values = np.array(list(seeds.values()))
+    out = []
+    for config, group in scored.groupby("config"):
+        values = group[metric].to_numpy(dtype=float)
         se = float(values.std(ddof=1) / math.sqrt(len(values))) if len(values) > 1 else 0.0
-        common = sorted(set(seeds) & set(scores[best]))
-        pvalue, same = math.nan, c == best
-        if c != best and len(common) >= 3:
-            diff = np.array([scores[best][s] - seeds[s] for s in common])
-            pvalue = 1.0 if np.all(diff == 0) else (0.0 if np.all(diff == diff[0]) else
-                                                     float(stats.ttest_rel([scores[best][s] for s in common],
-                                                                           [seeds[s] for s in common]).pvalue))
-            same = pvalue >= ALPHA
-        elif c != best and len(common) == 2:
-            best_values = np.array([scores[best][s] for s in common])
-            same = means[best] - means[c] <= best_values.std(ddof=1) / math.sqrt(2)
-        elif c != best:
-            same = means[c] == means[best]
-        standings.append(Standing(c, means[c], se, pvalue, bool(same), n_weights(c)))
-    return sorted(standings, key=lambda s: (-s.mean, s.n_weights, s.config))
+        out.append(Standing(int(config), float(values.mean()), se, int(n_weights(int(config)))))
+    return sorted(out, key=lambda s: (-s.mean, s.n_weights, s.config))
 
 
 @dataclass
 class Selection:
-    """What a selecting study chose, and why.
+    """The configuration a selecting study carries forward, and its one look at the test set.
 
     Attributes
     ----------
     config : int
-        The configuration chosen: the simplest (fewest weights) of those tied with the best.
-    best_config : int
-        The configuration with the highest mean validation accuracy.
-    tied : list of int
-        Every configuration the seeds cannot tell apart from the best (``best_config`` included).
-    rule : str
-        What "cannot be told apart" meant, in words (:func:`rule_text`).
+        The configuration with the highest mean validation (cross-validated) accuracy over the seeds.
     standings : list of Standing
-        Every configuration against the best, best first.
+        Every configuration, best first.
     params : dict
-        The chosen configuration's parameters (with its label, if the grid named it).
-    hidden_layer_sizes, activation : str
-        Its hidden layers (``"64-32"``) and activation.
+        The chosen configuration's parameters (with its label, if the grid named it; ``scaling`` if it set one).
+    hidden_layer_sizes, activation, scaling : str
+        Its hidden layers (``"64-32"``), activation, and how its inputs are scaled (``"standard"`` or ``"max"``).
     n_weights : int
-    val_accuracy, best_val_accuracy : float
-        The mean validation accuracy of the chosen configuration, and of the best.
-    test_accuracy, test_f1 : float
-        The chosen configuration's test scores, mean over the seeds (NaN until it is tested).
+    val_accuracy : float
+        Its mean validation accuracy over the seeds.
+    test_accuracy, test_accuracy_std, test_f1 : float
+        Its test scores over the seeds (mean, std of the accuracy, mean macro F1; NaN until it is tested).
     refit_on : str
         Which rows the tested models were trained on.
     """
 
     config: int
-    best_config: int
-    tied: list
-    rule: str
     standings: list
     params: dict
     hidden_layer_sizes: str
     activation: str
+    scaling: str
     n_weights: int
     val_accuracy: float
-    best_val_accuracy: float
     test_accuracy: float = math.nan
+    test_accuracy_std: float = math.nan
     test_f1: float = math.nan
     refit_on: str = ""
 
@@ -145,44 +105,52 @@ class Selection:
 
     @classmethod
     def from_json(cls, value):
-        """The inverse of :meth:`to_json` (a ``results.json``'s ``best``)."""
+        """The inverse of :meth:`to_json` (a ``results.json``'s ``best``).
+
+        Raises
+        ------
+        UsageError
+            If ``value`` is not such a dict (one written by another version of digitnet, say).
+        """
+        names = {f.name for f in fields(cls)}
+        if not isinstance(value, dict) or not {"config", "standings", "params"} <= set(value) or set(value) - names:
+            raise UsageError("the results file's 'best' is not a selection this version of digitnet wrote: run the"
+                             " study again")
         value = dict(value)
-        value["standings"] = [Standing(**s) for s in value.get("standings", [])]
+        value["standings"] = [Standing(**s) for s in value["standings"]]
+        value["params"] = {k: tuple(v) if k == "hidden_layer_sizes" and isinstance(v, list) else v
+                           for k, v in value["params"].items()}  # JSON keeps a tuple as a list
         return cls(**value)
 
 
-def choose_simplest(result, n_features, n_classes):
-    """The simplest configuration the seeds cannot tell apart from the best (no test-set score yet).
+def choose_best(result, n_features, n_classes) -> Selection:
+    """The configuration with the highest mean validation accuracy over the seeds (no test score yet).
 
-    Returns
-    -------
-    Selection
+    On equal means the one with fewer weights is taken, then the first of the grid.
     """
-    standings = indistinguishable(result.runs, lambda c: count_weights(result.params[c], n_features, n_classes))
-    tied = [s for s in standings if s.indistinguishable]
-    chosen = min(tied, key=lambda s: (s.n_weights, -s.mean, s.config))
-    params = without_label(result.params[chosen.config])
-    return Selection(
-        config=int(chosen.config), best_config=int(standings[0].config), tied=[int(s.config) for s in tied],
-        rule=rule_text(len(result.config.seeds)), standings=standings, params=result.params[chosen.config],
-        hidden_layer_sizes=format_layers(hidden_layers(params)),
-        activation=params.get("activation", DEFAULTS["activation"]), n_weights=chosen.n_weights,
-        val_accuracy=chosen.mean, best_val_accuracy=standings[0].mean)
+    ranked = standings(result.runs, lambda c: count_weights(result.params[c], n_features, n_classes))
+    best = ranked[0]
+    params = without_label(result.params[best.config])
+    return Selection(config=best.config, standings=ranked, params=result.params[best.config],
+                     hidden_layer_sizes=format_layers(hidden_layers(params)),
+                     activation=params.get("activation", DEFAULTS["activation"]),
+                     scaling=data_param(params, "scaling"), n_weights=best.n_weights, val_accuracy=best.mean)
 
 
-def select_and_test(result, split, cv):
-    """:func:`choose_simplest`, then that configuration scored once on the test set, for each seed.
+def select_and_test(result, split, cv) -> Selection:
+    """:func:`choose_best`, then that configuration scored once on the test set, for each seed.
 
     Without cv, the chosen runs are repeated (they are deterministic, so the models are the ones
     the sweep selected) and scored on the test part; with cv, the chosen configuration is
-    refitted on all non-test rows, as GridSearchCV does. The test scores go into ``result.runs``.
+    refitted on all non-test rows, scaled on them as it says (``scaling``), as GridSearchCV
+    refits. The test scores go into ``result.runs``.
 
     Returns
     -------
     Selection
-        :func:`choose_simplest`'s, with ``test_accuracy`` and ``test_f1`` (means over the seeds) and ``refit_on``.
+        :func:`choose_best`'s, with its test scores and ``refit_on``.
     """
-    best = choose_simplest(result, split.X_train.shape[1], len(split.classes))
+    best = choose_best(result, split.X_train.shape[1], len(split.classes))
     params = without_label(result.params[best.config])
     test_split = split.dev_split() if cv else split
     max_iter = params.pop("max_iter", DEFAULTS["max_iter"])
@@ -195,5 +163,6 @@ def select_and_test(result, split, cv):
         result.runs.loc[at, ["test_accuracy", "test_f1"]] = record.test_accuracy, record.test_f1
     picked = result.runs[rows]
     best.test_accuracy, best.test_f1 = float(picked["test_accuracy"].mean()), float(picked["test_f1"].mean())
-    best.refit_on = "train+validation rows" if cv else "training rows (the selected models)"
+    best.test_accuracy_std = float(np.std(picked["test_accuracy"], ddof=1)) if len(picked) > 1 else math.nan
+    best.refit_on = "development rows (training + validation)" if cv else "training rows (the selected models)"
     return best

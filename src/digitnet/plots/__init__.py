@@ -29,7 +29,7 @@ Inputs are the tidy tables of :mod:`digitnet.experiments` (extra columns are ign
 """
 
 from ..experiments.params import parse_layers
-from .comparison import accuracy_vs_time, comparison_bars
+from .comparison import accuracy_vs_time, baselines_figure, comparison_bars
 from .curves import epochs_chart, learning_rate_panels, loss_curves
 from .digits import digit_samples_figure
 from .errors import (
@@ -44,8 +44,8 @@ from .weights import first_layer_weights
 
 __all__ = [
     "ACTIVATION_COLORS", "COLORS", "LABELS", "OUTCOME_COLORS", "PARAM_LABELS", "accuracy_heatmap", "accuracy_vs_time",
-    "against_parameter", "architecture_plot", "comparison_bars", "confidence_histogram", "confused_pairs",
-    "confusion_matrices", "digit_samples_figure", "epochs_chart", "first_layer_weights", "learning_rate_panels",
-    "loss_curves", "mean_band", "misclassified_gallery", "most_confused_pairs", "parse_layers", "per_class_metrics",
+    "against_parameter", "architecture_plot", "baselines_figure", "comparison_bars", "confidence_histogram",
+    "confused_pairs", "confusion_matrices", "digit_samples_figure", "epochs_chart", "first_layer_weights",
+    "learning_rate_panels", "loss_curves", "mean_band", "misclassified_gallery", "most_confused_pairs", "parse_layers", "per_class_metrics",
     "save_figure", "tuned_curves",
 ]

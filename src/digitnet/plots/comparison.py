@@ -1,4 +1,5 @@
-"""digitnet against scikit-learn's MLPClassifier: test metrics side by side, accuracy against fit time."""
+"""digitnet against scikit-learn's MLPClassifier: test metrics side by side, accuracy against fit time; and every
+model of the comparison, baselines included, on the same test digits."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .style import (
-    as_frame, axis_label, model_color, model_label, model_order, mpl_ticker, new_figure, percent_formatter,
+    as_frame, axis_label, model_color, model_label, model_order, mpl_lines, mpl_ticker, new_figure, percent_formatter,
     require_columns, seed_std,
 )
 
@@ -129,4 +130,53 @@ def accuracy_vs_time(compare_runs, x="fit_seconds", y="accuracy", log_x=None, ti
     ax.grid(True, which="major", alpha=0.3)
     ax.set_title(title or f"{axis_label(y).capitalize()} against training time")
     ax.legend(fontsize="small", loc="best", framealpha=0.9)
+    return fig
+
+
+def baselines_figure(models, title=None):
+    """Every model's test accuracy on the same test digits: its mean, Wilson's 95% interval, and its seeds.
+
+    Parameters
+    ----------
+    models : sequence of Baseline
+        :class:`digitnet.experiments.baselines.Baseline` records (``name``, ``accuracies``, ``stochastic``,
+        ``mean``, ``std``, ``interval``, ``n_test``), drawn top to bottom in this order.
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes: a row per model.
+    """
+    models = list(models)
+    if not models:
+        raise ValueError("baselines_figure needs at least one model")
+    fig = new_figure(8.0, 1.6 + 0.55 * len(models))
+    ax = fig.add_subplot()
+    colors = {True: "#0072B2", False: "#555555"}  # fitted over seeds / fitted once
+    for y, m in zip(np.arange(len(models))[::-1], models):
+        low, high = m.interval
+        color = colors[m.stochastic]
+        ax.plot([low, high], [y, y], color=color, lw=5, alpha=0.35, solid_capstyle="butt")
+        if m.stochastic:
+            ax.scatter(m.accuracies, np.full(len(m.accuracies), y + 0.2), s=12, color=color, alpha=0.6, lw=0)
+        ax.plot(m.mean, y, "D", color=color, ms=7, mec="black", mew=0.6)
+        ax.annotate(f"{m.mean:.1%}" + (f" ± {100 * m.std:.1f}" if m.stochastic and np.isfinite(m.std) else ""),
+                    (high, y), xytext=(6, 0), textcoords="offset points", va="center", fontsize="small")
+    ax.set_yticks(np.arange(len(models))[::-1], [m.name for m in models])
+    lows = [min(m.interval[0], min(m.accuracies)) for m in models]
+    ax.set_xlim(math.floor(min(lows) * 100 - 0.5) / 100, 1.015)
+    ax.xaxis.set_major_formatter(percent_formatter())
+    ax.set_xlabel("accuracy on the test set (%)")
+    ax.set_ylabel("model")
+    ax.grid(True, axis="x", alpha=0.3)
+    handles = [mpl_lines.Line2D([], [], color="0.5", lw=5, alpha=0.35,
+                                label=f"Wilson's 95% interval ({models[0].n_test} test digits)"),
+               mpl_lines.Line2D([], [], ls="", marker="D", color=colors[True], mec="black",
+                                label="network: mean over the seeds"),
+               mpl_lines.Line2D([], [], ls="", marker="o", ms=4, color=colors[True], alpha=0.6, label="one seed"),
+               mpl_lines.Line2D([], [], ls="", marker="D", color=colors[False], mec="black",
+                                label="baseline: tuned by cross-validation, fitted once")]
+    fig.legend(handles=handles, loc="outside lower center", ncols=2, fontsize="small", frameon=False)
+    ax.set_title(title or "Every model on the same test digits")
     return fig

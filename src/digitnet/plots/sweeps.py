@@ -72,7 +72,7 @@ def accuracy_heatmap(runs, x="max_iter", y="learning_rate_init", value="test_acc
 
 
 def architecture_plot(runs, value="val_accuracy", layers_col="hidden_layer_sizes", activation_col="activation",
-                      title=None):
+                      title=None, value_label=None):
     """The architecture study: accuracy by width, one panel per depth, one line per activation.
 
     Depth is the number of hidden layers (the parts of ``"64-32"``); within a
@@ -90,7 +90,10 @@ def architecture_plot(runs, value="val_accuracy", layers_col="hidden_layer_sizes
     layers_col : str, default="hidden_layer_sizes"
         "64-32" strings, tuples or ints.
     activation_col : str, default="activation"
+        The column whose values are the lines (its name titles the legend).
     title : str, optional
+    value_label : str, optional
+        What ``value`` is, in words (default: its column's label).
 
     Returns
     -------
@@ -143,13 +146,14 @@ def architecture_plot(runs, value="val_accuracy", layers_col="hidden_layer_sizes
         ax.set_xlabel("units per hidden layer" if equal else "hidden layer sizes (units)")
         ax.set_title(f"{depth} hidden layer{'s' if depth != 1 else ''}" if depth else "no hidden layer")
         ax.grid(True, axis="y", alpha=0.3)
-    axes[0].set_ylabel(f"{axis_label(value)} (%)")
+    label = value_label or axis_label(value)
+    axes[0].set_ylabel(f"{label} (%)")
     axes[0].yaxis.set_major_formatter(percent_formatter())
     spread_note = f"mean ± std over {max_seeds} seeds" if max_seeds > 1 else (
         "error bars: given std" if data["given_std"].notna().any() else "one run each")
-    fig.suptitle(title or f"{axis_label(value).capitalize()} by network depth and width\n({spread_note})")
+    fig.suptitle(title or f"{label[0].upper() + label[1:]} by network depth and width\n({spread_note})")
     if len(activations) > 1 or activations[0] != "all":
-        fig.legend(*axes[0].get_legend_handles_labels(), title="activation", loc="outside right center",
+        fig.legend(*axes[0].get_legend_handles_labels(), title=activation_col, loc="outside right center",
                    fontsize="small")
     return fig
 

@@ -11,7 +11,8 @@ The studies themselves (their grids, readings, tables, figures, sentences and tw
 :mod:`digitnet.studies`, one module each; the report runs every registered study and lays it out:
 
 - :mod:`~digitnet.report.studies`: :func:`study_settings` (what each study runs), :func:`run_studies`
-  (runs them, returns a :class:`ReportData`), :func:`error_analysis`;
+  (runs them, returns a :class:`ReportData`), :func:`error_analysis`, :func:`run_baselines` (the
+  carried-forward model beside MLPClassifier and the baselines);
 - :mod:`~digitnet.report.conclusions`: the comparison's, the errors' and the trust conclusions, and
   :func:`conclusions` (every sentence, in page order);
 - :mod:`~digitnet.report.training_sections`: a study's subsection of "Training parameters";
@@ -29,13 +30,13 @@ from .figures import make_figures
 from .html import html_table
 from .sections import SECTIONS, render_html
 from .studies import (
-    STUDY_DTYPE, ErrorAnalysis, ReportData, Steps, compare_one_blas_thread, error_analysis, run_studies,
-    study_settings,
+    STUDY_DTYPE, ErrorAnalysis, ReportData, Steps, compare_one_blas_thread, error_analysis, run_baselines,
+    run_studies, study_settings,
 )
 
 __all__ = [
     "SECTIONS", "STUDY_DTYPE", "ErrorAnalysis", "ReportData", "Steps", "build_report", "compare_conclusion",
     "compare_one_blas_thread", "conclusions", "digit_samples_figure", "error_analysis", "error_conclusion",
-    "html_table", "make_figures", "rebuild_report", "render_html", "run_studies", "study_settings",
+    "html_table", "make_figures", "rebuild_report", "render_html", "run_baselines", "run_studies", "study_settings",
     "trust_conclusion",
 ]

@@ -25,7 +25,7 @@ from .figures import make_figures
 from .page_data import page_model
 from .saved import RECORD, load_report_data, report_record
 from .sections import render_html
-from .studies import COMPARISON, Steps, n_steps, run_studies, study_settings
+from .studies import BASELINES, COMPARISON, Steps, n_steps, run_studies, study_settings
 
 #: Resolution of the PNG figures (the page scales them to its width).
 REPORT_DPI = 110
@@ -44,10 +44,10 @@ def build_report(out_dir, *, quick=False, seeds=None, n_jobs=2, progress=True):
 
     Writes ``index.html`` (self-contained: figures embedded as data URIs), each
     figure as ``<name>.png``, each study's results in a folder of its own
-    (``compare/`` and one per preset study, named after it: CSV tables plus ``results.json``,
+    (``compare/``, ``baselines/`` and one per preset study, named after it: CSV tables plus ``results.json``,
     by :func:`digitnet.experiments.save_results`)
-    ``errors/predictions.csv`` and ``model.npz`` (the selected model, with its scaler: what the
-    page's drawing pad runs). Every file is written to a temporary name and renamed into place.
+    ``errors/predictions.csv`` and ``model.npz`` (the model the architecture study carried forward, with its
+    scaler: what the page's drawing pad runs). Every file is written to a temporary name and renamed into place.
 
     Parameters
     ----------
@@ -81,6 +81,7 @@ def build_report(out_dir, *, quick=False, seeds=None, n_jobs=2, progress=True):
 
     def write_results():
         save_results(data.compare, out / COMPARISON)
+        save_results(data.baselines, out / BASELINES)
         for name, outcome in data.studies.items():
             save_results(outcome.result, out / name)
             write_claims(outcome.study.claims(outcome.reading), out / name)
@@ -89,9 +90,10 @@ def build_report(out_dir, *, quick=False, seeds=None, n_jobs=2, progress=True):
 
     try:
         steps.run("results", "writing result tables", write_results)
-        save_model(page_model(data.errors, data.split), out / "model.npz", feature_names=data.split.feature_names,
+        save_model(page_model(data.errors), out / "model.npz", feature_names=data.split.feature_names,
                    extra={"dataset": data.split.name, "target": data.split.target_name,
-                          "split": data.split.describe()})
+                          "split": data.split.describe(), "trained_on": "development rows (training + validation)",
+                          "scaling": data.errors.scaling})
         index = _write_page(data, out, steps, progress)
         atomic_write(out / RECORD, lambda f: f.write(report_record(data).encode("utf-8")))  # the timings complete
         return index

@@ -9,15 +9,53 @@ not in the results.
 from __future__ import annotations
 
 from ..experiments.analysis import accuracy_interval
+from ..experiments.baselines import CHOSEN, MLP_DEFAULTS
 from ..plots import confused_pairs
 from ..words import num, pct, points
 
-def compare_conclusion(result):
-    """digitnet against MLPClassifier: accuracy, the interval on the difference, in plain words, and speed.
+def baselines_conclusion(baselines):
+    """The carried-forward network against MLPClassifier's defaults and the tuned baselines, on the same test digits.
+
+    Parameters
+    ----------
+    baselines : BaselinesResult
+
+    Returns
+    -------
+    str
+    """
+    ours = next((m for m in baselines.models if m.name == CHOSEN), None)
+    theirs = next((m for m in baselines.models if m.estimator == "MLPClassifier"), None)
+    text = ""
+    if ours is not None and theirs is not None:
+        ahead = ours.mean >= theirs.mean
+        what = "MLPClassifier's defaults" if theirs.name == MLP_DEFAULTS else f"MLPClassifier ({theirs.settings})"
+        text = (f"On the same {ours.n_test} test digits, the network the architecture study carried forward"
+                f" ({ours.settings}) reached {pct(ours.mean)} ± {pct(ours.std)} (mean ± std over {len(ours.seeds)}"
+                f" seeds) against {pct(theirs.mean)} ± {pct(theirs.std)} for {what}"
+                f" ({len(theirs.seeds)} seeds), {points(ours.mean - theirs.mean)}: "
+                + ("at least as accurate on average." if ahead else "less accurate on average: the study's choice"
+                   " did not pay off here.") + " ")
+    tuned = [m for m in baselines.models if not m.network]
+    if tuned:
+        low, high = tuned[0].interval
+        text += ("Tuned by cross-validation on the development rows only, then scored once: "
+                 + ", ".join(f"{m.name} {pct(m.mean)} ({m.settings})" for m in tuned)
+                 + f". With {tuned[0].n_test} test digits, one digit is {100 / tuned[0].n_test:.2f} points and a"
+                 f" single score of {pct(tuned[0].mean)} is known to within {pct(low)} to {pct(high)} (Wilson's 95%"
+                 " interval): differences smaller than that between models scored once are noise.")
+    return text.strip()
+
+
+def compare_conclusion(result, baselines=None):
+    """The carried-forward network against MLPClassifier's defaults and the baselines (:func:`baselines_conclusion`),
+    then the drop-in: digitnet against MLPClassifier with the same parameters, accuracy, the interval on the
+    difference, in plain words, and speed.
 
     Parameters
     ----------
     result : CompareResult
+    baselines : BaselinesResult, optional
 
     Returns
     -------
@@ -26,7 +64,9 @@ def compare_conclusion(result):
     s, test = result.summary, result.test
     ours, theirs = s.loc["digitnet"], s.loc["sklearn"]
     n = int(ours["n_runs"])
-    text = (f"digitnet reached {pct(ours['accuracy_mean'])} ± {pct(ours['accuracy_std'])} test accuracy vs"
+    head = (baselines_conclusion(baselines) + " As a drop-in, with the same parameters and seeds, ") if baselines \
+        else ""
+    text = (f"{head}digitnet reached {pct(ours['accuracy_mean'])} ± {pct(ours['accuracy_std'])} test accuracy vs"
             f" scikit-learn's {pct(theirs['accuracy_mean'])} ± {pct(theirs['accuracy_std'])} (mean ± std over {n}"
             f" seeds, same parameters and split)")
     if test.identical:
@@ -48,7 +88,7 @@ def compare_conclusion(result):
 
 
 def error_conclusion(errors):
-    """How many test digits the selected model got wrong, the most frequent mistake, and its confidence.
+    """How many test digits the carried-forward model got wrong, the most frequent mistake, and its confidence.
 
     Parameters
     ----------
@@ -60,7 +100,7 @@ def error_conclusion(errors):
     """
     wrong = errors.y_true != errors.y_pred
     n, k = len(errors.y_true), int(wrong.sum())
-    text = (f"The selected model ({errors.name}, seed {errors.seed}) misclassified {k} of {n} test digits"
+    text = (f"The carried-forward model ({errors.name}, seed {errors.seed}) misclassified {k} of {n} test digits"
             f" ({pct(errors.accuracy)} accuracy)")
     if k:
         t, p, count, _ = confused_pairs(errors.y_true, errors.y_pred, errors.classes)[0]  # as the figure ranks them
@@ -99,7 +139,7 @@ def conclusions(data):
         ``(topic, sentence)`` pairs, in the order of the page's sections.
     """
     return [
-        ("Comparison", compare_conclusion(data.compare)),
+        ("Comparison", compare_conclusion(data.compare, data.baselines)),
         *((o.study.title, o.study.conclusion(o.reading)) for o in data.studies.values()),
         ("Errors", error_conclusion(data.errors)),
         ("How far to trust these numbers", trust_conclusion(data.errors.accuracy, len(data.errors.y_true))),

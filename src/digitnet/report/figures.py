@@ -1,4 +1,5 @@
-"""Every figure of the report: the data, the comparison and the error analysis here, each study's from its module."""
+"""Every figure of the report: the data, the comparison (baselines included) and the error analysis here, each
+study's from its module."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ def make_figures(data):
     err = data.errors
     return {
         "data_samples": plots.digit_samples_figure(data.dataset.images, data.dataset.y),
+        **({"compare_baselines": plots.baselines_figure(data.baselines.models)} if data.baselines else {}),
         "compare_bars": plots.comparison_bars(data.compare.runs),
         "compare_time": plots.accuracy_vs_time(data.compare.runs),
         **{key: figure for outcome in data.studies.values()

@@ -1,7 +1,7 @@
 """What the page's JavaScript gets: the model, the digits, and each study's numbers, as JSON inside the page.
 
-:func:`page_model` is the report's selected model in float64 with its scaler (written next to the
-page as ``model.npz``); :func:`page_data` gathers everything the interactive parts draw from (each
+:func:`page_model` is the model the architecture study carried forward, in float64 with its scaler
+(written next to the page as ``model.npz``); :func:`page_data` gathers everything the interactive parts draw from (each
 study's numbers from the study itself, :meth:`digitnet.studies.Study.page`);
 :func:`script_json` writes it so that it can sit inside a ``<script>`` element whatever the
 strings in it (a class label ``</script>`` must not end the script).
@@ -15,17 +15,18 @@ import json
 import numpy as np
 from sklearn.pipeline import Pipeline
 
-from ..experiments.params import format_layers, hidden_layers
 from ..jsonify import plain
 from ..model_file import parts
 
 
-def page_model(errors, split):
-    """The selected model in float64 (its float32 weights, exactly) behind the split's scaler: what the page runs."""
+def page_model(errors):
+    """The carried-forward model in float64 (its float32 weights, exactly) behind the scaler it was trained with
+    (fitted on the development rows; for ``scaling="max"`` a StandardScaler of mean 0 and scale 16): what the page
+    runs, and ``model.npz`` holds."""
     mlp = copy.copy(errors.model)
     mlp.coefs_ = [np.asarray(W, dtype=np.float64) for W in errors.model.coefs_]
     mlp.intercepts_ = [np.asarray(b, dtype=np.float64) for b in errors.model.intercepts_]
-    return Pipeline([("scaler", split.scaler), ("mlp", mlp)])
+    return Pipeline([("scaler", errors.scaler), ("mlp", mlp)])
 
 
 def model_json(model):
@@ -53,8 +54,7 @@ def _errors(errors):
 def page_data(data, model, version):
     """Everything the page's scripts use, JSON-ready (see :func:`script_json`)."""
     return plain({
-        "version": version, "model": model_json(model), "model_name": f"{format_layers(hidden_layers(data.errors.params))}"
-                                                                    f" {model[-1].activation}",
+        "version": version, "model": model_json(model), "model_name": data.errors.name,
         "digits": _digits(data.split),
         "studies": {name: outcome.study.page(outcome.reading) for name, outcome in data.studies.items()},
         "errors": _errors(data.errors),

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import math
 import time
 
 import numpy as np
@@ -13,11 +12,13 @@ import pandas as pd
 
 from ..estimator import NumpyMLPClassifier
 from ..experiments import package_versions
+from ..jsonify import dumps
 from ..nn.network import n_parameters
 from ..plots import LABELS
 from ..nn.gradcheck import TOLERANCE as GRADCHECK_TOLERANCE
+from ..studies.claims import sentence
 from ..words import num, pct, points
-from .conclusions import conclusions, trust_conclusion
+from .conclusions import baselines_conclusion, conclusions, trust_conclusion
 from .html import (
     describe_grid, escape, figure_html, fill, html_table, page_scripts, params_text, percent_columns, readable, template,
 )
@@ -29,7 +30,7 @@ SECTIONS = [
     ("data", "Data"),
     ("play", "Play: draw a digit, train a network"),
     ("network", "The network"),
-    ("comparison", "Comparison with scikit-learn's MLPClassifier"),
+    ("comparison", "Comparison with MLPClassifier and the baselines"),
     ("architecture", "Architecture"),
     ("training", "Training parameters"),
     ("errors", "Error analysis"),
@@ -95,6 +96,25 @@ def _compare_table(result):
     return pd.DataFrame(rows)
 
 
+def baselines_table(result, short=False):
+    """Every model of the comparison, one row each: its test accuracy (mean ± std over the seeds, or its one
+    score), Wilson's 95% interval on the test digits and, unless ``short``, how it was tuned or set and its fit
+    time."""
+    rows = []
+    for m in result.models:
+        low, high = m.interval
+        row = {"model": m.name, "settings": m.settings,
+               "test accuracy": f"{pct(m.mean)} ± {100 * m.std:.1f}" if m.stochastic and np.isfinite(m.std)
+               else pct(m.mean),
+               "seeds": str(len(m.seeds)) if m.stochastic else "one fit",
+               "95% interval (Wilson)": f"{pct(low)} to {pct(high)}"}
+        if not short:
+            row["cross-validated accuracy"] = pct(m.cv_accuracy) if np.isfinite(m.cv_accuracy) else ""
+            row["fit time"] = f"{num(m.fit_seconds)} s"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def _section_comparison(data, images):
     result = data.compare
     params = result.config["params"]
@@ -108,10 +128,17 @@ def _section_comparison(data, images):
              f" and the 95% interval, {points(test.ci_low)} to {points(test.ci_high)}, "
              + ("does not contain 0: the difference is real." if test.significant else
                 "contains 0: the two models cannot be told apart."))
+    others = data.baselines
     return fill("section_comparison.html", params=escape(params_text(shown)),
                 rest="MLPClassifier's defaults" if not params else "everything else at MLPClassifier's defaults",
                 n_train=len(data.compare_split.y_train), n_test=len(data.compare_split.y_test),
                 seeds=escape(", ".join(map(str, result.config["seeds"]))), table=html_table(_compare_table(result)),
+                folds=others.config.get("folds", "") if others else "",
+                baselines_table=html_table(baselines_table(others), caption="Every model on the same test digits")
+                if others else "",
+                headline=escape(baselines_conclusion(others)) if others else "",
+                figure_baselines=figure_html(images, "compare_baselines", "Test accuracy of every model: the"
+                                             " networks' seeds and mean, each model's Wilson 95% interval."),
                 test=escape(test.describe()), plain=escape(plain),
                 figure_bars=figure_html(images, "compare_bars", "Test metrics of both models (macro averages over"
                                         " the digits)."),
@@ -123,41 +150,50 @@ def _section_study(data, section):
     return next(o for o in data.studies.values() if o.study.section == section)
 
 
+def _claims_list(claims):
+    """The study's claims as list items, each marked supported or not."""
+    return "".join(f"<li>{'supported' if c.supported else 'not supported'}: {escape(sentence(c))}</li>"
+                   for c in claims)
+
+
+def _chosen_words(reading):
+    """Whether other seeds would carry the same configuration forward, from the chosen claim."""
+    chosen = next(c for c in reading.claims if c.kind == "chosen")
+    share = f"{100 * (chosen.agreement or 0):.0f}% of resamples of the seeds"
+    return (f"other seeds would carry it forward too ({share})" if chosen.supported else
+            f"another set of seeds may carry forward another configuration (it has the highest mean in {share})")
+
+
 def _section_architecture(data, images):
     outcome = _section_study(data, "architecture")
-    result, best = outcome.result, outcome.reading.selection
-    tied = set(best.tied)
-    table = outcome.reading.configs.reset_index()
-    table["se"] = [best.standing(c).std_error if best.standing(c) else math.nan for c in table["config"]]
-    table["tied"] = ["chosen" if c == best.config else "≈ best" if c in tied else "" for c in table["config"]]
-    table = table.sort_values(["val_accuracy", "config"], ascending=[False, True])
-    shown = table[["hidden_layer_sizes", "activation", "val_accuracy", "se", "tied", "train_loss", "n_iter",
-                   "fit_seconds"]].copy()
-    shown["n_iter"] = shown["n_iter"].round().astype(int)
-    shown["se"] = [f"± {100 * v:.1f}" if np.isfinite(v) else "" for v in shown["se"]]
-    shown = readable(percent_columns(shown, ["val_accuracy"])).rename(
-        columns={"se": "std error (points)", "tied": "cannot be told apart"})
-    top = min(len(shown), 12)
-    caption = (f"The {top} best of {len(shown)} configurations" if top < len(shown) else f"All {top} configurations")
-    base = dict(data.settings[outcome.study.name].params)
-    n_val = len(data.split.y_val)
-    row_of = {c: r for c, r in zip(table["config"], table.itertuples())}
-    top_row = row_of[best.best_config]
-    preset_note = ("" if data.quick else " The preset's full grid (depth 1–3, widths 16–256, five activations: 110"
-                   " configurations) is <code>digitnet sweep --preset architecture</code>.")
-    return fill("section_architecture.html", grid=escape(describe_grid(result)),
+    study, reading, result = outcome.study, outcome.reading, outcome.result
+    best, configs = reading.selection, reading.configs
+    n_seeds, n_dev = len(result.config.seeds), int(result.config.split.get("n_train", 0))
+    n_dev += int(result.config.split.get("n_val", 0))
+    base = dict(data.settings[study.name].params)
+    simplest = configs.loc[reading.simplest]
+    chosen = next(c for c in reading.claims if c.kind == "chosen")
+    others = data.baselines
+    return fill("section_architecture.html", question=escape(study.question), grid=escape(describe_grid(result)),
                 max_iter=escape(str(result.params[0].get("max_iter", 200))),
-                base=escape(" (" + params_text(base) + ")" if base else ""), n_val=n_val,
-                one_image=f"{100 / n_val:.2f}", rule=escape(best.rule), refit_on=escape(best.refit_on),
-                preset_note=preset_note,
-                table=html_table(shown.head(top), digits=3, best_row=0, formats={"fit time (s)": "{:.1f}"},
-                                 caption=caption + ", by mean validation accuracy"),
-                top_name=escape(f"{top_row.hidden_layer_sizes} {top_row.activation}"),
-                top_val=pct(best.best_val_accuracy), n_tied=len(tied),
-                best_layers=escape(best.hidden_layer_sizes), best_activation=escape(best.activation),
-                best_weights=f"{best.n_weights:,}", best_val=pct(best.val_accuracy),
-                best_test=pct(best.test_accuracy), best_f1=num(best.test_f1, 3),
-                figure="\n".join(figure_html(images, key, caption) for key, caption in outcome.study.captions))
+                base=escape(" (" + params_text(base) + ")" if base else ""),
+                max_value=f"{data.dataset.X.max():g}" if data.dataset.X is not None else "16",
+                metric=escape(study.metric), cv=result.config.cv or "", n_dev=n_dev,
+                one_image=f"{100 / max(n_dev, 1):.2f}", margin=f"{100 * study.margin:.1f}",
+                table=html_table(study.table(reading), digits=4,
+                                 caption=f"Every configuration, by mean {study.metric} (± its standard error over"
+                                         f" the {n_seeds} seeds, in points)"),
+                chosen=escape(reading.name(best.config)), chosen_weights=f"{best.n_weights:,}",
+                chosen_val=pct(best.val_accuracy), replicates=escape(_chosen_words(reading)),
+                refit_on=escape(best.refit_on), chosen_test=pct(best.test_accuracy), chosen_f1=num(best.test_f1, 3),
+                over=escape(f"mean over the {n_seeds} seeds" if n_seeds > 1 else "one seed"),
+                simplest=escape(reading.name(reading.simplest)), simplest_weights=f"{int(simplest['n_weights']):,}",
+                simplest_val=pct(simplest["val_accuracy"]), params=escape(dumps(chosen.params)),
+                figure="\n".join(figure_html(images, key, caption) for key, caption in study.captions),
+                baselines=html_table(baselines_table(others, short=True),
+                                     caption="Beside the baselines, on the same test digits (see the comparison)")
+                if others else "",
+                conclusion=escape(study.conclusion(reading)), claims=_claims_list(study.claims(reading)))
 
 
 _ERROR_FIGURES = [
@@ -225,7 +261,7 @@ def render_html(data, images, files=(), model=None):
     sections = "\n".join(f'<section id="{key}">\n<h2>{escape(title)}</h2>\n{bodies[key]}\n</section>'
                          for key, title in SECTIONS)
     versions = package_versions()
-    model = page_model(data.errors, data.split) if model is None else model
+    model = page_model(data.errors) if model is None else model
     import_map, entry = page_scripts()
     return fill("page.html", css=template("style.css"), nav=nav, sections=sections,
                 page_data=script_json(page_data(data, model, versions["digitnet"])),

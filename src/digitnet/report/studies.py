@@ -1,8 +1,10 @@
 """What the report runs: the settings of every study, running them, and the error analysis.
 
 :func:`study_settings` says what each study runs (quick or full), :func:`run_studies` runs them
-all (every registered study, :mod:`digitnet.studies`) and returns a :class:`ReportData`, and
-:func:`error_analysis` refits the model the architecture study chose and predicts the test set.
+all (every registered study, :mod:`digitnet.studies`) and returns a :class:`ReportData`,
+:func:`error_analysis` refits the model the architecture study carried forward and predicts the test
+set, and :func:`run_baselines` puts that model, refitted with the comparison's seeds, beside
+MLPClassifier's defaults and the tuned baselines (:mod:`digitnet.experiments.baselines`).
 The notebook runs the same functions with the same settings, so its numbers agree with the report's.
 """
 
@@ -17,11 +19,14 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 
-from ..data import load_dataset, load_split
+from ..data import STANDARD, load_dataset, load_split, scaler_for
 from ..errors import UsageError
 from ..estimator import NumpyMLPClassifier
 from ..experiments import compare
-from ..experiments.params import DEFAULTS, MAX_SEEDS, format_layers, hidden_layers, resolve, seed_list, without_label
+from ..experiments.baselines import baselines
+from ..experiments.params import (
+    DEFAULTS, MAX_SEEDS, data_param, format_layers, hidden_layers, resolve, seed_list, without_label,
+)
 from ..nn.activations import HIDDEN_ACTIVATIONS
 from ..nn.gradcheck import gradient_check
 from ..studies import Settings, run_preset, studies
@@ -34,6 +39,8 @@ COMPARE = Settings(seeds=10)
 COMPARE_QUICK = Settings(seeds=3, params={"max_iter": 20})
 #: The name of the comparison among the report's steps and settings.
 COMPARISON = "compare"
+#: The folder of the baselines beside the carried-forward model (the comparison's seeds).
+BASELINES = "baselines"
 
 
 def study_settings(quick=False, seeds=None):
@@ -72,9 +79,9 @@ class ErrorAnalysis:
     Attributes
     ----------
     model : NumpyMLPClassifier
-        Fitted on the split's training rows (validation curves in ``history_``).
+        The configuration the architecture study carried forward, fitted on all the development rows.
     params : dict
-        Its parameters (the selected configuration).
+        Its parameters (``scaling`` among them, if the configuration set it).
     seed : int
     y_true, y_pred : ndarray of shape (n_test,)
     proba : ndarray of shape (n_test, n_classes)
@@ -82,6 +89,9 @@ class ErrorAnalysis:
         The unscaled test images.
     classes : ndarray
     accuracy : float
+    scaler : StandardScaler or None
+        What turns raw pixels into the model's inputs (fitted on the development rows; a
+        :class:`~digitnet.data.MaxScaler` for ``scaling="max"``): with ``model``, what ``model.npz`` holds.
     """
 
     model: object
@@ -93,25 +103,33 @@ class ErrorAnalysis:
     images: np.ndarray | None
     classes: np.ndarray
     accuracy: float
+    scaler: object = None
+
+    @property
+    def scaling(self):
+        """How its inputs are scaled: ``"standard"`` or ``"max"``."""
+        return data_param(self.params, "scaling")
 
     @property
     def name(self):
-        """The selected configuration in words, e.g. ``"64-32 relu"``."""
-        return f"{format_layers(hidden_layers(self.params))} {self.params.get('activation', DEFAULTS['activation'])}"
+        """The selected configuration in words, e.g. ``"64-32 relu (max)"``."""
+        return (f"{format_layers(hidden_layers(self.params))} {self.params.get('activation', DEFAULTS['activation'])}"
+                f" ({self.scaling})")
 
 
 def error_analysis(architecture, split, seed=None):
-    """Refit the configuration the architecture study selected, and predict the test set.
+    """Refit the configuration the architecture study carried forward, and predict the test set.
 
-    The model is the one the study scored on the test set for ``seed``: the same
-    parameters, seed and training rows, so its accuracy is that run's ``test_accuracy``.
+    The model is the one the study scored on the test set for ``seed``: the same parameters and
+    seed, fitted on the same rows (all the development rows, scaled on them as the configuration
+    says), so its accuracy is that run's ``test_accuracy``.
 
     Parameters
     ----------
     architecture : SweepResult
         Of a selecting study (``run_preset("architecture", split, ...)``), with ``best`` set.
     split : Split
-        The split the study ran on (with a validation part).
+        The split the study ran on.
     seed : int, optional
         Default: the study's first seed.
 
@@ -123,16 +141,19 @@ def error_analysis(architecture, split, seed=None):
         raise UsageError("error analysis needs a selecting sweep (the architecture preset); this one chose nothing")
     params = without_label(architecture.best.params)
     seed = architecture.config.seeds[0] if seed is None else seed
-    model = NumpyMLPClassifier(**resolve(params, len(split.y_train)), random_state=seed)
-    validation = {} if split.X_val is None else {"X_val": split.X_val, "y_val": split.y_val}
+    dev = split.dev_split()
+    scaling = data_param(params, "scaling")
+    X, _, X_test = dev.scaled(scaling)
+    scaler = dev.scaler if scaling == STANDARD else scaler_for(scaling).fit(dev.X_train_raw)
+    model = NumpyMLPClassifier(**resolve(params, len(dev.y_train)), random_state=seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(split.X_train, split.y_train, **validation)
-    proba = model.predict_proba(split.X_test)
+        model.fit(X, dev.y_train)
+    proba = model.predict_proba(X_test)
     y_pred = model.classes_[proba.argmax(axis=1)]
     return ErrorAnalysis(model=model, params=params, seed=seed, y_true=np.asarray(split.y_test), y_pred=y_pred,
                          proba=proba, images=split.images_test, classes=model.classes_,
-                         accuracy=float(np.mean(y_pred == split.y_test)))
+                         accuracy=float(np.mean(y_pred == split.y_test)), scaler=scaler)
 
 
 @dataclass
@@ -152,6 +173,7 @@ class ReportData:
     studies: dict              # name -> Outcome
     errors: ErrorAnalysis
     gradcheck: dict            # activation -> largest error of a parameter array
+    baselines: object = None   # BaselinesResult: the carried-forward network beside MLPClassifier and the baselines
     timings: dict = field(default_factory=dict)  # step -> seconds
     elapsed: float = 0.0
 
@@ -205,12 +227,27 @@ def _gradient_checks():
 
 
 def n_steps():
-    """Steps of :func:`run_studies`, for its progress lines: data, gradcheck, comparison, each study, errors."""
-    return 4 + len(studies())
+    """Steps of :func:`run_studies`, for its progress lines: data, gradcheck, comparison, each study, errors,
+    baselines."""
+    return 5 + len(studies())
+
+
+def carried_forward(outcome) -> dict:
+    """The parameters of the model a selecting study carried forward, as its ``chosen`` claim gives them (every
+    estimator parameter, and ``scaling``)."""
+    return dict(next(c for c in outcome.study.claims(outcome.reading) if c.kind == "chosen").params)
+
+
+def run_baselines(selecting, compare_split, comparison, seeds, n_jobs=2):
+    """The carried-forward model refitted with ``seeds`` on the comparison's split, beside MLPClassifier's
+    defaults (the comparison's own fits) and the tuned baselines (:func:`digitnet.experiments.baselines.baselines`).
+    """
+    return baselines(compare_split, chosen=carried_forward(selecting), seeds=seeds, compare_result=comparison,
+                     n_jobs=n_jobs)
 
 
 def run_studies(*, quick=False, seeds=None, n_jobs=2, progress=True, steps=None):
-    """Run the comparison, every preset study, the error analysis and the gradient check.
+    """Run the comparison, every preset study, the error analysis, the baselines and the gradient check.
 
     Parameters
     ----------
@@ -243,8 +280,10 @@ def run_studies(*, quick=False, seeds=None, n_jobs=2, progress=True, steps=None)
             study, split, seeds=s.seeds, n_jobs=n_jobs, progress=progress, grid=s.grid, params=dict(s.params)))
         outcomes[study.name] = study.outcome(result, split)
     selecting = next(o for o in outcomes.values() if o.study.select)
-    errors = steps.run("errors", "error analysis of the selected architecture",
+    errors = steps.run("errors", "error analysis of the carried-forward model",
                        lambda: error_analysis(selecting.result, split))
+    others = steps.run(BASELINES, f"the carried-forward model ({c.seeds} seeds) beside the baselines",
+                       lambda: run_baselines(selecting, compare_split, comparison, c.seeds, n_jobs))
     return ReportData(quick=quick, settings=settings, dataset=dataset, split=split, compare_split=compare_split,
-                      compare=comparison, studies=outcomes, errors=errors, gradcheck=gradcheck, timings=steps.timings,
-                      elapsed=time.perf_counter() - start)
+                      compare=comparison, studies=outcomes, errors=errors, gradcheck=gradcheck, baselines=others,
+                      timings=steps.timings, elapsed=time.perf_counter() - start)

@@ -136,6 +136,11 @@ class Study:
         """What the report runs of this study."""
         return self.quick if quick else self.full
 
+    def measure(self, result: SweepResult, split) -> dict:
+        """What the study measures besides its sweep, once it has run (JSON-ready: kept in ``result.extra`` and in
+        ``results.json``, so that a page rebuilt from the files trains nothing); default: nothing."""
+        return {}
+
     def read(self, result: SweepResult, split) -> Any:
         """The study's reading of its runs: every number its table, figures, conclusion and twin need.
 

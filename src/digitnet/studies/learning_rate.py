@@ -137,19 +137,33 @@ def region_claims(readings, study="learning-rate", metric=METRIC) -> list[Claim]
     return claims
 
 
-def curvature(readings, result, split) -> Curvature:
-    """The sharpness at the start for every seed, along training at :data:`SHARPNESS_RATES` for the first, and,
-    per seed, where the boundary between the good rates and the ones above them sits against 2/lambda_0:
-    ``"beyond 2/λ₀"`` (good rates above it: they converge anyway), ``"at 2/λ₀"`` (between the last good rate and
-    the next), ``"before 2/λ₀"``."""
+def measure_sharpness(result, split) -> dict:
+    """The sharpness at the start of every seed, and along training at :data:`SHARPNESS_RATES` for the first (what
+    :meth:`LearningRate.measure` keeps): ``{"start": {seed: lambda_0}, "paths": {rate: [[epoch, lambda], ...]}}``."""
     params = {k: v for k, v in result.params[0].items() if k not in ("learning_rate_init", "label", "max_iter")}
     seeds = list(result.config.seeds)
-    grid = {r.rate for r in readings}
+    grid = set(result.runs["learning_rate_init"])
     histories = sharpness_paths(split, params, [r for r in SHARPNESS_RATES if r in grid], seeds[0], SHARPNESS_EPOCHS,
                                 SHARPNESS_EVERY)
     start = {seeds[0]: float(next(iter(histories.values()))["sharpness"][0])} if histories else {}
     for seed in seeds[1:]:
         start[seed] = float(sharpness_paths(split, params, [1.0], seed, 1, 1)[1.0]["sharpness"][0])
+    paths = {}
+    for value, history in histories.items():
+        values = np.asarray(history["sharpness"], dtype=float)
+        paths[value] = [[int(e), float(values[e])] for e in np.flatnonzero(np.isfinite(values))]
+    return {"start": {str(k): v for k, v in start.items()}, "paths": {str(k): v for k, v in paths.items()}}
+
+
+def curvature(readings, measured) -> Curvature | None:
+    """The :class:`Curvature` of what :func:`measure_sharpness` measured, and, per seed, where the boundary between
+    the good rates and the ones above them sits against 2/lambda_0: ``"beyond 2/λ₀"`` (good rates above it: they
+    converge anyway), ``"at 2/λ₀"`` (between the last good rate and the next), ``"before 2/λ₀"``."""
+    if not measured or not measured.get("start"):
+        return None
+    start = {int(k): float(v) for k, v in measured["start"].items()}
+    paths = {float(k): (np.array([e for e, _ in p], dtype=int), np.array([v for _, v in p], dtype=float))
+             for k, p in measured.get("paths", {}).items()}
     good = [r.rate for r in readings if r.region == "good"]
     above = [r.rate for r in readings if good and r.rate > max(good)]
     verdict = {}
@@ -157,11 +171,6 @@ def curvature(readings, result, split) -> Curvature:
         limit = 2 / lam
         verdict[seed] = ("beyond 2/λ₀" if good and max(good) > limit else
                          "at 2/λ₀" if good and (not above or min(above) >= limit) else "before 2/λ₀")
-    paths = {}
-    for value, history in histories.items():
-        values = np.asarray(history["sharpness"], dtype=float)
-        measured = np.flatnonzero(np.isfinite(values))
-        paths[value] = (measured, values[measured])
     return Curvature(start, paths, verdict)
 
 
@@ -302,10 +311,12 @@ it there; the others are called uncertain. Circled: the original project's four 
                 ("learning_rate_curves", "The training loss per epoch at a few learning rates (log scales)."))
     twin = "learning_rate.js"
 
+    def measure(self, result, split):
+        return {"sharpness": measure_sharpness(result, split)}
+
     def read(self, result, split):
         rates = landscape(result.runs, result.curves, self.margin)
-        real = getattr(split, "X_dev_raw", None) is not None  # (made-up results have no rows to measure on)
-        curv = curvature(rates, result, split) if real and any(r.region == "good" for r in rates) else None
+        curv = curvature(rates, result.extra.get("sharpness")) if any(r.region == "good" for r in rates) else None
         claims = region_claims(rates, self.name, self.metric) + ([curvature_claim(curv, self.name)] if curv else [])
         return LearningRateReading(result, rates, illustrative_rates(rates), int(result.runs["n_iter"].max()), claims,
                                    curv)

@@ -81,6 +81,7 @@ def run_preset(name, split=None, *, seeds=None, cv=None, n_jobs=1, progress=True
     result.config = dataclasses.replace(result.config, preset=study.name, description=study.description)
     if study.select:
         result.best = select_and_test(result, split, cv)
+    result.extra = study.measure(result, split)
     return result
 
 
