@@ -84,7 +84,7 @@ scale: a factor of 1.25 counts). Seconds per epoch are this machine's median, sh
                    "max_iter": EPOCHS, **NO_STOPPING}
     varied = ("batch_size", "learning_rate_init")
     full = Settings(seeds=3)
-    quick = Settings(seeds=2, params={"max_iter": 2})
+    quick = Settings(seeds=2, grid={"learning_rate_init": [0.03, 0.3, 1.0]}, params={"max_iter": 2})
     captions = (("batch_size", "Each batch size at the rate each question chose: its training loss per epoch at the"
                  " rate of lowest loss (left), its cross-validated accuracy per epoch at the rate of highest accuracy"
                  " (middle), and its training loss against this machine's seconds of training (right)."),

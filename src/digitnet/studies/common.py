@@ -268,6 +268,16 @@ class TunedArm:
     seconds_per_epoch: float
     timed: int
 
+    def unsure(self, key: str) -> bool:
+        """Whether the data cannot tell the rate question ``key`` chose from another rate the arm tried."""
+        return not self.supported.get(key) and len(self.tied.get(key) or []) > 1
+
+    def mark(self, key: str) -> str:
+        """``?`` after a rate the data cannot single out; a note on a rate that is the only one with a score."""
+        if self.chosen.get(key) is None or self.supported.get(key):
+            return ""
+        return "?" if self.unsure(key) else " (the others diverged)"
+
     def at_edge(self, key: str) -> bool:
         """Whether the rate question ``key`` chose is the smallest or largest the arm tried."""
         return self.chosen.get(key) in (self.rates[0], self.rates[-1])
@@ -357,8 +367,7 @@ def rates_text(question: TunedQuestion, arms: list[TunedArm], name) -> str:
         if r is None:
             parts.append(f"{name(arm.value)}: diverged at every rate")
             continue
-        mark = ("" if arm.supported.get(question.key) else "?") + (", the edge of its grid" if
-                                                                   arm.at_edge(question.key) else "")
+        mark = arm.mark(question.key) + (", the edge of its grid" if arm.at_edge(question.key) else "")
         parts.append(f"{name(arm.value)} {_score_text(question.key, arm.score(question.key))} at {rate(r)}{mark}")
     return "; ".join(parts)
 
@@ -369,11 +378,9 @@ def question_text(question: TunedQuestion, arms: list[TunedArm], name, kind: str
     how = "highest" if question.key == "accuracy" else "lowest"
     text = (f"{question.asks[0].upper()}{question.asks[1:]} By {question.metric}, each {kind} at the learning rate"
             f" that makes it {how} ({rates_text(question, arms, name)}): {ranking_text(question, name)}.")
-    unsure = [arm for arm in arms if arm.chosen.get(question.key) is not None and
-              not arm.supported.get(question.key)]
+    unsure = [arm for arm in arms if arm.unsure(question.key)]
     if unsure:
-        ties = "; ".join(f"{name(a.value)}: {_names(a.tied.get(question.key) or [a.chosen[question.key]], rate)}"
-                         for a in unsure)
+        ties = "; ".join(f"{name(a.value)}: {_names(a.tied[question.key], rate)}" for a in unsure)
         text += (" (?: the rate of highest mean on these seeds, but not ahead of the arm's other rates on every"
                  f" replication; the rates the data cannot tell apart — {ties}.)")
     return text
@@ -396,7 +403,7 @@ def tuned_frame(arms: list[TunedArm], questions: list[TunedQuestion], column: st
         for q in questions:
             r = arm.chosen.get(q.key)
             label = "accuracy" if q.key == "accuracy" else "training loss"
-            row[f"rate by {label}"] = "" if r is None else rate(r) + ("" if arm.supported.get(q.key) else "?")
+            row[f"rate by {label}"] = "" if r is None else rate(r) + arm.mark(q.key)
             row[q.metric] = (f"{pct(arm.score(q.key))} ± {100 * arm.accuracy[r][1]:.1f}" if q.key == "accuracy"
                              and r is not None else arm.score(q.key))
             row[f"place by {label}"] = _level_of(q, arm.value)
