@@ -17,7 +17,7 @@ import numpy as np
 from ..experiments.params import FULL_BATCH
 from ..plots.tuned import rate_choices, tuned_curves
 from .base import Settings
-from .common import NO_STOPPING, TunedArm, TunedStudy, accuracy_metric, loss_metric, rate_window
+from .common import DIFFERENCE, NO_STOPPING, TunedArm, TunedStudy, accuracy_metric, loss_metric, rate_window
 from .registry import register
 
 #: Each batch size and the smallest rate of its window of four (the linear-scaling rule, capped: a batch of b rows
@@ -67,7 +67,7 @@ class BatchSize(TunedStudy):
                 f" them (full-batch gradient descent), {EPOCHS} epochs each. Two questions, each ranked by its own"
                 " metric, with each batch size at the learning rate (of four it tries) that this same metric"
                 f" prefers: which generalises ({accuracy_metric(EPOCHS)}) and how far training gets in"
-                f" {EPOCHS} epochs ({loss_metric(EPOCHS)}, compared on a log scale). Seconds per epoch are shown"
+                f" {EPOCHS} epochs ({loss_metric(EPOCHS)}, compared on a log scale). {DIFFERENCE} Seconds per epoch are shown"
                 " as this machine's, not claimed.")
     metric = accuracy_metric(EPOCHS)
     margin = 0.005

@@ -84,6 +84,9 @@ def curve_points(summary: CurveSummary | None) -> list:
 #: scale (the same factor is the same distance whether the losses are near 1 or near 0.001).
 LOSS_FACTOR = 1.25
 LOSS_MARGIN = math.log10(LOSS_FACTOR)
+#: What counts as a difference, in words (the tuned studies' declared margins: ``margin`` = 0.005 of accuracy).
+DIFFERENCE = (f"A difference counts from half a point of accuracy, or a factor of {LOSS_FACTOR:g} in loss; arms closer"
+              " than that, or in an order that not every replication gives, are named as tied.")
 #: The column of a run's log10 training loss (NaN for a run that diverged: no loss to compare).
 LOG_LOSS = "log10_train_loss"
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ..plots.tuned import rate_choices, tuned_curves
 from .base import Settings
-from .common import NO_STOPPING, TunedStudy, accuracy_metric, arm_claims, loss_metric, rate_window
+from .common import DIFFERENCE, NO_STOPPING, TunedStudy, accuracy_metric, arm_claims, loss_metric, rate_window
 from .registry import register
 
 EPOCHS = 30
@@ -35,7 +35,7 @@ class Optimizer(TunedStudy):
                 f" mini-batches of 200, {EPOCHS} epochs. Two questions, each ranked by its own metric, with each"
                 " optimizer at the learning rate (of four it tries) that this same metric prefers: which"
                 f" generalises ({accuracy_metric(EPOCHS)}) and how far training gets in {EPOCHS} epochs"
-                f" ({loss_metric(EPOCHS)}, compared on a log scale).")
+                f" ({loss_metric(EPOCHS)}, compared on a log scale). {DIFFERENCE}")
     metric = accuracy_metric(EPOCHS)
     margin = 0.005
     description = (f"Gradient descent, momentum, Nesterov and Adam (batches of 200, {EPOCHS} epochs), each at its own"
