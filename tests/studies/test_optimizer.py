@@ -64,7 +64,7 @@ def test_a_rate_the_seeds_cannot_single_out_is_marked_and_named():
     study, reading, claims = claims_of("optimizer", result)
     assert find(claims, "tie", "learning rate of gradient descent", ACCURACY)[0].values == [1.0, 3.0]
     assert study.table(reading).set_index("optimizer").loc["gradient descent", "rate by accuracy"] == "1?"
-    assert "the rates the data cannot tell apart — gradient descent: 1 and 3" in study.conclusion(reading)
+    assert "the data cannot tell it from the arm's other rates — gradient descent: 1 and 3" in study.conclusion(reading)
 
 
 def test_each_optimizer_gets_its_own_window_of_rates():

@@ -72,3 +72,23 @@ def test_rate_windows_are_consecutive_rates_of_the_ladder():
     assert rate_window(0.003) == [0.003, 0.01, 0.03, 0.1]
     assert rate_window(0.1, 5) == [0.1, 0.3, 1.0, 3.0, 10.0]
     assert np.all(np.diff(np.log10(rate_window(1e-4, 6))) > 0.4)
+
+
+def test_the_figures_draw_each_arm_at_the_rate_each_question_chose():
+    import matplotlib.pyplot as plt
+
+    from .tuned_helpers import claims_of
+    result = tuned_runs("label", {"gradient descent": {0.3: (0.96, 0.05), 1.0: (0.985, 0.010), 3.0: (0.95, 0.005)},
+                                  "Adam": {0.003: (0.96, 0.004), 0.01: (0.955, 0.001), 0.03: (0.95, 0.0004)}})
+    study, reading, _ = claims_of("optimizer", result)
+    figures = study.figures(reading)
+    loss_ax, accuracy_ax = figures["optimizer"].axes
+    assert [line.get_label() for line in loss_ax.get_lines()] == ["gradient descent (η = 3)", "Adam (η = 0.03)"]
+    assert [line.get_label() for line in accuracy_ax.get_lines()] == ["gradient descent (η = 1)", "Adam (η = 0.003)"]
+    np.testing.assert_allclose(loss_ax.get_lines()[1].get_ydata()[-1], 0.0004, rtol=1e-3)  # its curve, at its rate
+    rate_acc, rate_loss = figures["optimizer_rates"].axes
+    circled = [(line.get_xdata()[0], line.get_ydata()[0]) for line in rate_loss.get_lines() if line.get_markersize() == 12]
+    np.testing.assert_allclose(circled, [(3.0, 0.005), (0.03, 0.0004)], rtol=1e-3)
+    circled = [line.get_xdata()[0] for line in rate_acc.get_lines() if line.get_markersize() == 12]
+    assert circled == [1.0, 0.003]
+    plt.close("all")

@@ -91,6 +91,10 @@ def tuned_curves(arms, name, seconds=False, title=None, questions=("how far trai
     return fig
 
 
+#: The accuracies :func:`rate_choices` shows below the best (10 points): enough for every arm near the top.
+ACCURACY_SPAN = 0.10
+
+
 def rate_choices(arms, name, metrics, title=None):
     """How each arm's rate was chosen: its cross-validated accuracy (left) and training loss (right) at every rate
     it tried, the rate each chose circled; a rate at which a seed diverged is left out.
@@ -120,13 +124,18 @@ def rate_choices(arms, name, metrics, title=None):
                 ax.plot(chosen, values[arm.rates.index(chosen)], "o", ms=12, mfc="none", mec=color, mew=2)
     acc_ax.set_ylabel(f"{metrics[0]} (%)\nmean ± std error over seeds")
     acc_ax.yaxis.set_major_formatter(percent_formatter())
+    acc_title = "which generalises: the rate of highest accuracy circled"
+    scores = [v[0] for arm in arms for v in arm.accuracy.values() if np.isfinite(v[0])]
+    if scores and min(scores) < max(scores) - ACCURACY_SPAN:  # the question is about the top: keep it readable
+        acc_ax.set_ylim(max(scores) - ACCURACY_SPAN, max(scores) + 0.005)
+        acc_title += f"\n(cut at {100 * (max(scores) - ACCURACY_SPAN):.0f}%: lower points run off the axis)"
     loss_ax.set_ylabel(f"{metrics[1]}\n(nats, log scale; geometric mean over seeds)")
     loss_ax.set_yscale("log")
     for ax in (acc_ax, loss_ax):
         ax.set_xscale("log")
         ax.set_xlabel("learning rate η (log scale)")
         ax.grid(True, alpha=0.3)
-    acc_ax.set_title("which generalises: the rate of highest accuracy circled", fontsize="medium")
+    acc_ax.set_title(acc_title, fontsize="medium")
     loss_ax.set_title("how far training gets: the rate of lowest loss circled", fontsize="medium")
     loss_ax.legend(fontsize="x-small", title="missing point: a seed diverged", title_fontsize="xx-small")
     fig.suptitle(title or "Each arm's learning rate, chosen by each question's own metric")

@@ -384,8 +384,8 @@ def question_text(question: TunedQuestion, arms: list[TunedArm], name, kind: str
     unsure = [arm for arm in arms if arm.unsure(question.key)]
     if unsure:
         ties = "; ".join(f"{name(a.value)}: {_names(a.tied[question.key], rate)}" for a in unsure)
-        text += (" (?: the rate of highest mean on these seeds, but not ahead of the arm's other rates on every"
-                 f" replication; the rates the data cannot tell apart — {ties}.)")
+        text += (" (?: that rate has the highest mean on these seeds, but the data cannot tell it from the arm's"
+                 f" other rates — {ties}.)")
     return text
 
 
