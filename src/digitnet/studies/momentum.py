@@ -34,7 +34,7 @@ BETAS = (0.0, 0.5, 0.9, 0.99)
 RATE = 0.1
 #: The effective step of the second grid: η = STEP (1 − β) for every β. 1 is the effective step of the original
 #: setting's β = 0.9 (so the grids share that run), and, for β = 0, plain gradient descent at a rate inside the
-#: learning-rate study's good region: neither grid starts from a rate that crawls or one that overshoots.
+#: learning-rate study's good region: at equal step, no β starts from a step that crawls or one that overshoots.
 STEP = 1.0
 EPOCHS = 300
 #: A loss that climbs back above this many times its lowest value so far overshoots (not round-off or noise).
@@ -257,7 +257,9 @@ class Momentum(Study):
                 " gradient keeps its direction it grows to η g/(1 − β): an effective step η/(1 − β). Full-batch"
                 f" gradient descent, {EPOCHS} epochs, β from 0 to 0.99 in two grids: at the original setting's"
                 f" learning rate η = {RATE:g} (where a larger β is also a larger step) and at equal effective step"
-                f" η/(1 − β) = {STEP:g}. Each grid's βs are ranked by cross-validated accuracy (which generalises)"
+                f" η/(1 − β) = {STEP:g} (the effective step of the original setting's β = 0.9; for β = 0, plain"
+                f" gradient descent at η = {STEP:g}, inside the learning-rate study's good region)."
+                " Each grid's βs are ranked by cross-validated accuracy (which generalises)"
                 " and, apart, by training loss (how far training gets): a difference counts from half a point of"
                 f" accuracy, or a factor of {LOSS_FACTOR:g} in loss. The overshoot (the loss climbing back above its"
                 " lowest) is described, not ranked.")
