@@ -40,9 +40,11 @@ def test_every_training_study_runs_from_python(split, name):
 
 def test_run_study_reads_what_it_ran(split):
     outcome = run_study("momentum", split, Settings(seeds=1, params={"max_iter": 3}), progress=False)
-    assert outcome.study is get("momentum") and len(outcome.result.runs) == 4
-    assert [arm.beta for arm in outcome.reading.arms] == [0.0, 0.5, 0.9, 0.99]
-    assert "After 3 epochs at the same learning rate" in outcome.study.conclusion(outcome.reading)
+    assert outcome.study is get("momentum") and len(outcome.result.runs) == _n_configs(get("momentum").grid) == 7
+    for grid in outcome.reading.grids:  # equal η and equal effective step, each with every β
+        assert [arm.beta for arm in grid.arms] == [0.0, 0.5, 0.9, 0.99]
+    assert outcome.reading.epochs == 3
+    assert "by cross-validated accuracy after 3 epochs" in outcome.study.conclusion(outcome.reading)
 
 
 def test_epochs_study_trains_once_per_seed(split):

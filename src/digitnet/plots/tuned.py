@@ -1,11 +1,11 @@
-"""Figures shared by several studies: a mean curve with its band, each arm's loss at its own best rate,
-scores against one parameter."""
+"""Figures shared by several studies: a mean curve with its band, each arm at the rate each of its questions
+chose (:func:`tuned_curves`) and how those rates were chosen (:func:`rate_choices`), scores against one parameter."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..experiments.analysis import histories_of, mean_and_error, mean_curve, seconds_per_epoch
+from ..experiments.analysis import mean_and_error, mean_curve
 from .style import FALLBACK_COLORS, axis_label, format_value, new_figure, ordered_colors, percent_formatter
 
 
@@ -25,31 +25,120 @@ def mean_band(ax, x, histories, key, color, style="-", label=None, seconds_per_e
     return xs[np.flatnonzero(np.isfinite(mean))[-1]] if np.isfinite(mean).any() else None
 
 
-def tuned_curves(runs, curves, group, best_rates, seconds=False, rate="learning_rate_init", title=None):
-    """The training loss of each ``group`` value at its own best learning rate: per epoch, and (``seconds``)
-    per second of training (each run's time spread evenly over its epochs)."""
-    fig = new_figure(12.0 if seconds else 8.5, 4.8)
-    axes = fig.subplots(1, 2 if seconds else 1, squeeze=False).ravel()
-    values = [v for v in best_rates if v in set(runs[group])]
-    colors = ordered_colors(values) if group != "label" else {v: FALLBACK_COLORS[i % 6] for i, v in enumerate(values)}
-    for value in values:
-        mine = runs[(runs[group] == value) & (runs[rate] == best_rates[value])]
-        label = f"{axis_label(group)} {format_value(value)}" if group != "label" else str(value)
-        label += f" (η = {format_value(best_rates[value])})"
-        histories = histories_of(mine, curves)
-        mean_band(axes[0], lambda e: e, histories, "loss", colors[value], label=label)
-        if seconds:
-            per_epoch = seconds_per_epoch(mine)
-            mean_band(axes[1], lambda e: e, histories, "loss", colors[value], seconds_per_epoch=per_epoch)
-    for ax, xlabel in zip(axes, ("epoch", "seconds of training (log scale)")):
+def summary_band(ax, summary, color, label=None, scale=1.0, style="-"):
+    """A :class:`~digitnet.experiments.analysis.CurveSummary` (epochs 1, 2, ... times ``scale``) with its ±1 std
+    band; nothing for None."""
+    if summary is None:
+        return
+    mean, std = summary.mean, summary.std
+    xs = np.arange(1, len(mean) + 1) * scale
+    ax.plot(xs, mean, style, color=color, lw=1.6, label=label)
+    if summary.n > 1 and np.any(std > 0):
+        ax.fill_between(xs, np.where(mean - std > 0, mean - std, mean), mean + std, color=color, alpha=0.15, lw=0)
+
+
+def _arm_colors(arms):
+    values = [arm.value for arm in arms]
+    if all(isinstance(v, (int, float, np.integer, np.floating)) or v == "full" for v in values):
+        return dict(zip(values, ordered_colors(list(range(len(values)))).values()))
+    return {v: FALLBACK_COLORS[i % len(FALLBACK_COLORS)] for i, v in enumerate(values)}
+
+
+def tuned_curves(arms, name, seconds=False, title=None, questions=("how far training gets", "which generalises")):
+    """Each arm per epoch, at the rate each question chose: its training loss at the rate the loss chose (left),
+    its cross-validated accuracy at the rate the accuracy chose (middle) and, with ``seconds``, its training loss
+    against this machine's seconds of training (right: epochs times its median seconds per epoch).
+
+    Parameters
+    ----------
+    arms : list
+        Records like :class:`digitnet.studies.common.TunedArm`: ``value``, ``chosen`` (``{"loss": rate,
+        "accuracy": rate}``), ``curves`` and ``val_curves`` (rate -> curve summary), ``seconds_per_epoch``.
+    name : callable
+        An arm's value -> its name in the legend.
+    """
+    fig = new_figure(14.0 if seconds else 10.5, 4.8)
+    axes = fig.subplots(1, 3 if seconds else 2, squeeze=False).ravel()
+    colors = _arm_colors(arms)
+    for arm in arms:
+        loss_rate, acc_rate = arm.chosen.get("loss"), arm.chosen.get("accuracy")
+        color = colors[arm.value]
+        if loss_rate is not None:
+            summary_band(axes[0], arm.curves.get(loss_rate), color, f"{name(arm.value)} (η = {format_value(loss_rate)})")
+        if acc_rate is not None:
+            summary_band(axes[1], arm.val_curves.get(acc_rate), color, f"{name(arm.value)} (η = {format_value(acc_rate)})")
+        if seconds and loss_rate is not None and np.isfinite(arm.seconds_per_epoch):
+            summary_band(axes[2], arm.curves.get(loss_rate), color, scale=arm.seconds_per_epoch)
+    axes[0].set_title(f"{questions[0]}: training loss\n(each at the rate that minimises it)", fontsize="medium")
+    axes[1].set_title(f"{questions[1]}: cross-validated accuracy\n(each at the rate that maximises it)",
+                      fontsize="medium")
+    for ax in (axes[0], *axes[2:]):
         ax.set_yscale("log")
-        ax.set_xlabel(xlabel)
         ax.set_ylabel("training loss (nats, log scale)")
-        ax.grid(True, alpha=0.3)
+    axes[0].set_xlabel("epoch")
+    axes[1].set_xlabel("epoch")
+    axes[1].set_ylabel("cross-validated accuracy (%)")
+    axes[1].yaxis.set_major_formatter(percent_formatter())
     if seconds:
-        axes[1].set_xscale("log")
-    axes[0].legend(fontsize="small")
-    fig.suptitle(title or f"Training loss of each {axis_label(group)} at its best learning rate")
+        axes[2].set_xscale("log")
+        axes[2].set_xlabel("seconds of training on this machine (log scale)")
+        axes[2].set_title("training loss per second (this machine's, not a claim)", fontsize="medium")
+    for ax in axes:
+        ax.grid(True, alpha=0.3)
+        if ax.has_data() and ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize="x-small")
+    fig.suptitle(title or "Each arm at the learning rate its question chose")
+    return fig
+
+
+#: The accuracies :func:`rate_choices` shows below the best (10 points): enough for every arm near the top.
+ACCURACY_SPAN = 0.10
+
+
+def rate_choices(arms, name, metrics, title=None):
+    """How each arm's rate was chosen: its cross-validated accuracy (left) and training loss (right) at every rate
+    it tried, the rate each chose circled; a rate at which a seed diverged is left out.
+
+    Parameters
+    ----------
+    arms : list
+        Records like :class:`digitnet.studies.common.TunedArm`: ``value``, ``rates``, ``chosen``, ``accuracy``
+        (rate -> (mean, standard error)), ``loss`` (rate -> loss).
+    name : callable
+        An arm's value -> its name in the legend.
+    metrics : (str, str)
+        The two metrics in words (accuracy, loss), for the axes.
+    """
+    fig = new_figure(11.0, 4.6)
+    acc_ax, loss_ax = fig.subplots(1, 2)
+    colors = _arm_colors(arms)
+    for arm in arms:
+        color, rates = colors[arm.value], np.asarray(arm.rates, dtype=float)
+        acc = np.array([arm.accuracy[r][0] for r in arm.rates], dtype=float)
+        err = np.array([arm.accuracy[r][1] for r in arm.rates], dtype=float)
+        acc_ax.errorbar(rates, acc, yerr=err, fmt="o-", ms=4, color=color, capsize=2, label=name(arm.value))
+        loss_ax.plot(rates, [arm.loss[r] for r in arm.rates], "o-", ms=4, color=color, label=name(arm.value))
+        for ax, key, values in ((acc_ax, "accuracy", acc), (loss_ax, "loss", [arm.loss[r] for r in arm.rates])):
+            chosen = arm.chosen.get(key)
+            if chosen is not None:
+                ax.plot(chosen, values[arm.rates.index(chosen)], "o", ms=12, mfc="none", mec=color, mew=2)
+    acc_ax.set_ylabel(f"{metrics[0]} (%)\nmean ± std error over seeds")
+    acc_ax.yaxis.set_major_formatter(percent_formatter())
+    acc_title = "which generalises: the rate of highest accuracy circled"
+    scores = [v[0] for arm in arms for v in arm.accuracy.values() if np.isfinite(v[0])]
+    if scores and min(scores) < max(scores) - ACCURACY_SPAN:  # the question is about the top: keep it readable
+        acc_ax.set_ylim(max(scores) - ACCURACY_SPAN, max(scores) + 0.005)
+        acc_title += f"\n(cut at {100 * (max(scores) - ACCURACY_SPAN):.0f}%: lower points run off the axis)"
+    loss_ax.set_ylabel(f"{metrics[1]}\n(nats, log scale; geometric mean over seeds)")
+    loss_ax.set_yscale("log")
+    for ax in (acc_ax, loss_ax):
+        ax.set_xscale("log")
+        ax.set_xlabel("learning rate η (log scale)")
+        ax.grid(True, alpha=0.3)
+    acc_ax.set_title(acc_title, fontsize="medium")
+    loss_ax.set_title("how far training gets: the rate of lowest loss circled", fontsize="medium")
+    loss_ax.legend(fontsize="x-small", title="missing point: a seed diverged", title_fontsize="xx-small")
+    fig.suptitle(title or "Each arm's learning rate, chosen by each question's own metric")
     return fig
 
 

@@ -16,7 +16,7 @@ _REGISTRY: dict[str, Study] = {}
 #: Old names of studies, still understood by ``digitnet sweep --preset``.
 ALIASES = {"seed": "original-to-ours"}
 #: Modules of the package that are not studies.
-_NOT_STUDIES = {"base", "registry", "common", "run"}
+_NOT_STUDIES = {"base", "registry", "common", "run", "claims", "ranking", "replication", "tuned"}
 
 
 def register(study: Study) -> Study:
