@@ -4,7 +4,10 @@ A study that asks "what does this change do?" compares two arms of its seed tabl
 one column per seed, each seed an independent replication), paired by seed: the same seed's
 starting weights and folds on both sides. The effect's *direction* is what it claims: it raises the
 score (by at least the study's margin), lowers it (by at least the margin), or makes no difference
-(within the margin). :func:`paired_effects` takes the direction of every pair on all the seeds, on both
+(within half the margin: an equivalence needs a stricter bound than a difference, so that an effect
+near the margin is never "no difference" on some seeds and a difference on others, each stated as
+sure); between half the margin and the margin the data cannot call it (:data:`UNDECIDED`, never a
+supported claim). :func:`paired_effects` takes the direction of every pair on all the seeds, on both
 halves and on resamples of them (:func:`~digitnet.studies.replication.replicate`); the size is a
 descriptive number (a mean over the seeds, with its standard error), never part of the claim.
 """
@@ -21,15 +24,26 @@ from .claims import Claim
 from .replication import Verdict, replicate
 
 RAISES, LOWERS, SAME = "raises", "lowers", "no difference"
+UNDECIDED = "too close to the margin to call"
 #: The directions an effect can take, as its claim's values say them.
-DIRECTIONS = (RAISES, LOWERS, SAME)
+DIRECTIONS = (RAISES, LOWERS, SAME, UNDECIDED)
+#: "No difference" only within this share of the margin.
+SAME_WITHIN = 0.5
 
 
 def direction(difference: float, margin: float) -> str | None:
-    """``raises`` (difference >= margin), ``lowers`` (<= -margin), ``no difference``; None if not finite."""
+    """``raises`` (difference >= margin), ``lowers`` (<= -margin), ``no difference`` (within half the margin),
+    else :data:`UNDECIDED`; None if not finite."""
     if difference is None or not np.isfinite(difference):
         return None
-    return RAISES if difference >= margin else LOWERS if difference <= -margin else SAME
+    if abs(difference) < margin:
+        return SAME if abs(difference) <= SAME_WITHIN * margin else UNDECIDED
+    return RAISES if difference > 0 else LOWERS
+
+
+def claimable(verdict: Verdict) -> bool:
+    """A direction that replicates and can be claimed (not :data:`UNDECIDED`, not None)."""
+    return verdict.value not in (None, UNDECIDED) and verdict.supported
 
 
 @dataclass(frozen=True)
@@ -61,7 +75,8 @@ class Effect:
 
     @property
     def supported(self) -> bool:
-        return self.verdict.value is not None and self.verdict.supported
+        """The direction replicates, and is one (raises, lowers, no difference) that can be claimed."""
+        return claimable(self.verdict)
 
 
 def _differences(values: np.ndarray, rows: dict) -> dict:
@@ -113,9 +128,10 @@ def effect_claim(study: str, about: str, effect: Effect, metric: str, note: str)
 
 
 def moves(effect_direction: str | None, what: str) -> str:
-    """``raises the loss``, ``lowers the loss``, ``changes the loss by less than the margin``."""
-    return {RAISES: f"raises {what}", LOWERS: f"lowers {what}"}.get(effect_direction,
-                                                                 f"changes {what} by less than the margin")
+    """``raises the loss``, ``lowers the loss``, ``changes the loss by less than half the margin`` (or ``by less than
+    the margin, too close to it to call``)."""
+    return {RAISES: f"raises {what}", LOWERS: f"lowers {what}", SAME: f"changes {what} by less than half the margin"}.get(
+        effect_direction, f"changes {what} by less than the margin, too close to it to call")
 
 
 def signed(value: float, scale: float = 100.0, unit: str = "points", digits: int = 1) -> str:

@@ -30,7 +30,7 @@ from ..words import num, pct
 from .base import Settings, Study
 from .claims import Claim
 from .common import NO_STOPPING, curve_points
-from .effects import LOWERS, RAISES, SAME, direction, moves
+from .effects import LOWERS, RAISES, SAME, claimable, direction, moves
 from .registry import register
 from .replication import replicate
 
@@ -130,11 +130,11 @@ def epoch_claims(verdicts, val_loss, val_accuracy, lowest, study="epochs") -> li
     low, end = val_loss[lowest - 1], last_finite(val_loss)
     rises = verdicts["rises"]
     claims.append(Claim(study, "effect", "training past the epoch of lowest loss", [rises.value],
-                        rises.supported, METRIC, agreement=rises.agreement,
+                        claimable(rises), METRIC, agreement=rises.agreement,
                         note=f"training from epoch {lowest} to epoch {len(val_loss)}"
                              f" {moves(rises.value, 'the cross-validated loss')} ({num(low, 3)} to {num(end, 3)} nats)"))
     acc = verdicts["accuracy"]
-    claims.append(Claim(study, "effect", "training past the epoch of lowest loss", [acc.value], acc.supported,
+    claims.append(Claim(study, "effect", "training past the epoch of lowest loss", [acc.value], claimable(acc),
                         "cross-validated accuracy", agreement=acc.agreement,
                         note=f"training from epoch {lowest} to epoch {len(val_loss)}"
                              f" {moves(acc.value, 'the cross-validated accuracy')} ({pct(val_accuracy[lowest - 1])} to"
@@ -160,19 +160,26 @@ def _rise_text(reading):
     if rises.value == RAISES:
         text = (f" After it the loss rises by {num(end - low, 3)} nats to {num(end, 3)} at epoch {len(val)}: the network"
                 " goes on fitting its training digits, not digits in general (overfitting)")
-        text += "" if rises.supported else " — though not every replication agrees that it rises by more than the margin"
+        text += "" if claimable(rises) else " — though not every replication agrees that it rises by more than the margin"
+    elif rises.value == SAME:
+        text = (f" After it the loss stays within half the margin ({num(end, 3)} at epoch {len(val)}): no sign of"
+                f" overfitting within {len(val)} epochs" + ("" if rises.supported else " (not every replication agrees)"))
     else:
-        text = (f" After it the loss stays within the margin ({num(end, 3)} at epoch {len(val)}): no sign of overfitting"
-                f" within {len(val)} epochs" + ("" if rises.supported else " (not every replication agrees)"))
+        text = (f" After it the loss rises by {num(end - low, 3)} nats, less than the margin: too close to it to call it"
+                " overfitting")
     at_low, at_end = acc[epoch - 1], last_finite(acc)
     if accuracy.value == SAME:
         text += (f"; the cross-validated accuracy, {pct(at_low)} at epoch {epoch} and {pct(at_end)} at the end, moved"
-                 " by less than half a point" + (": the mistakes grew more confident rather than more numerous"
-                                                  if rises.value == RAISES else ""))
+                 " by less than a quarter of a point" + (": the mistakes grew more confident rather than more numerous"
+                                                          if rises.value == RAISES else ""))
+    elif accuracy.value in (RAISES, LOWERS):
+        text += (f"; the cross-validated accuracy {'rose' if accuracy.value == RAISES else 'fell'} from {pct(at_low)} to"
+                 f" {pct(at_end)}")
     else:
-        verb = {RAISES: "rose", LOWERS: "fell"}.get(accuracy.value, "went")
-        text += f"; the cross-validated accuracy {verb} from {pct(at_low)} to {pct(at_end)}"
-    return text + ("" if accuracy.supported or accuracy.value is None else " (not on every replication)") + "."
+        text += (f"; the cross-validated accuracy went from {pct(at_low)} to {pct(at_end)}, a change too close to the"
+                 " half-point margin to call")
+    return text + ("" if claimable(accuracy) or accuracy.value not in (RAISES, LOWERS, SAME) else
+                   " (not on every replication)") + "."
 
 
 class Epochs(Study):

@@ -139,18 +139,24 @@ def chain_steps(result, plan, labels) -> list:
     return steps
 
 
+def _change_words(effect, difference):
+    """What a difference does, in words: ``raises ... by 2.0 points``, ``... less than half the margin``, ..."""
+    size = f"{100 * abs(difference):.1f} points"
+    if effect.direction in (RAISES, LOWERS):
+        return f"{'raises' if difference > 0 else 'lowers'} {METRIC} by {size}"
+    if effect.direction == SAME:
+        return f"changes {METRIC} by {signed(difference)}, less than half the margin (no difference)"
+    return f"changes {METRIC} by {signed(difference)}: less than the margin, too close to it to call"
+
+
 def _note(change, view, effect):
     """The effect in words, with its size (the size is descriptive: the claim is its direction)."""
-    size = f"{100 * abs(effect.mean):.1f} points"
     if view == "removed":  # the effect is that of having the change: taking it out does the opposite
-        verb = {RAISES: f"lowers {METRIC} by {size}", LOWERS: f"raises {METRIC} by {size}"}.get(
-            effect.direction, f"changes {METRIC} by {signed(-effect.mean)}, within the margin")
-        return (f"removing {change.name} from ours {verb} ({pct(effect.with_mean)} with it,"
-                f" {pct(effect.without_mean)} without)")
-    verb = {RAISES: f"raises {METRIC} by {size}", LOWERS: f"lowers {METRIC} by {size}"}.get(
-        effect.direction, f"changes {METRIC} by {signed(effect.mean)}, within the margin")
+        return (f"removing {change.name} from ours {_change_words(effect, -effect.mean)} ({pct(effect.with_mean)}"
+                f" with it, {pct(effect.without_mean)} without)")
     where = "added alone to the original" if view == "alone" else "as a step of the chain"
-    return f"{change.name}, {where}, {verb} ({pct(effect.without_mean)} without it, {pct(effect.with_mean)} with it)"
+    return (f"{change.name}, {where}, {_change_words(effect, effect.mean)} ({pct(effect.without_mean)} without it,"
+            f" {pct(effect.with_mean)} with it)")
 
 
 def effect_claims(effects, changes=CHANGES, study="original-to-ours") -> list:
@@ -169,7 +175,8 @@ KINDS_OF_CHANGE = {
     "covered": "help the original alone, yet ours loses nothing without them (other changes do their work there)",
     "nothing": "make no difference beyond the margin, alone or in ours",
     "hurt": "help neither the original nor ours, and lower one of them",
-    "uncertain": "the seeds do not agree on",
+    "uncertain": "the data cannot settle (not every replication agrees, or an effect is too close to the margin to"
+                 " call)",
 }
 
 
@@ -289,8 +296,7 @@ when every replication gives it."""
         for kind, words in KINDS_OF_CHANGE.items():
             named = [_named(reading, i) for i, k in by_kind.items() if k == kind]
             if named:
-                text += (f" Changes that {words}: " if kind != "uncertain" else f" {words[0].upper()}{words[1:]} ")
-                text += "; ".join(named) + "."
+                text += f" Changes that {words}: " + "; ".join(named) + "."
         return text + _order_text(reading)
 
     def figures(self, reading):

@@ -23,7 +23,7 @@ from ..plots import against_parameter
 from ..words import pct
 from .base import Settings, Study
 from .common import NO_STOPPING
-from .effects import LOWERS, RAISES, effect_claim, paired_effects, signed
+from .effects import LOWERS, RAISES, SAME, effect_claim, moves, paired_effects, signed
 from .ranking import finite, rank_arms
 from .registry import register
 from .replication import seed_table
@@ -64,14 +64,16 @@ def penalty_claims(ranking, gap, underfit, study="regularization") -> list:
     """The ranking's claims, the gap at the smallest alpha, and the effect of each larger alpha on training accuracy."""
     claims = list(ranking.claims)
     if gap is not None:
+        what = {RAISES: ": a gap (overfitting)", SAME: ": no gap"}.get(gap.direction, ", too close to the margin to call")
         claims.append(effect_claim(study, "training against cross-validated accuracy at the smallest alpha", gap,
                                    "training minus cross-validated accuracy",
                                    f"at the smallest alpha the training accuracy is {signed(gap.mean)} from the"
-                                   f" cross-validated ({pct(gap.with_mean)} against {pct(gap.without_mean)})"))
+                                   f" cross-validated ({pct(gap.with_mean)} against {pct(gap.without_mean)}){what}"))
     for alpha, effect in underfit.items():
         claims.append(effect_claim(study, f"alpha {alpha:g} against the smallest alpha", effect, "training accuracy",
-                                   f"alpha {alpha:g} changes the training accuracy by {signed(effect.mean)} against the"
-                                   f" smallest alpha ({pct(effect.without_mean)} to {pct(effect.with_mean)})"))
+                                   f"alpha {alpha:g} {moves(effect.direction, 'the training accuracy')} against the"
+                                   f" smallest alpha ({pct(effect.without_mean)} to {pct(effect.with_mean)})"
+                                   + (" (underfitting)" if effect.direction == LOWERS else "")))
     return claims
 
 
@@ -95,9 +97,11 @@ def _fit_text(reading):
     if gap is not None and gap.direction == RAISES:
         text += (f": a gap of {100 * gap.mean:.1f} points (overfitting)"
                  + ("" if gap.supported else ", though not every replication puts it beyond the margin") + ".")
+    elif gap is not None and gap.direction == SAME:
+        text += ": no gap" + ("" if gap.supported else " (not every replication agrees)") + "."
     else:
-        text += ": no gap beyond the margin" + ("" if gap is not None and gap.supported else
-                                                " (not every replication agrees)") + "."
+        text += (f": a gap of {100 * gap.mean:.1f} points, too close to the margin to call." if gap is not None
+                 else ".")
     under = [a for a, e in reading.underfit.items() if e.direction == LOWERS and e.supported]
     unsure = [a for a, e in reading.underfit.items() if e.direction == LOWERS and not e.supported]
     if under:
