@@ -18,7 +18,7 @@ a configuration that differs from another only in its cap is read off the same t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -26,7 +26,7 @@ import pandas as pd
 from ..experiments.params import LABEL
 from ..experiments.results import SweepResult
 from ..plots import loss_curves
-from ..plots.style import new_figure, percent_formatter
+from ..plots.style import mpl_patches, new_figure, percent_formatter
 from ..words import pct
 from .base import Settings, Study
 from .common import GRADIENT_DESCENT
@@ -114,9 +114,10 @@ def grid(changes=CHANGES) -> list:
 
 @dataclass
 class StepsReading:
-    """What the study found: every configuration's mean cross-validated accuracy (by configuration id), each
-    change's effect in each view (``effects[view, i]``), the labels the runs carry, the chain's steps as they ran
-    (``(label, parameters)``: the original's whole setting, then what each step changed), and the claims."""
+    """What the study found: every configuration's mean cross-validated accuracy and epochs trained (by
+    configuration id), each change's effect in each view (``effects[view, i]``), the labels the runs carry, the
+    chain's steps as they ran (``(label, parameters)``: the original's whole setting, then what each step changed),
+    and the claims."""
 
     result: SweepResult
     layout: Layout
@@ -125,6 +126,7 @@ class StepsReading:
     labels: dict
     steps: list
     claims: list
+    epochs: dict = field(default_factory=dict)
 
 
 def chain_steps(result, plan, labels) -> list:
@@ -204,14 +206,25 @@ def kinds(reading, changes=CHANGES) -> dict:
             for i in range(len(changes))}
 
 
+def _epochs_note(reading, view, i):
+    """``; alone it trains 18 epochs, against 1000``, where a change moves the epochs trained by more than 10%."""
+    with_it, without = reading.layout.pairs[view, i]
+    a, b = reading.epochs.get(with_it), reading.epochs.get(without)
+    if a is None or b is None or not (np.isfinite(a) and np.isfinite(b)) or abs(a - b) <= 0.1 * max(a, b):
+        return ""
+    return (f"; alone it trains {a:.0f} epochs, against {b:.0f}" if view == "alone" else
+            f"; ours trains {a:.0f} epochs with it, {b:.0f} without")
+
+
 def _named(reading, i, changes=CHANGES):
     """A change with what it adds alone and what it is worth in ours (what ours loses without it), a view whose
-    direction not every replication gives marked uncertain."""
+    direction not every replication gives marked uncertain, and the epochs trained where the change moves them."""
     parts = []
     for view, where in (("alone", "alone"), ("removed", "in ours")):
         effect = reading.effects[view, i]
         parts.append(f"{signed(effect.mean)} {where}" + ("" if effect.supported else " (uncertain)"))
-    return f"{changes[i].name} ({', '.join(parts)})"
+    return f"{changes[i].name} ({', '.join(parts)}{_epochs_note(reading, 'alone', i)}" \
+           f"{_epochs_note(reading, 'removed', i)})"
 
 
 def _order_text(reading, changes=CHANGES):
@@ -268,8 +281,9 @@ when every replication gives it."""
         effects = paired_effects(table, plan.pairs, self.margin)
         labels = dict(zip(result.runs["config"], result.runs["label"].astype(str))) if "label" in result.runs else {}
         labels = {c: labels.get(c, label) for c, (label, _) in enumerate(plan.arms)}
+        epochs = result.runs.groupby("config")["n_iter"].mean().to_dict() if "n_iter" in result.runs else {}
         return StepsReading(result, plan, table.mean(axis=1), effects, labels, chain_steps(result, plan, labels),
-                            effect_claims(effects))
+                            effect_claims(effects), epochs)
 
     def table(self, reading):
         kind = kinds(reading)
@@ -312,29 +326,38 @@ when every replication gives it."""
 VIEW_COLORS = {"alone": "#332288", "chain": "#999933", "removed": "#CC6677"}
 
 
+#: Ticks of the effects' symmetric log axis, in points.
+EFFECT_TICKS = (-100, -30, -10, -3, -1, 0, 1, 3, 10, 30, 100)
+
+
 def effects_figure(reading, changes=CHANGES, title=None):
-    """Each change's effect in each view, as horizontal bars (points of accuracy; symmetric log scale beyond ±1)."""
+    """Each change's effect in each view, as horizontal bars (points of accuracy; symmetric log scale beyond ±1), a
+    tick at every bar's end so that a zero effect shows too; hatched where not every replication agrees."""
     fig = new_figure(9.5, 0.75 * len(changes) + 1.8)
     ax = fig.add_subplot()
     height = 0.26
-    for j, view in enumerate(VIEWS):
-        effects = [reading.effects[view, i] for i in range(len(changes))]
-        y = np.arange(len(changes)) + (j - 1) * height
-        for yi, e in zip(y, effects):
-            ax.barh(yi, 100 * e.mean, height, xerr=100 * e.error, color=VIEW_COLORS[view], alpha=1 if e.supported
-                    else 0.45, hatch=None if e.supported else "///", edgecolor="white", error_kw={"lw": 0.8})
-        ax.barh([], [], color=VIEW_COLORS[view], label=VIEW_WORDS[view])
-    ax.barh([], [], color="white", edgecolor="0.4", hatch="///", label="not every replication agrees")
     margin = 100 * OriginalToOurs.margin
-    ax.axvspan(-margin, margin, color="0.85", zorder=0, label=f"within the margin (±{margin:g} points)")
+    ax.axvspan(-margin, margin, color="0.88", zorder=0)
+    for j, view in enumerate(VIEWS):
+        for i in range(len(changes)):
+            e, y = reading.effects[view, i], i + (j - 1) * height
+            ax.barh(y, 100 * e.mean, height, xerr=100 * e.error, color=VIEW_COLORS[view], alpha=1 if e.supported
+                    else 0.45, hatch=None if e.supported else "///", edgecolor="white", error_kw={"lw": 0.8})
+            ax.plot([100 * e.mean] * 2, [y - height / 2, y + height / 2], color=VIEW_COLORS[view], lw=2)
+    handles = [mpl_patches.Patch(color=VIEW_COLORS[v], label=VIEW_WORDS[v]) for v in VIEWS]
+    handles += [mpl_patches.Patch(facecolor="white", edgecolor="0.4", hatch="///", label="not every replication agrees"),
+                mpl_patches.Patch(color="0.88", label=f"within the margin (±{margin:g} points)")]
     ax.axvline(0, color="0.3", lw=0.8)
     ax.set_xscale("symlog", linthresh=1.0)
+    low, high = ax.get_xlim()
+    ax.set_xticks([t for t in EFFECT_TICKS if low <= t <= high], [f"{t:+g}" if t else "0" for t in EFFECT_TICKS
+                                                                  if low <= t <= high])
     ax.set_yticks(range(len(changes)), [c.name for c in changes], fontsize="small")
     ax.invert_yaxis()
     ax.set_xlabel("effect of having the change on cross-validated accuracy\n(points, symmetric log scale beyond ±1)")
     ax.set_ylabel("change (the chain's order)")
     ax.grid(True, axis="x", alpha=0.3)
-    ax.legend(fontsize="x-small", loc="best")
+    ax.legend(handles=handles, fontsize="x-small", loc="best")
     ax.set_title(title or "What each change does: alone, in the chain, and in ours")
     return fig
 

@@ -179,7 +179,11 @@ replication (both halves of the seeds, 95% of resamples of them) agrees."""
         return list(runs.loc[runs["alpha"].isin(top), "config"].unique())
 
     def figures(self, reading):
-        return {"regularization": against_parameter(reading.result.runs, "alpha")}
+        cross = reading.result.config.get("cv") is not None
+        held_out = "cross-validated accuracy" if cross else "validation accuracy"
+        return {"regularization": against_parameter(
+            reading.result.runs, "alpha", labels={"val_accuracy": held_out},
+            title=f"Training and {held_out} against the L2 penalty α")}
 
     def page(self, reading):
         train, val = reading.train, reading.val
