@@ -6,6 +6,7 @@ import matplotlib.pyplot as plt
 import pytest
 from sklearn.neural_network import MLPClassifier
 
+from digitnet.errors import UsageError
 from digitnet.studies import get, run_preset
 from digitnet.studies.claims import contradictions
 from digitnet.studies.effects import LOWERS, RAISES, SAME
@@ -112,6 +113,24 @@ def test_a_clear_case_says_which_changes_matter_alone_and_which_only_together():
     assert effect["adam, in the chain, after the changes before it", "cross-validated accuracy"] == [RAISES]
     assert effect["learning rate 0.001, added alone to the original", "cross-validated accuracy"] == [LOWERS]
     assert effect["glorot initial weights, removed alone from ours", "cross-validated accuracy"] == [SAME]
+
+
+def test_the_table_has_one_row_per_change_and_its_three_views():
+    study, reading, _ = _read(_result(clear))
+    table = study.table(reading).set_index("change")
+    assert list(table.index) == NAMES
+    assert list(table.columns) == ["added alone to the original", "in the chain", "removed alone from ours",
+                                   "what it does"]
+    assert table.loc["learning rate 0.001", "added alone to the original"] == "-30.0 ± 0.0 points"
+    assert table.loc["learning rate 0.001", "what it does"] == "helps only together"
+    assert table.loc["glorot initial weights", "what it does"] == "helps alone, not in ours"
+
+
+def test_results_of_another_version_of_the_study_are_refused():
+    rows = [{"config": c, "seed": 0, "label": f"step {c}", "val_accuracy": 0.9} for c in range(11)]  # the old chain
+    with pytest.raises(UsageError, match="these original-to-ours results hold 11 configurations, and the study has"
+                                         " 23: they were made by another version of it; run the study again"):
+        get("original-to-ours").read(sweep_result(rows), None)
 
 
 def test_changes_within_the_margin_are_no_difference_not_gains():

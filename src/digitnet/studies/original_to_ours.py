@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..errors import UsageError
 from ..experiments.params import LABEL
 from ..experiments.results import SweepResult
 from ..plots import loss_curves
@@ -182,6 +183,11 @@ KINDS_OF_CHANGE = {
 }
 
 
+#: The same, in a table's cell.
+SHORT_KINDS = {"alone": "helps alone", "together": "helps only together", "covered": "helps alone, not in ours",
+               "nothing": "no difference", "hurt": "hurts", "uncertain": "the data cannot settle"}
+
+
 def kind_of_change(alone, removed) -> str:
     """A key of :data:`KINDS_OF_CHANGE` from two supported directions of the effect of having the change: added alone
     to the original, and in ours (None: not supported)."""
@@ -261,8 +267,8 @@ $N(0, 0.01^2)$, full-batch gradient descent at learning rate 0.1 for 1000 epochs
 ours (`MLPClassifier`'s defaults), and measures each of the eight changes between them three ways: added alone to the
 original, as a step of a chain of single changes, and removed alone from ours. A chain credits each change with what
 it adds after the changes before it; the two other views show whether it matters on its own or only together with
-others. An effect (raises, lowers, or no difference beyond half a point of cross-validated accuracy) is stated only
-when every replication gives it."""
+others. An effect (raises or lowers cross-validated accuracy by half a point or more, or no difference: within a quarter
+of a point; in between it is too close to call) is stated only when every replication gives it."""
     grid = grid()
     base_params: dict = {}
     cv = 3
@@ -277,6 +283,10 @@ when every replication gives it."""
 
     def read(self, result, split):
         plan = layout()
+        configs = result.runs["config"].nunique() if "config" in result.runs else 0
+        if configs != len(plan.arms):
+            raise UsageError(f"these original-to-ours results hold {configs} configurations, and the study has"
+                             f" {len(plan.arms)}: they were made by another version of it; run the study again")
         table = seed_table(result.runs, "config", "val_accuracy").reindex(range(len(plan.arms)))
         effects = paired_effects(table, plan.pairs, self.margin)
         labels = dict(zip(result.runs["config"], result.runs["label"].astype(str))) if "label" in result.runs else {}
@@ -292,9 +302,9 @@ when every replication gives it."""
             row = {"change": change.name}
             for view in VIEWS:
                 e = reading.effects[view, i]
-                row[VIEW_WORDS[view].split(",")[0]] = (f"{signed(e.mean)} ± {100 * e.error:.1f}"
+                row[VIEW_WORDS[view].split(",")[0]] = (f"{100 * e.mean:+.1f} ± {100 * e.error:.1f} points"
                                                        + ("" if e.supported else " (uncertain)"))
-            row["it"] = KINDS_OF_CHANGE[kind[i]].split(" (")[0] if kind[i] != "uncertain" else "uncertain"
+            row["what it does"] = SHORT_KINDS[kind[i]]
             rows.append(row)
         return pd.DataFrame(rows)
 
