@@ -89,3 +89,14 @@ def test_the_test_set_is_not_used_and_the_words_say_so():
     assert list(table["epoch"]) == sorted(set(table["epoch"])) and {10, 12, EPOCHS} <= set(table["epoch"])
     row = table.set_index("epoch").loc[10]
     assert row["cross-validated loss"] == pytest.approx(0.1002) and row["note"] == "lowest cross-validated loss"
+    assert row["within 0.005 nats of the lowest on"] == "every replication"
+    assert table.set_index("epoch").loc[12, "note"] == "early stopping keeps"
+
+
+def test_the_lowest_epoch_and_the_kept_one_can_be_the_same_row():
+    def lowest_at_12(e, seed):
+        return 0.10 + 0.0005 * (e - 12) ** 2 + 0.0002 * seed
+    study, reading, _ = _read(_result(lowest_at_12))
+    assert reading.lowest == reading.kept == 12
+    assert study.table(reading).set_index("epoch").loc[12, "note"] == \
+        "lowest cross-validated loss; early stopping keeps"

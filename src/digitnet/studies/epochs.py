@@ -64,11 +64,10 @@ def decide(loss: np.ndarray, accuracy: np.ndarray, margin: float) -> dict:
 
 
 def curve_table(histories: list, seeds: list) -> pd.DataFrame:
-    """Rows ``(curve, epoch)`` for the cross-validated loss and accuracy, one column per seed."""
-    columns = {}
-    for seed, history in zip(seeds, histories):
-        columns[seed] = np.concatenate([history["val_loss"], history["val_accuracy"]])
-    n = len(next(iter(histories))["val_loss"])
+    """Rows ``(curve, epoch)`` for the cross-validated loss and accuracy, one column per seed (over the epochs every
+    seed has: a run that diverged ends early)."""
+    n = min(min(len(h["val_loss"]), len(h["val_accuracy"])) for h in histories)
+    columns = {seed: np.concatenate([h["val_loss"][:n], h["val_accuracy"][:n]]) for seed, h in zip(seeds, histories)}
     index = pd.MultiIndex.from_product([("val_loss", "val_accuracy"), range(1, n + 1)])
     return pd.DataFrame(columns, index=index)
 
@@ -231,14 +230,16 @@ replication (both halves of the seeds, 95% of resamples of them) agrees."""
         if reading.val_loss is None:
             return None
         train, val, acc = reading.train_loss.mean, reading.val_loss.mean, reading.val_accuracy.mean
-        marks = {reading.lowest: "lowest cross-validated loss", reading.kept: "early stopping keeps"}
-        epochs = sorted({int(e) for e in reading.result.runs.get("max_iter", [])} | set(marks) | {1})
+        marks = [(reading.lowest, "lowest cross-validated loss"), (reading.kept, "early stopping keeps")]
+        epochs = sorted({int(e) for e in reading.result.runs.get("max_iter", [])} | {e for e, _ in marks} | {1})
         rows = []
         for e in (e for e in epochs if 1 <= e <= len(val)):
-            where = ("lowest region" if e in reading.region else "uncertain" if e in reading.uncertain else "")
+            where = ("every replication" if e in reading.region else "some replications" if e in reading.uncertain
+                     else "")
             rows.append({"epoch": e, "training loss": train[e - 1], "cross-validated loss": val[e - 1],
-                         "cross-validated accuracy": pct(acc[e - 1]), "within 0.005 nats of the lowest": where,
-                         "note": "; ".join(text for epoch, text in marks.items() if epoch == e)})
+                         "cross-validated accuracy": pct(acc[e - 1]),
+                         f"within {self.margin:g} nats of the lowest on": where,
+                         "note": "; ".join(text for epoch, text in marks if epoch == e)})
         return pd.DataFrame(rows)
 
     def conclusion(self, reading):
