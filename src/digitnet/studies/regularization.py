@@ -71,8 +71,9 @@ def penalty_claims(ranking, gap, underfit, study="regularization") -> list:
                                    f" cross-validated ({pct(gap.with_mean)} against {pct(gap.without_mean)}){what}"))
     for alpha, effect in underfit.items():
         claims.append(effect_claim(study, f"alpha {alpha:g} against the smallest alpha", effect, "training accuracy",
-                                   f"alpha {alpha:g} {moves(effect.direction, 'the training accuracy')} against the"
-                                   f" smallest alpha ({pct(effect.without_mean)} to {pct(effect.with_mean)})"
+                                   f"against the smallest alpha, alpha {alpha:g}"
+                                   f" {moves(effect.direction, 'the training accuracy')} ({pct(effect.without_mean)} to"
+                                   f" {pct(effect.with_mean)})"
                                    + (" (underfitting)" if effect.direction == LOWERS else "")))
     return claims
 
