@@ -212,8 +212,15 @@ def kinds(reading, changes=CHANGES) -> dict:
             for i in range(len(changes))}
 
 
-def _epochs_note(reading, view, i):
-    """``; alone it trains 18 epochs, against 1000``, where a change moves the epochs trained by more than 10%."""
+#: The parameters of how long training goes on: a change that sets one says how many epochs it makes the network train.
+LENGTH = ("max_iter", "n_iter_no_change", "tol")
+
+
+def _epochs_note(reading, view, i, changes=CHANGES):
+    """``; alone it trains 18 epochs, against 1000``: for a change of how long training goes on, where it moves the
+    epochs trained by more than 10%."""
+    if not set(LENGTH) & set(changes[i].params):
+        return ""
     with_it, without = reading.layout.pairs[view, i]
     a, b = reading.epochs.get(with_it), reading.epochs.get(without)
     if a is None or b is None or not (np.isfinite(a) and np.isfinite(b)) or abs(a - b) <= 0.1 * max(a, b):
