@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from digitnet.cli import main
-from digitnet.studies.original_to_ours import STEPS
+from digitnet.studies.original_to_ours import layout
 from digitnet.experiments.store import FILENAME, Store
 from digitnet.files import atomic_write, temporary_beside
 
@@ -307,7 +307,7 @@ def test_the_original_setting_preset_keeps_its_old_name(tmp_path, capsys):
                  "--no-progress", "--out", str(tmp_path)]) == 0
     meta = json.loads((tmp_path / "results.json").read_text())
     assert meta["config"]["preset"] == "original-to-ours"
-    assert len(pd.read_csv(tmp_path / "sweep.csv")) == len(STEPS) + 1
+    assert len(pd.read_csv(tmp_path / "sweep.csv")) == len(layout().arms)
 
 
 def test_stat_of_written_files(tmp_path):

@@ -10,7 +10,8 @@ from digitnet.studies import get
 
 N_VAL = 288
 #: What a study's reading may ask of its split: its shape and classes, and rows to look at.
-FAKE_SPLIT = SimpleNamespace(X_train=np.random.default_rng(0).normal(size=(50, 64)), classes=np.arange(10))
+FAKE_SPLIT = SimpleNamespace(X_train=np.random.default_rng(0).normal(size=(50, 64)), y_train=np.arange(50) % 10,
+                             classes=np.arange(10))
 
 
 def sweep_result(rows, curves=None, params=None, seeds=(0, 1, 2)):

@@ -48,8 +48,9 @@ def test_run_study_reads_what_it_ran(split):
 
 
 def test_epochs_study_trains_once_per_seed(split):
+    # once per seed and fold (it cross-validates, 3 folds): its three checkpoints are read off that one training
     result = run_preset("epochs", split, grid={"max_iter": [2, 4, 6]}, seeds=2, progress=False)
-    assert result.config.n_trainings == 2
+    assert get("epochs").cv == 3 and result.config.n_trainings == 2 * 3
     assert sorted(result.runs.n_iter) == [2, 2, 4, 4, 6, 6]
     assert result.config.preset == "epochs"
 

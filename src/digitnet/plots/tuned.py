@@ -142,8 +142,9 @@ def rate_choices(arms, name, metrics, title=None):
     return fig
 
 
-def against_parameter(runs, param, metrics=("train_accuracy", "val_accuracy"), title=None):
-    """Scores against one parameter (mean ± standard error over seeds); a 0 gets its own tick on a log axis."""
+def against_parameter(runs, param, metrics=("train_accuracy", "val_accuracy"), title=None, labels=None):
+    """Scores against one parameter (mean ± standard error over seeds); a 0 gets its own tick on a log axis.
+    ``labels`` names a metric in the legend (default: its usual name, e.g. "validation accuracy")."""
     values = sorted(set(runs[param]))
     positive = [v for v in values if v > 0]
     zero_at = min(positive) / 10 if positive else 1.0
@@ -153,7 +154,7 @@ def against_parameter(runs, param, metrics=("train_accuracy", "val_accuracy"), t
         stats = [mean_and_error(runs.loc[runs[param] == v, metric]) for v in values]
         xs = [v if v > 0 else zero_at for v in values]
         ax.errorbar(xs, [s[0] for s in stats], yerr=[s[1] for s in stats], fmt="o-", color=color, capsize=3,
-                    label=axis_label(metric))
+                    label=(labels or {}).get(metric, axis_label(metric)))
     ax.set_xscale("log")
     ax.set_xticks([v if v > 0 else zero_at for v in values], [format_value(v) for v in values], fontsize="small")
     ax.set_xlabel(f"{axis_label(param)} (log scale)")

@@ -64,20 +64,18 @@ def _section_network(data, images):
     verdict = ("Every activation passes." if worst < GRADCHECK_TOLERANCE else
                "Some activation is above the threshold: its gradient is wrong.")
     outcome = _section_study(data, "network")
-    original = outcome.result
-    rows = outcome.reading.steps.copy()
-    rows["n_iter"] = rows["n_iter"].round().astype(int)
-    rows = readable(percent_columns(rows, ["test_accuracy", "val_accuracy"]))
-    settings = [f"<li><b>{escape(str(p.get('label', '')))}</b>:"
-                f" {escape(params_text({k: v for k, v in p.items() if k != 'label'}))}</li>" for p in original.params[:1]]
-    settings += [f"<li><b>{escape(str(p.get('label', '')))}</b></li>" for p in original.params[1:]]
+    study, reading = outcome.study, outcome.reading
+    settings = [f"<li><b>{escape(label)}</b>: {escape(params_text(p) if p else 'unchanged in this run')}</li>"
+                for label, p in reading.steps]
+    table = study.table(reading)
     return fill("section_network.html", layers=escape(" → ".join(map(str, layers))),
                 n_parameters=f"{n_parameters(layers):,}", activation=escape(model.activation),
                 tolerance=f"{GRADCHECK_TOLERANCE:g}", worst=f"{worst:.1e}", verdict=verdict,
                 gradcheck_table=html_table(grad, formats={"largest error of a W or b": "{:.1e}"}),
-                settings="".join(settings), seed_table=html_table(rows, digits=3, formats={"fit time (s)": "{:.1f}"}),
-                figure_steps=figure_html(images, *outcome.study.captions[0]),
-                figure_loss=figure_html(images, *outcome.study.captions[1]))
+                question=escape(study.question), settings="".join(settings),
+                seed_table="" if table is None else html_table(table),
+                figures="\n".join(figure_html(images, key, caption) for key, caption in study.captions),
+                conclusion=escape(study.conclusion(reading)))
 
 
 def _compare_table(result):
