@@ -18,22 +18,31 @@ import numpy as np
 
 from ..errors import UsageError
 from ..estimator import NumpyMLPClassifier
+from ..estimator.solvers import SOLVERS
 from ..nn.activations import HIDDEN_ACTIVATIONS
 from ..nn.network import WEIGHT_INITS, n_weights
-from ..nn.optimizers import SCHEDULES
+from ..nn.schedules import SCHEDULES
 
 #: NumpyMLPClassifier's parameters and their defaults.
 DEFAULTS = NumpyMLPClassifier().get_params()
 #: Parameters an experiment sets itself; a grid may vary every other one.
 SET_BY_EXPERIMENT = ("random_state", "warm_start", "verbose")
-PARAM_NAMES = tuple(p for p in DEFAULTS if p not in SET_BY_EXPERIMENT)
+#: Parameters that are objects acting during one fit, not settings a run's identity can name.
+NOT_SWEPT = ("callbacks",)
+PARAM_NAMES = tuple(p for p in DEFAULTS if p not in SET_BY_EXPERIMENT + NOT_SWEPT)
 #: A grid key that names a configuration instead of setting a parameter (a column of the results).
 LABEL = "label"
 #: ``batch_size="full"``: every step uses the whole training set (plain gradient descent).
 FULL_BATCH = "full"
+#: The features scikit-learn declined (issue 21), each off by default. A run's identity names them only when
+#: they are set to something else, so that every run stored before they existed keeps its id.
+DECLINED = ("dropout", "class_weight", "label_smoothing", "weight_decay", "rho", "warmup", "lr_step_size", "lr_gamma")
 #: Parameters MLPClassifier lacks; ``compare`` gives them to ours only.
-OURS_ONLY = ("weight_init",)
+OURS_ONLY = ("weight_init", *DECLINED)
 SKLEARN_ACTIVATIONS = ("identity", "logistic", "tanh", "relu")
+#: What MLPClassifier's solver and learning_rate take (``compare`` refuses the others).
+SKLEARN_CHOICES = {"activation": SKLEARN_ACTIVATIONS, "solver": ("lbfgs", "sgd", "adam"),
+                   "learning_rate": ("constant", "invscaling", "adaptive")}
 #: The most seeds an experiment runs: beyond this its list of runs alone would fill the memory.
 MAX_SEEDS = 10_000
 #: Estimator parameters that are floats; an int given for one (alpha=1) is the same run as the float.
@@ -120,7 +129,7 @@ def closest(name, choices):
 
 
 #: The words each parameter that takes a word accepts.
-CHOICES = {"activation": HIDDEN_ACTIVATIONS, "solver": ("adam", "sgd", "lbfgs"), "learning_rate": SCHEDULES,
+CHOICES = {"activation": HIDDEN_ACTIVATIONS, "solver": SOLVERS, "learning_rate": SCHEDULES,
            "weight_init": WEIGHT_INITS}
 #: Words people use for a choice that scikit-learn names otherwise, and why.
 _OTHER_WORDS = {"sigmoid": ("logistic", "scikit-learn's name for the sigmoid"),
@@ -195,11 +204,19 @@ def check_params(params):
         if name in SET_BY_EXPERIMENT:
             hint = " (use seeds to choose the random states)" if name == "random_state" else ""
             raise UsageError(f"parameter {name!r} is set by the experiment itself{hint}")
+        if name in NOT_SWEPT:
+            raise UsageError(f"parameter {name!r} takes objects that act during one fit; an experiment's runs are"
+                             " named and stored by their settings, so it cannot take them (fit an estimator with"
+                             f" {name}= instead)")
         if name not in PARAM_NAMES:
             close = closest(name, PARAM_NAMES)
             hint = f"; did you mean {close!r}?" if close else f"; known parameters: {', '.join(PARAM_NAMES)}"
             raise UsageError(f"unknown parameter {name!r}{hint}")
     params = {name: _normalize(name, value) for name, value in params.items()}
+    if not isinstance(params.get("activation", ""), str):
+        raise UsageError("an experiment takes an activation by its name (the registered ones:"
+                         f" {', '.join(HIDDEN_ACTIVATIONS)}); register your own with digitnet.nn.activations.register"
+                         " and give its name")
     probe = {k: (1 if k == "batch_size" and v == FULL_BATCH else v) for k, v in params.items()}
     try:
         NumpyMLPClassifier(**probe)._validate_params()
@@ -210,6 +227,14 @@ def check_params(params):
         hint = next(filter(None, (misused(name, value) for name, value in params.items())), None)
         raise UsageError(f"{message.rstrip('.')}; {hint}" if hint else message) from None
     return params
+
+
+def _is_default(name, value):
+    """Whether ``value`` is the default of parameter ``name`` (a float default equals the same number as an int)."""
+    default = DEFAULTS[name]
+    if isinstance(default, float) and isinstance(value, (Integral, Real)) and not isinstance(value, bool):
+        return float(value) == default
+    return value is default or (type(value) is type(default) and value == default)
 
 
 def resolve(params, n_train):
@@ -269,9 +294,12 @@ def seed_list(seeds):
 
 def resolved_params(params):
     """Every estimator parameter of a configuration (defaults filled in, ``max_iter`` included),
-    normalised: what a run's identity hashes, so ``{}`` and ``{"activation": "relu"}`` are the same run."""
-    defaults = {k: v for k, v in DEFAULTS.items() if k in PARAM_NAMES}
-    out = {**defaults, **without_label(params)}
+    normalised: what a run's identity hashes, so ``{}`` and ``{"activation": "relu"}`` are the same run.
+    The :data:`DECLINED` features appear only when set to something other than their defaults (so
+    ``{"dropout": 0.0}`` is ``{}`` too, the run it was before dropout existed)."""
+    defaults = {k: v for k, v in DEFAULTS.items() if k in PARAM_NAMES and k not in DECLINED}
+    given = {k: v for k, v in without_label(params).items() if k not in DECLINED or not _is_default(k, v)}
+    out = {**defaults, **given}
     out["hidden_layer_sizes"] = _normalize("hidden_layer_sizes", out["hidden_layer_sizes"])
     for name, value in out.items():
         if isinstance(value, np.generic):
