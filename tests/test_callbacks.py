@@ -130,7 +130,7 @@ def test_reduce_lr_on_plateau_divides_the_rate_after_patience_epochs(parts):
 def test_reduce_lr_on_plateau_scales_a_schedule(parts):
     X, y, _, _ = parts
     recorder = Recorder()
-    _fit(NumpyMLPClassifier((16,), solver="rmsprop", learning_rate="step", lr_step_size=2, lr_gamma=0.5,
+    _fit(NumpyMLPClassifier((16,), solver="rmsprop", learning_rate="step", step_every=2, step_factor=0.5,
                             learning_rate_init=0.01, max_iter=6, random_state=0,
                             callbacks=[ReduceLROnPlateau("loss", factor=0.1, patience=3, min_delta=10.0), recorder]),
          X, y)

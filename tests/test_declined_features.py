@@ -24,7 +24,7 @@ from digitnet.nn.schedules import Cosine
 
 #: Every declined feature at its default, given explicitly.
 OFF = dict(dropout=0.0, class_weight=None, label_smoothing=0.0, weight_decay=0.01, rho=0.99, warmup=0,
-           lr_step_size=50, lr_gamma=0.1, callbacks=None)
+           step_every=50, step_factor=0.1, callbacks=None)
 
 
 def _fit(model, X, y, **fit_params):

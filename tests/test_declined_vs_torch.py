@@ -80,7 +80,7 @@ SCHEDULES = {  # digitnet's parameters -> (torch's scheduler, stepped per step?)
     "cosine-warmup": (dict(learning_rate="cosine", warmup=2), lambda o: torch.optim.lr_scheduler.SequentialLR(
         o, [torch.optim.lr_scheduler.LinearLR(o, start_factor=1 / 3, total_iters=2),
             torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=EPOCHS - 2)], milestones=[2]), False),
-    "step": (dict(learning_rate="step", lr_step_size=2, lr_gamma=0.5),
+    "step": (dict(learning_rate="step", step_every=2, step_factor=0.5),
              lambda o: torch.optim.lr_scheduler.StepLR(o, step_size=2, gamma=0.5), False),
     "onecycle": (dict(learning_rate="onecycle"), lambda o: torch.optim.lr_scheduler.OneCycleLR(
         o, max_lr=0.2, total_steps=EPOCHS * 5, cycle_momentum=False), True),

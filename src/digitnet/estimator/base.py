@@ -135,8 +135,8 @@ class BaseNumpyMLP(BaseEstimator):
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "rho": [Interval(Real, 0, 1, closed="left")],
         "warmup": [Interval(Integral, 0, None, closed="left")],
-        "lr_step_size": [Interval(Integral, 1, None, closed="left")],
-        "lr_gamma": [Interval(Real, 0, None, closed="neither")],
+        "step_every": [Interval(Integral, 1, None, closed="left")],
+        "step_factor": [Interval(Real, 0, None, closed="neither")],
         "callbacks": [None, list],
     }
 

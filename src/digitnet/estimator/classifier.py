@@ -48,8 +48,8 @@ class NumpyMLPClassifier(ClassifierMixin, BaseNumpyMLP):
         Schedule, as :mod:`digitnet.nn.schedules` defines them. scikit-learn's three act on ``sgd`` (and on
         our solvers; ``adam`` ignores ``invscaling`` and ``adaptive``, as MLPClassifier's does); ours act on
         every stochastic solver: ``cosine`` (per epoch, half a cosine from lr0 to 0 over ``max_iter``
-        epochs, after a linear ``warmup``), ``step`` (per epoch, lr0 ``lr_gamma`` ^ floor(epoch /
-        ``lr_step_size``)), ``onecycle`` (per mini-batch step, PyTorch's OneCycleLR with max_lr = lr0).
+        epochs, after a linear ``warmup``), ``step`` (per epoch, lr0 ``step_factor`` ^ floor(epoch /
+        ``step_every``)), ``onecycle`` (per mini-batch step, PyTorch's OneCycleLR with max_lr = lr0).
     learning_rate_init : float > 0, default=1e-3
     power_t : float >= 0, default=0.5
     max_iter : int >= 1, default=200
@@ -95,9 +95,9 @@ class NumpyMLPClassifier(ClassifierMixin, BaseNumpyMLP):
         Ours: ``rmsprop``'s decay of the mean square gradient (PyTorch's ``alpha``).
     warmup : int >= 0, default=0
         Ours: epochs of linear warmup of the ``cosine`` schedule (lr0 (e + 1) / (warmup + 1)).
-    lr_step_size : int >= 1, default=50
-    lr_gamma : float > 0, default=0.1
-        Ours: the ``step`` schedule multiplies the rate by ``lr_gamma`` every ``lr_step_size`` epochs.
+    step_every : int >= 1, default=50
+    step_factor : float > 0, default=0.1
+        Ours: the ``step`` schedule multiplies the rate by ``step_factor`` every ``step_every`` epochs.
     callbacks : list or None, default=None
         Ours. Objects called after each epoch with its ``history_`` entry, which may stop training
         (:mod:`digitnet.estimator.callbacks`: early stopping on any quantity, reducing the rate on a
@@ -126,8 +126,8 @@ class NumpyMLPClassifier(ClassifierMixin, BaseNumpyMLP):
                  shuffle=True, random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
                  nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1, beta_1=0.9, beta_2=0.999,
                  epsilon=1e-8, n_iter_no_change=10, max_fun=15000, weight_init="glorot", dropout=0.0,
-                 class_weight=None, label_smoothing=0.0, weight_decay=0.01, rho=0.99, warmup=0, lr_step_size=50,
-                 lr_gamma=0.1, callbacks=None):
+                 class_weight=None, label_smoothing=0.0, weight_decay=0.01, rho=0.99, warmup=0, step_every=50,
+                 step_factor=0.1, callbacks=None):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -158,8 +158,8 @@ class NumpyMLPClassifier(ClassifierMixin, BaseNumpyMLP):
         self.weight_decay = weight_decay
         self.rho = rho
         self.warmup = warmup
-        self.lr_step_size = lr_step_size
-        self.lr_gamma = lr_gamma
+        self.step_every = step_every
+        self.step_factor = step_factor
         self.callbacks = callbacks
 
     @available_if(BaseNumpyMLP._check_solver)

@@ -57,7 +57,7 @@ class NumpyMLPRegressor(RegressorMixin, BaseNumpyMLP):
                  max_iter=200, shuffle=True, random_state=None, tol=1e-4, verbose=False, warm_start=False,
                  momentum=0.9, nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1, beta_1=0.9,
                  beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000, weight_init="glorot", dropout=0.0,
-                 weight_decay=0.01, rho=0.99, warmup=0, lr_step_size=50, lr_gamma=0.1, callbacks=None):
+                 weight_decay=0.01, rho=0.99, warmup=0, step_every=50, step_factor=0.1, callbacks=None):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -87,8 +87,8 @@ class NumpyMLPRegressor(RegressorMixin, BaseNumpyMLP):
         self.weight_decay = weight_decay
         self.rho = rho
         self.warmup = warmup
-        self.lr_step_size = lr_step_size
-        self.lr_gamma = lr_gamma
+        self.step_every = step_every
+        self.step_factor = step_factor
         self.callbacks = callbacks
 
     @available_if(BaseNumpyMLP._check_solver)

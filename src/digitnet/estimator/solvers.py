@@ -39,7 +39,7 @@ def make_optimizer(model, flat, n_weights, steps_per_epoch):
     if m.solver in ("sgd", "adam") and schedule in SKLEARN_SCHEDULES:
         return inner  # scikit-learn's own: SGD runs them, Adam ignores them
     scheduled = schedule_for(schedule, epochs=m.max_iter, steps_per_epoch=steps_per_epoch, power_t=m.power_t,
-                             warmup=m.warmup, step_size=m.lr_step_size, gamma=m.lr_gamma)
+                             warmup=m.warmup, step_size=m.step_every, gamma=m.step_factor)
     return inner if scheduled is None else Scheduled(inner, scheduled)
 
 

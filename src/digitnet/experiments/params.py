@@ -18,7 +18,7 @@ import numpy as np
 
 from ..errors import UsageError
 from ..estimator import NumpyMLPClassifier
-from ..estimator.solvers import SOLVERS
+from ..estimator.solvers import SOLVERS, dropout_rates
 from ..nn.activations import HIDDEN_ACTIVATIONS
 from ..nn.network import WEIGHT_INITS, n_weights
 from ..nn.schedules import SCHEDULES
@@ -36,7 +36,7 @@ LABEL = "label"
 FULL_BATCH = "full"
 #: The features scikit-learn declined (issue 21), each off by default. A run's identity names them only when
 #: they are set to something else, so that every run stored before they existed keeps its id.
-DECLINED = ("dropout", "class_weight", "label_smoothing", "weight_decay", "rho", "warmup", "lr_step_size", "lr_gamma")
+DECLINED = ("dropout", "class_weight", "label_smoothing", "weight_decay", "rho", "warmup", "step_every", "step_factor")
 #: Parameters MLPClassifier lacks; ``compare`` gives them to ours only.
 OURS_ONLY = ("weight_init", *DECLINED)
 SKLEARN_ACTIVATIONS = ("identity", "logistic", "tanh", "relu")
@@ -226,7 +226,21 @@ def check_params(params):
             message += " (or 'full' for the whole training set)"
         hint = next(filter(None, (misused(name, value) for name, value in params.items())), None)
         raise UsageError(f"{message.rstrip('.')}; {hint}" if hint else message) from None
+    _check_combination(params)
     return params
+
+
+def _check_combination(params):
+    """Settings each valid but not together (dropout with lbfgs, a warmup as long as the training), refused before
+    any run (the fit would refuse them too, later)."""
+    settings = {**DEFAULTS, **params}
+    try:
+        dropout_rates(settings["dropout"], len(hidden_layers(params)), settings["solver"])
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if settings["learning_rate"] == "cosine" and settings["warmup"] >= settings["max_iter"]:
+        raise UsageError(f"the cosine schedule's warmup ({settings['warmup']} epochs) must be shorter than max_iter"
+                         f" ({settings['max_iter']})")
 
 
 def _is_default(name, value):
