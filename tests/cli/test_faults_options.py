@@ -111,6 +111,8 @@ OUT_OF_RANGE = {
     ("gradcheck", "--alpha"): ("-1", "--alpha must be a finite number >= 0, got -1.0"),
     ("gradcheck", "--tolerance"): ("1", "--tolerance must be a number in (0, 1), got 1.0"),
     ("gradcheck", "--hidden-layer-sizes"): ("1000-1000", "gives 1,009,003 parameters"),
+    ("gradcheck", "--dropout"): ("nan", "--dropout must be a number in [0, 1), got nan"),
+    ("gradcheck", "--label-smoothing"): ("-0.1", "--label-smoothing must be a number in [0, 1], got -0.1"),
 }
 #: What each command needs besides the option tried (its required arguments).
 REQUIRED = {"train": [], "predict": ["--model", "{model}", "--dataset", "digits"], "gradcheck": [],

@@ -11,7 +11,7 @@ from sklearn.exceptions import ConvergenceWarning
 from digitnet.errors import UsageError
 from digitnet.experiments import Task, check_params, resolved_params, run_task, sweep
 from digitnet.experiments.compare import compare
-from digitnet.experiments.params import DECLINED
+from digitnet.experiments.params import DECLINED, check_combination
 from digitnet.experiments.runs import reusable
 
 #: Every parameter a run's identity named before issue 21 (resolved_params' keys then).
@@ -44,8 +44,15 @@ def test_a_runs_identity_names_the_declined_features_only_when_they_are_set():
 ])
 def test_bad_declined_settings_are_refused_before_any_run(params, message):
     with pytest.raises(UsageError) as error:
-        check_params(params)
+        check_combination(check_params(params))
     assert message in str(error.value)
+
+
+def test_a_sweep_judges_combinations_on_whole_configurations(split):
+    """Per-layer rates fit the shared hidden layers, and one bad configuration refuses the sweep before any run."""
+    assert check_params({"dropout": (0.3, 0.2)}) == {"dropout": (0.3, 0.2)}  # alone, each setting is valid
+    with pytest.raises(UsageError, match=r"dropout has 2 rates but the network has 3 hidden layer\(s\)"):
+        sweep({"dropout": [0.1, (0.3, 0.2)]}, split, base_params={"hidden_layer_sizes": (8, 4, 4)}, progress=False)
 
 
 def test_schedules_spread_over_max_iter_are_never_read_off_another_trainings_epochs():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import sys
 import time
 import warnings
@@ -24,7 +25,7 @@ from ..errors import UsageError
 from ..estimator import NumpyMLPClassifier, NumpyMLPRegressor
 from ..estimator.callbacks import EarlyStopping, ModelCheckpoint, ProgressBar, ReduceLROnPlateau
 from ..estimator.divergence import DivergenceWarning, TrainingDiverged
-from ..experiments.params import check_params, resolve
+from ..experiments.params import check_combination, check_params, resolve
 from ..files import atomic_write, check_not_inputs, prepare_out_file
 from ..model_file import load_model, save_model, with_target_scaler
 from ..model_inputs import FAR_OUTSIDE_SHARE, compare_with_training, parts, training_rows_seen
@@ -177,14 +178,16 @@ def _check_outputs(args, params):
     outputs = [(f"--{name} {path}", path) for name, path in (("save", args.save), ("checkpoint", args.checkpoint))
                if path is not None]
     check_not_inputs(outputs, {"--csv": args.csv})
-    if args.save is not None and args.checkpoint is not None:
-        check_not_inputs([(f"--checkpoint {args.checkpoint}", args.checkpoint)], {"--save": args.save})
+    if args.save is not None and args.checkpoint is not None and \
+            os.path.realpath(args.save) == os.path.realpath(args.checkpoint):
+        raise UsageError(f"--checkpoint {args.checkpoint} is also --save: the checkpoints (the epochs' models) and the"
+                         " final model need two files")
     for option, path in outputs:
         prepare_out_file(path, "checkpoint file" if option.startswith("--checkpoint") else "model file")
 
 
 def run_train(args):
-    params = check_params(model_params(args))
+    params = check_combination(check_params(model_params(args)))
     _check_outputs(args, params)
     split = split_of(args)
     callbacks, stopper = _callbacks(args, split)

@@ -226,13 +226,13 @@ def check_params(params):
             message += " (or 'full' for the whole training set)"
         hint = next(filter(None, (misused(name, value) for name, value in params.items())), None)
         raise UsageError(f"{message.rstrip('.')}; {hint}" if hint else message) from None
-    _check_combination(params)
     return params
 
 
-def _check_combination(params):
-    """Settings each valid but not together (dropout with lbfgs, a warmup as long as the training), refused before
-    any run (the fit would refuse them too, later)."""
+def check_combination(params):
+    """Refuse (UsageError) the settings of a whole configuration that are each valid but not together: dropout with
+    lbfgs or with a rate for each of more hidden layers than there are, a cosine warmup as long as the training.
+    Called on a configuration before any run (the fit would refuse them too, later); returns ``params``."""
     settings = {**DEFAULTS, **params}
     try:
         dropout_rates(settings["dropout"], len(hidden_layers(params)), settings["solver"])
@@ -241,6 +241,7 @@ def _check_combination(params):
     if settings["learning_rate"] == "cosine" and settings["warmup"] >= settings["max_iter"]:
         raise UsageError(f"the cosine schedule's warmup ({settings['warmup']} epochs) must be shorter than max_iter"
                          f" ({settings['max_iter']})")
+    return params
 
 
 def _is_default(name, value):
