@@ -243,6 +243,8 @@ def test_an_activation_given_as_a_pair_trains_as_the_same_one_registered(small_d
         assert _same(_fit(copy, X, y), pair)
         object_model = _fit(NumpyMLPClassifier(activation=registered, **settings), X, y)
         assert _same(object_model, named)
+        logistic = _fit(NumpyMLPClassifier(activation=activations.get("logistic"), **settings), X, y)
+        assert _same(logistic, _fit(NumpyMLPClassifier(activation="logistic", **settings), X, y))  # Glorot's range
     finally:
         activations.unregister("softsign_")
 

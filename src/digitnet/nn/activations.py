@@ -428,16 +428,18 @@ def check(activation: Activation) -> Activation:
 
 
 def from_spec(spec) -> Activation | str:
-    """What an estimator's ``activation=`` names: a registered name (returned as it is), an :class:`Activation`,
-    or a user's own as a pair ``(f, df)`` or triple ``(f, df, d2f)`` of NumPy functions of z (made an
-    ``Activation`` named after ``f``, its derivatives reading z). Objects and pairs are checked as
-    :func:`register` checks; a ValueError says what is wrong."""
+    """What an estimator's ``activation=`` names: a registered name (returned as it is), an :class:`Activation` (its
+    name, if it is the one registered under it; else the object), or a user's own as a pair ``(f, df)`` or triple
+    ``(f, df, d2f)`` of NumPy functions of z (made an ``Activation`` named after ``f``, its derivatives reading z).
+    Objects and pairs are checked as :func:`register` checks; a ValueError says what is wrong."""
     if isinstance(spec, str):
         get(spec)
         return spec
     if isinstance(spec, Activation):
         if not spec.hidden:
             raise ValueError(f"activation {spec.name!r} is for the output layer only (hidden=False)")
+        if _REGISTRY.get(spec.name) is spec:  # a registered one is its name (Glorot's range for logistic, files)
+            return spec.name
         return check(spec)
     if isinstance(spec, tuple) and len(spec) in (2, 3) and all(callable(f) for f in spec):
         name = getattr(spec[0], "__name__", "")
