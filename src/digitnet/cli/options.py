@@ -168,7 +168,7 @@ MODEL_OPTIONS = [
                               " as MLPClassifier's does)"),
     ("learning_rate_init", number(float), "initial learning rate (the stochastic solvers; onecycle's peak)"),
     ("power_t", number(float), "exponent of the invscaling schedule"),
-    ("max_iter", number(int), "epochs (sgd, adam) or iterations (lbfgs)"),
+    ("max_iter", number(int), "epochs (the stochastic solvers) or iterations (lbfgs)"),
     ("shuffle", parse_bool, "shuffle the training rows every epoch (true/false)"),
     ("tol", number(float), "stop when the loss (or validation score) improves by less than this for"
                             " n_iter_no_change epochs"),
@@ -178,9 +178,9 @@ MODEL_OPTIONS = [
     ("early_stopping", parse_bool, "hold out validation_fraction of the training rows and stop when their"
                                    " accuracy stalls (true/false)"),
     ("validation_fraction", number(float), "fraction held out by early_stopping"),
-    ("beta_1", number(float), "adam: decay of the first-moment estimate"),
-    ("beta_2", number(float), "adam: decay of the second-moment estimate"),
-    ("epsilon", number(float), "adam: numerical-stability constant"),
+    ("beta_1", number(float), "adam, adamw, nadam: decay of the first-moment estimate"),
+    ("beta_2", number(float), "adam, adamw, nadam: decay of the second-moment estimate"),
+    ("epsilon", number(float), "adam, adamw, nadam, rmsprop: numerical-stability constant"),
     ("max_fun", number(int), "lbfgs: maximum loss evaluations"),
     ("weight_init", string, f"initial weights: {', '.join(WEIGHT_INITS)} (glorot is MLPClassifier's)"),
     ("dropout", parse_dropout, "inverted dropout of the hidden layers while training: a rate in [0, 1), or one per"
