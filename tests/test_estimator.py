@@ -131,7 +131,7 @@ def test_divergence_stops_at_once_and_names_the_epoch():
 @pytest.mark.parametrize("params, message", [
     (dict(alpha=-1), r"'alpha' parameter .* must be a float in the range \[0.0, inf\)"),
     (dict(activation="swish"), r"'activation' parameter .* must be a str among"),
-    (dict(solver="rmsprop"), r"'solver' parameter"),
+    (dict(solver="rprop"), r"'solver' parameter"),  # rmsprop is one of ours since issue 21
     (dict(learning_rate_init=0), r"'learning_rate_init' parameter .* range \(0.0, inf\)"),
     (dict(momentum=1.5), r"'momentum' parameter .* range \[0.0, 1.0\]"),
     (dict(max_iter=0), r"'max_iter' parameter .* range \[1, inf\)"),

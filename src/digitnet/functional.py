@@ -1,9 +1,10 @@
 """The network as plain functions, in one namespace: ``import digitnet.functional as F``.
 
 A thin front over :mod:`digitnet.nn` (read the formulas there): activations and their
-derivatives (and the registry of activation objects), parameters in one flat buffer, forward pass,
-loss, backpropagation and training; the loss's curvature (exact Hessian-vector products, the
-sharpness), the gradient flow per layer, the learning-rate range test and loss landscapes.
+derivatives (and the registry of activation objects), parameters in one flat buffer, forward pass
+(with dropout masks), loss (with smoothed labels), backpropagation, optimizers, learning-rate
+schedules and training; the loss's curvature (exact Hessian-vector products, the sharpness), the
+gradient flow per layer, the learning-rate range test and loss landscapes.
 """
 
 from .estimator.gradient_descent import train_model  # noqa: F401
@@ -24,9 +25,10 @@ from .nn.landscape import (  # noqa: F401
 from .nn.lr_range import RangeTest, lr_range_test  # noqa: F401
 from .nn.network import (  # noqa: F401
     WEIGHT_INITS, ForwardPass, Parameters, backward_pass, compute_loss, correct_mask, count_correct, cross_entropy,
-    forward_pass, half_poisson_deviance, half_squared_error, initialize_weights, mean_loss, n_parameters, n_weights,
-    pack, per_sample_loss, predict, squared_weights, unpack,
+    dropout_masks, forward_pass, half_poisson_deviance, half_squared_error, initialize_weights, mean_loss, n_parameters,
+    n_weights, pack, per_sample_loss, predict, smooth_labels, squared_weights, unpack,
 )
-from .nn.optimizers import SCHEDULES, SGD, Adam, Optimizer  # noqa: F401
+from .nn.optimizers import SCHEDULES, SGD, Adam, AdamW, NAdam, Optimizer, RMSprop  # noqa: F401
+from .nn.schedules import Cosine, OneCycle, Scheduled, StepDecay, schedule_for  # noqa: F401
 from .nn.tracking import TRACKABLE, Trajectory  # noqa: F401
 from .nn.training import batch_slices, train_epoch  # noqa: F401

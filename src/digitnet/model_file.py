@@ -26,6 +26,12 @@ never leaves a half-written model.
 A classifier (multiclass, binary or multilabel), a regressor (one or several outputs), either behind
 a StandardScaler in a Pipeline, and a regressor in a TransformedTargetRegressor that standardises its
 target are saved and loaded back as they were.
+
+What a file cannot hold is refused or said: an activation given as functions (an ``Activation`` that is
+not the one registered under its name, or a pair ``(f, df)``) is refused when saving, since a file names
+its activation; ``callbacks`` (objects that act during training, not part of the model) are not stored:
+the metadata's ``not_stored`` says which were given, and the loaded model has ``callbacks=None``. A
+``class_weight`` dict is stored as ``[[label, weight], ...]`` (JSON keys are only text) and read back as a dict.
 """
 
 from __future__ import annotations
@@ -43,11 +49,13 @@ from sklearn.preprocessing import LabelBinarizer, StandardScaler
 from .errors import UsageError
 from .estimator import NumpyMLPClassifier, NumpyMLPRegressor
 from .estimator.regressor import OUTPUTS as REGRESSION_OUTPUTS
+from .estimator.solvers import dropout_rates
 from .files import atomic_write
 from .jsonify import dumps
 from .model_inputs import FINGERPRINT_ROWS, Fingerprint, fingerprint, parts
 from .npz_archive import Archive
-from .nn.activations import CLASSIFYING_OUTPUTS, HIDDEN_ACTIVATIONS
+from .nn.activations import CLASSIFYING_OUTPUTS, HIDDEN_ACTIVATIONS, Activation
+from .nn.activations import get as registered_activation
 
 __all__ = ["FORMAT", "VERSION", "load_model", "parts", "save_model", "with_target_scaler"]
 
@@ -97,13 +105,33 @@ def _split_pipeline(model):
     return scaler, model
 
 
+def _activation_name(activation):
+    """The name a file keeps for the estimator's activation; a ValueError for one it cannot name."""
+    if isinstance(activation, str):
+        return activation
+    name = getattr(activation, "name", None)
+    if isinstance(activation, Activation) and name in HIDDEN_ACTIVATIONS and registered_activation(name) is activation:
+        return name
+    raise ValueError(f"save_model cannot store activation={activation!r}: a model file names its activation, and"
+                     " functions have no name it can be loaded by; register it (digitnet.nn.activations.register("
+                     "Activation(name, f, df))) and fit with activation=name")
+
+
 def _saved_params(mlp):
-    """The estimator's parameters as the file keeps them: a random state object is not worth keeping."""
+    """``(params, not_stored)``: the estimator's parameters as the file keeps them (a random state object is not
+    worth keeping; a class_weight dict as pairs), and a description of each it cannot keep (callbacks)."""
     params = mlp.get_params()
     if not isinstance(params["random_state"], (Integral, type(None))):
         params["random_state"] = None
     params["hidden_layer_sizes"] = [int(W.shape[1]) for W in mlp.coefs_[:-1]]
-    return params
+    params["activation"] = _activation_name(params["activation"])
+    if isinstance(params.get("class_weight"), dict):
+        params["class_weight"] = [[label, weight] for label, weight in params["class_weight"].items()]
+    not_stored = {}
+    if params.get("callbacks"):
+        not_stored["callbacks"] = ", ".join(type(c).__name__ for c in params["callbacks"])
+    params["callbacks"] = None
+    return params, not_stored
 
 
 def _training_print(rows, mlp):
@@ -144,12 +172,14 @@ def save_model(model, path, *, feature_names=None, extra=None, training_rows=Non
     if classifier and target_scaler is not None:
         raise TypeError("save_model: a TransformedTargetRegressor holds a regressor, not a classifier")
     seen = _training_print(training_rows, mlp)
+    params, not_stored = _saved_params(mlp)
     meta = {
         "format": FORMAT, "version": VERSION,
         "estimator": (NumpyMLPClassifier if classifier else NumpyMLPRegressor).__name__,
         "preprocessing": WITHOUT_SCALER if scaler is None else WITH_SCALER,
         "target_scaled": target_scaler is not None,
-        "params": _saved_params(mlp),
+        "params": params,
+        "not_stored": not_stored,
         "layer_sizes": [int(mlp.coefs_[0].shape[0])] + [int(W.shape[1]) for W in mlp.coefs_],
         "n_features_in_": int(mlp.n_features_in_),
         "out_activation_": mlp.out_activation_,
@@ -271,8 +301,10 @@ def _read_meta(archive):
         "target_scaled": lambda v: v is None or (isinstance(v, bool) and not (v and classifier)),
         "training_rows": lambda v: v is None or _is_int(v, 1),
         "extra": lambda v: v is None or isinstance(v, dict),
+        "not_stored": lambda v: v is None or (isinstance(v, dict) and all(isinstance(k, str) and isinstance(t, str)
+                                                                            for k, t in v.items())),
     }
-    optional = ("t_", "feature_names", "extra", "y_type", "target_scaled", "training_rows")
+    optional = ("t_", "feature_names", "extra", "y_type", "target_scaled", "training_rows", "not_stored")
     for field, ok in checks.items():
         if (field not in meta and field not in optional) or not ok(meta.get(field)):
             raise UsageError(f"{path}: the model metadata's {field!r} is missing or invalid ({_shown(meta.get(field))})")
@@ -339,8 +371,14 @@ def _read_estimator(path, meta):
                          f" {sizes[1:-1]}")
     params["hidden_layer_sizes"] = tuple(meta["layer_sizes"][1:-1])
     for key, value in params.items():
-        if value in ("inf", "-inf", "nan"):
+        if isinstance(value, str) and value in ("inf", "-inf", "nan"):
             params[key] = float(value)
+    weights = params.get("class_weight")
+    if isinstance(weights, list) and all(
+            isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], (str, int, float)) for pair in weights):
+        params["class_weight"] = {label: weight for label, weight in weights}  # JSON keys are text: kept as pairs
+    if isinstance(params.get("dropout"), list):
+        params["dropout"] = tuple(params["dropout"])
     activation = params.get("activation")
     if isinstance(activation, str) and activation.isidentifier() and activation not in HIDDEN_ACTIVATIONS:
         raise UsageError(f"{path}: invalid parameters in the metadata: the activation {activation!r} is not registered"
@@ -349,6 +387,7 @@ def _read_estimator(path, meta):
     try:
         model = ESTIMATORS[meta["estimator"]](**params)
         model._validate_params()
+        dropout_rates(model.dropout, len(sizes) - 2, model.solver)
     except (TypeError, ValueError) as exc:
         raise UsageError(f"{path}: invalid parameters in the metadata: {' '.join(str(exc).split())}") from None
     if isinstance(model, NumpyMLPRegressor) and model._output_activation() != meta["out_activation_"]:

@@ -75,6 +75,25 @@ OUT_OF_RANGE = {
                                   " (0.0, inf). Got 0.0 instead."),
     ("train", "--max-fun"): ("0", "The 'max_fun' parameter of NumpyMLPClassifier must be an int in the range"
                                   " [1, inf). Got 0 instead."),
+    # the features scikit-learn declined (issue 21)
+    ("train", "--dropout"): ("1", "argument --dropout: a dropout rate is a number in [0, 1) (the share of units"
+                                  " dropped), got 1"),
+    ("train", "--class-weight"): ("3:-2", "argument --class-weight: a class weight is a finite number >= 0, got -2"
+                                          " for class 3"),
+    ("train", "--label-smoothing"): ("1.5", "The 'label_smoothing' parameter of NumpyMLPClassifier must be a float in"
+                                            " the range [0.0, 1.0]. Got 1.5 instead."),
+    ("train", "--weight-decay"): ("-1", "The 'weight_decay' parameter of NumpyMLPClassifier must be a float in the"
+                                        " range [0.0, inf). Got -1.0 instead."),
+    ("train", "--rho"): ("1", "The 'rho' parameter of NumpyMLPClassifier must be a float in the range [0.0, 1.0). Got"
+                              " 1.0 instead."),
+    ("train", "--warmup"): ("-1", "The 'warmup' parameter of NumpyMLPClassifier must be an int in the range [0, inf)."
+                                  " Got -1 instead."),
+    ("train", "--step-every"): ("0", "The 'step_every' parameter of NumpyMLPClassifier must be an int in the range"
+                                       " [1, inf). Got 0 instead."),
+    ("train", "--step-factor"): ("0", "The 'step_factor' parameter of NumpyMLPClassifier must be a float in the range"
+                                   " (0.0, inf). Got 0.0 instead."),
+    ("train", "--plateau-factor"): ("1", "--plateau-factor must be a number in (0, 1), got 1.0"),
+    ("train", "--patience"): ("0", "argument --patience: the number of epochs of patience must be at least 1, got 0"),
     ("predict", "--test-size"): ("1", "test_size must be between 0 and 1 (exclusive), got 1.0"),
     ("predict", "--split-seed"): ("-5", "argument --split-seed: a seed is an integer from 0 to 4294967295, got -5"),
     ("compare", "--seeds"): ("0", f"argument --seeds: {SEEDS}"),
@@ -103,6 +122,8 @@ OUT_OF_RANGE = {
     ("lr-find", "--test-size"): ("0", "test_size must be between 0 and 1 (exclusive), got 0.0"),
     ("lr-find", "--validation-size"): ("1", "validation_size must be in [0, 1), got 1.0"),
     ("lr-find", "--split-seed"): ("-1", "argument --split-seed: a seed is an integer from 0 to 4294967295, got -1"),
+    ("gradcheck", "--dropout"): ("nan", "--dropout must be a number in [0, 1), got nan"),
+    ("gradcheck", "--label-smoothing"): ("-0.1", "--label-smoothing must be a number in [0, 1], got -0.1"),
 }
 #: What each command needs besides the option tried (its required arguments).
 REQUIRED = {"train": [], "predict": ["--model", "{model}", "--dataset", "digits"], "gradcheck": [],

@@ -6,7 +6,7 @@ from digitnet.cli import main
 from digitnet.errors import UsageError
 from digitnet.experiments.params import check_params
 
-SCHEDULE = "(--learning-rate is the schedule: constant, invscaling, adaptive)"
+SCHEDULE = "(--learning-rate is the schedule: constant, invscaling, adaptive, cosine, step, onecycle)"
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -24,7 +24,8 @@ SCHEDULE = "(--learning-rate is the schedule: constant, invscaling, adaptive)"
     (["sweep", "--param", "learning_rate=0.1", "--out", "{tmp}/o"],
      "--param learning_rate=0.1: The 'learning_rate' parameter of NumpyMLPClassifier must be a str among"),
     (["sweep", "--param", "learning_rate=constant,0.1", "--out", "{tmp}/o"],
-     "did you mean learning_rate_init=0.1? (learning_rate is the schedule: constant, invscaling, adaptive)"),
+     "did you mean learning_rate_init=0.1? (learning_rate is the schedule: constant, invscaling, adaptive, cosine,"
+     " step, onecycle)"),
     (["sweep", "--param", "learning_rate_init=0.1,adaptive", "--out", "{tmp}/o"],
      "--param learning_rate_init: expected a number, got 'adaptive'; did you mean learning_rate=adaptive?"
      " (learning_rate_init is the initial step size, a number)"),
@@ -58,7 +59,7 @@ def test_no_pointer_where_there_is_nothing_to_point_to(capsys, tmp_path):
 
 def test_the_python_api_gives_the_same_pointer():
     with pytest.raises(UsageError, match=r"Got 0\.1 instead; did you mean learning_rate_init=0\.1\? \(learning_rate"
-                                         r" is the schedule: constant, invscaling, adaptive\)$"):
+                                         r" is the schedule: constant, invscaling, adaptive, cosine, step, onecycle\)$"):
         check_params({"learning_rate": 0.1})
     assert check_params({"learning_rate": "invscaling", "learning_rate_init": 0.1}) == {
         "learning_rate": "invscaling", "learning_rate_init": 0.1}

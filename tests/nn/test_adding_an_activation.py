@@ -111,7 +111,7 @@ def test_a_model_file_keeps_its_name_and_needs_it_registered_to_load(readme, tmp
     with pytest.raises(UsageError, match=f"^{path}: invalid parameters in the metadata: the activation 'softplus' is"
                                          r" not registered in this process \(a user's own activation is registered"
                                          r" with digitnet.nn.activations.register before loading its model\); the"
-                                         " registered ones are identity, logistic, tanh, relu, leaky_relu, elu$"):
+                                         " registered ones are identity, logistic, tanh, relu, leaky_relu, elu, gelu, silu$"):
         load_model(path)
 
 

@@ -31,9 +31,18 @@ from digitnet.report.page_data import model_json
 from .browser import console_errors, start_chromium, wait_for
 
 
+#: What the estimators take that the page's network (nn.js) does not have yet: the features scikit-learn declined
+#: (issue 21), in Python only so far. Exact, so that one ported to the page (or added to Python) must be named here.
+NOT_IN_PAGE = {"activation": {"gelu", "silu"}, "solver": {"adamw", "rmsprop", "nadam"},
+               "learning_rate": {"cosine", "step", "onecycle"}}
+
+
 def _options(estimator, parameter):
-    """The values the estimator takes for ``parameter`` (its own list: the tests follow it)."""
-    return sorted(estimator._parameter_constraints[parameter][0].options)
+    """The values the estimator takes for ``parameter`` that the page has too (its own list, less
+    :data:`NOT_IN_PAGE`: the tests follow it)."""
+    options = set(estimator._parameter_constraints[parameter][0].options)
+    assert NOT_IN_PAGE.get(parameter, set()) <= options  # what the page lacks is the estimator's
+    return sorted(options - NOT_IN_PAGE.get(parameter, set()))
 
 
 ACTIVATIONS = _options(NumpyMLPClassifier, "activation")

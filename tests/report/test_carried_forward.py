@@ -8,9 +8,7 @@ import re
 import warnings
 
 import numpy as np
-import pytest
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.pipeline import Pipeline
 
 from digitnet import NumpyMLPClassifier, report
 from digitnet.data import MaxScaler, scaler_for

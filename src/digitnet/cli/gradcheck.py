@@ -27,6 +27,11 @@ def add_gradcheck(commands):
     p.add_argument("--seed", type=argtype(seed), default=0, help="seed of data and weights (default: 0)")
     p.add_argument("--eps", type=argtype(number(float)), default=1e-6, help="finite-difference step"
                    " (default: 1e-06)")
+    p.add_argument("--dropout", type=argtype(number(float)), default=0.0, help="dropout rate of every hidden layer,"
+                   " in [0, 1): its masks are drawn once and held fixed, so the loss is a function of the weights"
+                   " (default: 0.0)")
+    p.add_argument("--label-smoothing", type=argtype(number(float)), default=0.0, help="label smoothing of the"
+                   " cross-entropy's targets, in [0, 1] (default: 0.0)")
     p.add_argument("--tolerance", type=argtype(number(float)), default=TOLERANCE,
                    help="largest acceptable error ||g - g_num|| / (||g|| + ||g_num||) of a parameter array; a correct"
                    f" gradient gives less, a wrong one 1e-2 or more (default: {TOLERANCE:g})")
@@ -46,6 +51,8 @@ def _check_options(args):
         (math.isfinite(args.tolerance) and 0 < args.tolerance < 1, f"--tolerance must be a number in (0, 1), got"
          f" {args.tolerance}"),
         (1 <= args.samples <= MAX_SAMPLES, f"--samples must be from 1 to {MAX_SAMPLES}, got {args.samples}"),
+        (0 <= args.dropout < 1, f"--dropout must be a number in [0, 1), got {args.dropout}"),
+        (0 <= args.label_smoothing <= 1, f"--label-smoothing must be a number in [0, 1], got {args.label_smoothing}"),
         (2 <= args.classes <= MAX_CLASSES, f"--classes must be from 2 to {MAX_CLASSES}, got {args.classes}"),
         (n_parameters(sizes) <= MAX_PARAMETERS, f"--hidden-layer-sizes {show(args.hidden_layer_sizes)} gives"
          f" {n_parameters(sizes):,} parameters; the check nudges each one, so at most {MAX_PARAMETERS:,}"),
@@ -57,14 +64,18 @@ def _check_options(args):
 
 def run_gradcheck(args):
     _check_options(args)
+    extra = (f", dropout {args.dropout:g} (masks held fixed)" if args.dropout else "") + \
+        (f", label smoothing {args.label_smoothing:g}" if args.label_smoothing else "")
     print(f"finite-difference gradient check: hidden layers {show(args.hidden_layer_sizes)}, alpha {args.alpha},"
-          f" {args.samples} samples, {args.classes} classes, eps {args.eps:g}, float64")
+          f" {args.samples} samples, {args.classes} classes, eps {args.eps:g}{extra}, float64")
     print(f"{'activation':12} {'largest error':>20}  result   (error: ||g - g_num|| / (||g|| + ||g_num||) of a"
           f" W or b; a correct gradient is below {args.tolerance:g})")
     errors = {}
+    features = {name: value for name, value in (("dropout", args.dropout), ("label_smoothing", args.label_smoothing))
+                if value}  # only those asked for: the plain check is called as it always was
     for activation in HIDDEN_ACTIVATIONS:
         errors[activation] = error = gradient_check(activation, args.hidden_layer_sizes, args.alpha, args.samples,
-                                                    args.classes, args.seed, args.eps)
+                                                    args.classes, args.seed, args.eps, **features)
         print(f"{activation:12} {error:20.3e}  {'ok' if error <= args.tolerance else 'FAIL'}")  # NaN: FAIL
     failed = [a for a, e in errors.items() if not e <= args.tolerance]
     worst = max(errors.values(), key=lambda e: math.inf if math.isnan(e) else e)

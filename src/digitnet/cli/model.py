@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import sys
 import time
 import warnings
@@ -22,14 +23,15 @@ from ..data import DATASETS, TASKS, load_split, read_features_csv
 from ..digit_image import BITMAP, BLOCK, FORMAT_NAMES, MAX_SIDE, image_to_input
 from ..errors import UsageError
 from ..estimator import NumpyMLPClassifier, NumpyMLPRegressor
+from ..estimator.callbacks import EarlyStopping, ModelCheckpoint, ProgressBar, ReduceLROnPlateau
 from ..estimator.divergence import DivergenceWarning, TrainingDiverged
-from ..experiments.params import check_params, resolve
+from ..experiments.params import check_combination, check_params, resolve
 from ..files import atomic_write, check_not_inputs, prepare_out_file
 from ..model_file import load_model, save_model, with_target_scaler
 from ..model_inputs import FAR_OUTSIDE_SHARE, compare_with_training, parts, training_rows_seen
 from .options import (
-    Formatter, add_data_options, add_model_options, argtype, describe, fit_error, model_params, number, seed, show,
-    split_of,
+    CLASSIFIER_ONLY, Formatter, _option, add_data_options, add_model_options, argtype, at_least, describe, fit_error,
+    model_params, number, seed, show, split_of,
 )
 
 
@@ -50,6 +52,53 @@ def add_train(commands):
     p.add_argument("--seed", type=argtype(seed), default=0, help="random_state of the model (default: 0)")
     p.add_argument("--save", metavar="FILE", help="save the fitted model (with its scaler) to this .npz file"
                    " (default: not saved)")
+    add_callback_options(p)
+
+
+def add_callback_options(parser):
+    """``train``'s callbacks (digitnet.estimator.callbacks): early stopping, the rate on a plateau, checkpoints, a bar."""
+    group = parser.add_argument_group("callbacks (after each epoch; see digitnet.estimator.callbacks)")
+    group.add_argument("--stop-early-on", metavar="QUANTITY", help="stop when this quantity has not improved for"
+                       " --patience epochs: loss, accuracy (r2), or with --validation-size val_loss, val_accuracy"
+                       " (val_r2) (default: no such stop)")
+    group.add_argument("--restore-best-weights", action="store_true", help="with --stop-early-on: end with the"
+                       " weights of its best epoch (default: the last epoch's)")
+    group.add_argument("--reduce-lr-on", metavar="QUANTITY", help="multiply the learning rate by --plateau-factor when"
+                       " this quantity has not improved for --patience epochs (default: never)")
+    group.add_argument("--plateau-factor", type=argtype(number(float)), default=0.1, help="what --reduce-lr-on multiplies"
+                       " the rate by, in (0, 1) (default: 0.1)")
+    group.add_argument("--patience", type=argtype(at_least(1, "epochs of patience")), default=10, help="epochs"
+                       " without improvement before --stop-early-on or --reduce-lr-on acts (default: 10)")
+    group.add_argument("--checkpoint", metavar="FILE", help="after each epoch, write the model (with its scaler) to"
+                       " this .npz file, atomically; with --stop-early-on, only when that quantity improves"
+                       " (default: none)")
+    group.add_argument("--progress", action="store_true", help="show a progress bar of the epochs on stderr"
+                       " (default: none)")
+
+
+def _callbacks(args, split):
+    """The callbacks ``train``'s options ask for, each checked before any work; ``(list, early stopping or None)``."""
+    score = "r2" if args.task == "regression" else "accuracy"
+    known = ["loss", score] + (["val_loss", f"val_{score}"] if split.X_val is not None else [])
+    for option in ("stop_early_on", "reduce_lr_on"):
+        quantity = getattr(args, option)
+        if quantity is not None and quantity not in known:
+            held = "" if split.X_val is not None else " (the val_ quantities need --validation-size above 0)"
+            raise UsageError(f"{_option(option)} {quantity}: this training records {', '.join(known)}{held}")
+    if args.checkpoint is not None and args.scale_target:
+        raise UsageError("--checkpoint writes the network with its feature scaler only; with --scale-target its"
+                         " predictions would be in standardised units: use --save for the final model instead")
+    if args.restore_best_weights and args.stop_early_on is None:
+        raise UsageError("--restore-best-weights needs --stop-early-on QUANTITY (the quantity whose best epoch it keeps)")
+    stopper = None if args.stop_early_on is None else EarlyStopping(
+        args.stop_early_on, patience=args.patience, restore_best_weights=args.restore_best_weights)
+    callbacks = [c for c in (stopper, None if args.reduce_lr_on is None else ReduceLROnPlateau(
+        args.reduce_lr_on, factor=args.plateau_factor, patience=args.patience)) if c is not None]
+    if args.checkpoint is not None:
+        callbacks.append(ModelCheckpoint(args.checkpoint, monitor=args.stop_early_on, scaler=split.scaler,
+                                         feature_names=split.feature_names,
+                                         extra={"dataset": split.name, "target": split.target_name}))
+    return callbacks + ([ProgressBar()] if args.progress else []), stopper
 
 
 def _fit(model, X, y, validation):
@@ -118,15 +167,33 @@ def _target_hint(split):
             " (as scikit-learn's TransformedTargetRegressor with a StandardScaler)")
 
 
+def _check_outputs(args, params):
+    """Before any work: --plateau-factor in range, the classifier's options refused for a regression, the output files
+    writable and none of them an input."""
+    if not 0 < args.plateau_factor < 1:
+        raise UsageError(f"--plateau-factor must be a number in (0, 1), got {args.plateau_factor}")
+    given = [name for name in CLASSIFIER_ONLY if name in params]
+    if args.task == "regression" and given:
+        raise UsageError(f"{_option(given[0])} is for classification (a regression's target has no classes)")
+    outputs = [(f"--{name} {path}", path) for name, path in (("save", args.save), ("checkpoint", args.checkpoint))
+               if path is not None]
+    check_not_inputs(outputs, {"--csv": args.csv})
+    if args.save is not None and args.checkpoint is not None and \
+            os.path.realpath(args.save) == os.path.realpath(args.checkpoint):
+        raise UsageError(f"--checkpoint {args.checkpoint} is also --save: the checkpoints (the epochs' models) and the"
+                         " final model need two files")
+    for option, path in outputs:
+        prepare_out_file(path, "checkpoint file" if option.startswith("--checkpoint") else "model file")
+
+
 def run_train(args):
-    params = check_params(model_params(args))
-    if args.save is not None:
-        check_not_inputs([(f"--save {args.save}", args.save)], {"--csv": args.csv})
-        prepare_out_file(args.save, "model file")
+    params = check_combination(check_params(model_params(args)))
+    _check_outputs(args, params)
     split = split_of(args)
+    callbacks, stopper = _callbacks(args, split)
     target_scaler = _target_scaler(args, split)
     estimator = NumpyMLPRegressor if args.task == "regression" else NumpyMLPClassifier
-    model = estimator(**resolve(params, len(split.y_train)), random_state=args.seed)
+    model = estimator(**resolve(params, len(split.y_train)), random_state=args.seed, callbacks=callbacks or None)
     scale = (lambda y: y) if target_scaler is None else \
         (lambda y: target_scaler.transform(np.reshape(y, (-1, 1))).ravel())
     validation = {} if split.X_val is None else {"X_val": split.X_val, "y_val": scale(split.y_val)}
@@ -137,7 +204,10 @@ def run_train(args):
     shown = ", ".join(f"{k}={show(v)}" for k, v in params.items()) or "defaults"
     print(f"trained {estimator.__name__}({shown}) in {seconds:.2f} s: {model.n_iter_} epochs, final training loss"
           f" {model.loss_:.4f}" + ("" if target_scaler is None else " (of the standardised target)")
-          + ("" if converged else " (not converged: max_iter reached)"))
+          + ("" if converged or (stopper and stopper.stopped_epoch) else " (not converged: max_iter reached)"))
+    if stopper is not None and stopper.stopped_epoch:
+        print(f"stopped early at epoch {stopper.stopped_epoch}: {stopper.monitor} best at epoch {stopper.best_epoch}"
+              f" ({stopper.best:.4f})" + (", its weights kept" if args.restore_best_weights else ""))
     if target_scaler is None:
         _print_scores(model, split)
     else:  # predictions put back in the target's units in float64: in float32 a large target would overflow

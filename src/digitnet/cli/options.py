@@ -8,6 +8,8 @@ Every estimator option (``--hidden-layer-sizes`` ... ``--weight-init``) comes fr
 from __future__ import annotations
 
 import argparse
+import math
+import re
 
 import numpy as np
 
@@ -15,8 +17,10 @@ from ..data import DATASETS, load_split
 from ..errors import UsageError
 from ..experiments.chunks import n_workers_of, usable_cores
 from ..experiments.params import DEFAULTS, MAX_SEEDS, closest, format_layers, misused, parse_layers
+from ..estimator.solvers import SOLVERS
 from ..nn.activations import HIDDEN_ACTIVATIONS
 from ..nn.network import WEIGHT_INITS
+from ..nn.schedules import SCHEDULES
 
 
 def parse_bool(text):
@@ -131,18 +135,55 @@ def string(text):
     return str(text)
 
 
+def parse_dropout(text):
+    """A dropout rate in [0, 1), or one per hidden layer joined by '-' (``0.5-0.2``)."""
+    parts = [p.strip() for p in str(text).split("-")]
+    try:
+        rates = [float(p) for p in parts]
+    except ValueError:
+        raise UsageError(f"dropout is a rate in [0, 1), or one per hidden layer joined by '-' (like 0.5-0.2); got"
+                         f" {text!r}") from None
+    bad = next((r for r in rates if not 0 <= r < 1), None)  # NaN is never in range
+    if bad is not None:
+        raise UsageError(f"a dropout rate is a number in [0, 1) (the share of units dropped), got {bad:g}")
+    return rates[0] if len(rates) == 1 else tuple(rates)
+
+
+_PAIR = re.compile(r"^\s*([^:/]+?)\s*:\s*([^:/]+?)\s*$")
+
+
+def parse_class_weight(text):
+    """``balanced``, or ``LABEL:WEIGHT`` pairs joined by '/' (``3:2/8:1.5``; a label of digits is a number)."""
+    if str(text).strip().lower() == "balanced":
+        return "balanced"
+    weights = {}
+    for pair in str(text).split("/"):
+        match = _PAIR.match(pair)
+        if not match:
+            raise UsageError(f"class weights are 'balanced' or LABEL:WEIGHT pairs joined by '/' (like 3:2/8:1.5);"
+                             f" got {text!r}")
+        label, weight = match.groups()
+        weight = number(float)(weight)
+        if not (math.isfinite(weight) and weight >= 0):
+            raise UsageError(f"a class weight is a finite number >= 0, got {weight:g} for class {label}")
+        weights[int(label) if re.fullmatch(r"[+-]?\d+", label) else label] = weight
+    return weights
+
+
 #: Every estimator parameter the command line can set: (name, parser, help). Defaults are the estimator's.
 MODEL_OPTIONS = [
     ("hidden_layer_sizes", parse_layers, "units of each hidden layer, '-' between layers (e.g. 64 or 128-64)"),
     ("activation", string, f"hidden-layer activation: {', '.join(HIDDEN_ACTIVATIONS)}"),
-    ("solver", string, "optimizer: adam, sgd or lbfgs"),
+    ("solver", string, f"optimizer: {', '.join(SOLVERS)} (adamw, rmsprop and nadam are PyTorch's)"),
     ("alpha", number(float), "L2 penalty strength"),
     ("batch_size", parse_batch_size, "rows per gradient step: an integer, 'auto' (= min(200, rows)) or 'full'"
                                      " (the whole training set: plain gradient descent)"),
-    ("learning_rate", string, "learning-rate schedule for sgd: constant, invscaling or adaptive"),
-    ("learning_rate_init", number(float), "initial learning rate (sgd, adam)"),
+    ("learning_rate", string, f"learning-rate schedule: {', '.join(SCHEDULES)} (cosine and step per epoch,"
+                              " onecycle per step, on every stochastic solver; adam ignores invscaling and adaptive,"
+                              " as MLPClassifier's does)"),
+    ("learning_rate_init", number(float), "initial learning rate (the stochastic solvers; onecycle's peak)"),
     ("power_t", number(float), "exponent of the invscaling schedule"),
-    ("max_iter", number(int), "epochs (sgd, adam) or iterations (lbfgs)"),
+    ("max_iter", number(int), "epochs (the stochastic solvers) or iterations (lbfgs)"),
     ("shuffle", parse_bool, "shuffle the training rows every epoch (true/false)"),
     ("tol", number(float), "stop when the loss (or validation score) improves by less than this for"
                             " n_iter_no_change epochs"),
@@ -152,12 +193,25 @@ MODEL_OPTIONS = [
     ("early_stopping", parse_bool, "hold out validation_fraction of the training rows and stop when their"
                                    " accuracy stalls (true/false)"),
     ("validation_fraction", number(float), "fraction held out by early_stopping"),
-    ("beta_1", number(float), "adam: decay of the first-moment estimate"),
-    ("beta_2", number(float), "adam: decay of the second-moment estimate"),
-    ("epsilon", number(float), "adam: numerical-stability constant"),
+    ("beta_1", number(float), "adam, adamw, nadam: decay of the first-moment estimate"),
+    ("beta_2", number(float), "adam, adamw, nadam: decay of the second-moment estimate"),
+    ("epsilon", number(float), "adam, adamw, nadam, rmsprop: numerical-stability constant"),
     ("max_fun", number(int), "lbfgs: maximum loss evaluations"),
     ("weight_init", string, f"initial weights: {', '.join(WEIGHT_INITS)} (glorot is MLPClassifier's)"),
+    ("dropout", parse_dropout, "inverted dropout of the hidden layers while training: a rate in [0, 1), or one per"
+                               " hidden layer joined by '-' (0.5-0.2); a stochastic solver only"),
+    ("class_weight", parse_class_weight, "weights of the classes in the loss: 'balanced' (n / (classes x count)) or"
+                                         " LABEL:WEIGHT pairs joined by '/' (3:2/8:1.5); classification only"),
+    ("label_smoothing", number(float), "label smoothing eps of the cross-entropy, in [0, 1] (targets (1 - eps) y +"
+                                       " eps / K, as PyTorch's); classification only"),
+    ("weight_decay", number(float), "adamw: decoupled weight decay of the weights (PyTorch's AdamW)"),
+    ("rho", number(float), "rmsprop: decay of the mean square gradient, in [0, 1) (PyTorch's alpha)"),
+    ("warmup", number(int), "cosine schedule: epochs of linear warmup before the cosine"),
+    ("step_every", number(int), "step schedule: epochs between two decays of the rate"),
+    ("step_factor", number(float), "step schedule: what each decay multiplies the rate by"),
 ]
+#: Parameters that only a classifier has (``train --task regression`` refuses them).
+CLASSIFIER_ONLY = ("class_weight", "label_smoothing")
 PARSERS = {name: parse for name, parse, _ in MODEL_OPTIONS}
 
 

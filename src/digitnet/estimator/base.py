@@ -6,6 +6,15 @@ random draws in the same order from ``check_random_state(random_state)`` (initia
 then the early-stopping split, then each epoch's shuffle), the same stopping rules, so that the
 same data and ``random_state`` give the same model. The subclasses say what the targets are
 (labels or values), which output and loss go with them, and how to predict.
+
+The features scikit-learn declined are parameters too, each off by default (so that the defaults keep
+MLPClassifier's numbers bit for bit): ``dropout``, the solvers ``adamw``, ``rmsprop``, ``nadam``
+(:mod:`digitnet.estimator.solvers`), the schedules ``cosine``, ``step``, ``onecycle``
+(:mod:`digitnet.nn.schedules`), ``gelu`` and ``silu`` and a user's own activation (:mod:`digitnet.nn.activations`),
+``callbacks`` (:mod:`digitnet.estimator.callbacks`), and for the classifier ``class_weight`` and
+``label_smoothing``. Dropout's masks are drawn from the same stream, after scikit-learn's draws: each
+epoch, the shuffle first, then for each batch in order, for each hidden layer of rate > 0,
+``rng.random((rows, units))`` (:func:`digitnet.nn.network.dropout_masks`); a rate of 0 draws nothing.
 """
 
 from __future__ import annotations
@@ -15,7 +24,6 @@ from collections.abc import Set
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.optimize
 from scipy import sparse
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
@@ -25,16 +33,17 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ..nn import _fast
-from ..nn.activations import HIDDEN_ACTIVATIONS
+from ..nn.activations import HIDDEN_ACTIVATIONS, Activation, from_spec
 from ..nn.divergence import DivergenceRule, baseline_loss
-from ..nn.network import WEIGHT_INITS, correct_mask, initialize_weights, n_parameters, unpack
-from ..nn.optimizers import SCHEDULES, SGD, Adam
+from ..nn.network import WEIGHT_INITS, initialize_weights, n_parameters, n_weights, smooth_labels, unpack
+from ..nn.schedules import SCHEDULES
 from ..nn.tracking import TRACKABLE, Tracker
 from ..resources import available_memory, gib, training_bytes
+from .callback_base import check_callbacks, epoch_ends, train_begins, train_ends
 from .divergence import NONFINITE_WEIGHTS, DivergenceWarning, diverged_error
+from .lbfgs import fit_lbfgs
 from .policy import FIT
-
-STOCHASTIC_SOLVERS = ("sgd", "adam")
+from .solvers import SOLVERS, STOCHASTIC_SOLVERS, dropout_rates, make_optimizer
 #: The input formats both estimators take (as MLPClassifier and MLPRegressor): dense, or SciPy CSR / CSC.
 SPARSE_FORMATS = ["csr", "csc"]
 
@@ -88,7 +97,8 @@ class BaseNumpyMLP(BaseEstimator):
     training of digitnet runs (fits, the studies' runs, ``functional.train_model``). What differs
     between them is the ``training_policy`` (:class:`~digitnet.estimator.policy.TrainingPolicy`: what
     divergence does, what a warm start keeps), a class attribute that a subclass or an instance sets;
-    the activation is a name in :mod:`digitnet.nn.activations`' registry, where a new one is added.
+    the activation is a name in :mod:`digitnet.nn.activations`' registry, where a new one is added (or an
+    ``Activation``, or a pair of functions); ``callbacks`` see every epoch and may stop training.
     The loop's steps are not meant to be overridden.
     """
 
@@ -99,8 +109,8 @@ class BaseNumpyMLP(BaseEstimator):
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions(_RegisteredActivations())],
-        "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
+        "activation": [StrOptions(_RegisteredActivations()), Activation, tuple],
+        "solver": [StrOptions(set(SOLVERS))],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "learning_rate": [StrOptions(set(SCHEDULES))],
@@ -124,6 +134,13 @@ class BaseNumpyMLP(BaseEstimator):
         "weight_init": [StrOptions(set(WEIGHT_INITS))],
         "track": [None, StrOptions(set(TRACKABLE)), "array-like"],
         "track_every": [Interval(Integral, 1, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "rho": [Interval(Real, 0, 1, closed="left")],
+        "warmup": [Interval(Integral, 0, None, closed="left")],
+        "step_every": [Interval(Integral, 1, None, closed="left")],
+        "step_factor": [Interval(Real, 0, None, closed="neither")],
+        "callbacks": [None, list],
     }
 
     #: The score of held-out rows ("accuracy" or "r2": ``history_["val_<name>"]``, early stopping's measure).
@@ -192,8 +209,12 @@ class BaseNumpyMLP(BaseEstimator):
         X, Y = self._validate_input(X, y, incremental, reset=first_pass)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X)
+        sample_weight = self._with_class_weight(Y, sample_weight, incremental)
         self.n_outputs_ = Y.shape[1]
         layer_units = self._layer_units(X.shape[1])
+        self._act = from_spec(self.activation)  # a name (as it is), or an Activation object
+        self._dropout = dropout_rates(self.dropout, len(layer_units) - 2, self.solver)
+        callbacks = check_callbacks(self.callbacks)
         self._random_state = random_stream(self.random_state)  # as scikit-learn, afresh at every fit
         self._check_memory(layer_units, X.shape[0], X.dtype)
         if first_pass or not hasattr(self, "n_layers_"):
@@ -208,9 +229,9 @@ class BaseNumpyMLP(BaseEstimator):
         self._warned_divergence = False  # a fit says once that it diverged
         with _fast.blas_threads(batch_rows(self.solver, self.batch_size, X.shape[0]), layer_units):
             if self.solver in STOCHASTIC_SOLVERS:
-                self._fit_stochastic(X, Y, sample_weight, layer_units, incremental, validation)
+                self._fit_stochastic(X, Y, sample_weight, layer_units, incremental, validation, callbacks)
             else:
-                self._fit_lbfgs(X, Y, sample_weight, validation)
+                fit_lbfgs(self, X, Y, sample_weight, validation, callbacks)
         self._check_finite()
         return self
 
@@ -227,7 +248,7 @@ class BaseNumpyMLP(BaseEstimator):
         self.out_activation_ = self._output_activation()
         if not keep_weights:  # drawn from the fit's stream first, as scikit-learn draws them
             self._flat, self.coefs_, self.intercepts_ = initialize_weights(
-                layer_units, self.activation, self.weight_init, self._random_state, dtype)
+                layer_units, self._act, self.weight_init, self._random_state, dtype)
         self.history_ = {key: [] for key in self._history_keys}
         self._best_flat = None  # early stopping's best weights, set from the start weights
         self._divergence = None  # the divergence rule, fixed by the first fit from these weights
@@ -296,19 +317,17 @@ class BaseNumpyMLP(BaseEstimator):
         if getattr(self, "_best_flat", None) is None or self._best_flat.shape != flat.shape:
             self._best_flat = flat.copy()
 
-    def _optimizer_for(self, incremental):
+    def _optimizer_for(self, incremental, steps_per_epoch, layer_units):
         """The optimizer of this fit: partial_fit's goes on; a warm start's too under a resuming policy (while the
-        weights are the same buffer); otherwise a new one, as scikit-learn builds."""
+        weights are the same buffer); otherwise a new one, as scikit-learn builds (with its schedule:
+        :func:`~digitnet.estimator.solvers.make_optimizer`)."""
         kept = getattr(self, "_optimizer", None)
         if incremental and kept is not None:
             kept.params = self._flat  # the buffer is new after unpickling; the state carries on
             return kept
         if self.training_policy.resume and kept is not None and kept.params is self._flat:
             return kept
-        if self.solver == "sgd":
-            return SGD(self._flat, self.learning_rate_init, self.momentum, self.nesterovs_momentum,
-                       self.learning_rate, self.power_t)
-        return Adam(self._flat, self.learning_rate_init, self.beta_1, self.beta_2, self.epsilon)
+        return make_optimizer(self, self._flat, n_weights(layer_units), steps_per_epoch)
 
     def _start_order(self, n_samples):
         """The row order the first epoch's shuffle starts from: 0..n-1, as in scikit-learn; under a resuming policy,
@@ -316,30 +335,29 @@ class BaseNumpyMLP(BaseEstimator):
         kept = getattr(self, "_order", None) if self.training_policy.resume else None
         return kept if kept is not None and len(kept) == n_samples else np.arange(n_samples, dtype=int)
 
-    def _fit_stochastic(self, X, Y, sample_weight, layer_units, incremental, validation):
-        """The one training loop: epochs of mini-batches until ``max_iter``, the stopping rule or divergence.
+    def _fit_stochastic(self, X, Y, sample_weight, layer_units, incremental, validation, callbacks):
+        """The one training loop: epochs of mini-batches until ``max_iter``, the stopping rule, divergence, a callback.
 
         Each epoch: shuffle the rows (drawn from the fit's stream as scikit-learn draws), train
-        (:func:`digitnet.nn._fast.train_epoch`), judge divergence against the rule fixed before the first
-        update, record (loss, scores, validation, the stopping count, the schedule), stop if stalled. What
-        divergence does and what a warm start keeps are the ``training_policy``'s
-        (:class:`~digitnet.estimator.policy.TrainingPolicy`).
+        (:func:`digitnet.nn._fast.train_epoch`, dropout's masks drawn after the shuffle), judge divergence
+        against the rule fixed before the first update, record (loss, scores, validation, the stopping count,
+        the schedule), stop if stalled, then call the callbacks (which may stop it). What divergence does and
+        what a warm start keeps are the ``training_policy``'s (:class:`~digitnet.estimator.policy.TrainingPolicy`).
         """
-        self._optimizer = self._optimizer_for(incremental)
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
         X, Y, sample_weight, held_out = self._validation_parts(X, Y, sample_weight, validation, layer_units)
+        Y = self._smoothed(Y)  # after the split, which is stratified on the labels
         n_samples = X.shape[0]
         if self.batch_size != "auto" and self.batch_size > n_samples:
             warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is going to be clipped")
         batch_size = batch_rows(self.solver, self.batch_size, n_samples)
-        fn_args = dict(activation=self.activation, out_activation=self.out_activation_, alpha=self.alpha,
-                       batch_size=batch_size, sample_weight=sample_weight,
-                       workspace=_fast.Workspace(layer_units, batch_size, X.dtype, n_samples, self.activation),
-                       labels=Y.argmax(axis=1) if self.out_activation_ == "softmax" else None)
+        self._optimizer = self._optimizer_for(incremental, -(-n_samples // batch_size), layer_units)
+        fn_args = self._epoch_arguments(X, Y, sample_weight, batch_size, layer_units)
         if getattr(self, "_divergence", None) is None:  # before the first update (a warm start keeps its fit's)
             self._divergence = self._divergence_rule(X, Y, sample_weight, batch_size, fn_args["workspace"])
         order = self._start_order(n_samples)
+        train_begins(callbacks, self)
         self.n_iter_ = 0
         tracker = self._tracker(X, Y, sample_weight, layer_units)  # None unless track= is set: then nothing changes
         for _ in range(self.max_iter):
@@ -357,7 +375,7 @@ class BaseNumpyMLP(BaseEstimator):
                 tracker.after_epoch(self._flat, self.history_)
             if self._no_improvement_count > self.n_iter_no_change and self._stalled():
                 break
-            if incremental:
+            if epoch_ends(callbacks, self) or incremental:
                 break
             if self.n_iter_ == self.max_iter:
                 warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the"
@@ -366,6 +384,31 @@ class BaseNumpyMLP(BaseEstimator):
             self.trajectory_ = tracker.trajectory(self._flat, self.history_, getattr(self, "trajectory_", None))
         if self.early_stopping:
             self._flat[...] = self._best_flat
+        train_ends(callbacks, self)
+
+    def _epoch_arguments(self, X, Y, sample_weight, batch_size, layer_units):
+        """The keyword arguments of every epoch's :func:`digitnet.nn._fast.train_epoch` in this fit."""
+        return dict(activation=self._act, out_activation=self.out_activation_, alpha=self.alpha,
+                    batch_size=batch_size, sample_weight=sample_weight,
+                    workspace=_fast.Workspace(layer_units, batch_size, X.dtype, X.shape[0], self._act, self._dropout),
+                    labels=Y.argmax(axis=1) if self.out_activation_ == "softmax" else None,
+                    dropout=self._dropout, rng=self._random_state, soft=self._soft_targets())
+
+    def _label_smoothing(self):
+        """The label smoothing of this estimator's targets (a classifier's parameter; a regressor's is 0)."""
+        return 0.0
+
+    def _smoothed(self, Y):
+        """The targets training fits: Y, or with label smoothing :func:`~digitnet.nn.network.smooth_labels` (Y)."""
+        return smooth_labels(Y, self._label_smoothing(), self.out_activation_)
+
+    def _soft_targets(self):
+        """Whether the smoothed rows of a softmax's targets are no longer one-hot (the loss then sums every class)."""
+        return bool(self._label_smoothing()) and self.out_activation_ == "softmax"
+
+    def _with_class_weight(self, Y, sample_weight, incremental):
+        """The sample weights of this fit, with a classifier's class weights multiplied in (a regressor has none)."""
+        return sample_weight
 
     def _tracker(self, X, Y, sample_weight, layer_units):
         """What ``track=`` asks to measure every ``track_every`` epochs (:mod:`digitnet.nn.tracking`), or None.
@@ -397,9 +440,9 @@ class BaseNumpyMLP(BaseEstimator):
     def _divergence_rule(self, X, Y, sample_weight, batch_size, workspace=None):
         """The divergence rule of this training (:mod:`digitnet.nn.divergence`): the loss of the starting weights
         on the training rows (one forward pass, no random draw) and that of the best constant prediction."""
-        start = _fast.starting_loss(X, Y, self._weights, self._biases, activation=self.activation,
+        start = _fast.starting_loss(X, Y, self._weights, self._biases, activation=self._act,
                                     out_activation=self.out_activation_, alpha=self.alpha, batch_size=batch_size,
-                                    sample_weight=sample_weight, workspace=workspace)
+                                    sample_weight=sample_weight, workspace=workspace, soft=self._soft_targets())
         return DivergenceRule(start, baseline_loss(Y, self.out_activation_, sample_weight))
 
     def _diverged(self, loss):
@@ -472,7 +515,8 @@ class BaseNumpyMLP(BaseEstimator):
         X_val, Y_val, sw_val = validation if checked else self._validate_eval_data(*validation, dtype=dtype)
         self.history_.setdefault("val_loss", [])
         self.history_.setdefault(f"val_{self._score_name}", [])
-        return _fast.HeldOut(X_val, Y_val, sw_val, layer_units, self.out_activation_)
+        return _fast.HeldOut(X_val, self._smoothed(Y_val), sw_val, layer_units, self.out_activation_,
+                             self._soft_targets())
 
     def _validate_eval_data(self, X_val, y_val, sample_weight_val, dtype):
         X_val = validate_data(self, X_val, accept_sparse=SPARSE_FORMATS, dtype=dtype, reset=False)
@@ -493,7 +537,7 @@ class BaseNumpyMLP(BaseEstimator):
         return False
 
     def _record_validation(self, held_out):
-        loss, score = held_out.scores(self._weights, self._biases, self.activation, self.alpha)
+        loss, score = held_out.scores(self._weights, self._biases, self._act, self.alpha)
         self.history_["val_loss"].append(loss)
         self.history_[f"val_{self._score_name}"].append(score)
         if self.early_stopping:
@@ -519,53 +563,6 @@ class BaseNumpyMLP(BaseEstimator):
             if self.loss_curve_[-1] < self.best_loss_:
                 self.best_loss_ = self.loss_curve_[-1]
 
-    def _fit_lbfgs(self, X, Y, sample_weight, validation):
-        if getattr(self, "track", None) is not None:
-            raise ValueError("track= is recorded by the stochastic solvers (sgd, adam), epoch by epoch; not by lbfgs")
-        layer_sizes = [w.shape[0] for w in self._weights] + [self.n_outputs_]
-        workspace = _fast.Workspace(layer_sizes, X.shape[0], X.dtype, activation=self.activation)
-        args = (self.activation, self.out_activation_)
-
-        def loss_and_grad(theta):
-            self._flat[...] = theta
-            activations = _fast.forward_into(X, self._weights, self._biases, *args, workspace.activations,
-                                             workspace.pre_activations)
-            loss = _fast.compute_loss(Y, activations[-1], self._weights, self.alpha, sample_weight,
-                                      self.out_activation_)
-            grad = _fast.backward_into(activations, Y, self._weights, self.activation, self.alpha, sample_weight,
-                                       workspace, self._flat)
-            return loss, grad.astype(np.float64)  # a copy: scipy keeps the array it is given
-
-        held_out = self._held_out(validation, X.dtype, layer_sizes)  # lbfgs has no early stopping
-
-        def record(intermediate_result):
-            self._flat[...] = intermediate_result.x
-            self.history_["loss"].append(float(intermediate_result.fun))
-            if self._score_name in self.history_:
-                P = _fast.forward(X, self._weights, self._biases, *args)
-                self.history_[self._score_name].append(float(correct_mask(Y, P, self.out_activation_).mean()))
-            if self.verbose:
-                print("Iteration %d, loss = %.8f" % (len(self.history_["loss"]), intermediate_result.fun))
-            if held_out is not None:
-                self._record_validation(held_out)
-
-        if getattr(self, "_divergence", None) is None:
-            self._divergence = self._divergence_rule(X, Y, sample_weight, X.shape[0], workspace)
-        result = scipy.optimize.minimize(
-            loss_and_grad, self._flat.astype(np.float64), method="L-BFGS-B", jac=True, callback=record,
-            options={"maxfun": self.max_fun, "maxiter": self.max_iter, "gtol": self.tol})
-        if result.status != 0:
-            warnings.warn(
-                "lbfgs failed to converge after %d iteration(s) (status=%d): %s\n\nIncrease the number of"
-                " iterations to improve the convergence (max_iter=%d)." % (result.nit, result.status,
-                                                                           result.message, self.max_iter),
-                ConvergenceWarning)
-        self.n_iter_ = min(result.nit, self.max_iter)
-        self.loss_ = float(result.fun)
-        self._flat[...] = result.x
-        if self._diverged(self.loss_):
-            self._on_divergence(self.loss_, "iteration")
-
     # ------------------------------------------------------------------ prediction
 
     def __sklearn_is_fitted__(self):
@@ -575,7 +572,7 @@ class BaseNumpyMLP(BaseEstimator):
         """The output layer's Z (before its activation) for the rows of X."""
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse=SPARSE_FORMATS, reset=False, dtype=(np.float64, np.float32))
-        return _fast.forward(X, self.coefs_, self.intercepts_, self.activation, "identity")
+        return _fast.forward(X, self.coefs_, self.intercepts_, from_spec(self.activation), "identity")
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

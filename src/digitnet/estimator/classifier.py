@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
 from sklearn.base import ClassifierMixin
 from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import column_or_1d, validate_data
@@ -25,15 +29,27 @@ class NumpyMLPClassifier(ClassifierMixin, BaseNumpyMLP):
     ----------
     hidden_layer_sizes : int or tuple of int, default=(100,)
         Units of each hidden layer.
-    activation : {"identity", "logistic", "tanh", "relu", "leaky_relu", "elu"}, default="relu"
-        Hidden-layer activation. ``leaky_relu`` (slope 0.01 below zero) and ``elu`` (alpha 1) are ours.
-    solver : {"lbfgs", "sgd", "adam"}, default="adam"
+    activation : str, Activation or (f, df), default="relu"
+        Hidden-layer activation: a name in the registry (:mod:`digitnet.nn.activations`): ``identity``,
+        ``logistic``, ``tanh``, ``relu``, and ours: ``leaky_relu`` (slope 0.01 below zero), ``elu``
+        (alpha 1), ``gelu`` (exact: z Phi(z) = z (1 + erf(z / sqrt 2)) / 2), ``silu`` (swish: z sigmoid(z)),
+        or a registered one of your own. Also a user's own unregistered: an ``Activation`` object, or a
+        pair ``(f, df)`` (or triple ``(f, df, d2f)``) of NumPy functions of z; a model file cannot store
+        those (``save_model`` refuses them: register it and give its name).
+    solver : {"lbfgs", "sgd", "adam", "adamw", "rmsprop", "nadam"}, default="adam"
+        ``adamw``, ``rmsprop`` and ``nadam`` are ours, PyTorch's (:mod:`digitnet.nn.optimizers`): AdamW
+        decays the weights by lr x ``weight_decay`` apart from the gradient; RMSprop divides by the root of
+        the mean square (decay ``rho``); NAdam is Adam with Nesterov momentum.
     alpha : float >= 0, default=1e-4
         L2 penalty; the loss adds ``alpha / (2 n) * sum ||W||^2``.
     batch_size : int or "auto", default="auto"
         ``auto`` = min(200, n_samples).
-    learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
-        Schedule (``sgd`` only).
+    learning_rate : {"constant", "invscaling", "adaptive", "cosine", "step", "onecycle"}, default="constant"
+        Schedule, as :mod:`digitnet.nn.schedules` defines them. scikit-learn's three act on ``sgd`` (and on
+        our solvers; ``adam`` ignores ``invscaling`` and ``adaptive``, as MLPClassifier's does); ours act on
+        every stochastic solver: ``cosine`` (per epoch, half a cosine from lr0 to 0 over ``max_iter``
+        epochs, after a linear ``warmup``), ``step`` (per epoch, lr0 ``step_factor`` ^ floor(epoch /
+        ``step_every``)), ``onecycle`` (per mini-batch step, PyTorch's OneCycleLR with max_lr = lr0).
     learning_rate_init : float > 0, default=1e-3
     power_t : float >= 0, default=0.5
     max_iter : int >= 1, default=200
@@ -66,6 +82,33 @@ class NumpyMLPClassifier(ClassifierMixin, BaseNumpyMLP):
         :mod:`digitnet.nn.tracking`. Measuring changes nothing of the training. sgd and adam only.
     track_every : int >= 1, default=1
         Ours. Measure after 0, k, 2k, ... epochs (the sharpness costs some tens of gradients).
+    dropout : float in [0, 1) or sequence of them, default=0.0
+        Ours. Inverted dropout on the hidden layers' outputs while training (one rate for all, or one per
+        hidden layer): A[l] = f(Z[l]) M[l] with M[l] = [u >= p] / (1 - p), u ~ U[0, 1), so E[A[l]] =
+        f(Z[l]) and prediction uses no mask. The masks are drawn from the fit's stream after
+        scikit-learn's draws (each epoch: the shuffle, then batch by batch, layer by layer); 0 draws
+        nothing. A stochastic solver only.
+    class_weight : None, "balanced" or dict, default=None
+        Ours. Weights of the classes, multiplied into ``sample_weight`` as scikit-learn's
+        ``compute_sample_weight(class_weight, y)`` gives them (``"balanced"``: n / (n_classes
+        x count of the class)); ``partial_fit`` takes a dict only.
+    label_smoothing : float in [0, 1], default=0.0
+        Ours. The cross-entropy against smoothed targets, as PyTorch's ``cross_entropy(...,
+        label_smoothing=eps)``: Y' = (1 - eps) Y + eps / K (K classes; 2 for each logistic unit), so
+        loss = (1 - eps) (-log p_true) + eps mean_k(-log p_k); ``history_`` records that loss (validation too).
+    weight_decay : float >= 0, default=0.01
+        Ours: ``adamw``'s decoupled decay (PyTorch's default), of the weights, not the biases.
+    rho : float in [0, 1), default=0.99
+        Ours: ``rmsprop``'s decay of the mean square gradient (PyTorch's ``alpha``).
+    warmup : int >= 0, default=0
+        Ours: epochs of linear warmup of the ``cosine`` schedule (lr0 (e + 1) / (warmup + 1)).
+    step_every : int >= 1, default=50
+    step_factor : float > 0, default=0.1
+        Ours: the ``step`` schedule multiplies the rate by ``step_factor`` every ``step_every`` epochs.
+    callbacks : list or None, default=None
+        Ours. Objects called after each epoch with its ``history_`` entry, which may stop training
+        (:mod:`digitnet.estimator.callbacks`: early stopping on any quantity, reducing the rate on a
+        plateau, checkpoints, a progress bar, stopping on a loss that is not finite).
 
     Attributes
     ----------
@@ -82,6 +125,9 @@ class NumpyMLPClassifier(ClassifierMixin, BaseNumpyMLP):
         Ours, with ``track=("weights",)``: the flat weights after 0, k, 2k, ... epochs and at the end.
     """
 
+    _parameter_constraints: dict = {**BaseNumpyMLP._parameter_constraints,
+                                    "class_weight": [None, StrOptions({"balanced"}), dict],
+                                    "label_smoothing": [Interval(Real, 0, 1, closed="both")]}
     _score_name = "accuracy"
     _history_keys = ("loss", "accuracy")
 
@@ -89,8 +135,9 @@ class NumpyMLPClassifier(ClassifierMixin, BaseNumpyMLP):
                  batch_size="auto", learning_rate="constant", learning_rate_init=0.001, power_t=0.5, max_iter=200,
                  shuffle=True, random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
                  nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1, beta_1=0.9, beta_2=0.999,
-                 epsilon=1e-8, n_iter_no_change=10, max_fun=15000, weight_init="glorot", track=None,
-                 track_every=1):
+                 epsilon=1e-8, n_iter_no_change=10, max_fun=15000, weight_init="glorot", dropout=0.0,
+                 class_weight=None, label_smoothing=0.0, weight_decay=0.01, rho=0.99, warmup=0, step_every=50,
+                 step_factor=0.1, callbacks=None, track=None, track_every=1):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -115,6 +162,15 @@ class NumpyMLPClassifier(ClassifierMixin, BaseNumpyMLP):
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
         self.weight_init = weight_init
+        self.dropout = dropout
+        self.class_weight = class_weight
+        self.label_smoothing = label_smoothing
+        self.weight_decay = weight_decay
+        self.rho = rho
+        self.warmup = warmup
+        self.step_every = step_every
+        self.step_factor = step_factor
+        self.callbacks = callbacks
         self.track = track
         self.track_every = track_every
 
@@ -156,6 +212,25 @@ class NumpyMLPClassifier(ClassifierMixin, BaseNumpyMLP):
                 raise ValueError(f"`y` has classes not in `self.classes_`. `self.classes_` has {self.classes_}."
                                  f" 'y' has {classes}.")
         return X, self._targets(y, X.dtype)
+
+    def _label_smoothing(self):
+        return self.label_smoothing
+
+    def _with_class_weight(self, Y, sample_weight, incremental):
+        """``sample_weight`` times ``compute_sample_weight(class_weight, y)`` (y: the labels Y encodes); unchanged
+        (None stays None) without class weights."""
+        if self.class_weight is None:
+            return sample_weight
+        if incremental and self.class_weight == "balanced":
+            raise ValueError("class_weight='balanced' is not supported for partial_fit (one call sees part of the"
+                             " data); compute the weights once, e.g. sklearn.utils.class_weight.compute_class_weight"
+                             "('balanced', classes=classes, y=y), and pass them as a dict")
+        if self._label_binarizer.y_type_.startswith("multilabel"):
+            y = Y
+        else:
+            y = self.classes_[Y.argmax(axis=1) if Y.shape[1] > 1 else (Y[:, 0] > 0.5).astype(int)]
+        weights = compute_sample_weight(self.class_weight, y).astype(Y.dtype)
+        return weights if sample_weight is None else sample_weight * weights
 
     def _check_eval_targets(self, y_val):
         """Validation labels must be among the training classes: LabelBinarizer would encode an unseen one as

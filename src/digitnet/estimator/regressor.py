@@ -26,8 +26,9 @@ class NumpyMLPRegressor(RegressorMixin, BaseNumpyMLP):
 
     Parameters mean what they mean for :class:`sklearn.neural_network.MLPRegressor` and have the
     same defaults; the same data and ``random_state`` give the same model. Every parameter of
-    :class:`~digitnet.NumpyMLPClassifier` is here too (``weight_init`` and the extra activations
-    are ours), plus:
+    :class:`~digitnet.NumpyMLPClassifier` is here too (``weight_init``, the extra activations, solvers and
+    schedules, ``dropout`` and ``callbacks`` are ours; ``class_weight`` and ``label_smoothing`` are a
+    classifier's only), plus:
 
     Parameters
     ----------
@@ -56,7 +57,8 @@ class NumpyMLPRegressor(RegressorMixin, BaseNumpyMLP):
                  alpha=0.0001, batch_size="auto", learning_rate="constant", learning_rate_init=0.001, power_t=0.5,
                  max_iter=200, shuffle=True, random_state=None, tol=1e-4, verbose=False, warm_start=False,
                  momentum=0.9, nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1, beta_1=0.9,
-                 beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000, weight_init="glorot", track=None,
+                 beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000, weight_init="glorot", dropout=0.0,
+                 weight_decay=0.01, rho=0.99, warmup=0, step_every=50, step_factor=0.1, callbacks=None, track=None,
                  track_every=1):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -83,6 +85,13 @@ class NumpyMLPRegressor(RegressorMixin, BaseNumpyMLP):
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
         self.weight_init = weight_init
+        self.dropout = dropout
+        self.weight_decay = weight_decay
+        self.rho = rho
+        self.warmup = warmup
+        self.step_every = step_every
+        self.step_factor = step_factor
+        self.callbacks = callbacks
         self.track = track
         self.track_every = track_every
 

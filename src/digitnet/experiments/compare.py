@@ -26,7 +26,7 @@ from ..estimator import NumpyMLPClassifier
 from ..progress import progress as progress_counter
 from .analysis import paired_interval
 from .chunks import cancellation_quiet, n_workers_of
-from .params import DEFAULTS, OURS_ONLY, SKLEARN_ACTIVATIONS, check_params, resolve, seed_list
+from .params import DEFAULTS, OURS_ONLY, SKLEARN_CHOICES, check_params, resolve, seed_list
 from .results import _read_csv, package_versions, read_results_json
 
 #: The columns of every comparison run, and of its summary (mean and std over seeds of each).
@@ -249,9 +249,10 @@ def compare(split=None, *, seeds=5, per_class=False, n_jobs=1, progress=False, *
     """
     start = time.perf_counter()
     params = check_params(model_params)
-    if params.get("activation", DEFAULTS["activation"]) not in SKLEARN_ACTIVATIONS:
-        raise UsageError(f"MLPClassifier has no activation {params['activation']!r}; compare needs one both"
-                         f" support: {', '.join(SKLEARN_ACTIVATIONS)}")
+    for name, choices in SKLEARN_CHOICES.items():
+        if params.get(name, DEFAULTS[name]) not in choices:
+            raise UsageError(f"MLPClassifier has no {name} {params[name]!r}; compare needs one both"
+                             f" support: {', '.join(choices)}")
     seeds = seed_list(seeds)
     split = load_split("digits") if split is None else split
     jobs = [(model, seed) for seed in seeds for model in ("digitnet", "sklearn")]  # interleaved: fair timings

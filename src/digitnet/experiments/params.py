@@ -19,9 +19,10 @@ import numpy as np
 from ..data import SCALINGS, STANDARD
 from ..errors import UsageError
 from ..estimator import NumpyMLPClassifier
+from ..estimator.solvers import SOLVERS, dropout_rates
 from ..nn.activations import HIDDEN_ACTIVATIONS
 from ..nn.network import WEIGHT_INITS, n_weights
-from ..nn.optimizers import SCHEDULES
+from ..nn.schedules import SCHEDULES
 
 #: NumpyMLPClassifier's parameters and their defaults.
 DEFAULTS = NumpyMLPClassifier().get_params()
@@ -30,14 +31,24 @@ SET_BY_EXPERIMENT = ("random_state", "warm_start", "verbose")
 #: Parameters of the data rather than the estimator, with their choices and defaults: how the raw pixels are
 #: scaled into the network's inputs (:data:`digitnet.data.SCALINGS`, on each training part's rows).
 DATA_PARAMS = {"scaling": (SCALINGS, STANDARD)}
-PARAM_NAMES = tuple(p for p in DEFAULTS if p not in SET_BY_EXPERIMENT) + tuple(DATA_PARAMS)
+#: Parameters that are not settings a run's identity can name, and why: objects acting during one fit, or what
+#: ``track=`` measures, which changes nothing of a fit.
+NOT_SWEPT = {"callbacks": "takes objects that act during one fit", "track": "measures a fit without changing it",
+             "track_every": "measures a fit without changing it"}
+PARAM_NAMES = tuple(p for p in DEFAULTS if p not in (*SET_BY_EXPERIMENT, *NOT_SWEPT)) + tuple(DATA_PARAMS)
 #: A grid key that names a configuration instead of setting a parameter (a column of the results).
 LABEL = "label"
 #: ``batch_size="full"``: every step uses the whole training set (plain gradient descent).
 FULL_BATCH = "full"
+#: The features scikit-learn declined (issue 21), each off by default. A run's identity names them only when
+#: they are set to something else, so that every run stored before they existed keeps its id.
+DECLINED = ("dropout", "class_weight", "label_smoothing", "weight_decay", "rho", "warmup", "step_every", "step_factor")
 #: Parameters MLPClassifier lacks; ``compare`` gives them to ours only.
-OURS_ONLY = ("weight_init",)
+OURS_ONLY = ("weight_init", *DECLINED)
 SKLEARN_ACTIVATIONS = ("identity", "logistic", "tanh", "relu")
+#: What MLPClassifier's solver and learning_rate take (``compare`` refuses the others).
+SKLEARN_CHOICES = {"activation": SKLEARN_ACTIVATIONS, "solver": ("lbfgs", "sgd", "adam"),
+                   "learning_rate": ("constant", "invscaling", "adaptive")}
 #: The most seeds an experiment runs: beyond this its list of runs alone would fill the memory.
 MAX_SEEDS = 10_000
 #: Estimator parameters that are floats; an int given for one (alpha=1) is the same run as the float.
@@ -124,7 +135,7 @@ def closest(name, choices):
 
 
 #: The words each parameter that takes a word accepts.
-CHOICES = {"activation": HIDDEN_ACTIVATIONS, "solver": ("adam", "sgd", "lbfgs"), "learning_rate": SCHEDULES,
+CHOICES = {"activation": HIDDEN_ACTIVATIONS, "solver": SOLVERS, "learning_rate": SCHEDULES,
            "weight_init": WEIGHT_INITS}
 #: Words people use for a choice that scikit-learn names otherwise, and why.
 _OTHER_WORDS = {"sigmoid": ("logistic", "scikit-learn's name for the sigmoid"),
@@ -199,11 +210,18 @@ def check_params(params):
         if name in SET_BY_EXPERIMENT:
             hint = " (use seeds to choose the random states)" if name == "random_state" else ""
             raise UsageError(f"parameter {name!r} is set by the experiment itself{hint}")
+        if name in NOT_SWEPT:
+            raise UsageError(f"parameter {name!r} {NOT_SWEPT[name]}; an experiment's runs are named and stored by"
+                             f" their settings, so it cannot take them (fit an estimator with {name}= instead)")
         if name not in PARAM_NAMES:
             close = closest(name, PARAM_NAMES)
             hint = f"; did you mean {close!r}?" if close else f"; known parameters: {', '.join(PARAM_NAMES)}"
             raise UsageError(f"unknown parameter {name!r}{hint}")
     params = {name: _normalize(name, value) for name, value in params.items()}
+    if not isinstance(params.get("activation", ""), str):
+        raise UsageError("an experiment takes an activation by its name (the registered ones:"
+                         f" {', '.join(HIDDEN_ACTIVATIONS)}); register your own with digitnet.nn.activations.register"
+                         " and give its name")
     for name, (choices, _) in DATA_PARAMS.items():
         if name in params and params[name] not in choices:
             raise UsageError(f"{name} must be one of {', '.join(choices)}; got {params[name]!r}")
@@ -218,6 +236,29 @@ def check_params(params):
         hint = next(filter(None, (misused(name, value) for name, value in params.items())), None)
         raise UsageError(f"{message.rstrip('.')}; {hint}" if hint else message) from None
     return params
+
+
+def check_combination(params):
+    """Refuse (UsageError) the settings of a whole configuration that are each valid but not together: dropout with
+    lbfgs or with a rate for each of more hidden layers than there are, a cosine warmup as long as the training.
+    Called on a configuration before any run (the fit would refuse them too, later); returns ``params``."""
+    settings = {**DEFAULTS, **params}
+    try:
+        dropout_rates(settings["dropout"], len(hidden_layers(params)), settings["solver"])
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if settings["learning_rate"] == "cosine" and settings["warmup"] >= settings["max_iter"]:
+        raise UsageError(f"the cosine schedule's warmup ({settings['warmup']} epochs) must be shorter than max_iter"
+                         f" ({settings['max_iter']})")
+    return params
+
+
+def _is_default(name, value):
+    """Whether ``value`` is the default of parameter ``name`` (a float default equals the same number as an int)."""
+    default = DEFAULTS[name]
+    if isinstance(default, float) and isinstance(value, (Integral, Real)) and not isinstance(value, bool):
+        return float(value) == default
+    return value is default or (type(value) is type(default) and value == default)
 
 
 def resolve(params, n_train):
@@ -284,9 +325,12 @@ def seed_list(seeds):
 
 def resolved_params(params):
     """Every estimator parameter of a configuration (defaults filled in, ``max_iter`` included),
-    normalised: what a run's identity hashes, so ``{}`` and ``{"activation": "relu"}`` are the same run."""
-    defaults = {k: v for k, v in DEFAULTS.items() if k in PARAM_NAMES}
-    out = {**defaults, **without_label(params)}
+    normalised: what a run's identity hashes, so ``{}`` and ``{"activation": "relu"}`` are the same run.
+    The :data:`DECLINED` features appear only when set to something other than their defaults (so
+    ``{"dropout": 0.0}`` is ``{}`` too, the run it was before dropout existed)."""
+    defaults = {k: v for k, v in DEFAULTS.items() if k in PARAM_NAMES and k not in DECLINED}
+    given = {k: v for k, v in without_label(params).items() if k not in DECLINED or not _is_default(k, v)}
+    out = {**defaults, **given}
     out["hidden_layer_sizes"] = _normalize("hidden_layer_sizes", out["hidden_layer_sizes"])
     for name, value in out.items():
         if isinstance(value, np.generic):

@@ -23,6 +23,7 @@ from sklearn.metrics import f1_score
 from ..estimator import NumpyMLPClassifier
 from ..estimator.divergence import TrainingDiverged
 from ..estimator.policy import STUDY
+from ..estimator.solvers import STOCHASTIC_SOLVERS
 from ..files import process_alive
 from .params import count_weights, data_param, resolve
 
@@ -125,8 +126,10 @@ class StudyModel(NumpyMLPClassifier):
 
 
 def reusable(params):
-    """Can runs that differ only in max_iter share one training run? (Stochastic solver, no early stopping.)"""
-    return params.get("solver", "adam") in ("sgd", "adam") and not params.get("early_stopping", False)
+    """Can runs that differ only in max_iter share one training run? (A stochastic solver, no early stopping, and
+    no schedule that depends on max_iter: cosine and onecycle spread their course over all the epochs.)"""
+    return params.get("solver", "adam") in STOCHASTIC_SOLVERS and not params.get("early_stopping", False) and \
+        params.get("learning_rate", "constant") not in ("cosine", "onecycle")
 
 
 def _task_arrays(task, data):

@@ -33,7 +33,9 @@ from ..data import load_split
 from ..errors import UsageError
 from ..jsonify import canonical_json
 from .backends import WorkerLost, execute
-from .params import DEFAULTS, LABEL, check_params, expand_grid, format_layers, resolved_params, seed_list
+from .params import (
+    DEFAULTS, LABEL, check_combination, check_params, expand_grid, format_layers, resolved_params, seed_list,
+)
 from .results import SweepConfig, SweepResult, package_versions
 from .runs import METRICS, Task, reusable
 from .identity import IDENTITY_VERSION, data_fingerprint, run_id
@@ -195,7 +197,7 @@ def plan_sweep(grid, split, *, seeds, cv, base_params, score_test, name, executi
     configs = []
     for raw in raw_configs:
         label = raw.get(LABEL)
-        config = {**base, **check_params({k: v for k, v in raw.items() if k != LABEL})}
+        config = check_combination({**base, **check_params({k: v for k, v in raw.items() if k != LABEL})})
         configs.append(config if label is None else {LABEL: label, **config})
     seeds = seed_list(seeds)
     split = load_split("digits", validation_size=0.2) if split is None else split

@@ -4,7 +4,9 @@
 - :mod:`~digitnet.nn.network`: parameters, forward pass, loss, backpropagation (the readable path);
 - :mod:`~digitnet.nn.training`: an epoch of mini-batch gradient descent, and the starting weights' loss (readable);
 - :mod:`~digitnet.nn.divergence`: when training has diverged (one rule, for every caller);
-- :mod:`~digitnet.nn.optimizers`: SGD (with momentum) and Adam, over one flat parameter vector;
+- :mod:`~digitnet.nn.optimizers`: SGD (with momentum) and Adam (scikit-learn's), AdamW, RMSprop and NAdam (PyTorch's),
+  over one flat parameter vector;
+- :mod:`~digitnet.nn.schedules`: learning-rate schedules (cosine with warmup, step, onecycle, and scikit-learn's);
 - :mod:`~digitnet.nn.gradcheck`: backpropagation checked by finite differences;
 - :mod:`~digitnet.nn.curvature`: exact Hessian-vector products (Pearlmutter's R-operator) and the sharpness (Lanczos);
 - :mod:`~digitnet.nn.flow`: the gradient flow per layer (gradient norms, update-to-weight ratios, activation spread);

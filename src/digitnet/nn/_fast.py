@@ -56,25 +56,28 @@ def blas_threads(n_rows, layer_sizes):
 
 # ---------------------------------------------------------------- the loss, summed as scikit-learn sums it
 
-def cross_entropy(Y, P, out_activation="softmax"):
+def cross_entropy(Y, P, out_activation="softmax", soft=False):
     """:func:`~digitnet.nn.network.cross_entropy`: one log per row for softmax (Y is one-hot, so
-    sum_k Y[i,k] log p[i,k] = log p[i, true class]), the same numbers as the formula's."""
+    sum_k Y[i,k] log p[i,k] = log p[i, true class]), the same numbers as the formula's. ``soft``: the rows
+    of Y are not one-hot (label smoothing), and the formula's sum is taken over every class."""
     eps = np.finfo(P.dtype).eps
-    if out_activation == "logistic":
+    if out_activation == "logistic" or soft:
         P = np.clip(P, eps, 1 - eps)
+        if out_activation != "logistic":
+            return -np.einsum("ij,ij->i", Y, np.log(P, out=P))
         return -(Y * np.log(P) + (1 - Y) * np.log1p(-P)).sum(axis=1)
     p_true = np.einsum("ij,ij->i", Y, P)
     np.minimum(np.maximum(p_true, eps, out=p_true), 1 - eps, out=p_true)  # = np.clip, without its overhead
     return np.negative(np.log(p_true, out=p_true), out=p_true)
 
 
-def per_sample_loss(Y, P, out_activation="softmax"):
+def per_sample_loss(Y, P, out_activation="softmax", soft=False):
     """:func:`~digitnet.nn.network.per_sample_loss`, with :func:`cross_entropy` above."""
     if out_activation == "identity":
         return half_squared_error(Y, P)
     if out_activation == "exp":
         return half_poisson_deviance(Y, P)
-    return cross_entropy(Y, P, out_activation)
+    return cross_entropy(Y, P, out_activation, soft)
 
 
 def squared_weights(weights):
@@ -95,10 +98,10 @@ def mean_loss(per_sample, sample_weight=None, alpha=0.0, sum_squared_weights=0.0
     return loss
 
 
-def compute_loss(Y, P, weights=(), alpha=0.0, sample_weight=None, out_activation="softmax"):
+def compute_loss(Y, P, weights=(), alpha=0.0, sample_weight=None, out_activation="softmax", soft=False):
     """:func:`~digitnet.nn.network.compute_loss`: mean loss plus the L2 penalty, MLPClassifier's numbers."""
     penalty = squared_weights(weights) if alpha else 0.0
-    return mean_loss(per_sample_loss(Y, P, out_activation), sample_weight, alpha, penalty)
+    return mean_loss(per_sample_loss(Y, P, out_activation, soft), sample_weight, alpha, penalty)
 
 
 # ---------------------------------------------------------------- forward and backward in buffers
@@ -113,9 +116,11 @@ class Workspace:
     ``grad`` with per-layer views ``grads = (weight_grads, bias_grads)`` laid out like the parameters,
     and ``pre_activations``: Z of each hidden layer when ``activation`` needs z for its derivative
     (None in each place otherwise: the derivative then reads A, and f is applied to Z in place).
+    With ``dropout`` (one rate per hidden layer), ``masks`` and ``dropped`` hold, for each hidden layer
+    of rate > 0, the batch's mask and f(Z) times it (None for the others): ``activations`` keep f(Z).
     """
 
-    def __init__(self, layer_sizes, batch_size, dtype, n_samples=None, activation=None):
+    def __init__(self, layer_sizes, batch_size, dtype, n_samples=None, activation=None, dropout=None):
         rows = [batch_size] * (len(layer_sizes) - 2) + [max(batch_size, n_samples or 0)]
         self.activations = [np.empty((n, k), dtype) for n, k in zip(rows, layer_sizes[1:])]
         self.deltas = [np.empty((batch_size, k), dtype) for k in layer_sizes[1:]]
@@ -123,6 +128,9 @@ class Workspace:
         self.grads = unpack(self.grad, layer_sizes)
         keeps_z = activation is not None and get(activation).needs == "z"
         self.pre_activations = [np.empty((batch_size, k), dtype) if keeps_z else None for k in layer_sizes[1:-1]]
+        rates = dropout or [0] * (len(layer_sizes) - 2)
+        self.masks = [np.empty((batch_size, k), dtype) if p else None for p, k in zip(rates, layer_sizes[1:-1])]
+        self.dropped = [None if m is None else np.empty_like(m) for m in self.masks]
 
 
 def _product(A, B, out):
@@ -133,11 +141,13 @@ def _product(A, B, out):
     return np.matmul(A, B, out=out)
 
 
-def forward_into(X, weights, biases, activation, out_activation, buffers, pre_activations=None):
+def forward_into(X, weights, biases, activation, out_activation, buffers, pre_activations=None, workspace=None):
     """:func:`~digitnet.nn.network.forward_pass`, writing A[l] into ``buffers[l - 1][:n_samples]``.
 
     Z[l] is computed in place of A[l], unless ``pre_activations[l - 1]`` is a buffer (a hidden
     activation whose derivative needs z: :attr:`Workspace.pre_activations`): Z[l] is kept there.
+    With a ``workspace`` whose ``masks`` are drawn (dropout), a hidden layer's f(Z) stays in its buffer
+    and f(Z) * mask, in ``workspace.dropped``, is what the next layer takes (and the list holds).
     """
     n = X.shape[0]
     activations = [X]
@@ -147,7 +157,9 @@ def forward_into(X, weights, biases, activation, out_activation, buffers, pre_ac
         keep = None if pre_activations is None or l == last else pre_activations[l]
         Z = _product(activations[-1], W, buffers[l][:n] if keep is None else keep[:n])
         Z += b
-        activations.append((output if l == last else hidden).apply(Z, out=Z if keep is None else buffers[l][:n]))
+        A = (output if l == last else hidden).apply(Z, out=Z if keep is None else buffers[l][:n])
+        mask = None if workspace is None or l == last else workspace.masks[l]
+        activations.append(A if mask is None else np.multiply(A, mask[:n], out=workspace.dropped[l][:n]))
     return activations
 
 
@@ -159,11 +171,13 @@ def forward(X, weights, biases, activation, out_activation):
     return forward_into(X, weights, biases, activation, out_activation, buffers)[-1]
 
 
-def backward_into(activations, Y, weights, activation, alpha, sample_weight, workspace, params):
+def backward_into(activations, Y, weights, activation, alpha, sample_weight, workspace, params, masks=None):
     """:func:`~digitnet.nn.network.backward_pass`, into ``workspace.grad`` (returned).
 
     ``params`` is the flat buffer ``weights`` are views of: the L2 term and the division by S
     are element by element, so two operations on the flat buffers do them for the whole network.
+    ``masks``: the workspace's dropout masks, which multiply each hidden layer's delta (f' then reads the
+    layer's f(Z), kept in ``workspace.activations``, not the masked output).
     """
     n = Y.shape[0]
     f = get(activation)
@@ -182,7 +196,11 @@ def backward_into(activations, Y, weights, activation, alpha, sample_weight, wor
         np.einsum("ij->j", delta, out=bias_grads[l])  # = delta.sum(axis=0), same order of additions, 2x faster
         if l > 0:
             delta = np.matmul(delta, weights[l].T, out=deltas[l - 1][:n])
-            f.apply_derivative(activations[l] if f.needs == "a" else workspace.pre_activations[l - 1][:n], delta)
+            mask = None if masks is None else masks[l - 1]
+            if mask is not None:  # the output before the mask is in the workspace's buffer
+                delta *= mask[:n]
+            kept = activations[l] if mask is None else workspace.activations[l - 1][:n]
+            f.apply_derivative(kept if f.needs == "a" else workspace.pre_activations[l - 1][:n], delta)
     grad = workspace.grad
     n_weights = sum(W.size for W in weights)  # all weights come first in the flat buffers
     if alpha:
@@ -191,17 +209,30 @@ def backward_into(activations, Y, weights, activation, alpha, sample_weight, wor
     return grad
 
 
+def draw_masks(rng, rates, n_rows, masks):
+    """:func:`~digitnet.nn.network.dropout_masks` into the workspace's mask buffers (the same draws, the same
+    numbers: [u >= p] / (1 - p) for each hidden layer of rate p > 0, layer by layer)."""
+    for p, mask in zip(rates, masks):
+        if mask is not None:
+            np.multiply(rng.random((n_rows, mask.shape[1])) >= p, 1.0 / (1.0 - p), out=mask[:n_rows])
+
+
 def train_epoch(X, Y, weights, biases, optimizer, *, activation, out_activation, alpha, batch_size,
-                sample_weight=None, order=None, workspace=None, labels=None):
+                sample_weight=None, order=None, workspace=None, labels=None, dropout=None, rng=None, soft=False):
     """:func:`digitnet.nn.training.train_epoch` with reused buffers; same arguments, numbers equal to 1e-12.
 
     Parameters
     ----------
     workspace : Workspace, optional
-        Reused buffers; created if omitted.
+        Reused buffers; created if omitted (made with ``dropout``, a given one must be too).
     labels : ndarray of shape (n_samples,), optional
         Class index of each row (``Y.argmax(axis=1)``), to count right predictions;
         pass it to save computing it again every epoch (softmax only).
+    dropout, rng
+        Each hidden layer's dropout rate, and the stream its masks are drawn from, batch by batch before
+        each forward pass (as :func:`digitnet.nn.training.train_epoch` draws them).
+    soft : bool
+        The rows of Y are not one-hot (label smoothing): see :func:`cross_entropy`.
 
     Returns
     -------
@@ -209,7 +240,8 @@ def train_epoch(X, Y, weights, biases, optimizer, *, activation, out_activation,
     """
     n = X.shape[0]
     ws = workspace or Workspace([X.shape[1]] + [W.shape[1] for W in weights], min(batch_size, n), X.dtype, n,
-                                activation)
+                                activation, dropout)
+    masks = None if dropout is None else ws.masks
     if order is not None:  # take() gathers rows faster than X[order]; same values
         X, Y = (X[order] if sparse.issparse(X) else X.take(order, axis=0)), Y.take(order, axis=0)
         labels = None if labels is None else labels.take(order)
@@ -224,11 +256,15 @@ def train_epoch(X, Y, weights, biases, optimizer, *, activation, out_activation,
     penalties = []
     for batch in batches:
         buffers[-1] = outputs[batch]
-        activations = forward_into(X[batch], weights, biases, activation, out_activation, buffers, ws.pre_activations)
+        if masks is not None:
+            draw_masks(rng, dropout, batch.stop - batch.start, masks)
+        activations = forward_into(X[batch], weights, biases, activation, out_activation, buffers, ws.pre_activations,
+                                   None if masks is None else ws)
         penalties.append(squared_weights(weights) if alpha else 0.0)  # before this step changes them
         sw = None if sample_weight is None else sample_weight[batch]
-        optimizer.step(backward_into(activations, Y[batch], weights, activation, alpha, sw, ws, optimizer.params))
-    per_sample = per_sample_loss(Y, outputs[:n], out_activation)
+        optimizer.step(backward_into(activations, Y[batch], weights, activation, alpha, sw, ws, optimizer.params,
+                                     masks))
+    per_sample = per_sample_loss(Y, outputs[:n], out_activation, soft)
     total_loss = 0.0
     for batch, penalty in zip(batches, penalties):
         sw = None if sample_weight is None else sample_weight[batch]
@@ -239,7 +275,7 @@ def train_epoch(X, Y, weights, biases, optimizer, *, activation, out_activation,
 
 
 def starting_loss(X, Y, weights, biases, *, activation, out_activation, alpha, batch_size, sample_weight=None,
-                  workspace=None):
+                  workspace=None, soft=False):
     """:func:`digitnet.nn.training.starting_loss` in reused buffers; same arguments, the number to 1e-12.
 
     The forward passes write into ``workspace`` (which the next epoch overwrites before reading), so
@@ -253,7 +289,7 @@ def starting_loss(X, Y, weights, biases, *, activation, out_activation, alpha, b
     for batch in batches:
         buffers[-1] = outputs[batch]
         forward_into(X[batch], weights, biases, activation, out_activation, buffers)
-    per_sample = per_sample_loss(Y, outputs[:n], out_activation)
+    per_sample = per_sample_loss(Y, outputs[:n], out_activation, soft)
     penalty = squared_weights(weights) if alpha else 0.0
     total_loss = 0.0
     for batch in batches:
@@ -271,15 +307,15 @@ class HeldOut:
     and recomputing the labels every epoch.
     """
 
-    def __init__(self, X, Y, sample_weight, layer_sizes, out_activation):
-        self.X, self.Y, self.sample_weight, self.out_activation = X, Y, sample_weight, out_activation
+    def __init__(self, X, Y, sample_weight, layer_sizes, out_activation, soft=False):
+        self.X, self.Y, self.sample_weight, self.out_activation, self.soft = X, Y, sample_weight, out_activation, soft
         self.labels = Y.argmax(axis=1) if out_activation == "softmax" else Y
         self.buffers = [np.empty((X.shape[0], k), X.dtype) for k in layer_sizes[1:]]
 
     def scores(self, weights, biases, activation, alpha):
         """``(loss, score)`` of the network on these rows (score NaN if an output is not finite)."""
         P = forward_into(self.X, weights, biases, activation, self.out_activation, self.buffers)[-1]
-        loss = compute_loss(self.Y, P, weights, alpha, self.sample_weight, self.out_activation)
+        loss = compute_loss(self.Y, P, weights, alpha, self.sample_weight, self.out_activation, self.soft)
         if not np.isfinite(P).all():
             return loss, float("nan")
         if self.out_activation not in CLASSIFYING_OUTPUTS:

@@ -20,10 +20,12 @@ numbers as the formulas to within a unit in the last place, written for speed an
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import expit, ndtr
 
 #: Slope of leaky_relu below zero, and alpha of elu.
 LEAKY_SLOPE = 0.01
@@ -296,6 +298,52 @@ def _exp(z):
         return np.exp(z)
 
 
+_SQRT_2PI = math.sqrt(2 * math.pi)  # a Python float: float32 stays float32
+
+
+def _normal_density(z):
+    """phi(z) = exp(-z^2 / 2) / sqrt(2 pi), the standard normal density."""
+    return np.exp(-0.5 * z * z) / _SQRT_2PI
+
+
+def _gelu(z):
+    """GELU, the exact form: f(z) = z Phi(z) = z (1 + erf(z / sqrt 2)) / 2 (Phi by ``ndtr``, exact for z << 0 too)."""
+    return z * ndtr(z)
+
+
+def _gelu_derivative(z):
+    """f'(z) = Phi(z) + z phi(z)."""
+    return ndtr(z) + z * _normal_density(z)
+
+
+def _gelu_second(z):
+    """f''(z) = 2 phi(z) + z phi'(z) = phi(z) (2 - z^2)."""
+    return _normal_density(z) * (2 - z * z)
+
+
+def _logistic(z):
+    """sigmoid(z) = 1 / (1 + e^-z): scipy's ``expit`` for a real z (it never overflows), the formula itself for a
+    complex one (a complex step through the network, as the exact-Hessian tests take)."""
+    return 1 / (1 + np.exp(-z)) if np.iscomplexobj(z) else expit(z)
+
+
+def _silu(z):
+    """SiLU (swish): f(z) = z sigmoid(z)."""
+    return z * _logistic(z)
+
+
+def _silu_derivative(z):
+    """f'(z) = s + z s (1 - s) = s (1 + z (1 - s)), with s = sigmoid(z)."""
+    s = _logistic(z)
+    return s * (1 + z * (1 - s))
+
+
+def _silu_second(z):
+    """f''(z) = s (1 - s) (2 + z (1 - 2 s)), with s = sigmoid(z)."""
+    s = _logistic(z)
+    return s * (1 - s) * (2 + z * (1 - 2 * s))
+
+
 def _ones(a):
     return np.ones_like(a)
 
@@ -321,6 +369,9 @@ _BUILT_IN = (
                forward_into=leaky_relu, scale_delta=leaky_relu_derivative),
     Activation("elu", _elu, lambda a: np.where(a > 0, 1, a + ELU_ALPHA), lambda a: np.where(a > 0, 0, a + ELU_ALPHA),
                "a", forward_into=elu, scale_delta=elu_derivative),
+    # derivatives of z (their f' is no function of f alone): the fast path keeps Z for them
+    Activation("gelu", _gelu, _gelu_derivative, _gelu_second, "z"),
+    Activation("silu", _silu, _silu_derivative, _silu_second, "z"),
     Activation("softmax", _softmax, _softmax_jacobian, _softmax_second, "a", hidden=False, elementwise=False,
                forward_into=softmax),
     Activation("exp", _exp, lambda a: a, lambda a: a, "a", hidden=False, forward_into=exp),
@@ -334,7 +385,10 @@ BUILT_IN = tuple(_REGISTRY)
 
 
 def get(name) -> Activation:
-    """The registered activation called ``name`` (a ValueError naming those there are, if none is)."""
+    """The registered activation called ``name`` (a ValueError naming those there are, if none is); an
+    :class:`Activation` object is its own answer (a user's own, given to an estimator without registering it)."""
+    if isinstance(name, Activation):
+        return name
     try:
         return _REGISTRY[name]
     except (KeyError, TypeError):
@@ -351,12 +405,20 @@ def register(activation: Activation, *, replace=False) -> Activation:
     """
     if not isinstance(activation, Activation):
         raise TypeError(f"register takes an Activation, got {type(activation).__name__}")
-    name = activation.name
-    if not isinstance(name, str) or not name.isidentifier():
-        raise ValueError(f"an activation's name is a word of letters, digits and _, got {name!r}")
+    name = check(activation).name
     if name in BUILT_IN or (name in _REGISTRY and not replace):
         raise ValueError(f"activation {name!r} is already registered" + ("" if name in BUILT_IN else
                                                                          "; pass replace=True to replace it"))
+    _REGISTRY[name] = activation
+    return activation
+
+
+def check(activation: Activation) -> Activation:
+    """``activation`` itself, once its name, ``needs`` and shapes are right (its functions tried on a few numbers,
+    so that one that does not keep z's shape is refused here rather than in the middle of a fit)."""
+    name = activation.name
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"an activation's name is a word of letters, digits and _, got {name!r}")
     if activation.needs not in ("z", "a"):
         raise ValueError(f"needs must be 'z' or 'a', got {activation.needs!r}")
     if activation.hidden and not activation.elementwise:
@@ -368,8 +430,28 @@ def register(activation: Activation, *, replace=False) -> Activation:
         if values is not None and np.shape(values) != z.shape and activation.elementwise:
             raise ValueError(f"{what} of activation {name!r} turns an array of shape {z.shape} into shape"
                              f" {np.shape(values)}: it must act element by element")
-    _REGISTRY[name] = activation
     return activation
+
+
+def from_spec(spec) -> Activation | str:
+    """What an estimator's ``activation=`` names: a registered name (returned as it is), an :class:`Activation` (its
+    name, if it is the one registered under it; else the object), or a user's own as a pair ``(f, df)`` or triple
+    ``(f, df, d2f)`` of NumPy functions of z (made an ``Activation`` named after ``f``, its derivatives reading z).
+    Objects and pairs are checked as :func:`register` checks; a ValueError says what is wrong."""
+    if isinstance(spec, str):
+        get(spec)
+        return spec
+    if isinstance(spec, Activation):
+        if not spec.hidden:
+            raise ValueError(f"activation {spec.name!r} is for the output layer only (hidden=False)")
+        if _REGISTRY.get(spec.name) is spec:  # a registered one is its name (Glorot's range for logistic, files)
+            return spec.name
+        return check(spec)
+    if isinstance(spec, tuple) and len(spec) in (2, 3) and all(callable(f) for f in spec):
+        name = getattr(spec[0], "__name__", "")
+        return check(Activation(name if name.isidentifier() else "user_activation", *spec))
+    raise ValueError(f"activation must be a registered name ({', '.join(hidden_names())}), an Activation, or a pair"
+                     f" (f, df) or triple (f, df, d2f) of functions of z; got {spec!r}")
 
 
 def unregister(name) -> None:

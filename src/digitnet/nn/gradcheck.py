@@ -23,7 +23,9 @@ import math
 
 import numpy as np
 
-from .network import backward_pass, compute_loss, forward_pass, initialize_weights, pack
+from .network import (
+    backward_pass, compute_loss, dropout_masks, forward_pass, initialize_weights, pack, smooth_labels,
+)
 
 __all__ = ["LOSSES", "TOLERANCE", "gradient_check", "relative_error"]
 
@@ -69,7 +71,7 @@ def _targets(loss, rng, n_samples, n_classes):
 
 
 def gradient_check(activation="relu", hidden_layer_sizes=(5,), alpha=0.0, n_samples=7, n_classes=3, seed=0, eps=1e-6,
-                   n_features=4, loss="cross_entropy"):
+                   n_features=4, loss="cross_entropy", dropout=0.0, label_smoothing=0.0):
     """Largest relative error between backpropagated and finite-difference gradients.
 
     Parameters
@@ -94,6 +96,12 @@ def gradient_check(activation="relu", hidden_layer_sizes=(5,), alpha=0.0, n_samp
         What the network is trained for: classes (softmax, or one logistic unit for 2), regression
         with ``n_classes`` outputs (identity output, half squared error: the regressor's), or
         Poisson regression (exp output, half Poisson deviance, counts as targets).
+    dropout : float in [0, 1)
+        Dropout rate of every hidden layer: its masks (:func:`~digitnet.nn.network.dropout_masks`) are
+        drawn once, after the weights, and held fixed, so the loss is a function of the weights alone and
+        its gradient (masks in delta) can be checked.
+    label_smoothing : float in [0, 1]
+        Smoothed class targets (:func:`~digitnet.nn.network.smooth_labels`; a cross-entropy only).
 
     Returns
     -------
@@ -109,15 +117,20 @@ def gradient_check(activation="relu", hidden_layer_sizes=(5,), alpha=0.0, n_samp
         rng = np.random.default_rng(seed)
         X = rng.standard_normal((n_samples, n_features))
         Y, out_activation = _targets(loss, rng, n_samples, n_classes)
+        if label_smoothing and out_activation not in ("softmax", "logistic"):
+            raise ValueError(f"label_smoothing smooths class targets; the {loss} loss has none")
+        Y = smooth_labels(Y, label_smoothing, out_activation)
         sizes = [n_features, *hidden_layer_sizes, Y.shape[1]]
         # every weight and bias lives in flat; random inputs put no unit exactly on a relu kink
         flat, weights, biases = initialize_weights(sizes, activation, "glorot", rng, np.float64)
+        masks = dropout_masks(rng, [dropout] * len(hidden_layer_sizes), n_samples, hidden_layer_sizes) \
+            if dropout else None
 
         def loss():
-            activations = forward_pass(X, weights, biases, activation, out_activation)
+            activations = forward_pass(X, weights, biases, activation, out_activation, masks)
             return compute_loss(Y, activations[-1], weights, alpha, out_activation=out_activation)
 
-        activations = forward_pass(X, weights, biases, activation, out_activation)
+        activations = forward_pass(X, weights, biases, activation, out_activation, masks)
         weight_grads, bias_grads = backward_pass(activations, Y, weights, activation, alpha)
         pack(weight_grads, bias_grads)
 

@@ -134,25 +134,56 @@ def initialize_weights(layer_sizes, activation=DEFAULT_ACTIVATION, method="gloro
 class ForwardPass(list):
     """What :func:`forward_pass` returns: the list ``[X, A[1], ..., A[L]]`` (so ``[-1]`` is the output), with
     ``pre_activations``, the list ``[Z[1], ..., Z[L]]`` that the backward pass reads for an activation whose
-    derivative needs z (see :attr:`digitnet.nn.activations.Activation.needs`)."""
+    derivative needs z (see :attr:`digitnet.nn.activations.Activation.needs`); with dropout masks, each hidden
+    entry is f(Z[l]) M[l] (what the next layer takes), ``outputs`` the f(Z[l]) before the mask and ``masks``
+    the masks (see :func:`dropout_masks`)."""
 
-    def __init__(self, X):
+    def __init__(self, X, masks=None):
         super().__init__([X])
         self.pre_activations = []
+        self.outputs = []
+        self.masks = masks
 
 
-def forward_pass(X, weights, biases, activation=DEFAULT_ACTIVATION, out_activation="softmax"):
+def dropout_masks(rng, rates, n_rows, widths):
+    """Inverted-dropout masks of one batch: for each hidden layer of rate p > 0, M = [u >= p] / (1 - p) with
+    u ~ U[0, 1) drawn as ``rng.random((n_rows, width))`` (a unit is kept with probability 1 - p, and scaled so
+    that E[M] = 1: nothing changes at prediction time); None for a layer of rate 0, which draws nothing.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator or RandomState
+        The estimator's random stream (a RandomState draws with ``random`` too).
+    rates : sequence of float in [0, 1)
+        One per hidden layer.
+    n_rows : int
+    widths : sequence of int
+        The hidden layers' units.
+
+    Returns
+    -------
+    list of (ndarray of shape (n_rows, width), or None)
+    """
+    return [None if p == 0 else (rng.random((n_rows, k)) >= p) * (1.0 / (1.0 - p)) for p, k in zip(rates, widths)]
+
+
+def forward_pass(X, weights, biases, activation=DEFAULT_ACTIVATION, out_activation="softmax", masks=None):
     """Compute every layer's activation, A[l] = f(Z[l]) with Z[l] = A[l-1] @ W[l] + b[l].
+
+    With dropout masks (training), each hidden layer's output is multiplied by its mask before the next
+    layer takes it: A[l] = f(Z[l]) M[l] (inverted dropout, :func:`dropout_masks`).
 
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features)
     weights, biases : lists of ndarray, see :func:`unpack`.
-    activation : str
-        Hidden-layer activation, a name in the registry (:mod:`digitnet.nn.activations`).
+    activation : str or Activation
+        Hidden-layer activation, a name in the registry (:mod:`digitnet.nn.activations`), or an object.
     out_activation : {"softmax", "logistic", "identity", "exp"}
         Output activation: softmax for several classes, logistic for one unit (or several labels),
         identity and exp for regression.
+    masks : list of (ndarray or None), optional
+        One per hidden layer, of shape (n_samples, its units); None: no dropout.
 
     Returns
     -------
@@ -161,11 +192,17 @@ def forward_pass(X, weights, biases, activation=DEFAULT_ACTIVATION, out_activati
         ``[-1]`` holds the outputs (probabilities), and ``.pre_activations`` the Z[l].
     """
     f, f_out = get(activation), get(out_activation)
-    layers = ForwardPass(X)
+    layers = ForwardPass(X, masks)
     for l, (W, b) in enumerate(zip(weights, biases)):  # weights[l] = W[l+1], see the module docstring
         Z = layers[-1] @ W + b
         layers.pre_activations.append(Z)
-        layers.append(f_out(Z) if l == len(weights) - 1 else f(Z))
+        if l == len(weights) - 1:
+            layers.append(f_out(Z))
+            continue
+        A = f(Z)
+        layers.outputs.append(A)
+        mask = None if masks is None else masks[l]
+        layers.append(A if mask is None else A * mask)
     return layers
 
 
@@ -193,6 +230,31 @@ def cross_entropy(Y, P, out_activation="softmax"):
     if out_activation == "logistic":
         return -(Y * np.log(P) + (1 - Y) * np.log1p(-P)).sum(axis=1)  # log1p(-p) = log(1 - p), exact for small p
     return -(Y * np.log(P)).sum(axis=1)
+
+
+def smooth_labels(Y, label_smoothing, out_activation="softmax"):
+    """Targets with label smoothing eps, as PyTorch's ``cross_entropy(..., label_smoothing=eps)`` defines it.
+
+    Softmax over K classes: Y' = (1 - eps) Y + eps / K, so that the cross-entropy is
+    -sum_k Y'_k log p_k = (1 - eps) (-log p_true) + eps mean_k(-log p_k). A logistic unit is a softmax over
+    two classes (z and 0), so each of its 0/1 targets becomes (1 - eps) y + eps / 2 (Keras's binary rule).
+    With these targets the gradient with respect to the output's Z is still P - Y' (backward_pass).
+
+    Parameters
+    ----------
+    Y : ndarray of shape (n_samples, n_outputs)
+        One-hot targets (softmax) or 0/1 indicators (logistic units).
+    label_smoothing : float in [0, 1]
+    out_activation : {"softmax", "logistic"}
+
+    Returns
+    -------
+    ndarray of Y's shape and dtype (Y itself when label_smoothing is 0)
+    """
+    if not label_smoothing:
+        return Y
+    classes = 2 if out_activation == "logistic" else Y.shape[1]
+    return (Y * (1 - label_smoothing) + label_smoothing / classes).astype(Y.dtype, copy=False)
 
 
 def half_squared_error(Y, P):
@@ -280,7 +342,9 @@ def backward_pass(activations, Y, weights, activation=DEFAULT_ACTIVATION, alpha=
         delta[l-1] = (delta[l] @ W[l].T) * f'(Z[l-1])              (n_samples, fan_in)
 
     with S = sum_i s_i (n_samples without sample weights), and f' read from Z[l-1] or A[l-1],
-    whichever the activation needs.
+    whichever the activation needs. With dropout (a :class:`ForwardPass` made with masks), the mask of each
+    hidden layer multiplies delta too: delta[l-1] = (delta[l] @ W[l].T) * M[l-1] * f'(Z[l-1]), with f' read
+    from f(Z[l-1]) before the mask; the weight gradient takes A[l-1] as the next layer took it (masked).
 
     Parameters
     ----------
@@ -301,6 +365,7 @@ def backward_pass(activations, Y, weights, activation=DEFAULT_ACTIVATION, alpha=
     """
     f = get(activation)
     pre_activations = getattr(activations, "pre_activations", None)
+    masks = getattr(activations, "masks", None)
     weight_grads, bias_grads = [None] * len(weights), [None] * len(weights)
     delta = activations[-1] - Y                                          # delta[L] = (A[L] - Y) s
     S = len(Y)
@@ -312,7 +377,11 @@ def backward_pass(activations, Y, weights, activation=DEFAULT_ACTIVATION, alpha=
         bias_grads[l] = delta.sum(axis=0) / S
         if l > 0:  # Z[l] is pre_activations[l - 1]
             Z = None if pre_activations is None else pre_activations[l - 1]
-            delta = (delta @ weights[l].T) * f.df(z=Z, a=activations[l])
+            mask = None if masks is None else masks[l - 1]
+            A = activations[l] if mask is None else activations.outputs[l - 1]  # f(Z) before the mask
+            delta = (delta @ weights[l].T) * f.df(z=Z, a=A)
+            if mask is not None:
+                delta = delta * mask
     return weight_grads, bias_grads
 
 

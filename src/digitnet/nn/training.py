@@ -15,7 +15,7 @@ are run by one loop, the estimator's (:meth:`digitnet.estimator.base.BaseNumpyML
 from __future__ import annotations
 
 from .activations import DEFAULT_ACTIVATION
-from .network import backward_pass, compute_loss, count_correct, forward_pass, pack
+from .network import backward_pass, compute_loss, count_correct, dropout_masks, forward_pass, pack
 
 
 def batch_slices(n_samples, batch_size):
@@ -24,7 +24,7 @@ def batch_slices(n_samples, batch_size):
 
 
 def train_epoch(X, Y, weights, biases, optimizer, *, activation=DEFAULT_ACTIVATION, out_activation="softmax",
-                alpha=0.0, batch_size=200, sample_weight=None, order=None):
+                alpha=0.0, batch_size=200, sample_weight=None, order=None, dropout=None, rng=None):
     """One pass over the data in mini-batches: forward, loss, backward, optimizer step.
 
     Parameters
@@ -42,6 +42,11 @@ def train_epoch(X, Y, weights, biases, optimizer, *, activation=DEFAULT_ACTIVATI
         Rows per gradient step; ``n_samples`` for full-batch gradient descent.
     order : ndarray of int, optional
         A permutation of the rows (shuffling); ``None`` keeps the given order.
+    dropout : sequence of float, optional
+        Each hidden layer's dropout rate; the masks of each batch are drawn from ``rng`` before its
+        forward pass (:func:`~digitnet.nn.network.dropout_masks`, layer by layer).
+    rng : numpy.random.Generator or RandomState, optional
+        Where dropout's masks are drawn from (needed with ``dropout``).
 
     Returns
     -------
@@ -58,7 +63,9 @@ def train_epoch(X, Y, weights, biases, optimizer, *, activation=DEFAULT_ACTIVATI
     total_loss, n_correct = 0.0, 0
     for batch in batch_slices(n, batch_size):
         sw = None if sample_weight is None else sample_weight[batch]
-        activations = forward_pass(X[batch], weights, biases, activation, out_activation)
+        masks = None if dropout is None else dropout_masks(rng, dropout, batch.stop - batch.start,
+                                                           [W.shape[1] for W in weights[:-1]])
+        activations = forward_pass(X[batch], weights, biases, activation, out_activation, masks)
         batch_loss = compute_loss(Y[batch], activations[-1], weights, alpha, sw, out_activation)
         total_loss += batch_loss * (batch.stop - batch.start)
         n_correct += count_correct(Y[batch], activations[-1], out_activation)

@@ -20,7 +20,7 @@ from ..studies.claims import sentence
 from ..words import num, pct, points
 from .conclusions import baselines_conclusion, conclusions, trust_conclusion
 from .html import (
-    describe_grid, escape, figure_html, fill, html_table, page_scripts, params_text, percent_columns, readable, template,
+    describe_grid, escape, figure_html, fill, html_table, page_scripts, params_text, template,
 )
 from .page_data import page_data, page_model, script_json
 from .training_sections import section_training
