@@ -20,11 +20,13 @@ from ..experiments.analysis import CurveSummary, histories_of, last_finite, mean
     rises
 from ..experiments.results import SweepResult
 from ..plots import mean_band
-from ..plots.curvature import sharpness_figure
+from ..nn.lr_range import RangeTest
+from ..plots.curvature import lr_range_figure, sharpness_figure
 from ..plots.style import format_value, mpl_patches, mpl_ticker, new_figure, ordered_colors, percent_formatter
 from ..words import num, pct, rate
 from .base import Settings, Study
 from .claims import REGIONS, Claim
+from ..estimator.lr_find import lr_find
 from .common import GRADIENT_DESCENT, curve_points, sharpness_paths
 from .registry import register
 from .replication import replicate, seed_table
@@ -40,6 +42,8 @@ METRIC = "cross-validated accuracy"
 #: The rates whose sharpness is followed along training (those of the grid), for how many epochs, and how often.
 SHARPNESS_RATES = (1.0, 3.0, 5.0)
 SHARPNESS_EPOCHS, SHARPNESS_EVERY = 40, 5
+#: Steps of the learning-rate range test, its rate ramped from the grid's smallest to its largest.
+RANGE_STEPS = 200
 
 
 @dataclass
@@ -174,6 +178,42 @@ def curvature(readings, measured) -> Curvature | None:
     return Curvature(start, paths, verdict)
 
 
+def measure_range_test(result, split) -> dict:
+    """The learning-rate range test (:func:`digitnet.functional.lr_find`) of the study's network, full batch, on every
+    development row, once per seed: ``{seed: {"rates", "losses", "smoothed", "suggested", "minimum", "stopped"}}``."""
+    params = result.params[0]
+    dev = split.dev_split()
+    X, y = np.asarray(dev.X_train, dtype=np.float64), dev.y_train
+    out = {}
+    for seed in result.config.seeds:
+        test = lr_find(X, y, hidden_layer_sizes=tuple(params["hidden_layer_sizes"]), activation=params["activation"],
+                       alpha=params.get("alpha", 0.0001), solver="sgd", momentum=0.0, batch_size="full",
+                       min_rate=min(LEARNING_RATES), max_rate=max(LEARNING_RATES), steps=RANGE_STEPS,
+                       random_state=seed)
+        out[str(seed)] = {"rates": test.rates.tolist(), "losses": test.losses.tolist(),
+                          "smoothed": test.smoothed.tolist(), "suggested": float(test.suggested),
+                          "minimum": float(test.minimum), "stopped": test.stopped}
+    return out
+
+
+def range_test_claim(measured, readings, study="learning-rate") -> Claim | None:
+    """Where the range test's suggestion falls against the good region: supported when every seed's does the same."""
+    good = [r.rate for r in readings if r.region == "good"]
+    if not measured or not good:
+        return None
+    where = {seed: "below the good region" if t["suggested"] < min(good) else
+             "inside the good region" if t["suggested"] <= max(good) else "above the good region"
+             for seed, t in measured.items()}
+    value = sorted(set(where.values()))[0]
+    shown = ", ".join(f"{t['suggested']:.2g}" for t in measured.values())
+    tenth = ", ".join(f"{t['minimum'] / 10:.2g}" for t in measured.values())
+    return Claim(study, "effect", "the range test's suggested rate", [value], len(set(where.values())) == 1,
+                 "a learning-rate range test (one ramped training per seed)",
+                 note=f"the range test suggests η = {shown} (one per seed, its steepest descent), {value}"
+                      f" ({rate(min(good))} to {rate(max(good))}); fastai's other reading, a tenth of the rate at its"
+                      f" lowest point, gives {tenth}")
+
+
 def curvature_claim(c: Curvature, study="learning-rate") -> Claim:
     """Where the boundary sits against 2/lambda_0: supported when every seed says the same."""
     values = set(c.verdict.values())
@@ -191,7 +231,8 @@ def _curvature_text(c: Curvature | None) -> str:
     lam = float(np.mean(list(c.start.values())))
     text = (f" Why there: the loss's sharpest curvature at the start, λ₀ = {lam:.2g} (the largest eigenvalue of its"
             f" Hessian, mean over the seeds), says that a quadratic model of it is overshot by any step above"
-            f" 2/λ₀ ≈ {2 / lam:.2g}; the boundary between good and too large rates sits {next(iter(c.verdict.values()))}"
+            f" 2/λ₀ ≈ {2 / lam:.2g}; the boundary between good and too large rates sits"
+            f" {next(iter(c.verdict.values()))}"
             + ("" if len(set(c.verdict.values())) == 1 else " on some seeds only") + ".")
     parts = []
     for value, (epochs, values) in sorted(c.paths.items()):
@@ -266,7 +307,8 @@ def _regions_text(readings, epochs, n_seeds):
 def _uncertain_text(readings):
     uncertain = [r for r in readings if not r.supported]
     if not uncertain:
-        return " Every replication (both halves of the seeds, 95% of resamples of them) puts every rate in the same region."
+        return (" Every replication (both halves of the seeds, 95% of resamples of them) puts every rate in the same"
+                " region.")
     return (" Not every replication agrees on " + ", ".join(f"{rate(r.rate)} ({r.region} on all the seeds,"
                                                               f" {100 * r.agreement:.0f}% of resamples)"
                                                               for r in uncertain)
@@ -287,8 +329,8 @@ class LearningRate(Study):
     description = ("Full-batch gradient descent (a 64-unit relu network, 300 epochs) at 13 learning rates from 1e-4"
                    " to 10, judged on 3-fold cross-validated accuracy: too small, good, too large and divergent; the"
                    " original project's 0.1, 0.01, 0.001, 0.0001 among them.")
-    notebook = r"""How big a step? Plain full-batch gradient descent, $\theta \leftarrow \theta - \eta\,\partial J/\partial\theta$, as
-in the original project, at 13 learning rates from $10^{-4}$ to 10 (the original tried only 0.1 to 0.0001, and its
+    notebook = r"""How big a step? Plain full-batch gradient descent,
+$\theta \leftarrow \theta - \eta\,\partial J/\partial\theta$, as in the original project, at 13 learning rates from $10^{-4}$ to 10 (the original tried only 0.1 to 0.0001, and its
 loop never passed the rate on). Too small a rate crawls; a good one converges; too large a one overshoots the
 minimum and the loss oscillates; larger still, each step overshoots by more than the last and training diverges. A
 run that diverges (its loss infinite or ten times that of its starting weights) is a result: recorded with the
@@ -308,16 +350,21 @@ it there; the others are called uncertain. Circled: the original project's four 
                  " diverged; dotted: 2/λ₀, the largest step a quadratic model of the loss at the start allows."),
                 ("learning_rate_sharpness", "Why: the loss's sharpness λ (its Hessian's largest eigenvalue) along"
                  " training at a few rates (first seed), each beside its stability limit 2/η."),
+                ("learning_rate_range_test", "The learning-rate range test (one training, its rate ramped up step by"
+                 " step; first seed) beside the study's good region (shaded): the suggested rate is where the loss"
+                 " falls fastest."),
                 ("learning_rate_curves", "The training loss per epoch at a few learning rates (log scales)."))
     twin = "learning_rate.js"
 
     def measure(self, result, split):
-        return {"sharpness": measure_sharpness(result, split)}
+        return {"sharpness": measure_sharpness(result, split), "range_test": measure_range_test(result, split)}
 
     def read(self, result, split):
         rates = landscape(result.runs, result.curves, self.margin)
         curv = curvature(rates, result.extra.get("sharpness")) if any(r.region == "good" for r in rates) else None
-        claims = region_claims(rates, self.name, self.metric) + ([curvature_claim(curv, self.name)] if curv else [])
+        tested = range_test_claim(result.extra.get("range_test"), rates, self.name)
+        claims = region_claims(rates, self.name, self.metric) + ([curvature_claim(curv, self.name)] if curv else []) \
+            + ([tested] if tested else [])
         return LearningRateReading(result, rates, illustrative_rates(rates), int(result.runs["n_iter"].max()), claims,
                                    curv)
 
@@ -358,7 +405,13 @@ it there; the others are called uncertain. Circled: the original project's four 
         diverging = any(r.diverged_at is not None for r in readings)
         text += ("; at larger rates each step overshoots by more than the last, and training diverges." if diverging
                  else "; no rate of the grid diverged.")
-        return text + _original_rates(readings) + _curvature_text(reading.curvature)
+        tested = next((c for c in reading.claims if c.about == "the range test's suggested rate"), None)
+        text += _original_rates(readings) + _curvature_text(reading.curvature)
+        if tested is not None:
+            text += (f" A learning-rate range test (one training whose rate is ramped up step by step) is the quick"
+                     f" way to guess a rate: {tested.note}"
+                     + ("" if tested.supported else " on some seeds only") + ".")
+        return text
 
     def quoted(self, reading):
         runs = reading.result.runs
@@ -371,6 +424,9 @@ it there; the others are called uncertain. Circled: the original project's four 
         if c is not None and c.paths:
             figures["learning_rate_sharpness"] = sharpness_figure(
                 {r: {"sharpness": _epochs_array(e, v)} for r, (e, v) in c.paths.items()})
+        tests = reading.result.extra.get("range_test") or {}
+        if tests:
+            figures["learning_rate_range_test"] = range_test_figure(next(iter(tests.values())), reading.rates)
         figures["learning_rate_curves"] = curves_figure(reading)
         return figures
 
@@ -395,6 +451,20 @@ def _shade_regions(axes, readings):
                        hatch=None if r.supported else "///", edgecolor="#888888" if not r.supported else None)
         ax.set_xscale("log")
         ax.grid(True, which="major", alpha=0.3)
+
+
+def range_test_figure(measured, readings):
+    """:func:`digitnet.plots.curvature.lr_range_figure` of one seed's test, the study's good region shaded."""
+    test = RangeTest(np.asarray(measured["rates"]), np.asarray(measured["losses"]), np.asarray(measured["smoothed"]),
+                     measured["suggested"], measured["minimum"], measured.get("stopped"))
+    fig = lr_range_figure(test, title="Learning-rate range test beside the study's good region",
+                          loss_label="training loss before the step (nats)")
+    good = [r.rate for r in readings if r.region == "good"]
+    if good:
+        fig.axes[0].axvspan(min(good) / 1.2, max(good) * 1.2, color=REGION_COLORS["good"], zorder=0,
+                            label=f"good rates of the study ({rate(min(good))} to {rate(max(good))})")
+        fig.axes[0].legend(loc="lower left", frameon=False, fontsize="small")
+    return fig
 
 
 def _epochs_array(epochs, values):
