@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..experiments.analysis import by_config, finished
-from ..experiments.params import count_weights, data_param, format_layers, resolved_params
+from ..experiments.params import DECLINED, DEFAULTS, count_weights, data_param, format_layers, resolved_params
 from ..experiments.results import SweepResult
 from ..experiments.selection import Selection
 from ..plots import architecture_plot
@@ -104,10 +104,12 @@ def _best_arm(table, weights):
 
 
 def chosen_claim(study, table, selection, name, weights, metric=METRIC) -> Claim:
-    """The model carried forward: its name, its parameters (every estimator parameter, and ``scaling``), and
+    """The model carried forward: its name, its parameters (every estimator parameter that shapes the model, the
+    declined features at their defaults included, and ``scaling``), and
     whether other seeds would carry it forward too (both halves of the seeds, 95% of resamples)."""
     verdict = replicate(lambda t: _best_arm(t, weights), table).get(MODEL)
-    params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in resolved_params(selection.params).items()}
+    every = {**{k: DEFAULTS[k] for k in DECLINED}, **resolved_params(selection.params)}
+    params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in every.items()}
     params["scaling"] = selection.scaling
     over = len(table.columns)
     note = (f"carried forward: {name}, the highest mean {metric} ({pct(selection.val_accuracy)} over {over} seeds);"

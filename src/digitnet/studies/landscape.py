@@ -13,6 +13,7 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from sklearn.exceptions import ConvergenceWarning
 
 from ..experiments.params import resolve
@@ -168,6 +169,18 @@ compare); and the loss over the plane of the training path's two principal direc
         around, along = _surface(slices.get("random")), _surface(slices.get("path"))
         path = np.asarray(slices["path"]["points"]) if slices.get("path") else None
         return LandscapeReading(result, lines, around, along, path, landscape_claims(lines, around, self.name))
+
+    def table(self, reading):
+        """One row per seed: the line's ends, its midpoint, its highest rise above the start and its lowest point."""
+        rows = []
+        for seed, line in reading.lines.items():
+            lowest = int(np.nanargmin(line.loss))
+            rows.append({"seed": seed, "loss at the start (t = 0)": float(line.loss[0]),
+                         "loss halfway (t = 0.5)": float(np.interp(0.5, line.t, line.loss)),
+                         "loss at the end (t = 1)": float(line.loss[-1]),
+                         "rise above the start on the way": f"{100 * _barrier(line):.1f}%",
+                         "lowest point on the line at t": float(line.t[lowest])})
+        return pd.DataFrame(rows) if rows else None
 
     def conclusion(self, reading):
         if not reading.lines:
