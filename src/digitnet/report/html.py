@@ -61,7 +61,8 @@ def template(name):
 
 
 #: The page's own scripts (``report/assets/``), each the module ``digitnet/<file>``.
-ASSETS = ("nn.js", "digit_image.js", "charts.js", "draw.js", "playground.js", "explore.js", "main.js")
+ASSETS = ("nn.js", "curvature.js", "digit_image.js", "charts.js", "draw.js", "trainer.js", "network_view.js",
+          "playground.js", "explore.js", "main.js")
 #: The module that lists the studies' twins under their studies' names, written from the registry.
 TWINS = "digitnet/twins.js"
 #: The page's one inline module: it starts the page.
