@@ -71,7 +71,25 @@ export function startPage() {
   api.pad = drawingPad(document.getElementById("play-draw"), page);
   api.playground = playground(document.getElementById("play-train-box"), page, api.pad);
   api.twins = explore(data, TWINS);
+  hintWideTables();
+  window.addEventListener("resize", hintWideTables);
+  document.addEventListener("toggle", hintWideTables, true);  // a table in a <details> just opened
   document.documentElement.classList.add("js");
+}
+
+// A line above every table wider than the page ("scroll sideways"), kept as the width changes: on a phone a table's
+// other columns are otherwise out of sight with nothing to say so.
+function hintWideTables() {
+  for (const wrap of document.querySelectorAll(".table-wrap")) {
+    let hint = wrap.previousElementSibling;
+    if (!hint || !hint.classList.contains("scroll-hint")) {
+      hint = document.createElement("p");
+      hint.className = "scroll-hint";
+      hint.textContent = "The table is wider than the page: scroll it sideways for its other columns";
+      wrap.before(hint);
+    }
+    hint.hidden = wrap.scrollWidth <= wrap.clientWidth + 1;
+  }
 }
 
 // For checking the page's curvature against digitnet.nn.curvature and digitnet.nn.flow: at the given weights and
