@@ -105,11 +105,11 @@ export function lineChart(container, options) {
     if (options.title) el("svg:text", { x: W / 2, y: 17, "text-anchor": "middle", class: "title" }, svg, options.title);
     for (const v of ticks(x0, x1, options.xLog, Math.max(2, Math.floor((W - M.l - M.r) / 70)), options.xWhole)) {
       el("svg:line", { x1: X(v), x2: X(v), y1: M.t, y2: H - M.b, class: "grid" }, svg);
-      el("svg:text", { x: X(v), y: H - M.b + 15, "text-anchor": "middle" }, svg, formatNumber(v));
+      el("svg:text", { x: X(v), y: H - M.b + 15, "text-anchor": "middle", class: "tick x" }, svg, formatNumber(v));
     }
     for (const v of ticks(y0, y1, options.yLog, Math.max(2, Math.floor((H - M.t - M.b) / 32)))) {
       el("svg:line", { x1: M.l, x2: W - M.r, y1: Y(v), y2: Y(v), class: "grid" }, svg);
-      el("svg:text", { x: M.l - 5, y: Y(v) + 4, "text-anchor": "end" }, svg,
+      el("svg:text", { x: M.l - 5, y: Y(v) + 4, "text-anchor": "end", class: "tick y" }, svg,
          options.yPercent ? `${+(100 * v).toPrecision(3)}%` : formatNumber(v));
     }
     el("svg:rect", { x: M.l, y: M.t, width: W - M.l - M.r, height: H - M.t - M.b, class: "frame" }, svg);
