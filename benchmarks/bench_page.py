@@ -10,8 +10,13 @@ trainer runs. Runs alternate between the two so that machine noise hits both ali
 the median time per epoch of each, their ratio, and the largest difference of their losses and weights
 (the page must give the same numbers, to 1e-9).
 
+With ``--report DIR`` (a report folder, e.g. from ``digitnet report --quick --out DIR``) it also times the
+trainer's live loop in that page: training as fast as it computes (curvature off) for the same setting, its wall
+time per epoch, against the same trainer's epochs run back to back with nothing else (its own compute speed), and
+how many times it redrew.
+
 Run:  python benchmarks/bench_page.py [--repeats 5] [--epochs 20] [--hidden 32] [--batch-size 32]
-                                      [--activation relu] [--solver sgd]
+                                      [--activation relu] [--solver sgd] [--report DIR]
 """
 
 import argparse
@@ -88,6 +93,38 @@ def numpy_epochs(X, y, weights, biases, params, epochs):
         return (time.perf_counter() - start) / epochs, model
 
 
+#: In the report's page: the trainer's epochs back to back (its compute speed), then its live loop flat out.
+LIVE = """
+const [epochs, done] = arguments, t = window.digitnet.playground;
+const pace = document.querySelector("select[name=pace]"), every = document.querySelector("select[name=curvature_every]");
+every.value = "0"; every.dispatchEvent(new Event("change"));
+pace.value = "max"; pace.dispatchEvent(new Event("change"));
+t.reset();
+let start = performance.now();
+for (let e = 0; e < epochs; e++) t.epoch();
+const compute = (performance.now() - start) / 1000 / epochs;
+t.reset();
+const drawsBefore = t.draws, drawing = t.drawSeconds;
+start = performance.now();
+t.run();
+const wait = () => (t.running ? setTimeout(wait, 5)
+  : done({ compute: compute, live: (performance.now() - start) / 1000 / t.epochs(), draws: t.draws - drawsBefore,
+           drawing: (t.drawSeconds - drawing) / (t.draws - drawsBefore), epochs: t.epochs() }));
+wait();
+"""
+
+
+def live_loop(chrome, report, args):
+    """Seconds per epoch of the trainer's own epochs and of its live loop, in the report's page, and its redraws."""
+    query = (f"#play?hidden_layer_sizes={args.hidden}&activation={args.activation}&solver={args.solver}&momentum=0"
+             f"&batch_size={args.batch_size}&alpha=0.0001&max_iter={args.epochs}&learning_rate_init={args.rate}")
+    chrome.get((pathlib.Path(report) / "index.html").resolve().as_uri() + query)
+    from tests.report.browser import wait_for
+    wait_for(chrome, "window.digitnet && window.digitnet.playground")
+    chrome.set_script_timeout(600)
+    return [chrome.execute_async_script(LIVE, args.epochs) for _ in range(args.repeats)]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="runs of each, alternating (default 5)")
@@ -97,6 +134,7 @@ def main():
     parser.add_argument("--activation", default="relu", help="hidden activation (default relu)")
     parser.add_argument("--solver", default="sgd", choices=["sgd", "adam"], help="default sgd")
     parser.add_argument("--rate", type=float, default=0.1, help="learning_rate_init (default 0.1)")
+    parser.add_argument("--report", help="a report folder: also time the trainer's live loop in its page")
     args = parser.parse_args()
     from tests.report.browser import start_chromium, wait_for
 
@@ -118,6 +156,7 @@ def main():
             mine = np.concatenate([got["loss"]] + [np.ravel(a) for a in got["weights"] + got["biases"]])
             theirs = np.concatenate([model.loss_curve_] + [a.ravel() for a in model.coefs_ + model.intercepts_])
             difference = max(difference, float(np.max(np.abs(mine - theirs))))
+    live = live_loop(chrome, args.report, args) if args.report else None
     chrome.quit()
     print(f"{len(y)} digits, layers {sizes}, {params}, {args.epochs} epochs x {args.repeats} runs each")
     print(f"{'':<28}{'ms per epoch (median)':>24}{'fastest':>10}")
@@ -125,6 +164,13 @@ def main():
     print(f"{'NumPy (NumpyMLPClassifier)':<28}{1000 * statistics.median(numpy):>24.2f}{1000 * min(numpy):>10.2f}")
     print(f"page / NumPy: {statistics.median(page) / statistics.median(numpy):.2f}x (medians),"
           f" {min(page) / min(numpy):.2f}x (fastest); largest difference of losses and weights: {difference:.1e}")
+    if live:
+        compute = statistics.median(r["compute"] for r in live)
+        wall = statistics.median(r["live"] for r in live)
+        print(f"the trainer in {args.report}/index.html: {1000 * compute:.2f} ms an epoch back to back (scoring the"
+              f" validation rows too), {1000 * wall:.2f} ms an epoch live and flat out: {wall / compute:.2f}x its"
+              f" compute time; {statistics.median(r['draws'] for r in live)} redraws for {args.epochs} epochs,"
+              f" {1000 * statistics.median(r['drawing'] for r in live):.1f} ms each")
 
 
 if __name__ == "__main__":

@@ -272,3 +272,35 @@ def test_a_diverged_run_is_drawn_up_to_its_divergence_with_whole_epochs(chrome, 
         d = " ".join(p.get_attribute("d") or "" for p in chart.find_elements("css selector", "path"))
         assert "NaN" not in d and "Infinity" not in d
     assert console_errors(chrome) == []
+
+
+def test_the_learning_rate_twin_shows_an_uncertain_rate_as_uncertain(chrome, built, tmp_path):
+    """The page built from numbers where the replications disagree on two rates' regions (``supported`` false):
+    those two are drawn apart (a dashed ring, under "<region>, uncertain") and say so; the others are not."""
+    import json
+
+    from digitnet.report.page_data import script_json
+
+    _, index, text, _ = built
+    start = text.index('<script type="application/json" id="digitnet-data">') + len(
+        '<script type="application/json" id="digitnet-data">')
+    end = text.index("</script>", start)
+    data = json.loads(text[start:end])
+    rates = data["studies"]["learning-rate"]["rates"]
+    for r in rates:
+        r["supported"] = True
+    for r in rates[2:4]:
+        r["supported"] = False
+    page = pathlib.Path(index).with_name("uncertain.html")
+    page.write_text(text[:start] + script_json(data) + text[end:], encoding="utf-8")
+    _open(chrome, page.resolve().as_uri())
+    twin = chrome.find_element("css selector", "[data-twin=learning-rate] .chart")
+    dashed = twin.find_elements("css selector", "circle[stroke-dasharray='3 2']")
+    titles = [c.find_element("css selector", "title").get_attribute("textContent") for c in dashed]
+    assert sorted(float(t.split(":")[0].split()[1]) for t in titles) == sorted(r["rate"] for r in rates[2:4])
+    assert all("(uncertain: not every replication puts it in" in t for t in titles)
+    legend = [li.text for li in twin.find_elements("css selector", ".legend li")]
+    assert {f"{r['region']}, uncertain" for r in rates[2:4]} <= set(legend)
+    others = [c for c in twin.find_elements("css selector", "circle") if c not in dashed]
+    assert len(others) == len(rates) - 2
+    assert console_errors(chrome) == []

@@ -129,8 +129,11 @@ export function lineChart(container, options) {
     if (options.dots) {
       for (const p of s.points.filter(inside)) {
         const look = p[2] || {}, x = X(p[0]), y = Y(p[1]), r = look.r || 4.5;
-        const dot = el("svg:circle", { cx: x, cy: y, r: r, fill: look.hollow ? "white" : color,
-                                       stroke: color, "stroke-width": 1.5, class: options.onPick ? "pick" : "" }, svg);
+        const dot = el("svg:circle", { cx: x, cy: y, r: look.dashed ? r + 1 : r, fill: look.hollow ? "white" : color,
+                                       stroke: color, "stroke-width": look.dashed ? 2 : 1.5,
+                                       "stroke-dasharray": look.dashed ? "3 2" : "", class: options.onPick ? "pick" : "" },
+                         svg);
+        if (look.dashed && !look.hollow) dot.setAttribute("fill-opacity", "0.35");
         if (look.cross) {  // a diverged run: a cross through its dot
           el("svg:path", { d: `M${x - r},${y - r}L${x + r},${y + r}M${x - r},${y + r}L${x + r},${y - r}`,
                            stroke: look.hollow ? color : "white", "stroke-width": 2, "pointer-events": "none" }, svg);
@@ -151,7 +154,7 @@ export function lineChart(container, options) {
       if (d) el("svg:path", { d: d, fill: "none", stroke: color, "stroke-width": 2, "stroke-dasharray": s.dash || "" }, svg);
     }
     const item = el("li", {}, legend);
-    el("span", { class: "swatch", style: `background:${color}` }, item);
+    el("span", { class: "swatch", style: s.dash ? `border-top: 3px dashed ${color}; height: 0` : `background:${color}` }, item);
     item.appendChild(document.createTextNode(s.name));
   }
 

@@ -348,14 +348,15 @@ function trainedPredictor(page, trainer) {
   };
 }
 
-// W[1] of shape (64, units): unit j's weights as an 8x8 picture.
+// W[1] of shape (64, units): unit j's weights as an 8x8 picture (the pictures kept from redraw to redraw).
 function showWeights(container, W) {
-  container.replaceChildren();
   const units = Math.min(W.cols, 32);
+  while (container.children.length > units) container.lastChild.remove();
   let top = 0;
   for (let i = 0; i < W.data.length; i++) if (isFinite(W.data[i])) top = Math.max(top, Math.abs(W.data[i]));
   for (let j = 0; j < units; j++) {
-    const canvas = el("canvas", { width: 8, height: 8, class: "unit-weights", title: `unit ${j + 1}` }, container);
+    const canvas = container.children[j]
+      || el("canvas", { width: 8, height: 8, class: "unit-weights", title: `unit ${j + 1}` }, container);
     const ctx = canvas.getContext("2d"), image = ctx.createImageData(8, 8);
     for (let k = 0; k < 64; k++) {
       const v = W.data[k * W.cols + j] / (top || 1), strength = Math.round(255 * (1 - Math.min(Math.abs(v), 1)));

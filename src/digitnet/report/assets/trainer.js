@@ -2,8 +2,9 @@
 // training loop, a batch at a time, its history, the curvature and gradient flow every few epochs
 // (curvature.js), divergence (nn.js: digitnet.nn.divergence's rule), and the pace it runs at.
 //
-// The pace: training runs in slices of about SLICE_MS of work between looks at the clock, and the page is
-// redrawn at most every FRAME_MS (10 times a second), not after every epoch: as fast as it computes, or at a
+// The pace: training runs in slices of about SLICE_MS of work, one after the other with no wait between them (a
+// message, not a timer: a nested timer of 0 ms waits 4 ms or more), and the page is redrawn at most every
+// FRAME_MS (10 times a second), not after every epoch: as fast as it computes, or at a
 // chosen number of epochs (or batches) per second, the batches spread evenly over each second. A sharpness is some
 // Hessian-vector products of about two gradients each; they are taken one per step of the same loop, between
 // redraws, while the weights stay where the measurement started.
@@ -14,7 +15,7 @@ import {
   DIVERGENCE_FACTOR, computeLoss, countCorrect, forwardPass, hasDiverged, initializeWeights, seededRandom, training,
 } from "digitnet/nn.js";
 
-export const SLICE_MS = 40;
+export const SLICE_MS = 60;
 export const FRAME_MS = 100;
 //: The Lanczos iterations of a live sharpness: stop when the Ritz residual is below TOLERANCE times the value
 //: (its error is then about the residual squared over the gap: far below what a chart shows), or after MAX_PRODUCTS.
@@ -34,7 +35,8 @@ export function makeTrainer(page, settingsNow, onDraw) {
   const train = page.train, val = page.val;
   const t = { history: null, curvature: null, net: null, running: false, diverged: null, done: false, startLoss: null,
               baseline: null, ceiling: null, lastLoss: null, start: null, settings: null, run: null,
-              pace: { perSecond: null, unit: "epoch" }, curvatureEvery: 2, computeSeconds: 0, draws: 0 };
+              pace: { perSecond: null, unit: "epoch" }, curvatureEvery: 2, computeSeconds: 0, draws: 0,
+              drawSeconds: 0 };
   let s, run, timer = null, pending = null, paceStart = 0, paced = 0, lastDraw = -Infinity, vector = null;
 
   t.reset = function () {
@@ -160,7 +162,18 @@ export function makeTrainer(page, settingsNow, onDraw) {
     if (now - lastDraw >= FRAME_MS || !t.running) draw(now);
     if (!t.running) return;
     const next = allowed(now) > paced || pending ? 0 : nextDue(now);
-    timer = setTimeout(tick, next);
+    schedule(next);
+  }
+  // The next slice: at once through a message (a timer of 0 ms waits 4 ms or more once nested), or after a delay.
+  const channel = new MessageChannel();
+  channel.port1.onmessage = () => { if (timer === "message") { timer = null; tick(); } };
+  function schedule(delay) {
+    if (delay > 0) {
+      timer = setTimeout(tick, delay);
+    } else {
+      timer = "message";
+      channel.port2.postMessage(null);
+    }
   }
   function nextDue(now) {
     return Math.max(0, Math.min(FRAME_MS, paceStart + paced / batchesPerSecond() * 1000 - now));
@@ -169,6 +182,7 @@ export function makeTrainer(page, settingsNow, onDraw) {
     lastDraw = now;
     t.draws += 1;
     onDraw();
+    t.drawSeconds += (performance.now() - now) / 1000;
   }
   t.run = function () {
     if (t.diverged || t.done) t.reset();
@@ -176,7 +190,7 @@ export function makeTrainer(page, settingsNow, onDraw) {
     paceStart = performance.now();
     paced = 0;
     lastDraw = -Infinity;
-    timer = setTimeout(tick, 0);
+    schedule(0);
   };
   t.setPace = function (perSecond, unit = "epoch") {
     t.pace = { perSecond: perSecond, unit: unit };
@@ -191,6 +205,6 @@ export function makeTrainer(page, settingsNow, onDraw) {
       + ` ${DIVERGENCE_FACTOR} times ` + (!(t.baseline > t.startLoss) ? "as much"
                                             : `${formatNumber(t.baseline)}, the loss of a constant prediction`);
   };
-  t.pause = function () { t.running = false; if (timer) clearTimeout(timer); timer = null; };
+  t.pause = function () { t.running = false; if (timer !== null && timer !== "message") clearTimeout(timer); timer = null; };
   return t;
 }
