@@ -1,14 +1,14 @@
 """Writing a figure to disk atomically, and drawing it for the width it is shown at (a desktop's page, a phone's).
 
-:func:`save_figure` writes one file. For the report's page, :func:`save_picture` writes a figure twice, each time
+:func:`save_figure` writes one file. For the report's page, :func:`save_picture` draws a figure twice, each time
 with every text at least :data:`MIN_TEXT_PX` screen pixels high where the page shows it: once for a desktop's
-page (:data:`DESKTOP_PX` wide at most; fonts enlarged only where the smallest would fall short, as on a
-figure wider than the page) and once for a phone (:data:`PHONE_PX`), re-laid for that width by
-:func:`reflow`: side-by-side panels stacked in one column (a gallery of small panels in as many columns as
-fit), the figure's legends moved below it, long titles wrapped, and every font enlarged by one factor until the
-smallest is big enough. The page serves the phone's picture on narrow screens (``<picture>``), and says each
-picture's smallest text in its own pixels (:class:`Picture`), which the browser tests multiply by the scale it
-is shown at.
+page (:data:`DESKTOP_PX` wide at most), where only text that would fall short is raised (:func:`raise_text`: the
+annotations of a figure at its natural size, the tick labels of a figure wider than the page), and once for a
+phone (:data:`PHONE_PX`), re-laid for that width by :func:`reflow`: side-by-side panels stacked in one column (a
+gallery of small panels in as many columns as fit), the legends moved below, long titles and labels wrapped,
+small text raised. The page serves the phone's picture where the desktop's would be scaled down too far
+(``<picture>``), and states each picture's smallest text in its own pixels (:class:`Picture`), which the browser
+tests multiply by the scale it is shown at.
 """
 
 from __future__ import annotations
@@ -86,11 +86,10 @@ def _tick_labels(fig):
     return found
 
 
-def texts(fig, drawn=False):
-    """Every text the figure draws (titles, labels, tick labels, legends, annotations), after laying it out (unless
-    ``drawn``: the figure was just drawn, or saved, as it is)."""
-    if not drawn:
-        fig.draw_without_rendering()  # the ticks are made, and the layout done, as they will be saved
+def texts(fig):
+    """Every text the figure draws (titles, labels, tick labels, legends, annotations). Asking an axis for its ticks
+    makes them as drawing would, so the figure need not be drawn (tests/plots/test_saving_picture.py checks the
+    sizes against a drawn picture's)."""
     ticks = _tick_labels(fig)
     hidden = {id(t) for t, drawn in ticks if not drawn}
     return [t for t in fig.findobj(mpl_text.Text)
@@ -98,9 +97,9 @@ def texts(fig, drawn=False):
             and (t.axes is None or t.axes.get_visible())]
 
 
-def smallest_text_pt(fig, drawn=False) -> float:
-    """The font size (points) of the smallest text the figure draws (inf if it draws none); ``drawn``: as :func:`texts`."""
-    return min((t.get_fontsize() for t in texts(fig, drawn)), default=math.inf)
+def smallest_text_pt(fig) -> float:
+    """The font size (points) of the smallest text the figure draws (inf if it draws none)."""
+    return min((t.get_fontsize() for t in texts(fig)), default=math.inf)
 
 
 def text_floor(width_in, shown_px, dpi, min_px=MIN_TEXT_PX) -> float:
@@ -233,14 +232,14 @@ def _png_width(png):
 
 
 def _png(fig, dpi):
-    """The figure as a PNG of 256 colours at most (Pillow's median cut): a third of the bytes, the same to the eye
+    """The figure as a PNG of 256 colours at most (Pillow's fast octree): a third of the bytes, the same to the eye
     (a figure has few colours besides the shades its edges are smoothed with)."""
     drawn = io.BytesIO()
     fig.savefig(drawn, format="png", dpi=dpi)
     drawn.seek(0)
     with PIL_Image.open(drawn) as image:
         small = io.BytesIO()
-        image.convert("RGB").quantize(colors=256, method=PIL_Image.Quantize.MEDIANCUT).save(small, format="PNG")
+        image.convert("RGB").quantize(colors=256, method=PIL_Image.Quantize.FASTOCTREE).save(small, format="PNG")
     return small.getvalue()
 
 
@@ -248,18 +247,17 @@ def save_picture(fig, path, dpi, phone=True) -> Picture:
     """Save ``fig`` as the page shows it: its desktop picture to ``path`` (atomically, as :func:`save_figure`), every
     text under :data:`MIN_TEXT_PX` on the page raised to it (:func:`raise_text`), and, if ``phone``, a phone's
     picture (the same for :data:`PHONE_PX`, then :func:`reflow`) kept in memory: the page embeds it. The figure is
-    changed. Each picture costs one drawing, and a desktop picture whose text must grow one more.
+    changed. Each picture costs one drawing.
 
     Returns
     -------
     Picture
     """
-    save_figure(fig, path, dpi=dpi)
-    smallest = smallest_text_pt(fig, drawn=True)  # saving drew it
+    smallest = smallest_text_pt(fig)
     floor = text_floor(fig.get_size_inches()[0], DESKTOP_PX, dpi)
     if smallest < floor and raise_text(fig, floor):
         smallest = floor
-        save_figure(fig, path, dpi=dpi)
+    save_figure(fig, path, dpi=dpi)
     png = Path(path).read_bytes()
     desktop = Picture(png, smallest * dpi / 72, _png_width(png))
     if not phone:
