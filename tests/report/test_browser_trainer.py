@@ -146,6 +146,11 @@ def test_a_play_link_opens_at_the_trainer(chrome, page_url):
     chrome.execute_script("scrollTo(0, 0); location.hash = '#play?hidden_layer_sizes=64-32&learning_rate_init=2'")
     wait_for(chrome, "document.querySelector('select[name=hidden_layer_sizes]').value === '64-32'")
     assert _rate(chrome) == 2 and chrome.execute_script("return scrollY") > 2000
+    link = chrome.find_element("css selector", "#play-train-box > p a[href^='#play?']")  # the example in its words
+    chrome.execute_script("arguments[0].scrollIntoView({block: 'center'})", link)
+    link.click()
+    wait_for(chrome, "document.querySelector('select[name=batch_size]').value === 'all'")
+    assert _rate(chrome) == 3
 
 
 def test_the_pace_from_epochs_per_second_to_one_batch_at_a_time(chrome, page_url):
