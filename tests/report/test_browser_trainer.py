@@ -133,6 +133,11 @@ def test_link_values_it_cannot_use_are_named_in_a_visible_message(chrome, page_u
     # units=100, a size the trainer can build though no choice offers it, is used, not refused
     assert chrome.execute_script("return document.querySelector('select[name=hidden_layer_sizes]').value") == "100"
     assert chrome.execute_script(f"return {TRAINER}.net.weights[0].cols") == 100
+    _open(chrome, page_url, "#play?hidden_layer_sizes=1000-10&seed=-1")
+    assert [li.text for li in chrome.find_elements("css selector", "#play-notice li")] == [
+        "hidden_layer_sizes=1000-10 cannot be used (it takes 1 to 3 layers of 1 to 256 units): the trainer uses 32.",
+        "seed=-1 cannot be used (it takes a whole number from 0): the trainer uses 0."]
+    assert chrome.execute_script(f"return {TRAINER}.net.weights[0].cols") == 32
     _open(chrome, page_url, "#play?hidden_layer_sizes=64&learning_rate_init=0.3")
     assert not chrome.find_element("id", "play-notice").is_displayed()
     assert _rate(chrome) == 0.3

@@ -16,10 +16,10 @@ const numberIn = (lo, hi, whole) => text => {
   const v = Number(text);
   return text !== "" && isFinite(v) && v >= lo && v <= hi && (!whole || Number.isInteger(v)) ? v : undefined;
 };
-// "32", "64-32", "64,32,16": one to three hidden layers of 1 to 512 units.
+// "32", "64-32", "64,32,16": one to three hidden layers of 1 to 256 units (beyond, a sharpness would take seconds).
 function layers(text) {
   const sizes = String(text).split(/[-,]/).map(Number);
-  return sizes.length <= 3 && sizes.every(n => Number.isInteger(n) && n >= 1 && n <= 512) ? sizes.join("-") : undefined;
+  return sizes.length <= 3 && sizes.every(n => Number.isInteger(n) && n >= 1 && n <= 256) ? sizes.join("-") : undefined;
 }
 const oneOf = values => text => values.find(v => String(v) === text);
 function batch(text) {
@@ -33,7 +33,7 @@ const truth = text => ({ true: true, false: false, 1: true, 0: false, yes: true,
 // (The seed is the page's own: its generator is not NumPy's, so it is not random_state.)
 const SETTINGS = [
   ["hidden_layer_sizes", "hidden layers", ["16", "32", "64", "128", "32-16", "32-32", "64-32", "64-64", "128-64",
-                                           "128-128"].map(v => [v, v]), "32", layers, "1 to 3 layers of 1 to 512 units"],
+                                           "128-128"].map(v => [v, v]), "32", layers, "1 to 3 layers of 1 to 256 units"],
   ["activation", "activation", [["identity", "identity"], ["logistic", "logistic (sigmoid)"], ["tanh", "tanh"],
                                 ["relu", "relu"], ["leaky_relu", "leaky relu"], ["elu", "elu"]], "relu"],
   ["weight_init", "initialization", [["glorot", "Glorot"], ["he", "He"], ["small_normal", "small normal"]], "glorot"],
