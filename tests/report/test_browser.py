@@ -177,7 +177,7 @@ def test_the_pad_says_why_it_reads_no_digit(chrome, page_url):
 def test_diverging_settings_are_reported_not_drawn(chrome, page_url):
     _open(chrome, page_url, "#play?hidden_layer_sizes=32&activation=relu&solver=sgd&momentum=0&batch_size=all&alpha=0"
                             "&max_iter=100&learning_rate_init=10&seed=0")
-    assert chrome.execute_script("return document.querySelector('input[name=learning_rate_init]').value") == "1"  # 10^1
+    assert chrome.execute_script("return document.querySelector('input[name=learning_rate_init]').value") == "10"
     chrome.find_element("id", "play-train").click()
     status = wait_for(chrome, "document.getElementById('play-status').textContent.startsWith('Diverged')"
                               " && document.getElementById('play-status').textContent")

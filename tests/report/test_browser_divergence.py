@@ -98,7 +98,7 @@ def test_the_page_reports_a_network_that_blows_up_within_its_first_epoch(chrome,
     """128-64 units, one row a step, rate 10: the first epoch's mean loss is already astronomical (compared with
     it, as before, nothing diverged and the page ended "done" at a loss of 8e223)."""
     _open(chrome, page_url, "#play?hidden_layer_sizes=128-64&momentum=0&batch_size=1&learning_rate_init=10&max_iter=20")
-    assert chrome.execute_script("return document.querySelector('input[name=learning_rate_init]').value") == "1"
+    assert chrome.execute_script("return document.querySelector('input[name=learning_rate_init]').value") == "10"
     chrome.find_element("id", "play-train").click()
     status = wait_for(chrome, "document.getElementById('play-status').textContent.startsWith('Diverged')"
                               " && document.getElementById('play-status').textContent", timeout=60)

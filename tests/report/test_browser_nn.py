@@ -250,10 +250,13 @@ def test_the_playground_takes_the_estimators_names_in_its_address(chrome, built)
           "#play?hidden_layer_sizes=64-32&activation=elu&weight_init=he&solver=sgd&momentum=0.5"
           "&nesterovs_momentum=false&learning_rate=invscaling&batch_size=auto&alpha=0.001&max_iter=20"
           "&learning_rate_init=0.01&seed=4")
-    assert _selects(chrome) == {"hidden_layer_sizes": "64-32", "activation": "elu", "weight_init": "he", "solver": "sgd",
+    selects = _selects(chrome)
+    _, _, _, data = built  # the network's drawing shows the first validation digit of class 0 at first
+    assert selects.pop("network_digit") == str(int(np.flatnonzero(data.split.y_val == 0)[0]))
+    assert selects == {"hidden_layer_sizes": "64-32", "activation": "elu", "weight_init": "he", "solver": "sgd",
                                 "momentum": "0.5", "nesterovs_momentum": "false", "learning_rate": "invscaling",
-                                "batch_size": "auto", "alpha": "0.001", "max_iter": "20", "learning_rate_init": "-2",
-                                "seed": "4"}
+                                "batch_size": "auto", "alpha": "0.001", "max_iter": "20", "learning_rate_init": "0.01",
+                                "learning_rate_slider": "8", "seed": "4", "pace": "10", "curvature_every": "2"}
     net = chrome.execute_script("const n = window.digitnet.playground.net; return [n.weights.map(W => [W.rows, W.cols]),"
                                 " n.biases.map(b => Array.from(b)), n.activation]")
     assert net[0] == [[64, 64], [64, 32], [32, 10]] and net[2] == "elu"
@@ -279,7 +282,7 @@ def test_an_address_in_the_old_names_still_opens_its_setup(chrome, built):
               f"#play?units=64&units2=32&activation=tanh&solver={solver}&batch=0&alpha=0&epochs=100&lr=0.3&seed=2")
         selects = _selects(chrome)
         assert selects["hidden_layer_sizes"] == "64-32" and selects["batch_size"] == "all"
-        assert selects["max_iter"] == "100" and selects["learning_rate_init"] == "-0.5" and selects["seed"] == "2"
+        assert selects["max_iter"] == "100" and selects["learning_rate_init"] == "0.3" and selects["seed"] == "2"
         assert selects["solver"] == ("adam" if solver == "adam" else "sgd")
         assert selects["momentum"].split(":")[-1] == momentum and selects["nesterovs_momentum"].split(":")[-1] == nesterov
     _open(chrome, pathlib.Path(index).resolve().as_uri(), "#play?units=16&units2=0")

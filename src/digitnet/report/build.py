@@ -19,7 +19,7 @@ from ..experiments import save_results
 from ..experiments.chunks import check_n_jobs
 from ..files import atomic_write, prepare_out_dir
 from ..model_file import load_model, save_model
-from ..plots import save_figure
+from ..plots.saving import save_picture
 from ..studies.claims import write_claims
 from .figures import make_figures
 from .page_data import page_model
@@ -109,12 +109,8 @@ def _result_files(out):
 def _write_page(data, out, steps, progress, timed=True):
     """Draw and save every figure, then write ``index.html`` (the page runs the folder's ``model.npz``); ``timed``:
     the page states the time every step took, these included (a rebuilt page states the original run's)."""
-    def write_figures():
-        images = {}
-        for name, fig in make_figures(data).items():
-            path = save_figure(fig, out / f"{name}.png", dpi=REPORT_DPI)
-            images[name] = path.read_bytes()
-        return images
+    def write_figures():  # each also drawn for a phone (plots.saving.save_picture), which the page embeds
+        return {name: save_picture(fig, out / f"{name}.png", dpi=REPORT_DPI) for name, fig in make_figures(data).items()}
 
     images = steps.run("figures", "drawing figures", write_figures)
     if timed:

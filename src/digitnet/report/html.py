@@ -37,6 +37,7 @@ import base64
 import functools
 import html
 import json
+import math
 import re
 import string
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ import pandas as pd
 
 from ..experiments.params import format_layers
 from ..plots import PARAM_LABELS
+from ..plots.saving import MIN_TEXT_PX
 from ..studies import studies
 from ..words import pct
 from .page_data import script_json
@@ -61,7 +63,8 @@ def template(name):
 
 
 #: The page's own scripts (``report/assets/``), each the module ``digitnet/<file>``.
-ASSETS = ("nn.js", "digit_image.js", "charts.js", "draw.js", "playground.js", "explore.js", "main.js")
+ASSETS = ("nn.js", "curvature.js", "digit_image.js", "charts.js", "draw.js", "trainer.js", "network_view.js",
+          "playground.js", "explore.js", "main.js")
 #: The module that lists the studies' twins under their studies' names, written from the registry.
 TWINS = "digitnet/twins.js"
 #: The page's one inline module: it starts the page.
@@ -230,14 +233,36 @@ def readable(frame):
     return frame.rename(columns={c: _COLUMN_NAMES.get(c, PARAM_LABELS.get(c, c)) for c in frame.columns})
 
 
+#: What stands between the page's width and a figure's picture on a desktop (style.css): the page's margins
+#: (28 px each side) and the figure's padding and border (13 px each side).
+FIGURE_CHROME_PX = 82
+
+
+def _png_url(png):
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
 def figure_html(images, name, caption, narrow=False):
-    """The figure ``name`` embedded as a PNG data URI, with its caption and a link to its file ("" if absent)."""
-    png = images.get(name)
-    if png is None:
+    """The figure ``name`` embedded as a PNG data URI, with its caption and a link to its file ("" if absent).
+
+    ``images[name]`` is the PNG's bytes, or a :class:`~digitnet.plots.saving.Picture`: then the page says its smallest
+    text (``data-font-px``, in the picture's pixels) and, if it has one, serves its phone's picture
+    (``<picture><source media=...>``) wherever the desktop's would be scaled down so far that its smallest text
+    fell under :data:`~digitnet.plots.saving.MIN_TEXT_PX`.
+    """
+    picture = images.get(name)
+    if picture is None:
         return ""
-    data = base64.b64encode(png).decode("ascii")
     cls = ' class="narrow"' if narrow else ""
-    return (f'<figure id="fig-{escape(name)}"{cls}><img src="data:image/png;base64,{data}" alt="{escape(caption)}">'
+    png = picture if isinstance(picture, bytes) else picture.png
+    font = "" if isinstance(picture, bytes) else f' data-font-px="{picture.font_px:.2f}" data-width="{picture.width_px}"'
+    img = f'<img src="{_png_url(png)}" alt="{escape(caption)}"{font}>'
+    if not isinstance(picture, bytes) and picture.phone is not None:
+        below = max(600, math.ceil(MIN_TEXT_PX * picture.width_px / picture.font_px) + FIGURE_CHROME_PX)
+        phone = picture.phone
+        img = (f'<picture><source media="(max-width: {below}px)" srcset="{_png_url(phone.png)}"'
+               f' data-font-px="{phone.font_px:.2f}" data-width="{phone.width_px}">{img}</picture>')
+    return (f'<figure id="fig-{escape(name)}"{cls}>{img}'
             f'<figcaption>{escape(caption)} <a href="{escape(name)}.png">{escape(name)}.png</a></figcaption></figure>')
 
 

@@ -1,5 +1,6 @@
 // learning_rate.js: the learning-rate study's twin. The landscape: click a rate (a dot) to add or remove its
-// loss curve below.
+// loss curve below. A rate whose region the replications do not agree on (its ``supported`` is false) is drawn
+// apart, a dashed ring in its region's colour under "<region>, uncertain", and says so when pointed at.
 
 import { el, formatNumber, lineChart } from "digitnet/charts.js";
 
@@ -18,16 +19,22 @@ export default function twinLearningRate(container, study) {
     const byRegion = {};
     for (const r of study.rates) {
       const y = r.diverged_at === null ? r.final_loss : top * 2;
-      const text = r.diverged_at === null
+      const uncertain = r.supported === false;
+      const text = (r.diverged_at === null
         ? `rate ${r.rate}: ${r.region}, loss ${formatNumber(r.final_loss)}, validation ${(100 * r.val).toFixed(1)}%`
-        : `rate ${r.rate}: diverged at epoch ${r.diverged_at}`;
-      (byRegion[r.region] = byRegion[r.region] || []).push([r.rate, y, { text: text, hollow: !shown.has(r.rate),
-                                                                       cross: r.diverged_at !== null }]);
+        : `rate ${r.rate}: diverged at epoch ${r.diverged_at}`)
+        + (uncertain ? ` (uncertain: not every replication puts it in "${r.region}")` : "");
+      const group = uncertain ? `${r.region}, uncertain` : r.region;
+      (byRegion[group] = byRegion[group] || { region: r.region, uncertain: uncertain, points: [] }).points.push(
+        [r.rate, y, { text: text, hollow: !shown.has(r.rate), cross: r.diverged_at !== null,
+                      dashed: uncertain }]);
     }
     const colors = { "too small": "#888888", good: "#117733", "too large": "#DDAA33", diverges: "#BB0000" };
-    landscape.update(Object.entries(byRegion).map(([region, points]) => ({ name: region, color: colors[region], points: points })));
+    landscape.update(Object.entries(byRegion).map(([name, g]) => ({ name: name, color: colors[g.region], points: g.points,
+                                                                  dash: g.uncertain ? "3 2" : "" })));
     curves.update(study.rates.filter(r => shown.has(r.rate)).map(r => ({
-      name: `rate ${r.rate} (${r.region}${r.diverged_at ? ", diverged at epoch " + r.diverged_at : ""})`, points: r.curve })));
+      name: `rate ${r.rate} (${r.region}${r.supported === false ? ", uncertain" : ""}`
+        + `${r.diverged_at ? ", diverged at epoch " + r.diverged_at : ""})`, points: r.curve })));
   }
   draw();
   return { shown: shown, draw: draw };

@@ -1,6 +1,6 @@
 // draw.js: the drawing pad. A stroke of the pointer (mouse, pen or finger) draws in ink; after each stroke the
-// drawing becomes the 8x8 input (digit_image.js), which the report's selected model reads: its ten
-// probabilities, its answer, and what its first hidden layer's units make of it.
+// drawing becomes the 8x8 input (digit_image.js), which the report's selected model reads (or a network the
+// page's trainer sends it): its ten probabilities, its answer, and what its first hidden layer's units make of it.
 
 import { el, formatNumber } from "digitnet/charts.js";
 import { inkOfRgba, readingProblem, toDigitsInput } from "digitnet/digit_image.js";
@@ -17,7 +17,7 @@ export function drawingPad(container, page) {
   const seen = el("canvas", { width: 160, height: 160, class: "seen" }, middle);
   const answer = el("p", { class: "answer" }, middle, "draw a digit");
   const right = el("div", { class: "pad-box bars" }, row);
-  el("p", { class: "small" }, right, `probabilities (${page.data.model_name}):`);
+  const whose = el("p", { class: "small" }, right, `probabilities (${page.data.model_name}):`);
   const bars = page.data.model.classes.map(c => {
     const line = el("div", { class: "bar-line" }, right);
     el("span", { class: "bar-label" }, line, String(c));
@@ -25,10 +25,14 @@ export function drawingPad(container, page) {
     const value = el("span", { class: "bar-value" }, line, "");
     return { bar: bar, value: value };
   });
+  const back = el("button", { type: "button", id: "pad-back", hidden: "" }, el("p", {}, right),
+                  "back to the report's model");
   el("p", { class: "small" }, container, "first hidden layer: each square is a unit, darker the more active");
   const hidden = el("div", { class: "units" }, container);
   const ctx = canvas.getContext("2d", { willReadFrequently: true });
-  const state = { input: new Array(64).fill(0), problem: "no ink", probabilities: null, prediction: null };
+  const state = { input: new Array(64).fill(0), problem: "no ink", probabilities: null, prediction: null,
+                  model: page.data.model_name };
+  let predict = page.predict;  // the report's model, or a network the trainer sent (use)
   // what the pad says when the drawing gives no digit (readingProblem), as digitnet predict --image refuses it
   const PROBLEMS = { "no ink": "draw a digit", "all ink": "the pad is all ink: clear it and draw a digit",
                      "too thin": "the strokes are too thin to read: draw them thicker" };
@@ -73,7 +77,7 @@ export function drawingPad(container, page) {
       hidden.replaceChildren();
       return;
     }
-    const result = page.predict(state.input);
+    const result = predict(state.input);
     state.probabilities = result.probabilities;
     state.prediction = result.prediction;
     answer.textContent = `the network reads: ${result.prediction}`;
@@ -83,10 +87,22 @@ export function drawingPad(container, page) {
     });
     showUnits(hidden, result.hidden);
   }
+  // Read the drawings with another network (predictor: 64 raw pixels -> {probabilities, hidden, prediction}), named
+  // name; null: the report's model again.
+  function use(predictor, name) {
+    predict = predictor || page.predict;
+    state.model = predictor ? name : page.data.model_name;
+    whose.textContent = `probabilities (${state.model}):`;
+    back.hidden = !predictor;
+    read();
+    const heading = document.getElementById("draw");
+    if (predictor && heading) heading.scrollIntoView();
+  }
+  back.addEventListener("click", () => use(null));
   blank();
   read();
   return { state: state, canvas: canvas, pixels: () => Array.from(ctx.getImageData(0, 0, PAD_SIZE, PAD_SIZE).data),
-           read: read };
+           read: read, use: use };
 }
 
 // 64 values 0..16 as an 8x8 picture, ink dark on white.

@@ -2,6 +2,7 @@
 // playground and the studies' twins, and offers the page's model to scripts as window.digitnet, the one global
 // the page sets (the tests read the page through it).
 
+import { curvaturePoint, hessianVectorProduct, sharpness, stabilityThreshold } from "digitnet/curvature.js";
 import { drawingPad } from "digitnet/draw.js";
 import { inkOfRgba, readingProblem, toDigitsInput } from "digitnet/digit_image.js";
 import { explore } from "digitnet/explore.js";
@@ -48,6 +49,9 @@ export function startPage() {
     inkOfRgba: (rgba, width, height) => Array.from(inkOfRgba(rgba, width, height)),
     readingProblem: (ink, input) => readingProblem(ink, input),
     trainFrom: trainFrom,
+    curvatureFrom: curvatureFrom,
+    // the sharpness at which a step of these settings is stable on a quadratic (curvature.js), or null for Adam
+    stabilityThreshold: (settings, rate) => stabilityThreshold(settings, rate),
     // the starting weights the playground draws (row-major lists), for checking their distribution
     initialWeights: (layerSizes, activation, weightInit, seed) => {
       const init = initializeWeights(layerSizes, activation, weightInit, seededRandom(seed));
@@ -65,9 +69,48 @@ export function startPage() {
   };
   for (const node of document.querySelectorAll("[data-needs-js]")) node.hidden = false;
   api.pad = drawingPad(document.getElementById("play-draw"), page);
-  api.playground = playground(document.getElementById("play-train-box"), page);
+  api.playground = playground(document.getElementById("play-train-box"), page, api.pad);
   api.twins = explore(data, TWINS);
+  hintWideTables();
+  window.addEventListener("resize", hintWideTables);
+  document.addEventListener("toggle", hintWideTables, true);  // a table in a <details> just opened
   document.documentElement.classList.add("js");
+}
+
+// A line above every table wider than the page ("scroll sideways"), kept as the width changes: on a phone a table's
+// other columns are otherwise out of sight with nothing to say so.
+function hintWideTables() {
+  for (const wrap of document.querySelectorAll(".table-wrap")) {
+    let hint = wrap.previousElementSibling;
+    if (!hint || !hint.classList.contains("scroll-hint")) {
+      hint = document.createElement("p");
+      hint.className = "scroll-hint";
+      hint.textContent = "The table is wider than the page: scroll it sideways for its other columns";
+      wrap.before(hint);
+    }
+    hint.hidden = wrap.scrollWidth <= wrap.clientWidth + 1;
+  }
+}
+
+// For checking the page's curvature against digitnet.nn.curvature and digitnet.nn.flow: at the given weights and
+// rows (spec as trainFrom's: layer_sizes, weights, biases, X, labels or Y, activation, out_activation, alpha), the
+// Hessian-vector products H v of the directions spec.v (flat lists, pack's order), the spec.k largest eigenvalues
+// (Lanczos to a residual of spec.tol times each, 1e-12 if not given), each layer's gradient norm, and the loss.
+function curvatureFrom(spec) {
+  const s = { alpha: 0, out_activation: "softmax", k: 1, v: [], tol: 1e-12, ...spec }, sizes = s.layer_sizes;
+  const k = sizes[sizes.length - 1], n = s.X.length / sizes[0];
+  const net = {
+    weights: s.weights.map((W, l) => matrix(sizes[l], sizes[l + 1], Float64Array.from(W))),
+    biases: s.biases.map(b => Float64Array.from(b)), alpha: s.alpha,
+    activation: checkName("activation", s.activation, HIDDEN_ACTIVATIONS),
+    outActivation: checkName("out_activation", s.out_activation, OUTPUTS),
+  };
+  const X = matrix(n, sizes[0], Float64Array.from(s.X)), Y = s.Y ? matrix(n, k, Float64Array.from(s.Y)) : oneHot(s.labels, k);
+  const point = curvaturePoint(net, X, Y);
+  const products = s.v.map(v => Array.from(hessianVectorProduct(point, Float64Array.from(v))));
+  const top = sharpness(point, { k: s.k, tol: s.tol, random: seededRandom(0) });
+  return { products: products, sharpness: top.values, iterations: top.iterations, grad_norms: point.gradNorms,
+           loss: point.loss };
 }
 
 // What trainFrom takes: the network, its rows, and the estimator's parameters under its names.

@@ -2,15 +2,21 @@
 // under the names of digitnet's estimator (NumpyMLPClassifier, NumpyMLPRegressor): its activations, outputs,
 // initialisations, solvers and their parameters, learning rate schedules.
 //
-// The same operations in the same order as the Python, on Float64Arrays (JavaScript numbers are
-// IEEE doubles, as NumPy's float64): the test suite checks, for every activation, output and optimizer,
-// that 20 epochs here give the estimator's losses and weights from the same starting weights (1e-9), and
-// that predictProba gives predict_proba's probabilities (tests/report/test_browser_nn.py).
+// The same formulas as the Python, on Float64Arrays (JavaScript numbers are IEEE doubles, as NumPy's
+// float64): the test suite checks, for every activation, output and optimizer, that 20 epochs here give the
+// estimator's losses and weights from the same starting weights (1e-9), and that predictProba gives
+// predict_proba's probabilities (tests/report/test_browser_nn.py). Each sum of a matrix product runs over its
+// terms in order, as the textbook loop would; only which sums are computed together is arranged for speed.
 //
 // A matrix is {rows, cols, data}, stored row by row; a batch is a matrix with one row per row of data:
 // Z[l] = A[l-1] W[l] + b[l], W[l] of shape (n[l-1], n[l]). Layers are numbered from 1 in the
 // comments (as in the formulas) and from 0 in the arrays: weights[l - 1] is W[l]. Targets Y are a matrix
 // too: one-hot rows for softmax, 0/1 indicators for logistic units, values for a regression.
+//
+// Speed (benchmarks/bench_page.py times an epoch here against NumPy's): one blocked kernel computes every
+// matrix product (product: two rows by four columns of the result at a time, from eight running sums, each
+// operand read in place through its strides, nothing transposed or copied), and training reuses its arrays from
+// batch to batch (a workspace) instead of allocating new ones.
 
 //: The names the estimator takes (tests/report/test_browser_nn.py checks them against its parameters).
 export const HIDDEN_ACTIVATIONS = ["identity", "logistic", "tanh", "relu", "leaky_relu", "elu"];
@@ -31,40 +37,39 @@ export function matrix(rows, cols, data) {
   return { rows: rows, cols: cols, data: data || new Float64Array(rows * cols) };
 }
 
-// C = A B, A of shape (n, k), B of shape (k, m).
-function matmul(A, B) {
-  const C = matrix(A.rows, B.cols), a = A.data, b = B.data, c = C.data, k = A.cols, m = B.cols;
-  for (let i = 0; i < A.rows; i++) {
-    for (let p = 0; p < k; p++) {
-      const x = a[i * k + p];
-      if (x === 0) continue;  // relu units are often 0: adding 0 * w changes nothing
-      for (let j = 0; j < m; j++) c[i * m + j] += x * b[p * m + j];
+// C[r][s] = sum_t P[r pr + t pt] Q[s qs + t qt] for t = 0, 1, ..., len - 1, in order: the products of matrices,
+// each operand read where it is, row by row or column by column as the strides say (C: nr rows of ns, stored row
+// by row). Two rows of P against four of Q at a time, from eight running sums: each number read serves two or four
+// products. With A of shape (n, k), W (k, m), D (n, m), all stored row by row:
+//   A W      product(A, n, k, 1,  W, m, 1, m,  k, C)        (C[i][j] = sum_p A[i][p] W[p][j])
+//   A^T D    product(A, k, 1, k,  D, m, 1, m,  n, C)        (C[p][j] = sum_i A[i][p] D[i][j])
+//   D W^T    product(D, n, m, 1,  W, k, m, 1,  m, C)        (C[i][p] = sum_j D[i][j] W[p][j])
+export function product(P, nr, pr, pt, Q, ns, qs, qt, len, C) {
+  let r = 0;
+  for (; r + 1 < nr; r += 2) {
+    const o0 = r * ns, o1 = o0 + ns;
+    let s = 0;
+    for (; s + 3 < ns; s += 4) {
+      let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0, p = r * pr, q = s * qs;
+      for (let t = 0; t < len; t++, p += pt, q += qt) {
+        const x0 = P[p], x1 = P[p + pr], y0 = Q[q], y1 = Q[q + qs], y2 = Q[q + 2 * qs], y3 = Q[q + 3 * qs];
+        c00 += x0 * y0; c01 += x0 * y1; c02 += x0 * y2; c03 += x0 * y3;
+        c10 += x1 * y0; c11 += x1 * y1; c12 += x1 * y2; c13 += x1 * y3;
+      }
+      C[o0 + s] = c00; C[o0 + s + 1] = c01; C[o0 + s + 2] = c02; C[o0 + s + 3] = c03;
+      C[o1 + s] = c10; C[o1 + s + 1] = c11; C[o1 + s + 2] = c12; C[o1 + s + 3] = c13;
+    }
+    for (; s < ns; s++) {
+      let c0 = 0, c1 = 0, p = r * pr, q = s * qs;
+      for (let t = 0; t < len; t++, p += pt, q += qt) { const y = Q[q]; c0 += P[p] * y; c1 += P[p + pr] * y; }
+      C[o0 + s] = c0; C[o1 + s] = c1;
     }
   }
-  return C;
-}
-
-// C = A^T B, A of shape (n, k), B of shape (n, m): the weight gradient A[l-1]^T delta[l].
-function matmulTA(A, B) {
-  const C = matrix(A.cols, B.cols), a = A.data, b = B.data, c = C.data, k = A.cols, m = B.cols;
-  for (let i = 0; i < A.rows; i++) {
-    for (let p = 0; p < k; p++) {
-      const x = a[i * k + p];
-      if (x === 0) continue;
-      for (let j = 0; j < m; j++) c[p * m + j] += x * b[i * m + j];
-    }
-  }
-  return C;
-}
-
-// C = A B^T, A of shape (n, m), B of shape (k, m): delta[l] W[l]^T, the error sent back a layer.
-function matmulBT(A, B) {
-  const C = matrix(A.rows, B.rows), a = A.data, b = B.data, c = C.data, m = A.cols, k = B.rows;
-  for (let i = 0; i < A.rows; i++) {
-    for (let p = 0; p < k; p++) {
-      let sum = 0;
-      for (let j = 0; j < m; j++) sum += a[i * m + j] * b[p * m + j];
-      c[i * k + p] = sum;
+  for (; r < nr; r++) {
+    for (let s = 0; s < ns; s++) {
+      let c = 0, p = r * pr, q = s * qs;
+      for (let t = 0; t < len; t++, p += pt, q += qt) c += P[p] * Q[q];
+      C[r * ns + s] = c;
     }
   }
   return C;
@@ -120,18 +125,39 @@ function softmaxRows(Z) {
 // ---------------------------------------------------------------------------------------------
 // Forward pass, loss, backward pass (network.py).
 
-// A[0] = X; Z[l] = A[l-1] W[l] + b[l]; A[l] = f(Z[l]) for hidden layers, the output activation for the last.
-export function forwardPass(X, weights, biases, activation, outActivation = "softmax") {
-  const f = ACTIVATIONS[activation], out = ACTIVATIONS[outActivation], activations = [X];
-  for (let l = 0; l < weights.length; l++) {
-    const Z = matmul(activations[l], weights[l]), z = Z.data, b = biases[l], m = Z.cols;
-    for (let i = 0; i < z.length; i++) z[i] += b[i % m];
-    if (l < weights.length - 1) for (let i = 0; i < z.length; i++) z[i] = f(z[i]);
-    else if (outActivation === "softmax") softmaxRows(Z);
-    else for (let i = 0; i < z.length; i++) z[i] = out(z[i]);
-    activations.push(Z);
+// The arrays of a forward and a backward pass over n rows, made once and reused batch after batch: the layers'
+// outputs A[l] (A[0] the rows; Z[l] becomes A[l] in place) and the deltas.
+export function workspace(layerSizes, n, X = null) {
+  const L = layerSizes.length - 1, ws = { n: n, Y: matrix(n, layerSizes[L]), A: [X || matrix(n, layerSizes[0])], delta: [] };
+  for (let l = 1; l <= L; l++) {
+    ws.A.push(matrix(n, layerSizes[l]));
+    ws.delta.push(matrix(n, layerSizes[l]));
   }
-  return activations;
+  return ws;
+}
+
+// A[0] = X; Z[l] = A[l-1] W[l] + b[l]; A[l] = f(Z[l]) for hidden layers, the output activation for the last,
+// into the workspace's arrays (ws.A[0] holds the rows).
+export function forwardInto(ws, weights, biases, activation, outActivation = "softmax") {
+  const f = ACTIVATIONS[activation], out = ACTIVATIONS[outActivation], n = ws.n, L = weights.length;
+  for (let l = 0; l < L; l++) {
+    const W = weights[l], k = W.rows, m = W.cols, Z = ws.A[l + 1], z = Z.data, b = biases[l];
+    product(ws.A[l].data, n, k, 1, W.data, m, 1, m, k, z);
+    const g = l < L - 1 ? f : outActivation === "softmax" ? null : out;
+    for (let i = 0; i < n; i++) {
+      const row = i * m;
+      if (g) for (let j = 0; j < m; j++) z[row + j] = g(z[row + j] + b[j]);
+      else for (let j = 0; j < m; j++) z[row + j] += b[j];
+    }
+    if (!g) softmaxRows(Z);
+  }
+  return ws.A;
+}
+
+// The layers' outputs [X, A[1], ..., A[L]] of the rows X, in new arrays.
+export function forwardPass(X, weights, biases, activation, outActivation = "softmax") {
+  const sizes = [X.cols, ...weights.map(W => W.cols)];
+  return forwardInto(workspace(sizes, X.rows, X), weights, biases, activation, outActivation);
 }
 
 const EPS = 2.220446049250313e-16;  // np.finfo(float64).eps: probabilities are clipped to [eps, 1 - eps]
@@ -140,28 +166,28 @@ const clip = p => Math.min(Math.max(p, EPS), 1 - EPS);
 // scipy.special.xlogy: x log y, 0 where x = 0 (unless y is NaN).
 const xlogy = (x, y) => (x === 0 && !Number.isNaN(y) ? 0 : x * Math.log(y));
 
-// Each row's loss l_i from its targets y and outputs p (k of each), as network.per_sample_loss: cross-entropy
-// (softmax: of the true class; logistic: summed over the units), half the mean squared error (identity),
-// half the Poisson deviance (exp).
+// Each row's loss l_i from its targets y and outputs p (k of each, from position o), as network.per_sample_loss:
+// cross-entropy (softmax: of the true class; logistic: summed over the units), half the mean squared error
+// (identity), half the Poisson deviance (exp).
 const ROW_LOSS = {
-  softmax: (y, p, k) => {
+  softmax: (y, p, o, k) => {
     let pTrue = 0;
-    for (let j = 0; j < k; j++) pTrue += y[j] * p[j];
+    for (let j = o; j < o + k; j++) pTrue += y[j] * p[j];
     return -Math.log(clip(pTrue));
   },
-  logistic: (y, p, k) => {
+  logistic: (y, p, o, k) => {
     let sum = 0;
-    for (let j = 0; j < k; j++) sum += y[j] * Math.log(clip(p[j])) + (1 - y[j]) * Math.log1p(-clip(p[j]));
+    for (let j = o; j < o + k; j++) sum += y[j] * Math.log(clip(p[j])) + (1 - y[j]) * Math.log1p(-clip(p[j]));
     return -sum;
   },
-  identity: (y, p, k) => {
+  identity: (y, p, o, k) => {
     let sum = 0;
-    for (let j = 0; j < k; j++) sum += (y[j] - p[j]) ** 2;
+    for (let j = o; j < o + k; j++) sum += (y[j] - p[j]) ** 2;
     return 0.5 * (sum / k);
   },
-  exp: (y, p, k) => {
+  exp: (y, p, o, k) => {
     let sum = 0;
-    for (let j = 0; j < k; j++) sum += xlogy(y[j], y[j] / p[j]) - y[j] + p[j];
+    for (let j = o; j < o + k; j++) sum += xlogy(y[j], y[j] / p[j]) - y[j] + p[j];
     return sum;
   },
 };
@@ -170,9 +196,7 @@ const ROW_LOSS = {
 export function computeLoss(Y, P, weights, alpha, outActivation = "softmax") {
   const rowLoss = ROW_LOSS[outActivation], k = P.cols;
   let total = 0;
-  for (let i = 0; i < P.rows; i++) {
-    total += rowLoss(Y.data.subarray(i * k, (i + 1) * k), P.data.subarray(i * k, (i + 1) * k), k);
-  }
+  for (let i = 0; i < P.rows; i++) total += rowLoss(Y.data, P.data, i * k, k);
   let loss = total / P.rows;
   if (alpha) loss += 0.5 * alpha * squaredWeights(weights) / P.rows;
   return loss;
@@ -181,8 +205,9 @@ export function computeLoss(Y, P, weights, alpha, outActivation = "softmax") {
 function squaredWeights(weights) {
   let sum = 0;
   for (const W of weights) {
+    const w = W.data;
     let s = 0;
-    for (const w of W.data) s += w * w;
+    for (let i = 0; i < w.length; i++) s += w[i] * w[i];
     sum += s;
   }
   return sum;
@@ -190,27 +215,36 @@ function squaredWeights(weights) {
 
 // delta[L] = A[L] - Y (each output with its own loss); then, going back from l = L to 1:
 //   dW[l] = (A[l-1]^T delta[l] + alpha W[l]) / n,  db[l] = sum_i delta[l]_i / n,
-//   delta[l-1] = (delta[l] W[l]^T) * f'(Z[l-1])   (f' read from A[l-1]).
-export function backwardPass(activations, Y, weights, activation, alpha) {
-  const L = weights.length, out = activations[L], n = out.rows, timesFPrime = TIMES_DERIVATIVE[activation];
-  const weightGrads = new Array(L), biasGrads = new Array(L);
-  let delta = matrix(n, out.cols, Float64Array.from(out.data));
-  for (let i = 0; i < delta.data.length; i++) delta.data[i] -= Y.data[i];
+//   delta[l-1] = (delta[l] W[l]^T) * f'(Z[l-1])   (f' read from A[l-1]),
+// from the workspace's forward pass and its targets ws.Y, into weightGrads and biasGrads (arrays per layer).
+export function backwardInto(ws, weights, activation, alpha, weightGrads, biasGrads) {
+  const L = weights.length, n = ws.n, timesFPrime = TIMES_DERIVATIVE[activation];
+  let delta = ws.delta[L - 1].data;
+  const out = ws.A[L].data, y = ws.Y.data;
+  for (let i = 0; i < delta.length; i++) delta[i] = out[i] - y[i];
   for (let l = L - 1; l >= 0; l--) {
-    const gW = matmulTA(activations[l], delta), W = weights[l].data;
-    for (let i = 0; i < gW.data.length; i++) gW.data[i] = (alpha ? gW.data[i] + alpha * W[i] : gW.data[i]) / n;
-    const gb = new Float64Array(delta.cols);
-    for (let i = 0; i < n; i++) for (let j = 0; j < delta.cols; j++) gb[j] += delta.data[i * delta.cols + j];
-    for (let j = 0; j < gb.length; j++) gb[j] /= n;
-    weightGrads[l] = gW.data;
-    biasGrads[l] = gb;
+    const W = weights[l].data, k = weights[l].rows, m = weights[l].cols, gW = weightGrads[l], gb = biasGrads[l];
+    product(ws.A[l].data, k, 1, k, delta, m, 1, m, n, gW);
+    for (let i = 0; i < gW.length; i++) gW[i] = (alpha ? gW[i] + alpha * W[i] : gW[i]) / n;
+    gb.fill(0);
+    for (let i = 0; i < n; i++) for (let j = 0, row = i * m; j < m; j++) gb[j] += delta[row + j];
+    for (let j = 0; j < m; j++) gb[j] /= n;
     if (l > 0) {
-      delta = matmulBT(delta, weights[l]);
-      const a = activations[l].data;
-      for (let i = 0; i < a.length; i++) delta.data[i] = timesFPrime(delta.data[i], a[i]);
+      const back = product(delta, n, m, 1, W, k, m, 1, m, ws.delta[l - 1].data), a = ws.A[l].data;
+      for (let i = 0; i < back.length; i++) back[i] = timesFPrime(back[i], a[i]);
+      delta = back;
     }
   }
   return { weightGrads: weightGrads, biasGrads: biasGrads };
+}
+
+// The gradient of computeLoss from a forward pass (forwardPass's list) and the targets Y, in new arrays.
+export function backwardPass(activations, Y, weights, activation, alpha) {
+  const sizes = activations.map(A => A.cols), ws = workspace(sizes, Y.rows, activations[0]);
+  ws.A = activations;
+  ws.Y = Y;
+  return backwardInto(ws, weights, activation, alpha, weights.map(W => new Float64Array(W.data.length)),
+                      weights.map(W => new Float64Array(W.cols)));
 }
 
 export function argmax(values, start, length) {
@@ -247,7 +281,7 @@ export function oneHot(labels, k) {
 
 // ---------------------------------------------------------------------------------------------
 // Optimizers over every parameter array (optimizers.py): step(grads) updates params in place;
-// iterationEnds(t) runs the learning rate schedule after an epoch, t the rows seen so far.
+// iterationEnds(t) runs the learning rate schedule after an epoch, t the rows seen so far; rate() is the rate now.
 
 // v <- mu v - lr g; theta <- theta + v (classical), theta + mu v - lr g (Nesterov).
 // Schedules: constant; invscaling, lr = lr0 / (t + 1)^power_t after each epoch.
@@ -268,6 +302,7 @@ function SGD(params, learningRate, momentum, nesterov, schedule, powerT) {
     iterationEnds(t) {
       if (schedule === "invscaling") rate = learningRate / (t + 1) ** powerT;
     },
+    rate: () => rate,  // the step size the next step takes
   };
 }
 
@@ -290,6 +325,7 @@ function Adam(params, learningRate, beta1, beta2, epsilon) {
       }
     },
     iterationEnds() {},
+    rate: () => learningRate,  // the base rate (each step scales it by lr_t / lr and by 1 / (sqrt(v) + eps))
   };
 }
 
@@ -320,25 +356,32 @@ export function makeOptimizer(net, settings) {
 
 export const DIVERGENCE_FACTOR = 10;
 
-// The rows [start, stop) of X and Y (in ``order``, if given), as matrices.
-export function rowsOf(X, Y, order, start, stop) {
-  const part = matrix(stop - start, X.cols), targets = matrix(stop - start, Y.cols);
+// The rows [start, stop) of X and Y (in ``order``, if given) into a workspace of stop - start rows.
+export function rowsInto(ws, X, Y, order, start, stop) {
+  const x = ws.A[0].data, y = ws.Y.data, p = X.cols, k = Y.cols;
+  const xs = X.data, ys = Y.data;
   for (let r = start; r < stop; r++) {
-    const src = order ? order[r] : r;
-    part.data.set(X.data.subarray(src * X.cols, (src + 1) * X.cols), (r - start) * X.cols);
-    targets.data.set(Y.data.subarray(src * Y.cols, (src + 1) * Y.cols), (r - start) * Y.cols);
+    const from = order ? order[r] : r, to = r - start;
+    for (let j = 0; j < p; j++) x[to * p + j] = xs[from * p + j];
+    for (let j = 0; j < k; j++) y[to * k + j] = ys[from * k + j];
   }
-  return { X: part, Y: targets };
+  return ws;
+}
+
+// A workspace for each batch size a network meets (the full batches, and a shorter last one): made when first asked.
+function workspaces(net, X, Y) {
+  const sizes = [X.cols, ...net.weights.map(W => W.cols)], made = new Map();
+  return n => made.get(n) || made.set(n, workspace(sizes, n)).get(n);
 }
 
 // The loss of the starting weights before any update, as an epoch records it (training.starting_loss):
 // the batches in order, each batch's loss with its L2 term, weighted by the batch's size.
-export function startingLoss(net, X, Y, batchSize) {
+export function startingLoss(net, X, Y, batchSize, spaces = workspaces(net, X, Y)) {
   let total = 0;
   for (let start = 0; start < X.rows; start += batchSize) {
-    const stop = Math.min(start + batchSize, X.rows), batch = rowsOf(X, Y, null, start, stop);
-    const activations = forwardPass(batch.X, net.weights, net.biases, net.activation, net.outActivation);
-    total += computeLoss(batch.Y, activations[activations.length - 1], net.weights, net.alpha, net.outActivation)
+    const stop = Math.min(start + batchSize, X.rows), ws = rowsInto(spaces(stop - start), X, Y, null, start, stop);
+    const activations = forwardInto(ws, net.weights, net.biases, net.activation, net.outActivation);
+    total += computeLoss(ws.Y, activations[activations.length - 1], net.weights, net.alpha, net.outActivation)
       * (stop - start);
   }
   return total / X.rows;
@@ -389,24 +432,28 @@ export function batchRows(batchSize, n) {
 // trained on (null for a regression), and the schedule runs; otherwise it returns null.
 export function training(net, X, Y, settings, shuffle) {
   const n = X.rows, size = batchRows(settings.batch_size === undefined ? DEFAULTS.batch_size : settings.batch_size, n);
-  const optimizer = makeOptimizer(net, settings);
-  const startLoss = startingLoss(net, X, Y, size), baseline = baselineLoss(Y, net.outActivation);
+  const optimizer = makeOptimizer(net, settings), spaces = workspaces(net, X, Y);
+  const weightGrads = net.weights.map(W => new Float64Array(W.data.length));
+  const biasGrads = net.biases.map(b => new Float64Array(b.length)), grads = weightGrads.concat(biasGrads);
+  const startLoss = startingLoss(net, X, Y, size, spaces), baseline = baselineLoss(Y, net.outActivation);
   let start = 0, total = 0, correct = 0, seen = 0, order = null;
-  const t = { startLoss: startLoss, baseline: baseline, ceiling: divergenceCeiling(startLoss, baseline) };
+  const t = { startLoss: startLoss, baseline: baseline, ceiling: divergenceCeiling(startLoss, baseline),
+              batches: Math.ceil(n / size), batch: 0, optimizer: optimizer };
   t.step = function () {
     if (start === 0) {
       order = shuffle ? permutation(n, shuffle) : null;
       total = 0;
       correct = 0;
     }
-    const stop = Math.min(start + size, n), rows = rowsOf(X, Y, order, start, stop);
-    const activations = forwardPass(rows.X, net.weights, net.biases, net.activation, net.outActivation);
+    const stop = Math.min(start + size, n), ws = rowsInto(spaces(stop - start), X, Y, order, start, stop);
+    const activations = forwardInto(ws, net.weights, net.biases, net.activation, net.outActivation);
     const P = activations[activations.length - 1];
-    total += computeLoss(rows.Y, P, net.weights, net.alpha, net.outActivation) * (stop - start);
-    correct += countCorrect(rows.Y, P, net.outActivation) || 0;  // none for a regression
-    const g = backwardPass(activations, rows.Y, net.weights, net.activation, net.alpha);
-    optimizer.step(g.weightGrads.concat(g.biasGrads));
+    total += computeLoss(ws.Y, P, net.weights, net.alpha, net.outActivation) * (stop - start);
+    correct += countCorrect(ws.Y, P, net.outActivation) || 0;  // none for a regression
+    backwardInto(ws, net.weights, net.activation, net.alpha, weightGrads, biasGrads);
+    optimizer.step(grads);
     start = stop;
+    t.batch = Math.ceil(start / size) % t.batches;  // batches of the epoch done (0 when it ends)
     if (start < n) return null;
     start = 0;
     seen += n;
