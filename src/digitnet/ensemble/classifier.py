@@ -37,7 +37,7 @@ from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
 from ..augment import DigitJitter, ScaledJitter, tta_proba
@@ -104,6 +104,8 @@ warmup, step_every, step_factor :
         Fitted on the training rows.
     member_seeds_ : list of int
         Each member's ``random_state``.
+    n_iter_ : ndarray of int
+        Each member's epochs (iterations, for lbfgs).
     classes_, n_features_in_, feature_names_in_ :
         As scikit-learn's classifiers.
     """
@@ -163,7 +165,8 @@ warmup, step_every, step_factor :
         y : array-like of shape (n_samples,)
             Class labels.
         sample_weight : array-like of shape (n_samples,), optional
-            Passed to every member.
+            Weights of the rows in the scaler (as StandardScaler weighs them; MaxScaler leaves out rows of
+            weight 0) and in every member's loss.
 
         Returns
         -------
@@ -172,9 +175,11 @@ warmup, step_every, step_factor :
         self._validate_params()
         X, y = validate_data(self, X, y, dtype=(np.float64, np.float32))
         check_classification_targets(y)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X)
         self._check_images(X)
         self.classes_ = unique_labels(y)
-        self.scaler_ = scaler_for(self.scaling).fit(X)
+        self.scaler_ = scaler_for(self.scaling).fit(X, sample_weight=sample_weight)  # a row of weight 2 counts twice
         scaled = np.ascontiguousarray(self.scaler_.transform(X), dtype=X.dtype)
         rng = random_stream(self.random_state)
         draw = rng.integers if isinstance(rng, np.random.Generator) else rng.randint
@@ -189,6 +194,7 @@ warmup, step_every, step_factor :
         else:
             fitted = [function(*args, **kwargs) for function, args, kwargs in jobs]
         self.estimators_ = [member for member, _ in fitted]
+        self.n_iter_ = np.array([member.n_iter_ for member in self.estimators_])
         self._warn_once([message for _, messages in fitted for message in messages])
         return self
 
@@ -234,7 +240,10 @@ warmup, step_every, step_factor :
 
     def predict(self, X):
         """The class of highest mean probability for each row of raw pixels."""
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)  # first: it says when the model is not fitted
+        if len(self.classes_) == 1:  # trained on one class (the members' two columns are MLPClassifier's)
+            return np.repeat(self.classes_, len(proba))
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "estimators_")
