@@ -30,6 +30,7 @@ from ..data import MAX, MaxScaler
 from ..errors import UsageError
 from ..files import atomic_write
 from ..jsonify import dumps
+from ..nn.activations import HIDDEN_ACTIVATIONS
 from ..model_file import (
     FORMAT, VERSION, _activation_name, _is_int, _one_of, _read_classes, _read_estimator, _read_fingerprint,
     _read_layers, _read_pair, _read_scaler, _shown, _training_print, register_format,
@@ -147,6 +148,11 @@ def _model_of(path, meta):
     if isinstance(weights, list) and all(isinstance(p, list) and len(p) == 2 and isinstance(p[0], (str, int, float))
                                          for p in weights):
         params["class_weight"] = {label: weight for label, weight in weights}
+    activation = params.get("activation")
+    if isinstance(activation, str) and activation.isidentifier() and activation not in HIDDEN_ACTIVATIONS:
+        raise UsageError(f"{path}: invalid parameters in the metadata: the activation {activation!r} is not registered"
+                         " in this process (register a user's own activation with digitnet.nn.activations.register"
+                         f" before loading its model); the registered ones are {', '.join(HIDDEN_ACTIVATIONS)}")
     try:
         model = DigitsClassifier(**params)
         model._validate_params()
@@ -199,7 +205,7 @@ def load_digits_classifier(archive, meta):
     _check_arrays(archive, n_members, len(sizes) - 1)
     model = _model_of(path, meta)
     model.estimators_, model.classes_ = _read_members(archive, meta, model)
-    model.member_seeds_ = list(meta["member_seeds"])
+    model.member_seeds_, model.n_iter_ = list(meta["member_seeds"]), np.array(meta["n_iter_"])
     model.scaler_ = _read_scaling(archive, model, sizes[0])
     model.n_features_in_ = sizes[0]
     model._input_range = _read_pair(archive, ("input_min", "input_max"), sizes[0], lambda low, high: (
