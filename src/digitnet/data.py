@@ -73,7 +73,10 @@ class MaxScaler(StandardScaler):
     """
 
     def fit(self, X, y=None, sample_weight=None):
+        """Fit on the rows of ``X`` (those of a positive ``sample_weight``, if given: a row of weight 0 is absent)."""
         X = np.asarray(X, dtype=np.float64)
+        if sample_weight is not None:
+            X = X[np.asarray(sample_weight) > 0]
         largest = float(np.max(np.abs(X))) if X.size else 0.0
         n_features = X.shape[1]
         self.mean_ = np.zeros(n_features)

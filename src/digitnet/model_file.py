@@ -57,7 +57,7 @@ from .npz_archive import Archive
 from .nn.activations import CLASSIFYING_OUTPUTS, HIDDEN_ACTIVATIONS, Activation
 from .nn.activations import get as registered_activation
 
-__all__ = ["FORMAT", "VERSION", "load_model", "parts", "save_model", "with_target_scaler"]
+__all__ = ["FORMAT", "VERSION", "load_model", "parts", "register_format", "save_model", "with_target_scaler"]
 
 FORMAT = "digitnet-model"
 VERSION = 1
@@ -71,6 +71,16 @@ WITHOUT_SCALER = "none: the model takes its input features as they are"
 _OUTPUT = {"multiclass": "softmax", "binary": "logistic", "multilabel-indicator": "logistic"}
 #: The estimators a model file can hold (files that do not say are a classifier's: the first format did not).
 ESTIMATORS = {cls.__name__: cls for cls in (NumpyMLPClassifier, NumpyMLPRegressor)}
+#: Estimators whose files another module writes and reads (class name -> (class, save, load)), registered by it
+#: with :func:`register_format` (:mod:`digitnet.ensemble.model_file`: DigitsClassifier), in the same format and
+#: version, so that save_model and load_model take them too without importing them.
+FORMATS: dict = {}
+
+
+def register_format(cls, save, load):
+    """Let :func:`save_model` write instances of ``cls`` with ``save(model, path, **options)`` and :func:`load_model`
+    read files whose metadata names ``cls`` with ``load(archive, meta)`` (``meta`` checked for format and version)."""
+    FORMATS[cls.__name__] = (cls, save, load)
 
 
 def _split_target(model):
@@ -166,6 +176,9 @@ def save_model(model, path, *, feature_names=None, extra=None, training_rows=Non
         fingerprint (see :mod:`digitnet.model_inputs`), so that ``predict`` can say which rows it
         is given were training rows.
     """
+    for cls, save, _ in FORMATS.values():
+        if isinstance(model, cls):
+            return save(model, path, feature_names=feature_names, extra=extra, training_rows=training_rows)
     target_scaler, inner = _split_target(model)
     scaler, mlp = _split_pipeline(inner)
     classifier = isinstance(mlp, NumpyMLPClassifier)
@@ -274,8 +287,8 @@ def _one_of(choices):
     return lambda v: isinstance(v, str) and v in choices
 
 
-def _read_meta(archive):
-    """The metadata dict, after checking its format, version and the type of every field."""
+def _read_header(archive):
+    """The metadata dict, after checking that it is JSON of this format and version."""
     path = archive.path
     if "meta" not in archive.names:
         raise UsageError(f"{path} is not a digitnet model file: it has no 'meta' entry")
@@ -285,6 +298,12 @@ def _read_meta(archive):
     if meta.get("version") != VERSION:
         raise UsageError(f"{path} is a model file of format version {_shown(meta.get('version'))}; this digitnet"
                          f" reads version {VERSION}")
+    return meta
+
+
+def _read_meta(archive, meta):
+    """The metadata dict, after checking the type of every field."""
+    path = archive.path
     meta.setdefault("estimator", NumpyMLPClassifier.__name__)
     classifier = meta["estimator"] == NumpyMLPClassifier.__name__
     checks = {
@@ -347,12 +366,13 @@ def _check_members(archive, n_layers=None):
                          f" of {n_layers} layer(s)")
 
 
-def _read_layers(archive, sizes):
-    """``(coefs, intercepts)``: present, float, finite, of the shapes the layer sizes say."""
+def _read_layers(archive, sizes, prefix=""):
+    """``(coefs, intercepts)``: present, float, finite, of the shapes the layer sizes say (the arrays
+    ``{prefix}coefs_{i}`` and ``{prefix}intercepts_{i}``)."""
     coefs, intercepts = [], []
     for i in range(len(sizes) - 1):
-        for name, shape, out in ((f"coefs_{i}", (sizes[i], sizes[i + 1]), coefs),
-                                 (f"intercepts_{i}", (sizes[i + 1],), intercepts)):
+        for name, shape, out in ((f"{prefix}coefs_{i}", (sizes[i], sizes[i + 1]), coefs),
+                                 (f"{prefix}intercepts_{i}", (sizes[i + 1],), intercepts)):
             if name not in archive.names:
                 raise UsageError(f"{archive.path}: missing array {name!r} for a network of layer sizes {sizes}")
             a = archive.read(name, shape=shape)
@@ -484,9 +504,9 @@ def _read_fingerprint(archive, meta):
     return Fingerprint(hashes, n_rows)
 
 
-def _read_model(archive):
+def _read_model(archive, meta):
     """``(estimator, scaler or None, target scaler or None)``, every member checked before it is used."""
-    path, meta = archive.path, _read_meta(archive)
+    path, meta = archive.path, _read_meta(archive, meta)
     _check_members(archive)
     _check_consistency(path, meta)
     sizes = meta["layer_sizes"]
@@ -523,7 +543,7 @@ def load_model(path):
 
     Returns
     -------
-    NumpyMLPClassifier or NumpyMLPRegressor
+    NumpyMLPClassifier, NumpyMLPRegressor or a registered estimator (DigitsClassifier)
         In Pipeline([StandardScaler, model]) if the file holds a scaler, and (a regressor) in a
         TransformedTargetRegressor if the file holds its target's scaling. Fitted and ready for
         ``predict`` (and a classifier's ``predict_proba``), and to go on training
@@ -539,7 +559,12 @@ def load_model(path):
     """
     archive = Archive(os.fspath(path))
     try:
-        model, scaler, target_scaler = _read_model(archive)
+        meta = _read_header(archive)
+        estimator = meta.get("estimator")
+        registered = FORMATS.get(estimator) if isinstance(estimator, str) else None
+        if registered is not None:
+            return registered[2](archive, meta)
+        model, scaler, target_scaler = _read_model(archive, meta)
     finally:
         archive.close()
     if scaler is not None:

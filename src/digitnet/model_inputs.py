@@ -33,12 +33,14 @@ FINGERPRINT_ROWS = 100_000
 
 
 def parts(model):
-    """``(scaler or None, estimator)`` of a loaded model (a Pipeline, a TransformedTargetRegressor or a bare model)."""
+    """``(scaler or None, estimator)`` of a loaded model (a Pipeline, a TransformedTargetRegressor, a DigitsClassifier
+    or a bare model)."""
     if isinstance(model, TransformedTargetRegressor):
         model = model.regressor_
     if isinstance(model, Pipeline):
         return model.steps[0][1], model.steps[-1][1]
-    return None, model
+    # an estimator that scales its raw input itself (a DigitsClassifier) keeps that scaler as scaler_
+    return getattr(model, "scaler_", None), model
 
 
 def compare_with_training(model, X, source):

@@ -94,6 +94,18 @@ OUT_OF_RANGE = {
                                    " (0.0, inf). Got 0.0 instead."),
     ("train", "--plateau-factor"): ("1", "--plateau-factor must be a number in (0, 1), got 1.0"),
     ("train", "--patience"): ("0", "argument --patience: the number of epochs of patience must be at least 1, got 0"),
+    # DigitsClassifier's (issue 21: augmentation, an ensemble, test-time augmentation)
+    ("train", "--members"): ("0", "argument --members: the number of members must be at least 1, got 0"),
+    ("train", "--augment-copies"): ("-1", "argument --augment-copies: the number of jittered copies must be at least 0,"
+                                          " got -1"),
+    ("train", "--shift"): ("-1", "--shift -1.0: it must be a float in the range [0.0, inf)"),
+    ("train", "--rotation"): ("181", "--rotation 181.0: it must be a float in the range [0.0, 180.0]"),
+    ("train", "--zoom"): ("1", "--zoom 1.0: it must be a float in the range [0.0, 1.0)"),
+    ("train", "--elastic"): ("-0.5", "--elastic -0.5: it must be a float in the range [0.0, inf)"),
+    ("train", "--elastic-sigma"): ("0", "--elastic-sigma 0.0: it must be a float in the range (0.0, inf)"),
+    ("train", "--tta"): ("-1", "argument --tta: the number of test-time copies must be at least 0, got -1"),
+    ("train", "--jobs"): ("0", f"argument --jobs: {JOBS}0"),
+    ("predict", "--tta"): ("-1", "argument --tta: the number of test-time copies must be at least 0, got -1"),
     ("predict", "--test-size"): ("1", "test_size must be between 0 and 1 (exclusive), got 1.0"),
     ("predict", "--split-seed"): ("-5", "argument --split-seed: a seed is an integer from 0 to 4294967295, got -5"),
     ("compare", "--seeds"): ("0", f"argument --seeds: {SEEDS}"),

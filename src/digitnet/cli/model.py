@@ -29,6 +29,7 @@ from ..experiments.params import check_combination, check_params, resolve
 from ..files import atomic_write, check_not_inputs, prepare_out_file
 from ..model_file import load_model, save_model, with_target_scaler
 from ..model_inputs import FAR_OUTSIDE_SHARE, compare_with_training, parts, training_rows_seen
+from . import digits
 from .options import (
     CLASSIFIER_ONLY, Formatter, _option, add_data_options, add_model_options, argtype, at_least, describe, fit_error,
     model_params, number, seed, show, split_of,
@@ -53,6 +54,7 @@ def add_train(commands):
     p.add_argument("--save", metavar="FILE", help="save the fitted model (with its scaler) to this .npz file"
                    " (default: not saved)")
     add_callback_options(p)
+    digits.add_digits_options(p)
 
 
 def add_callback_options(parser):
@@ -188,8 +190,13 @@ def _check_outputs(args, params):
 
 def run_train(args):
     params = check_combination(check_params(model_params(args)))
+    ensemble = digits.digits_params(args)
+    if ensemble:
+        note = digits.check_digits_args(args, ensemble)
     _check_outputs(args, params)
     split = split_of(args)
+    if ensemble:
+        return _train_digits(args, params, ensemble, split, note)
     callbacks, stopper = _callbacks(args, split)
     target_scaler = _target_scaler(args, split)
     estimator = NumpyMLPRegressor if args.task == "regression" else NumpyMLPClassifier
@@ -221,6 +228,28 @@ def run_train(args):
         pipeline = Pipeline([("scaler", split.scaler), ("mlp", model)])
         save_model(pipeline if target_scaler is None else with_target_scaler(pipeline, target_scaler), args.save,
                    feature_names=split.feature_names, training_rows=split.X_train_raw,
+                   extra={"dataset": split.name, "target": split.target_name, "split": split.describe()})
+        print(f"saved model to {args.save}")
+    return 0
+
+
+def _train_digits(args, params, given, split, note):
+    """``train`` with a DigitsClassifier option: fit one on the raw rows, print its scores, save it."""
+    model = digits.digits_model(given, resolve(params, len(split.y_train)), args.seed, args.jobs)
+    digits.check_images(model, split.X_train.shape[1])
+    if note:
+        print(note)
+    split = digits.raw_split(split, np.dtype(args.dtype))
+    seconds, converged, diverged = _fit(model, split.X_train, split.y_train, {})
+    if diverged is not None:
+        raise _diverged_error(diverged, model, args.save is not None)
+    print(describe(split))
+    shown = ", ".join(f"{k}={show(v)}" for k, v in {**given, **params}.items())
+    print(f"trained DigitsClassifier({shown}) in {seconds:.2f} s: {digits.fitted_summary(model)}"
+          + ("" if converged else " (not converged: max_iter reached)"))
+    _print_scores(model, split)
+    if args.save is not None:
+        save_model(model, args.save, feature_names=split.feature_names, training_rows=split.X_train_raw,
                    extra={"dataset": split.name, "target": split.target_name, "split": split.describe()})
         print(f"saved model to {args.save}")
     return 0
@@ -273,6 +302,9 @@ def add_predict(commands):
     p.add_argument("--no-input-check", action="store_true", help="predict even when the data lie far outside the"
                    " ranges the model was trained on (default: refuse, as they are then not what it expects)")
     p.add_argument("--out", metavar="FILE", help="write the predictions to this CSV file (default: stdout)")
+    p.add_argument("--tta", type=argtype(at_least(0, "test-time copies")), default=None, help="a DigitsClassifier's"
+                   " test-time augmentation: average each prediction over the image and this many jittered copies"
+                   " (default: the model's)")
 
 
 def _predict_inputs(args, model):
@@ -363,7 +395,7 @@ def run_predict(args):
         check_not_inputs([(f"--out {args.out}", args.out)], {"--model": args.model, "--csv": args.csv,
                                                               "--image": args.image})
         prepare_out_file(args.out, "predictions file")
-    model = load_model(args.model)
+    model = digits.with_tta(load_model(args.model), args.tta, args.model)
     X, y, source = _predict_inputs(args, model)
     share, where = compare_with_training(model, X, source)
     if where and share > FAR_OUTSIDE_SHARE and not args.no_input_check:

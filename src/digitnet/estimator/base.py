@@ -39,6 +39,7 @@ from ..nn.network import WEIGHT_INITS, initialize_weights, n_parameters, n_weigh
 from ..nn.schedules import SCHEDULES
 from ..nn.tracking import TRACKABLE, Tracker
 from ..resources import available_memory, gib, training_bytes
+from .augmentation import check_augment, rows_per_epoch, with_copies
 from .callback_base import check_callbacks, epoch_ends, train_begins, train_ends
 from .divergence import NONFINITE_WEIGHTS, DivergenceWarning, diverged_error
 from .lbfgs import fit_lbfgs
@@ -150,7 +151,7 @@ class BaseNumpyMLP(BaseEstimator):
 
     # ------------------------------------------------------------------ the public fit methods
 
-    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None):
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None, augment=None):
         """Fit the model to data X and targets y.
 
         Parameters
@@ -163,6 +164,9 @@ class BaseNumpyMLP(BaseEstimator):
             Scored after every epoch into ``history_`` (``val_loss`` and ``val_<score>``); it does not
             change training (the convention of scikit-learn's HistGradientBoosting estimators).
         sample_weight_val : array-like of shape (n_val,), optional
+        augment : DigitJitter or None, optional
+            Ours: train each epoch on the rows and ``augment.copies`` new jittered copies of them, drawn from
+            ``random_state``'s stream (:mod:`digitnet.estimator.augmentation`); a stochastic solver only.
 
         Returns
         -------
@@ -174,7 +178,7 @@ class BaseNumpyMLP(BaseEstimator):
         if sample_weight_val is not None and X_val is None:
             raise ValueError("sample_weight_val needs X_val and y_val.")
         validation = None if X_val is None else (X_val, y_val, sample_weight_val)
-        return self._fit(X, y, sample_weight, incremental=False, validation=validation)
+        return self._fit(X, y, sample_weight, incremental=False, validation=validation, augment=augment)
 
     def _check_solver(self):
         if self.solver not in STOCHASTIC_SOLVERS:
@@ -204,7 +208,7 @@ class BaseNumpyMLP(BaseEstimator):
                 f" weights and biases) needs about {gib(needed)} of memory to train, more than the {gib(available)}"
                 f" available; use smaller hidden_layer_sizes")
 
-    def _fit(self, X, y, sample_weight, incremental, validation=None):
+    def _fit(self, X, y, sample_weight, incremental, validation=None, augment=None):
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, Y = self._validate_input(X, y, incremental, reset=first_pass)
         if sample_weight is not None:
@@ -216,7 +220,8 @@ class BaseNumpyMLP(BaseEstimator):
         self._dropout = dropout_rates(self.dropout, len(layer_units) - 2, self.solver)
         callbacks = check_callbacks(self.callbacks)
         self._random_state = random_stream(self.random_state)  # as scikit-learn, afresh at every fit
-        self._check_memory(layer_units, X.shape[0], X.dtype)
+        self._augment = check_augment(augment, self.solver, X)  # the fit option: new copies of the rows every epoch
+        self._check_memory(layer_units, rows_per_epoch(self._augment, X.shape[0]), X.dtype)
         if first_pass or not hasattr(self, "n_layers_"):
             # A warm start from weights the user assigned before any fit keeps them.
             self._initialize(layer_units, X.dtype, keep_weights=not first_pass)
@@ -348,6 +353,7 @@ class BaseNumpyMLP(BaseEstimator):
             raise ValueError("partial_fit does not support early_stopping=True")
         X, Y, sample_weight, held_out = self._validation_parts(X, Y, sample_weight, validation, layer_units)
         Y = self._smoothed(Y)  # after the split, which is stratified on the labels
+        X, Y, sample_weight, copies = with_copies(self._augment, X, Y, sample_weight, self._random_state)
         n_samples = X.shape[0]
         if self.batch_size != "auto" and self.batch_size > n_samples:
             warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is going to be clipped")
@@ -360,7 +366,9 @@ class BaseNumpyMLP(BaseEstimator):
         train_begins(callbacks, self)
         self.n_iter_ = 0
         tracker = self._tracker(X, Y, sample_weight, layer_units)  # None unless track= is set: then nothing changes
-        for _ in range(self.max_iter):
+        for epoch in range(self.max_iter):
+            if copies is not None and epoch:
+                copies.redraw()  # each epoch its own copies (the first epoch's were drawn above)
             if self.shuffle:
                 order = self._order = shuffled(order, self._random_state)
             if tracker:
