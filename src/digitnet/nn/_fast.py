@@ -28,6 +28,7 @@ from scipy import sparse
 from sklearn.metrics import r2_score
 from threadpoolctl import ThreadpoolController
 
+from . import _compiled
 from .activations import CLASSIFYING_OUTPUTS, get
 from .network import correct_mask, count_correct, half_poisson_deviance, half_squared_error, n_parameters, unpack
 from .training import batch_slices
@@ -253,15 +254,21 @@ def train_epoch(X, Y, weights, biases, optimizer, *, activation, out_activation,
     outputs = ws.activations[-1] if ws.activations[-1].shape[0] >= n else np.empty((n, Y.shape[1]), X.dtype)
     buffers = list(ws.activations)
     batches = batch_slices(n, batch_size)
+    compiled = _compiled.plan(activation, out_activation, X.dtype, dropout, optimizer)
+    if compiled is not None:  # the same numbers, the elementwise work in compiled kernels
+        compiled = _compiled.Steps(compiled, weights, biases, optimizer, ws, activation, out_activation, alpha)
     penalties = []
     for batch in batches:
+        sw = None if sample_weight is None else sample_weight[batch]
+        if compiled is not None:
+            penalties.append(compiled(X[batch], Y[batch], outputs[batch], sw))
+            continue
         buffers[-1] = outputs[batch]
         if masks is not None:
             draw_masks(rng, dropout, batch.stop - batch.start, masks)
         activations = forward_into(X[batch], weights, biases, activation, out_activation, buffers, ws.pre_activations,
                                    None if masks is None else ws)
         penalties.append(squared_weights(weights) if alpha else 0.0)  # before this step changes them
-        sw = None if sample_weight is None else sample_weight[batch]
         optimizer.step(backward_into(activations, Y[batch], weights, activation, alpha, sw, ws, optimizer.params,
                                      masks))
     per_sample = per_sample_loss(Y, outputs[:n], out_activation, soft)

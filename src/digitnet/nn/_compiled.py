@@ -1,0 +1,223 @@
+"""The compiled fast path: a training step's elementwise work fused into a few numba kernels (:mod:`._kernels`).
+
+A mini-batch step of :func:`digitnet.nn._fast.train_epoch` is five matrix products and some thirty NumPy
+calls around them (bias adds, the activation and its derivative, softmax, the bias sums, the L2 term, the
+optimizer), each a pass over its array and a few microseconds of call overhead. Here the matrix products and
+NumPy's ``exp`` (and ``tanh``, the sigmoid) stay NumPy's, and the rest is four kernels a step:
+
+- ``bias_relu``: the bias add and relu of a hidden layer (other hidden activations: NumPy's, as before);
+- ``bias_softmax_shift`` then NumPy's ``exp``, then ``output_delta``: the softmax's normalisation, ``P - Y`` and
+  the output bias gradient, in one pass;
+- ``hidden_delta``: f'(z) into the backpropagated delta and the layer's bias gradient, in one pass;
+- ``adam_step`` / ``sgd_step``: the L2 term, the division by the batch's size and the optimizer's update.
+
+The kernels do NumPy's operations in NumPy's order and precision, so the compiled path's numbers are NumPy's
+path's to the bit (``tests/nn/test_compiled.py``; ``benchmarks/same_numbers.py`` with the path on and off).
+
+Which fits take it (:func:`plan`): dense or sparse float32 / float64 rows, the hidden activations ``identity``,
+``relu``, ``tanh``, ``logistic``, ``leaky_relu``, ``elu`` (by name), any output (softmax, logistic, identity,
+exp), any solver (sgd and adam fused with their update; adamw, rmsprop, nadam and the schedules that wrap an
+optimizer take the fused L2 term, then their own NumPy step), sample weights, label smoothing. NumPy's path
+trains the rest: dropout, ``gelu``, ``silu``, a user's own activation; and every fit when numba is not
+installed or the environment variable ``DIGITNET_COMPILED=0`` turns the compiled path off (read at every fit).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+from types import ModuleType
+
+import numpy as np
+
+from .activations import get
+from .optimizers import SGD, Adam
+
+#: The environment variable that turns the compiled path off: ``DIGITNET_COMPILED=0`` (also ``off``, ``false``, ``no``).
+ENVIRONMENT = "DIGITNET_COMPILED"
+_OFF = ("0", "off", "false", "no")
+
+#: The hidden activations the kernels know, by name (their codes in :mod:`._kernels`).
+HIDDEN_CODES = {"identity": 0, "relu": 1, "tanh": 2, "logistic": 3, "leaky_relu": 4, "elu": 5}
+
+
+def enabled() -> bool:
+    """Whether the environment lets fits take the compiled path (``DIGITNET_COMPILED`` unset, or not 0/off/false/no)."""
+    return os.environ.get(ENVIRONMENT, "1").strip().lower() not in _OFF
+
+
+@functools.cache
+def _load():
+    try:  # numba is imported here, at the first fit that can use it, not when digitnet is imported
+        from . import _kernels
+    except ImportError:  # numba missing (or unable to load with this NumPy): NumPy's path
+        return None
+    return _kernels
+
+
+def kernels() -> ModuleType | None:
+    """The kernels module, or None where the compiled path is off or numba cannot be imported."""
+    return _load() if enabled() else None
+
+
+def status() -> str:
+    """What trains a fit here, in words (for the benchmarks' headers and the README's check)."""
+    if not enabled():
+        return f"NumPy (the compiled path is off: {ENVIRONMENT}={os.environ[ENVIRONMENT]})"
+    if _load() is None:
+        return "NumPy (numba is not installed)"
+    import numba
+
+    return f"compiled (numba {numba.__version__})"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How a fit's steps run on the kernels: the kernels, the hidden activation's code (None: NumPy's f and f'),
+    whether the output is a softmax, and which optimizer update is fused (``"adam"``, ``"sgd"``, or None: the
+    optimizer's own step after the fused L2 term)."""
+
+    kernels: ModuleType
+    hidden: int
+    softmax: bool
+    optimizer: str | None
+
+
+def plan(activation, out_activation, dtype, dropout, optimizer) -> Plan | None:
+    """The :class:`Plan` of a fit, or None when NumPy's path trains it (see the module's docstring for which)."""
+    if dropout is not None or np.dtype(dtype) not in (np.float32, np.float64):
+        return None
+    if not isinstance(activation, str) or activation not in HIDDEN_CODES or get(activation).name != activation:
+        return None
+    found = kernels()
+    if found is None:
+        return None
+    fused = "adam" if type(optimizer) is Adam else "sgd" if type(optimizer) is SGD else None
+    if fused is not None and optimizer.params.dtype != np.dtype(dtype):
+        fused = None
+    return Plan(found, HIDDEN_CODES[activation], out_activation == "softmax", fused)
+
+
+def _product(A, B, out):
+    """``A @ B`` into ``out`` (``A`` may be a SciPy sparse matrix), as :func:`digitnet.nn._fast._product`."""
+    if isinstance(A, np.ndarray):
+        return np.matmul(A, B, out=out)
+    out[...] = A @ B
+    return out
+
+
+def _weak(values, dtype):
+    """Whether NumPy computes ``array <op> value`` in the array's ``dtype`` for each of ``values``: always in float64;
+    in float32 for a Python number (NumPy casts it to float32) or a float32 scalar, not for a NumPy float64 (which
+    makes NumPy compute in float64 and round once when it stores), which the kernels do not mimic."""
+    if dtype == np.float64:
+        return True
+    return all(type(v) in (float, int, bool) or (isinstance(v, np.generic) and np.result_type(v, dtype) == dtype)
+               for v in values)
+
+
+class Steps:
+    """An epoch's mini-batch steps on the kernels: what stays the same through the epoch, looked up once.
+
+    Call it on each batch in order (``steps(X, Y, output, sample_weight)``); it returns the L2 penalty of the
+    weights the step started from (what :func:`digitnet.nn._fast.train_epoch` records for the epoch's loss).
+    """
+
+    def __init__(self, plan, weights, biases, optimizer, workspace, activation, out_activation, alpha):
+        self.k, self.plan, self.weights, self.biases, self.optimizer = plan.kernels, plan, weights, biases, optimizer
+        self.ws, self.alpha, self.last = workspace, alpha, len(weights) - 1
+        self.hidden = None if plan.hidden == HIDDEN_CODES["relu"] else get(activation).apply
+        self.output = None if plan.softmax else get(out_activation).apply
+        self.weight_grads, self.bias_grads = workspace.grads
+        self.raveled = [W.ravel() for W in weights]
+        self.n_weights = sum(W.size for W in weights)
+        self.cast = workspace.grad.dtype.type
+        self.fused = plan.optimizer if _weak(self._settings(optimizer, plan.optimizer) + (alpha,),
+                                             workspace.grad.dtype) else None
+        self.views = {}
+
+    @staticmethod
+    def _settings(optimizer, fused):
+        if fused == "adam":
+            return optimizer.beta_1, optimizer.beta_2, optimizer.epsilon, optimizer.learning_rate_init
+        if fused == "sgd":
+            return optimizer.learning_rate, optimizer.momentum
+        return ()
+
+    def _views(self, n):
+        """The first ``n`` rows of each hidden layer's buffers and of each delta buffer (made once per batch size)."""
+        if n not in self.views:
+            self.views[n] = ([A[:n] for A in self.ws.activations[:-1]], [D[:n] for D in self.ws.deltas])
+        return self.views[n]
+
+    def __call__(self, X, Y, output, sample_weight):
+        n = X.shape[0]
+        buffers, deltas = self._views(n)
+        activations = self.forward(X, buffers, output)
+        penalty = sum(float(np.dot(w, w)) for w in self.raveled) if self.alpha else 0.0  # before this step
+        self.backward(activations, Y, sample_weight, deltas)
+        self.step(n if sample_weight is None else float(np.sum(sample_weight)))
+        return penalty
+
+    def forward(self, X, buffers, output):
+        """Each layer's A into ``buffers`` (``output`` for the last), a softmax left as its exponentials
+        (``output_delta`` divides them by their row sums). Returns the list [X, A1, ..., output]."""
+        k, activations = self.k, [X]
+        for l in range(self.last):
+            Z = _product(activations[-1], self.weights[l], buffers[l])
+            if self.hidden is None:
+                k.bias_relu(Z, self.biases[l])
+            else:
+                Z += self.biases[l]
+                self.hidden(Z, out=Z)
+            activations.append(Z)
+        Z = _product(activations[-1], self.weights[self.last], output)
+        if self.output is None:
+            k.bias_softmax_shift(Z, self.biases[self.last])
+            np.exp(Z, out=Z)
+        else:
+            Z += self.biases[self.last]
+            self.output(Z, out=Z)
+        activations.append(Z)
+        return activations
+
+    def backward(self, activations, Y, sample_weight, deltas):
+        """The gradient into the workspace, without the L2 term and the division by the batch's size (the optimizer
+        kernels apply both); finishes the softmax in ``activations[-1]``."""
+        k, last, bias_grads = self.k, self.last, self.bias_grads
+        P, delta = activations[-1], deltas[last]
+        normalize = self.output is None and P.shape[1] <= k.BLOCK
+        if self.output is None and not normalize:  # rows longer than NumPy's summation block: NumPy's sum
+            P /= P.sum(axis=1, keepdims=True)
+        k.output_delta(P, Y, sample_weight, delta, bias_grads[last], normalize, delta.shape[1] > 1)
+        if delta.shape[1] == 1:  # one column: NumPy sums it in another order than row after row
+            np.einsum("ij->j", delta, out=bias_grads[last])
+        for l in range(last, -1, -1):
+            _product(activations[l].T, delta, self.weight_grads[l])
+            if l > 0:
+                delta = np.matmul(delta, self.weights[l].T, out=deltas[l - 1])
+                k.hidden_delta(delta, activations[l], self.plan.hidden, bias_grads[l - 1], delta.shape[1] > 1)
+                if delta.shape[1] == 1:
+                    np.einsum("ij->j", delta, out=bias_grads[l - 1])
+
+    def step(self, total):
+        """The L2 term, the division by ``total`` and the optimizer's update, fused where the plan says (Adam's step
+        count and rate advanced as its ``step`` advances them), else the optimizer's own step."""
+        k, cast, opt, grad, alpha = self.k, self.cast, self.optimizer, self.ws.grad, self.alpha
+        if self.fused == "adam":
+            opt.advance()
+            b1, b2 = opt.beta_1, opt.beta_2
+            k.adam_step(opt.params, grad, opt.m, opt.v, self.n_weights, cast(alpha), cast(total), cast(b1),
+                        cast(1 - b1), cast(b2), cast(1 - b2), cast(-opt.learning_rate), cast(opt.epsilon))
+        elif self.fused == "sgd":
+            k.sgd_step(opt.params, grad, opt.velocity, self.n_weights, cast(alpha), cast(total),
+                       cast(opt.learning_rate), cast(opt.momentum), bool(opt.nesterov))
+        elif _weak((alpha,), grad.dtype):
+            k.scale_gradient(grad, opt.params, self.n_weights, cast(alpha), cast(total))
+            opt.step(grad)
+        else:  # digitnet.nn._fast.backward_into's last lines, where alpha is a NumPy float64 in a float32 fit
+            if alpha:
+                grad[:self.n_weights] += alpha * opt.params[:self.n_weights]
+            grad /= total
+            opt.step(grad)
