@@ -275,3 +275,40 @@ def test_without_numba_digitnet_trains_on_numpy_with_the_same_numbers(tmp_path):
     X, y = load_digits(return_X_y=True)
     compiled = NumpyMLPClassifier((8,), max_iter=3, random_state=0).fit(X[:300] / 16, y[:300])
     _same(np.load(tmp_path / "w.npy"), compiled.coefs_[0])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_count_argmax_is_numpys(dtype):
+    """The first largest entry of each row (the first NaN, where a row has one), against the class index."""
+    rng = np.random.default_rng(4)
+    P = rng.integers(0, 4, (500, 10)).astype(dtype)  # many ties
+    P[::37, 3] = np.nan
+    P[::41, 0] = np.nan
+    labels = rng.integers(0, 10, 500)
+    labels[::3] = P[::3].argmax(axis=1)
+    expected = int(np.count_nonzero(P.argmax(axis=1) == labels))
+    assert K.count_argmax(P, labels) == expected > 150
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("activation", ["relu", "tanh", "identity"])
+@pytest.mark.parametrize("out, width", [("softmax", 10), ("softmax", 130), ("logistic", 3), ("identity", 1),
+                                        ("exp", 2)])
+def test_compiled_forward_is_numpys(monkeypatch, dtype, activation, out, width):
+    """Prediction and the validation rows' scores go through _fast.forward_into: the same outputs either way (a
+    softmax of more than 128 classes normalised by NumPy's sum)."""
+    from digitnet import functional as F
+    from digitnet.nn import _fast
+
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((45, 7)).astype(dtype)
+    _, weights, biases = F.initialize_weights([7, 12, 9, width], activation, rng=0, dtype=dtype)
+    outputs = []
+    for flag in ("1", "0"):
+        monkeypatch.setenv(_compiled.ENVIRONMENT, flag)
+        with np.errstate(over="ignore"):
+            outputs.append(_fast.forward_into(X, weights, biases, activation, out,
+                                              [np.empty((45, W.shape[1]), dtype) for W in weights]))
+    assert _compiled.forward(X, weights, biases, "gelu", out, [np.empty((45, 3))]) is None  # NumPy's
+    for mine, theirs in zip(*outputs):
+        _same(mine, theirs)

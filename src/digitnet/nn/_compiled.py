@@ -107,6 +107,40 @@ def _product(A, B, out):
     return out
 
 
+def count_correct(labels, P, out_activation):
+    """:func:`digitnet.nn.network.count_correct` of a softmax's outputs and class indices, in a kernel where the
+    compiled path is on (None otherwise: the caller counts with NumPy)."""
+    k = kernels()
+    if k is None or out_activation != "softmax" or labels.ndim != 1 or P.dtype not in (np.float32, np.float64):
+        return None
+    return int(k.count_argmax(P, labels))
+
+
+def forward(X, weights, biases, activation, out_activation, buffers):
+    """:func:`digitnet.nn._fast.forward_into` (no dropout, nothing kept of Z) with the kernels: relu's bias add,
+    softmax's shift and normalisation; the same numbers. None where the compiled path does not cover the network
+    (then the caller runs NumPy's)."""
+    k = kernels()
+    if k is None or not isinstance(activation, str) or activation not in HIDDEN_CODES or \
+            get(activation).name != activation or buffers[-1].dtype not in (np.float32, np.float64):
+        return None
+    n, last = X.shape[0], len(weights) - 1
+    activations = [X]
+    for l, (W, b) in enumerate(zip(weights, biases)):
+        Z = _product(activations[-1], W, buffers[l][:n])
+        if l < last and activation == "relu":
+            k.bias_relu(Z, b)
+        elif l == last and out_activation == "softmax" and Z.shape[1] <= k.BLOCK:
+            k.bias_softmax_shift(Z, b)
+            np.exp(Z, out=Z)
+            k.normalize_rows(Z)
+        else:
+            Z += b
+            get(activation if l < last else out_activation).apply(Z, out=Z)
+        activations.append(Z)
+    return activations
+
+
 def _weak(values, dtype):
     """Whether NumPy computes ``array <op> value`` in the array's ``dtype`` for each of ``values``: always in float64;
     in float32 for a Python number (NumPy casts it to float32) or a float32 scalar, not for a NumPy float64 (which

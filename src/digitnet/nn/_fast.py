@@ -150,6 +150,10 @@ def forward_into(X, weights, biases, activation, out_activation, buffers, pre_ac
     With a ``workspace`` whose ``masks`` are drawn (dropout), a hidden layer's f(Z) stays in its buffer
     and f(Z) * mask, in ``workspace.dropped``, is what the next layer takes (and the list holds).
     """
+    if workspace is None and (pre_activations is None or all(z is None for z in pre_activations)):
+        compiled = _compiled.forward(X, weights, biases, activation, out_activation, buffers)
+        if compiled is not None:  # the same numbers, relu's and softmax's elementwise work in compiled kernels
+            return compiled
     n = X.shape[0]
     activations = [X]
     last = len(weights) - 1
@@ -278,7 +282,13 @@ def train_epoch(X, Y, weights, biases, optimizer, *, activation, out_activation,
         total_loss += mean_loss(per_sample[batch], sw, alpha, penalty) * (batch.stop - batch.start)
     if out_activation not in CLASSIFYING_OUTPUTS:  # regression: no accuracy
         return total_loss / n, float("nan")
-    return total_loss / n, count_correct(labels, outputs[:n], out_activation) / n
+    return total_loss / n, _count_correct(labels, outputs[:n], out_activation) / n
+
+
+def _count_correct(labels, P, out_activation):
+    """:func:`~digitnet.nn.network.count_correct`, in a kernel where the compiled path is on."""
+    counted = _compiled.count_correct(labels, P, out_activation)
+    return count_correct(labels, P, out_activation) if counted is None else counted
 
 
 def starting_loss(X, Y, weights, biases, *, activation, out_activation, alpha, batch_size, sample_weight=None,
@@ -328,5 +338,5 @@ class HeldOut:
         if self.out_activation not in CLASSIFYING_OUTPUTS:
             return loss, float(r2_score(self.Y, P, sample_weight=self.sample_weight))
         if self.sample_weight is None:  # a count over n: the mean of the boolean mask, exactly
-            return loss, count_correct(self.labels, P, self.out_activation) / self.X.shape[0]
+            return loss, _count_correct(self.labels, P, self.out_activation) / self.X.shape[0]
         return loss, float(np.average(correct_mask(self.labels, P, self.out_activation), weights=self.sample_weight))

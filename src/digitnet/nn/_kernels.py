@@ -193,3 +193,33 @@ def sgd_step(params, grad, velocity, n_weights, alpha, total, rate, momentum, ne
         v_k = velocity[k] * momentum - rate_g
         velocity[k] = v_k
         params[k] += (v_k * momentum - rate_g) if nesterov else v_k
+
+
+@_jit
+def normalize_rows(P):
+    """``P /= P.sum(axis=1, keepdims=True)``, each row's sum NumPy's (:func:`pairwise_sum`; rows of at most
+    :data:`BLOCK` numbers)."""
+    for i in range(P.shape[0]):
+        total = pairwise_sum(P[i], P.shape[1])
+        for j in range(P.shape[1]):
+            P[i, j] /= total
+
+
+@_jit
+def count_argmax(P, labels):
+    """``np.count_nonzero(P.argmax(axis=1) == labels)``: each row's first largest entry (its first NaN, if any,
+    as NumPy's argmax takes it) against the row's class index."""
+    count = 0
+    for i in range(P.shape[0]):
+        best, top = 0, P[i, 0]
+        if top == top:
+            for j in range(1, P.shape[1]):
+                v = P[i, j]
+                if v != v:
+                    best = j
+                    break
+                if v > top:
+                    best, top = j, v
+        if best == labels[i]:
+            count += 1
+    return count
