@@ -312,3 +312,52 @@ def test_compiled_forward_is_numpys(monkeypatch, dtype, activation, out, width):
     assert _compiled.forward(X, weights, biases, "gelu", out, [np.empty((45, 3))]) is None  # NumPy's
     for mine, theirs in zip(*outputs):
         _same(mine, theirs)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_pairwise_sum_any_is_numpys_sum(dtype):
+    rng = np.random.default_rng(6)
+    for n in [*range(1, 300), 1000, 1437, 4096, 70001]:
+        a = (rng.random(n + 3) * rng.choice([1e-3, 1.0, 1e4], n + 3)).astype(dtype)
+        assert K.pairwise_sum_any(a[3:], n) == a[3:].sum()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("alpha", [0.0, 1e-4])
+def test_epoch_loss_is_the_mean_loss_loop(dtype, alpha):
+    from digitnet.nn import _fast
+
+    rng = np.random.default_rng(7)
+    per_sample = rng.random(1437).astype(dtype) * 3
+    batch_size = 200
+    penalties = list(rng.random(8) * 40)
+    expected = 0.0
+    for start, penalty in zip(range(0, 1437, batch_size), penalties):
+        part = per_sample[start:start + batch_size]
+        expected += _fast.mean_loss(part, None, alpha, penalty) * len(part)
+    assert K.epoch_loss(per_sample, batch_size, alpha, np.asarray(penalties)) == expected
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_a_setting_changed_between_epochs_is_read(small_digits, monkeypatch, dtype):
+    """The compiled steps are kept from epoch to epoch; a setting a callback changes between epochs (here Adam's rate,
+    once as a Python float, once as a NumPy float64 in a float32 fit) is read as NumPy's path reads it."""
+    from digitnet import functional as F
+    from digitnet.nn import _fast
+
+    X, y = small_digits
+    X, Y = X.astype(dtype), np.eye(10, dtype=dtype)[y]
+    results = []
+    for flag in ("1", "0"):
+        monkeypatch.setenv(_compiled.ENVIRONMENT, flag)
+        flat, weights, biases = F.initialize_weights([64, 16, 10], "relu", rng=0, dtype=dtype)
+        adam = Adam(flat, 0.01)
+        workspace = _fast.Workspace([64, 16, 10], 50, dtype, len(y), "relu")
+        losses = []
+        for rate in (0.01, 0.003, np.float64(0.002), 0.001):
+            adam.learning_rate_init = rate
+            losses.append(_fast.train_epoch(X, Y, weights, biases, adam, activation="relu", out_activation="softmax",
+                                            alpha=1e-3, batch_size=50, workspace=workspace)[0])
+        results.append((flat.copy(), losses))
+    _same(results[0][0], results[1][0])
+    assert results[0][1] == results[1][1]

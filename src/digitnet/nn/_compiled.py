@@ -151,6 +151,23 @@ def _weak(values, dtype):
                for v in values)
 
 
+def steps_for(workspace, weights, biases, optimizer, activation, out_activation, alpha, dropout):
+    """The :class:`Steps` of an epoch of :func:`digitnet.nn._fast.train_epoch`, or None where NumPy's path trains it:
+    the workspace's from the last epoch while nothing it depends on changed (a callback may change a setting
+    between epochs), else new ones, kept on the workspace."""
+    found = plan(activation, out_activation, workspace.grad.dtype, dropout, optimizer)
+    if found is None:
+        return None
+    key = (found, optimizer, activation, out_activation,
+           *((v, type(v)) for v in (alpha, *Steps.settings(optimizer, found.optimizer))))
+    kept = getattr(workspace, "compiled_steps", None)
+    if kept is None or kept.key != key or kept.weights is not weights or kept.biases is not biases:
+        kept = workspace.compiled_steps = Steps(found, weights, biases, optimizer, workspace, activation,
+                                                out_activation, alpha)
+        kept.key = key
+    return kept
+
+
 class Steps:
     """An epoch's mini-batch steps on the kernels: what stays the same through the epoch, looked up once.
 
@@ -167,17 +184,25 @@ class Steps:
         self.raveled = [W.ravel() for W in weights]
         self.n_weights = sum(W.size for W in weights)
         self.cast = workspace.grad.dtype.type
-        self.fused = plan.optimizer if _weak(self._settings(optimizer, plan.optimizer) + (alpha,),
+        self.fused = plan.optimizer if _weak(self.settings(optimizer, plan.optimizer) + (alpha,),
                                              workspace.grad.dtype) else None
-        self.views = {}
+        self.views, self.key = {}, None
 
     @staticmethod
-    def _settings(optimizer, fused):
+    def settings(optimizer, fused):
+        """The optimizer's settings the fused update reads (in a float32 fit, each must be a Python number)."""
         if fused == "adam":
             return optimizer.beta_1, optimizer.beta_2, optimizer.epsilon, optimizer.learning_rate_init
         if fused == "sgd":
             return optimizer.learning_rate, optimizer.momentum
         return ()
+
+    def epoch_loss(self, per_sample, batch_size, penalties):
+        """The epoch's summed batch losses (:func:`._kernels.epoch_loss`, no sample weights), or None where ``alpha``
+        is no Python or NumPy float64 number (then :func:`digitnet.nn._fast.mean_loss` adds them)."""
+        if type(self.alpha) not in (float, int, np.float64) or per_sample.dtype not in (np.float32, np.float64):
+            return None
+        return float(self.k.epoch_loss(per_sample, batch_size, float(self.alpha), np.asarray(penalties, np.float64)))
 
     def _views(self, n):
         """The first ``n`` rows of each hidden layer's buffers and of each delta buffer (made once per batch size)."""

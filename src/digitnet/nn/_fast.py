@@ -132,6 +132,7 @@ class Workspace:
         rates = dropout or [0] * (len(layer_sizes) - 2)
         self.masks = [np.empty((batch_size, k), dtype) if p else None for p, k in zip(rates, layer_sizes[1:-1])]
         self.dropped = [None if m is None else np.empty_like(m) for m in self.masks]
+        self.compiled_steps = None  # the compiled path's per-fit state (digitnet.nn._compiled.steps_for)
 
 
 def _product(A, B, out):
@@ -258,9 +259,8 @@ def train_epoch(X, Y, weights, biases, optimizer, *, activation, out_activation,
     outputs = ws.activations[-1] if ws.activations[-1].shape[0] >= n else np.empty((n, Y.shape[1]), X.dtype)
     buffers = list(ws.activations)
     batches = batch_slices(n, batch_size)
-    compiled = _compiled.plan(activation, out_activation, X.dtype, dropout, optimizer)
-    if compiled is not None:  # the same numbers, the elementwise work in compiled kernels
-        compiled = _compiled.Steps(compiled, weights, biases, optimizer, ws, activation, out_activation, alpha)
+    # the same numbers, the elementwise work in compiled kernels (None: NumPy's path)
+    compiled = _compiled.steps_for(ws, weights, biases, optimizer, activation, out_activation, alpha, dropout)
     penalties = []
     for batch in batches:
         sw = None if sample_weight is None else sample_weight[batch]
@@ -276,10 +276,13 @@ def train_epoch(X, Y, weights, biases, optimizer, *, activation, out_activation,
         optimizer.step(backward_into(activations, Y[batch], weights, activation, alpha, sw, ws, optimizer.params,
                                      masks))
     per_sample = per_sample_loss(Y, outputs[:n], out_activation, soft)
-    total_loss = 0.0
-    for batch, penalty in zip(batches, penalties):
-        sw = None if sample_weight is None else sample_weight[batch]
-        total_loss += mean_loss(per_sample[batch], sw, alpha, penalty) * (batch.stop - batch.start)
+    total_loss = None if compiled is None or sample_weight is not None else compiled.epoch_loss(
+        per_sample, batch_size, penalties)
+    if total_loss is None:
+        total_loss = 0.0
+        for batch, penalty in zip(batches, penalties):
+            sw = None if sample_weight is None else sample_weight[batch]
+            total_loss += mean_loss(per_sample[batch], sw, alpha, penalty) * (batch.stop - batch.start)
     if out_activation not in CLASSIFYING_OUTPUTS:  # regression: no accuracy
         return total_loss / n, float("nan")
     return total_loss / n, _count_correct(labels, outputs[:n], out_activation) / n

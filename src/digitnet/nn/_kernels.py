@@ -223,3 +223,52 @@ def count_argmax(P, labels):
         if best == labels[i]:
             count += 1
     return count
+
+
+@_jit
+def pairwise_sum_any(a, n):
+    """``a[:n].sum()`` as NumPy sums a contiguous run of any length: runs longer than :data:`BLOCK` split in two
+    (the first half a multiple of 8), each summed so, the two added; an explicit stack instead of recursion (which
+    numba cannot load from its cache)."""
+    if n <= BLOCK:
+        return pairwise_sum(a, n)
+    starts, lengths, stages = np.empty(64, np.int64), np.empty(64, np.int64), np.zeros(64, np.int64)
+    values = np.empty(64, a.dtype)
+    top, count = 0, 0
+    starts[0], lengths[0] = 0, n
+    while top >= 0:
+        start, length = starts[top], lengths[top]
+        half = length // 2
+        half -= half % 8
+        if length <= BLOCK:
+            values[count] = pairwise_sum(a[start:], length)
+            count += 1
+            top -= 1
+        elif stages[top] < 2:  # push the left half, then (next time here) the right half
+            first = stages[top] == 0
+            stages[top] += 1
+            top += 1
+            starts[top] = start if first else start + half
+            lengths[top] = half if first else length - half
+            stages[top] = 0
+        else:  # both halves summed: left + right
+            values[count - 2] = values[count - 2] + values[count - 1]
+            count -= 1
+            top -= 1
+    return values[0]
+
+
+@_jit
+def epoch_loss(per_sample, batch_size, alpha, penalties):
+    """The sum over an epoch's batches of (batch's mean loss + alpha / (2 rows) * penalty) * rows, as
+    :func:`digitnet.nn._fast.train_epoch` adds it with :func:`digitnet.nn._fast.mean_loss` (no sample weights):
+    each batch's sum NumPy's, divided in the losses' dtype, the rest in float64 as Python computes it."""
+    n, total, b = per_sample.shape[0], 0.0, 0
+    for start in range(0, n, batch_size):
+        rows = min(batch_size, n - start)
+        loss = np.float64(pairwise_sum_any(per_sample[start:], rows) / per_sample.dtype.type(rows))
+        if alpha != 0:
+            loss += 0.5 * alpha * penalties[b] / rows
+        total += loss * rows
+        b += 1
+    return total
