@@ -361,3 +361,52 @@ def test_a_setting_changed_between_epochs_is_read(small_digits, monkeypatch, dty
         results.append((flat.copy(), losses))
     _same(results[0][0], results[1][0])
     assert results[0][1] == results[1][1]
+
+
+def _count_dense(monkeypatch):
+    calls = []
+    dense = _compiled.Steps.dense
+    monkeypatch.setattr(_compiled.Steps, "dense", lambda self, *args: calls.append(1) or dense(self, *args))
+    return calls
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("hidden", [(64,), (24, 12, 8)])
+def test_the_two_call_step_gives_numpys_numbers(small_digits, monkeypatch, dtype, hidden):
+    """relu networks on dense rows run each step in two kernel calls, BLAS called from numba, where numba's products
+    are NumPy's (here they are: the two BLAS builds run the same kernels); the numbers are NumPy's path's."""
+    X, y = small_digits
+    layers = [64, *hidden, 10]
+    if not _compiled.blas_agrees(dtype, layers, 64):
+        pytest.skip("numba's BLAS products differ from NumPy's here: the steps keep NumPy's products")
+    calls = _count_dense(monkeypatch)
+    _assert_same_fits(lambda: NumpyMLPClassifier(hidden, batch_size=64, max_iter=5, alpha=1e-3, random_state=0),
+                      X.astype(dtype), y, monkeypatch)
+    assert len(calls) == 5 * 5  # every step of every epoch (300 rows: 4 batches of 64 and one of 44)
+    assert _compiled.blas_agrees(dtype, layers, 44) is True  # and for the short batch, tried once, kept
+    assert (np.dtype(dtype), tuple(layers), 44) in _compiled._AGREES
+
+
+def test_where_numbas_products_differ_the_steps_keep_numpys(small_digits, monkeypatch):
+    X, y = small_digits
+    monkeypatch.setattr(_compiled, "blas_agrees", lambda *args: False)
+    calls = _count_dense(monkeypatch)
+    _assert_same_fits(lambda: NumpyMLPClassifier((16,), batch_size=64, max_iter=3, random_state=0), X, y,
+                      monkeypatch)
+    assert calls == []
+
+
+def test_products_agree_compares_every_product_of_a_step():
+    """The check itself: it says no when one product differs (a kernel whose dot adds one ulp)."""
+    class OffByOne:
+        BLOCK = K.BLOCK
+
+        @staticmethod
+        def dot_into(a, b, out):
+            np.matmul(a, b, out=out)
+            out[0, 0] = np.nextafter(out[0, 0], np.inf)
+
+        squared_norm = staticmethod(K.squared_norm)
+
+    assert _compiled._products_agree(K, np.dtype(np.float64), [5, 4, 3], 7)
+    assert not _compiled._products_agree(OffByOne, np.dtype(np.float64), [5, 4, 3], 7)

@@ -151,16 +151,59 @@ def _weak(values, dtype):
                for v in values)
 
 
+#: (dtype, layer sizes, rows) -> whether numba's BLAS products equal NumPy's for a step of that shape.
+_AGREES = {}
+
+
+def blas_agrees(dtype, layers, n_rows):
+    """Whether numba's matrix products (``np.dot`` in a kernel, through SciPy's BLAS) give NumPy's ``matmul``'s
+    numbers, bit for bit, for every product of a step of ``n_rows`` rows through a network of ``layers`` units, and
+    its dot products for the L2 penalty: tried once per shape and process on random numbers (two builds of the same
+    BLAS kernels agree on all numbers; different kernels disagree on random ones). Where they do not, or numba's
+    BLAS cannot be used, the steps keep NumPy's products (:class:`Steps`)."""
+    key = (np.dtype(dtype), tuple(layers), n_rows)
+    if key not in _AGREES:
+        try:
+            _AGREES[key] = _products_agree(kernels(), np.dtype(dtype), layers, n_rows)
+        except Exception:  # noqa: BLE001  (numba's BLAS unusable here: NumPy's products, as before)
+            _AGREES[key] = False
+    return _AGREES[key]
+
+
+def _products_agree(k, dtype, layers, n):
+    rng = np.random.default_rng(0)
+    draw = lambda *shape: rng.standard_normal(shape).astype(dtype)  # noqa: E731
+    products = []
+    for a, b in zip(layers[:-1], layers[1:]):
+        products += [(draw(n, a), draw(a, b)), (draw(n, a).T, draw(n, b)), (draw(n, b), draw(a, b).T)]
+    for A, B in products:
+        mine = np.empty((A.shape[0], B.shape[1]), dtype)
+        k.dot_into(A, B, mine)
+        if not np.array_equal(mine, np.matmul(A, B)):
+            return False
+    weights = [draw(a, b).ravel() for a, b in zip(layers[:-1], layers[1:])]
+    return all(k.squared_norm(w) == float(np.dot(w, w)) for w in weights)
+
+
+def _key(found, optimizer, activation, out_activation, alpha):
+    """What :class:`Steps` depend on besides the network's arrays: the plan, the optimizer, the activations, and the
+    settings the kernels read (with their types: a NumPy float64 in a float32 fit changes the path)."""
+    return (found, optimizer, activation, out_activation,
+            *((v, type(v)) for v in (alpha, *Steps.settings(optimizer, found.optimizer))))
+
+
 def steps_for(workspace, weights, biases, optimizer, activation, out_activation, alpha, dropout):
     """The :class:`Steps` of an epoch of :func:`digitnet.nn._fast.train_epoch`, or None where NumPy's path trains it:
     the workspace's from the last epoch while nothing it depends on changed (a callback may change a setting
     between epochs), else new ones, kept on the workspace."""
+    kept = getattr(workspace, "compiled_steps", None)
+    if kept is not None and kept.weights is weights and kept.biases is biases and dropout is None and \
+            kept.key == _key(kept.plan, optimizer, activation, out_activation, alpha):
+        return kept  # (the environment is read at a fit's first epoch: its workspace is new)
     found = plan(activation, out_activation, workspace.grad.dtype, dropout, optimizer)
     if found is None:
         return None
-    key = (found, optimizer, activation, out_activation,
-           *((v, type(v)) for v in (alpha, *Steps.settings(optimizer, found.optimizer))))
-    kept = getattr(workspace, "compiled_steps", None)
+    key = _key(found, optimizer, activation, out_activation, alpha)
     if kept is None or kept.key != key or kept.weights is not weights or kept.biases is not biases:
         kept = workspace.compiled_steps = Steps(found, weights, biases, optimizer, workspace, activation,
                                                 out_activation, alpha)
@@ -181,7 +224,9 @@ class Steps:
         self.hidden = None if plan.hidden == HIDDEN_CODES["relu"] else get(activation).apply
         self.output = None if plan.softmax else get(out_activation).apply
         self.weight_grads, self.bias_grads = workspace.grads
-        self.raveled = [W.ravel() for W in weights]
+        self.raveled = tuple(W.ravel() for W in weights)
+        self.tuples = tuple(weights), tuple(biases)
+        self.grad_tuples = tuple(self.weight_grads), tuple(self.bias_grads)
         self.n_weights = sum(W.size for W in weights)
         self.cast = workspace.grad.dtype.type
         self.fused = plan.optimizer if _weak(self.settings(optimizer, plan.optimizer) + (alpha,),
@@ -205,18 +250,46 @@ class Steps:
         return float(self.k.epoch_loss(per_sample, batch_size, float(self.alpha), np.asarray(penalties, np.float64)))
 
     def _views(self, n):
-        """The first ``n`` rows of each hidden layer's buffers and of each delta buffer (made once per batch size)."""
+        """The first ``n`` rows of each hidden layer's buffers and of each delta buffer (made once per batch size),
+        and whether the dense kernels may run the step (see :meth:`dense`)."""
         if n not in self.views:
-            self.views[n] = ([A[:n] for A in self.ws.activations[:-1]], [D[:n] for D in self.ws.deltas])
+            buffers, deltas = [A[:n] for A in self.ws.activations[:-1]], [D[:n] for D in self.ws.deltas]
+            layers = [self.weights[0].shape[0], *(W.shape[1] for W in self.weights)]
+            dense = self.plan.hidden in (0, 1) and self.last > 0 and min(layers[1:]) > 1 and \
+                self.weights[0].dtype == self.ws.grad.dtype and blas_agrees(self.ws.grad.dtype, layers, n)
+            self.views[n] = buffers, deltas, tuple(buffers) if dense else None, tuple(deltas)
         return self.views[n]
 
     def __call__(self, X, Y, output, sample_weight):
         n = X.shape[0]
-        buffers, deltas = self._views(n)
+        buffers, deltas, hidden, delta_tuple = self._views(n)
+        if hidden is not None and type(X) is np.ndarray and X.dtype == output.dtype and X.flags.c_contiguous:
+            penalty = self.dense(X, Y, output, sample_weight, hidden, delta_tuple)
+            self.step(n if sample_weight is None else float(np.sum(sample_weight)))
+            return penalty
         activations = self.forward(X, buffers, output)
         penalty = sum(float(np.dot(w, w)) for w in self.raveled) if self.alpha else 0.0  # before this step
         self.backward(activations, Y, sample_weight, deltas)
         self.step(n if sample_weight is None else float(np.sum(sample_weight)))
+        return penalty
+
+    def dense(self, X, Y, output, sample_weight, hidden, deltas):
+        """Forward and backward in two kernel calls (:func:`._kernels.dense_forward`, ``dense_backward``), NumPy's
+        output function between them; for relu or identity hidden layers, dense rows, the products numba's BLAS
+        computes as NumPy's does (:func:`blas_agrees`). Returns the L2 penalty of the weights before the step."""
+        k, last = self.k, self.last
+        weights, biases = self.tuples
+        softmax = self.output is None
+        penalty = k.dense_forward(X, weights, biases, hidden, output, self.plan.hidden == 1, softmax, self.raveled,
+                                  bool(self.alpha))
+        if softmax:
+            np.exp(output, out=output)
+            if output.shape[1] > k.BLOCK:  # rows longer than NumPy's summation block: NumPy's sum
+                output /= output.sum(axis=1, keepdims=True)
+        else:
+            self.output(output, out=output)
+        k.dense_backward(X, Y, sample_weight, weights, hidden, output, deltas, self.grad_tuples[0], self.grad_tuples[1],
+                         self.plan.hidden, softmax and output.shape[1] <= k.BLOCK)
         return penalty
 
     def forward(self, X, buffers, output):

@@ -285,12 +285,12 @@ def train_epoch(X, Y, weights, biases, optimizer, *, activation, out_activation,
             total_loss += mean_loss(per_sample[batch], sw, alpha, penalty) * (batch.stop - batch.start)
     if out_activation not in CLASSIFYING_OUTPUTS:  # regression: no accuracy
         return total_loss / n, float("nan")
-    return total_loss / n, _count_correct(labels, outputs[:n], out_activation) / n
+    return total_loss / n, _count_correct(labels, outputs[:n], out_activation, compiled is not None) / n
 
 
-def _count_correct(labels, P, out_activation):
-    """:func:`~digitnet.nn.network.count_correct`, in a kernel where the compiled path is on."""
-    counted = _compiled.count_correct(labels, P, out_activation)
+def _count_correct(labels, P, out_activation, compiled=True):
+    """:func:`~digitnet.nn.network.count_correct`, in a kernel where the compiled path is on (and ``compiled``)."""
+    counted = _compiled.count_correct(labels, P, out_activation) if compiled else None
     return count_correct(labels, P, out_activation) if counted is None else counted
 
 

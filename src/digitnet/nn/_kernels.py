@@ -272,3 +272,70 @@ def epoch_loss(per_sample, batch_size, alpha, penalties):
         total += loss * rows
         b += 1
     return total
+
+
+# ---------------------------------------------------------------- a whole step in two calls, BLAS called from numba
+
+@_jit
+def dot_into(a, b, out):
+    """``np.dot(a, b, out)`` as numba calls BLAS (SciPy's): what :func:`digitnet.nn._compiled.blas_agrees` compares
+    with NumPy's ``matmul`` before the dense kernels below are used."""
+    np.dot(a, b, out)
+
+
+@_jit
+def squared_norm(w):
+    """``float(np.dot(w, w))`` with numba's BLAS dot."""
+    return np.float64(np.dot(w, w))
+
+
+@_jit
+def dense_forward(X, weights, biases, hidden, output, relu, softmax, raveled, penalty):
+    """A batch's forward pass on dense rows, up to the output layer's ``Z + b`` (a softmax's shifted): each hidden
+    layer ``relu(A W + b)`` (or ``A W + b``) into ``hidden``; then the L2 penalty of the weights, sum_l ||W_l||^2
+    (0 unless ``penalty``), which it returns."""
+    prev = X
+    for l in range(len(weights) - 1):
+        Z = hidden[l]
+        np.dot(prev, weights[l], Z)
+        if relu:
+            bias_relu(Z, biases[l])
+        else:
+            add_bias(Z, biases[l])
+        prev = Z
+    last = len(weights) - 1
+    np.dot(prev, weights[last], output)
+    if softmax:
+        bias_softmax_shift(output, biases[last])
+    else:
+        add_bias(output, biases[last])
+    total = 0.0
+    if penalty:
+        for w in raveled:
+            total += squared_norm(w)
+    return total
+
+
+@_jit
+def add_bias(Z, b):
+    """``Z += b``."""
+    for i in range(Z.shape[0]):
+        for j in range(Z.shape[1]):
+            Z[i, j] += b[j]
+
+
+@_jit
+def dense_backward(X, Y, sample_weight, weights, hidden, output, deltas, weight_grads, bias_grads, kind, normalize):
+    """A batch's backward pass on dense rows into the gradient buffers (before the L2 term and the division by the
+    batch's size), every layer at least two units wide (a single column's bias sum is NumPy's other order)."""
+    last = len(weights) - 1
+    delta = deltas[last]
+    output_delta(output, Y, sample_weight, delta, bias_grads[last], normalize, True)
+    for l in range(last, -1, -1):
+        prev = X if l == 0 else hidden[l - 1]
+        np.dot(prev.T, delta, weight_grads[l])
+        if l > 0:
+            below = deltas[l - 1]
+            np.dot(delta, weights[l].T, below)
+            hidden_delta(below, hidden[l - 1], kind, bias_grads[l - 1], True)
+            delta = below
