@@ -2,8 +2,8 @@
 
 A mini-batch step of :func:`digitnet.nn._fast.train_epoch` is five matrix products and some thirty NumPy
 calls around them (bias adds, the activation and its derivative, softmax, the bias sums, the L2 term, the
-optimizer), each a pass over its array and a few microseconds of call overhead. Here the matrix products and
-NumPy's ``exp`` (and ``tanh``, the sigmoid) stay NumPy's, and the rest is four kernels a step:
+optimizer), each a pass over its array and a few microseconds of call overhead. Here NumPy's ``exp`` (and
+``tanh``, the sigmoid) stay NumPy's, and the rest is a few kernels a step (:class:`Steps`):
 
 - ``bias_relu``: the bias add and relu of a hidden layer (other hidden activations: NumPy's, as before);
 - ``bias_softmax_shift`` then NumPy's ``exp``, then ``output_delta``: the softmax's normalisation, ``P - Y`` and
@@ -11,15 +11,23 @@ NumPy's ``exp`` (and ``tanh``, the sigmoid) stay NumPy's, and the rest is four k
 - ``hidden_delta``: f'(z) into the backpropagated delta and the layer's bias gradient, in one pass;
 - ``adam_step`` / ``sgd_step``: the L2 term, the division by the batch's size and the optimizer's update.
 
-The kernels do NumPy's operations in NumPy's order and precision, so the compiled path's numbers are NumPy's
-path's to the bit (``tests/nn/test_compiled.py``; ``benchmarks/same_numbers.py`` with the path on and off).
+On dense rows with relu (or identity) hidden layers, at least two units wide, a step is two kernel calls around
+NumPy's ``exp`` (``dense_forward``, ``dense_backward``) and the optimizer's: their matrix products are numba's
+``np.dot``, which calls SciPy's build of the same BLAS as NumPy's; they are used only where they give NumPy's
+products bit for bit, which :func:`blas_agrees` tries once per shape and process (elsewhere NumPy's products,
+between the kernels above). The epoch's loss sums and its accuracy count are kernels too, and so are
+prediction's and the validation rows' relu and softmax (:func:`forward`).
+
+Every kernel does NumPy's operations in NumPy's order and precision, so the compiled path's numbers are
+NumPy's path's to the bit (``tests/nn/test_compiled.py``; ``benchmarks/same_numbers.py``).
 
 Which fits take it (:func:`plan`): dense or sparse float32 / float64 rows, the hidden activations ``identity``,
 ``relu``, ``tanh``, ``logistic``, ``leaky_relu``, ``elu`` (by name), any output (softmax, logistic, identity,
 exp), any solver (sgd and adam fused with their update; adamw, rmsprop, nadam and the schedules that wrap an
-optimizer take the fused L2 term, then their own NumPy step), sample weights, label smoothing. NumPy's path
-trains the rest: dropout, ``gelu``, ``silu``, a user's own activation; and every fit when numba is not
-installed or the environment variable ``DIGITNET_COMPILED=0`` turns the compiled path off (read at every fit).
+optimizer take the fused L2 term, then their own NumPy step), sample weights, label smoothing, callbacks and
+tracking. NumPy's path trains the rest: dropout, ``gelu``, ``silu``, a user's own activation; lbfgs (whose
+forward pass takes the kernels); and every fit when numba is not installed or the environment variable
+``DIGITNET_COMPILED=0`` turns the compiled path off (read when a fit starts).
 """
 
 from __future__ import annotations

@@ -15,8 +15,10 @@ in the same order and the same precision, so that the results are the same to th
 - ``error_model="numpy"``: a division by 0 gives inf or NaN, as in NumPy, instead of raising; NaN goes where NumPy
   sends it (``np.maximum`` and ``max`` propagate it).
 
-What stays NumPy's between the kernels: the matrix products (BLAS), ``exp``, ``tanh`` and the sigmoid (NumPy's
-own vectorised functions, whose last bits a compiled libm does not promise to match).
+What stays NumPy's between the kernels: ``exp``, ``tanh`` and the sigmoid (NumPy's own vectorised functions, whose
+last bits a compiled libm does not promise to match), and the matrix products, except in ``dense_forward`` and
+``dense_backward``, whose ``np.dot`` calls SciPy's build of the BLAS (used only where it gives NumPy's numbers:
+:func:`digitnet.nn._compiled.blas_agrees`).
 """
 
 from __future__ import annotations
