@@ -410,3 +410,22 @@ def test_products_agree_compares_every_product_of_a_step():
 
     assert _compiled._products_agree(K, np.dtype(np.float64), [5, 4, 3], 7)
     assert not _compiled._products_agree(OffByOne, np.dtype(np.float64), [5, 4, 3], 7)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_true_class_scores_are_einsums_and_argmaxs(dtype):
+    rng = np.random.default_rng(8)
+    P = rng.random((300, 10)).astype(dtype)
+    P[5, 2], P[9, :] = np.nan, np.inf
+    labels = rng.integers(0, 10, 300)
+    Y = np.eye(10, dtype=dtype)[labels]
+    p_true = np.empty(300, dtype)
+    with np.errstate(invalid="ignore"):
+        correct = K.true_class_scores(Y, P, labels, p_true)
+        _same(p_true, np.einsum("ij,ij->i", Y, P))
+    assert correct == np.count_nonzero(P.argmax(axis=1) == labels)
+    smoothed = Y * 0.9 + 0.01
+    assert K.true_class_scores(smoothed, P, labels, p_true) == -1  # not one-hot: NumPy's einsum instead
+    twice = Y.copy()
+    twice[7, (labels[7] + 1) % 10] = 1
+    assert K.true_class_scores(twice, P, labels, p_true) == -1

@@ -240,6 +240,9 @@ class Steps:
         self.fused = plan.optimizer if _weak(self.settings(optimizer, plan.optimizer) + (alpha,),
                                              workspace.grad.dtype) else None
         self.views, self.key = {}, None
+        if self.fused == "adam":  # as NumPy casts them, once (a change makes new steps: see steps_for)
+            b1, b2, cast = optimizer.beta_1, optimizer.beta_2, self.cast
+            self.adam_settings = tuple(cast(v) for v in (alpha, b1, 1 - b1, b2, 1 - b2, optimizer.epsilon))
 
     @staticmethod
     def settings(optimizer, fused):
@@ -249,6 +252,16 @@ class Steps:
         if fused == "sgd":
             return optimizer.learning_rate, optimizer.momentum
         return ()
+
+    def true_class(self, Y, P, labels):
+        """``(p_true, correct)`` of a softmax's epoch outputs: each row's probability of its class (the einsum of
+        :func:`digitnet.nn._fast.cross_entropy`) and the count of rows predicted right, in one pass; None where the
+        targets are not one-hot or the output no softmax (then NumPy's)."""
+        if self.output is not None or labels is None or labels.ndim != 1 or Y.dtype != P.dtype:
+            return None
+        p_true = np.empty(P.shape[0], P.dtype)
+        correct = self.k.true_class_scores(Y, P, labels, p_true)
+        return None if correct < 0 else (p_true, int(correct))
 
     def epoch_loss(self, per_sample, batch_size, penalties):
         """The epoch's summed batch losses (:func:`._kernels.epoch_loss`, no sample weights), or None where ``alpha``
@@ -347,9 +360,9 @@ class Steps:
         k, cast, opt, grad, alpha = self.k, self.cast, self.optimizer, self.ws.grad, self.alpha
         if self.fused == "adam":
             opt.advance()
-            b1, b2 = opt.beta_1, opt.beta_2
-            k.adam_step(opt.params, grad, opt.m, opt.v, self.n_weights, cast(alpha), cast(total), cast(b1),
-                        cast(1 - b1), cast(b2), cast(1 - b2), cast(-opt.learning_rate), cast(opt.epsilon))
+            a, b1, c1, b2, c2, eps = self.adam_settings
+            k.adam_step(opt.params, grad, opt.m, opt.v, self.n_weights, a, cast(total), b1, c1, b2, c2,
+                        cast(-opt.learning_rate), eps)
         elif self.fused == "sgd":
             k.sgd_step(opt.params, grad, opt.velocity, self.n_weights, cast(alpha), cast(total),
                        cast(opt.learning_rate), cast(opt.momentum), bool(opt.nesterov))

@@ -67,7 +67,11 @@ def cross_entropy(Y, P, out_activation="softmax", soft=False):
         if out_activation != "logistic":
             return -np.einsum("ij,ij->i", Y, np.log(P, out=P))
         return -(Y * np.log(P) + (1 - Y) * np.log1p(-P)).sum(axis=1)
-    p_true = np.einsum("ij,ij->i", Y, P)
+    return _negative_log(np.einsum("ij,ij->i", Y, P), eps)
+
+
+def _negative_log(p_true, eps):
+    """-log(p) of each row's probability of its class, p clipped to [eps, 1 - eps] (in place)."""
     np.minimum(np.maximum(p_true, eps, out=p_true), 1 - eps, out=p_true)  # = np.clip, without its overhead
     return np.negative(np.log(p_true, out=p_true), out=p_true)
 
@@ -275,7 +279,11 @@ def train_epoch(X, Y, weights, biases, optimizer, *, activation, out_activation,
         penalties.append(squared_weights(weights) if alpha else 0.0)  # before this step changes them
         optimizer.step(backward_into(activations, Y[batch], weights, activation, alpha, sw, ws, optimizer.params,
                                      masks))
-    per_sample = per_sample_loss(Y, outputs[:n], out_activation, soft)
+    scored = None if compiled is None or soft else compiled.true_class(Y, outputs[:n], labels)
+    if scored is None:
+        per_sample = per_sample_loss(Y, outputs[:n], out_activation, soft)
+    else:
+        per_sample = _negative_log(scored[0], np.finfo(outputs.dtype).eps)
     total_loss = None if compiled is None or sample_weight is not None else compiled.epoch_loss(
         per_sample, batch_size, penalties)
     if total_loss is None:
@@ -285,6 +293,8 @@ def train_epoch(X, Y, weights, biases, optimizer, *, activation, out_activation,
             total_loss += mean_loss(per_sample[batch], sw, alpha, penalty) * (batch.stop - batch.start)
     if out_activation not in CLASSIFYING_OUTPUTS:  # regression: no accuracy
         return total_loss / n, float("nan")
+    if scored is not None:
+        return total_loss / n, scored[1] / n
     return total_loss / n, _count_correct(labels, outputs[:n], out_activation, compiled is not None) / n
 
 

@@ -341,3 +341,36 @@ def dense_backward(X, Y, sample_weight, weights, hidden, output, deltas, weight_
             np.dot(delta, weights[l].T, below)
             hidden_delta(below, hidden[l - 1], kind, bias_grads[l - 1], True)
             delta = below
+
+
+@_jit
+def true_class_scores(Y, P, labels, p_true):
+    """For an epoch's softmax outputs ``P`` and one-hot targets ``Y``: ``p_true = np.einsum("ij,ij->i", Y, P)`` (each
+    row's one product with 1, plus products with 0: the same number in any order) and the number of rows whose
+    argmax is their label (:func:`count_argmax`). Returns -1, having written part of ``p_true``, at the first row of
+    ``Y`` that is not one-hot (then the caller uses NumPy's einsum)."""
+    count = 0
+    for i in range(P.shape[0]):
+        total, ones = P.dtype.type(0), 0
+        for j in range(P.shape[1]):
+            y = Y[i, j]
+            if y != 0:
+                if y != 1:
+                    return -1
+                ones += 1
+            total += y * P[i, j]
+        if ones != 1:
+            return -1
+        p_true[i] = total
+        best, top = 0, P[i, 0]
+        if top == top:
+            for j in range(1, P.shape[1]):
+                v = P[i, j]
+                if v != v:
+                    best = j
+                    break
+                if v > top:
+                    best, top = j, v
+        if best == labels[i]:
+            count += 1
+    return count
