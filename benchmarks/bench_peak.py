@@ -4,6 +4,7 @@ The fit of ``bench_core.py`` (Digits, (64,), relu, adam, batch 200, 100 epochs) 
 and elementwise work around them. This script measures, on one BLAS thread:
 
 - the peak: GFLOP/s of a large square product (``--size``, default 1024) with NumPy's BLAS, best of several;
+  products are timed in CPU seconds (one BLAS thread: the time the core worked on them, even on a busy machine);
 - the products alone: one step's five products (batch 200: X W1, A1 W2, and the three of the backward pass),
   repeated, in GFLOP/s and as a fraction of the peak (small products run below it: packing, call overhead);
 - the fit: the multiply-adds of every product of the fit (each epoch's 1,437 rows, forward and backward) over
@@ -34,15 +35,16 @@ def peak_gflops(size, dtype, repeats=5):
     A, B = (rng.standard_normal((size, size)).astype(dtype) for _ in range(2))
     out = np.empty_like(A)
     np.matmul(A, B, out=out)
-    best = min(_seconds(lambda: np.matmul(A, B, out=out)) for _ in range(repeats))
+    best = min(_seconds(lambda: np.matmul(A, B, out=out), 3) for _ in range(repeats))
     return 2 * size ** 3 / best / 1e9
 
 
 def _seconds(function, times=1):
-    start = time.perf_counter()
+    """CPU seconds per call (on one BLAS thread: the time the core worked, whatever else the machine runs)."""
+    start = time.process_time()
     for _ in range(times):
         function()
-    return (time.perf_counter() - start) / times
+    return (time.process_time() - start) / times
 
 
 def step_products(n_rows, layers, dtype):
