@@ -21,6 +21,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
+import machine
 from digitnet import NumpyMLPClassifier
 
 #: name -> the estimator's parameters (on top of the shared ones).
@@ -56,7 +57,10 @@ def main():
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--hidden", type=int, default=64)
     parser.add_argument("--dtype", choices=["float64", "float32"], default="float64")
+    machine.add_arguments(parser)
     args = parser.parse_args()
+    if not args.figures_json:
+        machine.header()
     X, y = load_digits(return_X_y=True)
     X, _, y, _ = train_test_split(X, y, test_size=0.2, stratify=y, random_state=42)
     X = StandardScaler().fit_transform(X).astype(args.dtype)
@@ -72,6 +76,8 @@ def main():
     print(f"{'setting':34} {'ms/epoch':>9} {'/ adam':>8} {'/ sgd':>7}")
     for name, seconds in medians.items():
         print(f"{name:34} {seconds * 1e3:9.3f} {seconds / adam:7.2f}x {seconds / sgd:6.2f}x")
+    print()
+    machine.report({f"{name}: ms/epoch": seconds * 1e3 for name, seconds in medians.items()}, args)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ import time
 
 import numpy as np
 
+import machine
 from digitnet.experiments.backends import dask_client
 from digitnet.data import load_split
 from digitnet.experiments import package_versions, sweep
@@ -44,7 +45,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000], help="runs per grid (multiples of 10)")
+    machine.add_arguments(parser)
     args = parser.parse_args()
+    if not args.figures_json:
+        machine.header()
     split = load_split("digits", validation_size=0.2)
     versions = package_versions()
     print(f"Digits: {len(split.y_train)} training, {len(split.y_val)} validation rows; runs of {BASE}, each its own"
@@ -80,7 +84,9 @@ def main():
               + f"{n / row[0]:>15.1f}{n / row[1]:>11.1f}{n / row[2]:>10.1f}")
     print(f"\nseconds, wall clock. Not in the table: starting the process pool {pool_start:.1f} s (once per"
           f" command; the pool is then reused); a sweep with --backend dask and no --scheduler, which starts"
-          f" and stops a LocalCluster around 10 runs: {dask_per_call:.1f} s.")
+          f" and stops a LocalCluster around 10 runs: {dask_per_call:.1f} s.\n")
+    machine.report({f"{n} runs, {b} s": times[n, b] for n in args.sizes for b in ("fit", "serial", "processes", "dask")},
+                   args)
 
 
 if __name__ == "__main__":

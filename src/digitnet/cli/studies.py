@@ -57,8 +57,9 @@ def add_compare(commands):
     p.add_argument("--per-class", action="store_true", help="also write per-class report.csv and confusion"
                    " matrices (default: off)")
     p.add_argument("--jobs", type=argtype(jobs), default=1,
-                   help="parallel processes, never more than the usable cores or the fits; -1 = every core"
-                   " (default: 1, which keeps fit times free of contention)")
+                   help="parallel processes, never more than the usable cores or the fits; -1 = every core;"
+                   " 2 or more run each seed's two fits at once, one per core (the same results, fit times"
+                   " measured side by side) (default: 1, one fit at a time)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress (default: shown)")
     p.add_argument("--out", metavar="DIR", required=True, help="output directory (required; created if needed)")
 

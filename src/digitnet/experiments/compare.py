@@ -3,10 +3,14 @@
 :func:`compare` fits ``NumpyMLPClassifier`` and ``MLPClassifier`` once per seed, alternating
 between the two (fair timings), scores both on the test part (accuracy, macro precision, recall
 and F1, fit time, epochs) and tests whether their accuracies differ (a paired t-test over seeds).
+
+On two cores (``n_jobs=2``) each seed's two fits run at the same moment, one per core, so that both timings
+of a pair see the same machine; every number but the fit times is the serial comparison's.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 import warnings
@@ -16,6 +20,7 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 from scipy import stats
+from threadpoolctl import threadpool_limits
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
 from sklearn.neural_network import MLPClassifier
@@ -139,13 +144,41 @@ class CompareResult:
         return {"test": vars(self.test), "classes": self.classes, "confusion": self.confusion}
 
 
-def _compare_run(model_name, seed, params, split):
-    """Fit one model (ours or scikit-learn's) and score it on the test part."""
-    params = resolve(params, len(split.y_train))
+def _model(model_name, seed, params):
     if model_name == "sklearn":
-        model = MLPClassifier(**{k: v for k, v in params.items() if k not in OURS_ONLY}, random_state=seed)
-    else:
-        model = NumpyMLPClassifier(**params, random_state=seed)
+        return MLPClassifier(**{k: v for k, v in params.items() if k not in OURS_ONLY}, random_state=seed)
+    return NumpyMLPClassifier(**params, random_state=seed)
+
+
+#: The settings this process has already fitted once, untimed (:func:`_warm_up`).
+_WARMED = set()
+
+
+def _warm_up(params, split):
+    """Fit both models once on a few rows, untimed, the first time this process compares with these settings: the
+    imports, the BLAS threads and digitnet's compiled kernels (loaded from numba's cache) are then ready before any
+    fit is timed, in this process as in a worker process."""
+    key = repr(sorted(params.items()))
+    if key in _WARMED:
+        return
+    rows = min(len(split.y_train), 60)
+    for name in ("digitnet", "sklearn"):
+        model = _model(name, 0, {**resolve(params, rows), "max_iter": 1, "early_stopping": False})
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model.fit(split.X_train[:rows], split.y_train[:rows])
+    _WARMED.add(key)
+
+
+def _compare_run(model_name, seed, params, split, blas_threads=None):
+    """Fit one model (ours or scikit-learn's) and score it on the test part (BLAS on ``blas_threads`` threads, if
+    given, in whichever process this runs)."""
+    with threadpool_limits(blas_threads, "blas"):
+        _warm_up(params, split)
+        return _fit_and_score(_model(model_name, seed, resolve(params, len(split.y_train))), model_name, seed, split)
+
+
+def _fit_and_score(model, model_name, seed, split):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         start = time.perf_counter()
@@ -217,7 +250,7 @@ def summarize_comparison(runs):
     return summary, _paired_test(ours.accuracy, theirs.accuracy, "accuracy")
 
 
-def compare(split=None, *, seeds=5, per_class=False, n_jobs=1, progress=False, **model_params):
+def compare(split=None, *, seeds=5, per_class=False, n_jobs=1, progress=False, blas_threads=None, **model_params):
     """Train ours and scikit-learn's MLPClassifier with the same parameters, over several seeds.
 
     Both get the same split and every shared parameter (architecture,
@@ -236,10 +269,15 @@ def compare(split=None, *, seeds=5, per_class=False, n_jobs=1, progress=False, *
     per_class : bool, default=False
         Also compute per-class reports and confusion matrices.
     n_jobs : int, default=1
-        Processes; 1 keeps ``fit_seconds`` free of contention; -1 for every core. Never more are started than
-        the cores this process may use, nor than the fits (two per seed).
+        Processes; -1 for every core. Never more are started than the cores this process may use, nor than the
+        fits (two per seed). With 2 (or more) each seed's two fits run at the same moment, one per core, the next
+        pair once both are done: the two fit times of a pair then share the machine's state (each has a core,
+        both share the memory bus), and every result but the fit times is the serial comparison's. 1 fits one
+        model at a time, alone on the machine.
     progress : bool, default=False
         Show progress (in fits) on stderr.
+    blas_threads : int, optional
+        BLAS threads of every fit, in this process and in the worker processes (default: the library's own).
     **model_params
         NumpyMLPClassifier parameters (``batch_size="full"`` allowed).
 
@@ -258,13 +296,9 @@ def compare(split=None, *, seeds=5, per_class=False, n_jobs=1, progress=False, *
     jobs = [(model, seed) for seed in seeds for model in ("digitnet", "sklearn")]  # interleaved: fair timings
     n_workers = n_workers_of(n_jobs, len(jobs))
     with progress_counter(len(jobs), "compare", unit="fit", enabled=progress) as bar, cancellation_quiet():
-        if n_workers == 1:
-            runs_done = (_compare_run(m, s, params, split) for m, s in jobs)
-        else:
-            runs_done = Parallel(n_jobs=n_workers, return_as="generator")(
-                delayed(_compare_run)(m, s, params, split) for m, s in jobs)
         records = []
-        for record in runs_done:
+        for record in _run_jobs(functools.partial(_compare_run, params=params, split=split, blas_threads=blas_threads),
+                                jobs, n_workers):
             records.append(record)
             bar.update(1)
     runs = pd.DataFrame([{k: v for k, v in r.items() if k != "predicted"} for r in records])
@@ -274,6 +308,18 @@ def compare(split=None, *, seeds=5, per_class=False, n_jobs=1, progress=False, *
               "seeds": seeds, "per_class": per_class, "n_jobs": n_jobs, "split": split.describe()}
     return CompareResult(runs=runs, summary=summary, test=test, confusion=confusion, report=report,
                          classes=split.classes, config=config, elapsed=time.perf_counter() - start)
+
+
+def _run_jobs(run, jobs, n_workers):
+    """``run(model, seed)`` of each of ``jobs`` ((model, seed), each seed's two in a row), in order: one at a time in
+    this process, or each seed's two at once in two worker processes (one joblib pool, reused from pair to pair),
+    the next pair once both are done."""
+    if n_workers == 1:
+        yield from (run(m, s) for m, s in jobs)
+        return
+    with Parallel(n_jobs=2) as parallel:
+        for i in range(0, len(jobs), 2):
+            yield from parallel(delayed(run)(m, s) for m, s in jobs[i:i + 2])
 
 
 def load_compare(folder):

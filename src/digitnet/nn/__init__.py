@@ -13,7 +13,8 @@
 - :mod:`~digitnet.nn.tracking`: what a fit records every few epochs with ``track=`` (sharpness, flow, weights);
 - :mod:`~digitnet.nn.lr_range`: the learning-rate range test (Smith 2017, fastai's lr_find);
 - :mod:`~digitnet.nn.landscape`: the loss along a line and over planes of weight space (Li et al. 2018);
-- :mod:`~digitnet.nn._fast`: the same in reused buffers, for the estimator (equal to the readable path to 1e-12).
+- :mod:`~digitnet.nn._fast`: the same in reused buffers, for the estimator (equal to the readable path to 1e-12);
+- :mod:`~digitnet.nn._compiled`: the fast path's step in compiled kernels (numba), the same numbers to the bit.
 
 :mod:`digitnet.functional` gathers the public functions in one namespace.
 """

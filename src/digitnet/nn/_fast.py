@@ -28,6 +28,7 @@ from scipy import sparse
 from sklearn.metrics import r2_score
 from threadpoolctl import ThreadpoolController
 
+from . import _compiled
 from .activations import CLASSIFYING_OUTPUTS, get
 from .network import correct_mask, count_correct, half_poisson_deviance, half_squared_error, n_parameters, unpack
 from .training import batch_slices
@@ -66,7 +67,11 @@ def cross_entropy(Y, P, out_activation="softmax", soft=False):
         if out_activation != "logistic":
             return -np.einsum("ij,ij->i", Y, np.log(P, out=P))
         return -(Y * np.log(P) + (1 - Y) * np.log1p(-P)).sum(axis=1)
-    p_true = np.einsum("ij,ij->i", Y, P)
+    return _negative_log(np.einsum("ij,ij->i", Y, P), eps)
+
+
+def _negative_log(p_true, eps):
+    """-log(p) of each row's probability of its class, p clipped to [eps, 1 - eps] (in place)."""
     np.minimum(np.maximum(p_true, eps, out=p_true), 1 - eps, out=p_true)  # = np.clip, without its overhead
     return np.negative(np.log(p_true, out=p_true), out=p_true)
 
@@ -131,6 +136,7 @@ class Workspace:
         rates = dropout or [0] * (len(layer_sizes) - 2)
         self.masks = [np.empty((batch_size, k), dtype) if p else None for p, k in zip(rates, layer_sizes[1:-1])]
         self.dropped = [None if m is None else np.empty_like(m) for m in self.masks]
+        self.compiled_steps = None  # the compiled path's per-fit state (digitnet.nn._compiled.steps_for)
 
 
 def _product(A, B, out):
@@ -149,6 +155,10 @@ def forward_into(X, weights, biases, activation, out_activation, buffers, pre_ac
     With a ``workspace`` whose ``masks`` are drawn (dropout), a hidden layer's f(Z) stays in its buffer
     and f(Z) * mask, in ``workspace.dropped``, is what the next layer takes (and the list holds).
     """
+    if workspace is None and (pre_activations is None or all(z is None for z in pre_activations)):
+        compiled = _compiled.forward(X, weights, biases, activation, out_activation, buffers)
+        if compiled is not None:  # the same numbers, relu's and softmax's elementwise work in compiled kernels
+            return compiled
     n = X.shape[0]
     activations = [X]
     last = len(weights) - 1
@@ -253,25 +263,45 @@ def train_epoch(X, Y, weights, biases, optimizer, *, activation, out_activation,
     outputs = ws.activations[-1] if ws.activations[-1].shape[0] >= n else np.empty((n, Y.shape[1]), X.dtype)
     buffers = list(ws.activations)
     batches = batch_slices(n, batch_size)
+    # the same numbers, the elementwise work in compiled kernels (None: NumPy's path)
+    compiled = _compiled.steps_for(ws, weights, biases, optimizer, activation, out_activation, alpha, dropout)
     penalties = []
     for batch in batches:
+        sw = None if sample_weight is None else sample_weight[batch]
+        if compiled is not None:
+            penalties.append(compiled(X[batch], Y[batch], outputs[batch], sw))
+            continue
         buffers[-1] = outputs[batch]
         if masks is not None:
             draw_masks(rng, dropout, batch.stop - batch.start, masks)
         activations = forward_into(X[batch], weights, biases, activation, out_activation, buffers, ws.pre_activations,
                                    None if masks is None else ws)
         penalties.append(squared_weights(weights) if alpha else 0.0)  # before this step changes them
-        sw = None if sample_weight is None else sample_weight[batch]
         optimizer.step(backward_into(activations, Y[batch], weights, activation, alpha, sw, ws, optimizer.params,
                                      masks))
-    per_sample = per_sample_loss(Y, outputs[:n], out_activation, soft)
-    total_loss = 0.0
-    for batch, penalty in zip(batches, penalties):
-        sw = None if sample_weight is None else sample_weight[batch]
-        total_loss += mean_loss(per_sample[batch], sw, alpha, penalty) * (batch.stop - batch.start)
+    scored = None if compiled is None or soft else compiled.true_class(Y, outputs[:n], labels)
+    if scored is None:
+        per_sample = per_sample_loss(Y, outputs[:n], out_activation, soft)
+    else:
+        per_sample = _negative_log(scored[0], np.finfo(outputs.dtype).eps)
+    total_loss = None if compiled is None or sample_weight is not None else compiled.epoch_loss(
+        per_sample, batch_size, penalties)
+    if total_loss is None:
+        total_loss = 0.0
+        for batch, penalty in zip(batches, penalties):
+            sw = None if sample_weight is None else sample_weight[batch]
+            total_loss += mean_loss(per_sample[batch], sw, alpha, penalty) * (batch.stop - batch.start)
     if out_activation not in CLASSIFYING_OUTPUTS:  # regression: no accuracy
         return total_loss / n, float("nan")
-    return total_loss / n, count_correct(labels, outputs[:n], out_activation) / n
+    if scored is not None:
+        return total_loss / n, scored[1] / n
+    return total_loss / n, _count_correct(labels, outputs[:n], out_activation, compiled is not None) / n
+
+
+def _count_correct(labels, P, out_activation, compiled=True):
+    """:func:`~digitnet.nn.network.count_correct`, in a kernel where the compiled path is on (and ``compiled``)."""
+    counted = _compiled.count_correct(labels, P, out_activation) if compiled else None
+    return count_correct(labels, P, out_activation) if counted is None else counted
 
 
 def starting_loss(X, Y, weights, biases, *, activation, out_activation, alpha, batch_size, sample_weight=None,
@@ -321,5 +351,5 @@ class HeldOut:
         if self.out_activation not in CLASSIFYING_OUTPUTS:
             return loss, float(r2_score(self.Y, P, sample_weight=self.sample_weight))
         if self.sample_weight is None:  # a count over n: the mean of the boolean mask, exactly
-            return loss, count_correct(self.labels, P, self.out_activation) / self.X.shape[0]
+            return loss, _count_correct(self.labels, P, self.out_activation) / self.X.shape[0]
         return loss, float(np.average(correct_mask(self.labels, P, self.out_activation), weights=self.sample_weight))

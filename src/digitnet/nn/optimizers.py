@@ -152,8 +152,16 @@ class Adam:
         self._tmp = np.empty_like(params)
         self._update = np.empty_like(params)
 
-    def step(self, grad):
+    def advance(self):
+        """Count one more step and set ``learning_rate`` to its bias-corrected rate (also what the compiled step,
+        :mod:`digitnet.nn._compiled`, calls before its update)."""
         self.t += 1
+        self.learning_rate = (
+            self.learning_rate_init * math.sqrt(1 - self.beta_2**self.t) / (1 - self.beta_1**self.t)
+        )
+
+    def step(self, grad):
+        self.advance()
         tmp = self._tmp
         self.m *= self.beta_1
         self.m += np.multiply(grad, 1 - self.beta_1, out=tmp)
@@ -161,9 +169,6 @@ class Adam:
         np.multiply(grad, grad, out=tmp)
         tmp *= 1 - self.beta_2
         self.v += tmp
-        self.learning_rate = (
-            self.learning_rate_init * math.sqrt(1 - self.beta_2**self.t) / (1 - self.beta_1**self.t)
-        )
         np.sqrt(self.v, out=tmp)
         tmp += self.epsilon
         update = np.multiply(self.m, -self.learning_rate, out=self._update)

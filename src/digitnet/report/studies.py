@@ -197,14 +197,16 @@ class Steps:
         return value
 
 
-def compare_one_blas_thread(split, *, seeds=5, params=None, per_class=True):
-    """:func:`digitnet.experiments.compare` with BLAS limited to one thread for both models.
+def compare_one_blas_thread(split, *, seeds=5, params=None, per_class=True, n_jobs=2):
+    """:func:`digitnet.experiments.compare` with BLAS limited to one thread for both models, on two cores.
 
     digitnet already runs its small matrix products on one thread
     (``digitnet.nn._fast.blas_threads``), which is fastest for them; MLPClassifier uses
     every BLAS thread, which on a busy machine can make it several times slower
     for reasons that have nothing to do with either implementation. With the
-    same single thread for both, fit times compare the code.
+    same single thread for both, fit times compare the code. With ``n_jobs=2`` each seed's two fits run at
+    the same moment, one per core (:func:`~digitnet.experiments.compare`): the two times of a pair see the same
+    machine, and the comparison takes half as long.
 
     Parameters
     ----------
@@ -219,7 +221,7 @@ def compare_one_blas_thread(split, *, seeds=5, params=None, per_class=True):
     CompareResult
     """
     with threadpool_limits(limits=1, user_api="blas"):
-        return compare(split, seeds=seeds, per_class=per_class, n_jobs=1, **(params or {}))
+        return compare(split, seeds=seeds, per_class=per_class, n_jobs=n_jobs, blas_threads=1, **(params or {}))
 
 
 def _gradient_checks():
@@ -255,7 +257,8 @@ def run_studies(*, quick=False, seeds=None, n_jobs=2, progress=True, steps=None)
     seeds : int, optional
         See :func:`study_settings`.
     n_jobs : int, default=2
-        Processes for the sweeps (the comparison stays in this process: its fit times are a result).
+        Processes for the sweeps, and for the comparison (each seed's two fits at once: see
+        :func:`compare_one_blas_thread`).
     progress : bool
         One line per step on stderr, and the sweeps' progress.
 
@@ -272,7 +275,8 @@ def run_studies(*, quick=False, seeds=None, n_jobs=2, progress=True, steps=None)
     gradcheck = steps.run("gradcheck", "checking gradients by finite differences", _gradient_checks)
     c = settings[COMPARISON]
     comparison = steps.run(COMPARISON, f"comparing with MLPClassifier ({c.seeds} seeds)",
-                           lambda: compare_one_blas_thread(compare_split, seeds=c.seeds, params=dict(c.params)))
+                           lambda: compare_one_blas_thread(compare_split, seeds=c.seeds, params=dict(c.params),
+                                                           n_jobs=n_jobs))
     outcomes = {}
     for study in studies():
         s = settings[study.name]
