@@ -167,7 +167,9 @@ def test_the_figures_show_the_three_views(tmp_path):
             "not every replication agrees"} <= set(legend)
     assert "points" in effects.get_xlabel() and effects.get_title()
     steps = figures["network_original_steps"]
-    assert [ax.get_title() for ax in steps.axes] == ["the chain", "each change alone on the original",
-                                                     "ours without each change"]
-    assert "%" in steps.axes[0].get_ylabel()
+    assert [ax.get_title() for ax in steps.axes] == ["the chain", "alone, on the original", "removed from ours"]
+    for ax, sign in zip(steps.axes, "++−"):  # configurations down each panel, named across, accuracy along x
+        assert "accuracy" in ax.get_xlabel()
+        names = [t.get_text().replace("\n", " ") for t in ax.get_yticklabels()]
+        assert names[1:] == [f"{sign} {change.name}" for change in CHANGES]
     plt.close("all")

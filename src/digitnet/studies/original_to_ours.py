@@ -18,6 +18,7 @@ a configuration that differs from another only in its cap is read off the same t
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -392,32 +393,35 @@ def _accuracy_stats(reading, configs):
 
 def steps_figure(reading, changes=CHANGES, title=None):
     """Cross-validated accuracy of every configuration, in three panels: the chain, the original with each change
-    alone, ours without each change (a dashed line at the original's, and at ours', accuracy)."""
+    alone, ours without each change (a dashed line at the original's, and at ours', accuracy). Configurations run
+    down the panels, so that their names read across (on a phone too, where the panels stack)."""
     plan = reading.layout
     n = len(changes)
     panels = [("chain", "the chain", plan.chain, ["original"] + [f"+ {c.name}" for c in changes]),
-              ("alone", "each change alone on the original", [plan.chain[0]] + [plan.pairs["alone", i][0]
+              ("alone", "alone, on the original", [plan.chain[0]] + [plan.pairs["alone", i][0]
                                                                                  for i in range(n)],
-               ["original"] + [f"original + {c.name}" for c in changes]),
-              ("removed", "ours without each change", [plan.chain[-1]] + [plan.pairs["removed", i][1]
+               ["original"] + [f"+ {c.name}" for c in changes]),
+              ("removed", "removed from ours", [plan.chain[-1]] + [plan.pairs["removed", i][1]
                                                                            for i in range(n)],
-               ["ours"] + [f"ours − {c.name}" for c in changes])]
-    fig = new_figure(13.0, 5.4)
-    axes = fig.subplots(1, 3, sharey=True)
+               ["ours"] + [f"− {c.name}" for c in changes])]
+    fig = new_figure(14.0, 0.42 * (n + 1) + 1.9)
+    axes = fig.subplots(1, 3)
     for ax, (view, name, configs, ticks) in zip(axes, panels):
         means, errors = _accuracy_stats(reading, configs)
-        x = np.arange(len(configs))
-        ax.errorbar(x, means, yerr=errors, fmt="o-" if view == "chain" else "o", color=VIEW_COLORS[view],
+        y = np.arange(len(configs))
+        ax.errorbar(means, y, xerr=errors, fmt="o-" if view == "chain" else "o", color=VIEW_COLORS[view],
                     capsize=3, label=name)
         if view != "chain":
-            ax.axhline(means[0], color="0.5", lw=0.8, ls="--", label=f"{ticks[0]}: {pct(means[0])}")
-        ax.set_xticks(x, ticks, rotation=40, ha="right", fontsize="x-small")
+            ax.axvline(means[0], color="0.5", lw=0.8, ls="--", label=f"{ticks[0]}: {pct(means[0])}")
+        ax.set_yticks(y, [textwrap.fill(tick, 25) for tick in ticks], fontsize="small")
+        ax.invert_yaxis()  # the starting point on top, the changes in the chain's order below it
+        ax.set_xlim(0, 1.02)
+        ax.xaxis.set_major_formatter(percent_formatter())
         ax.set_title(name, fontsize="medium")
-        ax.set_xlabel("configuration")
+        ax.set_xlabel("CV accuracy ± std error")
         ax.grid(True, alpha=0.3)
-        ax.legend(fontsize="x-small", loc="lower right")
-    axes[0].set_ylabel("cross-validated accuracy (%)\nmean ± std error")
-    axes[0].yaxis.set_major_formatter(percent_formatter())
+        ax.legend(fontsize="x-small", loc="best")
+    axes[0].set_ylabel("configuration")
     fig.suptitle(title or "From the original setting to ours: three views of the same changes")
     return fig
 
