@@ -90,7 +90,7 @@ def test_per_class_metrics(predictions, tmp_path):
     (ax,) = fig.axes
     assert legend_labels(fig) == ["precision", "recall", "F1"]
     assert len(ax.patches) == 30
-    assert [t.get_text() for t in ax.get_xticklabels()][3] == "3\n(n=10)"
+    assert [t.get_text() for t in ax.get_xticklabels()][3] == "3\n10"
     recall_bars = [c for c in ax.containers if isinstance(c, BarContainer)][1]
     assert recall_bars[3].get_height() == pytest.approx(0.7)
     assert "digit" in ax.get_xlabel() and "%" in ax.get_ylabel()

@@ -61,12 +61,13 @@ def comparison_bars(compare_runs, metrics=("accuracy", "precision", "recall", "f
             highs.append(seeds.max() if len(seeds) else np.nan)
         highs.extend(means + stds)  # the error bar tips, which the labels sit on
         for x, mean, std in zip(xs, means, stds):
+            # upright: side by side bars leave a label no more room across than the bar (a phone's even less)
             ax.annotate(f"{mean:.1%}", (x, mean + std), xytext=(0, 3), textcoords="offset points", ha="center",
-                        va="bottom", fontsize="x-small")
+                        va="bottom", fontsize="x-small", rotation=90)
     low, high = np.nanmin(lows), np.nanmax(highs)
     span = max(high - low, 0.01)
     bottom = max(0.0, math.floor((low - 0.6 * span) * 100) / 100)
-    ax.set_ylim(bottom, min(1.0, high + 0.35 * span) if high < 1 else 1.0 + 0.25 * span)
+    ax.set_ylim(bottom, min(1.0, high + 0.6 * span) if high < 1 else 1.0 + 0.4 * span)
     ax.yaxis.set_major_locator(mpl_ticker.MaxNLocator(nbins=8, steps=[1, 2, 5, 10]))
     ax.yaxis.set_major_formatter(percent_formatter())
     ax.set_xticks(range(len(metrics)), [axis_label(m) for m in metrics])
@@ -162,8 +163,11 @@ def baselines_figure(models, title=None):
             ax.scatter(m.accuracies, np.full(len(m.accuracies), y + 0.2), s=12, color=color, alpha=0.6, lw=0)
         ax.plot(m.mean, y, "D", color=color, ms=7, mec="black", mew=0.6)
         ax.annotate(f"{m.mean:.1%}" + (f" ± {100 * m.std:.1f}" if m.stochastic and np.isfinite(m.std) else ""),
-                    (high, y), xytext=(6, 0), textcoords="offset points", va="center", fontsize="small")
+                    (m.mean, y), xytext=(0, -7), textcoords="offset points", ha="center", va="top",
+                    fontsize="small")  # under its marker: beside the interval it would leave a phone's picture
     ax.set_yticks(np.arange(len(models))[::-1], [m.name for m in models])
+    ax.set_ylim(-0.8, len(models) - 0.5)  # room for the lowest row's label, under its marker
+    ax.xaxis.set_major_locator(mpl_ticker.MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
     lows = [min(m.interval[0], min(m.accuracies)) for m in models]
     ax.set_xlim(math.floor(min(lows) * 100 - 0.5) / 100, 1.015)
     ax.xaxis.set_major_formatter(percent_formatter())

@@ -244,8 +244,8 @@ def per_class_metrics(y_true, y_pred, labels=None, title=None):
     ax.set_ylim(bottom, 1.0 + 0.02 * (1.0 - bottom))
     ax.yaxis.set_major_locator(mpl_ticker.MaxNLocator(nbins=8, steps=[1, 2, 5, 10]))
     ax.yaxis.set_major_formatter(percent_formatter())
-    ax.set_xticks(xs, [f"{c}\n(n={s})" for c, s in zip(labels, support)])
-    ax.set_xlabel("digit (number of test examples)")
+    ax.set_xticks(xs, [f"{c}\n{s}" for c, s in zip(labels, support)])  # short: ten of them fit a phone
+    ax.set_xlabel("digit (under it: its number of test examples)")
     ax.set_ylabel(f"score (%; axis starts at {bottom:.0%})")
     ax.grid(True, axis="y", alpha=0.3)
     fig.suptitle(title or "Precision, recall and F1 of each digit on the test set")

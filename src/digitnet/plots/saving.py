@@ -201,7 +201,22 @@ def reflow(fig, width_in=PHONE_WIDTH_IN):
     fig.set_size_inches(width_in, rows * panel_height + 0.3)
     legend_rows = _legends_below(fig)
     fig.set_size_inches(width_in, rows * panel_height + 0.25 * legend_rows + 0.3)
+    _title_across(fig)
+    if columns == 1:  # stacked, a panel that shared its row's y axis needs its own tick labels back
+        for ax in fig.axes:
+            if ax.yaxis.get_ticks_position() in ("left", "default", "unknown") and ax.get_label() != "<colorbar>":
+                ax.tick_params(labelleft=True)
     _wrap(fig, 0.85 * width_in / columns, 0.8 * panel_height)
+
+
+def _title_across(fig):
+    """A lone panel's title made the figure's: centred on the whole width, not on a panel pushed right by its long
+    tick labels (where its end would fall off a phone's picture)."""
+    if len(fig.axes) != 1 or fig._suptitle is not None or not fig.axes[0].get_title():
+        return
+    ax = fig.axes[0]
+    fig.suptitle(ax.get_title(), fontsize=ax.title.get_fontsize())
+    ax.set_title("")
 
 
 def _regrid(fig, panels, ncols, columns):

@@ -345,7 +345,7 @@ VIEW_COLORS = {"alone": "#332288", "chain": "#999933", "removed": "#CC6677"}
 
 
 #: Ticks of the effects' symmetric log axis, in points.
-EFFECT_TICKS = (-100, -30, -10, -3, -1, 0, 1, 3, 10, 30, 100)
+EFFECT_TICKS = (-100, -10, -1, 0, 1, 10, 100)  # a decade apart: legible on a phone's narrow panel too
 
 
 def effects_figure(reading, changes=CHANGES, title=None):
@@ -370,9 +370,9 @@ def effects_figure(reading, changes=CHANGES, title=None):
     low, high = ax.get_xlim()
     ax.set_xticks([t for t in EFFECT_TICKS if low <= t <= high], [f"{t:+g}" if t else "0" for t in EFFECT_TICKS
                                                                   if low <= t <= high])
-    ax.set_yticks(range(len(changes)), [c.name for c in changes], fontsize="small")
+    ax.set_yticks(range(len(changes)), [textwrap.fill(c.name, 20) for c in changes], fontsize="small")
     ax.invert_yaxis()
-    ax.set_xlabel("effect of having the change on cross-validated accuracy\n(points, symmetric log scale beyond ±1)")
+    ax.set_xlabel("effect on cross-validated accuracy\n(points; symmetric log scale beyond ±1)")
     ax.set_ylabel("change (the chain's order)")
     ax.grid(True, axis="x", alpha=0.3)
     ax.legend(handles=handles, fontsize="x-small", loc="best")
