@@ -298,7 +298,7 @@ class Steps:
         """Forward and backward in two kernel calls (:func:`._kernels.dense_forward`, ``dense_backward``), NumPy's
         output function between them; for relu or identity hidden layers, dense rows, the products numba's BLAS
         computes as NumPy's does (:func:`blas_agrees`). Returns the L2 penalty of the weights before the step."""
-        k, last = self.k, self.last
+        k = self.k
         weights, biases = self.tuples
         softmax = self.output is None
         penalty = k.dense_forward(X, weights, biases, hidden, output, self.plan.hidden == 1, softmax, self.raveled,

@@ -303,9 +303,14 @@ def _original_text(arms, epochs):
     original, glorot = by.get(("small_normal", "logistic", "32")), by.get(("glorot", "logistic", "32"))
     if original is None or glorot is None:
         return ""
-    when = (lambda a: f"left it at epoch {_epochs(a.exits)}" if a.verdict.value == LEAVES else
-            f"did not leave it within {epochs} epochs" if a.verdict.value == STAYS else
-            f"left it at epoch {_epochs(a.exits)} on some seeds only")
+
+    def when(a):
+        if a.verdict.value == LEAVES:
+            return f"left it at epoch {_epochs(a.exits)}"
+        if a.verdict.value == STAYS:
+            return f"did not leave it within {epochs} epochs"
+        return f"left it at epoch {_epochs(a.exits)} on some seeds only"
+
     return (f" The original project's network (small_normal, sigmoid, 32 units) {when(original)}; with glorot weights"
             f" it {when(glorot)}.")
 
