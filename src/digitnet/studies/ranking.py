@@ -38,14 +38,21 @@ class Ranking:
 
 
 def _arm_means(table, higher, rates):
-    """Each arm's mean score (the larger the better), and the rate each arm is read at (None without rates)."""
+    """Each arm's mean score (the larger the better), and the rate each arm is read at (None without rates).
+
+    An arm (or arm and rate) with a missing score has no mean; with rates, an arm is read at its first best rate.
+    Plain NumPy on the table's values: this runs for each of a replication's thousand resamples."""
     sign = 1.0 if higher else -1.0
-    means = sign * table.mean(axis=1, skipna=False)
+    values = sign * table.to_numpy(dtype=float).mean(axis=1)  # NaN where a seed is missing (pandas' skipna=False)
+    rows = [(key, value) for key, value in zip(table.index, values) if not np.isnan(value)]
     if rates is None:
-        return means.dropna(), None
-    by_arm = means.dropna().groupby(level=0, sort=False)
-    chosen = {arm: group.idxmax()[1] for arm, group in by_arm}
-    return pd.Series({arm: means[(arm, rate)] for arm, rate in chosen.items()}), chosen
+        return pd.Series(dict(rows), dtype=float), None
+    best = {}
+    for (arm, rate), value in rows:  # the first of equal means wins, as idxmax
+        if arm not in best or value > best[arm][1]:
+            best[arm] = (rate, value)
+    return pd.Series({arm: value for arm, (_, value) in best.items()}, dtype=float), \
+        {arm: rate for arm, (rate, _) in best.items()}
 
 
 def ranking(table, margin, higher=True, rates=False):
@@ -63,8 +70,9 @@ def ranking(table, margin, higher=True, rates=False):
         Whether the index's second level is a rate each arm chooses among (its best mean).
     """
     means, chosen = _arm_means(table, higher, "rates" if rates else None)
+    means = means.to_dict()
     out = {}
-    for a, b in itertools.combinations(sorted(means.index, key=str), 2):
+    for a, b in itertools.combinations(sorted(means, key=str), 2):
         d = means[a] - means[b]
         out["pair", a, b] = a if d >= margin else b if d <= -margin else None
     for arm, rate in (chosen or {}).items():
