@@ -39,6 +39,13 @@ def add_lr_find(commands):
         " DIR/lr_find.csv (step, rate, loss, smoothed) and DIR/lr_find.png (the curve).",
         epilog="examples:\n  digitnet lr-find --hidden-layer-sizes 64 --batch-size full --out out/lr\n"
         "  digitnet lr-find --solver adam --min-lr 1e-6 --max-lr 1")
+    _add_network_options(p)
+    _add_ramp_options(p)
+    add_data_options(p)
+
+
+def _add_network_options(p):
+    """The network whose starting weights the ramp starts from, and its optimizer."""
     p.add_argument("--hidden-layer-sizes", type=argtype(parse_layers), default=DEFAULTS["hidden_layer_sizes"],
                    metavar="LAYERS", help="units of each hidden layer, '-' between layers (default:"
                    f" {show(DEFAULTS['hidden_layer_sizes'])})")
@@ -55,6 +62,10 @@ def add_lr_find(commands):
     p.add_argument("--batch-size", type=argtype(parse_batch_size), default="auto", help="rows per step: an"
                    " integer, 'auto' (= min(200, rows)) or 'full' (every training row: plain gradient descent, the"
                    " learning-rate study's setting) (default: auto)")
+
+
+def _add_ramp_options(p):
+    """The ramp of rates, its seed and what it writes."""
     p.add_argument("--min-lr", type=argtype(number(float)), default=1e-5, help="the first step's rate (default:"
                    " 1e-05)")
     p.add_argument("--max-lr", type=argtype(number(float)), default=10.0, help="the last step's rate (default: 10)")
@@ -65,7 +76,6 @@ def add_lr_find(commands):
     p.add_argument("--task", choices=TASKS, default="classification", help="classification (cross-entropy) or"
                    " regression (squared error) (default: classification)")
     p.add_argument("--out", metavar="DIR", help="write DIR/lr_find.csv and DIR/lr_find.png (default: none)")
-    add_data_options(p)
 
 
 def _check_options(args):

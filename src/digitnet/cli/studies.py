@@ -112,6 +112,14 @@ def add_sweep(commands):
     p.add_argument("--cv", type=argtype(number(int)), default=None, metavar="K",
                    help="stratified K-fold cross-validation on the training part instead of the validation"
                    " split (default: off)")
+    _add_sweep_where(p)
+    add_model_options(p, "Shared by every configuration; with --preset they override the preset's own"
+                          " settings (see results.json), else the defaults below.")
+    add_data_options(p, validation_size=0.2)
+
+
+def _add_sweep_where(p):
+    """The sweep's options on where it trains and where it writes."""
     p.add_argument("--backend", choices=list(BACKENDS), default="processes",
                    help="where to train: 'processes' (a pool of --jobs worker processes), 'dask' (a Dask cluster:"
                    " --scheduler's, or a local one of --jobs workers started for the sweep; needs pip install -e"
@@ -127,9 +135,6 @@ def add_sweep(commands):
     p.add_argument("--out", metavar="DIR", required=True, help="output directory (required; created if needed);"
                    " every finished run is saved at once in DIR/sweep.sqlite, and running the same command again"
                    " trains only the runs not there yet")
-    add_model_options(p, "Shared by every configuration; with --preset they override the preset's own"
-                          " settings (see results.json), else the defaults below.")
-    add_data_options(p, validation_size=0.2)
 
 
 def _parse_param(text):
