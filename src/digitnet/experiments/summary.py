@@ -17,6 +17,11 @@ import pandas as pd
 
 from ..jsonify import canonical_json
 from .params import count_weights, format_layers
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .store_rows import StoredRun, SweepEntry
 
 
 @dataclass
@@ -170,7 +175,7 @@ def _best_line(best, varying, metric, what):
     return text
 
 
-def summarize(rows, sweeps=(), top=10):
+def summarize(rows: Sequence[StoredRun], sweeps: Sequence[SweepEntry] = (), top: int = 10) -> StoreSummary:
     """The best configurations of a store's runs, for each dataset, and a few lines about them.
 
     Parameters
