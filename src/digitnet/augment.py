@@ -41,18 +41,17 @@ else draws.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from numbers import Integral, Real
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import ndimage
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_array, validate_data
-from collections.abc import Callable
-
-from numpy.typing import ArrayLike
-from sklearn.preprocessing import StandardScaler
 
 __all__ = ["DigitJitter", "ScaledJitter", "jitter_images", "tta_proba"]
 

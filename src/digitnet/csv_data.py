@@ -43,7 +43,9 @@ import os
 import re
 import zlib
 from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -51,8 +53,6 @@ import pandas as pd
 from .errors import UsageError
 from .files import check_regular_file
 from .resources import available_memory, gib
-from collections.abc import Iterator, Sequence
-from typing import BinaryIO
 
 #: Cells that mean "no value" in a feature column (pandas' default missing-value words).
 MISSING = frozenset({"", "NA", "N/A", "n/a", "NaN", "nan", "-nan", "-NaN", "NULL", "null", "None", "<NA>", "#N/A",

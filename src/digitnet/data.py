@@ -12,19 +12,18 @@ columns and one target column.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 from sklearn import datasets as sk_datasets
 from sklearn.model_selection import StratifiedKFold, train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from . import csv_data
 from .errors import UsageError
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
-
-from numpy.typing import ArrayLike, DTypeLike
 
 if TYPE_CHECKING:
     import os

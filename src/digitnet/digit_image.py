@@ -33,10 +33,10 @@ import sys
 import warnings
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .errors import UsageError
 from .files import check_regular_file
-from numpy.typing import ArrayLike
 
 #: The normalised bitmap's side and the block side: 32 / 4 = 8 values a side, each 0..16.
 BITMAP, BLOCK = 32, 4

@@ -17,10 +17,10 @@ import re
 import secrets
 import socket
 import stat
-
-from .errors import UsageError
 from collections.abc import Callable, Iterable, Mapping
 from typing import BinaryIO
+
+from .errors import UsageError
 
 #: Permissions of the files we write: readable by everyone, writable by the owner (a temporary file is private).
 FILE_MODE = 0o644

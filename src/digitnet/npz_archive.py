@@ -17,13 +17,13 @@ import struct
 import tokenize
 import zipfile
 import zlib
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .errors import UsageError
 from .files import check_regular_file
 from .resources import available_memory, gib
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import os

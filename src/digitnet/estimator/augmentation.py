@@ -16,12 +16,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from numbers import Integral
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import sparse
 
 from .solvers import STOCHASTIC_SOLVERS
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..augment import DigitJitter, ScaledJitter

@@ -5,6 +5,7 @@ Kept apart from the ready ones so that the estimators import it without importin
 """
 
 from __future__ import annotations
+
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 

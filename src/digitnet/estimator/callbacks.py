@@ -23,21 +23,19 @@ The ready ones: :class:`EarlyStopping` (any monitored quantity, ``restore_best_w
 from __future__ import annotations
 
 import math
+import os
 import sys
+from typing import Any, TextIO
 
 import numpy as np
 from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
 from tqdm import tqdm
 
 from ..files import prepare_out_file
 from ..model_file import save_model
-from .callback_base import Callback, check_callbacks, epoch_logs
-import os
-from typing import Any, TextIO
-
-from sklearn.preprocessing import StandardScaler
-
 from .base import BaseNumpyMLP
+from .callback_base import Callback, check_callbacks, epoch_logs
 
 __all__ = ["Callback", "EarlyStopping", "ModelCheckpoint", "ProgressBar", "ReduceLROnPlateau", "TerminateOnNaN",
            "check_callbacks", "epoch_logs"]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from numbers import Real
 
 import numpy as np
+from numpy.typing import ArrayLike
+from scipy import sparse
 from sklearn.base import ClassifierMixin
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -14,14 +17,8 @@ from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import column_or_1d, validate_data
 
 from ..nn import activations
-from ..nn.activations import sigmoid
+from ..nn.activations import Activation, sigmoid
 from .base import SPARSE_FORMATS, BaseNumpyMLP
-from collections.abc import Sequence
-
-from numpy.typing import ArrayLike
-from scipy import sparse
-
-from ..nn.activations import Activation
 from .callback_base import Callback
 
 

@@ -22,8 +22,9 @@ estimators keep their numbers and say what happened:
 
 from __future__ import annotations
 
-from sklearn.exceptions import ConvergenceWarning
 from typing import TYPE_CHECKING
+
+from sklearn.exceptions import ConvergenceWarning
 
 if TYPE_CHECKING:
     from ..nn.divergence import DivergenceRule

@@ -9,19 +9,16 @@ There is one training loop in digitnet, :meth:`~digitnet.estimator.base.BaseNump
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.exceptions import ConvergenceWarning
 
-from ..nn.activations import DEFAULT_ACTIVATION
+from ..nn.activations import DEFAULT_ACTIVATION, Activation
 from .classifier import NumpyMLPClassifier
 from .divergence import TrainingDiverged
 from .policy import TrainingPolicy
-from collections.abc import Sequence
-
-from numpy.typing import ArrayLike
-
-from ..nn.activations import Activation
 
 #: train_model's policy: the first epoch that diverges ends training with an error.
 RAISE = TrainingPolicy(on_divergence="raise")

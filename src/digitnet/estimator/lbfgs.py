@@ -8,20 +8,17 @@ callbacks as an "epoch"; a callback that stops training ends the minimisation th
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 
 import numpy as np
 import scipy.optimize
+from scipy import sparse
+from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 
 from ..nn import _fast
 from ..nn.network import correct_mask
-from .callback_base import epoch_ends, train_begins, train_ends
-from collections.abc import Sequence
-
-from scipy import sparse
-from sklearn.base import BaseEstimator
-
-from .callback_base import Callback
+from .callback_base import Callback, epoch_ends, train_begins, train_ends
 
 
 def _loss_and_grad(model, X, Y, sample_weight, workspace, soft):

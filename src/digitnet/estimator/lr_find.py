@@ -7,18 +7,17 @@ regressor) draws them, the targets are encoded as the estimator encodes them, an
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state
 
+from ..nn.activations import Activation
 from ..nn.lr_range import RangeTest, lr_range_test
 from ..nn.network import initialize_weights
 from .base import batch_rows
-from collections.abc import Sequence
-
-from numpy.typing import ArrayLike
-
-from ..nn.activations import Activation
 
 #: What ``task=`` takes: the target's kind, and so the output and loss.
 TASKS = ("classification", "regression")

@@ -8,20 +8,19 @@ the classifier's: with these pairs of output and loss, delta at the output is ``
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
+from numpy.typing import ArrayLike
+from scipy import sparse
 from sklearn.base import RegressorMixin
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import column_or_1d, validate_data
 
 from ..nn import activations
-from .base import SPARSE_FORMATS, BaseNumpyMLP
-from collections.abc import Sequence
-
-from numpy.typing import ArrayLike
-from scipy import sparse
-
 from ..nn.activations import Activation
+from .base import SPARSE_FORMATS, BaseNumpyMLP
 from .callback_base import Callback
 
 #: The output activation of each loss.

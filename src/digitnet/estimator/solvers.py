@@ -9,17 +9,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from numbers import Real
 
 import numpy as np
-
-from ..nn.optimizers import SGD, Adam, AdamW, NAdam, RMSprop
-from ..nn.schedules import SKLEARN_SCHEDULES, Scheduled, schedule_for
-from collections.abc import Sequence
-
 from sklearn.base import BaseEstimator
 
-from ..nn.optimizers import Optimizer
+from ..nn.optimizers import SGD, Adam, AdamW, NAdam, Optimizer, RMSprop
+from ..nn.schedules import SKLEARN_SCHEDULES, Scheduled, schedule_for
 
 #: scikit-learn's stochastic solvers, then the ones it declined.
 STOCHASTIC_SOLVERS = ("sgd", "adam", "adamw", "rmsprop", "nadam")

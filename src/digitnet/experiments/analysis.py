@@ -8,17 +8,16 @@ figure and the sentence under it can never disagree.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import stats
 
 from .params import DEFAULTS
 from .runs import METRICS
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
-
-from numpy.typing import ArrayLike
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -32,9 +32,12 @@ pixels/16, 99.2%, at twice the cost). A best value at the edge of its grid is re
 from __future__ import annotations
 
 import math
+import os
 import time
 import warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -56,9 +59,6 @@ from .analysis import accuracy_interval
 from .chunks import cancellation_quiet, n_workers_of
 from .params import DATA_PARAMS, DEFAULTS, format_layers, resolve, seed_list
 from .results import _read_csv, package_versions, read_results_json
-import os
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..data import Split

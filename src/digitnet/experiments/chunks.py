@@ -11,15 +11,15 @@ import contextlib
 import heapq
 import math
 import warnings
+from collections.abc import Iterator, Sequence
 from numbers import Integral
+from typing import TYPE_CHECKING, Any
 
 import joblib
 
 from ..errors import UsageError
 from ..estimator import batch_rows
 from .params import resolve
-from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..data import Split

@@ -26,15 +26,15 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable, Iterator, Sequence
 from multiprocessing import resource_tracker
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from .._lazy import lazy
 from ..errors import UsageError
 from .chunks import n_workers_of, plan_chunks
 from .runs import run_chunk
-from collections.abc import Callable, Iterator, Sequence
-from types import ModuleType
-from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..data import Split

@@ -13,12 +13,12 @@ trained again.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..jsonify import canonical_json
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..data import Split

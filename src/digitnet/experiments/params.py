@@ -11,8 +11,9 @@ from __future__ import annotations
 import difflib
 import itertools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from numbers import Integral, Real
+from typing import Any
 
 import numpy as np
 
@@ -23,8 +24,6 @@ from ..estimator.solvers import SOLVERS, dropout_rates
 from ..nn.activations import HIDDEN_ACTIVATIONS
 from ..nn.network import WEIGHT_INITS, n_weights
 from ..nn.schedules import SCHEDULES
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any
 
 #: NumpyMLPClassifier's parameters and their defaults.
 DEFAULTS = NumpyMLPClassifier().get_params()

@@ -10,11 +10,13 @@ elapsed time, every file atomically.
 from __future__ import annotations
 
 import json
+import os
 import platform
 import time
 from dataclasses import asdict, dataclass, field, fields
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any  # Any: a result with files() and metadata() (their modules import this one)
 
 import pandas as pd
 
@@ -22,8 +24,6 @@ from ..errors import UsageError
 from ..files import check_regular_file, prepare_out_dir, write_files
 from ..jsonify import dumps, numbers
 from .params import DEFAULTS, format_layers
-import os
-from typing import Any
 
 
 def package_versions() -> dict[str, str]:

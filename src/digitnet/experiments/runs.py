@@ -14,7 +14,9 @@ import os
 import threading
 import time
 import warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
@@ -26,8 +28,6 @@ from ..estimator.policy import STUDY
 from ..estimator.solvers import STOCHASTIC_SOLVERS
 from ..files import process_alive
 from .params import count_weights, data_param, resolve
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..data import Split

@@ -13,7 +13,9 @@ time the test set is looked at.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, fields
+from typing import TYPE_CHECKING, Any  # Any: a results.SweepResult (results imports this module)
 
 import numpy as np
 
@@ -21,8 +23,6 @@ from ..errors import UsageError
 from .backends import execute
 from .params import DEFAULTS, count_weights, data_param, format_layers, hidden_layers, without_label
 from .runs import Task
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -35,17 +35,15 @@ import socket
 import sqlite3
 import time
 import urllib.parse
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from ..errors import UsageError
 from ..files import check_regular_file, process_alive
 from ..jsonify import canonical_json, dumps
-from .runs import METRICS
+from .runs import METRICS, RunRecord
 from .store_rows import COLUMNS as _COLUMNS
 from .store_rows import SWEEP_COLUMNS, StoredRun, SweepEntry, Unreadable, decode_run, decode_sweep, record_of
-from collections.abc import Iterable, Mapping
-from typing import Any
-
-from .runs import RunRecord
 
 __all__ = ["FILENAME", "SCHEMA_VERSION", "UNREADABLE_SUFFIX", "Store", "StoreDamaged", "StoredRun", "SweepEntry",
            "Unreadable"]

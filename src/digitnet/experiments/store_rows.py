@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from .runs import METRICS, RunRecord
-from collections.abc import Sequence
-from typing import Any
 
 __all__ = ["COLUMNS", "SWEEP_COLUMNS", "StoredRun", "SweepEntry", "Unreadable", "decode_run", "decode_sweep",
            "record_of"]

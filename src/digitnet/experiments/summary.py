@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from ..jsonify import canonical_json
 from .params import count_weights, format_layers
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .store_rows import StoredRun, SweepEntry

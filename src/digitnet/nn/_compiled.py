@@ -34,18 +34,15 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from types import ModuleType
+from typing import TYPE_CHECKING, Any  # Any: a _fast.Workspace (importing _fast here would make an import cycle)
 
 import numpy as np
 
-from .activations import get
-from .optimizers import SGD, Adam
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
-
-from .activations import Activation
-from .optimizers import Optimizer
+from .activations import Activation, get
+from .optimizers import SGD, Adam, Optimizer
 
 if TYPE_CHECKING:
     from numpy.typing import DTypeLike

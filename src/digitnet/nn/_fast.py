@@ -22,22 +22,19 @@ from __future__ import annotations
 
 import contextlib
 import functools
+from collections.abc import Iterable, Sequence
 
 import numpy as np
+from numpy.typing import DTypeLike
 from scipy import sparse
 from sklearn.metrics import r2_score
 from threadpoolctl import ThreadpoolController
 
 from . import _compiled
-from .activations import CLASSIFYING_OUTPUTS, get
+from .activations import CLASSIFYING_OUTPUTS, Activation, get
 from .network import correct_mask, count_correct, half_poisson_deviance, half_squared_error, n_parameters, unpack
-from .training import batch_slices
-from collections.abc import Iterable, Sequence
-
-from numpy.typing import DTypeLike
-
-from .activations import Activation
 from .optimizers import Optimizer
+from .training import batch_slices
 
 #: Multiply-adds per layer product below which one BLAS thread is fastest.
 SMALL_MATMUL = 1 << 24

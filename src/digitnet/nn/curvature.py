@@ -31,6 +31,7 @@ the deltas, f' and f'') is computed once per point by :func:`hessian_operator`, 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,7 +41,6 @@ from scipy.sparse.linalg import LinearOperator, eigsh
 from ._fast import blas_threads
 from .activations import DEFAULT_ACTIVATION, Activation, get
 from .network import forward_pass, pack, unpack
-from collections.abc import Sequence
 
 
 @dataclass

@@ -41,12 +41,12 @@ huge *relative to the data's own scale*; a target measured in 1e60s has a starti
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
 from ._fast import mean_loss, per_sample_loss  # the losses as training computes them
-from collections.abc import Iterable
 
 #: Training has diverged once its loss is above this many times the reference (see the module's docstring).
 DIVERGENCE_FACTOR = 10.0

@@ -17,15 +17,13 @@ Three numbers per layer l = 1 .. L (L the output layer), the per-layer view of w
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from .activations import DEFAULT_ACTIVATION
+from .activations import DEFAULT_ACTIVATION, Activation
 from .network import backward_pass, compute_loss, forward_pass, pack, unpack
-from collections.abc import Sequence
-
-from .activations import Activation
 
 
 @dataclass

@@ -21,16 +21,14 @@ see :mod:`digitnet.nn.tracking`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from .activations import DEFAULT_ACTIVATION
+from .activations import DEFAULT_ACTIVATION, Activation
 from .network import compute_loss, forward_pass, unpack
-from collections.abc import Sequence
-from typing import Any
-
-from .activations import Activation
 
 
 @dataclass

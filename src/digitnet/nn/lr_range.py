@@ -28,17 +28,15 @@ learning-rate study measures the good region itself (``digitnet sweep --preset l
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.signal import savgol_filter
 
-from .activations import DEFAULT_ACTIVATION
+from .activations import DEFAULT_ACTIVATION, Activation
 from .network import backward_pass, compute_loss, forward_pass, pack, unpack
 from .optimizers import SGD, Adam
-from collections.abc import Sequence
-
-from .activations import Activation
 
 #: fastai's defaults: the smoothing of the losses, and how far above its lowest the smoothed loss stops the test.
 SMOOTHING, EXPLODE = 0.98, 4.0

@@ -26,17 +26,14 @@ to 1e-12 at every step (``tests/nn/test_fast.py``), not to the bit: that is the 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 import numpy as np
+from numpy.typing import DTypeLike
 from scipy.special import xlogy
 
-from .activations import DEFAULT_ACTIVATION, get
-from collections.abc import Iterable, Sequence
-
-from numpy.typing import DTypeLike
-
-from .activations import Activation
+from .activations import DEFAULT_ACTIVATION, Activation, get
 
 WEIGHT_INITS = ("glorot", "he", "small_normal")
 

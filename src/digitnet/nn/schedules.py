@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any  # Any: an optimizers.Optimizer (optimizers imports this module)
 
 if TYPE_CHECKING:
     import numpy as np

@@ -28,17 +28,16 @@ and 64 hidden units on a busy 2-core machine); the flow, one gradient.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.sparse.linalg import ArpackError
 
+from .activations import Activation
 from .curvature import sharpness
 from .flow import gradient_flow, layer_norms
 from .network import unpack
-from collections.abc import Iterable, Sequence
-
-from .activations import Activation
 
 #: The names ``track=`` takes.
 TRACKABLE = ("sharpness", "grad_norms", "update_ratios", "activation_std", "weights")

@@ -14,13 +14,12 @@ are run by one loop, the estimator's (:meth:`digitnet.estimator.base.BaseNumpyML
 
 from __future__ import annotations
 
-from .activations import DEFAULT_ACTIVATION
-from .network import backward_pass, compute_loss, count_correct, dropout_masks, forward_pass, pack
 from collections.abc import Sequence
 
 import numpy as np
 
-from .activations import Activation
+from .activations import DEFAULT_ACTIVATION, Activation
+from .network import backward_pass, compute_loss, count_correct, dropout_masks, forward_pass, pack
 from .optimizers import Optimizer
 
 
