@@ -41,11 +41,14 @@ else draws.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from numbers import Integral, Real
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import ndimage
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_array, validate_data
@@ -74,7 +77,7 @@ def _sample_points(n, shape, params, fields):
     return points
 
 
-def jitter_images(images, shift, rotation, zoom, elastic, elastic_sigma, rng):
+def jitter_images(images: np.ndarray, shift: float, rotation: float, zoom: float, elastic: float, elastic_sigma: float, rng: np.random.RandomState) -> np.ndarray:
     """Jittered copies of a stack of images, one per image, drawn from ``rng`` (see the module docstring).
 
     Parameters
@@ -154,8 +157,8 @@ class DigitJitter(TransformerMixin, BaseEstimator):
         "random_state": ["random_state", np.random.Generator],
     }
 
-    def __init__(self, shift=0.5, rotation=10.0, zoom=0.1, elastic=0.0, elastic_sigma=1.0, copies=4,
-                 image_shape=(8, 8), random_state=None):
+    def __init__(self, shift: float = 0.5, rotation: float = 10.0, zoom: float = 0.1, elastic: float = 0.0, elastic_sigma: float = 1.0, copies: int = 4,
+                 image_shape: tuple[int, int] = (8, 8), random_state: int | np.random.RandomState | None = None) -> None:
         self.shift = shift
         self.rotation = rotation
         self.zoom = zoom
@@ -171,7 +174,7 @@ class DigitJitter(TransformerMixin, BaseEstimator):
             raise ValueError(f"image_shape must be (height, width), two positive integers; got {self.image_shape!r}")
         return int(shape[0]), int(shape[1])
 
-    def check_rows(self, X):
+    def check_rows(self, X: ArrayLike) -> np.ndarray:
         """``X`` as a float array of rows of ``image_shape`` pixels (a ValueError saying what does not fit)."""
         self._validate_params()
         h, w = self._shape()
@@ -181,7 +184,7 @@ class DigitJitter(TransformerMixin, BaseEstimator):
                              f" {X.shape[1]} features")
         return X
 
-    def jitter(self, X, random_state=None):
+    def jitter(self, X: ArrayLike, random_state: int | np.random.RandomState | None = None) -> np.ndarray:
         """One jittered copy of each row of ``X``, drawn from ``random_state`` (default: this jitter's).
 
         Returns
@@ -194,7 +197,7 @@ class DigitJitter(TransformerMixin, BaseEstimator):
         out = jitter_images(images, self.shift, self.rotation, self.zoom, self.elastic, self.elastic_sigma, rng)
         return out.reshape(X.shape)
 
-    def with_copies(self, X, y=None, random_state=None):
+    def with_copies(self, X: ArrayLike, y: ArrayLike | None = None, random_state: int | np.random.RandomState | None = None) -> tuple[np.ndarray, np.ndarray | None]:
         """``X`` followed by ``copies`` jittered copies of it (and ``y`` repeated to match): a fixed augmented set.
 
         Returns
@@ -207,17 +210,17 @@ class DigitJitter(TransformerMixin, BaseEstimator):
         y_out = None if y is None else np.concatenate([np.asarray(y)] * (self.copies + 1))
         return np.vstack([X, copies]), y_out
 
-    def fit(self, X, y=None):
+    def fit(self, X: ArrayLike, y: object = None) -> DigitJitter:
         """Check the parameters and that the rows are images of ``image_shape``; nothing is learnt."""
         X = validate_data(self, X, dtype=(np.float64, np.float32))
         self.check_rows(X)
         return self
 
-    def fit_transform(self, X, y=None):
+    def fit_transform(self, X: ArrayLike, y: object = None) -> np.ndarray:
         """Fit, and return a jittered copy of each row (the training rows of a pipeline), drawn from ``random_state``."""
         return self.fit(X).jitter(X)
 
-    def transform(self, X):
+    def transform(self, X: ArrayLike) -> np.ndarray:
         """The rows as they are (validated): at prediction an image is not jittered."""
         X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
         return X
@@ -238,17 +241,17 @@ class ScaledJitter:
     scaler : fitted transformer with ``transform`` and ``inverse_transform`` (a StandardScaler, MaxScaler)
     """
 
-    def __init__(self, jitter, scaler):
+    def __init__(self, jitter: DigitJitter, scaler: StandardScaler) -> None:
         self.jitter_, self.scaler = jitter, scaler
         self.copies = jitter.copies
 
-    def jitter(self, X, random_state=None):
+    def jitter(self, X: ArrayLike, random_state: int | np.random.RandomState | None = None) -> np.ndarray:
         """A jittered copy of each scaled row: ``scaler.transform(jitter(scaler.inverse_transform(X)))``."""
         raw = self.scaler.inverse_transform(X)
         return np.asarray(self.scaler.transform(self.jitter_.jitter(raw, random_state)), dtype=X.dtype)
 
 
-def tta_proba(predict_proba, X, jitter, copies, random_state=None):
+def tta_proba(predict_proba: Callable[[np.ndarray], np.ndarray], X: ArrayLike, jitter: DigitJitter | ScaledJitter, copies: int, random_state: int | np.random.RandomState | None = None) -> np.ndarray:
     """Test-time augmentation: the mean of ``predict_proba`` over the rows and ``copies`` jittered copies of them.
 
     Parameters

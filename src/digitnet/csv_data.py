@@ -43,7 +43,9 @@ import os
 import re
 import zlib
 from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -110,12 +112,12 @@ class Table:
     size: int
     compression: str | None = None
 
-    def open(self):
+    def open(self) -> BinaryIO:
         """The file's text as a binary stream (decompressed)."""
         opener = _COMPRESSED_OPENERS.get(self.compression, open)
         return opener(self.path, "rb")
 
-    def records(self):
+    def records(self) -> Iterator[tuple[int, list[str]]]:
         """``(line number, cells)`` of every data row, read again from the file (blank lines skipped)."""
         with self.open() as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as text:
             reader = csv.reader(_lines(text, self.path))
@@ -125,7 +127,7 @@ class Table:
                 if row and (len(row) > 1 or row[0].strip()):  # pandas skips blank and whitespace-only lines too
                     yield reader.line_num, row
 
-    def line_of(self, row):
+    def line_of(self, row: int) -> tuple[int, list[str]] | None:
         """``(line number, cells)`` of data row ``row`` (0-based)."""
         for i, record in enumerate(self.records()):
             if i == row:
@@ -197,7 +199,7 @@ def _first_rows(path, compression, size):
     return skip, first, more
 
 
-def read_table(path, header=True):
+def read_table(path: str | os.PathLike[str], header: bool = True) -> Table:
     """The header of a CSV file (the rows are read later, by :func:`read_columns`), after checking that it is a
     regular file, not too large for memory, with a header of distinct names (if ``header``) and data rows."""
     path = check_regular_file(path, "CSV file")
@@ -345,7 +347,7 @@ def _too_large(table, column, row):
                       " error) overflow float64; rescale the column (divide it by a power of ten)")
 
 
-def read_columns(table, features, target=None, target_kind="labels"):
+def read_columns(table: Table, features: Sequence[str], target: str | None = None, target_kind: str = "labels") -> tuple[np.ndarray, np.ndarray | None]:
     """The data rows of ``table``: the ``features`` columns as numbers, and the ``target`` column.
 
     Parameters
@@ -406,17 +408,17 @@ def _check_labels(table, column, codes):
                          " ('digitnet train --task regression')")
 
 
-def is_integer(text):
+def is_integer(text: object) -> bool:
     """Is this label written as a plain integer (no sign but minus, no leading zero, no spaces)?"""
     return bool(_INTEGER.match(str(text)))
 
 
-def list_names(columns, limit=8):
+def list_names(columns: Sequence[str], limit: int = 8) -> str:
     shown = ", ".join(map(str, columns[:limit]))
     return shown + (f", ... ({len(columns)} in all)" if len(columns) > limit else "")
 
 
-def feature_columns(table, n_features, feature_names=None, target=None):
+def feature_columns(table: Table, n_features: int, feature_names: Sequence[str] | None = None, target: str | None = None) -> list[str]:
     """Which columns of ``table`` are the model's features, in the model's order (see the module docstring)."""
     others = [c for c in table.columns if c != target]
     if feature_names and table.header:

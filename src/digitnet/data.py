@@ -12,15 +12,21 @@ columns and one target column.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 from sklearn import datasets as sk_datasets
 from sklearn.model_selection import StratifiedKFold, train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from . import csv_data
 from .errors import UsageError
+
+if TYPE_CHECKING:
+    import os
 
 __all__ = ["DATASETS", "Dataset", "Split", "UsageError", "load_dataset", "load_split", "read_csv_dataset",
            "read_features_csv"]
@@ -72,7 +78,7 @@ class MaxScaler(StandardScaler):
     as ``X / largest`` and is saved, loaded and run by the page exactly as a StandardScaler is.
     """
 
-    def fit(self, X, y=None, sample_weight=None):
+    def fit(self, X: ArrayLike, y: object = None, sample_weight: ArrayLike | None = None) -> MaxScaler:
         """Fit on the rows of ``X`` (those of a positive ``sample_weight``, if given: a row of weight 0 is absent)."""
         X = np.asarray(X, dtype=np.float64)
         if sample_weight is not None:
@@ -86,7 +92,7 @@ class MaxScaler(StandardScaler):
         return self
 
 
-def scaler_for(scaling):
+def scaler_for(scaling: str) -> StandardScaler:
     """An unfitted scaler for one of :data:`SCALINGS`."""
     if scaling == STANDARD:
         return StandardScaler()
@@ -146,7 +152,7 @@ class Split:
     validation_size: float = 0.0
     random_state: int | None = 42
 
-    def describe(self):
+    def describe(self) -> dict:
         """What made this split, as a JSON-ready dict (for result files)."""
         return {
             "dataset": self.name,
@@ -163,7 +169,7 @@ class Split:
             "scaling": "StandardScaler fitted on the training rows only",
         }
 
-    def cv_folds(self, n_splits, random_state=None):
+    def cv_folds(self, n_splits: int, random_state: int | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
         """Stratified K-fold indices over the non-test rows (``X_dev_raw``).
 
         Returns
@@ -180,7 +186,7 @@ class Split:
         folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
         return list(folds.split(self.X_dev_raw, self.y_dev))
 
-    def dev_split(self):
+    def dev_split(self) -> Split:
         """All non-test rows as the training part (no validation part), scaled on them: for a final
         refit after cross-validation, as GridSearchCV refits on everything but the test set. Its raw rows are
         kept, so that :meth:`scaled` can scale them another way (``"max"``) on the same rows."""
@@ -193,7 +199,7 @@ class Split:
                      X_dev_raw=self.X_dev_raw, y_dev=self.y_dev, X_test_raw=self.X_test_raw,
                      X_train_raw=self.X_dev_raw, test_size=self.test_size, random_state=self.random_state)
 
-    def fold(self, train_index, val_index, scaling=STANDARD):
+    def fold(self, train_index: np.ndarray, val_index: np.ndarray, scaling: str = STANDARD) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The arrays of one cross-validation fold, scaled on that fold's training rows (see :func:`scaler_for`).
 
         Returns
@@ -208,7 +214,7 @@ class Split:
         return (scale(X_tr), self.y_dev[train_index], scale(self.X_dev_raw[val_index]), self.y_dev[val_index],
                 scale(self.X_test_raw))
 
-    def scaled(self, scaling=STANDARD):
+    def scaled(self, scaling: str = STANDARD) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
         """``(X_train, X_val, X_test)`` scaled on the training rows as ``scaling`` says (the split's own arrays
         for :data:`STANDARD`, which is how they were made); ``X_val`` is None without a validation part."""
         if scaling == STANDARD:
@@ -230,7 +236,7 @@ def _plain(value):
 TASKS = ("classification", "regression")
 
 
-def read_csv_dataset(path, target=None, header=True, task="classification"):
+def read_csv_dataset(path: str | os.PathLike[str], target: str | None = None, header: bool = True, task: str = "classification") -> Dataset:
     """Read a dataset from a CSV file: numeric feature columns plus one target column.
 
     Parameters
@@ -268,7 +274,7 @@ def read_csv_dataset(path, target=None, header=True, task="classification"):
     return Dataset(X=X, y=y, feature_names=features, name=table.path, target_name=target)
 
 
-def read_features_csv(path, n_features, feature_names=None, target=None, header=True):
+def read_features_csv(path: str | os.PathLike[str], n_features: int, feature_names: Sequence[str] | None = None, target: str | None = None, header: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
     """Read new data to predict from a CSV file.
 
     Columns are matched by name when the model knows its ``feature_names`` (a missing or an
@@ -300,7 +306,7 @@ def read_features_csv(path, n_features, feature_names=None, target=None, header=
     return csv_data.read_columns(table, columns, target if has_target else None, "text")
 
 
-def load_dataset(dataset="digits", *, path=None, target=None, header=True, task="classification"):
+def load_dataset(dataset: str = "digits", *, path: str | os.PathLike[str] | None = None, target: str | None = None, header: bool = True, task: str = "classification") -> Dataset:
     """A whole dataset, unscaled: one of scikit-learn's bundled ones, or a CSV file.
 
     Parameters
@@ -346,8 +352,8 @@ def _check_classes(data):
     return classes
 
 
-def load_split(dataset="digits", *, path=None, target=None, header=True, test_size=0.2, validation_size=0.0,
-               random_state=42, dtype=np.float64, task="classification"):
+def load_split(dataset: str = "digits", *, path: str | os.PathLike[str] | None = None, target: str | None = None, header: bool = True, test_size: float = 0.2, validation_size: float = 0.0,
+               random_state: int | None = 42, dtype: DTypeLike = np.float64, task: str = "classification") -> Split:
     """The project's standard split of a dataset.
 
     Stratified train/test split (``test_size`` of the rows for testing), then,

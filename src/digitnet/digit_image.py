@@ -33,6 +33,7 @@ import sys
 import warnings
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .errors import UsageError
 from .files import check_regular_file
@@ -69,7 +70,7 @@ PROBLEM_MESSAGES = {
 _UNDECODABLE = (OSError, SyntaxError, ValueError, EOFError, struct.error, NotImplementedError)
 
 
-def ink_of_rgba(rgba):
+def ink_of_rgba(rgba: np.ndarray) -> np.ndarray:
     """Ink of each pixel, 0 (paper) to 1, from an (H, W, 4) array of 0..255 RGBA values over white paper."""
     rgba = np.asarray(rgba)
 
@@ -90,7 +91,7 @@ def ink_of_rgba(rgba):
     return np.subtract(1, grey, out=grey)
 
 
-def ink_of_deep(values):
+def ink_of_deep(values: ArrayLike) -> np.ndarray:
     """Ink of each pixel, 0 (paper) to 1, of a 16-bit, 32-bit or floating-point picture, by its real range.
 
     Such a picture has no fixed white (a scanner may fill 0..8000 of 65535, a float TIFF any range), so its
@@ -138,7 +139,7 @@ def _cell_ranges(low, high, offset, scale):
     return ranges
 
 
-def to_digits_input(ink):
+def to_digits_input(ink: ArrayLike) -> np.ndarray:
     """The 64 values (0..16) of a picture, as in the Digits data (see the module docstring).
 
     Parameters
@@ -172,7 +173,7 @@ def to_digits_input(ink):
     return blocks.ravel()
 
 
-def reading_problem(ink, digits_input):
+def reading_problem(ink: ArrayLike, digits_input: ArrayLike) -> str | None:
     """Why a picture gives no digit to read, or None when it does.
 
     Parameters
@@ -268,7 +269,7 @@ def _damaged(path, exc):
     return f"cannot read {path} as a picture: it is damaged, cut short or a variant Pillow cannot decode ({detail})"
 
 
-def read_ink(path):
+def read_ink(path: str | os.PathLike[str]) -> np.ndarray:
     """Ink of each pixel (H, W), 0 (paper) to 1, of a picture file (:data:`FORMATS` only).
 
     8-bit pictures (any number of channels) are read over white paper (:func:`ink_of_rgba`); 16-bit, 32-bit
@@ -297,7 +298,7 @@ def read_ink(path):
     return ink_of_deep(values)
 
 
-def image_to_input(path):
+def image_to_input(path: str | os.PathLike[str]) -> np.ndarray:
     """A picture file's 64 Digits values (:func:`read_ink`, :func:`to_digits_input`).
 
     Raises

@@ -17,6 +17,8 @@ import re
 import secrets
 import socket
 import stat
+from collections.abc import Callable, Iterable, Mapping
+from typing import BinaryIO
 
 from .errors import UsageError
 
@@ -39,7 +41,7 @@ def _host_tag():
     return hashlib.sha256(socket.gethostname().encode("utf-8", "surrogateescape")).hexdigest()[:8]
 
 
-def temporary_beside(path):
+def temporary_beside(path: str | os.PathLike[str]) -> tuple[int, str]:
     """Create a temporary file in ``path``'s directory, named after it and this process; return ``(fd, path)``.
 
     Its name is ``.digitnet-tmp.NAME.HOST.PID.RANDOM.tmp``: our prefix, the target's name (its first
@@ -64,7 +66,7 @@ def temporary_beside(path):
     raise FileExistsError(errno.EEXIST, f"no free temporary name after {_TRIES} tries", os.path.join(directory, name))
 
 
-def process_alive(pid):
+def process_alive(pid: int) -> bool:
     """Does a process of this id run (on this host)? One that has ended but whose exit status was not collected
     yet (a zombie) does not: it will never write again."""
     try:
@@ -99,7 +101,7 @@ def _stale(directory, name):
     return stat.S_ISREG(info.st_mode) and info.st_uid == os.getuid()
 
 
-def remove_stale_temporaries(directory):
+def remove_stale_temporaries(directory: str | os.PathLike[str]) -> list[str]:
     """Delete our temporary files in ``directory`` whose writer is dead (a killed run leaves them behind).
 
     A temporary file names the process writing it; one whose process no longer exists can never
@@ -122,7 +124,7 @@ def remove_stale_temporaries(directory):
     return removed
 
 
-def check_regular_file(path, what="file"):
+def check_regular_file(path: str | os.PathLike[str], what: str = "file") -> str:
     """``path`` as a string, after checking that it names an existing regular file (not a directory, FIFO or device).
 
     A FIFO or a device would make a reader wait forever or read without end.
@@ -143,7 +145,7 @@ def check_regular_file(path, what="file"):
     return path
 
 
-def check_not_inputs(outputs, inputs):
+def check_not_inputs(outputs: Iterable[tuple[str, str | os.PathLike[str]]], inputs: Mapping[str, str | os.PathLike[str] | None]) -> None:
     """Refuse, before any work, to write over a file the command reads: an output that is an input under any
     name (the same file, through a link too).
 
@@ -175,7 +177,7 @@ def _same_file(a, b):
         return False
 
 
-def atomic_write(path, write):
+def atomic_write(path: str | os.PathLike[str], write: Callable[[BinaryIO], object]) -> None:
     """Write a file through ``write(fileobj)`` into a temporary file beside ``path``, then rename it.
 
     Either the complete new file replaces ``path`` or ``path`` is left as it was.
@@ -195,7 +197,7 @@ def atomic_write(path, write):
         raise
 
 
-def write_files(out_dir, files):
+def write_files(out_dir: str | os.PathLike[str], files: Mapping[str, str | bytes]) -> list[str]:
     """Write ``{name: text}`` (or bytes) into ``out_dir``: every file to a temporary name first, then all renamed.
 
     Returns
@@ -228,7 +230,7 @@ def write_files(out_dir, files):
     return [final for _, final in written]
 
 
-def prepare_out_dir(out_dir):
+def prepare_out_dir(out_dir: str | os.PathLike[str]) -> str | os.PathLike[str]:
     """Create ``out_dir`` if needed and check that files can be written there (before any long work).
 
     Raises
@@ -252,7 +254,7 @@ def prepare_out_dir(out_dir):
     return out_dir
 
 
-def prepare_out_file(path, what="output file"):
+def prepare_out_file(path: str | os.PathLike[str], what: str = "output file") -> str:
     """Check, before any long work, that the file ``path`` can be written: a name, not a directory, in a
     directory that can be written (created if needed)."""
     path = os.fspath(path)

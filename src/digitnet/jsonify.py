@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 
-def plain(value):
+def plain(value: object) -> object:
     """``value`` as plain JSON types (see the module docstring); TypeError for anything else."""
     if isinstance(value, Mapping):
         return {str(k): plain(v) for k, v in value.items()}
@@ -35,16 +36,16 @@ def plain(value):
     raise TypeError(f"cannot write {type(value).__name__} {value!r} as JSON")
 
 
-def canonical_json(value):
+def canonical_json(value: object) -> str:
     """Canonical JSON text of :func:`plain` ``(value)``: sorted keys, no spaces (what run ids hash)."""
     return json.dumps(plain(value), sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
-def dumps(value, **options):
+def dumps(value: object, **options: Any) -> str:
     """JSON text of :func:`plain` ``(value)`` (``options`` as for :func:`json.dumps`)."""
     return json.dumps(plain(value), allow_nan=False, **options)
 
 
-def numbers(values):
+def numbers(values: Iterable[float | str | None]) -> list[float]:
     """The inverse of :func:`plain` for a list of numbers: ``null`` -> NaN, ``"inf"`` / ``"-inf"`` -> infinities."""
     return [math.nan if v is None else float(v) for v in values]

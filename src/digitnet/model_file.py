@@ -56,6 +56,10 @@ from .model_inputs import FINGERPRINT_ROWS, Fingerprint, fingerprint, parts
 from .npz_archive import Archive
 from .nn.activations import CLASSIFYING_OUTPUTS, HIDDEN_ACTIVATIONS, Activation
 from .nn.activations import get as registered_activation
+from collections.abc import Callable, Mapping, Sequence
+
+from numpy.typing import ArrayLike
+from sklearn.base import BaseEstimator
 
 __all__ = ["FORMAT", "VERSION", "load_model", "parts", "register_format", "save_model", "with_target_scaler"]
 
@@ -77,7 +81,7 @@ ESTIMATORS = {cls.__name__: cls for cls in (NumpyMLPClassifier, NumpyMLPRegresso
 FORMATS: dict = {}
 
 
-def register_format(cls, save, load):
+def register_format(cls: type, save: Callable[..., None], load: Callable[[Archive, dict], BaseEstimator]) -> None:
     """Let :func:`save_model` write instances of ``cls`` with ``save(model, path, **options)`` and :func:`load_model`
     read files whose metadata names ``cls`` with ``load(archive, meta)`` (``meta`` checked for format and version)."""
     FORMATS[cls.__name__] = (cls, save, load)
@@ -155,7 +159,7 @@ def _training_print(rows, mlp):
     return fingerprint(rows)
 
 
-def save_model(model, path, *, feature_names=None, extra=None, training_rows=None):
+def save_model(model: BaseEstimator, path: str | os.PathLike[str], *, feature_names: Sequence[str] | None = None, extra: Mapping[str, object] | None = None, training_rows: ArrayLike | None = None) -> None:
     """Save a fitted model to ``path`` (an ``.npz`` archive; no pickle inside).
 
     Parameters
@@ -222,7 +226,7 @@ def save_model(model, path, *, feature_names=None, extra=None, training_rows=Non
     atomic_write(path, lambda f: np.savez(f, **arrays))
 
 
-def with_target_scaler(regressor, target_scaler):
+def with_target_scaler(regressor: BaseEstimator, target_scaler: StandardScaler) -> TransformedTargetRegressor:
     """A fitted ``TransformedTargetRegressor``: ``regressor`` (fitted on the standardised target) and the fitted
     ``StandardScaler`` of the target, which un-standardises its predictions."""
     model = TransformedTargetRegressor(regressor=regressor, transformer=target_scaler, check_inverse=False)
@@ -534,7 +538,7 @@ def _read_model(archive, meta):
     return model, scaler, target_scaler
 
 
-def load_model(path):
+def load_model(path: str | os.PathLike[str]) -> BaseEstimator:
     """Load a model saved by :func:`save_model`, checking everything first.
 
     Parameters

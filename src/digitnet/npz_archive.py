@@ -17,12 +17,16 @@ import struct
 import tokenize
 import zipfile
 import zlib
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .errors import UsageError
 from .files import check_regular_file
 from .resources import available_memory, gib
+
+if TYPE_CHECKING:
+    import os
 
 __all__ = ["Archive", "ZIP_METHODS"]
 
@@ -49,7 +53,7 @@ class Archive:
     """An open model file (an ``.npz`` archive): its members' names, and each array read only after its header is
     checked. ``what`` names the file in messages about a file that is not there or not a regular file."""
 
-    def __init__(self, path, what="model file"):
+    def __init__(self, path: str | os.PathLike[str], what: str = "model file") -> None:
         self.path = check_regular_file(path, what)
         try:
             with open(self.path, "rb") as f:
@@ -87,10 +91,10 @@ class Archive:
                 raise UsageError(f"{self.path}: member {info.filename[:40]!r} {problem}; a model file's members are"
                                  " stored or deflated, as NumPy writes them (save the model again with save_model)")
 
-    def close(self):
+    def close(self) -> None:
         self.zip.close()
 
-    def read(self, name, shape=None, kinds="f", max_bytes=None):
+    def read(self, name: str, shape: tuple[int, ...] | None = None, kinds: str = "f", max_bytes: int | None = None) -> np.ndarray:
         """Array ``name``, after checking that its header declares ``shape`` (or a 1-D shape if None, at most
         ``max_bytes``) and a dtype kind in ``kinds``; exactly that many bytes are read."""
         try:

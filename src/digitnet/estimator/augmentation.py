@@ -16,14 +16,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from numbers import Integral
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import sparse
 
 from .solvers import STOCHASTIC_SOLVERS
 
+if TYPE_CHECKING:
+    from ..augment import DigitJitter, ScaledJitter
 
-def check_augment(augment, solver, X):
+
+def check_augment(augment: DigitJitter | ScaledJitter | None, solver: str, X: np.ndarray | sparse.spmatrix) -> DigitJitter | ScaledJitter | None:
     """``augment`` after checking it can be used for this fit (None stays None); a ValueError saying why not."""
     if augment is None:
         return None
@@ -40,7 +44,7 @@ def check_augment(augment, solver, X):
     return augment
 
 
-def rows_per_epoch(augment, n_rows):
+def rows_per_epoch(augment: DigitJitter | ScaledJitter | None, n_rows: int) -> int:
     """How many rows an epoch trains on: the rows and their copies."""
     return n_rows * (1 + (augment.copies if augment is not None else 0))
 
@@ -64,13 +68,13 @@ class EpochCopies:
     augment: object
     rng: object
 
-    def redraw(self):
+    def redraw(self) -> None:
         """New copies for the next epoch (in place: the epoch's buffers keep pointing at the same rows)."""
         n = len(self.X) - len(self.originals)
         self.X[n:] = self.augment.jitter(self.originals, self.rng)
 
 
-def with_copies(augment, X, Y, sample_weight, rng):
+def with_copies(augment: DigitJitter | ScaledJitter | None, X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray | None, rng: np.random.RandomState | np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, EpochCopies | None]:
     """``(X, Y, sample_weight, copies)``: the first epoch's training set and what redraws it (None, unchanged
     arrays, without ``augment``)."""
     if augment is None:

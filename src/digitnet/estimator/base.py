@@ -45,11 +45,17 @@ from .divergence import NONFINITE_WEIGHTS, DivergenceWarning, diverged_error
 from .lbfgs import fit_lbfgs
 from .policy import FIT
 from .solvers import SOLVERS, STOCHASTIC_SOLVERS, dropout_rates, make_optimizer
+from typing import TYPE_CHECKING
+
+from numpy.typing import ArrayLike
+
+if TYPE_CHECKING:
+    from ..augment import DigitJitter, ScaledJitter
 #: The input formats both estimators take (as MLPClassifier and MLPRegressor): dense, or SciPy CSR / CSC.
 SPARSE_FORMATS = ["csr", "csc"]
 
 
-def batch_rows(solver, batch_size, n_samples):
+def batch_rows(solver: str, batch_size: int | str, n_samples: int) -> int:
     """Rows per gradient step: every row for lbfgs, ``min(200, n_samples)`` for ``"auto"``, else
     ``batch_size`` clipped to [1, n_samples] (MLPClassifier's rule)."""
     if solver == "lbfgs":
@@ -59,14 +65,14 @@ def batch_rows(solver, batch_size, n_samples):
     return int(np.clip(batch_size, 1, n_samples))
 
 
-def random_stream(random_state):
+def random_stream(random_state: int | np.random.RandomState | np.random.Generator | None) -> np.random.RandomState | np.random.Generator:
     """Where a fit draws from: ``check_random_state(random_state)`` (an int or None gives a new
     RandomState, a RandomState is used as it is), as scikit-learn's estimators do; a NumPy
     Generator is also accepted and used as it is."""
     return random_state if isinstance(random_state, np.random.Generator) else check_random_state(random_state)
 
 
-def shuffled(order, rng):
+def shuffled(order: np.ndarray, rng: np.random.RandomState | np.random.Generator) -> np.ndarray:
     """``order`` in a new random order, drawn as ``sklearn.utils.shuffle(order, random_state=rng)`` draws it
     (a permutation of arange(n), shuffled in place by the stream, applied to ``order``)."""
     indices = np.arange(len(order))
@@ -151,7 +157,7 @@ class BaseNumpyMLP(BaseEstimator):
 
     # ------------------------------------------------------------------ the public fit methods
 
-    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None, augment=None):
+    def fit(self, X: ArrayLike | sparse.spmatrix, y: ArrayLike, sample_weight: ArrayLike | None = None, *, X_val: ArrayLike | sparse.spmatrix | None = None, y_val: ArrayLike | None = None, sample_weight_val: ArrayLike | None = None, augment: DigitJitter | ScaledJitter | None = None) -> BaseNumpyMLP:
         """Fit the model to data X and targets y.
 
         Parameters

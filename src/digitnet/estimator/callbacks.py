@@ -23,14 +23,18 @@ The ready ones: :class:`EarlyStopping` (any monitored quantity, ``restore_best_w
 from __future__ import annotations
 
 import math
+import os
 import sys
+from typing import Any, TextIO
 
 import numpy as np
 from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
 from tqdm import tqdm
 
 from ..files import prepare_out_file
 from ..model_file import save_model
+from .base import BaseNumpyMLP
 from .callback_base import Callback, check_callbacks, epoch_logs
 
 __all__ = ["Callback", "EarlyStopping", "ModelCheckpoint", "ProgressBar", "ReduceLROnPlateau", "TerminateOnNaN",
@@ -86,18 +90,18 @@ class EarlyStopping(Callback):
     best, best_epoch, stopped_epoch : the best value and its epoch, and the epoch it stopped at (None: it did not).
     """
 
-    def __init__(self, monitor="val_loss", min_delta=0.0, patience=10, mode="auto", restore_best_weights=False):
+    def __init__(self, monitor: str = "val_loss", min_delta: float = 0.0, patience: int = 10, mode: str = "auto", restore_best_weights: bool = False) -> None:
         if not (isinstance(patience, int) and patience >= 1):
             raise ValueError(f"EarlyStopping: patience must be an integer >= 1, got {patience!r}")
         self.monitor, self.min_delta, self.patience, self.mode = monitor, min_delta, patience, mode
         self.restore_best_weights = restore_best_weights
         self._monitor = _Monitor("EarlyStopping", monitor, mode, min_delta)
 
-    def on_train_begin(self, model):
+    def on_train_begin(self, model: BaseNumpyMLP) -> None:
         self.best, self.best_epoch, self.stopped_epoch, self.wait = self._monitor.worst(), None, None, 0
         self._best_weights = None
 
-    def on_epoch_end(self, model, epoch, logs):
+    def on_epoch_end(self, model: BaseNumpyMLP, epoch: int, logs: dict[str, float]) -> bool:
         value = self._monitor.read(logs)
         if self._monitor.improves(value, self.best):
             self.best, self.best_epoch, self.wait = value, epoch, 0
@@ -110,7 +114,7 @@ class EarlyStopping(Callback):
             return True
         return False
 
-    def on_train_end(self, model):
+    def on_train_end(self, model: BaseNumpyMLP) -> None:
         if self._best_weights is not None and self._best_weights.shape == model._flat.shape:
             model._flat[...] = self._best_weights
 
@@ -134,20 +138,20 @@ class ReduceLROnPlateau(Callback):
     mode : {"auto", "min", "max"}, default="auto"
     """
 
-    def __init__(self, monitor="val_loss", factor=0.1, patience=10, min_delta=1e-4, cooldown=0, min_lr=0.0,
-                 mode="auto"):
+    def __init__(self, monitor: str = "val_loss", factor: float = 0.1, patience: int = 10, min_delta: float = 1e-4, cooldown: int = 0, min_lr: float = 0.0,
+                 mode: str = "auto") -> None:
         if not 0 < factor < 1:
             raise ValueError(f"ReduceLROnPlateau: factor must be in (0, 1), got {factor!r}")
         self.monitor, self.factor, self.patience, self.min_delta = monitor, factor, patience, min_delta
         self.cooldown, self.min_lr, self.mode = cooldown, min_lr, mode
         self._monitor = _Monitor("ReduceLROnPlateau", monitor, mode, min_delta)
 
-    def on_train_begin(self, model):
+    def on_train_begin(self, model: BaseNumpyMLP) -> None:
         if model.solver == "lbfgs":
             raise ValueError("ReduceLROnPlateau changes a stochastic solver's learning rate; lbfgs has none")
         self.best, self.wait, self.cooling = self._monitor.worst(), 0, 0
 
-    def on_epoch_end(self, model, epoch, logs):
+    def on_epoch_end(self, model: BaseNumpyMLP, epoch: int, logs: dict[str, float]) -> bool:
         value = self._monitor.read(logs)
         if self.cooling:
             self.cooling -= 1
@@ -184,16 +188,16 @@ class ModelCheckpoint(Callback):
         ``feature_names``, ``extra``, ``training_rows``: passed to ``save_model``.
     """
 
-    def __init__(self, path, monitor=None, mode="auto", min_delta=0.0, scaler=None, **save_options):
+    def __init__(self, path: str | os.PathLike[str], monitor: str | None = None, mode: str = "auto", min_delta: float = 0.0, scaler: StandardScaler | None = None, **save_options: Any) -> None:
         self.path, self.monitor, self.scaler, self.save_options = path, monitor, scaler, save_options
         self._monitor = None if monitor is None else _Monitor("ModelCheckpoint", monitor, mode, min_delta)
         self.saved_epoch = None
 
-    def on_train_begin(self, model):
+    def on_train_begin(self, model: BaseNumpyMLP) -> None:
         prepare_out_file(self.path, "checkpoint file")
         self.best = None if self._monitor is None else self._monitor.worst()
 
-    def on_epoch_end(self, model, epoch, logs):
+    def on_epoch_end(self, model: BaseNumpyMLP, epoch: int, logs: dict[str, float]) -> bool:
         if self._monitor is not None:
             value = self._monitor.read(logs)
             if not self._monitor.improves(value, self.best):
@@ -217,21 +221,21 @@ class ProgressBar(Callback):
         Passed to ``tqdm`` (``desc``, ``leave``, ``disable``, ...).
     """
 
-    def __init__(self, file=None, **tqdm_options):
+    def __init__(self, file: TextIO | None = None, **tqdm_options: Any) -> None:
         self.file, self.tqdm_options = file, tqdm_options
         self.bar = None
 
-    def on_train_begin(self, model):
+    def on_train_begin(self, model: BaseNumpyMLP) -> None:
         self.bar = tqdm(total=model.max_iter, unit="epoch", file=self.file or sys.stderr,
                         **{"desc": type(model).__name__, **self.tqdm_options})
 
-    def on_epoch_end(self, model, epoch, logs):
+    def on_epoch_end(self, model: BaseNumpyMLP, epoch: int, logs: dict[str, float]) -> bool:
         shown = {k: f"{v:.4g}" for k, v in logs.items() if k not in ("epoch", "learning_rate")}
         self.bar.set_postfix(shown, refresh=False)
         self.bar.update(1)
         return False
 
-    def on_train_end(self, model):
+    def on_train_end(self, model: BaseNumpyMLP) -> None:
         if self.bar is not None:
             self.bar.close()
 
@@ -244,7 +248,7 @@ class TerminateOnNaN(Callback):
     where the policy lets it (a study's run).
     """
 
-    def on_epoch_end(self, model, epoch, logs):
+    def on_epoch_end(self, model: BaseNumpyMLP, epoch: int, logs: dict[str, float]) -> bool:
         self.stopped_epoch = epoch if not all(np.isfinite(logs[k]) for k in ("loss", "val_loss") if k in logs) \
             else None
         return self.stopped_epoch is not None

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from numbers import Real
 
 import numpy as np
+from numpy.typing import ArrayLike
+from scipy import sparse
 from sklearn.base import ClassifierMixin
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -14,8 +17,9 @@ from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import column_or_1d, validate_data
 
 from ..nn import activations
-from ..nn.activations import sigmoid
+from ..nn.activations import Activation, sigmoid
 from .base import SPARSE_FORMATS, BaseNumpyMLP
+from .callback_base import Callback
 
 
 class NumpyMLPClassifier(ClassifierMixin, BaseNumpyMLP):
@@ -131,13 +135,13 @@ class NumpyMLPClassifier(ClassifierMixin, BaseNumpyMLP):
     _score_name = "accuracy"
     _history_keys = ("loss", "accuracy")
 
-    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam", alpha=0.0001,
-                 batch_size="auto", learning_rate="constant", learning_rate_init=0.001, power_t=0.5, max_iter=200,
-                 shuffle=True, random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
-                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1, beta_1=0.9, beta_2=0.999,
-                 epsilon=1e-8, n_iter_no_change=10, max_fun=15000, weight_init="glorot", dropout=0.0,
-                 class_weight=None, label_smoothing=0.0, weight_decay=0.01, rho=0.99, warmup=0, step_every=50,
-                 step_factor=0.1, callbacks=None, track=None, track_every=1):
+    def __init__(self, hidden_layer_sizes: int | Sequence[int] = (100,), activation: str | Activation | tuple = "relu", *, solver: str = "adam", alpha: float = 0.0001,
+                 batch_size: int | str = "auto", learning_rate: str = "constant", learning_rate_init: float = 0.001, power_t: float = 0.5, max_iter: int = 200,
+                 shuffle: bool = True, random_state: int | np.random.RandomState | np.random.Generator | None = None, tol: float = 1e-4, verbose: bool | int = False, warm_start: bool = False, momentum: float = 0.9,
+                 nesterovs_momentum: bool = True, early_stopping: bool = False, validation_fraction: float = 0.1, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-8, n_iter_no_change: int | float = 10, max_fun: int = 15000, weight_init: str = "glorot", dropout: float | Sequence[float] = 0.0,
+                 class_weight: dict | str | None = None, label_smoothing: float = 0.0, weight_decay: float = 0.01, rho: float = 0.99, warmup: int = 0, step_every: int = 50,
+                 step_factor: float = 0.1, callbacks: list[Callback] | None = None, track: str | Sequence[str] | None = None, track_every: int = 1) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -175,7 +179,7 @@ class NumpyMLPClassifier(ClassifierMixin, BaseNumpyMLP):
         self.track_every = track_every
 
     @available_if(BaseNumpyMLP._check_solver)
-    def partial_fit(self, X, y, sample_weight=None, classes=None):
+    def partial_fit(self, X: ArrayLike | sparse.spmatrix, y: ArrayLike, sample_weight: ArrayLike | None = None, classes: ArrayLike | None = None) -> NumpyMLPClassifier:
         """Train for exactly one epoch on (X, y).
 
         ``classes`` (all labels that will ever be seen) is required on the first call.
@@ -257,7 +261,7 @@ class NumpyMLPClassifier(ClassifierMixin, BaseNumpyMLP):
         """Early stopping's split is stratified with one output unit (as scikit-learn: on the 0/1 targets)."""
         return Y.astype(bool) if self.n_outputs_ == 1 else None
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: ArrayLike | sparse.spmatrix) -> np.ndarray:
         """Probability of each class, shape (n_samples, n_classes), columns ordered as ``classes_``."""
         Z = self._forward(X)
         if self.n_outputs_ == 1:
@@ -268,12 +272,12 @@ class NumpyMLPClassifier(ClassifierMixin, BaseNumpyMLP):
         # Floor at the smallest normal float instead, so that predict_log_proba is finite everywhere.
         return np.maximum(P, np.finfo(P.dtype).tiny, out=P)
 
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X: ArrayLike | sparse.spmatrix) -> np.ndarray:
         """``log(predict_proba(X))``, as in MLPClassifier: finite everywhere (probabilities are floored at the
         smallest normal float), with the same argmax as ``predict_proba``."""
         return np.log(self.predict_proba(X))
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike | sparse.spmatrix) -> np.ndarray:
         """Predicted class labels, shape (n_samples,) (or label indicators for multilabel y)."""
         Z = self._forward(X)
         P = activations.get(self.out_activation_).apply(Z, out=Z)

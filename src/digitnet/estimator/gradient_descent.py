@@ -9,11 +9,13 @@ There is one training loop in digitnet, :meth:`~digitnet.estimator.base.BaseNump
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.exceptions import ConvergenceWarning
 
-from ..nn.activations import DEFAULT_ACTIVATION
+from ..nn.activations import DEFAULT_ACTIVATION, Activation
 from .classifier import NumpyMLPClassifier
 from .divergence import TrainingDiverged
 from .policy import TrainingPolicy
@@ -22,9 +24,9 @@ from .policy import TrainingPolicy
 RAISE = TrainingPolicy(on_divergence="raise")
 
 
-def train_model(X, y, hidden_layer_sizes=(64,), activation=DEFAULT_ACTIVATION, *, epochs=1000, learning_rate=0.1,
-                batch_size=None, weight_init="glorot", alpha=0.0, momentum=0.0, random_state=None,
-                X_val=None, y_val=None):
+def train_model(X: ArrayLike, y: ArrayLike, hidden_layer_sizes: Sequence[int] = (64,), activation: str | Activation = DEFAULT_ACTIVATION, *, epochs: int = 1000, learning_rate: float = 0.1,
+                batch_size: int | None = None, weight_init: str = "glorot", alpha: float = 0.0, momentum: float = 0.0, random_state: int | np.random.RandomState | np.random.Generator | None = None,
+                X_val: ArrayLike | None = None, y_val: ArrayLike | None = None) -> tuple[list[np.ndarray], list[np.ndarray], dict[str, list]]:
     """Train a classifier by (mini-batch) gradient descent and record its learning curves.
 
     With ``batch_size=None`` every step uses the whole training set (plain, full-batch gradient

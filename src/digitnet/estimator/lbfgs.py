@@ -8,14 +8,17 @@ callbacks as an "epoch"; a callback that stops training ends the minimisation th
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 
 import numpy as np
 import scipy.optimize
+from scipy import sparse
+from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 
 from ..nn import _fast
 from ..nn.network import correct_mask
-from .callback_base import epoch_ends, train_begins, train_ends
+from .callback_base import Callback, epoch_ends, train_begins, train_ends
 
 
 def _loss_and_grad(model, X, Y, sample_weight, workspace, soft):
@@ -34,7 +37,7 @@ def _loss_and_grad(model, X, Y, sample_weight, workspace, soft):
     return loss_and_grad
 
 
-def fit_lbfgs(model, X, Y, sample_weight, validation, callbacks):
+def fit_lbfgs(model: BaseEstimator, X: np.ndarray | sparse.spmatrix, Y: np.ndarray, sample_weight: np.ndarray | None, validation: tuple | None, callbacks: Sequence[Callback]) -> None:
     """Fit ``model`` (its flat buffer, set up by the estimator's ``_fit``) by L-BFGS on (X, Y)."""
     if getattr(model, "track", None) is not None:
         raise ValueError("track= is recorded by the stochastic solvers (sgd, adam), epoch by epoch; not by lbfgs")

@@ -7,10 +7,14 @@ regressor) draws them, the targets are encoded as the estimator encodes them, an
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state
 
+from ..nn.activations import Activation
 from ..nn.lr_range import RangeTest, lr_range_test
 from ..nn.network import initialize_weights
 from .base import batch_rows
@@ -32,9 +36,9 @@ def _targets(y, task, dtype):
     return Y, "softmax" if Y.shape[1] > 1 and not binarizer.y_type_.startswith("multilabel") else "logistic"
 
 
-def lr_find(X, y, *, hidden_layer_sizes=(100,), activation="relu", weight_init="glorot", alpha=0.0001, solver="sgd",
-            momentum=0.0, batch_size="auto", min_rate=1e-5, max_rate=10.0, steps=200, random_state=0,
-            task="classification") -> RangeTest:
+def lr_find(X: ArrayLike, y: ArrayLike, *, hidden_layer_sizes: Sequence[int] = (100,), activation: str | Activation = "relu", weight_init: str = "glorot", alpha: float = 0.0001, solver: str = "sgd",
+            momentum: float = 0.0, batch_size: int | str = "auto", min_rate: float = 1e-5, max_rate: float = 10.0, steps: int = 200, random_state: int | np.random.RandomState | np.random.Generator | None = 0,
+            task: str = "classification") -> RangeTest:
     """The learning-rate range test (Smith 2017; fastai's ``lr_find``) of a network as the estimators build it.
 
     Parameters

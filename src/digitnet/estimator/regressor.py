@@ -8,14 +8,20 @@ the classifier's: with these pairs of output and loss, delta at the output is ``
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
+from numpy.typing import ArrayLike
+from scipy import sparse
 from sklearn.base import RegressorMixin
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import column_or_1d, validate_data
 
 from ..nn import activations
+from ..nn.activations import Activation
 from .base import SPARSE_FORMATS, BaseNumpyMLP
+from .callback_base import Callback
 
 #: The output activation of each loss.
 OUTPUTS = {"squared_error": "identity", "poisson": "exp"}
@@ -53,13 +59,13 @@ class NumpyMLPRegressor(RegressorMixin, BaseNumpyMLP):
     _score_name = "r2"
     _history_keys = ("loss",)
 
-    def __init__(self, loss="squared_error", hidden_layer_sizes=(100,), activation="relu", *, solver="adam",
-                 alpha=0.0001, batch_size="auto", learning_rate="constant", learning_rate_init=0.001, power_t=0.5,
-                 max_iter=200, shuffle=True, random_state=None, tol=1e-4, verbose=False, warm_start=False,
-                 momentum=0.9, nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1, beta_1=0.9,
-                 beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000, weight_init="glorot", dropout=0.0,
-                 weight_decay=0.01, rho=0.99, warmup=0, step_every=50, step_factor=0.1, callbacks=None, track=None,
-                 track_every=1):
+    def __init__(self, loss: str = "squared_error", hidden_layer_sizes: int | Sequence[int] = (100,), activation: str | Activation | tuple = "relu", *, solver: str = "adam",
+                 alpha: float = 0.0001, batch_size: int | str = "auto", learning_rate: str = "constant", learning_rate_init: float = 0.001, power_t: float = 0.5,
+                 max_iter: int = 200, shuffle: bool = True, random_state: int | np.random.RandomState | np.random.Generator | None = None, tol: float = 1e-4, verbose: bool | int = False, warm_start: bool = False,
+                 momentum: float = 0.9, nesterovs_momentum: bool = True, early_stopping: bool = False, validation_fraction: float = 0.1, beta_1: float = 0.9,
+                 beta_2: float = 0.999, epsilon: float = 1e-8, n_iter_no_change: int | float = 10, max_fun: int = 15000, weight_init: str = "glorot", dropout: float | Sequence[float] = 0.0,
+                 weight_decay: float = 0.01, rho: float = 0.99, warmup: int = 0, step_every: int = 50, step_factor: float = 0.1, callbacks: list[Callback] | None = None, track: str | Sequence[str] | None = None,
+                 track_every: int = 1) -> None:
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -96,7 +102,7 @@ class NumpyMLPRegressor(RegressorMixin, BaseNumpyMLP):
         self.track_every = track_every
 
     @available_if(BaseNumpyMLP._check_solver)
-    def partial_fit(self, X, y, sample_weight=None):
+    def partial_fit(self, X: ArrayLike | sparse.spmatrix, y: ArrayLike, sample_weight: ArrayLike | None = None) -> NumpyMLPRegressor:
         """Train for exactly one epoch on (X, y)."""
         self._validate_params()
         return self._fit(X, y, sample_weight, incremental=True)
@@ -121,7 +127,7 @@ class NumpyMLPRegressor(RegressorMixin, BaseNumpyMLP):
     def _stratify(self, Y):
         return None  # a regression's early-stopping split is not stratified
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike | sparse.spmatrix) -> np.ndarray:
         """Predicted values, shape (n_samples,) for one output, else (n_samples, n_outputs)."""
         Z = self._forward(X)
         P = activations.get(self.out_activation_).apply(Z, out=Z)

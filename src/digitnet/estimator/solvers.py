@@ -9,11 +9,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from numbers import Real
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
-from ..nn.optimizers import SGD, Adam, AdamW, NAdam, RMSprop
+from ..nn.optimizers import SGD, Adam, AdamW, NAdam, Optimizer, RMSprop
 from ..nn.schedules import SKLEARN_SCHEDULES, Scheduled, schedule_for
 
 #: scikit-learn's stochastic solvers, then the ones it declined.
@@ -21,7 +23,7 @@ STOCHASTIC_SOLVERS = ("sgd", "adam", "adamw", "rmsprop", "nadam")
 SOLVERS = ("lbfgs", *STOCHASTIC_SOLVERS)
 
 
-def make_optimizer(model, flat, n_weights, steps_per_epoch):
+def make_optimizer(model: BaseEstimator, flat: np.ndarray, n_weights: int, steps_per_epoch: int) -> Optimizer:
     """The optimizer of a stochastic fit of ``model`` over the flat parameters ``flat`` (its first ``n_weights``
     entries the weights, which AdamW decays), for ``steps_per_epoch`` mini-batches an epoch."""
     m, schedule = model, model.learning_rate
@@ -43,7 +45,7 @@ def make_optimizer(model, flat, n_weights, steps_per_epoch):
     return inner if scheduled is None else Scheduled(inner, scheduled)
 
 
-def dropout_rates(dropout, n_hidden, solver):
+def dropout_rates(dropout: float | Sequence[float], n_hidden: int, solver: str) -> tuple[float, ...] | None:
     """``dropout`` (one rate, or one per hidden layer) as a tuple of ``n_hidden`` rates in [0, 1), or None when
     every rate is 0 (then nothing changes, no number drawn). A ValueError says what is wrong."""
     if isinstance(dropout, Real) and not isinstance(dropout, bool):

@@ -42,6 +42,12 @@ from ..progress import progress as progress_counter
 from .chunks import cancellation_quiet, check_n_jobs, estimate_seconds, n_workers_of, plan_chunks
 from .dask_backend import DASK_MISSING, WorkerLost, dask_client, require_dask, run_dask
 from .runs import run_chunk
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..data import Split
+    from .runs import Task
 
 
 __all__ = ["BACKENDS", "DASK_MISSING", "WorkerLost", "dask_client", "estimate_seconds", "execute", "plan_chunks",
@@ -49,8 +55,8 @@ __all__ = ["BACKENDS", "DASK_MISSING", "WorkerLost", "dask_client", "estimate_se
 
 BACKENDS = ("serial", "processes", "dask")
 
-def execute(tasks, data, *, backend="processes", n_jobs=1, scheduler=None, on_result=None, progress=True,
-            desc="sweep", chunk_seconds=0.5):
+def execute(tasks: Sequence[Task], data: tuple[Split, Any], *, backend: str = "processes", n_jobs: int = 1, scheduler: str | None = None, on_result: Callable[[list], object] | None = None, progress: bool = True,
+            desc: str = "sweep", chunk_seconds: float = 0.5) -> list:
     """Run tasks on a backend, handing each finished chunk's records to ``on_result`` in this process.
 
     Parameters

@@ -32,9 +32,12 @@ pixels/16, 99.2%, at twice the cost). A best value at the edge of its grid is re
 from __future__ import annotations
 
 import math
+import os
 import time
 import warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -56,6 +59,10 @@ from .analysis import accuracy_interval
 from .chunks import cancellation_quiet, n_workers_of
 from .params import DATA_PARAMS, DEFAULTS, format_layers, resolve, seed_list
 from .results import _read_csv, package_versions, read_results_json
+
+if TYPE_CHECKING:
+    from ..data import Split
+    from .compare import CompareResult
 
 #: Stratified folds of the development rows that tune each baseline (GridSearchCV's default number).
 FOLDS = 5
@@ -184,7 +191,7 @@ def _edges(grid, chosen):
     return edges
 
 
-def tune(name, split, folds=FOLDS, n_jobs=1) -> Baseline:
+def tune(name: str, split: Split, folds: int = FOLDS, n_jobs: int = 1) -> Baseline:
     """One of :data:`GRIDS`, tuned by GridSearchCV on the development rows only, refitted on all of them, then
     scored once on the test rows.
 
@@ -226,7 +233,7 @@ def _fit_network(params, seed, split):
     return float(np.mean(model.predict(X_test) == split.y_test)), seconds
 
 
-def network(name, params, split, seeds, n_jobs=1) -> Baseline:
+def network(name: str, params: Mapping[str, Any], split: Split, seeds: int | Sequence[int], n_jobs: int = 1) -> Baseline:
     """A network (:class:`NumpyMLPClassifier` with ``params``, ``scaling`` among them) refitted on the development
     rows with each seed, and its test accuracy for each.
 
@@ -247,7 +254,7 @@ def network(name, params, split, seeds, n_jobs=1) -> Baseline:
                     n_test=len(split.y_test))
 
 
-def from_comparison(compare_result, model="sklearn") -> Baseline:
+def from_comparison(compare_result: CompareResult, model: str = "sklearn") -> Baseline:
     """One model of a :func:`~digitnet.experiments.compare` result as a :class:`Baseline` (its fits, not new ones),
     named :data:`MLP_DEFAULTS` when the comparison ran MLPClassifier's defaults."""
     runs = compare_result.runs[compare_result.runs["model"] == model].sort_values("seed")
@@ -270,7 +277,7 @@ class BaselinesResult:
 
     kind = "baselines"
 
-    def get(self, name) -> Baseline:
+    def get(self, name: str) -> Baseline:
         return next(m for m in self.models if m.name == name)
 
     def summary(self) -> pd.DataFrame:
@@ -281,18 +288,18 @@ class BaselinesResult:
                               "n_seeds": len(m.seeds), "cv_accuracy": m.cv_accuracy, "fit_seconds": m.fit_seconds,
                               "params": dumps(m.params)} for m in self.models])
 
-    def files(self):
+    def files(self) -> dict[str, str]:
         """``baselines.csv``: one row per model and seed (a deterministic model: one row, no seed)."""
         rows = [{"model": m.name, "seed": s, "accuracy": a} for m in self.models
                 for s, a in zip(m.seeds or [None], m.accuracies)]
         return {"baselines.csv": pd.DataFrame(rows).to_csv(index=False),
                 "summary.csv": self.summary().to_csv(index=False)}
 
-    def metadata(self):
+    def metadata(self) -> dict:
         return {"models": [asdict(m) for m in self.models]}
 
 
-def baselines(split, chosen=None, seeds=10, compare_result=None, n_jobs=1, names=tuple(GRIDS)) -> BaselinesResult:
+def baselines(split: Split, chosen: Mapping[str, Any] | None = None, seeds: int | Sequence[int] = 10, compare_result: CompareResult | None = None, n_jobs: int = 1, names: Sequence[str] = tuple(GRIDS)) -> BaselinesResult:
     """The carried-forward network, MLPClassifier's defaults and the tuned baselines, on ``split``.
 
     Parameters
@@ -323,7 +330,7 @@ def baselines(split, chosen=None, seeds=10, compare_result=None, n_jobs=1, names
     return BaselinesResult(models, config, time.perf_counter() - start)
 
 
-def load_baselines(folder) -> BaselinesResult:
+def load_baselines(folder: str | os.PathLike[str]) -> BaselinesResult:
     """The :class:`BaselinesResult` that :func:`~digitnet.experiments.save_results` wrote to ``folder``."""
     meta = read_results_json(folder)
     if meta["kind"] != BaselinesResult.kind:

@@ -11,7 +11,9 @@ import contextlib
 import heapq
 import math
 import warnings
+from collections.abc import Iterator, Sequence
 from numbers import Integral
+from typing import TYPE_CHECKING, Any
 
 import joblib
 
@@ -19,13 +21,17 @@ from ..errors import UsageError
 from ..estimator import batch_rows
 from .params import resolve
 
+if TYPE_CHECKING:
+    from ..data import Split
+    from .runs import Task
+
 #: Seconds per (epoch x weight x training row): a rough figure for one core, used only to size chunks.
 SECONDS_PER_WEIGHT_ROW_EPOCH = 2e-9
 #: Fixed seconds per minibatch step (Python overhead), also only to size chunks.
 SECONDS_PER_STEP = 5e-5
 
 
-def estimate_seconds(task, n_rows, n_features, n_classes):
+def estimate_seconds(task: Task, n_rows: int, n_features: int, n_classes: int) -> float:
     """A rough estimate of one task's training time on one core (to size chunks; only ratios matter much)."""
     params = resolve(task.params, n_rows)
     batch = batch_rows(params.get("solver", "adam"), params.get("batch_size", "auto"), n_rows)
@@ -41,7 +47,7 @@ def _shape(data):
     return n_rows, split.X_train.shape[1], len(split.classes)
 
 
-def plan_chunks(tasks, data, n_workers, chunk_seconds=0.5, min_chunks_per_worker=4):
+def plan_chunks(tasks: Sequence[Task], data: tuple[Split, Any], n_workers: int, chunk_seconds: float = 0.5, min_chunks_per_worker: int = 4) -> list[list[Task]]:
     """Split tasks into chunks of about ``chunk_seconds`` of estimated work, at least
     ``min_chunks_per_worker`` per worker (while there are tasks enough), balanced by cost
     (largest task first, each to the lightest chunk)."""
@@ -60,13 +66,13 @@ def plan_chunks(tasks, data, n_workers, chunk_seconds=0.5, min_chunks_per_worker
     return [c for c in chunks if c]
 
 
-def usable_cores():
+def usable_cores() -> int:
     """The cores this process may run on: joblib's count, which heeds the CPU affinity mask
     (``os.sched_getaffinity``) and a container's CPU quota, not only the machine's ``os.cpu_count()``."""
     return max(1, int(joblib.cpu_count()))
 
 
-def check_n_jobs(n_jobs):
+def check_n_jobs(n_jobs: int | None) -> int:
     """``n_jobs`` as an int, after checking it means some workers: None (1), a positive count, or a negative one
     in joblib's sense (-1: every core, -2: all but one, ...).
 
@@ -82,7 +88,7 @@ def check_n_jobs(n_jobs):
     return int(n_jobs)
 
 
-def n_workers_of(n_jobs, n_tasks=None):
+def n_workers_of(n_jobs: int, n_tasks: int | None = None) -> int:
     """Worker processes to start for ``n_jobs``: never more than the usable cores (:func:`usable_cores`; more
     processes than cores only share them, each with its own memory) nor than ``n_tasks`` (a worker without a
     task would only be started and stopped), and at least 1.
@@ -95,7 +101,7 @@ def n_workers_of(n_jobs, n_tasks=None):
 
 
 @contextlib.contextmanager
-def cancellation_quiet():
+def cancellation_quiet() -> Iterator[None]:
     """Around a joblib ``Parallel`` whose results we stop reading on purpose (a run failed, the disk is full, the
     user pressed Ctrl-C): joblib's warning that the remaining tasks were cancelled says nothing the error we raise
     does not already say. Only that warning, only here."""

@@ -33,6 +33,11 @@ from .analysis import paired_interval
 from .chunks import cancellation_quiet, n_workers_of
 from .params import DEFAULTS, OURS_ONLY, SKLEARN_CHOICES, check_params, resolve, seed_list
 from .results import _read_csv, package_versions, read_results_json
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from ..data import Split
 
 #: The columns of every comparison run, and of its summary (mean and std over seeds of each).
 COMPARE_METRICS = ("accuracy", "precision", "recall", "f1", "fit_seconds", "n_iter")
@@ -75,7 +80,7 @@ class PairedTest:
     ci_high: float = math.nan
     identical: bool = False
 
-    def describe(self):
+    def describe(self) -> str:
         """One sentence, for humans."""
         if not np.isfinite(self.pvalue):
             return f"paired test on {self.metric}: needs at least 2 seeds (got {self.n})"
@@ -124,7 +129,7 @@ class CompareResult:
 
     kind = "compare"
 
-    def table(self, digits=4):
+    def table(self, digits: int = 4) -> pd.DataFrame:
         """The side-by-side summary: one row per metric, one column per model, ``mean ± std`` (epochs, counted in
         whole numbers, as whole numbers where they are: ``200 ± 0``, else to one decimal)."""
         out = {}
@@ -132,14 +137,14 @@ class CompareResult:
             out[model] = [_spread(row[f"{m}_mean"], row[f"{m}_std"], m, digits) for m in COMPARE_METRICS]
         return pd.DataFrame(out, index=list(COMPARE_METRICS))
 
-    def files(self):
+    def files(self) -> dict[str, str]:
         """``compare.csv`` (one row per run), ``summary.csv`` (one row per model), ``report.csv`` (per class)."""
         files = {"compare.csv": self.runs.to_csv(index=False), "summary.csv": self.summary.to_csv(index_label="model")}
         if self.report is not None:
             files["report.csv"] = self.report.to_csv(index=False)
         return files
 
-    def metadata(self):
+    def metadata(self) -> dict:
         """What ``results.json`` holds besides the configuration: the paired test, classes, confusion matrices."""
         return {"test": vars(self.test), "classes": self.classes, "confusion": self.confusion}
 
@@ -226,7 +231,7 @@ def _per_class(records, split):
     return confusion, pd.DataFrame(rows)
 
 
-def summarize_comparison(runs):
+def summarize_comparison(runs: pd.DataFrame) -> tuple[pd.DataFrame, PairedTest]:
     """The per-model summary and the paired test of accuracy, from the comparison's runs.
 
     Parameters
@@ -250,7 +255,7 @@ def summarize_comparison(runs):
     return summary, _paired_test(ours.accuracy, theirs.accuracy, "accuracy")
 
 
-def compare(split=None, *, seeds=5, per_class=False, n_jobs=1, progress=False, blas_threads=None, **model_params):
+def compare(split: Split | None = None, *, seeds: int | Sequence[int] = 5, per_class: bool = False, n_jobs: int = 1, progress: bool = False, blas_threads: int | None = None, **model_params: Any) -> CompareResult:
     """Train ours and scikit-learn's MLPClassifier with the same parameters, over several seeds.
 
     Both get the same split and every shared parameter (architecture,
@@ -322,7 +327,7 @@ def _run_jobs(run, jobs, n_workers):
             yield from parallel(delayed(run)(m, s) for m, s in jobs[i:i + 2])
 
 
-def load_compare(folder):
+def load_compare(folder: str | os.PathLike[str]) -> CompareResult:
     """The :class:`CompareResult` that :func:`~digitnet.experiments.save_results` wrote to ``folder``."""
     from pathlib import Path
 

@@ -26,12 +26,19 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable, Iterator, Sequence
 from multiprocessing import resource_tracker
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from .._lazy import lazy
 from ..errors import UsageError
 from .chunks import n_workers_of, plan_chunks
 from .runs import run_chunk
+
+if TYPE_CHECKING:
+    from ..data import Split
+    from .runs import Task
 
 distributed = lazy("distributed")
 distributed_comm = lazy("distributed.comm")
@@ -53,7 +60,7 @@ class WorkerLost(RuntimeError):
     """Workers died (killed, out of memory), or the cluster went away, while the sweep was running."""
 
 
-def require_dask():
+def require_dask() -> ModuleType:
     """The ``distributed`` module (imported now), or a UsageError saying how to install Dask."""
     try:
         distributed.Client  # noqa: B018 (the first attribute access imports the module)
@@ -87,7 +94,7 @@ async def _identity(address, timeout):
         comm.abort()
 
 
-def probe_scheduler(address, timeout=None):
+def probe_scheduler(address: str, timeout: float | None = None) -> dict:
     """What the Dask scheduler at ``address`` says it is (its identity dict), within ``timeout`` seconds.
 
     Raises
@@ -172,7 +179,7 @@ def _local_cluster(n_jobs):
 
 
 @contextlib.contextmanager
-def dask_client(scheduler=None, n_jobs=1):
+def dask_client(scheduler: str | None = None, n_jobs: int = 1) -> Iterator[Any]:
     """A ``distributed.Client`` of the scheduler at ``scheduler`` (probed first), or of a LocalCluster started
     (and stopped) for the block: ``n_jobs`` single-threaded worker processes on 127.0.0.1 (never more than the
     cores this process may use), no dashboard. Ctrl-C or SIGTERM while the LocalCluster starts or stops takes
@@ -217,7 +224,7 @@ def _wait_for_workers(client, where):
                          f" 'dask worker {where}'") from None
 
 
-def run_dask(tasks, data, n_jobs, scheduler, done, chunk_seconds):
+def run_dask(tasks: Sequence[Task], data: tuple[Split, Any], n_jobs: int, scheduler: str | None, done: Callable[[int, list], object], chunk_seconds: float) -> None:
     """Run the tasks on a Dask cluster, handing each finished chunk to ``done(n_tasks, records)``."""
     require_dask()
     if not tasks:

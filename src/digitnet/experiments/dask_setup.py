@@ -12,7 +12,7 @@ import signal
 import threading
 
 
-def dask_setup(worker):
+def dask_setup(worker: object) -> None:
     """Ignore Ctrl-C (SIGINT) in this worker process. ``worker`` is Dask's Worker (unused)."""
     if threading.current_thread() is threading.main_thread():  # where a Dask worker runs its event loop
         signal.signal(signal.SIGINT, signal.SIG_IGN)

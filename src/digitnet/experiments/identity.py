@@ -13,10 +13,15 @@ trained again.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..jsonify import canonical_json
+
+if TYPE_CHECKING:
+    from ..data import Split
 
 #: Bumped when what goes into a run's identity, or what a run computes, changes (old runs are then simply not
 #: found). 2: training stops at the epoch it diverges. 3: initial weights and shuffles drawn as MLPClassifier
@@ -25,7 +30,7 @@ IDENTITY_VERSION = 3
 
 
 
-def run_id(identity):
+def run_id(identity: Mapping[str, Any]) -> str:
     """The stable id of a run: the SHA-256 (hex) of the canonical JSON of its identity dict."""
     return hashlib.sha256(canonical_json(identity).encode("utf-8")).hexdigest()
 
@@ -42,7 +47,7 @@ def _hash_array(hasher, name, array):
     hasher.update(array.tobytes())
 
 
-def data_fingerprint(split, folds=None):
+def data_fingerprint(split: Split, folds: Sequence[tuple[np.ndarray, np.ndarray]] | Mapping[int, Sequence[tuple[np.ndarray, np.ndarray]]] | None = None) -> str:
     """SHA-256 (hex) of exactly the data a run sees: the split's arrays, and the cross-validation folds.
 
     Without folds, runs train on ``X_train`` and are scored on ``X_val`` /

@@ -11,8 +11,9 @@ from __future__ import annotations
 import difflib
 import itertools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from numbers import Integral, Real
+from typing import Any
 
 import numpy as np
 
@@ -57,7 +58,7 @@ FLOAT_PARAMS = tuple(name for name in PARAM_NAMES if isinstance(DEFAULTS.get(nam
 _LAYERS_TEXT = re.compile(r"^\s*[(\[]?\s*(\d+(\s*[-,]\s*\d+)*)\s*,?\s*[)\]]?\s*$")
 
 
-def format_layers(hidden_layer_sizes):
+def format_layers(hidden_layer_sizes: int | str | Sequence[int]) -> str:
     """``(64, 32)`` -> ``"64-32"``, ``64`` -> ``"64"``: hidden layers as one word (text stays as it is)."""
     if isinstance(hidden_layer_sizes, str):
         return hidden_layer_sizes
@@ -66,7 +67,7 @@ def format_layers(hidden_layer_sizes):
     return "-".join(str(int(h)) for h in hidden_layer_sizes)
 
 
-def parse_layers(value):
+def parse_layers(value: int | str | Sequence[int]) -> tuple[int, ...]:
     """Hidden layer sizes as a tuple of positive ints, from ``"64-32"``, ``"64"``, ``"(64, 32)"``
     (a tuple after a CSV round trip), ``64`` or ``(64, 32)``.
 
@@ -90,12 +91,12 @@ def parse_layers(value):
     return layers
 
 
-def hidden_layers(params):
+def hidden_layers(params: Mapping[str, Any]) -> tuple[int, ...]:
     """The hidden layer sizes of a configuration, as a tuple (the estimator's default if not set)."""
     return parse_layers(params.get("hidden_layer_sizes", DEFAULTS["hidden_layer_sizes"]))
 
 
-def count_weights(params, n_features, n_outputs):
+def count_weights(params: Mapping[str, Any], n_features: int, n_outputs: int) -> int:
     """Weights (not biases) of the network a configuration builds for this many inputs and outputs."""
     return n_weights([n_features, *hidden_layers(params), n_outputs])
 
@@ -116,7 +117,7 @@ SYNONYMS = {"epochs": "max_iter", "lr": "learning_rate_init", "layers": "hidden_
             "optimizer": "solver", "momentum_rate": "momentum", "init": "weight_init"}
 
 
-def closest(name, choices):
+def closest(name: str, choices: Iterable[str]) -> str | None:
     """The choice ``name`` was most likely meant to be ("hiden" -> "hidden_layer_sizes"), or None.
 
     A whole name close enough (difflib's rule), else a name one of whose words (between
@@ -146,7 +147,7 @@ def _parameter(name, value=None):
     return name if value is None else f"{name}={value}"
 
 
-def misused(name, value, spell=_parameter):
+def misused(name: str, value: object, spell: Callable[..., str] = _parameter) -> str | None:
     """A pointer for a value that belongs to another parameter or that scikit-learn spells otherwise, or None.
 
     A number for ``learning_rate`` (scikit-learn's name for the *schedule*) was meant for
@@ -187,7 +188,7 @@ def _is_number(text):
     return True
 
 
-def check_params(params):
+def check_params(params: Mapping[str, Any]) -> dict[str, Any]:
     """Validate estimator parameters; return them normalised (``hidden_layer_sizes`` as a tuple).
 
     Parameters
@@ -238,7 +239,7 @@ def check_params(params):
     return params
 
 
-def check_combination(params):
+def check_combination(params: dict[str, Any]) -> dict[str, Any]:
     """Refuse (UsageError) the settings of a whole configuration that are each valid but not together: dropout with
     lbfgs or with a rate for each of more hidden layers than there are, a cosine warmup as long as the training.
     Called on a configuration before any run (the fit would refuse them too, later); returns ``params``."""
@@ -261,7 +262,7 @@ def _is_default(name, value):
     return value is default or (type(value) is type(default) and value == default)
 
 
-def resolve(params, n_train):
+def resolve(params: Mapping[str, Any], n_train: int) -> dict[str, Any]:
     """Estimator parameters for a training set of ``n_train`` rows (``batch_size="full"`` -> n_train; the data's
     parameters, :data:`DATA_PARAMS`, left out)."""
     params = {k: v for k, v in params.items() if k not in DATA_PARAMS}
@@ -270,17 +271,17 @@ def resolve(params, n_train):
     return params
 
 
-def data_param(params, name):
+def data_param(params: Mapping[str, Any], name: str) -> Any:
     """A data parameter of a configuration (:data:`DATA_PARAMS`), its default if it does not set it."""
     return params.get(name, DATA_PARAMS[name][1])
 
 
-def without_label(params):
+def without_label(params: Mapping[str, Any]) -> dict[str, Any]:
     """A configuration's estimator parameters (its ``label``, if any, removed)."""
     return {k: v for k, v in params.items() if k != LABEL}
 
 
-def expand_grid(grid):
+def expand_grid(grid: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Sequence[Any]]]) -> list[dict[str, Any]]:
     """All configurations of a grid, in order.
 
     Parameters
@@ -309,7 +310,7 @@ def expand_grid(grid):
     return configs
 
 
-def seed_list(seeds):
+def seed_list(seeds: int | Sequence[int]) -> list[int]:
     """``5`` -> ``[0, 1, 2, 3, 4]``; a sequence of ints stays as it is (at most :data:`MAX_SEEDS` of them)."""
     if isinstance(seeds, Integral):
         if not 1 <= seeds <= MAX_SEEDS:
@@ -323,7 +324,7 @@ def seed_list(seeds):
     return seeds
 
 
-def resolved_params(params):
+def resolved_params(params: Mapping[str, Any]) -> dict[str, Any]:
     """Every estimator parameter of a configuration (defaults filled in, ``max_iter`` included),
     normalised: what a run's identity hashes, so ``{}`` and ``{"activation": "relu"}`` are the same run.
     The :data:`DECLINED` features appear only when set to something other than their defaults (so

@@ -10,11 +10,13 @@ elapsed time, every file atomically.
 from __future__ import annotations
 
 import json
+import os
 import platform
 import time
 from dataclasses import asdict, dataclass, field, fields
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any  # Any: a result with files() and metadata() (their modules import this one)
 
 import pandas as pd
 
@@ -24,7 +26,7 @@ from ..jsonify import dumps, numbers
 from .params import DEFAULTS, format_layers
 
 
-def package_versions():
+def package_versions() -> dict[str, str]:
     """Versions of Python, the platform and every package a result depends on."""
     out = {"python": platform.python_version(), "platform": platform.platform()}
     for package in ("digitnet", "numpy", "scipy", "scikit-learn", "pandas", "joblib"):
@@ -89,7 +91,7 @@ class SweepConfig:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, value: dict) -> "SweepConfig":
+    def from_json(cls, value: dict) -> SweepConfig:
         """The inverse of :meth:`to_json` (keys a file of an older digitnet lacks take their defaults)."""
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in value.items() if k in known})
@@ -139,12 +141,12 @@ class SweepResult:
 
     kind = "sweep"
 
-    def files(self):
+    def files(self) -> dict[str, str]:
         """``sweep.csv`` (one row per run) and ``curves.json`` (run_id -> per-epoch lists)."""
         return {"sweep.csv": self.runs.to_csv(index=False), "curves.json": dumps(self.curves) + "\n"}
 
     @property
-    def n_val(self):
+    def n_val(self) -> int:
         """How many digits each validation accuracy was measured on (with ``cv``: one fold's size)."""
         split = self.config.split or {}
         n_val = int(split.get("n_val") or 0)
@@ -152,13 +154,13 @@ class SweepResult:
             n_val = int(split.get("n_train", 0)) // int(self.config.cv)
         return max(n_val, 1)
 
-    def metadata(self):
+    def metadata(self) -> dict:
         """What ``results.json`` holds besides the configuration: every configuration's parameters, the best."""
         return {"configurations": self.params, "best": None if self.best is None else self.best.to_json(),
                 "extra": self.extra}
 
 
-def save_results(result, out_dir):
+def save_results(result: Any, out_dir: str | os.PathLike[str]) -> list[str]:
     """Write a result to ``out_dir`` as CSV plus JSON, atomically.
 
     - sweep: ``sweep.csv`` (one row per run), ``curves.json`` (run_id -> per-epoch
@@ -183,7 +185,7 @@ def save_results(result, out_dir):
     return write_files(out_dir, files)
 
 
-def read_results_json(folder):
+def read_results_json(folder: str | os.PathLike[str]) -> dict:
     """A result folder's ``results.json``, checked to be one (a UsageError saying what is missing or wrong)."""
     path = check_regular_file(Path(folder) / "results.json", "results file")
     try:
@@ -202,7 +204,7 @@ def _read_csv(path, **options):
         raise UsageError(f"cannot read {path}: {exc}") from None
 
 
-def load_sweep(folder):
+def load_sweep(folder: str | os.PathLike[str]) -> SweepResult:
     """The :class:`SweepResult` that :func:`save_results` wrote to ``folder``, the same tables and types.
 
     The grid's columns of ``sweep.csv`` are taken from the configurations in ``results.json`` (a

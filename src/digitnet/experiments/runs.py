@@ -14,7 +14,9 @@ import os
 import threading
 import time
 import warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
@@ -26,6 +28,9 @@ from ..estimator.policy import STUDY
 from ..estimator.solvers import STOCHASTIC_SOLVERS
 from ..files import process_alive
 from .params import count_weights, data_param, resolve
+
+if TYPE_CHECKING:
+    from ..data import Split
 
 #: The final metrics of every run (NaN where a run has no such part or failed).
 METRICS = ("val_accuracy", "test_accuracy", "test_f1", "train_loss", "train_accuracy")
@@ -58,7 +63,7 @@ class Task:
     fold: int | None = None
     score_test: bool = True
 
-    def cost(self, n_features=64, n_classes=10):
+    def cost(self, n_features: int = 64, n_classes: int = 10) -> float:
         """A rough relative cost (epochs x weights), to balance chunks of work."""
         return max(self.checkpoints) * count_weights(self.params, n_features, n_classes)
 
@@ -125,7 +130,7 @@ class StudyModel(NumpyMLPClassifier):
     training_policy = STUDY
 
 
-def reusable(params):
+def reusable(params: Mapping[str, Any]) -> bool:
     """Can runs that differ only in max_iter share one training run? (A stochastic solver, no early stopping, and
     no schedule that depends on max_iter: cosine and onecycle spread their course over all the epochs.)"""
     return params.get("solver", "adam") in STOCHASTIC_SOLVERS and not params.get("early_stopping", False) and \
@@ -175,7 +180,7 @@ def _record(task, config_id, model, n_iter, seconds, arrays):
     return record
 
 
-def run_task(task, data):
+def run_task(task: Task, data: tuple[Split, Any]) -> list[RunRecord]:
     """Train one run and record its metrics at every checkpoint.
 
     With one checkpoint this is ``NumpyMLPClassifier(**params, max_iter=k,
@@ -262,7 +267,7 @@ def _die_with(parent):
     threading.Thread(target=watch, name="digitnet-watch-parent", daemon=True).start()
 
 
-def run_chunk(tasks, data, parent=None):
+def run_chunk(tasks: Sequence[Task], data: tuple[Split, Any], parent: int | None = None) -> tuple[int, list[RunRecord]]:
     """Run a list of tasks in this process.
 
     ConvergenceWarnings are expected (fixed epoch counts) and silenced; so are

@@ -13,7 +13,9 @@ time the test set is looked at.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, fields
+from typing import TYPE_CHECKING, Any  # Any: a results.SweepResult (results imports this module)
 
 import numpy as np
 
@@ -21,6 +23,11 @@ from ..errors import UsageError
 from .backends import execute
 from .params import DEFAULTS, count_weights, data_param, format_layers, hidden_layers, without_label
 from .runs import Task
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..data import Split
 
 
 @dataclass
@@ -33,7 +40,7 @@ class Standing:
     n_weights: int
 
 
-def standings(runs, n_weights, metric="val_accuracy") -> list[Standing]:
+def standings(runs: pd.DataFrame, n_weights: Callable[[int], int], metric: str = "val_accuracy") -> list[Standing]:
     """Every configuration's :class:`Standing`, best first (a higher mean; on equal means, fewer weights).
 
     Parameters
@@ -95,16 +102,16 @@ class Selection:
     test_f1: float = math.nan
     refit_on: str = ""
 
-    def standing(self, config):
+    def standing(self, config: int) -> Standing | None:
         """The :class:`Standing` of a configuration (None if it has none: every run of it failed)."""
         return next((s for s in self.standings if s.config == config), None)
 
-    def to_json(self):
+    def to_json(self) -> dict:
         """A plain dict, as ``results.json`` keeps it."""
         return asdict(self)
 
     @classmethod
-    def from_json(cls, value):
+    def from_json(cls, value: Mapping[str, Any]) -> Selection:
         """The inverse of :meth:`to_json` (a ``results.json``'s ``best``).
 
         Raises
@@ -123,7 +130,7 @@ class Selection:
         return cls(**value)
 
 
-def choose_best(result, n_features, n_classes) -> Selection:
+def choose_best(result: Any, n_features: int, n_classes: int) -> Selection:
     """The configuration with the highest mean validation accuracy over the seeds (no test score yet).
 
     On equal means the one with fewer weights is taken, then the first of the grid.
@@ -137,7 +144,7 @@ def choose_best(result, n_features, n_classes) -> Selection:
                      scaling=data_param(params, "scaling"), n_weights=best.n_weights, val_accuracy=best.mean)
 
 
-def select_and_test(result, split, cv) -> Selection:
+def select_and_test(result: Any, split: Split, cv: int | None) -> Selection:
     """:func:`choose_best`, then that configuration scored once on the test set, for each seed.
 
     Without cv, the chosen runs are repeated (they are deterministic, so the models are the ones

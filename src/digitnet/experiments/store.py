@@ -35,11 +35,13 @@ import socket
 import sqlite3
 import time
 import urllib.parse
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from ..errors import UsageError
 from ..files import check_regular_file, process_alive
 from ..jsonify import canonical_json, dumps
-from .runs import METRICS
+from .runs import METRICS, RunRecord
 from .store_rows import COLUMNS as _COLUMNS
 from .store_rows import SWEEP_COLUMNS, StoredRun, SweepEntry, Unreadable, decode_run, decode_sweep, record_of
 
@@ -126,7 +128,7 @@ def _real(value):
 class StoreDamaged(UsageError):
     """The store's database file is damaged (SQLite's integrity check failed); ``detail`` says where."""
 
-    def __init__(self, path, detail):
+    def __init__(self, path: str, detail: str) -> None:
         super().__init__(f"the results store {path} is damaged ({detail})")
         self.path, self.detail = path, detail
 
@@ -140,7 +142,7 @@ def _process_start(pid):
         return None
 
 
-def this_process():
+def this_process() -> str:
     """``host:pid:start`` of this process: a sweep's owner."""
     return f"{socket.gethostname()}:{os.getpid()}:{_process_start(os.getpid())}"
 
@@ -203,7 +205,7 @@ class Store:
         (``readonly``) does not exist.
     """
 
-    def __init__(self, path, *, timeout=30.0, readonly=False, foreign_objects="refuse"):
+    def __init__(self, path: str | os.PathLike[str], *, timeout: float = 30.0, readonly: bool = False, foreign_objects: str = "refuse") -> None:
         self.path, self.readonly, self.damage, self.version = os.fspath(path), readonly, None, SCHEMA_VERSION
         self.unreadable, self._foreign = [], foreign_objects
         if readonly and not os.path.exists(self.path):
@@ -323,7 +325,7 @@ class Store:
 
     # -------------------------------------------------------------------------------- basics
 
-    def close(self):
+    def close(self) -> None:
         self._conn.close()
 
     def __enter__(self):
@@ -332,22 +334,22 @@ class Store:
     def __exit__(self, *exc):
         self.close()
 
-    def transaction(self):
+    def transaction(self) -> _Transaction:
         """``with store.transaction():`` a write transaction (``BEGIN IMMEDIATE``), committed or rolled back."""
         return _Transaction(self._conn)
 
-    def rollback(self):
+    def rollback(self) -> None:
         """End a write transaction left open (by an interrupt), discarding it."""
         if self._conn.in_transaction:
             self._conn.execute("ROLLBACK")
 
-    def integrity_check(self):
+    def integrity_check(self) -> str:
         """SQLite's ``PRAGMA integrity_check``: ``"ok"`` for a sound database."""
         return self._conn.execute("PRAGMA integrity_check").fetchone()[0]
 
     # -------------------------------------------------------------------------------- runs
 
-    def existing(self, run_ids):
+    def existing(self, run_ids: Iterable[str]) -> set[str]:
         """The subset of ``run_ids`` already in the store."""
         return {values[0] for values in self._select("run_id", run_ids)}
 
@@ -359,13 +361,13 @@ class Store:
             yield from self._conn.execute(f"SELECT {columns} FROM runs WHERE run_id IN ({','.join('?' * len(batch))})",
                                           batch)
 
-    def count(self, run_ids=None):
+    def count(self, run_ids: Iterable[str] | None = None) -> int:
         """Rows in the store (among ``run_ids``, if given)."""
         if run_ids is None:
             return self._conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
         return len(self.existing(run_ids))
 
-    def add(self, runs, *, sweep=None, versions=None, info=None):
+    def add(self, runs: Iterable[tuple[str, Mapping[str, Any], RunRecord]], *, sweep: str | None = None, versions: Mapping[str, str] | None = None, info: Mapping[str, Any] | None = None) -> int:
         """Commit finished runs, all in one transaction; runs already present are left as they are.
 
         Parameters
@@ -408,7 +410,7 @@ class Store:
             self._conn.executemany(f"INSERT OR IGNORE INTO runs ({','.join(_COLUMNS)}) VALUES ({marks})", rows)
             return self._conn.total_changes - before
 
-    def readable(self, run_ids):
+    def readable(self, run_ids: Iterable[str]) -> tuple[dict[str, StoredRun], dict[str, str]]:
         """The runs ``run_ids`` present in the store: ``(records, unreadable)``.
 
         ``records`` maps each readable run's id to its :class:`StoredRun`; ``unreadable`` maps the id of
@@ -423,12 +425,12 @@ class Store:
                 unreadable[values[0]] = str(exc)
         return records, unreadable
 
-    def get(self, run_ids):
+    def get(self, run_ids: Iterable[str]) -> dict[str, RunRecord]:
         """``run_id`` -> :class:`~digitnet.experiments.runs.RunRecord` for the readable runs among ``run_ids``
         (``config`` is -1: a configuration index belongs to a sweep, not to the store)."""
         return {rid: record_of(run) for rid, run in self.readable(run_ids)[0].items()}
 
-    def set_aside(self, run_ids):
+    def set_aside(self, run_ids: Iterable[str]) -> dict[str, str]:
         """Give the rows of ``run_ids`` (unreadable ones) new ids, ``ID~unreadable`` (``-2``, ... added if taken), so
         that those runs can be trained and stored again while the rows themselves are kept as they are.
 
@@ -448,7 +450,7 @@ class Store:
                     moved[rid] = new
         return moved
 
-    def add_rows(self, rows, sweeps=()):
+    def add_rows(self, rows: Iterable[StoredRun], sweeps: Iterable[SweepEntry] = ()) -> None:
         """Copy runs (:class:`StoredRun`) and sweeps (:class:`SweepEntry`) read from another store into this one."""
         values = []
         for r in rows:
@@ -465,7 +467,7 @@ class Store:
                 [(w.name, w.started_at, w.finished_at, "interrupted" if w.status == "running" else w.status, w.n_runs,
                   w.n_found, dumps(w.config, sort_keys=True)) for w in sweeps])
 
-    def rows(self, run_ids=None):
+    def rows(self, run_ids: Iterable[str] | None = None) -> list[StoredRun]:
         """Every run in the store (or those of ``run_ids``), oldest first, as :class:`StoredRun` records.
 
         A row that cannot be read is skipped and counted in :attr:`unreadable` (an :class:`Unreadable` each); of
@@ -510,7 +512,7 @@ class Store:
 
     # -------------------------------------------------------------------------------- sweeps
 
-    def start_sweep(self, name, config, n_runs, n_found):
+    def start_sweep(self, name: str, config: Mapping[str, Any], n_runs: int, n_found: int) -> int:
         """Record that a sweep started; returns its id (for :meth:`finish_sweep`)."""
         with self.transaction():
             cursor = self._conn.execute(
@@ -519,13 +521,13 @@ class Store:
                 (name, _now(), "running", n_runs, n_found, dumps(config, sort_keys=True), this_process()))
             return cursor.lastrowid
 
-    def finish_sweep(self, sweep_id, status):
+    def finish_sweep(self, sweep_id: int, status: str) -> None:
         """Mark a sweep ``finished``, ``interrupted`` or ``failed``."""
         with self.transaction():
             self._conn.execute("UPDATE sweeps SET finished_at = ?, status = ? WHERE id = ?",
                                (_now(), status, sweep_id))
 
-    def sweeps(self):
+    def sweeps(self) -> list[SweepEntry]:
         """Every sweep run on this store, oldest first, as :class:`SweepEntry` records (one whose process is gone
         reads "interrupted", also where a read-only store could not be marked)."""
         names = SWEEP_COLUMNS if self.version >= 2 else (*SWEEP_COLUMNS[:-1], "NULL")
@@ -543,7 +545,7 @@ class Store:
         return out
 
 
-def salvage(path):
+def salvage(path: str | os.PathLike[str]) -> tuple[str, int]:
     """Keep what a damaged store holds: move it aside (``PATH.damaged-TIME``, with its log files) and copy its
     readable runs and sweeps into a new store at ``path``.
 

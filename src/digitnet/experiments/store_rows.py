@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from .runs import METRICS, RunRecord
 
@@ -68,7 +70,7 @@ class Unreadable(ValueError):
     """A store row whose columns do not hold what digitnet writes; ``str(exc)`` names the row and the column,
     ``table`` and ``key`` say which row it is (``"runs"`` and its run id, or ``"sweeps"`` and its id)."""
 
-    def __init__(self, message, table=None, key=None):
+    def __init__(self, message: str, table: str | None = None, key: str | None = None) -> None:
         super().__init__(message)
         self.table, self.key = table, key
 
@@ -133,7 +135,7 @@ def _curve(value):
     return curve
 
 
-def decode_run(values):
+def decode_run(values: Sequence[Any]) -> StoredRun:
     """One ``runs`` row (values in :data:`COLUMNS` order) as a :class:`StoredRun`.
 
     Raises
@@ -159,7 +161,7 @@ def decode_run(values):
         raise Unreadable(f"run {name[:16]}: {exc}", "runs", row["run_id"]) from None
 
 
-def decode_sweep(values):
+def decode_sweep(values: Sequence[Any]) -> SweepEntry:
     """One ``sweeps`` row (values in :data:`SWEEP_COLUMNS` order) as a :class:`SweepEntry`; raises :class:`Unreadable`."""
     row = dict(zip(SWEEP_COLUMNS, values))
     try:
@@ -174,7 +176,7 @@ def decode_sweep(values):
         raise Unreadable(f"sweep entry {row['id']!r}: {exc}", "sweeps", row["id"]) from None
 
 
-def record_of(run):
+def record_of(run: StoredRun) -> RunRecord:
     """A :class:`StoredRun` as the :class:`~digitnet.experiments.runs.RunRecord` a sweep tabulates
     (``config`` is -1: a configuration index belongs to a sweep, not to the store)."""
     return RunRecord(config=-1, seed=run.seed, fold=run.fold, **{m: getattr(run, m) for m in METRICS},

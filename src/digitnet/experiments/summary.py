@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from ..jsonify import canonical_json
 from .params import count_weights, format_layers
+
+if TYPE_CHECKING:
+    from .store_rows import StoredRun, SweepEntry
 
 
 @dataclass
@@ -170,7 +175,7 @@ def _best_line(best, varying, metric, what):
     return text
 
 
-def summarize(rows, sweeps=(), top=10):
+def summarize(rows: Sequence[StoredRun], sweeps: Sequence[SweepEntry] = (), top: int = 10) -> StoreSummary:
     """The best configurations of a store's runs, for each dataset, and a few lines about them.
 
     Parameters

@@ -41,6 +41,11 @@ from .runs import METRICS, Task, reusable
 from .identity import IDENTITY_VERSION, data_fingerprint, run_id
 from .store import UNREADABLE_SUFFIX, Store, StoreDamaged, salvage
 from .store_rows import record_of
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..data import Split
 
 
 @dataclass(frozen=True)
@@ -73,7 +78,7 @@ class Execution:
     log: Callable | None = None
 
     @property
-    def backend_name(self):
+    def backend_name(self) -> str:
         return self.backend or ("serial" if self.n_jobs == 1 else "processes")
 
 
@@ -90,11 +95,11 @@ class SweepInterrupted(KeyboardInterrupt):
         The store (None: the sweep had none, and its finished runs are lost).
     """
 
-    def __init__(self, saved, total, path):
+    def __init__(self, saved: int, total: int, path: str | None) -> None:
         super().__init__(saved, total, path)
         self.saved, self.total, self.path = saved, total, path
 
-    def describe(self):
+    def describe(self) -> str:
         """The one-line summary the command line prints."""
         if self.path is None:
             return f"interrupted after {self.saved} of {self.total} runs (no results store: nothing was saved)"
@@ -128,7 +133,7 @@ class SweepPlan:
     config: SweepConfig
 
     @property
-    def run_ids(self):
+    def run_ids(self) -> list[str]:
         """Every run's id, once each, in order."""
         return list(dict.fromkeys(rid for rid, _ in self.ids.values()))
 
@@ -187,7 +192,7 @@ def _folds(split, cv, seeds, per_seed):
     return split.cv_folds(int(cv))
 
 
-def plan_sweep(grid, split, *, seeds, cv, base_params, score_test, name, execution, folds_per_seed=False):
+def plan_sweep(grid: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Sequence[Any]]], split: Split, *, seeds: int | Sequence[int], cv: int | None, base_params: Mapping[str, Any] | None, score_test: bool, name: str, execution: Execution, folds_per_seed: bool = False) -> SweepPlan:
     """Stage 1: check the grid and decide every run and training (see the module docstring)."""
     raw_configs = expand_grid(grid)
     base = check_params(base_params or {})
@@ -401,7 +406,7 @@ def _found(store, plan, log):
     return set(records)
 
 
-def run_sweep(plan, execution, start):
+def run_sweep(plan: SweepPlan, execution: Execution, start: float) -> SweepResult:
     """Stages 2-4 of a planned sweep: what is pending, run and commit it, tabulate everything.
 
     ``start`` is when the sweep began (``time.perf_counter()``), for its elapsed time.
@@ -428,8 +433,8 @@ def run_sweep(plan, execution, start):
                        elapsed=time.perf_counter() - start, stored=stored)
 
 
-def sweep(grid, split=None, *, seeds=(0,), cv=None, n_jobs=1, progress=True, base_params=None, score_test=True,
-          name="sweep", backend=None, scheduler=None, store=None, log=None):
+def sweep(grid: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Sequence[Any]]], split: Split | None = None, *, seeds: int | Sequence[int] = (0,), cv: int | None = None, n_jobs: int = 1, progress: bool = True, base_params: Mapping[str, Any] | None = None, score_test: bool = True,
+          name: str = "sweep", backend: str | None = None, scheduler: str | None = None, store: str | os.PathLike[str] | Store | None = None, log: Callable[[str], object] | None = None) -> SweepResult:
     """Train every configuration of a parameter grid, for every seed.
 
     Parameters

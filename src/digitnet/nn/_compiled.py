@@ -34,13 +34,19 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from types import ModuleType
+from typing import TYPE_CHECKING, Any  # Any: a _fast.Workspace (importing _fast here would make an import cycle)
 
 import numpy as np
 
-from .activations import get
-from .optimizers import SGD, Adam
+from .activations import Activation, get
+from .optimizers import SGD, Adam, Optimizer
+
+if TYPE_CHECKING:
+    from numpy.typing import DTypeLike
+    from scipy import sparse
 
 #: The environment variable that turns the compiled path off: ``DIGITNET_COMPILED=0`` (also ``off``, ``false``, ``no``).
 ENVIRONMENT = "DIGITNET_COMPILED"
@@ -92,7 +98,7 @@ class Plan:
     optimizer: str | None
 
 
-def plan(activation, out_activation, dtype, dropout, optimizer) -> Plan | None:
+def plan(activation: str | Activation, out_activation: str, dtype: DTypeLike, dropout: Sequence[float] | None, optimizer: Optimizer) -> Plan | None:
     """The :class:`Plan` of a fit, or None when NumPy's path trains it (see the module's docstring for which)."""
     if dropout is not None or np.dtype(dtype) not in (np.float32, np.float64):
         return None
@@ -115,7 +121,7 @@ def _product(A, B, out):
     return out
 
 
-def count_correct(labels, P, out_activation):
+def count_correct(labels: np.ndarray, P: np.ndarray, out_activation: str) -> int | None:
     """:func:`digitnet.nn.network.count_correct` of a softmax's outputs and class indices, in a kernel where the
     compiled path is on (None otherwise: the caller counts with NumPy)."""
     k = kernels()
@@ -124,7 +130,7 @@ def count_correct(labels, P, out_activation):
     return int(k.count_argmax(P, labels))
 
 
-def forward(X, weights, biases, activation, out_activation, buffers):
+def forward(X: np.ndarray | sparse.spmatrix, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], activation: str | Activation, out_activation: str, buffers: Sequence[np.ndarray]) -> list | None:
     """:func:`digitnet.nn._fast.forward_into` (no dropout, nothing kept of Z) with the kernels: relu's bias add,
     softmax's shift and normalisation; the same numbers. None where the compiled path does not cover the network
     (then the caller runs NumPy's)."""
@@ -163,7 +169,7 @@ def _weak(values, dtype):
 _AGREES = {}
 
 
-def blas_agrees(dtype, layers, n_rows):
+def blas_agrees(dtype: DTypeLike, layers: Sequence[int], n_rows: int) -> bool:
     """Whether numba's matrix products (``np.dot`` in a kernel, through SciPy's BLAS) give NumPy's ``matmul``'s
     numbers, bit for bit, for every product of a step of ``n_rows`` rows through a network of ``layers`` units, and
     its dot products for the L2 penalty: tried once per shape and process on random numbers (two builds of the same
@@ -200,7 +206,7 @@ def _key(found, optimizer, activation, out_activation, alpha):
             *((v, type(v)) for v in (alpha, *Steps.settings(optimizer, found.optimizer))))
 
 
-def steps_for(workspace, weights, biases, optimizer, activation, out_activation, alpha, dropout):
+def steps_for(workspace: Any, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], optimizer: Optimizer, activation: str | Activation, out_activation: str, alpha: float, dropout: Sequence[float] | None) -> Steps | None:
     """The :class:`Steps` of an epoch of :func:`digitnet.nn._fast.train_epoch`, or None where NumPy's path trains it:
     the workspace's from the last epoch while nothing it depends on changed (a callback may change a setting
     between epochs), else new ones, kept on the workspace."""
@@ -226,7 +232,7 @@ class Steps:
     weights the step started from (what :func:`digitnet.nn._fast.train_epoch` records for the epoch's loss).
     """
 
-    def __init__(self, plan, weights, biases, optimizer, workspace, activation, out_activation, alpha):
+    def __init__(self, plan: Plan, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], optimizer: Optimizer, workspace: Any, activation: str | Activation, out_activation: str, alpha: float) -> None:
         self.k, self.plan, self.weights, self.biases, self.optimizer = plan.kernels, plan, weights, biases, optimizer
         self.ws, self.alpha, self.last = workspace, alpha, len(weights) - 1
         self.hidden = None if plan.hidden == HIDDEN_CODES["relu"] else get(activation).apply
@@ -245,7 +251,7 @@ class Steps:
             self.adam_settings = tuple(cast(v) for v in (alpha, b1, 1 - b1, b2, 1 - b2, optimizer.epsilon))
 
     @staticmethod
-    def settings(optimizer, fused):
+    def settings(optimizer: Optimizer, fused: str | None) -> tuple:
         """The optimizer's settings the fused update reads (in a float32 fit, each must be a Python number)."""
         if fused == "adam":
             return optimizer.beta_1, optimizer.beta_2, optimizer.epsilon, optimizer.learning_rate_init
@@ -253,7 +259,7 @@ class Steps:
             return optimizer.learning_rate, optimizer.momentum
         return ()
 
-    def true_class(self, Y, P, labels):
+    def true_class(self, Y: np.ndarray, P: np.ndarray, labels: np.ndarray | None) -> tuple[np.ndarray, int] | None:
         """``(p_true, correct)`` of a softmax's epoch outputs: each row's probability of its class (the einsum of
         :func:`digitnet.nn._fast.cross_entropy`) and the count of rows predicted right, in one pass; None where the
         targets are not one-hot or the output no softmax (then NumPy's)."""
@@ -263,7 +269,7 @@ class Steps:
         correct = self.k.true_class_scores(Y, P, labels, p_true)
         return None if correct < 0 else (p_true, int(correct))
 
-    def epoch_loss(self, per_sample, batch_size, penalties):
+    def epoch_loss(self, per_sample: np.ndarray, batch_size: int, penalties: Sequence[float]) -> float | None:
         """The epoch's summed batch losses (:func:`._kernels.epoch_loss`, no sample weights), or None where ``alpha``
         is no Python or NumPy float64 number (then :func:`digitnet.nn._fast.mean_loss` adds them)."""
         if type(self.alpha) not in (float, int, np.float64) or per_sample.dtype not in (np.float32, np.float64):
@@ -281,7 +287,7 @@ class Steps:
             self.views[n] = buffers, deltas, tuple(buffers) if dense else None, tuple(deltas)
         return self.views[n]
 
-    def __call__(self, X, Y, output, sample_weight):
+    def __call__(self, X: np.ndarray | sparse.spmatrix, Y: np.ndarray, output: np.ndarray, sample_weight: np.ndarray | None) -> float:
         n = X.shape[0]
         buffers, deltas, hidden, delta_tuple = self._views(n)
         if hidden is not None and type(X) is np.ndarray and X.dtype == output.dtype and X.flags.c_contiguous:
@@ -294,7 +300,7 @@ class Steps:
         self.step(n if sample_weight is None else float(np.sum(sample_weight)))
         return penalty
 
-    def dense(self, X, Y, output, sample_weight, hidden, deltas):
+    def dense(self, X: np.ndarray, Y: np.ndarray, output: np.ndarray, sample_weight: np.ndarray | None, hidden: np.ndarray, deltas: tuple) -> float:
         """Forward and backward in two kernel calls (:func:`._kernels.dense_forward`, ``dense_backward``), NumPy's
         output function between them; for relu or identity hidden layers, dense rows, the products numba's BLAS
         computes as NumPy's does (:func:`blas_agrees`). Returns the L2 penalty of the weights before the step."""
@@ -313,7 +319,7 @@ class Steps:
                          self.plan.hidden, softmax and output.shape[1] <= k.BLOCK)
         return penalty
 
-    def forward(self, X, buffers, output):
+    def forward(self, X: np.ndarray | sparse.spmatrix, buffers: Sequence[np.ndarray], output: np.ndarray) -> list:
         """Each layer's A into ``buffers`` (``output`` for the last), a softmax left as its exponentials
         (``output_delta`` divides them by their row sums). Returns the list [X, A1, ..., output]."""
         k, activations = self.k, [X]
@@ -335,7 +341,7 @@ class Steps:
         activations.append(Z)
         return activations
 
-    def backward(self, activations, Y, sample_weight, deltas):
+    def backward(self, activations: Sequence[np.ndarray], Y: np.ndarray, sample_weight: np.ndarray | None, deltas: Sequence[np.ndarray]) -> None:
         """The gradient into the workspace, without the L2 term and the division by the batch's size (the optimizer
         kernels apply both); finishes the softmax in ``activations[-1]``."""
         k, last, bias_grads = self.k, self.last, self.bias_grads
@@ -354,7 +360,7 @@ class Steps:
                 if delta.shape[1] == 1:
                     np.einsum("ij->j", delta, out=bias_grads[l - 1])
 
-    def step(self, total):
+    def step(self, total: float) -> None:
         """The L2 term, the division by ``total`` and the optimizer's update, fused where the plan says (Adam's step
         count and rate advanced as its ``step`` advances them), else the optimizer's own step."""
         k, cast, opt, grad, alpha = self.k, self.cast, self.optimizer, self.ws.grad, self.alpha

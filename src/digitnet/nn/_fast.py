@@ -22,15 +22,18 @@ from __future__ import annotations
 
 import contextlib
 import functools
+from collections.abc import Iterable, Sequence
 
 import numpy as np
+from numpy.typing import DTypeLike
 from scipy import sparse
 from sklearn.metrics import r2_score
 from threadpoolctl import ThreadpoolController
 
 from . import _compiled
-from .activations import CLASSIFYING_OUTPUTS, get
+from .activations import CLASSIFYING_OUTPUTS, Activation, get
 from .network import correct_mask, count_correct, half_poisson_deviance, half_squared_error, n_parameters, unpack
+from .optimizers import Optimizer
 from .training import batch_slices
 
 #: Multiply-adds per layer product below which one BLAS thread is fastest.
@@ -42,7 +45,7 @@ def _threadpools():
     return ThreadpoolController()  # inspecting the loaded BLAS libraries takes a few ms: once per process
 
 
-def blas_threads(n_rows, layer_sizes):
+def blas_threads(n_rows: int, layer_sizes: Sequence[int]) -> contextlib.AbstractContextManager:
     """Context manager: run BLAS on one thread while the network's matrix products are small.
 
     For products this size, waking and spinning BLAS worker threads costs more than the
@@ -57,7 +60,7 @@ def blas_threads(n_rows, layer_sizes):
 
 # ---------------------------------------------------------------- the loss, summed as scikit-learn sums it
 
-def cross_entropy(Y, P, out_activation="softmax", soft=False):
+def cross_entropy(Y: np.ndarray, P: np.ndarray, out_activation: str = "softmax", soft: bool = False) -> np.ndarray:
     """:func:`~digitnet.nn.network.cross_entropy`: one log per row for softmax (Y is one-hot, so
     sum_k Y[i,k] log p[i,k] = log p[i, true class]), the same numbers as the formula's. ``soft``: the rows
     of Y are not one-hot (label smoothing), and the formula's sum is taken over every class."""
@@ -76,7 +79,7 @@ def _negative_log(p_true, eps):
     return np.negative(np.log(p_true, out=p_true), out=p_true)
 
 
-def per_sample_loss(Y, P, out_activation="softmax", soft=False):
+def per_sample_loss(Y: np.ndarray, P: np.ndarray, out_activation: str = "softmax", soft: bool = False) -> np.ndarray:
     """:func:`~digitnet.nn.network.per_sample_loss`, with :func:`cross_entropy` above."""
     if out_activation == "identity":
         return half_squared_error(Y, P)
@@ -85,12 +88,12 @@ def per_sample_loss(Y, P, out_activation="softmax", soft=False):
     return cross_entropy(Y, P, out_activation, soft)
 
 
-def squared_weights(weights):
+def squared_weights(weights: Iterable[np.ndarray]) -> float:
     """sum_l ||W[l]||^2 (:func:`~digitnet.nn.network.squared_weights`), one dot product per layer."""
     return sum(float(np.dot(W.ravel(), W.ravel())) for W in weights)
 
 
-def mean_loss(per_sample, sample_weight=None, alpha=0.0, sum_squared_weights=0.0):
+def mean_loss(per_sample: np.ndarray, sample_weight: np.ndarray | None = None, alpha: float = 0.0, sum_squared_weights: float = 0.0) -> float:
     """:func:`~digitnet.nn.network.mean_loss`: sum_i s_i l_i / S + alpha / (2 S) sum_l ||W[l]||^2."""
     if sample_weight is None:
         loss = float(per_sample.sum() / per_sample.shape[0])  # np.mean without its Python-level overhead
@@ -103,7 +106,7 @@ def mean_loss(per_sample, sample_weight=None, alpha=0.0, sum_squared_weights=0.0
     return loss
 
 
-def compute_loss(Y, P, weights=(), alpha=0.0, sample_weight=None, out_activation="softmax", soft=False):
+def compute_loss(Y: np.ndarray, P: np.ndarray, weights: Sequence[np.ndarray] = (), alpha: float = 0.0, sample_weight: np.ndarray | None = None, out_activation: str = "softmax", soft: bool = False) -> float:
     """:func:`~digitnet.nn.network.compute_loss`: mean loss plus the L2 penalty, MLPClassifier's numbers."""
     penalty = squared_weights(weights) if alpha else 0.0
     return mean_loss(per_sample_loss(Y, P, out_activation, soft), sample_weight, alpha, penalty)
@@ -125,7 +128,7 @@ class Workspace:
     of rate > 0, the batch's mask and f(Z) times it (None for the others): ``activations`` keep f(Z).
     """
 
-    def __init__(self, layer_sizes, batch_size, dtype, n_samples=None, activation=None, dropout=None):
+    def __init__(self, layer_sizes: Sequence[int], batch_size: int, dtype: DTypeLike, n_samples: int | None = None, activation: str | Activation | None = None, dropout: Sequence[float] | None = None) -> None:
         rows = [batch_size] * (len(layer_sizes) - 2) + [max(batch_size, n_samples or 0)]
         self.activations = [np.empty((n, k), dtype) for n, k in zip(rows, layer_sizes[1:])]
         self.deltas = [np.empty((batch_size, k), dtype) for k in layer_sizes[1:]]
@@ -147,7 +150,7 @@ def _product(A, B, out):
     return np.matmul(A, B, out=out)
 
 
-def forward_into(X, weights, biases, activation, out_activation, buffers, pre_activations=None, workspace=None):
+def forward_into(X: np.ndarray | sparse.spmatrix, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], activation: str | Activation, out_activation: str, buffers: Sequence[np.ndarray], pre_activations: Sequence[np.ndarray | None] | None = None, workspace: Workspace | None = None) -> list:
     """:func:`~digitnet.nn.network.forward_pass`, writing A[l] into ``buffers[l - 1][:n_samples]``.
 
     Z[l] is computed in place of A[l], unless ``pre_activations[l - 1]`` is a buffer (a hidden
@@ -173,7 +176,7 @@ def forward_into(X, weights, biases, activation, out_activation, buffers, pre_ac
     return activations
 
 
-def forward(X, weights, biases, activation, out_activation):
+def forward(X: np.ndarray | sparse.spmatrix, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], activation: str | Activation, out_activation: str) -> np.ndarray:
     """:func:`forward_into` into new buffers: the output layer's A, for prediction (the dtype of ``X @ W + b``)."""
     weights, biases = [np.asarray(W) for W in weights], [np.asarray(b) for b in biases]
     dtype = np.result_type(X.dtype, *(W.dtype for W in weights), *(b.dtype for b in biases))
@@ -181,7 +184,7 @@ def forward(X, weights, biases, activation, out_activation):
     return forward_into(X, weights, biases, activation, out_activation, buffers)[-1]
 
 
-def backward_into(activations, Y, weights, activation, alpha, sample_weight, workspace, params, masks=None):
+def backward_into(activations: Sequence[np.ndarray], Y: np.ndarray, weights: Sequence[np.ndarray], activation: str | Activation, alpha: float, sample_weight: np.ndarray | None, workspace: Workspace, params: np.ndarray, masks: Sequence[np.ndarray | None] | None = None) -> np.ndarray:
     """:func:`~digitnet.nn.network.backward_pass`, into ``workspace.grad`` (returned).
 
     ``params`` is the flat buffer ``weights`` are views of: the L2 term and the division by S
@@ -219,7 +222,7 @@ def backward_into(activations, Y, weights, activation, alpha, sample_weight, wor
     return grad
 
 
-def draw_masks(rng, rates, n_rows, masks):
+def draw_masks(rng: np.random.Generator | np.random.RandomState, rates: Sequence[float], n_rows: int, masks: Sequence[np.ndarray | None]) -> None:
     """:func:`~digitnet.nn.network.dropout_masks` into the workspace's mask buffers (the same draws, the same
     numbers: [u >= p] / (1 - p) for each hidden layer of rate p > 0, layer by layer)."""
     for p, mask in zip(rates, masks):
@@ -227,8 +230,8 @@ def draw_masks(rng, rates, n_rows, masks):
             np.multiply(rng.random((n_rows, mask.shape[1])) >= p, 1.0 / (1.0 - p), out=mask[:n_rows])
 
 
-def train_epoch(X, Y, weights, biases, optimizer, *, activation, out_activation, alpha, batch_size,
-                sample_weight=None, order=None, workspace=None, labels=None, dropout=None, rng=None, soft=False):
+def train_epoch(X: np.ndarray | sparse.spmatrix, Y: np.ndarray, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], optimizer: Optimizer, *, activation: str | Activation, out_activation: str, alpha: float, batch_size: int,
+                sample_weight: np.ndarray | None = None, order: np.ndarray | None = None, workspace: Workspace | None = None, labels: np.ndarray | None = None, dropout: Sequence[float] | None = None, rng: np.random.Generator | np.random.RandomState | None = None, soft: bool = False) -> tuple[float, float]:
     """:func:`digitnet.nn.training.train_epoch` with reused buffers; same arguments, numbers equal to 1e-12.
 
     Parameters
@@ -304,8 +307,8 @@ def _count_correct(labels, P, out_activation, compiled=True):
     return count_correct(labels, P, out_activation) if counted is None else counted
 
 
-def starting_loss(X, Y, weights, biases, *, activation, out_activation, alpha, batch_size, sample_weight=None,
-                  workspace=None, soft=False):
+def starting_loss(X: np.ndarray | sparse.spmatrix, Y: np.ndarray, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], *, activation: str | Activation, out_activation: str, alpha: float, batch_size: int, sample_weight: np.ndarray | None = None,
+                  workspace: Workspace | None = None, soft: bool = False) -> float:
     """:func:`digitnet.nn.training.starting_loss` in reused buffers; same arguments, the number to 1e-12.
 
     The forward passes write into ``workspace`` (which the next epoch overwrites before reading), so
@@ -337,12 +340,12 @@ class HeldOut:
     and recomputing the labels every epoch.
     """
 
-    def __init__(self, X, Y, sample_weight, layer_sizes, out_activation, soft=False):
+    def __init__(self, X: np.ndarray | sparse.spmatrix, Y: np.ndarray, sample_weight: np.ndarray | None, layer_sizes: Sequence[int], out_activation: str, soft: bool = False) -> None:
         self.X, self.Y, self.sample_weight, self.out_activation, self.soft = X, Y, sample_weight, out_activation, soft
         self.labels = Y.argmax(axis=1) if out_activation == "softmax" else Y
         self.buffers = [np.empty((X.shape[0], k), X.dtype) for k in layer_sizes[1:]]
 
-    def scores(self, weights, biases, activation, alpha):
+    def scores(self, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], activation: str | Activation, alpha: float) -> tuple[float, float]:
         """``(loss, score)`` of the network on these rows (score NaN if an output is not finite)."""
         P = forward_into(self.X, weights, biases, activation, self.out_activation, self.buffers)[-1]
         loss = compute_loss(self.Y, P, weights, alpha, self.sample_weight, self.out_activation, self.soft)

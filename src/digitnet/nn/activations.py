@@ -34,7 +34,7 @@ ELU_ALPHA = 1.0
 
 # ---------------------------------------------------------------- the speed path's functions (original names)
 
-def identity(Z, out=None):
+def identity(Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """f(z) = z."""
     if out is None:
         return Z.copy()
@@ -43,12 +43,12 @@ def identity(Z, out=None):
     return out
 
 
-def identity_derivative(A, delta=None):
+def identity_derivative(A: np.ndarray, delta: np.ndarray | None = None) -> np.ndarray:
     """f'(z) = 1."""
     return np.ones_like(A) if delta is None else delta
 
 
-def sigmoid(Z, out=None):
+def sigmoid(Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """f(z) = 1 / (1 + exp(-z)), evaluated as e / (1 + e) with e = exp(-|z|) for z < 0.
 
     ``exp`` only ever sees -|z| <= 0, so no input overflows. The numerator, 1 for z >= 0 and e
@@ -64,7 +64,7 @@ def sigmoid(Z, out=None):
     return np.divide(numerator, E, out=E)
 
 
-def sigmoid_derivative(A, delta=None):
+def sigmoid_derivative(A: np.ndarray, delta: np.ndarray | None = None) -> np.ndarray:
     """f'(z) = a (1 - a), with a = sigmoid(z)."""
     if delta is None:
         return A * (1 - A)
@@ -73,12 +73,12 @@ def sigmoid_derivative(A, delta=None):
     return delta
 
 
-def tanh(Z, out=None):
+def tanh(Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """f(z) = tanh(z) = (e^z - e^-z) / (e^z + e^-z)."""
     return np.tanh(Z, out=out)
 
 
-def tanh_derivative(A, delta=None):
+def tanh_derivative(A: np.ndarray, delta: np.ndarray | None = None) -> np.ndarray:
     """f'(z) = 1 - a^2, with a = tanh(z)."""
     if delta is None:
         return 1 - A**2
@@ -86,12 +86,12 @@ def tanh_derivative(A, delta=None):
     return delta
 
 
-def relu(Z, out=None):
+def relu(Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """f(z) = max(0, z)."""
     return np.maximum(Z, 0, out=out)
 
 
-def relu_derivative(A, delta=None):
+def relu_derivative(A: np.ndarray, delta: np.ndarray | None = None) -> np.ndarray:
     """f'(z) = 1 if a > 0 else 0, with a = relu(z) (the subgradient 0 is used at z = 0)."""
     if delta is None:
         return (A > 0).astype(A.dtype)
@@ -99,12 +99,12 @@ def relu_derivative(A, delta=None):
     return delta
 
 
-def leaky_relu(Z, out=None):
+def leaky_relu(Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """f(z) = z if z > 0 else 0.01 z  (= max(z, 0.01 z) because the slope is below 1)."""
     return np.maximum(Z, LEAKY_SLOPE * Z, out=out)
 
 
-def leaky_relu_derivative(A, delta=None):
+def leaky_relu_derivative(A: np.ndarray, delta: np.ndarray | None = None) -> np.ndarray:
     """f'(z) = 1 if a > 0 else 0.01, with a = leaky_relu(z): max(sign(a), 0.01), the same numbers as a ``where``."""
     slope = np.sign(A)
     np.maximum(slope, LEAKY_SLOPE, out=slope)
@@ -114,7 +114,7 @@ def leaky_relu_derivative(A, delta=None):
     return delta
 
 
-def elu(Z, out=None):
+def elu(Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """f(z) = z if z > 0 else alpha (e^z - 1), alpha = 1."""
     negative = np.expm1(np.minimum(Z, 0))  # 0 where z > 0; min() keeps e^z from overflowing
     negative *= ELU_ALPHA
@@ -123,7 +123,7 @@ def elu(Z, out=None):
     return out
 
 
-def elu_derivative(A, delta=None):
+def elu_derivative(A: np.ndarray, delta: np.ndarray | None = None) -> np.ndarray:
     """f'(z) = 1 if a > 0 else a + alpha, with a = elu(z) (since alpha e^z = a + alpha).
 
     With alpha = 1 that is min(a + 1, 1) (a > 0 gives a + 1 >= 1, a <= 0 gives a + 1 <= 1): the same
@@ -137,7 +137,7 @@ def elu_derivative(A, delta=None):
     return delta
 
 
-def softmax(Z, out=None):
+def softmax(Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """softmax(z)_k = exp(z_k - max z) / sum_j exp(z_j - max z), row by row.
 
     Subtracting the row maximum changes nothing mathematically and keeps exp() <= 1.
@@ -151,7 +151,7 @@ def softmax(Z, out=None):
     return out
 
 
-def exp(Z, out=None):
+def exp(Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """f(z) = e^z, the output of Poisson regression (a positive mean); for the output layer only.
 
     A large z gives inf, silently: the loss is then infinite and training reports divergence.
@@ -160,13 +160,13 @@ def exp(Z, out=None):
         return np.exp(Z, out=out)
 
 
-def log_softmax(Z):
+def log_softmax(Z: np.ndarray) -> np.ndarray:
     """log softmax(z)_k = z_k - max z - log sum_j exp(z_j - max z), without overflow or log(0)."""
     shifted = Z - Z.max(axis=1, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
-def log_sigmoid(Z):
+def log_sigmoid(Z: np.ndarray) -> np.ndarray:
     """log sigmoid(z) = -log(1 + e^-z), via logaddexp so that no input overflows."""
     return -np.logaddexp(0, -Z)
 
@@ -218,7 +218,7 @@ class Activation:
     forward_into: Callable | None = None
     scale_delta: Callable | None = None
 
-    def __call__(self, z):
+    def __call__(self, z: np.ndarray) -> np.ndarray:
         """f(z), the formula."""
         return self.function(z)
 
@@ -229,22 +229,22 @@ class Activation:
                              f" ({'the pre-activation Z' if self.needs == 'z' else 'the output A = f(Z)'}): pass it")
         return kept
 
-    def df(self, z=None, a=None):
+    def df(self, z: np.ndarray | None = None, a: np.ndarray | None = None) -> np.ndarray:
         """f'(z), given z or a = f(z) (only the one ``needs`` names is read)."""
         return self.derivative(self._read(z, a))
 
-    def d2f(self, z=None, a=None):
+    def d2f(self, z: np.ndarray | None = None, a: np.ndarray | None = None) -> np.ndarray:
         """f''(z), given z or a = f(z) (only the one ``needs`` names is read)."""
         if self.second_derivative is None:
             raise ValueError(f"activation {self.name!r} has no second derivative: register it with one")
         return self.second_derivative(self._read(z, a))
 
-    def jvp(self, v, z=None, a=None):
+    def jvp(self, v: np.ndarray, z: np.ndarray | None = None, a: np.ndarray | None = None) -> np.ndarray:
         """f'(z) applied to a direction ``v`` of z's shape: f'(z) ⊙ v, or each row's Jacobian times v (softmax)."""
         slope = self.df(z, a)
         return slope * v if self.elementwise else np.einsum("ijk,ik->ij", slope, v)
 
-    def apply(self, Z, out=None):
+    def apply(self, Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """The speed path's f(Z), into ``out`` if given (the original vocabulary: ``sigmoid(Z, out=Z)``)."""
         if self.forward_into is not None:
             return self.forward_into(Z, out=out)
@@ -254,7 +254,7 @@ class Activation:
         out[...] = values
         return out
 
-    def apply_derivative(self, kept, delta=None):
+    def apply_derivative(self, kept: np.ndarray, delta: np.ndarray | None = None) -> np.ndarray:
         """The speed path's f': ``delta ⊙ f'`` in place (or f' if ``delta`` is None), ``kept`` as ``needs`` says."""
         if self.scale_delta is not None:
             return self.scale_delta(kept, delta)
@@ -384,7 +384,7 @@ _REGISTRY: dict[str, Activation] = {a.name: a for a in _BUILT_IN}
 BUILT_IN = tuple(_REGISTRY)
 
 
-def get(name) -> Activation:
+def get(name: str | Activation) -> Activation:
     """The registered activation called ``name`` (a ValueError naming those there are, if none is); an
     :class:`Activation` object is its own answer (a user's own, given to an estimator without registering it)."""
     if isinstance(name, Activation):
@@ -396,7 +396,7 @@ def get(name) -> Activation:
                          " (a new one is added with digitnet.nn.activations.register)") from None
 
 
-def register(activation: Activation, *, replace=False) -> Activation:
+def register(activation: Activation, *, replace: bool = False) -> Activation:
     """Add ``activation`` to the registry, under its name: the estimators then take ``activation=<its name>``.
 
     Its functions are tried once on a few numbers, so that one that does not keep z's shape is refused
@@ -433,7 +433,7 @@ def check(activation: Activation) -> Activation:
     return activation
 
 
-def from_spec(spec) -> Activation | str:
+def from_spec(spec: str | Activation | Sequence[Callable[[np.ndarray], np.ndarray]]) -> Activation | str:
     """What an estimator's ``activation=`` names: a registered name (returned as it is), an :class:`Activation` (its
     name, if it is the one registered under it; else the object), or a user's own as a pair ``(f, df)`` or triple
     ``(f, df, d2f)`` of NumPy functions of z (made an ``Activation`` named after ``f``, its derivatives reading z).
@@ -454,7 +454,7 @@ def from_spec(spec) -> Activation | str:
                      f" (f, df) or triple (f, df, d2f) of functions of z; got {spec!r}")
 
 
-def unregister(name) -> None:
+def unregister(name: str) -> None:
     """Remove a user's activation from the registry (the built-in ones stay)."""
     if name in BUILT_IN:
         raise ValueError(f"activation {name!r} is built in and cannot be removed")

@@ -31,6 +31,7 @@ the deltas, f' and f'') is computed once per point by :func:`hessian_operator`, 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -120,8 +121,8 @@ def _product(point: _Point, v) -> np.ndarray:
     return pack(r_weights, r_biases)
 
 
-def hessian_operator(X, Y, weights, biases, activation=DEFAULT_ACTIVATION, alpha=0.0, out_activation="softmax",
-                     sample_weight=None) -> LinearOperator:
+def hessian_operator(X: np.ndarray | sparse.spmatrix, Y: np.ndarray, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], activation: str | Activation = DEFAULT_ACTIVATION, alpha: float = 0.0, out_activation: str = "softmax",
+                     sample_weight: np.ndarray | None = None) -> LinearOperator:
     """The Hessian of the loss at these parameters as a symmetric ``scipy.sparse.linalg.LinearOperator``.
 
     ``op @ v`` (or ``op.matvec(v)``) is :func:`hessian_vector_product` at these parameters; the forward
@@ -146,8 +147,8 @@ def hessian_operator(X, Y, weights, biases, activation=DEFAULT_ACTIVATION, alpha
     return LinearOperator((n, n), matvec=product, rmatvec=product, dtype=weights[0].dtype)  # symmetric: H' = H
 
 
-def hessian_vector_product(X, Y, weights, biases, v, activation=DEFAULT_ACTIVATION, alpha=0.0,
-                           out_activation="softmax", sample_weight=None) -> np.ndarray:
+def hessian_vector_product(X: np.ndarray | sparse.spmatrix, Y: np.ndarray, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], v: np.ndarray, activation: str | Activation = DEFAULT_ACTIVATION, alpha: float = 0.0,
+                           out_activation: str = "softmax", sample_weight: np.ndarray | None = None) -> np.ndarray:
     """H v, the Hessian of the loss at (weights, biases) times a direction v, exactly (Pearlmutter's R-operator).
 
     Parameters
@@ -182,8 +183,8 @@ def _finite(product):
     return product
 
 
-def sharpness(X, Y, weights, biases, activation=DEFAULT_ACTIVATION, alpha=0.0, k=1, out_activation="softmax",
-              sample_weight=None, tol=0.0, seed=0) -> np.ndarray:
+def sharpness(X: np.ndarray | sparse.spmatrix, Y: np.ndarray, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], activation: str | Activation = DEFAULT_ACTIVATION, alpha: float = 0.0, k: int = 1, out_activation: str = "softmax",
+              sample_weight: np.ndarray | None = None, tol: float = 0.0, seed: int = 0) -> np.ndarray:
     """The k largest eigenvalues of the loss's Hessian, largest first, by Lanczos on exact products.
 
     ``scipy.sparse.linalg.eigsh`` (ARPACK's implicitly restarted Lanczos, ``which="LA"``) applied to

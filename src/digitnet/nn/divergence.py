@@ -41,6 +41,7 @@ huge *relative to the data's own scale*; a target measured in 1e60s has a starti
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,7 +52,7 @@ from ._fast import mean_loss, per_sample_loss  # the losses as training computes
 DIVERGENCE_FACTOR = 10.0
 
 
-def baseline_loss(Y, out_activation="softmax", sample_weight=None):
+def baseline_loss(Y: np.ndarray, out_activation: str = "softmax", sample_weight: np.ndarray | None = None) -> float:
     """The loss of the best constant prediction on these rows: every row predicted as the (weighted) mean of Y.
 
     For softmax that is the class frequencies, and the loss the labels' entropy (log K for K
@@ -95,15 +96,15 @@ class DivergenceRule:
         """The largest loss that has not diverged (NaN: every loss has)."""
         return self.factor * self.reference
 
-    def diverged(self, loss) -> bool:
+    def diverged(self, loss: float) -> bool:
         """Whether an epoch with this loss has diverged: it is not finite, or above the ceiling."""
         return not (math.isfinite(loss) and loss <= self.ceiling)
 
-    def epoch(self, losses) -> int | None:
+    def epoch(self, losses: Iterable[float]) -> int | None:
         """The first epoch (counted from 1) of ``losses`` that has diverged, or None."""
         return next((e for e, loss in enumerate(losses, 1) if self.diverged(float(loss))), None)
 
-    def describe(self, epoch, loss, unit="epoch") -> str:
+    def describe(self, epoch: int, loss: float, unit: str = "epoch") -> str:
         """``"diverged at epoch 3: the loss rose from 2.303 with the starting weights to 4.3e+115, ..."``."""
         start, at = f"{self.start_loss:.4g}", f"diverged at {unit} {epoch}"
         if not math.isfinite(self.start_loss):
@@ -115,6 +116,6 @@ class DivergenceRule:
         return f"{at}: the loss rose from {start} with the starting weights to {loss:.4g}, {times}"
 
 
-def divergence_epoch(losses, start_loss, baseline=0.0, factor=DIVERGENCE_FACTOR):
+def divergence_epoch(losses: Iterable[float], start_loss: float, baseline: float = 0.0, factor: float = DIVERGENCE_FACTOR) -> int | None:
     """The first epoch (counted from 1) at which training diverged, or None: ``DivergenceRule(...).epoch(losses)``."""
     return DivergenceRule(float(start_loss), float(baseline), factor).epoch(losses)

@@ -17,11 +17,12 @@ Three numbers per layer l = 1 .. L (L the output layer), the per-layer view of w
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from .activations import DEFAULT_ACTIVATION
+from .activations import DEFAULT_ACTIVATION, Activation
 from .network import backward_pass, compute_loss, forward_pass, pack, unpack
 
 
@@ -36,15 +37,15 @@ class GradientFlow:
     activation_std: np.ndarray  # std of A[l] over rows and units
 
 
-def layer_norms(flat, layer_sizes) -> np.ndarray:
+def layer_norms(flat: np.ndarray, layer_sizes: Sequence[int]) -> np.ndarray:
     """The norm of each layer's part (weights and biases together) of a flat vector in ``pack``'s order."""
     weights, biases = unpack(np.asarray(flat), layer_sizes)
     return np.array([np.sqrt(np.sum(np.square(W, dtype=np.float64)) + np.sum(np.square(b, dtype=np.float64)))
                      for W, b in zip(weights, biases)])
 
 
-def gradient_flow(X, Y, weights, biases, activation=DEFAULT_ACTIVATION, alpha=0.0, out_activation="softmax",
-                  sample_weight=None, learning_rate=None) -> GradientFlow:
+def gradient_flow(X: np.ndarray, Y: np.ndarray, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], activation: str | Activation = DEFAULT_ACTIVATION, alpha: float = 0.0, out_activation: str = "softmax",
+                  sample_weight: np.ndarray | None = None, learning_rate: float | None = None) -> GradientFlow:
     """The gradient's norm, the update-to-weight ratio of a gradient step, and the spread of the activations, per layer.
 
     Parameters

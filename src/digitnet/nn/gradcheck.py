@@ -26,6 +26,7 @@ import numpy as np
 from .network import (
     backward_pass, compute_loss, dropout_masks, forward_pass, initialize_weights, pack, smooth_labels,
 )
+from collections.abc import Sequence
 
 __all__ = ["LOSSES", "TOLERANCE", "gradient_check", "relative_error"]
 
@@ -34,7 +35,7 @@ __all__ = ["LOSSES", "TOLERANCE", "gradient_check", "relative_error"]
 TOLERANCE = 1e-5
 
 
-def relative_error(analytic, numeric):
+def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> float:
     """||a - n|| / (||a|| + ||n||) of two arrays (0 when both are 0): the error of a whole parameter array.
 
     A value that is not finite in either (a loss or a gradient that overflowed) checks nothing: the
@@ -70,8 +71,8 @@ def _targets(loss, rng, n_samples, n_classes):
     return np.eye(n_classes)[y], "softmax"
 
 
-def gradient_check(activation="relu", hidden_layer_sizes=(5,), alpha=0.0, n_samples=7, n_classes=3, seed=0, eps=1e-6,
-                   n_features=4, loss="cross_entropy", dropout=0.0, label_smoothing=0.0):
+def gradient_check(activation: str = "relu", hidden_layer_sizes: Sequence[int] = (5,), alpha: float = 0.0, n_samples: int = 7, n_classes: int = 3, seed: int = 0, eps: float = 1e-6,
+                   n_features: int = 4, loss: str = "cross_entropy", dropout: float = 0.0, label_smoothing: float = 0.0) -> float:
     """Largest relative error between backpropagated and finite-difference gradients.
 
     Parameters

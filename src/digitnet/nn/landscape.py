@@ -21,11 +21,13 @@ see :mod:`digitnet.nn.tracking`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from .activations import DEFAULT_ACTIVATION
+from .activations import DEFAULT_ACTIVATION, Activation
 from .network import compute_loss, forward_pass, unpack
 
 
@@ -55,8 +57,8 @@ class PathPlane:
     explained: np.ndarray  # (2,): the share of the path's squared length along each direction
 
 
-def loss_at(flat, X, Y, layer_sizes, activation=DEFAULT_ACTIVATION, alpha=0.0, out_activation="softmax",
-            sample_weight=None) -> float:
+def loss_at(flat: np.ndarray, X: np.ndarray, Y: np.ndarray, layer_sizes: Sequence[int], activation: str | Activation = DEFAULT_ACTIVATION, alpha: float = 0.0, out_activation: str = "softmax",
+            sample_weight: np.ndarray | None = None) -> float:
     """The loss :func:`~digitnet.nn.network.compute_loss` of the flat parameters ``flat`` on (X, Y)."""
     weights, biases = unpack(np.asarray(flat), layer_sizes)
     with np.errstate(over="ignore", invalid="ignore"):  # far out on a plane the loss may overflow: inf says so
@@ -64,7 +66,7 @@ def loss_at(flat, X, Y, layer_sizes, activation=DEFAULT_ACTIVATION, alpha=0.0, o
         return compute_loss(Y, P, weights, alpha, sample_weight, out_activation)
 
 
-def loss_along_line(X, Y, start, end, layer_sizes, t=None, **net) -> LossLine:
+def loss_along_line(X: np.ndarray, Y: np.ndarray, start: np.ndarray, end: np.ndarray, layer_sizes: Sequence[int], t: np.ndarray | None = None, **net: Any) -> LossLine:
     """The loss along the straight line from ``start`` to ``end`` (flat parameters).
 
     Parameters
@@ -82,7 +84,7 @@ def loss_along_line(X, Y, start, end, layer_sizes, t=None, **net) -> LossLine:
     return LossLine(t, np.array([loss_at(start + s * (end - start), X, Y, layer_sizes, **net) for s in t]))
 
 
-def filter_normalize(direction, flat, layer_sizes) -> np.ndarray:
+def filter_normalize(direction: np.ndarray, flat: np.ndarray, layer_sizes: Sequence[int]) -> np.ndarray:
     """``direction`` with each unit's incoming weights rescaled to the norm of that unit's weights in ``flat``, and
     the biases' part set to 0 (Li et al.'s filter normalisation; a unit whose weights are all 0 gets 0)."""
     out = np.array(direction, dtype=np.float64)
@@ -96,14 +98,14 @@ def filter_normalize(direction, flat, layer_sizes) -> np.ndarray:
     return out
 
 
-def random_directions(flat, layer_sizes, seed=0, n=2) -> np.ndarray:
+def random_directions(flat: np.ndarray, layer_sizes: Sequence[int], seed: int = 0, n: int = 2) -> np.ndarray:
     """``n`` filter-normalised Gaussian directions around ``flat`` (shape (n, n_parameters)), from
     ``numpy.random.default_rng(seed)``."""
     rng = np.random.default_rng(seed)
     return np.array([filter_normalize(rng.standard_normal(len(flat)), flat, layer_sizes) for _ in range(n)])
 
 
-def loss_surface(X, Y, center, directions, layer_sizes, a=None, b=None, **net) -> LossSurface:
+def loss_surface(X: np.ndarray, Y: np.ndarray, center: np.ndarray, directions: np.ndarray, layer_sizes: Sequence[int], a: np.ndarray | None = None, b: np.ndarray | None = None, **net: Any) -> LossSurface:
     """The loss over the plane center + a d1 + b d2.
 
     Parameters
@@ -123,7 +125,7 @@ def loss_surface(X, Y, center, directions, layer_sizes, a=None, b=None, **net) -
     return LossSurface(a, b, loss)
 
 
-def path_directions(path, final=None) -> PathPlane:
+def path_directions(path: np.ndarray, final: np.ndarray | None = None) -> PathPlane:
     """The two principal directions of a training path (rows of ``path``, flat parameters) around ``final``.
 
     Li et al.'s construction: the matrix of differences theta_i - theta_final, its top two right singular
@@ -140,7 +142,7 @@ def path_directions(path, final=None) -> PathPlane:
     return PathPlane(directions, differences @ directions.T, explained)
 
 
-def path_surface(X, Y, plane, final, layer_sizes, margin=0.25, resolution=21, **net) -> LossSurface:
+def path_surface(X: np.ndarray, Y: np.ndarray, plane: PathPlane, final: np.ndarray, layer_sizes: Sequence[int], margin: float = 0.25, resolution: int = 21, **net: Any) -> LossSurface:
     """The loss over a path's own plane (:func:`path_directions`), on a grid covering its points with a
     ``margin`` (a share of their span) on every side, ``resolution`` points a side."""
     low, high = plane.coordinates.min(axis=0), plane.coordinates.max(axis=0)

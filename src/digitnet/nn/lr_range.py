@@ -28,12 +28,13 @@ learning-rate study measures the good region itself (``digitnet sweep --preset l
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.signal import savgol_filter
 
-from .activations import DEFAULT_ACTIVATION
+from .activations import DEFAULT_ACTIVATION, Activation
 from .network import backward_pass, compute_loss, forward_pass, pack, unpack
 from .optimizers import SGD, Adam
 
@@ -69,7 +70,7 @@ def _batches(n_samples, batch_size, rng):
             yield order[start:start + batch_size]
 
 
-def smooth(losses) -> np.ndarray:
+def smooth(losses: np.ndarray) -> np.ndarray:
     """The losses smoothed without lag: Savitzky-Golay, a quadratic over a centred window of about a tenth of them
     (at least 5 steps; the losses as they are when there are fewer than 5). A loss that is not finite stays so."""
     losses = np.asarray(losses, dtype=np.float64)
@@ -83,7 +84,7 @@ def smooth(losses) -> np.ndarray:
     return out
 
 
-def explosion(losses, explode=EXPLODE) -> int:
+def explosion(losses: np.ndarray, explode: float = EXPLODE) -> int:
     """The first step whose loss is not finite or above ``explode`` times the lowest before it (len(losses) if none):
     the losses from there on are left out of the smoothing and the reading, whose window they would bend."""
     losses = np.asarray(losses, dtype=np.float64)
@@ -92,7 +93,7 @@ def explosion(losses, explode=EXPLODE) -> int:
     return int(np.argmax(bad)) if bad.any() else len(losses)
 
 
-def read_rates(rates, smoothed) -> tuple:
+def read_rates(rates: np.ndarray, smoothed: np.ndarray) -> tuple:
     """``(steepest, minimum)``: the rate of steepest descent of the smoothed loss before its lowest point, and the
     rate at that point (see the module). With the lowest point among the first 2 steps, both are its rate; with no
     finite loss, both are NaN."""
@@ -117,9 +118,9 @@ def _check(min_rate, max_rate, steps, batch_size, n_samples):
         raise ValueError("the range test needs at least one row")
 
 
-def lr_range_test(X, Y, weights, biases, *, activation=DEFAULT_ACTIVATION, out_activation="softmax", alpha=0.0,
-                  sample_weight=None, solver="sgd", momentum=0.0, batch_size=None, min_rate=1e-5, max_rate=10.0,
-                  steps=200, smoothing=SMOOTHING, explode=EXPLODE, seed=0) -> RangeTest:
+def lr_range_test(X: np.ndarray, Y: np.ndarray, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], *, activation: str | Activation = DEFAULT_ACTIVATION, out_activation: str = "softmax", alpha: float = 0.0,
+                  sample_weight: np.ndarray | None = None, solver: str = "sgd", momentum: float = 0.0, batch_size: int | None = None, min_rate: float = 1e-5, max_rate: float = 10.0,
+                  steps: int = 200, smoothing: float = SMOOTHING, explode: float = EXPLODE, seed: int = 0) -> RangeTest:
     """Run the learning-rate range test from these weights (left unchanged: the test trains a copy).
 
     Parameters

@@ -26,27 +26,29 @@ to 1e-12 at every step (``tests/nn/test_fast.py``), not to the bit: that is the 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 import numpy as np
+from numpy.typing import DTypeLike
 from scipy.special import xlogy
 
-from .activations import DEFAULT_ACTIVATION, get
+from .activations import DEFAULT_ACTIVATION, Activation, get
 
 WEIGHT_INITS = ("glorot", "he", "small_normal")
 
 
-def n_parameters(layer_sizes):
+def n_parameters(layer_sizes: Sequence[int]) -> int:
     """Number of weights and biases of a network with these layer sizes (inputs first)."""
     return sum(a * b + b for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))
 
 
-def n_weights(layer_sizes):
+def n_weights(layer_sizes: Sequence[int]) -> int:
     """Number of weights (biases not counted): sum_l fan_in_l * fan_out_l."""
     return sum(a * b for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))
 
 
-def unpack(flat, layer_sizes):
+def unpack(flat: np.ndarray, layer_sizes: Sequence[int]) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Split a flat parameter (or gradient) vector into per-layer views.
 
     Parameters
@@ -71,7 +73,7 @@ def unpack(flat, layer_sizes):
     return weights, biases
 
 
-def pack(weights, biases):
+def pack(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray]) -> np.ndarray:
     """The inverse of :func:`unpack`: one flat vector, all weights then all biases (a copy)."""
     return np.concatenate([W.ravel() for W in weights] + [b.ravel() for b in biases])
 
@@ -84,7 +86,7 @@ class Parameters(NamedTuple):
     biases: list
 
 
-def initialize_weights(layer_sizes, activation=DEFAULT_ACTIVATION, method="glorot", rng=None, dtype=np.float64):
+def initialize_weights(layer_sizes: Sequence[int], activation: str | Activation = DEFAULT_ACTIVATION, method: str = "glorot", rng: np.random.Generator | np.random.RandomState | int | None = None, dtype: DTypeLike = np.float64) -> Parameters:
     """Draw the starting weights and biases of every layer.
 
     - ``"glorot"`` (scikit-learn's MLPClassifier): W, b ~ U(-r, r) with
@@ -138,14 +140,14 @@ class ForwardPass(list):
     entry is f(Z[l]) M[l] (what the next layer takes), ``outputs`` the f(Z[l]) before the mask and ``masks``
     the masks (see :func:`dropout_masks`)."""
 
-    def __init__(self, X, masks=None):
+    def __init__(self, X: np.ndarray, masks: list[np.ndarray | None] | None = None) -> None:
         super().__init__([X])
         self.pre_activations = []
         self.outputs = []
         self.masks = masks
 
 
-def dropout_masks(rng, rates, n_rows, widths):
+def dropout_masks(rng: np.random.Generator | np.random.RandomState, rates: Sequence[float], n_rows: int, widths: Sequence[int]) -> list[np.ndarray | None]:
     """Inverted-dropout masks of one batch: for each hidden layer of rate p > 0, M = [u >= p] / (1 - p) with
     u ~ U[0, 1) drawn as ``rng.random((n_rows, width))`` (a unit is kept with probability 1 - p, and scaled so
     that E[M] = 1: nothing changes at prediction time); None for a layer of rate 0, which draws nothing.
@@ -167,7 +169,7 @@ def dropout_masks(rng, rates, n_rows, widths):
     return [None if p == 0 else (rng.random((n_rows, k)) >= p) * (1.0 / (1.0 - p)) for p, k in zip(rates, widths)]
 
 
-def forward_pass(X, weights, biases, activation=DEFAULT_ACTIVATION, out_activation="softmax", masks=None):
+def forward_pass(X: np.ndarray, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], activation: str | Activation = DEFAULT_ACTIVATION, out_activation: str = "softmax", masks: Sequence[np.ndarray | None] | None = None) -> ForwardPass:
     """Compute every layer's activation, A[l] = f(Z[l]) with Z[l] = A[l-1] @ W[l] + b[l].
 
     With dropout masks (training), each hidden layer's output is multiplied by its mask before the next
@@ -206,7 +208,7 @@ def forward_pass(X, weights, biases, activation=DEFAULT_ACTIVATION, out_activati
     return layers
 
 
-def cross_entropy(Y, P, out_activation="softmax"):
+def cross_entropy(Y: np.ndarray, P: np.ndarray, out_activation: str = "softmax") -> np.ndarray:
     """Cross-entropy of each sample, l_i = -sum_k Y[i,k] log p[i,k].
 
     With logistic output units it is the binary cross-entropy summed over the
@@ -232,7 +234,7 @@ def cross_entropy(Y, P, out_activation="softmax"):
     return -(Y * np.log(P)).sum(axis=1)
 
 
-def smooth_labels(Y, label_smoothing, out_activation="softmax"):
+def smooth_labels(Y: np.ndarray, label_smoothing: float, out_activation: str = "softmax") -> np.ndarray:
     """Targets with label smoothing eps, as PyTorch's ``cross_entropy(..., label_smoothing=eps)`` defines it.
 
     Softmax over K classes: Y' = (1 - eps) Y + eps / K, so that the cross-entropy is
@@ -257,7 +259,7 @@ def smooth_labels(Y, label_smoothing, out_activation="softmax"):
     return (Y * (1 - label_smoothing) + label_smoothing / classes).astype(Y.dtype, copy=False)
 
 
-def half_squared_error(Y, P):
+def half_squared_error(Y: np.ndarray, P: np.ndarray) -> np.ndarray:
     """Half the squared error of each sample, averaged over its outputs: l_i = 1/2 mean_k (Y[i,k] - P[i,k])^2.
 
     Its mean over the samples is MLPRegressor's ``squared_error`` loss, 1/2 mean((Y - P)^2). (Its
@@ -267,7 +269,7 @@ def half_squared_error(Y, P):
     return 0.5 * np.mean((Y - P) ** 2, axis=1)
 
 
-def half_poisson_deviance(Y, P):
+def half_poisson_deviance(Y: np.ndarray, P: np.ndarray) -> np.ndarray:
     """Half the Poisson deviance of each sample, summed over its outputs: l_i = sum_k y log(y / p) - y + p.
 
     With the exponential output p = e^z its gradient with respect to z is p - y, so the backward
@@ -276,7 +278,7 @@ def half_poisson_deviance(Y, P):
     return np.sum(xlogy(Y, Y / P) - Y + P, axis=1)
 
 
-def per_sample_loss(Y, P, out_activation="softmax"):
+def per_sample_loss(Y: np.ndarray, P: np.ndarray, out_activation: str = "softmax") -> np.ndarray:
     """Each sample's loss for this output: cross-entropy (softmax, logistic), half squared error
     (identity: regression), half Poisson deviance (exp: Poisson regression)."""
     if out_activation == "identity":
@@ -286,12 +288,12 @@ def per_sample_loss(Y, P, out_activation="softmax"):
     return cross_entropy(Y, P, out_activation)
 
 
-def squared_weights(weights):
+def squared_weights(weights: Iterable[np.ndarray]) -> float:
     """sum_l ||W[l]||^2, the L2 penalty without its factor alpha / (2 S)."""
     return float(sum(np.sum(W**2) for W in weights))
 
 
-def mean_loss(per_sample, sample_weight=None, alpha=0.0, sum_squared_weights=0.0):
+def mean_loss(per_sample: np.ndarray, sample_weight: np.ndarray | None = None, alpha: float = 0.0, sum_squared_weights: float = 0.0) -> float:
     """loss = sum_i s_i l_i / S  +  alpha / (2 S) sum_l ||W[l]||^2, with S = sum_i s_i.
 
     Without sample weights s_i = 1 and S = n_samples. ``per_sample`` comes from
@@ -303,7 +305,7 @@ def mean_loss(per_sample, sample_weight=None, alpha=0.0, sum_squared_weights=0.0
     return float(np.sum(sample_weight * per_sample) / S + alpha * sum_squared_weights / (2 * S))
 
 
-def compute_loss(Y, P, weights=(), alpha=0.0, sample_weight=None, out_activation="softmax"):
+def compute_loss(Y: np.ndarray, P: np.ndarray, weights: Sequence[np.ndarray] = (), alpha: float = 0.0, sample_weight: np.ndarray | None = None, out_activation: str = "softmax") -> float:
     """Mean loss plus the L2 penalty, exactly as MLPClassifier and MLPRegressor define them.
 
     loss = -1/S sum_i s_i sum_k Y[i,k] log p[i,k]  +  alpha / (2 S) sum_l ||W[l]||^2,
@@ -328,7 +330,7 @@ def compute_loss(Y, P, weights=(), alpha=0.0, sample_weight=None, out_activation
     return mean_loss(per_sample_loss(Y, P, out_activation), sample_weight, alpha, squared_weights(weights))
 
 
-def backward_pass(activations, Y, weights, activation=DEFAULT_ACTIVATION, alpha=0.0, sample_weight=None):
+def backward_pass(activations: ForwardPass, Y: np.ndarray, weights: Sequence[np.ndarray], activation: str | Activation = DEFAULT_ACTIVATION, alpha: float = 0.0, sample_weight: np.ndarray | None = None) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Gradient of :func:`compute_loss` with respect to every W[l] and b[l] (backpropagation).
 
     Output layer: with softmax + cross-entropy (or sigmoid + binary cross-entropy, identity + squared
@@ -385,7 +387,7 @@ def backward_pass(activations, Y, weights, activation=DEFAULT_ACTIVATION, alpha=
     return weight_grads, bias_grads
 
 
-def correct_mask(Y, P, out_activation="softmax"):
+def correct_mask(Y: np.ndarray, P: np.ndarray, out_activation: str = "softmax") -> np.ndarray:
     """Boolean per row: is the prediction right?
 
     Softmax: argmax of P equals the true class (``Y`` one-hot, or already class indices).
@@ -396,12 +398,12 @@ def correct_mask(Y, P, out_activation="softmax"):
     return ((P > 0.5) == (Y > 0.5)).all(axis=1)
 
 
-def count_correct(Y, P, out_activation="softmax"):
+def count_correct(Y: np.ndarray, P: np.ndarray, out_activation: str = "softmax") -> int:
     """Number of rows predicted right, see :func:`correct_mask`."""
     return int(np.count_nonzero(correct_mask(Y, P, out_activation)))
 
 
-def predict(X, weights, biases, activation=DEFAULT_ACTIVATION):
+def predict(X: np.ndarray, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], activation: str | Activation = DEFAULT_ACTIVATION) -> np.ndarray:
     """Class index with the highest output probability, for a network from ``functional.train_model``.
 
     A network with one output unit (two classes, as MLPClassifier builds it) has a logistic output:

@@ -75,7 +75,7 @@ class SGD:
     power_t : float
     """
 
-    def __init__(self, params, learning_rate=0.1, momentum=0.9, nesterov=True, schedule="constant", power_t=0.5):
+    def __init__(self, params: np.ndarray, learning_rate: float = 0.1, momentum: float = 0.9, nesterov: bool = True, schedule: str = "constant", power_t: float = 0.5) -> None:
         self.params = params
         self.learning_rate_init = learning_rate
         self.learning_rate = float(learning_rate)
@@ -87,7 +87,7 @@ class SGD:
         self._scaled_grad = np.empty_like(params)
         self._update = np.empty_like(params) if nesterov else None
 
-    def step(self, grad):
+    def step(self, grad: np.ndarray) -> None:
         lr_grad = np.multiply(grad, self.learning_rate, out=self._scaled_grad)
         self.velocity *= self.momentum
         self.velocity -= lr_grad
@@ -99,19 +99,19 @@ class SGD:
             self.params += self.velocity
 
     @property
-    def rate(self):
+    def rate(self) -> float:
         """The rate of the next step (``learning_rate``)."""
         return self.learning_rate
 
     @rate.setter
-    def rate(self, value):
+    def rate(self, value: float) -> float:
         self.learning_rate = value
 
-    def iteration_ends(self, time_step):
+    def iteration_ends(self, time_step: int) -> None:
         if self.schedule == "invscaling":
             self.learning_rate = float(self.learning_rate_init) / (time_step + 1) ** self.power_t
 
-    def trigger_stopping(self, msg, verbose=False):
+    def trigger_stopping(self, msg: str, verbose: bool = False) -> bool:
         if self.schedule != "adaptive":
             if verbose:
                 print(msg + " Stopping.")
@@ -141,7 +141,7 @@ class Adam:
     epsilon : float
     """
 
-    def __init__(self, params, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+    def __init__(self, params: np.ndarray, learning_rate: float = 0.001, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8) -> None:
         self.params = params
         self.learning_rate_init = learning_rate
         self.learning_rate = float(learning_rate)
@@ -152,7 +152,7 @@ class Adam:
         self._tmp = np.empty_like(params)
         self._update = np.empty_like(params)
 
-    def advance(self):
+    def advance(self) -> None:
         """Count one more step and set ``learning_rate`` to its bias-corrected rate (also what the compiled step,
         :mod:`digitnet.nn._compiled`, calls before its update)."""
         self.t += 1
@@ -160,7 +160,7 @@ class Adam:
             self.learning_rate_init * math.sqrt(1 - self.beta_2**self.t) / (1 - self.beta_1**self.t)
         )
 
-    def step(self, grad):
+    def step(self, grad: np.ndarray) -> None:
         self.advance()
         tmp = self._tmp
         self.m *= self.beta_1
@@ -176,12 +176,12 @@ class Adam:
         self.params += update
 
     @property
-    def rate(self):
+    def rate(self) -> float:
         """The rate before bias correction: scikit-learn's ``learning_rate_init``, which a schedule changes."""
         return self.learning_rate_init
 
     @rate.setter
-    def rate(self, value):
+    def rate(self, value: float) -> float:
         self.learning_rate_init = value
 
     iteration_ends = _no_schedule
@@ -239,15 +239,15 @@ class AdamW(_TorchRate):
         None: all of them.
     """
 
-    def __init__(self, params, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8, weight_decay=0.01,
-                 n_decayed=None):
+    def __init__(self, params: np.ndarray, learning_rate: float = 0.001, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8, weight_decay: float = 0.01,
+                 n_decayed: int | None = None) -> None:
         self._start(params, learning_rate)
         self.beta_1, self.beta_2, self.epsilon, self.weight_decay = beta_1, beta_2, epsilon, weight_decay
         self.n_decayed = n_decayed
         self.m, self.v = np.zeros_like(params), np.zeros_like(params)
         self._denom = np.empty_like(params)
 
-    def step(self, grad):
+    def step(self, grad: np.ndarray) -> None:
         self.t += 1
         if self.weight_decay:
             self.params[:self.n_decayed] *= 1 - self.learning_rate * self.weight_decay
@@ -276,13 +276,13 @@ class RMSprop(_TorchRate):
     epsilon : float
     """
 
-    def __init__(self, params, learning_rate=0.01, rho=0.99, epsilon=1e-8):
+    def __init__(self, params: np.ndarray, learning_rate: float = 0.01, rho: float = 0.99, epsilon: float = 1e-8) -> None:
         self._start(params, learning_rate)
         self.rho, self.epsilon = rho, epsilon
         self.v = np.zeros_like(params)
         self._denom = np.empty_like(params)
 
-    def step(self, grad):
+    def step(self, grad: np.ndarray) -> None:
         self.t += 1
         self._second_moment(self.v, grad, self.rho)
         denom = np.sqrt(self.v, out=self._denom)
@@ -311,7 +311,7 @@ class NAdam(_TorchRate):
     beta_1, beta_2, epsilon : float
     """
 
-    def __init__(self, params, learning_rate=0.002, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+    def __init__(self, params: np.ndarray, learning_rate: float = 0.002, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8) -> None:
         self._start(params, learning_rate)
         self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
         self.mu_product = 1.0
@@ -321,7 +321,7 @@ class NAdam(_TorchRate):
     def _mu(self, t):
         return self.beta_1 * (1.0 - 0.5 * 0.96 ** (t * NADAM_MOMENTUM_DECAY))
 
-    def step(self, grad):
+    def step(self, grad: np.ndarray) -> None:
         self.t += 1
         mu, mu_next = self._mu(self.t), self._mu(self.t + 1)
         self.mu_product *= mu

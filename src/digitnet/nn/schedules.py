@@ -32,6 +32,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any  # Any: an optimizers.Optimizer (optimizers imports this module)
+
+if TYPE_CHECKING:
+    import numpy as np
 
 #: Every schedule's name: scikit-learn's three, then the ones it declined.
 SCHEDULES = ("constant", "invscaling", "adaptive", "cosine", "step", "onecycle")
@@ -50,7 +54,7 @@ class InvScaling:
     power_t: float
     per_step = False
 
-    def rate(self, lr0, count, time_step=None):
+    def rate(self, lr0: float, count: int, time_step: int | None = None) -> float:
         return lr0 if time_step is None else float(lr0) / (time_step + 1) ** self.power_t
 
 
@@ -60,7 +64,7 @@ class Adaptive:
 
     per_step = False
 
-    def rate(self, lr0, count, time_step=None):
+    def rate(self, lr0: float, count: int, time_step: int | None = None) -> float:
         return lr0
 
 
@@ -72,7 +76,7 @@ class Cosine:
     warmup: int = 0
     per_step = False
 
-    def rate(self, lr0, count, time_step=None):
+    def rate(self, lr0: float, count: int, time_step: int | None = None) -> float:
         if count < self.warmup:
             return lr0 * (count + 1) / (self.warmup + 1)
         return lr0 * (1 + math.cos(math.pi * (count - self.warmup) / (self.epochs - self.warmup))) / 2
@@ -86,7 +90,7 @@ class StepDecay:
     gamma: float
     per_step = False
 
-    def rate(self, lr0, count, time_step=None):
+    def rate(self, lr0: float, count: int, time_step: int | None = None) -> float:
         return lr0 * self.gamma ** (count // self.step_size)
 
 
@@ -97,7 +101,7 @@ class OneCycle:
     total_steps: int
     per_step = True
 
-    def rate(self, lr0, count, time_step=None):
+    def rate(self, lr0: float, count: int, time_step: int | None = None) -> float:
         initial = lr0 / ONECYCLE_DIV_FACTOR
         peak_end = float(ONECYCLE_PCT_START * self.total_steps) - 1
         step = min(count, self.total_steps - 1)
@@ -109,7 +113,7 @@ class OneCycle:
         return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
 
 
-def schedule_for(name, *, epochs, steps_per_epoch, power_t=0.5, warmup=0, step_size=1, gamma=0.1):
+def schedule_for(name: str, *, epochs: int, steps_per_epoch: int, power_t: float = 0.5, warmup: int = 0, step_size: int = 1, gamma: float = 0.1) -> InvScaling | Adaptive | Cosine | StepDecay | OneCycle | None:
     """The schedule object of ``name`` (None for ``constant``), for training of ``epochs`` epochs of
     ``steps_per_epoch`` mini-batches."""
     if name == "constant":
@@ -137,47 +141,47 @@ class Scheduled:
     schedule : InvScaling, Adaptive, Cosine, StepDecay or OneCycle
     """
 
-    def __init__(self, optimizer, schedule):
+    def __init__(self, optimizer: Any, schedule: InvScaling | Adaptive | Cosine | StepDecay | OneCycle) -> None:
         self.optimizer, self.schedule = optimizer, schedule
         self.base = optimizer.rate
         self.epochs = self.steps = 0
         optimizer.rate = schedule.rate(self.base, 0)
 
     @property
-    def params(self):
+    def params(self) -> np.ndarray:
         return self.optimizer.params
 
     @params.setter
-    def params(self, value):
+    def params(self, value: np.ndarray) -> np.ndarray:
         self.optimizer.params = value
 
     @property
-    def learning_rate(self):
+    def learning_rate(self) -> float:
         return self.optimizer.learning_rate
 
     @property
-    def rate(self):
+    def rate(self) -> float:
         return self.optimizer.rate
 
     @rate.setter
-    def rate(self, value):
+    def rate(self, value: float) -> float:
         current = self.optimizer.rate
         self.base = self.base * (value / current) if current else value
         self.optimizer.rate = value
 
-    def step(self, grad):
+    def step(self, grad: np.ndarray) -> None:
         self.optimizer.step(grad)
         if self.schedule.per_step:
             self.steps += 1
             self.optimizer.rate = self.schedule.rate(self.base, self.steps)
 
-    def iteration_ends(self, time_step):
+    def iteration_ends(self, time_step: int) -> None:
         self.optimizer.iteration_ends(time_step)
         if not self.schedule.per_step:
             self.epochs += 1
             self.optimizer.rate = self.schedule.rate(self.base, self.epochs, time_step)
 
-    def trigger_stopping(self, msg, verbose=False):
+    def trigger_stopping(self, msg: str, verbose: bool = False) -> bool:
         """scikit-learn's rule: an adaptive schedule divides the rate by 5 (stopping once it is <= 1e-6); any other
         stops."""
         if not isinstance(self.schedule, Adaptive):

@@ -28,11 +28,13 @@ and 64 hidden units on a busy 2-core machine); the flow, one gradient.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.sparse.linalg import ArpackError
 
+from .activations import Activation
 from .curvature import sharpness
 from .flow import gradient_flow, layer_norms
 from .network import unpack
@@ -51,7 +53,7 @@ class Trajectory:
     weights: np.ndarray  # (n_points, n_parameters)
 
 
-def tracked_names(track) -> tuple:
+def tracked_names(track: str | Iterable[str]) -> tuple:
     """``track=`` as a tuple of names from :data:`TRACKABLE` (a ValueError naming them for anything else)."""
     names = (track,) if isinstance(track, str) else tuple(track)
     unknown = [name for name in names if name not in TRACKABLE]
@@ -78,7 +80,7 @@ class Tracker:
         The network's.
     """
 
-    def __init__(self, track, every, history, X, Y, sample_weight, layer_sizes, activation, out_activation, alpha):
+    def __init__(self, track: str | Iterable[str], every: int, history: dict[str, list], X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray | None, layer_sizes: Sequence[int], activation: str | Activation, out_activation: str, alpha: float) -> None:
         self.names, self.every = tracked_names(track), int(every)
         self.data = (X, Y, sample_weight)
         self.layer_sizes, self.net = list(layer_sizes), dict(activation=activation, out_activation=out_activation,
@@ -93,7 +95,7 @@ class Tracker:
         return (["sharpness"] if "sharpness" in self.names else []) + [
             f"{per_layer[name]}_{l}" for name in per_layer if name in self.names for l in layers]
 
-    def before_epoch(self, flat, history):
+    def before_epoch(self, flat: np.ndarray, history: dict[str, list]) -> None:
         """Measure at these weights if the epoch about to run is a tracked one (``len(history["loss"])`` done)."""
         done = len(history["loss"])
         self._pending, self._start = None, None
@@ -127,7 +129,7 @@ class Tracker:
             except (ValueError, ArpackError):  # products that overflow; Lanczos that fails on them
                 return np.nan
 
-    def after_epoch(self, flat, history):
+    def after_epoch(self, flat: np.ndarray, history: dict[str, list]) -> None:
         """Append this epoch's entries to ``history`` (NaN where not measured); call once its loss is appended."""
         values = dict(self._pending or {})
         if "update_ratios" in self.names and self._start is not None:
@@ -141,7 +143,7 @@ class Tracker:
             column.extend([np.nan] * (epochs - 1 - len(column)))  # epochs trained before tracking began
             column.append(float(values.get(key, np.nan)))
 
-    def trajectory(self, flat, history, previous=None) -> Trajectory | None:
+    def trajectory(self, flat: np.ndarray, history: dict[str, list], previous: Trajectory | None = None) -> Trajectory | None:
         """The weights' path of this fit (and of the earlier ones it continues, ``previous``), ending at ``flat``."""
         if "weights" not in self.names:
             return previous

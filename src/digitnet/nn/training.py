@@ -14,17 +14,22 @@ are run by one loop, the estimator's (:meth:`digitnet.estimator.base.BaseNumpyML
 
 from __future__ import annotations
 
-from .activations import DEFAULT_ACTIVATION
+from collections.abc import Sequence
+
+import numpy as np
+
+from .activations import DEFAULT_ACTIVATION, Activation
 from .network import backward_pass, compute_loss, count_correct, dropout_masks, forward_pass, pack
+from .optimizers import Optimizer
 
 
-def batch_slices(n_samples, batch_size):
+def batch_slices(n_samples: int, batch_size: int) -> list[slice]:
     """Consecutive slices of ``batch_size`` rows; the last one holds the remainder."""
     return [slice(start, min(start + batch_size, n_samples)) for start in range(0, n_samples, batch_size)]
 
 
-def train_epoch(X, Y, weights, biases, optimizer, *, activation=DEFAULT_ACTIVATION, out_activation="softmax",
-                alpha=0.0, batch_size=200, sample_weight=None, order=None, dropout=None, rng=None):
+def train_epoch(X: np.ndarray, Y: np.ndarray, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], optimizer: Optimizer, *, activation: str | Activation = DEFAULT_ACTIVATION, out_activation: str = "softmax",
+                alpha: float = 0.0, batch_size: int = 200, sample_weight: np.ndarray | None = None, order: np.ndarray | None = None, dropout: Sequence[float] | None = None, rng: np.random.Generator | np.random.RandomState | None = None) -> tuple[float, float]:
     """One pass over the data in mini-batches: forward, loss, backward, optimizer step.
 
     Parameters
@@ -74,8 +79,8 @@ def train_epoch(X, Y, weights, biases, optimizer, *, activation=DEFAULT_ACTIVATI
     return total_loss / n, n_correct / n
 
 
-def starting_loss(X, Y, weights, biases, *, activation=DEFAULT_ACTIVATION, out_activation="softmax", alpha=0.0,
-                  batch_size=200, sample_weight=None):
+def starting_loss(X: np.ndarray, Y: np.ndarray, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], *, activation: str | Activation = DEFAULT_ACTIVATION, out_activation: str = "softmax", alpha: float = 0.0,
+                  batch_size: int = 200, sample_weight: np.ndarray | None = None) -> float:
     """The loss of the starting weights, before any update, as an epoch would record it.
 
     The mean of the batch losses weighted by batch size, each with its L2 term (so the penalty

@@ -12,9 +12,16 @@ from .style import (
     as_frame, axis_label, model_color, model_label, model_order, mpl_lines, mpl_ticker, new_figure, percent_formatter,
     require_columns, seed_std,
 )
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from ..experiments.baselines import Baseline
 
 
-def comparison_bars(compare_runs, metrics=("accuracy", "precision", "recall", "f1"), title=None):
+def comparison_bars(compare_runs: pd.DataFrame, metrics: Sequence[str] = ("accuracy", "precision", "recall", "f1"), title: str | None = None) -> Figure:
     """Test metrics of each model side by side: mean over seeds, ±1 std error bars, seeds as dots.
 
     The y axis is zoomed on the range of the values (all are close to 100%),
@@ -79,7 +86,7 @@ def comparison_bars(compare_runs, metrics=("accuracy", "precision", "recall", "f
     return fig
 
 
-def accuracy_vs_time(compare_runs, x="fit_seconds", y="accuracy", log_x=None, title=None):
+def accuracy_vs_time(compare_runs: pd.DataFrame, x: str = "fit_seconds", y: str = "accuracy", log_x: bool | None = None, title: str | None = None) -> Figure:
     """Accuracy against fit time: one dot per seed, and each model's mean as a cross.
 
     The cross carries a vertical bar of ±1 std of the accuracy over seeds; the
@@ -134,7 +141,7 @@ def accuracy_vs_time(compare_runs, x="fit_seconds", y="accuracy", log_x=None, ti
     return fig
 
 
-def baselines_figure(models, title=None):
+def baselines_figure(models: Sequence[Baseline], title: str | None = None) -> Figure:
     """Every model's test accuracy on the same test digits: its mean, Wilson's 95% interval, and its seeds.
 
     Parameters

@@ -6,9 +6,17 @@ The numbers come from :mod:`digitnet.nn.curvature`, :mod:`digitnet.nn.tracking` 
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .style import format_value, mpl_lines, mpl_ticker, new_figure, ordered_colors
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from ..nn.lr_range import RangeTest
 
 
 def _measured(history, key):
@@ -18,7 +26,7 @@ def _measured(history, key):
     return epochs, values[epochs]
 
 
-def sharpness_figure(histories, title="Sharpness against the stability limit 2/η"):
+def sharpness_figure(histories: Mapping[float, Mapping[str, Sequence[float]]], title: str = "Sharpness against the stability limit 2/η") -> Figure:
     """The sharpness lambda_max of each run over its epochs, beside its rate's limit 2/eta (dashed, same colour).
 
     Gradient descent at rate eta is stable on the local quadratic while lambda_max < 2/eta: a run whose sharpness
@@ -52,7 +60,7 @@ def sharpness_figure(histories, title="Sharpness against the stability limit 2/�
     return fig
 
 
-def gradient_flow_figure(history, key="grad_norm", title="The gradient's norm, layer by layer"):
+def gradient_flow_figure(history: Mapping[str, Sequence[float]], key: str = "grad_norm", title: str = "The gradient's norm, layer by layer") -> Figure:
     """Each layer's tracked number over the epochs (log scale): ``grad_norm`` (default), ``update_ratio`` or
     ``activation_std``, from a fit's ``history_`` with ``track=``."""
     names = {"grad_norm": "‖∂loss/∂(W_l, b_l)‖, the layer's gradient norm (log scale)",
@@ -76,7 +84,7 @@ def gradient_flow_figure(history, key="grad_norm", title="The gradient's norm, l
     return fig
 
 
-def lr_range_figure(test, title="Learning-rate range test", loss_label="training loss of the step's batch (nats)"):
+def lr_range_figure(test: RangeTest, title: str = "Learning-rate range test", loss_label: str = "training loss of the step's batch (nats)") -> Figure:
     """The loss of each step against its rate (log scale), the smoothed curve, and the rates read off it.
 
     Parameters

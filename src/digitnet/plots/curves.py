@@ -10,6 +10,12 @@ from .style import (
     CURVE_AXIS_LABELS, as_frame, axis_label, format_value, mean_curve, mpl_lines, mpl_ticker, new_figure,
     ordered_colors, percent_formatter, require_columns, show_message, sort_key,
 )
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
 
 
 def _curve_groups(runs, curves, label_by):
@@ -85,8 +91,8 @@ def _resolve_log(log, metric):
     return metric == "loss" if log is None else bool(log)
 
 
-def loss_curves(runs, curves, label_by="learning_rate_init", metric="loss", log=None, title=None,
-                show_validation=True):
+def loss_curves(runs: pd.DataFrame | None, curves: Mapping[str, dict], label_by: str = "learning_rate_init", metric: str = "loss", log: bool | None = None, title: str | None = None,
+                show_validation: bool = True) -> Figure:
     """Training and validation curves per epoch, one colour per configuration.
 
     Runs sharing a ``label_by`` value (e.g. seeds) are averaged into one line,
@@ -142,8 +148,8 @@ def _grid_shape(n, ncols=None):
     return math.ceil(n / ncols), ncols
 
 
-def learning_rate_panels(runs, curves, lr_col="learning_rate_init", metric="loss", log=None, ncols=None,
-                         title=None, show_validation=True):
+def learning_rate_panels(runs: pd.DataFrame, curves: Mapping[str, dict], lr_col: str = "learning_rate_init", metric: str = "loss", log: bool | None = None, ncols: int | None = None,
+                         title: str | None = None, show_validation: bool = True) -> Figure:
     """The learning-rate study as small multiples: one panel of curves per learning rate.
 
     Each panel shows the training (solid) and validation (dashed) curve of one
@@ -218,7 +224,7 @@ def learning_rate_panels(runs, curves, lr_col="learning_rate_init", metric="loss
     return fig
 
 
-def epochs_chart(runs, curves, epochs_col="max_iter", metric="loss", log=None, title=None, show_validation=True):
+def epochs_chart(runs: pd.DataFrame, curves: Mapping[str, dict], epochs_col: str = "max_iter", metric: str = "loss", log: bool | None = None, title: str | None = None, show_validation: bool = True) -> Figure:
     """The epochs study as one chart: the curves of every epoch budget, ending in a marker.
 
     Runs with a shorter budget follow the same path as longer ones (same seed)

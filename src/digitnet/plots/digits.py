@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .style import matplotlib, new_figure
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
-def digit_samples_figure(images, labels, per_class=8, title=None):
+
+def digit_samples_figure(images: ArrayLike, labels: ArrayLike, per_class: int = 8, title: str | None = None) -> Figure:
     """The first ``per_class`` images of every class, one row per class, as one mosaic.
 
     Parameters

@@ -12,6 +12,12 @@ from .style import (
     OUTCOME_COLORS, matplotlib, mpl_colors, mpl_patches, mpl_ticker, new_figure, percent_formatter, show_message,
     text_color_on,
 )
+from typing import TYPE_CHECKING, Any
+
+from numpy.typing import ArrayLike
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 def _labels_of(y_true, y_pred, labels):
@@ -36,7 +42,7 @@ def _draw_matrix(ax, matrix, labels, fmt, cmap, title):
     ax.set_title(title)
 
 
-def confusion_matrices(y_true, y_pred, labels=None, title=None):
+def confusion_matrices(y_true: ArrayLike, y_pred: ArrayLike, labels: ArrayLike | None = None, title: str | None = None) -> Figure:
     """The confusion matrix twice: counts, and normalised by row (share of each true digit).
 
     Zeros off the diagonal are left blank so the mistakes stand out.
@@ -68,7 +74,7 @@ def confusion_matrices(y_true, y_pred, labels=None, title=None):
     return fig
 
 
-def confused_pairs(y_true, y_pred, labels=None):
+def confused_pairs(y_true: ArrayLike, y_pred: ArrayLike, labels: ArrayLike | None = None) -> list[tuple[Any, Any, int, int]]:
     """Every kind of mistake, most frequent first (ties: by true, then predicted label, in ``labels`` order).
 
     Parameters
@@ -91,7 +97,7 @@ def confused_pairs(y_true, y_pred, labels=None):
             for k in order]
 
 
-def most_confused_pairs(y_true, y_pred, top=10, labels=None, title=None):
+def most_confused_pairs(y_true: ArrayLike, y_pred: ArrayLike, top: int = 10, labels: ArrayLike | None = None, title: str | None = None) -> Figure:
     """The most frequent mistakes, as a horizontal bar chart of "true → predicted" pairs.
 
     Parameters
@@ -152,7 +158,7 @@ def _confidence_text(p):
     return ">99%" if text == "100%" and p < 1 else text
 
 
-def misclassified_gallery(images, y_true, y_pred, proba=None, classes=None, max_images=24, ncols=8, title=None):
+def misclassified_gallery(images: ArrayLike, y_true: ArrayLike, y_pred: ArrayLike, proba: ArrayLike | None = None, classes: ArrayLike | None = None, max_images: int = 24, ncols: int = 8, title: str | None = None) -> Figure:
     """The misclassified test digits as 8×8 images, the most confident mistakes first.
 
     Each image is titled "true → predicted" with the probability the model gave
@@ -213,7 +219,7 @@ def misclassified_gallery(images, y_true, y_pred, proba=None, classes=None, max_
     return fig
 
 
-def per_class_metrics(y_true, y_pred, labels=None, title=None):
+def per_class_metrics(y_true: ArrayLike, y_pred: ArrayLike, labels: ArrayLike | None = None, title: str | None = None) -> Figure:
     """Precision, recall and F1 of every class as grouped bars, with the class sizes.
 
     Parameters
@@ -253,7 +259,7 @@ def per_class_metrics(y_true, y_pred, labels=None, title=None):
     return fig
 
 
-def confidence_histogram(y_true, y_pred, proba, classes=None, bins=20, title=None):
+def confidence_histogram(y_true: ArrayLike, y_pred: ArrayLike, proba: ArrayLike, classes: ArrayLike | None = None, bins: int = 20, title: str | None = None) -> Figure:
     """How sure the model is when it is right and when it is wrong.
 
     Confidence is the probability given to the predicted class. Each group is

@@ -5,16 +5,23 @@ The arrays come from :mod:`digitnet.nn.landscape`; each function returns a Figur
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .style import mpl_colors, mpl_lines, new_figure
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from ..nn.landscape import LossLine, LossSurface
 
 #: The loss's name and unit on every axis, unless a caller says otherwise (a regression's loss is not in nats).
 LOSS_LABEL = "cross-entropy loss (nats)"
 
 
-def loss_line_figure(line, title="The loss on the straight line from the starting to the final weights",
-                     loss_label=LOSS_LABEL):
+def loss_line_figure(line: LossLine, title: str = "The loss on the straight line from the starting to the final weights",
+                     loss_label: str = LOSS_LABEL) -> Figure:
     """The loss at start + t (end - start) against t, with the two ends marked.
 
     Parameters
@@ -52,9 +59,9 @@ def _levels(loss):
     return np.geomspace(low, high, 16) if high > low * 1.0001 else None
 
 
-def loss_surface_figure(surface, path=None, title="The loss around the final weights",
-                        axis_names=("a: steps along random direction 1 (1 = each unit's own weight norm)",
-                                    "b: steps along random direction 2 (likewise)"), loss_label=LOSS_LABEL):
+def loss_surface_figure(surface: LossSurface, path: np.ndarray | None = None, title: str = "The loss around the final weights",
+                        axis_names: tuple[str, str] = ("a: steps along random direction 1 (1 = each unit's own weight norm)",
+                                    "b: steps along random direction 2 (likewise)"), loss_label: str = LOSS_LABEL) -> Figure:
     """Filled contours of the loss over a plane, the centre (final weights) marked, and a path over it if given.
 
     Parameters

@@ -18,9 +18,14 @@ import math
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .._lazy import lazy
 from ..files import atomic_write
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+    from matplotlib.text import Text
 
 mpl_gridspec = lazy("matplotlib.gridspec")
 mpl_text = lazy("matplotlib.text")
@@ -39,7 +44,7 @@ PHONE_DENSITY = 2.0
 _MARGIN = 1.04  # a little above the limit, against rounding in the browser's scaling
 
 
-def save_figure(fig, path, dpi=150):
+def save_figure(fig: Figure, path: str | Path, dpi: int = 150) -> Path:
     """Write ``fig`` to ``path`` atomically: a temporary file in the same directory, then ``os.replace``.
 
     A reader never sees a half-written image, and an interrupted save leaves
@@ -86,7 +91,7 @@ def _tick_labels(fig):
     return found
 
 
-def texts(fig):
+def texts(fig: Figure) -> list[Text]:
     """Every text the figure draws (titles, labels, tick labels, legends, annotations). Asking an axis for its ticks
     makes them as drawing would, so the figure need not be drawn (tests/plots/test_saving_picture.py checks the
     sizes against a drawn picture's)."""
@@ -97,18 +102,18 @@ def texts(fig):
             and (t.axes is None or t.axes.get_visible())]
 
 
-def smallest_text_pt(fig) -> float:
+def smallest_text_pt(fig: Figure) -> float:
     """The font size (points) of the smallest text the figure draws (inf if it draws none)."""
     return min((t.get_fontsize() for t in texts(fig)), default=math.inf)
 
 
-def text_floor(width_in, shown_px, dpi, min_px=MIN_TEXT_PX) -> float:
+def text_floor(width_in: float, shown_px: float, dpi: float, min_px: float = MIN_TEXT_PX) -> float:
     """The smallest font size (points) that is at least ``min_px`` high on a figure ``width_in`` inches wide shown at
     most ``shown_px`` pixels wide (at ``dpi``, it is ``dpi`` pixels an inch, or fewer when scaled down to fit)."""
     return min_px * _MARGIN * 72 / min(dpi, shown_px / width_in)
 
 
-def raise_text(fig, floor_pt) -> bool:
+def raise_text(fig: Figure, floor_pt: float) -> bool:
     """Every text smaller than ``floor_pt`` points made that size (tick labels through their axes, so that new ticks
     follow); the rest, titles and labels, keep theirs. Whether anything changed."""
     ticks = {id(t) for t, _ in _tick_labels(fig)}
@@ -181,7 +186,7 @@ def _wrap_text(t, width_in):
     t.set_text("\n".join(textwrap.fill(line, per_line) for line in text.split("\n")))
 
 
-def reflow(fig, width_in=PHONE_WIDTH_IN):
+def reflow(fig: Figure, width_in: float = PHONE_WIDTH_IN) -> None:
     """Re-lay the figure for a narrow screen, ``width_in`` inches wide: panels side by side stacked in one column (a
     gallery of more than three columns in as many as fit, its panels keeping their shape), the legends below it,
     long titles and labels wrapped. The figure is changed in place (draw it for a desktop first)."""
@@ -258,7 +263,7 @@ def _png(fig, dpi):
     return small.getvalue()
 
 
-def save_picture(fig, path, dpi, phone=True) -> Picture:
+def save_picture(fig: Figure, path: str | Path, dpi: int, phone: bool = True) -> Picture:
     """Save ``fig`` as the page shows it: its desktop picture to ``path`` (atomically, as :func:`save_figure`), every
     text under :data:`MIN_TEXT_PX` on the page raised to it (:func:`raise_text`), and, if ``phone``, a phone's
     picture (the same for :data:`PHONE_PX`, then :func:`reflow`) kept in memory: the page embeds it. The figure is

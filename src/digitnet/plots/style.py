@@ -10,6 +10,8 @@ matplotlib is imported on first use (:mod:`digitnet._lazy`): the ``mpl_*`` names
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -17,6 +19,11 @@ import pandas as pd
 from .._lazy import lazy
 from ..experiments.analysis import finite_or_nan, mean_curve  # noqa: F401 (shared by the figures)
 from ..experiments.params import format_layers
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import Formatter
 
 matplotlib = lazy("matplotlib")
 mpl_colors = lazy("matplotlib.colors")
@@ -66,7 +73,7 @@ PARAM_LABELS = {
 CURVE_AXIS_LABELS = {"loss": ("cross-entropy loss", "nats"), "accuracy": ("accuracy", "% correct")}
 
 
-def new_figure(width, height):
+def new_figure(width: float, height: float) -> Figure:
     """An empty Figure of this size (inches) that lays itself out (constrained layout)."""
     return mpl_figure.Figure(figsize=(width, height), layout="constrained")
 
@@ -96,28 +103,28 @@ def _percent_formatter_class():
     return Percent
 
 
-def percent_formatter():
+def percent_formatter() -> Formatter:
     """A tick formatter writing fractions as percentages, with as many decimals as the ticks need."""
     return _percent_formatter_class()()
 
 
-def axis_label(name):
+def axis_label(name: object) -> str:
     return PARAM_LABELS.get(name, str(name).replace("_", " "))
 
 
-def model_label(model):
+def model_label(model: str) -> str:
     return LABELS.get(model, str(model))
 
 
-def model_color(model, i=0):
+def model_color(model: str, i: int = 0) -> str:
     return COLORS.get(model, FALLBACK_COLORS[i % len(FALLBACK_COLORS)])
 
 
-def activation_color(name, i=0):
+def activation_color(name: str, i: int = 0) -> str:
     return ACTIVATION_COLORS.get(name, FALLBACK_COLORS[i % len(FALLBACK_COLORS)])
 
 
-def format_value(value):
+def format_value(value: object) -> str:
     """A parameter value as it should read on a figure: 0.001, 200, "64-32", "relu"."""
     if isinstance(value, (bool, np.bool_)):
         return str(bool(value))
@@ -130,7 +137,7 @@ def format_value(value):
     return str(value)
 
 
-def sort_key(value):
+def sort_key(value: object) -> tuple[int, float, str]:
     """Order numbers (also numbers written as text, as after a CSV round trip) numerically,
     then everything else by its text."""
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)):
@@ -141,7 +148,7 @@ def sort_key(value):
         return (1, 0.0, str(value))
 
 
-def ordered_colors(values, cmap="viridis"):
+def ordered_colors(values: Sequence[Any], cmap: str = "viridis") -> dict[Any, str | tuple[float, ...]]:
     """One colour per value: a ramp for ordered numbers, categorical colours otherwise."""
     values = list(values)
     numeric = all(sort_key(v)[0] == 0 for v in values)
@@ -154,13 +161,13 @@ def ordered_colors(values, cmap="viridis"):
             for i, v in enumerate(values)}
 
 
-def require_columns(frame, columns, what):
+def require_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise KeyError(f"{what} needs the column(s) {missing}; the table has {list(frame.columns)}.")
 
 
-def show_message(ax, text, clear_ticks=True):
+def show_message(ax: Axes, text: str, clear_ticks: bool = True) -> None:
     """Write ``text`` in the middle of an empty axes (keeping the ticks of an axes that shares them)."""
     ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=12, color="0.3", transform=ax.transAxes)
     if clear_ticks:
@@ -168,25 +175,25 @@ def show_message(ax, text, clear_ticks=True):
         ax.set_yticks([])
 
 
-def text_color_on(rgba):
+def text_color_on(rgba: Sequence[float]) -> str:
     """Black or white, whichever reads better on a cell of this colour."""
     r, g, b = mpl_colors.to_rgb(rgba)
     return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white"
 
 
-def as_frame(runs):
+def as_frame(runs: pd.DataFrame | Sequence[Mapping[str, Any]] | Mapping[str, Sequence[Any]]) -> pd.DataFrame:
     if not isinstance(runs, pd.DataFrame):
         runs = pd.DataFrame(runs)
     return runs
 
 
-def model_order(models):
+def model_order(models: Iterable[str]) -> list[str]:
     present = list(dict.fromkeys(models))
     known = [m for m in COLORS if m in present]
     return known + [m for m in present if m not in COLORS]
 
 
-def seed_std(values):
+def seed_std(values: np.ndarray) -> float:
     """Standard deviation over seeds (ddof=1), 0 for a single seed."""
     values = np.asarray(values, dtype=float)
     values = values[~np.isnan(values)]

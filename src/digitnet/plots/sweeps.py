@@ -10,10 +10,14 @@ from .style import (
     ACTIVATION_COLORS, activation_color, as_frame, axis_label, format_value, matplotlib, mpl_colors, new_figure,
     percent_formatter, require_columns, seed_std, sort_key, text_color_on,
 )
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
-def accuracy_heatmap(runs, x="max_iter", y="learning_rate_init", value="test_accuracy", title=None,
-                     cmap="viridis"):
+def accuracy_heatmap(runs: pd.DataFrame, x: str = "max_iter", y: str = "learning_rate_init", value: str = "test_accuracy", title: str | None = None,
+                     cmap: str = "viridis") -> Figure:
     """A heatmap of final accuracy over two parameters (mean over seeds), every cell annotated.
 
     Parameters
@@ -71,8 +75,8 @@ def accuracy_heatmap(runs, x="max_iter", y="learning_rate_init", value="test_acc
     return fig
 
 
-def architecture_plot(runs, value="val_accuracy", layers_col="hidden_layer_sizes", activation_col="activation",
-                      title=None, value_label=None):
+def architecture_plot(runs: pd.DataFrame, value: str = "val_accuracy", layers_col: str = "hidden_layer_sizes", activation_col: str = "activation",
+                      title: str | None = None, value_label: str | None = None) -> Figure:
     """The architecture study: accuracy by width, one panel per depth, one line per activation.
 
     Depth is the number of hidden layers (the parts of ``"64-32"``); within a

@@ -3,13 +3,23 @@ chose (:func:`tuned_curves`) and how those rates were chosen (:func:`rate_choice
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from ..experiments.analysis import mean_and_error, mean_curve
 from .style import FALLBACK_COLORS, axis_label, format_value, new_figure, ordered_colors, percent_formatter
 
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
-def mean_band(ax, x, histories, key, color, style="-", label=None, seconds_per_epoch=1.0):
+    from ..experiments.analysis import CurveSummary
+
+
+def mean_band(ax: Axes, x: Callable[[np.ndarray], np.ndarray], histories: Sequence[Mapping[str, Sequence[float]]], key: str, color: str | tuple[float, ...], style: str = "-", label: str | None = None, seconds_per_epoch: float = 1.0) -> float | None:
     """One mean curve over seeds with a ±1 std band on ``ax``; returns its last x (None if there is no curve).
 
     ``x`` maps the epochs (1, 2, ...) to the horizontal axis; ``seconds_per_epoch`` scales it.
@@ -25,7 +35,7 @@ def mean_band(ax, x, histories, key, color, style="-", label=None, seconds_per_e
     return xs[np.flatnonzero(np.isfinite(mean))[-1]] if np.isfinite(mean).any() else None
 
 
-def summary_band(ax, summary, color, label=None, scale=1.0, style="-"):
+def summary_band(ax: Axes, summary: CurveSummary | None, color: str | tuple[float, ...], label: str | None = None, scale: float = 1.0, style: str = "-") -> None:
     """A :class:`~digitnet.experiments.analysis.CurveSummary` (epochs 1, 2, ... times ``scale``) with its ±1 std
     band; nothing for None."""
     if summary is None:
@@ -44,7 +54,7 @@ def _arm_colors(arms):
     return {v: FALLBACK_COLORS[i % len(FALLBACK_COLORS)] for i, v in enumerate(values)}
 
 
-def tuned_curves(arms, name, seconds=False, title=None, questions=("how far training gets", "which generalises")):
+def tuned_curves(arms: Sequence[Any], name: Callable[[Any], str], seconds: bool = False, title: str | None = None, questions: tuple[str, str] = ("how far training gets", "which generalises")) -> Figure:
     """Each arm per epoch, at the rate each question chose: its training loss at the rate the loss chose (left),
     its cross-validated accuracy at the rate the accuracy chose (middle) and, with ``seconds``, its training loss
     against this machine's seconds of training (right: epochs times its median seconds per epoch).
@@ -95,7 +105,7 @@ def tuned_curves(arms, name, seconds=False, title=None, questions=("how far trai
 ACCURACY_SPAN = 0.10
 
 
-def rate_choices(arms, name, metrics, title=None):
+def rate_choices(arms: Sequence[Any], name: Callable[[Any], str], metrics: tuple[str, str], title: str | None = None) -> Figure:
     """How each arm's rate was chosen: its cross-validated accuracy (left) and training loss (right) at every rate
     it tried, the rate each chose circled; a rate at which a seed diverged is left out.
 
@@ -142,7 +152,7 @@ def rate_choices(arms, name, metrics, title=None):
     return fig
 
 
-def against_parameter(runs, param, metrics=("train_accuracy", "val_accuracy"), title=None, labels=None):
+def against_parameter(runs: pd.DataFrame, param: str, metrics: Sequence[str] = ("train_accuracy", "val_accuracy"), title: str | None = None, labels: Mapping[str, str] | None = None) -> Figure:
     """Scores against one parameter (mean ± standard error over seeds); a 0 gets its own tick on a log axis.
     ``labels`` names a metric in the legend (default: its usual name, e.g. "validation accuracy")."""
     values = sorted(set(runs[param]))

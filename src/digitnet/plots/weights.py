@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .style import new_figure
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+    from sklearn.base import BaseEstimator
 
-def first_layer_weights(coefs0, max_units=32, ncols=8, order="norm", image_shape=None, title=None):
+
+def first_layer_weights(coefs0: ArrayLike | BaseEstimator, max_units: int = 32, ncols: int = 8, order: str = "norm", image_shape: tuple[int, int] | None = None, title: str | None = None) -> Figure:
     """Each first-layer unit's incoming weights, as an image the size of the input digit.
 
     Red pixels excite the unit, blue ones inhibit it; the colour scale is
