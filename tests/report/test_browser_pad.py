@@ -5,7 +5,9 @@ cut to the page's three, digits drawn with thick strokes are read as Python read
 
 import copy
 import pathlib
+import shutil
 import warnings
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -13,9 +15,12 @@ from sklearn.exceptions import ConvergenceWarning
 
 from digitnet import DigitsClassifier, report
 from digitnet.digit_image import NO_INK, ink_of_rgba, to_digits_input
+from digitnet.errors import UsageError
 from digitnet.jsonify import plain
 from digitnet.model_file import load_model, save_model
-from digitnet.report.page_data import MAX_PAGE_MEMBERS, model_json, page_model, page_model_name
+from digitnet.report.build import rebuild_report
+from digitnet.report.page_data import MAX_PAGE_MEMBERS, ladder_best, model_json, page_model, page_model_name
+from digitnet.report.saved import ERRORS_MODEL
 
 from ..drawn_digits import drawn_digits
 from .browser import console_errors, start_chromium, wait_for
@@ -107,3 +112,29 @@ def test_drawn_digits_on_the_pad_read_as_in_python_and_a_blank_pad_is_refused(la
     assert state["problem"] == NO_INK and state["prediction"] is None and state["probabilities"] is None
     assert chrome.execute_script("return document.querySelector('#play-draw .answer').textContent") == "draw a digit"
     assert console_errors(chrome) == []
+
+
+def test_the_report_finds_the_ladders_fitted_model(built):
+    _, _, _, data = built
+    best = _ensemble(data, 2)
+    studies = {"architecture": SimpleNamespace(reading=SimpleNamespace(best={"params": {}})),  # a chosen row
+               "ladder": SimpleNamespace(reading=SimpleNamespace(best=best))}
+    assert ladder_best(SimpleNamespace(studies=studies)) is best
+    studies["ladder"].reading.best = DigitsClassifier()  # not fitted: nothing the page can run
+    assert ladder_best(SimpleNamespace(studies=studies)) is None
+    assert ladder_best(data) is None  # today's studies offer none: the carried-forward network
+    assert page_model(data.errors, None).steps[-1][1].coefs_[0].dtype == np.float64
+
+
+def test_report_from_rebuilds_the_page_with_the_ladders_model(built, tmp_path):
+    out, _, _, data = built
+    folder = tmp_path / "report"
+    shutil.copytree(out, folder)
+    assert (folder / ERRORS_MODEL).is_file()  # the error analysis's network, apart from the pad's model
+    save_model(page_model(data.errors, _ensemble(data, 2)), folder / "model.npz")
+    page = rebuild_report(folder, progress=False).read_text(encoding="utf-8")
+    assert "the accuracy ladder&#x27;s best: 2 networks of 24 relu (max), averaged" in page
+    assert '"members":[{' in page and page.count('"weights":') == 2
+    (folder / ERRORS_MODEL).unlink()  # a folder whose model.npz is the ladder's needs errors/model.npz
+    with pytest.raises(UsageError, match=r"has no error analysis's model \(errors/model.npz\): run digitnet report"):
+        rebuild_report(folder, progress=False)

@@ -95,8 +95,9 @@ def build_report(out_dir, *, quick=False, seeds=None, n_jobs=2, progress=True):
                  "trained_on": "development rows (training + validation)"}
         save_model(page_model(data.errors), out / ERRORS_MODEL, feature_names=data.split.feature_names,
                    extra={**extra, "scaling": data.errors.scaling})
-        save_model(page_model(data.errors, ladder_best(data)), out / "model.npz",
-                   feature_names=data.split.feature_names, extra=extra)
+        pad = page_model(data.errors, ladder_best(data))
+        save_model(pad, out / "model.npz", feature_names=data.split.feature_names,
+                   extra={**extra, "scaling": getattr(pad, "scaling", data.errors.scaling)})
         index = _write_page(data, out, steps, progress)
         atomic_write(out / RECORD, lambda f: f.write(report_record(data).encode("utf-8")))  # the timings complete
         return index
