@@ -22,7 +22,7 @@ from digitnet.report.build import rebuild_report
 from digitnet.report.page_data import MAX_PAGE_MEMBERS, ladder_best, model_json, page_model, page_model_name
 from digitnet.report.saved import ERRORS_MODEL
 
-from ..drawn_digits import drawn_digits
+from ..drawn_digits import TEMPLATES, draw, drawn_digits
 from .browser import console_errors, start_chromium, wait_for
 
 
@@ -138,3 +138,19 @@ def test_report_from_rebuilds_the_page_with_the_ladders_model(built, tmp_path):
     (folder / ERRORS_MODEL).unlink()  # a folder whose model.npz is the ladder's needs errors/model.npz
     with pytest.raises(UsageError, match=r"has no error analysis's model \(errors/model.npz\): run digitnet report"):
         rebuild_report(folder, progress=False)
+
+
+@pytest.mark.parametrize("pen", [6, 12, 60])
+def test_strokes_are_thickened_and_thinned_alike_in_the_page(ladder_page, monkeypatch, pen):
+    """A seven drawn full size with a fine pen (dilated), a medium one, and a thick one (eroded): the pad's input is
+    the Python's, and differs from the input without even_strokes (so the page took the same steps)."""
+    from digitnet import digit_image
+
+    chrome, _, _ = ladder_page
+    strokes = [[(40 + 200 * x, 20 + 240 * y) for x, y in stroke] for stroke in TEMPLATES[7][1]]
+    picture = draw(strokes, pen)
+    state = _put_on_pad(chrome, picture)
+    ink = ink_of_rgba(np.asarray(picture.convert("RGBA")))
+    assert state["input"] == to_digits_input(ink).tolist()
+    monkeypatch.setattr(digit_image, "even_strokes", lambda bitmap: np.asarray(bitmap, dtype=int))
+    assert state["input"] != digit_image.to_digits_input(ink).tolist()
