@@ -42,7 +42,9 @@ from .files import check_regular_file
 
 #: The normalised bitmap's side and the block side: 32 / 4 = 8 values a side, each 0..16.
 BITMAP, BLOCK = 32, 4
-#: The width of a stroke, in pixels of the 32×32 bitmap, that :func:`even_strokes` brings strokes to.
+#: The width of a stroke, in pixels of the 32×32 bitmap, that :func:`even_strokes` brings strokes to. The Digits'
+#: images hold about 310 on pixels of 1,024 whatever the digit (303 to 329, the classes' means); a zero's ring,
+#: 22×32 pixels with strokes 4 wide, about 290. (On the drawn test pictures' development seeds, 4 and 5 read best.)
 STROKE_WIDTH = 4
 #: Thinning stops before a step that would leave less than this share of the on pixels (tenths).
 KEEP_TENTHS = 3
