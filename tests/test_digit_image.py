@@ -26,7 +26,9 @@ def test_blank_picture_and_solid_block():
     assert to_digits_input(np.ones((5, 5))).tolist() == [0] * 64  # all "ink": read as light ink on dark, blank
     block = np.zeros((40, 40))
     block[10:30, 10:30] = 1
-    assert to_digits_input(block).tolist() == [16] * 64  # a square fills the whole bitmap
+    grid = to_digits_input(block).reshape(8, 8)  # a square fills the whole bitmap, read as one 32-pixel-wide
+    assert (grid == grid[::-1]).all() and (grid == grid.T).all()  # stroke, thinned (even_strokes) about its centre
+    assert grid[3:5, 3:5].min() == 16 and 0 < grid.sum() < 16 * 64
 
 
 def test_a_tall_stroke_keeps_its_proportions_and_is_centred():

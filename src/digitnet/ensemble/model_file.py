@@ -83,8 +83,11 @@ def save_digits_classifier(model, path, *, feature_names=None, extra=None, train
     arrays = {"classes": classes if classes.dtype.kind in "biuf" else classes.astype(str),
               "scaler_mean": np.asarray(model.scaler_.mean_, dtype=np.float64),
               "scaler_scale": np.asarray(model.scaler_.scale_, dtype=np.float64)}
-    low, high = (np.minimum.reduce(parts) if i == 0 else np.maximum.reduce(parts)
-                 for i, parts in enumerate(zip(*(m._input_range for m in model.estimators_))))
+    if all(hasattr(m, "_input_range") for m in model.estimators_):
+        low, high = (np.minimum.reduce(parts) if i == 0 else np.maximum.reduce(parts)
+                     for i, parts in enumerate(zip(*(m._input_range for m in model.estimators_))))
+    else:  # a model read from a file keeps the members' ranges as one (load_digits_classifier)
+        low, high = model._input_range
     arrays["input_min"], arrays["input_max"] = np.asarray(low, np.float64), np.asarray(high, np.float64)
     for k, member in enumerate(model.estimators_):
         arrays.update({f"member{k}_coefs_{i}": np.asarray(W) for i, W in enumerate(member.coefs_)})

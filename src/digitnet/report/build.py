@@ -22,8 +22,8 @@ from ..model_file import load_model, save_model
 from ..plots.saving import save_picture
 from ..studies.claims import write_claims
 from .figures import make_figures
-from .page_data import page_model
-from .saved import RECORD, load_report_data, report_record
+from .page_data import ladder_best, page_model
+from .saved import ERRORS_MODEL, RECORD, load_report_data, report_record
 from .sections import render_html
 from .studies import BASELINES, COMPARISON, Steps, n_steps, run_studies, study_settings
 
@@ -46,8 +46,9 @@ def build_report(out_dir, *, quick=False, seeds=None, n_jobs=2, progress=True):
     figure as ``<name>.png``, each study's results in a folder of its own
     (``compare/``, ``baselines/`` and one per preset study, named after it: CSV tables plus ``results.json``,
     by :func:`digitnet.experiments.save_results`)
-    ``errors/predictions.csv`` and ``model.npz`` (the model the architecture study carried forward, with its
-    scaler: what the page's drawing pad runs). Every file is written to a temporary name and renamed into place.
+    ``errors/predictions.csv``, ``errors/model.npz`` (the model the architecture study carried forward, with its
+    scaler) and ``model.npz`` (what the page's drawing pad runs: the accuracy ladder's best model, or else the
+    carried-forward one; :func:`~digitnet.report.page_data.page_model`). Every file is written to a temporary name and renamed into place.
 
     Parameters
     ----------
@@ -90,10 +91,13 @@ def build_report(out_dir, *, quick=False, seeds=None, n_jobs=2, progress=True):
 
     try:
         steps.run("results", "writing result tables", write_results)
-        save_model(page_model(data.errors), out / "model.npz", feature_names=data.split.feature_names,
-                   extra={"dataset": data.split.name, "target": data.split.target_name,
-                          "split": data.split.describe(), "trained_on": "development rows (training + validation)",
-                          "scaling": data.errors.scaling})
+        extra = {"dataset": data.split.name, "target": data.split.target_name, "split": data.split.describe(),
+                 "trained_on": "development rows (training + validation)"}
+        save_model(page_model(data.errors), out / ERRORS_MODEL, feature_names=data.split.feature_names,
+                   extra={**extra, "scaling": data.errors.scaling})
+        pad = page_model(data.errors, ladder_best(data))
+        save_model(pad, out / "model.npz", feature_names=data.split.feature_names,
+                   extra={**extra, "scaling": getattr(pad, "scaling", data.errors.scaling)})
         index = _write_page(data, out, steps, progress)
         atomic_write(out / RECORD, lambda f: f.write(report_record(data).encode("utf-8")))  # the timings complete
         return index

@@ -15,25 +15,90 @@ import json
 import numpy as np
 from sklearn.pipeline import Pipeline
 
+from ..ensemble import DigitsClassifier
 from ..jsonify import plain
 from ..model_file import parts
+from ..experiments.params import format_layers
+
+#: The most networks of an ensemble the page carries (the pad runs every one of them, at each stroke).
+MAX_PAGE_MEMBERS = 3
+#: The hidden activations the page's network (nn.js) runs.
+PAGE_ACTIVATIONS = ("identity", "logistic", "tanh", "relu", "leaky_relu", "elu")
 
 
-def page_model(errors):
-    """The carried-forward model in float64 (its float32 weights, exactly) behind the scaler it was trained with
-    (fitted on the development rows; for ``scaling="max"`` a StandardScaler of mean 0 and scale 16): what the page
-    runs, and ``model.npz`` holds."""
-    mlp = copy.copy(errors.model)
-    mlp.coefs_ = [np.asarray(W, dtype=np.float64) for W in errors.model.coefs_]
-    mlp.intercepts_ = [np.asarray(b, dtype=np.float64) for b in errors.model.intercepts_]
-    return Pipeline([("scaler", errors.scaler), ("mlp", mlp)])
+def _float64(mlp):
+    """A copy of a fitted network with its weights in float64 (float32 weights, exactly)."""
+    mlp64 = copy.copy(mlp)
+    mlp64.coefs_ = [np.asarray(W, dtype=np.float64) for W in mlp.coefs_]
+    mlp64.intercepts_ = [np.asarray(b, dtype=np.float64) for b in mlp.intercepts_]
+    return mlp64
+
+
+def ladder_best(data):
+    """The fitted :class:`~digitnet.DigitsClassifier` a study's reading offers as its ``best`` (the accuracy
+    ladder's top rung), or None when no study does."""
+    for outcome in data.studies.values():
+        best = getattr(outcome.reading, "best", None)
+        if isinstance(best, DigitsClassifier) and hasattr(best, "estimators_"):
+            return best
+    return None
+
+
+def _carried(best):
+    """``best`` as the page can run it: its first :data:`MAX_PAGE_MEMBERS` networks in float64 (its
+    ``n_members`` and seeds cut to them); None when the page cannot run its networks (an activation nn.js lacks)."""
+    if not isinstance(best.activation, str) or best.activation not in PAGE_ACTIVATIONS:
+        return None
+    model = copy.copy(best)
+    members = best.estimators_[:MAX_PAGE_MEMBERS]
+    model.estimators_ = [_float64(m) for m in members]
+    model.member_seeds_ = list(best.member_seeds_[:len(members)])
+    model.n_iter_ = np.asarray(best.n_iter_[:len(members)])
+    model.n_members = len(members)
+    return model
+
+
+def page_model(errors, best=None):
+    """The model the page runs and ``model.npz`` holds (every weight in float64: float32 weights, exactly).
+
+    Parameters
+    ----------
+    errors : ErrorAnalysis
+        The carried-forward model and the scaler it was trained with (fitted on the development rows; for
+        ``scaling="max"`` a StandardScaler of mean 0 and scale 16): the page's model when ``best`` is not.
+    best : DigitsClassifier, optional
+        The accuracy ladder's best model (:func:`ladder_best`): the page's, with at most
+        :data:`MAX_PAGE_MEMBERS` of its networks, when the page can run them.
+
+    Returns
+    -------
+    DigitsClassifier or Pipeline
+    """
+    carried = None if best is None else _carried(best)
+    if carried is not None:
+        return carried
+    return Pipeline([("scaler", errors.scaler), ("mlp", _float64(errors.model))])
+
+
+def page_model_name(model, errors):
+    """The page's model in words: the ladder's (``"the accuracy ladder's best: 3 networks of 512 relu (max),
+    averaged"``) or the carried-forward configuration's name."""
+    if not isinstance(model, DigitsClassifier):
+        return errors.name
+    first, k = model.estimators_[0], len(model.estimators_)
+    what = f"{format_layers(first.hidden_layer_sizes)} {model.activation} ({model.scaling})"
+    return (f"the accuracy ladder's best: {k} networks of {what}, averaged" if k > 1
+            else f"the accuracy ladder's best: {what}")
 
 
 def model_json(model):
-    """A loaded model file's pipeline as the page's ``predictProba`` needs it."""
-    scaler, mlp = parts(model)
+    """A loaded model file's model (a pipeline, or a DigitsClassifier whose networks' probabilities the page
+    averages) as the page's ``predictProba`` needs it: ``members``, each network's weights and biases."""
+    scaler, net = parts(model)
+    members = getattr(net, "estimators_", [net])
+    mlp = members[0]
     return {"layer_sizes": [int(mlp.coefs_[0].shape[0])] + [int(W.shape[1]) for W in mlp.coefs_],
-            "weights": [W.ravel() for W in mlp.coefs_], "biases": list(mlp.intercepts_),
+            "members": [{"weights": [W.ravel() for W in m.coefs_], "biases": list(m.intercepts_)} for m in members],
             "activation": mlp.activation, "out_activation": mlp.out_activation_, "classes": list(mlp.classes_),
             "mean": scaler.mean_, "scale": scaler.scale_}
 
@@ -54,7 +119,7 @@ def _errors(errors):
 def page_data(data, model, version):
     """Everything the page's scripts use, JSON-ready (see :func:`script_json`)."""
     return plain({
-        "version": version, "model": model_json(model), "model_name": data.errors.name,
+        "version": version, "model": model_json(model), "model_name": page_model_name(model, data.errors),
         "digits": _digits(data.split),
         "studies": {name: outcome.study.page(outcome.reading) for name, outcome in data.studies.items()},
         "errors": _errors(data.errors),

@@ -2,7 +2,7 @@
 
 A report folder holds every study's result (``<study>/sweep.csv``, ``curves.json``,
 ``results.json``), the comparison's (``compare/``) and the baselines' (``baselines/``), the error
-analysis's predictions, the page's model (``model.npz``) and ``report.json``
+analysis's predictions and model (``errors/``), the page's model (``model.npz``) and ``report.json``
 (:func:`report_record`): how the report was run, its gradient checks and timings.
 :func:`load_report_data` reads them all into the :class:`~digitnet.report.studies.ReportData` that
 :func:`~digitnet.report.build.build_report` would have made, each study read again by its own module,
@@ -31,6 +31,8 @@ from .studies import BASELINES, COMPARISON, STUDY_DTYPE, ErrorAnalysis, ReportDa
 
 #: The file of a report folder that says how the report was run.
 RECORD = "report.json"
+#: The error analysis's model (the carried-forward network and its scaler); ``model.npz`` is the page's.
+ERRORS_MODEL = "errors/model.npz"
 
 
 def report_record(data: ReportData) -> str:
@@ -42,9 +44,13 @@ def report_record(data: ReportData) -> str:
 
 
 def _errors(folder: Path, split, selecting, seed: int) -> ErrorAnalysis:
-    """The error analysis as it was written: its predictions, and the page's model (the selected one)."""
+    """The error analysis as it was written: its predictions, and its model (the selected one)."""
     table = pd.read_csv(check_regular_file(folder / "errors" / "predictions.csv", "predictions file"))
-    scaler, model = parts(load_model(folder / "model.npz"))
+    # a folder written before the page had the ladder's model: model.npz is the carried-forward network
+    path = folder / ERRORS_MODEL if (folder / ERRORS_MODEL).exists() else folder / "model.npz"
+    scaler, model = parts(load_model(path))
+    if not hasattr(model, "coefs_"):
+        raise UsageError(f"{folder} has no error analysis's model ({ERRORS_MODEL}): run digitnet report again")
     classes = model.classes_
     proba = table[[f"probability_{c}" for c in classes]].to_numpy()
     y_true, y_pred = table["true"].to_numpy(), table["predicted"].to_numpy()

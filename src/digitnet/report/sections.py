@@ -22,7 +22,7 @@ from .conclusions import baselines_conclusion, conclusions, trust_conclusion
 from .html import (
     describe_grid, escape, figure_html, fill, html_table, page_scripts, params_text, template,
 )
-from .page_data import page_data, page_model, script_json
+from .page_data import ladder_best, page_data, page_model, page_model_name, script_json
 from .training_sections import section_training
 
 #: The page's sections, in order: (anchor id, heading). Training parameters has a subsection per study.
@@ -222,8 +222,11 @@ def _section_conclusions(data):
 
 
 def _section_play(data, model):
-    return fill("section_play.html", model_name=escape(data.errors.name), n_train=len(data.split.y_train),
-                n_val=len(data.split.y_val))
+    tta = getattr(model, "tta", 0)
+    note = (f" The page does not run its test-time augmentation ({tta} jittered copies of the drawing), which"
+            " <code>digitnet predict</code> does." if tta else "")
+    return fill("section_play.html", model_name=escape(page_model_name(model, data.errors)), tta_note=note,
+                n_train=len(data.split.y_train), n_val=len(data.split.y_val))
 
 
 def render_html(data, images, files=(), model=None):
@@ -238,12 +241,13 @@ def render_html(data, images, files=(), model=None):
         Result files written next to the page (paths relative to it), listed at the end.
     model : Pipeline, optional
         The page's model, as read back from the ``model.npz`` written next to it (default:
-        :func:`~digitnet.report.page_data.page_model`, not written anywhere).
+        :func:`~digitnet.report.page_data.page_model` of the ladder's best model, not written anywhere).
 
     Returns
     -------
     str
     """
+    model = page_model(data.errors, ladder_best(data)) if model is None else model
     bodies = {
         "data": _section_data(data, images),
         "play": _section_play(data, model),
@@ -259,7 +263,6 @@ def render_html(data, images, files=(), model=None):
     sections = "\n".join(f'<section id="{key}">\n<h2>{escape(title)}</h2>\n{bodies[key]}\n</section>'
                          for key, title in SECTIONS)
     versions = package_versions()
-    model = page_model(data.errors) if model is None else model
     import_map, entry = page_scripts()
     return fill("page.html", css=template("style.css"), nav=nav, sections=sections,
                 page_data=script_json(page_data(data, model, versions["digitnet"])),

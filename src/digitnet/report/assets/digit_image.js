@@ -1,11 +1,14 @@
 // digit_image.js: a picture of a digit to the 8x8 input of the Digits data (digitnet/digit_image.py).
 //
-// UCI's optdigits: the digit's bitmap normalised to 32x32, cut into 4x4 blocks, the ink pixels of
-// each block counted (0..16). The same steps and arithmetic as the Python, and the same refusal of a
-// picture with no digit (readingProblem), which the test suite checks on the same pixels. (The pad's
+// UCI's optdigits: the digit's bitmap normalised to 32x32, cut into 4x4 blocks, the ink pixels of each block
+// counted (0..16); its strokes are first brought to the Digits' width. The same steps and arithmetic as the
+// Python, and the same refusal of a picture with no digit (readingProblem), which the test suite checks on the same pixels. (The pad's
 // pictures are 8-bit RGBA: the Python's reading of 16-bit and float files has no twin here.)
 
 const BITMAP = 32, BLOCK = 4;
+// The width strokes are brought to (pixels of the bitmap), and the share of on pixels (tenths) a thinning step
+// must leave to be taken (digit_image.py's STROKE_WIDTH, KEEP_TENTHS).
+const STROKE_WIDTH = 4, KEEP_TENTHS = 3;
 
 // Ink of each pixel, 0 (paper) to 1, from RGBA bytes over white paper: 1 - grey,
 // grey = (0.299 R + 0.587 G + 0.114 B) / 255 blended with white by the opacity.
@@ -56,6 +59,44 @@ export function readingProblem(ink, input) {
   return input.some(v => v > 0) ? null : "too thin";
 }
 
+// The mean width of a 0/1 bitmap's strokes: twice its on pixels over its outline's length (stroke_width).
+function strokeWidth(on) {
+  let count = 0, outline = 0;
+  const at = (r, c) => (r >= 0 && r < BITMAP && c >= 0 && c < BITMAP ? on[r * BITMAP + c] : 0);
+  for (let r = -1; r < BITMAP; r++) for (let c = -1; c < BITMAP; c++) {
+    count += at(r, c);
+    outline += Math.abs(at(r + 1, c) - at(r, c)) + Math.abs(at(r, c + 1) - at(r, c));
+  }
+  return outline ? 2 * count / outline : 0;
+}
+
+// One erosion (keep: a pixel stays on when its 4 neighbours are on too) or dilation (a pixel turns on when
+// one of them is) by the 4-neighbour cross, outside the bitmap off.
+function crossStep(on, erode) {
+  const out = new Uint8Array(on.length);
+  const at = (r, c) => (r >= 0 && r < BITMAP && c >= 0 && c < BITMAP ? on[r * BITMAP + c] : 0);
+  for (let r = 0; r < BITMAP; r++) for (let c = 0; c < BITMAP; c++) {
+    const near = [at(r, c), at(r - 1, c), at(r + 1, c), at(r, c - 1), at(r, c + 1)];
+    out[r * BITMAP + c] = erode ? (near.every(v => v === 1) ? 1 : 0) : (near.some(v => v === 1) ? 1 : 0);
+  }
+  return out;
+}
+
+// The bitmap with its strokes brought to STROKE_WIDTH (even_strokes): erosions, or dilations.
+function evenStrokes(bitmap) {
+  let on = bitmap;
+  const count = b => b.reduce((a, v) => a + v, 0);
+  if (count(on) === 0) return on;
+  const steps = Math.floor((strokeWidth(on) - STROKE_WIDTH) / 2 + 0.5);
+  for (let k = 0; k < steps; k++) {
+    const thinner = crossStep(on, true);
+    if (10 * count(thinner) < KEEP_TENTHS * count(on)) break;
+    on = thinner;
+  }
+  for (let k = 0; k < -steps; k++) on = crossStep(on, false);
+  return on;
+}
+
 // The 64 values (0..16), row by row, of a picture given as ink (width * height, row by row).
 export function toDigitsInput(ink, width, height) {
   const on = onPixels(ink).on;
@@ -74,14 +115,19 @@ export function toDigitsInput(ink, width, height) {
   }
   const at = (r, c) => counts[r * (width + 1) + c];
   const rowRanges = cellRanges(r0, r1, top, scale), colRanges = cellRanges(c0, c1, left, scale);
+  const bitmap = new Uint8Array(BITMAP * BITMAP);
   for (let i = 0; i < BITMAP; i++) {
     const [ra, rb] = rowRanges[i];
     for (let j = 0; j < BITMAP; j++) {
       const [ca, cb] = colRanges[j];
       if (ra > rb || ca > cb) continue;
       const nOn = at(rb + 1, cb + 1) - at(ra, cb + 1) - at(rb + 1, ca) + at(ra, ca);
-      if (2 * nOn > (rb - ra + 1) * (cb - ca + 1)) input[Math.floor(i / BLOCK) * (BITMAP / BLOCK) + Math.floor(j / BLOCK)]++;
+      bitmap[i * BITMAP + j] = 2 * nOn > (rb - ra + 1) * (cb - ca + 1) ? 1 : 0;
     }
+  }
+  const even = evenStrokes(bitmap);
+  for (let i = 0; i < BITMAP; i++) for (let j = 0; j < BITMAP; j++) {
+    input[Math.floor(i / BLOCK) * (BITMAP / BLOCK) + Math.floor(j / BLOCK)] += even[i * BITMAP + j];
   }
   return input;
 }

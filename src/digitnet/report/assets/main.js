@@ -8,42 +8,54 @@ import { inkOfRgba, readingProblem, toDigitsInput } from "digitnet/digit_image.j
 import { explore } from "digitnet/explore.js";
 import {
   CLASSIFYING_OUTPUTS, DEFAULTS, HIDDEN_ACTIVATIONS, OUTPUTS, SCHEDULES, SOLVERS, WEIGHT_INITS, argmax, checkName,
-  divergenceCeiling, divergenceEpoch, forwardPass, initializeWeights, matrix, netFromModel, oneHot, scaleRows,
+  divergenceCeiling, divergenceEpoch, forwardPass, initializeWeights, matrix, netsFromModel, oneHot, scaleRows,
   seededRandom, training,
 } from "digitnet/nn.js";
 import { playground } from "digitnet/playground.js";
 import { TWINS } from "digitnet/twins.js";
 
 // 64 raw pixel values (0..16) -> a model's outputs, as digitnet predict gives them from its model file: the
-// probabilities of predict_proba (for one logistic unit, [1 - p, p]), and the first hidden layer's values.
-function predictWith(model, net, pixels) {
+// probabilities of predict_proba (for one logistic unit, [1 - p, p]), and the first hidden layer's values (of the
+// first network). An ensemble's probabilities are its networks' mean, summed in order then divided by their
+// number, as DigitsClassifier.predict_proba takes np.mean over them (it runs no test-time augmentation here).
+function predictWith(model, nets, pixels) {
   if (!pixels || pixels.length !== model.mean.length) {
     throw new Error(`predictProba takes ${model.mean.length} pixel values`);
   }
   const X = scaleRows(Array.from(pixels, Number), model.mean, model.scale);
-  const activations = forwardPass(X, net.weights, net.biases, net.activation, net.outActivation);
-  let probabilities = Array.from(activations[activations.length - 1].data);
-  if (net.outActivation === "logistic" && probabilities.length === 1) {
-    probabilities = [1 - probabilities[0], probabilities[0]];  // one unit: P(positive class)
+  let sum = null, hidden = null;
+  for (const net of nets) {
+    const activations = forwardPass(X, net.weights, net.biases, net.activation, net.outActivation);
+    let probabilities = Array.from(activations[activations.length - 1].data);
+    if (net.outActivation === "logistic" && probabilities.length === 1) {
+      probabilities = [1 - probabilities[0], probabilities[0]];  // one unit: P(positive class)
+    }
+    if (sum === null) {
+      sum = probabilities;
+      hidden = Array.from(activations[1].data);
+    } else {
+      probabilities.forEach((p, j) => { sum[j] += p; });
+    }
   }
-  return { probabilities: probabilities, hidden: Array.from(activations[1].data) };
+  const probabilities = nets.length === 1 ? sum : sum.map(p => p / nets.length);
+  return { probabilities: probabilities, hidden: hidden };
 }
 
 export function startPage() {
   const data = JSON.parse(document.getElementById("digitnet-data").textContent);
-  const model = data.model, net = netFromModel(model), digits = data.digits;
+  const model = data.model, nets = netsFromModel(model), digits = data.digits;
   const part = p => ({ X: scaleRows(p.pixels, digits.mean, digits.scale), Y: oneHot(p.labels, model.classes.length) });
   const page = {
     data: data, train: part(digits.train), val: part(digits.val),
     predict(pixels) {
-      const r = predictWith(model, net, pixels), best = argmax(r.probabilities, 0, r.probabilities.length);
+      const r = predictWith(model, nets, pixels), best = argmax(r.probabilities, 0, r.probabilities.length);
       return { probabilities: r.probabilities, hidden: r.hidden, prediction: model.classes[best] };
     },
   };
   const api = window.digitnet = {
     version: data.version,
     // the page's model, or another given as the page gets its own (page_data.model_json)
-    predictProba: (pixels, other) => predictWith(other || model, other ? netFromModel(other) : net, pixels)
+    predictProba: (pixels, other) => predictWith(other || model, other ? netsFromModel(other) : nets, pixels)
       .probabilities,
     toDigitsInput: (ink, width, height) => toDigitsInput(ink, width, height),
     inkOfRgba: (rgba, width, height) => Array.from(inkOfRgba(rgba, width, height)),

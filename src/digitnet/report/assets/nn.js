@@ -535,13 +535,21 @@ export function scaleRows(rows, mean, scale) {
   return X;
 }
 
-// model: layer_sizes, weights, biases (row-major lists), activation, out_activation (page_data.model_json).
-export function netFromModel(model) {
+// model: layer_sizes, members (each network's weights and biases, row-major lists), activation, out_activation
+// (page_data.model_json); member: which network (a model written before ensembles has its weights and biases
+// itself).
+export function netFromModel(model, member = 0) {
+  const net = model.members ? model.members[member] : model;
   return {
-    weights: model.weights.map((W, l) => matrix(model.layer_sizes[l], model.layer_sizes[l + 1], Float64Array.from(W))),
-    biases: model.biases.map(b => Float64Array.from(b)),
+    weights: net.weights.map((W, l) => matrix(model.layer_sizes[l], model.layer_sizes[l + 1], Float64Array.from(W))),
+    biases: net.biases.map(b => Float64Array.from(b)),
     activation: checkName("activation", model.activation, HIDDEN_ACTIVATIONS),
     outActivation: checkName("out_activation", model.out_activation || "softmax", OUTPUTS),
     alpha: 0,
   };
+}
+
+// Every network of a model (one, or an ensemble's members: DigitsClassifier averages their probabilities).
+export function netsFromModel(model) {
+  return (model.members || [model]).map((_, k) => netFromModel(model, k));
 }
