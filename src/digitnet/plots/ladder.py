@@ -26,15 +26,16 @@ def _rungs_panel(ax, rows):
         ax.annotate(f"{100 * mean:.2f}", (100 * mean, i), xytext=(0, 7), textcoords="offset points", ha="center",
                     fontsize="x-small")
     ax.set_yticks(range(len(rows)), [r[0] for r in rows], fontsize="small")
+    ax.set_ylim(len(rows) - 0.5, -0.9)  # top to bottom, room for the first value
     ax.set_ylabel("rung: candidate on top of the incumbent\n(its mean accuracy, %, above each point)")
-    ax.set_title("Each rung's candidates, cross-validated on the development rows (mean and 95% interval over"
+    ax.set_title("Each rung's candidates, cross-validated on the development rows\n(mean and 95% interval over"
                  " the seeds)", fontsize="medium")
     handles = [mpl_lines.Line2D([], [], marker="o", ls="none", color=STATUS_COLORS[s],
                                 markerfacecolor=STATUS_COLORS[s] if s != "not adopted" else "white", label=s)
                for s in STATUS_COLORS]
     handles.append(mpl_lines.Line2D([], [], marker="|", ls="none", color="0.35", ms=12, mew=2,
                                     label="the incumbent on the same folds"))
-    ax.legend(handles=handles, fontsize="x-small", loc="lower right")
+    ax.legend(handles=handles, fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
 
 
 def _tests_panel(ax, tests, target):
@@ -45,14 +46,14 @@ def _tests_panel(ax, tests, target):
     for i, (name, mean, std) in enumerate(tests):
         ax.barh(i, 100 * mean, xerr=100 * std if std else None, color=TOP_COLOR if i == 0 else BASELINE_COLOR,
                 alpha=0.85, capsize=3, height=0.6)
-        ax.annotate(f"{100 * mean:.2f}", (100 * mean, i), xytext=(4, -3), textcoords="offset points",
+        ax.annotate(f"{100 * mean:.2f}", (100 * (mean + std), i), xytext=(4, -3), textcoords="offset points",
                     fontsize="x-small")
     ax.axvline(100 * target, color=TARGET_COLOR, ls="--", lw=1.2, label=f"target: {100 * target:g}%")
     ax.set_yticks(y, names, fontsize="small")
     ax.set_ylabel("model (test accuracy, %)")
-    ax.set_title("Once, on the test digits: the top rung fitted on all the development rows, beside the baselines"
-                 " (mean ± std over the seeds)", fontsize="medium")
-    ax.legend(fontsize="x-small", loc="lower right")
+    ax.set_title("Once, on the test digits: the top rung fitted on all the development rows, beside the baselines\n"
+                 "(mean ± std over the seeds where a model has several)", fontsize="medium")
+    ax.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
 
 
 def ladder_figure(rows, tests, target, title="The accuracy ladder: from MLPClassifier's defaults, one rung at a time"):
@@ -68,15 +69,15 @@ def ladder_figure(rows, tests, target, title="The accuracy ladder: from MLPClass
     target : float
         The target test accuracy (a fraction).
     """
-    fig = new_figure(10.0, 0.42 * (len(rows) + len(tests)) + 2.8)
+    fig = new_figure(11.0, 0.42 * (len(rows) + len(tests)) + 2.8)
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[len(rows) + 1, len(tests) + 1])
     _rungs_panel(top, rows)
     _tests_panel(bottom, tests, target)
+    bottom.invert_yaxis()
     for ax in (top, bottom):
-        ax.invert_yaxis()
         ax.grid(True, axis="x", alpha=0.3)
     lows = [100 * (m - h) for _, m, h, *_ in rows] + [100 * (m - s) for _, m, s in tests]
-    bottom.set_xlim(max(0.0, min(lows) - 1.0), 100.3)
+    bottom.set_xlim(max(0.0, min(lows) - 1.0), 100.5)
     bottom.set_xlabel("accuracy (%)")
     fig.suptitle(title)
     return fig

@@ -286,7 +286,7 @@ seeds, on both halves of them and on 95% of resamples of them. The test digits a
     cv = FOLDS
     seeds = (0, 1, 2, 3, 4)
     full = Settings(seeds=5)
-    quick = Settings(seeds=2, params={"max_iter": 10})
+    quick = Settings(seeds=2, params={"max_iter": 5})
     captions = (("ladder", "Each rung's candidates on top of the incumbent (cross-validated accuracy, mean and 95%"
                  " interval over the seeds; a grey tick: the incumbent on the same folds), then the top rung's"
                  " accuracy on the test digits beside the baselines' and the 99.2% target."),)
