@@ -25,9 +25,9 @@ def _rungs_panel(ax, rows):
             ax.plot([100 * incumbent], [i], "|", color="0.35", ms=14, mew=2)
         ax.annotate(f"{100 * mean:.2f}", (100 * mean, i), xytext=(0, 7), textcoords="offset points", ha="center",
                     fontsize="x-small")
-    ax.set_yticks(range(len(rows)), [r[0] for r in rows], fontsize="small")
+    ax.set_yticks(range(len(rows)), [r[0].replace(": ", ":\n", 1) for r in rows], fontsize="x-small")
     ax.set_ylim(len(rows) - 0.5, -0.9)  # top to bottom, room for the first value
-    ax.set_ylabel("rung: candidate on top of the incumbent\n(its mean accuracy, %, above each point)")
+    ax.set_ylabel("rung: candidate on top of the incumbent\n(mean accuracy, %, above each point)")
     ax.set_title("Each rung's candidates, cross-validated on the development rows\n(mean and 95% interval over"
                  " the seeds)", fontsize="medium")
     handles = [mpl_lines.Line2D([], [], marker="o", ls="none", color=STATUS_COLORS[s],
