@@ -12,6 +12,7 @@ from digitnet.data import load_split
 from digitnet.experiments.results import load_sweep, save_results
 from digitnet.jsonify import dumps
 from digitnet.studies import run_preset
+from digitnet.studies.claims import sentence
 from digitnet.studies.effects import LOWERS, RAISES, SAME
 from digitnet.studies.ladder import MARGIN, Ladder, decide_rung, ladder_claims, read_rungs, recipe, verdict_of
 from digitnet.studies.ladder_fits import Rung, assemble, fit_member, member_seeds
@@ -79,7 +80,8 @@ def test_the_claims_say_each_rung_and_the_chosen_model_refits_from_its_json():
     effects = [c for c in claims if c.kind == "effect"]
     assert [(c.about, c.values, c.supported) for c in effects] == [
         ("scaling: max", [RAISES], True), ("dropout: drop", [effects[1].values[0]], False)]
-    assert "adopted" in effects[0].note and "the data cannot tell" in effects[1].note
+    assert effects[0].note.endswith("adopted") and effects[1].note.endswith("kept the incumbent")
+    assert "the data cannot tell" in sentence(effects[1]) and "cannot tell" not in sentence(effects[0])
     chosen = claims[-1]
     assert chosen.kind == "chosen" and chosen.estimator == "DigitsClassifier" and not chosen.supported
     again = json.loads(dumps(chosen.to_json()))["params"]  # as claims.json keeps it

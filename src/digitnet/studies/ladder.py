@@ -17,12 +17,13 @@ same rows (an RBF SVC, one nearest neighbour, logistic regression, MLPClassifier
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..ensemble.classifier import DigitsClassifier
 from ..experiments.baselines import FIXED, MLP_DEFAULTS, fixed, network
 from ..experiments.results import SweepResult
 from ..words import pct
@@ -63,7 +64,6 @@ NOT_RECIPE = ("random_state", "n_jobs")
 
 def recipe(params) -> dict:
     """A DigitsClassifier's full parameters for ``params`` (its defaults filled in), the seed and workers left out."""
-    from ..ensemble.classifier import DigitsClassifier
     full = DigitsClassifier(**params).get_params(deep=False)
     return {k: (list(v) if isinstance(v, tuple) else v) for k, v in full.items() if k not in NOT_RECIPE}
 
@@ -154,6 +154,7 @@ class TestScores:
     name: str
     seeds: list
     accuracies: list
+    params: dict = field(default_factory=dict)
 
     @property
     def mean(self) -> float:
@@ -189,8 +190,9 @@ class LadderReading:
         return next((b for b in self.baselines if b.name == name), None)
 
 
-def _seed_means(scores, seeds):
-    return [float(np.mean(per_seed)) for per_seed in scores][:len(seeds)]
+def _seed_means(scores):
+    """Each seed's mean over its folds (``scores``: one list of fold scores per seed)."""
+    return [float(np.mean(per_seed)) for per_seed in scores]
 
 
 def read_rungs(measured: dict, margin: float) -> list:
@@ -198,8 +200,8 @@ def read_rungs(measured: dict, margin: float) -> list:
     seeds = measured["seeds"]
     rungs = []
     for r in measured["rungs"]:
-        rows = {r["incumbent"]: _seed_means(r["incumbent_scores"], seeds)}
-        rows.update({a["label"]: _seed_means(a["scores"], seeds) for a in r["arms"]})
+        rows = {r["incumbent"]: _seed_means(r["incumbent_scores"])}
+        rows.update({a["label"]: _seed_means(a["scores"]) for a in r["arms"]})
         table = pd.DataFrame.from_dict(rows, orient="index", columns=list(seeds))
         effects, adopted = decide_rung(table, r["incumbent"], margin)
         rungs.append(RungReading(r["name"], int(r["folds"]), r["incumbent"],
@@ -221,7 +223,7 @@ def _effect_note(rung, label, effect):
     what = f"{label} (on top of {rung.incumbent})"
     verdict = verdict_of(effect, label == rung.adopted)
     tail = {"adopted": "adopted", "helped, less than the one adopted": f"helped, less than {rung.adopted}",
-            "the data cannot tell": "not every replication agrees: the data cannot tell, kept the incumbent"}.get(
+            "the data cannot tell": "kept the incumbent"}.get(
         verdict, "did not help on other seeds: kept the incumbent")
     return (f"{rung.name}: {what} {moves(effect.direction, METRIC)} ({pct(effect.without_mean)} →"
             f" {pct(effect.with_mean)}, {signed(effect.mean, digits=2)}); {tail}")
@@ -300,11 +302,12 @@ seeds, on both halves of them and on 95% of resamples of them. The test digits a
             return LadderReading(result, [], pd.Series(dtype=float), [], [], {}, None, [], [], None)
         seeds = measured["seeds"]
         first = measured["rungs"][0]["incumbent_scores"] if measured["rungs"] else []
-        start = pd.Series(_seed_means(first, seeds), index=seeds[:len(first)], dtype=float)
+        start = pd.Series(_seed_means(first), index=seeds[:len(first)], dtype=float)
         rungs = read_rungs(measured, measured.get("margin", self.margin))
         top = measured["top"]
         test = TestScores("top rung", measured["test"]["seeds"], measured["test"]["accuracies"])
-        baselines = [TestScores(b["name"], b["seeds"], b["accuracies"]) for b in measured["baselines"]]
+        baselines = [TestScores(b["name"], b["seeds"], b["accuracies"], b.get("params", {}))
+                     for b in measured["baselines"]]
         claims = ladder_claims(rungs, top["changes"], top["params"], self.name)
         return LadderReading(result, seeds, start, rungs, top["changes"], top["params"], test, baselines, claims,
                              result.models.get("ladder"))
@@ -315,7 +318,8 @@ seeds, on both halves of them and on 95% of resamples of them. The test digits a
             for label, effect in rung.effects.items():
                 mean, half = interval(rung.table.loc[label])
                 rows.append({"rung": rung.name, "candidate (on top of the incumbent)": label,
-                             "folds": f"{rung.folds} of {FOLDS}", METRIC: f"{pct(mean)} ± {100 * half:.2f}",
+                             "folds": f"{rung.folds} of {FOLDS}",
+                             f"{METRIC} (mean ± 95% interval)": f"{pct(mean)} ± {100 * half:.2f}",
                              "incumbent on the same folds": f"{rung.incumbent}: {pct(effect.without_mean)}",
                              "change": f"{signed(effect.mean, digits=2)} ± {100 * effect.error:.2f}",
                              "verdict": verdict_of(effect, label == rung.adopted),
@@ -361,7 +365,8 @@ def ladder_conclusion(reading) -> str:
     text += (f" The top rung ({reading.top_label}), fitted on all the development rows, scored {_pct2(test.mean)} ±"
              f" {100 * test.std:.2f} on the test digits (mean ± std over {len(test.accuracies)} seeds): ")
     if svc is not None:
-        text += f"{_points(test.mean - svc.mean)} the RBF SVC's {_pct2(svc.mean)}, and "
+        setting = ", ".join(f"{k}={v:g}" for k, v in svc.params.items() if k in ("C", "gamma"))
+        text += f"{_points(test.mean - svc.mean)} the RBF SVC's {_pct2(svc.mean)} ({setting}, raw pixels), and "
     text += f"{_points(test.mean - TARGET)} the {_pct2(TARGET)} target."
     chosen = next(c for c in reading.claims if c.kind == "chosen")
     if not chosen.supported:
