@@ -15,7 +15,7 @@ from digitnet.studies import run_preset
 from digitnet.studies.claims import sentence
 from digitnet.studies.effects import LOWERS, RAISES, SAME
 from digitnet.studies.ladder import MARGIN, Ladder, decide_rung, ladder_claims, read_rungs, recipe, verdict_of
-from digitnet.studies.ladder_fits import Rung, assemble, fit_member, member_seeds
+from digitnet.studies.ladder_fits import Arm, Rows, Rung, assemble, fit_member, member_seeds, score_rung
 
 
 def _table(rows, seeds=6):
@@ -101,16 +101,20 @@ def test_members_trained_apart_make_the_model_a_refit_makes():
     model = assemble(params, 5, members, X, y)
     assert np.array_equal(model.predict_proba(X_test.astype(np.float32)),
                           reference.predict_proba(X_test.astype(np.float32)))
-    with pytest.raises(ValueError, match="first fold only"):
-        Rung("tta", (("tta", {"tta": 2}),), folds=3, kind="predict")
+    rows = Rows(X, y, {0: [(np.arange(100), np.arange(100, 150))] * 3})
+    with pytest.raises(ValueError, match="incumbent has none on fold 1 of seed 0"):  # fitted on one fold only
+        score_rung(Rung("tta", (("tta", {"tta": 2}),), folds=3, kind="predict"),
+                   Arm("incumbent", params, models={(0, 0): model}), rows)
+    with pytest.raises(ValueError, match="1 to 3 folds"):
+        Rung("scaling", (("max", {"scaling": "max"}),), folds=4)
 
 
 class SmallLadder(Ladder):
     """Three rungs, one of each kind: fitted, an ensemble grown from the incumbent, a prediction option."""
 
     rungs = (Rung("input scaling", (("pixels divided by 16", {"scaling": "max"}),)),
-             Rung("ensemble", (("ensemble of 2", {"n_members": 2}),), folds=1, kind="ensemble"),
-             Rung("test-time augmentation", (("2 test-time copies", {"tta": 2}),), folds=1, kind="predict"))
+             Rung("test-time augmentation", (("2 test-time copies", {"tta": 2}),), kind="predict"),
+             Rung("ensemble", (("ensemble of 2", {"n_members": 2}),), folds=1, kind="ensemble"))
 
 
 def test_a_small_ladder_runs_end_to_end_and_reads_back_from_its_files(tmp_path):
@@ -121,7 +125,8 @@ def test_a_small_ladder_runs_end_to_end_and_reads_back_from_its_files(tmp_path):
     result = run_preset(study, split, seeds=[0, 1], n_jobs=1, progress=False,
                         params={"max_iter": 3, "hidden_layer_sizes": (16,)})
     reading = study.read(result, split)
-    assert [r.name for r in reading.rungs] == ["input scaling", "ensemble", "test-time augmentation"]
+    assert [r.name for r in reading.rungs] == ["input scaling", "test-time augmentation", "ensemble"]
+    assert [r.folds for r in reading.rungs] == [3, 3, 1]
     assert len(reading.test.accuracies) == 2 and len(reading.baselines) == 4
     assert {b.name for b in reading.baselines} >= {"RBF SVC", "1-nearest neighbour", "logistic regression"}
     best = reading.best  # the first seed's top model: its test accuracy is the first one reported

@@ -6,10 +6,10 @@ scaler fitted on the rows, the jittered copies drawn from the member's seed) and
 together into the fitted model that ``DigitsClassifier(**params, random_state=seed).fit(X, y)`` returns, bit for
 bit (its members' seeds are drawn as its fit draws them: :func:`member_seeds`). So the ensemble rung reuses the
 incumbent's network as its first member and trains only the others, and the test-time augmentation rung
-predicts with the incumbent's fitted models (no training at all).
+predicts with the incumbent's fitted models (no training at all), on every fold the incumbent was fitted on.
 
 :func:`climb` runs the rungs in order: each rung's candidates are scored (accuracy on the validation rows of
-the seed's folds: all of them for the cheap rungs, the first only for the costly ones), the study's decision
+the seed's folds: all of them, or the first alone for the costliest), the study's decision
 (``decide``) says which candidate, if any, replaces the incumbent, and the next rung starts from there.
 """
 
@@ -54,14 +54,14 @@ class Rung:
     def __post_init__(self):
         if self.kind not in RUNG_KINDS:
             raise ValueError(f"a rung's kind is one of {RUNG_KINDS}, got {self.kind!r}")
-        if self.kind != "fit" and self.folds != 1:
-            raise ValueError("a rung that reuses the incumbent's models scores on the first fold only")
+        if not 1 <= self.folds <= FOLDS:
+            raise ValueError(f"a rung scores on 1 to {FOLDS} folds, got {self.folds}")
 
 
 @dataclass
 class Arm:
     """A model of the ladder scored: its label, its full DigitsClassifier parameters, its accuracy on each
-    ``(seed, fold)``, and its models fitted on the first fold's training rows (by seed; not kept on disk)."""
+    ``(seed, fold)``, and its fitted models by ``(seed, fold)`` (for the rungs that reuse them; not kept on disk)."""
 
     label: str
     params: dict
@@ -144,7 +144,7 @@ def _member_jobs(rung, incumbent, arms, rows):
         for seed in rows.seeds:
             for fold in range(rung.folds):
                 train = rows.folds[seed][fold][0]
-                have = len(incumbent.models[seed].estimators_) if rung.kind == "ensemble" else 0
+                have = len(incumbent.models[seed, fold].estimators_) if rung.kind == "ensemble" else 0
                 for m in range(have, n):
                     keys.append((a, seed, fold))
                     jobs.append((arm.params, seeds_of[seed][m], rows.X[train], rows.y[train]))
@@ -152,14 +152,26 @@ def _member_jobs(rung, incumbent, arms, rows):
 
 
 def score_rung(rung, incumbent, rows, n_jobs=1) -> list:
-    """The rung's candidates (:class:`Arm`) on top of ``incumbent``, scored on the rung's folds of every seed."""
+    """The rung's candidates (:class:`Arm`) on top of ``incumbent``, scored on the rung's folds of every seed.
+
+    Raises
+    ------
+    ValueError
+        If the rung reuses the incumbent's models (an ensemble, a prediction option) on a fold it was not fitted on.
+    """
+    missing = [k for k in ((s, f) for s in rows.seeds for f in range(rung.folds)) if k not in incumbent.models]
+    if rung.kind != "fit" and missing:
+        raise ValueError(f"the {rung.name} rung reuses the incumbent's models on {rung.folds} folds, and"
+                         f" {incumbent.label} has none on fold {missing[0][1]} of seed {missing[0][0]}: score the"
+                         " rungs before it on as many folds")
     arms = _candidates(rung, incumbent)
     if rung.kind == "predict":
         for arm, (_, changes) in zip(arms, rung.candidates):
             for seed in rows.seeds:
-                val = rows.folds[seed][0][1]
-                arm.models[seed] = model = copy.copy(incumbent.models[seed]).set_params(**changes)
-                arm.scores[seed, 0] = accuracy(model, rows.X[val], rows.y[val])
+                for fold in range(rung.folds):
+                    val = rows.folds[seed][fold][1]
+                    arm.models[seed, fold] = model = copy.copy(incumbent.models[seed, fold]).set_params(**changes)
+                    arm.scores[seed, fold] = accuracy(model, rows.X[val], rows.y[val])
         return arms
     keys, jobs = _member_jobs(rung, incumbent, arms, rows)
     grouped = defaultdict(list)
@@ -168,11 +180,9 @@ def score_rung(rung, incumbent, rows, n_jobs=1) -> list:
     for (a, seed, fold), members in grouped.items():
         train, val = rows.folds[seed][fold]
         if rung.kind == "ensemble":
-            members = incumbent.models[seed].estimators_ + members
-        model = assemble(arms[a].params, seed, members, rows.X[train], rows.y[train])
+            members = incumbent.models[seed, fold].estimators_ + members
+        arms[a].models[seed, fold] = model = assemble(arms[a].params, seed, members, rows.X[train], rows.y[train])
         arms[a].scores[seed, fold] = accuracy(model, rows.X[val], rows.y[val])
-        if fold == 0:
-            arms[a].models[seed] = model
     return arms
 
 
