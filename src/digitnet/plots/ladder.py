@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .style import mpl_lines, new_figure
+from .style import mpl_lines, mpl_ticker, new_figure
 
 STATUS_COLORS = {"start": "#555555", "adopted": "#009E73", "not adopted": "#BBBBBB"}
 TOP_COLOR, BASELINE_COLOR, TARGET_COLOR = "#009E73", "#0072B2", "#D55E00"
@@ -25,11 +25,10 @@ def _rungs_panel(ax, rows):
             ax.plot([100 * incumbent], [i], "|", color="0.35", ms=14, mew=2)
         ax.annotate(f"{100 * mean:.2f}", (100 * mean, i), xytext=(0, 7), textcoords="offset points", ha="center",
                     fontsize="x-small")
-    ax.set_yticks(range(len(rows)), [r[0].replace(": ", ":\n", 1) for r in rows], fontsize="x-small")
+    ax.set_yticks(range(len(rows)), [r[0].split(": ", 1)[-1] for r in rows], fontsize="small")
     ax.set_ylim(len(rows) - 0.5, -0.9)  # top to bottom, room for the first value
-    ax.set_ylabel("rung: candidate on top of the incumbent\n(mean accuracy, %, above each point)")
-    ax.set_title("Each rung's candidates, cross-validated on the development rows\n(mean and 95% interval over"
-                 " the seeds)", fontsize="medium")
+    ax.set_ylabel("candidate, rung by rung (mean %)")
+    ax.set_title("Each rung's candidates, cross-validated\n(mean and 95% interval over the seeds)", fontsize="medium")
     handles = [mpl_lines.Line2D([], [], marker="o", ls="none", color=STATUS_COLORS[s],
                                 markerfacecolor=STATUS_COLORS[s] if s != "not adopted" else "white", label=s)
                for s in STATUS_COLORS]
@@ -51,19 +50,20 @@ def _tests_panel(ax, tests, target):
     ax.axvline(100 * target, color=TARGET_COLOR, ls="--", lw=1.2, label=f"target: {100 * target:g}%")
     ax.set_yticks(y, names, fontsize="small")
     ax.set_ylabel("model (test accuracy, %)")
-    ax.set_title("Once, on the test digits: the top rung fitted on all the development rows, beside the baselines\n"
-                 "(mean ± std over the seeds where a model has several)", fontsize="medium")
+    ax.set_title("Once, on the test digits: the top rung beside the baselines\n(mean ± std over the seeds)",
+                 fontsize="medium")
     ax.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
 
 
-def ladder_figure(rows, tests, target, title="The accuracy ladder: from MLPClassifier's defaults, one rung at a time"):
+def ladder_figure(rows, tests, target, title="The accuracy ladder, one rung at a time"):
     """Two stacked panels on one accuracy axis (%): the rungs (top to bottom, in the ladder's order), then the test
     accuracies.
 
     Parameters
     ----------
     rows : list of (label, mean, half-width, status, incumbent mean or None)
-        Fractions; status ``"start"``, ``"adopted"`` or ``"not adopted"``.
+        Fractions; status ``"start"``, ``"adopted"`` or ``"not adopted"``; a label ``"rung: candidate"`` is shown
+        as its candidate (each candidate's words name what it changes).
     tests : list of (name, mean, std)
         The top rung first.
     target : float
@@ -79,5 +79,6 @@ def ladder_figure(rows, tests, target, title="The accuracy ladder: from MLPClass
     lows = [100 * (m - h) for _, m, h, *_ in rows] + [100 * (m - s) for _, m, s in tests]
     bottom.set_xlim(max(0.0, min(lows) - 1.0), 100.5)
     bottom.set_xlabel("accuracy (%)")
+    bottom.xaxis.set_major_locator(mpl_ticker.MaxNLocator(4))
     fig.suptitle(title)
     return fig

@@ -43,14 +43,14 @@ START = {"scaling": "standard"}
 #: The rungs, in order, each on every fold but the costliest (the ensemble: the first fold alone). Test-time
 #: augmentation comes before the ensemble: it predicts with the incumbent's models of every fold.
 RUNGS = (
-    Rung("input scaling", (("pixels divided by 16", {"scaling": "max"}),)),
+    Rung("input scaling", (("pixels / 16", {"scaling": "max"}),)),
     Rung("width and depth", (("512 units", {"hidden_layer_sizes": (512,)}),
                              ("256-256 units", {"hidden_layer_sizes": (256, 256)}))),
     Rung("dropout", (("dropout 0.2", {"dropout": 0.2}),)),
-    Rung("weight decay", (("AdamW, weight decay 0.05", {"solver": "adamw", "weight_decay": 0.05}),)),
-    Rung("schedule", (("cosine schedule from rate 0.002", {"learning_rate": "cosine", "learning_rate_init": 0.002}),)),
+    Rung("weight decay", (("AdamW, decay 0.05", {"solver": "adamw", "weight_decay": 0.05}),)),
+    Rung("schedule", (("cosine from rate 0.002", {"learning_rate": "cosine", "learning_rate_init": 0.002}),)),
     Rung("label smoothing", (("label smoothing 0.1", {"label_smoothing": 0.1}),)),
-    Rung("augmentation", (("4 jittered copies per epoch", {"augment_copies": 4}),)),
+    Rung("augmentation", (("4 jittered copies", {"augment_copies": 4}),)),
     Rung("test-time augmentation", (("8 test-time copies", {"tta": 8}),), kind="predict"),
     Rung("ensemble", (("ensemble of 3", {"n_members": 3}),), folds=1, kind="ensemble"),
 )
