@@ -127,6 +127,9 @@ class SweepResult:
         Its runs as the results store (``config.store``) holds them, for a summary ranked as
         ``digitnet results`` ranks (:func:`~digitnet.experiments.summary.summarize`); empty without
         a store; not written to disk (the store has them).
+    models : dict
+        Fitted models a study kept from its :meth:`~digitnet.studies.Study.measure` (the ladder's top rung), for
+        its reading; not written to disk (a result read back has none).
     """
 
     runs: pd.DataFrame
@@ -138,6 +141,7 @@ class SweepResult:
     extra: dict = field(default_factory=dict)  # what a study measured besides its runs (its measure()), JSON-ready
     versions: dict = field(default_factory=package_versions)
     stored: list = field(default_factory=list, repr=False)
+    models: dict = field(default_factory=dict, repr=False)
 
     kind = "sweep"
 
