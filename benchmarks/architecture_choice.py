@@ -27,10 +27,10 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 
 from digitnet.data import load_split
-from digitnet.experiments.baselines import CHOSEN, MLP_DEFAULTS, Baseline, network, tune, GRIDS
+from digitnet.experiments.baselines import CHOSEN, GRIDS, MLP_DEFAULTS, Baseline, network, tune
+from digitnet.report.studies import STUDY_DTYPE
 from digitnet.studies import get, run_preset
 from digitnet.studies.claims import sentence
-from digitnet.report.studies import STUDY_DTYPE
 
 
 def mlp_defaults(split, seeds):
@@ -41,8 +41,15 @@ def mlp_defaults(split, seeds):
         model = MLPClassifier(random_state=seed).fit(split.X_train, split.y_train)
         seconds.append(time.perf_counter() - start)
         accuracies.append(float(np.mean(model.predict(split.X_test) == split.y_test)))
-    return Baseline(MLP_DEFAULTS, "MLPClassifier", {"scaling": "standard"}, list(seeds), accuracies,
-                    float(np.mean(seconds)), len(split.y_test))
+    return Baseline(
+        MLP_DEFAULTS,
+        "MLPClassifier",
+        {"scaling": "standard"},
+        list(seeds),
+        accuracies,
+        float(np.mean(seconds)),
+        len(split.y_test),
+    )
 
 
 def main(argv=None):
@@ -57,12 +64,21 @@ def main(argv=None):
     settings = study.settings(args.quick)
     seeds = [int(s) for s in args.seeds.split(",")]
     start = time.perf_counter()
-    result = run_preset(study, load_split("digits", validation_size=0, dtype=STUDY_DTYPE), seeds=seeds,
-                        n_jobs=args.jobs, progress=False, grid=settings.grid, params=dict(settings.params))
+    result = run_preset(
+        study,
+        load_split("digits", validation_size=0, dtype=STUDY_DTYPE),
+        seeds=seeds,
+        n_jobs=args.jobs,
+        progress=False,
+        grid=settings.grid,
+        params=dict(settings.params),
+    )
     swept = time.perf_counter() - start
     reading = study.read(result, load_split("digits", validation_size=0, dtype=STUDY_DTYPE))
-    print(f"architecture study ({'quick' if args.quick else 'full'}, seeds {args.seeds}): {len(reading.configs)}"
-          f" configurations in {swept:.1f} s (sweep and test), read in {time.perf_counter() - start - swept:.1f} s")
+    print(
+        f"architecture study ({'quick' if args.quick else 'full'}, seeds {args.seeds}): {len(reading.configs)}"
+        f" configurations in {swept:.1f} s (sweep and test), read in {time.perf_counter() - start - swept:.1f} s"
+    )
     for claim in reading.claims:
         print(f"  {'supported' if claim.supported else 'not supported'}: {sentence(claim)}")
     chosen = next(c for c in reading.claims if c.kind == "chosen")
@@ -75,12 +91,16 @@ def main(argv=None):
     for m in models:
         low, high = m.interval
         spread = f" ± {100 * m.std:.2f}" if m.stochastic else "       "
-        print(f"  {m.name:28s} {100 * m.mean:6.2f}%{spread}  [{100 * low:.1f}%, {100 * high:.1f}%]"
-              f"  {len(m.seeds) or 'one fit':>7}  {m.settings}")
+        print(
+            f"  {m.name:28s} {100 * m.mean:6.2f}%{spread}  [{100 * low:.1f}%, {100 * high:.1f}%]"
+            f"  {len(m.seeds) or 'one fit':>7}  {m.settings}"
+        )
     ours, theirs = models[0], models[1]
     verdict = "at least" if ours.mean >= theirs.mean else "BELOW"
-    print(f"\nthe carried-forward model's mean test accuracy is {verdict} MLPClassifier's defaults'"
-          f" ({100 * ours.mean:.2f}% vs {100 * theirs.mean:.2f}%, {100 * (ours.mean - theirs.mean):+.2f} points)")
+    print(
+        f"\nthe carried-forward model's mean test accuracy is {verdict} MLPClassifier's defaults'"
+        f" ({100 * ours.mean:.2f}% vs {100 * theirs.mean:.2f}%, {100 * (ours.mean - theirs.mean):+.2f} points)"
+    )
     return 0 if ours.mean >= theirs.mean else 1
 
 

@@ -46,8 +46,10 @@ LADDER = {
 #: What else was tried (singles first; the promising ones as ensembles).
 EXPLORE = {
     "long": ("4 copies, 100 epochs", {**JITTER, **LONG}),
-    "cosine": ("4 copies, 100 epochs, cosine", {**JITTER, **LONG, "learning_rate": "cosine",
-                                                 "learning_rate_init": 0.002}),
+    "cosine": (
+        "4 copies, 100 epochs, cosine",
+        {**JITTER, **LONG, "learning_rate": "cosine", "learning_rate_init": 0.002},
+    ),
     "dropout": ("4 copies, dropout 0.2", {**JITTER, "dropout": 0.2}),
     "smoothing": ("4 copies, label smoothing 0.1", {**JITTER, "label_smoothing": 0.1}),
     "adamw": ("4 copies, adamw 0.05", {**JITTER, "solver": "adamw", "weight_decay": 0.05}),
@@ -79,9 +81,14 @@ def fit_once(name, params, seed, split, tta_values, n_jobs):
         start = time.perf_counter()
         model.fit(split.X_train, split.y_train)
         seconds = time.perf_counter() - start
-    record = {"case": name, "seed": seed, "params": {k: v for k, v in params.items() if k not in BASE},
-              "accuracy": _accuracy(model, split.X_test, split.y_test), "fit_seconds": seconds,
-              "epochs": [int(m.n_iter_) for m in model.estimators_]}
+    record = {
+        "case": name,
+        "seed": seed,
+        "params": {k: v for k, v in params.items() if k not in BASE},
+        "accuracy": _accuracy(model, split.X_test, split.y_test),
+        "fit_seconds": seconds,
+        "epochs": [int(m.n_iter_) for m in model.estimators_],
+    }
     scaled = model.scaler_.transform(split.X_test).astype(split.X_test.dtype)
     record["member_accuracies"] = [_accuracy(m, scaled, split.y_test) for m in model.estimators_]
     for tta in tta_values:
@@ -134,8 +141,11 @@ def main():
     args = parser.parse_args()
     tta_values = [int(t) for t in args.tta.split(",") if t.strip()]
     standard = load_split("digits")
-    split = Data(*(np.asarray(a, dtype=args.dtype) for a in (standard.X_train_raw, standard.X_test_raw)),
-                 standard.y_train, standard.y_test)
+    split = Data(
+        *(np.asarray(a, dtype=args.dtype) for a in (standard.X_train_raw, standard.X_test_raw)),
+        standard.y_train,
+        standard.y_test,
+    )
     done = []
     if os.path.exists(args.out):
         with open(args.out) as f:
@@ -150,8 +160,10 @@ def main():
             with open(args.out, "a") as f:
                 f.write(json.dumps(record) + "\n")
             print(f"{name} seed {seed}: {100 * record['accuracy']:.2f}% in {record['fit_seconds']:.1f} s", flush=True)
-    print(f"test accuracy on the 360 test digits of load_split('digits'), {args.dtype}, raw pixels into DigitsClassifier"
-          f"({', '.join(f'{k}={v}' for k, v in BASE.items())}, ...):")
+    print(
+        f"test accuracy on the 360 test digits of load_split('digits'), {args.dtype}, raw pixels into DigitsClassifier"
+        f"({', '.join(f'{k}={v}' for k, v in BASE.items())}, ...):"
+    )
     for line in _summary([r for r in done if r["case"] in cases], tta_values):
         print(line)
 

@@ -22,6 +22,7 @@ import statistics
 import time
 import warnings
 
+import machine
 import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
@@ -30,7 +31,6 @@ from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
-import machine
 from digitnet import NumpyMLPClassifier, NumpyMLPRegressor
 from digitnet.nn import _compiled
 
@@ -77,10 +77,18 @@ def measure(repeats, dtype, regressor=False):
             times[side].append(_timed_fit(model, X_train, y_train, side != "digitnet NumPy path"))
             scores[side].append(model.score(X_test, y_test))
             models[side] = model
-        difference = max(difference, *(float(np.max(np.abs(a - b))) for a, b in
-                                       zip(models["digitnet"].coefs_, models["sklearn"].coefs_)))
-    result = {side: (statistics.median(t[0] for t in times[side]), statistics.median(t[1] for t in times[side]),
-                     float(np.mean(scores[side]))) for side in SIDES}
+        difference = max(
+            difference,
+            *(float(np.max(np.abs(a - b))) for a, b in zip(models["digitnet"].coefs_, models["sklearn"].coefs_)),
+        )
+    result = {
+        side: (
+            statistics.median(t[0] for t in times[side]),
+            statistics.median(t[1] for t in times[side]),
+            float(np.mean(scores[side])),
+        )
+        for side in SIDES
+    }
     return result, difference
 
 
@@ -98,8 +106,10 @@ def main():
     what = "regression of the digit's value" if args.regressor else "classification"
     print(f"Digits, {what}, {args.dtype}, {PARAMS}, {args.repeats} fits each, alternating\n")
     score = "R2" if args.regressor else "acc"
-    print(f"{'setting':<28}{'median s/fit: wall':>20}{'CPU':>7}   {'sklearn / digitnet':>19}{'sklearn / NumPy path':>21}"
-          f"   {score} (digitnet, sklearn)   weights: |digitnet - sklearn|")
+    print(
+        f"{'setting':<28}{'median s/fit: wall':>20}{'CPU':>7}   {'sklearn / digitnet':>19}{'sklearn / NumPy path':>21}"
+        f"   {score} (digitnet, sklearn)   weights: |digitnet - sklearn|"
+    )
     figures = {}
     for label, limit in (("BLAS threads as installed", None), ("both on 1 BLAS thread", 1)):
         with threadpool_limits(limit, "blas"):
@@ -109,9 +119,11 @@ def main():
             wall, cpu, _ = result[side]
             print(f"{label if side == 'digitnet' else '':<28}{side + f' {wall:.4f}':>20}{cpu:>7.4f}", end="")
             if side == "digitnet":
-                print(f"   {sk[0] / wall:>8.2f}x (CPU {sk[1] / cpu:.2f}x)"
-                      f"{sk[0] / numpy_path[0]:>9.2f}x (CPU {sk[1] / numpy_path[1]:.2f}x)"
-                      f"   {ours[2]:.4f}, {sk[2]:.4f}{difference:>20.2g}")
+                print(
+                    f"   {sk[0] / wall:>8.2f}x (CPU {sk[1] / cpu:.2f}x)"
+                    f"{sk[0] / numpy_path[0]:>9.2f}x (CPU {sk[1] / numpy_path[1]:.2f}x)"
+                    f"   {ours[2]:.4f}, {sk[2]:.4f}{difference:>20.2g}"
+                )
             else:
                 print()
         figures[f"{label}: sklearn / digitnet, wall"] = sk[0] / ours[0]

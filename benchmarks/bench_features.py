@@ -15,13 +15,13 @@ import statistics
 import time
 import warnings
 
+import machine
 import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
-import machine
 from digitnet import NumpyMLPClassifier
 
 #: name -> the estimator's parameters (on top of the shared ones).
@@ -71,8 +71,10 @@ def main():
             times[name].append(_epoch_seconds({**shared, **params}, X, y, args.epochs))
     medians = {name: statistics.median(values) for name, values in times.items()}
     adam, sgd = medians["adam (the plain step)"], medians["sgd (plain, Nesterov momentum)"]
-    print(f"Digits, {len(y)} rows, ({args.hidden},) relu unless said, batch 200, {args.dtype}, {args.epochs} epochs,"
-          f" median of {args.repeats}")
+    print(
+        f"Digits, {len(y)} rows, ({args.hidden},) relu unless said, batch 200, {args.dtype}, {args.epochs} epochs,"
+        f" median of {args.repeats}"
+    )
     print(f"{'setting':34} {'ms/epoch':>9} {'/ adam':>8} {'/ sgd':>7}")
     for name, seconds in medians.items():
         print(f"{name:34} {seconds * 1e3:9.3f} {seconds / adam:7.2f}x {seconds / sgd:6.2f}x")

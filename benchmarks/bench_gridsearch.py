@@ -30,6 +30,7 @@ import tempfile
 import time
 import warnings
 
+import machine
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
@@ -37,7 +38,6 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-import machine
 from digitnet.data import load_split
 from digitnet.experiments import package_versions, sweep
 
@@ -47,8 +47,12 @@ GRID = {
     "learning_rate_init": [1e-3, 1e-2],
     "max_iter": [50, 100, 200],
 }
-QUICK_GRID = {"hidden_layer_sizes": [(16,), (32,)], "alpha": [1e-4], "learning_rate_init": [1e-3, 1e-2],
-              "max_iter": [10, 20]}
+QUICK_GRID = {
+    "hidden_layer_sizes": [(16,), (32,)],
+    "alpha": [1e-4],
+    "learning_rate_init": [1e-3, 1e-2],
+    "max_iter": [10, 20],
+}
 N_JOBS = 2
 
 
@@ -58,27 +62,44 @@ def _name(params):
 
 def run_sklearn(grid, split, folds, dtype=np.float64):
     model = MLPClassifier(random_state=0)
-    search = GridSearchCV(Pipeline([("scale", StandardScaler()), ("mlp", model)]),
-                          {f"mlp__{k}": v for k, v in grid.items()}, cv=folds, n_jobs=N_JOBS, refit=False)
+    search = GridSearchCV(
+        Pipeline([("scale", StandardScaler()), ("mlp", model)]),
+        {f"mlp__{k}": v for k, v in grid.items()},
+        cv=folds,
+        n_jobs=N_JOBS,
+        refit=False,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         start = time.perf_counter()
         search.fit(split.X_dev_raw.astype(dtype), split.y_dev)
         seconds = time.perf_counter() - start
     results = search.cv_results_
-    scores = {_name({k[len("mlp__"):]: v for k, v in p.items()}): s
-              for p, s in zip(results["params"], results["mean_test_score"])}
+    scores = {
+        _name({k[len("mlp__") :]: v for k, v in p.items()}): s
+        for p, s in zip(results["params"], results["mean_test_score"])
+    }
     return seconds, scores
 
 
 def run_digitnet(grid, split):
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
-        result = sweep(grid, split, seeds=(0,), cv=3, n_jobs=N_JOBS, backend="processes", progress=False,
-                       store=f"{tmp}/sweep.sqlite")
+        result = sweep(
+            grid,
+            split,
+            seeds=(0,),
+            cv=3,
+            n_jobs=N_JOBS,
+            backend="processes",
+            progress=False,
+            store=f"{tmp}/sweep.sqlite",
+        )
         seconds = time.perf_counter() - start
-    scores = {_name({k: v for k, v in result.params[c].items() if k in grid}): s
-              for c, s in result.runs.groupby("config").val_accuracy.mean().items()}
+    scores = {
+        _name({k: v for k, v in result.params[c].items() if k in grid}): s
+        for c, s in result.runs.groupby("config").val_accuracy.mean().items()
+    }
     return seconds, scores, result.config.n_trainings
 
 
@@ -90,8 +111,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=1, help="timed repeats of each search (default 1)")
     parser.add_argument("--quick", action="store_true", help="a tiny grid, to check that the script runs")
-    parser.add_argument("--dtype", default="float64", choices=["float64", "float32"],
-                        help="the arithmetic of both searches (default float64; the report's studies use float32)")
+    parser.add_argument(
+        "--dtype",
+        default="float64",
+        choices=["float64", "float32"],
+        help="the arithmetic of both searches (default float64; the report's studies use float32)",
+    )
     machine.add_arguments(parser)
     args = parser.parse_args()
     if not args.figures_json:
@@ -101,14 +126,17 @@ def main():
     split = load_split("digits", validation_size=0, dtype=dtype)
     folds = split.cv_folds(3)
     n_configs = int(np.prod([len(v) for v in grid.values()]))
-    print(f"Digits, {args.dtype}: {len(split.y_dev)} rows (the test rows left out), 3-fold cv, {N_JOBS} worker"
-          f" processes each;"
-          f" {n_configs} configurations = {3 * n_configs} fits for GridSearchCV")
-    print(f"grid: {grid}; everything else MLPClassifier's defaults (adam, batch 200, tol 1e-4, random_state 0)"
-          )
+    print(
+        f"Digits, {args.dtype}: {len(split.y_dev)} rows (the test rows left out), 3-fold cv, {N_JOBS} worker"
+        f" processes each;"
+        f" {n_configs} configurations = {3 * n_configs} fits for GridSearchCV"
+    )
+    print(f"grid: {grid}; everything else MLPClassifier's defaults (adam, batch 200, tol 1e-4, random_state 0)")
     versions = package_versions()
-    print(f"versions: python {versions['python']}, numpy {versions['numpy']}, scikit-learn"
-          f" {versions['scikit-learn']}, digitnet {versions['digitnet']}\n")
+    print(
+        f"versions: python {versions['python']}, numpy {versions['numpy']}, scikit-learn"
+        f" {versions['scikit-learn']}, digitnet {versions['digitnet']}\n"
+    )
 
     # warm both pools (the same loky executor of 2 workers) and their imports, untimed
     run_sklearn(QUICK_GRID, split, folds)
@@ -126,17 +154,27 @@ def main():
     print(f"{'digitnet sweep, ' + str(n_trainings) + ' trainings (max_iter read off)':<46}{dn:>9.1f}")
     print(f"speed-up: {sk / dn:.1f}x  (all times: sklearn {times['sklearn']}, digitnet {times['digitnet']})\n")
     best_theirs, best_ours = best(theirs), best(ours)
-    print(f"best by GridSearchCV:    {best_theirs}: cv accuracy {theirs[best_theirs]:.4f}"
-          f" (digitnet's score for it: {ours[best_theirs]:.4f})")
-    print(f"best by digitnet sweep:  {best_ours}: cv accuracy {ours[best_ours]:.4f}"
-          f" (GridSearchCV's score for it: {theirs[best_ours]:.4f})")
+    print(
+        f"best by GridSearchCV:    {best_theirs}: cv accuracy {theirs[best_theirs]:.4f}"
+        f" (digitnet's score for it: {ours[best_theirs]:.4f})"
+    )
+    print(
+        f"best by digitnet sweep:  {best_ours}: cv accuracy {ours[best_ours]:.4f}"
+        f" (GridSearchCV's score for it: {theirs[best_ours]:.4f})"
+    )
     print("same best configuration: " + ("yes" if best_theirs == best_ours else "no"))
     ranked = sorted(theirs, key=theirs.get, reverse=True)
     print(f"rank of digitnet's best in GridSearchCV's ranking: {ranked.index(best_ours) + 1} of {len(ranked)}")
     print(f"largest score difference over the grid: {max(abs(theirs[k] - ours[k]) for k in theirs):.4f}\n")
-    machine.report({"GridSearchCV wall s (median)": sk, "digitnet sweep wall s (median)": dn,
-                    "speed-up GridSearchCV / sweep": sk / dn,
-                    "same best configuration": "yes" if best_theirs == best_ours else "no"}, args)
+    machine.report(
+        {
+            "GridSearchCV wall s (median)": sk,
+            "digitnet sweep wall s (median)": dn,
+            "speed-up GridSearchCV / sweep": sk / dn,
+            "same best configuration": "yes" if best_theirs == best_ours else "no",
+        },
+        args,
+    )
 
 
 if __name__ == "__main__":

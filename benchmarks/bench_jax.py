@@ -27,12 +27,11 @@ import sys
 import time
 import warnings
 
+import machine
 import numpy as np
+from bench_core import PARAMS, digits
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-
-import machine
-from bench_core import PARAMS, digits
 
 from digitnet import NumpyMLPClassifier
 from digitnet.estimator.base import shuffled
@@ -44,8 +43,9 @@ ALPHA, RATE, BETA_1, BETA_2, EPSILON = 1e-4, 1e-3, 0.9, 0.999, 1e-8
 def starts_and_shuffles(seed, n_features, n_samples, dtype, epochs):
     """digitnet's (and MLPClassifier's) starting weights and every epoch's row order for ``random_state=seed``."""
     rng = check_random_state(seed)
-    flat, weights, biases = initialize_weights([n_features, *PARAMS["hidden_layer_sizes"], 10], "relu", "glorot",
-                                               rng, dtype)
+    flat, weights, biases = initialize_weights(
+        [n_features, *PARAMS["hidden_layer_sizes"], 10], "relu", "glorot", rng, dtype
+    )
     order, orders = np.arange(n_samples), []
     for _ in range(epochs):
         order = shuffled(order, rng)
@@ -103,7 +103,7 @@ def adam_rates(n_steps, dtype):
     """Adam's bias-corrected rate of steps 1..n_steps, computed in float64 as scikit-learn computes it (in Python),
     then cast to the training's dtype (as NumPy casts it against a float32 array)."""
     t = np.arange(1, n_steps + 1, dtype=np.float64)
-    return (RATE * np.sqrt(1 - BETA_2 ** t) / (1 - BETA_1 ** t)).astype(dtype)
+    return (RATE * np.sqrt(1 - BETA_2**t) / (1 - BETA_1**t)).astype(dtype)
 
 
 def train_jax_step(step, jnp, X, Y, weights, biases, orders):
@@ -114,7 +114,7 @@ def train_jax_step(step, jnp, X, Y, weights, biases, orders):
     for order in orders:
         Xe, Ye = X[order], Y[order]
         for start in range(0, len(order), batch):
-            params, state, _ = step(params, state, Xe[start:start + batch], Ye[start:start + batch], next(rates))
+            params, state, _ = step(params, state, Xe[start : start + batch], Ye[start : start + batch], next(rates))
     return [np.asarray(W) for W, _ in params]
 
 
@@ -149,8 +149,10 @@ def measure(repeats, dtype):
         model = NumpyMLPClassifier(random_state=max(seed, 0), **PARAMS).fit(X, y)
         ours, ours_cpu = time.perf_counter() - start, time.process_time() - start_cpu
         results = {}
-        for name, train in (("jax step", lambda: train_jax_step(step, jnp, X, Y, weights, biases, orders)),
-                            ("jax whole", lambda: train_jax_whole(whole, jnp, X, Y, weights, biases, orders))):
+        for name, train in (
+            ("jax step", lambda: train_jax_step(step, jnp, X, Y, weights, biases, orders)),
+            ("jax whole", lambda: train_jax_whole(whole, jnp, X, Y, weights, biases, orders)),
+        ):
             start, start_cpu = time.perf_counter(), time.process_time()
             results[name] = train()
             if seed >= 0:
@@ -159,10 +161,18 @@ def measure(repeats, dtype):
         if seed >= 0:
             times["digitnet"].append(ours)
             cpu["digitnet"].append(ours_cpu)
-            differences.append(max(float(np.max(np.abs(W - mine))) for result in results.values()
-                                   for W, mine in zip(result, model.coefs_)))
-    return ({name: statistics.median(values) for name, values in times.items()},
-            {name: statistics.median(values) for name, values in cpu.items()}, max(differences))
+            differences.append(
+                max(
+                    float(np.max(np.abs(W - mine)))
+                    for result in results.values()
+                    for W, mine in zip(result, model.coefs_)
+                )
+            )
+    return (
+        {name: statistics.median(values) for name, values in times.items()},
+        {name: statistics.median(values) for name, values in cpu.items()},
+        max(differences),
+    )
 
 
 def main():
@@ -180,8 +190,10 @@ def main():
     if not args.figures_json:
         machine.header(f"JAX {jax.__version__} on {jax.devices()[0].platform}")
     medians, cpu, difference = measure(args.repeats, args.dtype)
-    print(f"Digits, {args.dtype}, {PARAMS}, {args.repeats} trainings each, alternating; median seconds (wall, and"
-          " CPU seconds of this process: JAX's threads counted)\n")
+    print(
+        f"Digits, {args.dtype}, {PARAMS}, {args.repeats} trainings each, alternating; median seconds (wall, and"
+        " CPU seconds of this process: JAX's threads counted)\n"
+    )
     figures = {f"{name}, wall s": seconds for name, seconds in medians.items()}
     figures.update({f"{name}, CPU s": seconds for name, seconds in cpu.items()})
     for name in ("jax step", "jax whole"):

@@ -61,9 +61,12 @@ def bench_page(folder):
     """An HTML file with the page's modules (its import map) and :data:`ENTRY`."""
     imports, _ = page_scripts()
     path = pathlib.Path(folder) / "bench.html"
-    path.write_text('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>bench</title></head><body>'
-                    f'<script type="importmap">{imports}</script><script type="module">{ENTRY}</script>'
-                    "</body></html>", encoding="utf-8")
+    path.write_text(
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>bench</title></head><body>'
+        f'<script type="importmap">{imports}</script><script type="module">{ENTRY}</script>'
+        "</body></html>",
+        encoding="utf-8",
+    )
     return path
 
 
@@ -76,15 +79,28 @@ def setting(args):
     bounds = [np.sqrt(6 / (a + b)) for a, b in zip(sizes[:-1], sizes[1:])]
     weights = [rng.uniform(-r, r, (a, b)) for r, a, b in zip(bounds, sizes[:-1], sizes[1:])]
     biases = [rng.uniform(-r, r, b) for r, b in zip(bounds, sizes[1:])]
-    params = dict(activation=args.activation, solver=args.solver, learning_rate_init=args.rate, momentum=0.0,
-                  batch_size=args.batch_size, alpha=1e-4)
+    params = dict(
+        activation=args.activation,
+        solver=args.solver,
+        learning_rate_init=args.rate,
+        momentum=0.0,
+        batch_size=args.batch_size,
+        alpha=1e-4,
+    )
     return X, y, sizes, weights, biases, params
 
 
 def numpy_epochs(X, y, weights, biases, params, epochs):
     """Seconds per epoch of the estimator from these weights, and the fitted model."""
-    model = NumpyMLPClassifier(hidden_layer_sizes=[W.shape[1] for W in weights[:-1]], max_iter=epochs, shuffle=False,
-                               tol=0.0, n_iter_no_change=np.inf, warm_start=True, **params)
+    model = NumpyMLPClassifier(
+        hidden_layer_sizes=[W.shape[1] for W in weights[:-1]],
+        max_iter=epochs,
+        shuffle=False,
+        tol=0.0,
+        n_iter_no_change=np.inf,
+        warm_start=True,
+        **params,
+    )
     model.coefs_, model.intercepts_ = [W.copy() for W in weights], [b.copy() for b in biases]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -116,10 +132,13 @@ wait();
 
 def live_loop(chrome, report, args):
     """Seconds per epoch of the trainer's own epochs and of its live loop, in the report's page, and its redraws."""
-    query = (f"#play?hidden_layer_sizes={args.hidden}&activation={args.activation}&solver={args.solver}&momentum=0"
-             f"&batch_size={args.batch_size}&alpha=0.0001&max_iter={args.epochs}&learning_rate_init={args.rate}")
+    query = (
+        f"#play?hidden_layer_sizes={args.hidden}&activation={args.activation}&solver={args.solver}&momentum=0"
+        f"&batch_size={args.batch_size}&alpha=0.0001&max_iter={args.epochs}&learning_rate_init={args.rate}"
+    )
     chrome.get((pathlib.Path(report) / "index.html").resolve().as_uri() + query)
     from tests.report.browser import wait_for
+
     wait_for(chrome, "window.digitnet && window.digitnet.playground")
     chrome.set_script_timeout(600)
     return [chrome.execute_async_script(LIVE, args.epochs) for _ in range(args.repeats)]
@@ -139,9 +158,15 @@ def main():
     from tests.report.browser import start_chromium, wait_for
 
     X, y, sizes, weights, biases, params = setting(args)
-    spec = {"layer_sizes": sizes, "weights": [W.ravel().tolist() for W in weights],
-            "biases": [b.tolist() for b in biases], "X": X.ravel().tolist(), "labels": y.tolist(),
-            "max_iter": args.epochs, **params}
+    spec = {
+        "layer_sizes": sizes,
+        "weights": [W.ravel().tolist() for W in weights],
+        "biases": [b.tolist() for b in biases],
+        "X": X.ravel().tolist(),
+        "labels": y.tolist(),
+        "max_iter": args.epochs,
+        **params,
+    }
     chrome = start_chromium()
     with tempfile.TemporaryDirectory() as folder:
         chrome.get(bench_page(folder).as_uri())
@@ -162,15 +187,19 @@ def main():
     print(f"{'':<28}{'ms per epoch (median)':>24}{'fastest':>10}")
     print(f"{'page (nn.js, Chromium)':<28}{1000 * statistics.median(page):>24.2f}{1000 * min(page):>10.2f}")
     print(f"{'NumPy (NumpyMLPClassifier)':<28}{1000 * statistics.median(numpy):>24.2f}{1000 * min(numpy):>10.2f}")
-    print(f"page / NumPy: {statistics.median(page) / statistics.median(numpy):.2f}x (medians),"
-          f" {min(page) / min(numpy):.2f}x (fastest); largest difference of losses and weights: {difference:.1e}")
+    print(
+        f"page / NumPy: {statistics.median(page) / statistics.median(numpy):.2f}x (medians),"
+        f" {min(page) / min(numpy):.2f}x (fastest); largest difference of losses and weights: {difference:.1e}"
+    )
     if live:
         compute = statistics.median(r["compute"] for r in live)
         wall = statistics.median(r["live"] for r in live)
-        print(f"the trainer in {args.report}/index.html: {1000 * compute:.2f} ms an epoch back to back (scoring the"
-              f" validation rows too), {1000 * wall:.2f} ms an epoch live and flat out: {wall / compute:.2f}x its"
-              f" compute time; {statistics.median(r['draws'] for r in live)} redraws for {args.epochs} epochs,"
-              f" {1000 * statistics.median(r['drawing'] for r in live):.1f} ms each")
+        print(
+            f"the trainer in {args.report}/index.html: {1000 * compute:.2f} ms an epoch back to back (scoring the"
+            f" validation rows too), {1000 * wall:.2f} ms an epoch live and flat out: {wall / compute:.2f}x its"
+            f" compute time; {statistics.median(r['draws'] for r in live)} redraws for {args.epochs} epochs,"
+            f" {1000 * statistics.median(r['drawing'] for r in live):.1f} ms each"
+        )
 
 
 if __name__ == "__main__":

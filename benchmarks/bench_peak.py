@@ -19,12 +19,11 @@ import statistics
 import time
 import warnings
 
+import machine
 import numpy as np
+from bench_core import PARAMS, digits
 from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
-
-import machine
-from bench_core import PARAMS, digits
 
 from digitnet import NumpyMLPClassifier
 
@@ -36,7 +35,7 @@ def peak_gflops(size, dtype, repeats=5):
     out = np.empty_like(A)
     np.matmul(A, B, out=out)
     best = min(_seconds(lambda: np.matmul(A, B, out=out), 3) for _ in range(repeats))
-    return 2 * size ** 3 / best / 1e9
+    return 2 * size**3 / best / 1e9
 
 
 def _seconds(function, times=1):

@@ -33,6 +33,7 @@ import platform
 import time
 import warnings
 
+import machine
 import numpy as np
 import pandas as pd
 from sklearn.exceptions import ConvergenceWarning
@@ -40,11 +41,10 @@ from sklearn.metrics import accuracy_score
 from sklearn.neural_network import MLPClassifier
 from threadpoolctl import threadpool_limits
 
-import machine
 from digitnet.data import load_split
 from digitnet.experiments import package_versions
-from digitnet.studies import get, run_preset
 from digitnet.nn.divergence import DIVERGENCE_FACTOR
+from digitnet.studies import get, run_preset
 
 
 def sklearn_params(preset, n_train, changes):
@@ -69,10 +69,17 @@ def sklearn_loop(preset, split, configs, seeds, changes):
                 continue
             curve = np.asarray(model.loss_curve_)
             diverged = not np.all(np.isfinite(curve)) or bool(np.any(curve > DIVERGENCE_FACTOR * curve[0]))
-            results.append({**config, "seed": seed, "diverged": diverged,
-                            "val_accuracy": accuracy_score(split.y_val, model.predict(split.X_val)),
-                            "test_accuracy": accuracy_score(split.y_test, model.predict(split.X_test)),
-                            "train_loss": model.loss_, "n_iter": model.n_iter_})
+            results.append(
+                {
+                    **config,
+                    "seed": seed,
+                    "diverged": diverged,
+                    "val_accuracy": accuracy_score(split.y_val, model.predict(split.X_val)),
+                    "test_accuracy": accuracy_score(split.y_test, model.predict(split.X_test)),
+                    "train_loss": model.loss_,
+                    "n_iter": model.n_iter_,
+                }
+            )
     return results
 
 
@@ -108,10 +115,20 @@ def _studies(epochs):
     lr_rates = get("learning-rate").grid["learning_rate_init"]
     read_off = get("epochs").grid["max_iter"]
     return {
-        "learning-rate": dict(grid=None, params={"max_iter": epochs(1000)}, changes={"max_iter": epochs(1000)},
-                              key="learning_rate_init", configs=[{"learning_rate_init": lr} for lr in lr_rates]),
-        "epochs": dict(grid={"max_iter": [epochs(k) for k in read_off]}, params=None, changes={}, key="max_iter",
-                       configs=[{"max_iter": epochs(k)} for k in read_off]),
+        "learning-rate": dict(
+            grid=None,
+            params={"max_iter": epochs(1000)},
+            changes={"max_iter": epochs(1000)},
+            key="learning_rate_init",
+            configs=[{"learning_rate_init": lr} for lr in lr_rates],
+        ),
+        "epochs": dict(
+            grid={"max_iter": [epochs(k) for k in read_off]},
+            params=None,
+            changes={},
+            key="max_iter",
+            configs=[{"max_iter": epochs(k)} for k in read_off],
+        ),
     }
 
 
@@ -122,33 +139,59 @@ def _report(name, study, ours, theirs, wall, cpu):
     d_test, d_val, d_loss, diverged = _agreement(runs.to_dict("records"), theirs)
     t_ours, t_theirs = min(wall["ours"]), min(wall["theirs"])
     ours_diverged = sorted(set(runs.loc[runs["diverged_at"].notna(), "config_key"]))
-    print(f"\n{name}: {len(runs)} runs; epochs trained: ours {int(runs.n_iter.max() if name == 'epochs' else runs.n_iter.sum())},"
-          f" loop {sum(t.get('n_iter', 0) for t in theirs)}; diverged: ours {ours_diverged}, loop {diverged}")
+    print(
+        f"\n{name}: {len(runs)} runs; epochs trained: ours {int(runs.n_iter.max() if name == 'epochs' else runs.n_iter.sum())},"
+        f" loop {sum(t.get('n_iter', 0) for t in theirs)}; diverged: ours {ours_diverged}, loop {diverged}"
+    )
     print(f"  digitnet preset         {t_ours:8.2f} s   (wall s: {', '.join(f'{t:.2f}' for t in wall['ours'])})")
-    print(f"  MLPClassifier loop      {t_theirs:8.2f} s   (wall s: {', '.join(f'{t:.2f}' for t in wall['theirs'])},"
-          f" CPU s: {', '.join(f'{t:.2f}' for t in cpu['theirs'])})")
+    print(
+        f"  MLPClassifier loop      {t_theirs:8.2f} s   (wall s: {', '.join(f'{t:.2f}' for t in wall['theirs'])},"
+        f" CPU s: {', '.join(f'{t:.2f}' for t in cpu['theirs'])})"
+    )
     print(f"  speed-up                {t_theirs / t_ours:8.2f} x   (best vs best)")
-    print(f"  agreement: max |test accuracy diff| {d_test:.4f}, max |val accuracy diff| {d_val:.4f},"
-          f" max relative train-loss diff {d_loss:.1e}")
-    return {"ours_seconds": wall["ours"], "sklearn_loop_seconds": wall["theirs"], "speedup": t_theirs / t_ours,
-            "max_test_accuracy_diff": d_test, "max_val_accuracy_diff": d_val, "max_relative_train_loss_diff": d_loss,
-            "ours_diverged": ours_diverged, "loop_diverged": diverged}
+    print(
+        f"  agreement: max |test accuracy diff| {d_test:.4f}, max |val accuracy diff| {d_val:.4f},"
+        f" max relative train-loss diff {d_loss:.1e}"
+    )
+    return {
+        "ours_seconds": wall["ours"],
+        "sklearn_loop_seconds": wall["theirs"],
+        "speedup": t_theirs / t_ours,
+        "max_test_accuracy_diff": d_test,
+        "max_val_accuracy_diff": d_val,
+        "max_relative_train_loss_diff": d_loss,
+        "ours_diverged": ours_diverged,
+        "loop_diverged": diverged,
+    }
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--jobs", type=int, default=1, help="processes for our presets (default: 1)")
     parser.add_argument("--seeds", type=int, default=1, help="seeds per configuration (default: 1)")
-    parser.add_argument("--dtype", default="float64", choices=["float64", "float32"],
-                        help="our presets' arithmetic (default float64; the report's studies run in float32)")
-    parser.add_argument("--loop-dtype", default=None, choices=["float64", "float32"],
-                        help="the MLPClassifier loop's (default: --dtype); float64 is what load_digits gives a user")
-    parser.add_argument("--repeat", type=int, default=1, help="timings per measurement; the minimum is"
-                        " reported (default: 1)")
-    parser.add_argument("--scale", type=float, default=1.0, help="multiply every epoch count by this"
-                        " (default: 1.0)")
-    parser.add_argument("--blas-threads", type=int, default=1, help="BLAS threads in this process, for both;"
-                        " 0 leaves the library's default (default: 1, the steadiest timings on a shared machine)")
+    parser.add_argument(
+        "--dtype",
+        default="float64",
+        choices=["float64", "float32"],
+        help="our presets' arithmetic (default float64; the report's studies run in float32)",
+    )
+    parser.add_argument(
+        "--loop-dtype",
+        default=None,
+        choices=["float64", "float32"],
+        help="the MLPClassifier loop's (default: --dtype); float64 is what load_digits gives a user",
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="timings per measurement; the minimum is reported (default: 1)"
+    )
+    parser.add_argument("--scale", type=float, default=1.0, help="multiply every epoch count by this (default: 1.0)")
+    parser.add_argument(
+        "--blas-threads",
+        type=int,
+        default=1,
+        help="BLAS threads in this process, for both;"
+        " 0 leaves the library's default (default: 1, the steadiest timings on a shared machine)",
+    )
     parser.add_argument("--out", help="also write the figures to this JSON file")
     machine.add_arguments(parser)
     args = parser.parse_args(argv)
@@ -161,17 +204,33 @@ def main(argv=None):
     loop_split = load_split("digits", validation_size=0.2, dtype=np.dtype(args.loop_dtype or args.dtype))
     seeds = tuple(range(args.seeds))
     studies = _studies(lambda k: max(1, round(k * args.scale)))
-    print(f"digits: {len(split.y_train)} training, {len(split.y_val)} validation, {len(split.y_test)} test rows;"
-          f" ours {args.dtype}, loop {args.loop_dtype or args.dtype}; {os.cpu_count()} CPUs, BLAS threads {args.blas_threads}, our processes {args.jobs},"
-          f" seeds {args.seeds}, epochs x{args.scale:g}, best of {args.repeat}")
-    figures = {"settings": vars(args), "versions": package_versions(), "machine": platform.platform(),
-               "cpus": os.cpu_count(), "studies": {}}
+    print(
+        f"digits: {len(split.y_train)} training, {len(split.y_val)} validation, {len(split.y_test)} test rows;"
+        f" ours {args.dtype}, loop {args.loop_dtype or args.dtype}; {os.cpu_count()} CPUs, BLAS threads {args.blas_threads}, our processes {args.jobs},"
+        f" seeds {args.seeds}, epochs x{args.scale:g}, best of {args.repeat}"
+    )
+    figures = {
+        "settings": vars(args),
+        "versions": package_versions(),
+        "machine": platform.platform(),
+        "cpus": os.cpu_count(),
+        "studies": {},
+    }
     with threadpool_limits(args.blas_threads if args.blas_threads > 0 else None):
         for name, study in studies.items():
             ours, theirs, wall, cpu = timed_pair(
-                lambda: run_preset(name, split, seeds=seeds, n_jobs=args.jobs, progress=False, grid=study["grid"],
-                                   params=study["params"]),
-                lambda: sklearn_loop(name, loop_split, study["configs"], seeds, study["changes"]), args.repeat)
+                lambda: run_preset(
+                    name,
+                    split,
+                    seeds=seeds,
+                    n_jobs=args.jobs,
+                    progress=False,
+                    grid=study["grid"],
+                    params=study["params"],
+                ),
+                lambda: sklearn_loop(name, loop_split, study["configs"], seeds, study["changes"]),
+                args.repeat,
+            )
             figures["studies"][name] = result = _report(name, study, ours, theirs, wall, cpu)
             exact = args.dtype == "float64" and (args.loop_dtype or args.dtype) == "float64"
             if exact and (result["max_test_accuracy_diff"] > 0 or result["max_val_accuracy_diff"] > 0):
@@ -180,9 +239,15 @@ def main(argv=None):
         with open(args.out, "w") as f:
             json.dump(figures, f, indent=2, default=float)
     print()
-    machine.report({f"{name}: {key}": value for name, result in figures["studies"].items()
-                    for key, value in result.items() if key in ("ours_seconds", "sklearn_loop_seconds", "speedup")},
-                   args)
+    machine.report(
+        {
+            f"{name}: {key}": value
+            for name, result in figures["studies"].items()
+            for key, value in result.items()
+            if key in ("ours_seconds", "sklearn_loop_seconds", "speedup")
+        },
+        args,
+    )
     return 0
 
 

@@ -20,12 +20,12 @@ import os
 import tempfile
 import time
 
+import machine
 import numpy as np
 
-import machine
-from digitnet.experiments.backends import dask_client
 from digitnet.data import load_split
 from digitnet.experiments import package_versions, sweep
+from digitnet.experiments.backends import dask_client
 
 BASE = {"hidden_layer_sizes": (8,), "solver": "adam", "max_iter": 5}
 RATES = [float(r) for r in np.geomspace(1e-4, 1e-1, 10)]
@@ -34,8 +34,15 @@ RATES = [float(r) for r in np.geomspace(1e-4, 1e-1, 10)]
 def timed_sweep(n_runs, split, **options):
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
-        result = sweep({"learning_rate_init": RATES}, split, seeds=n_runs // len(RATES), progress=False,
-                       base_params=BASE, store=os.path.join(tmp, "sweep.sqlite"), **options)
+        result = sweep(
+            {"learning_rate_init": RATES},
+            split,
+            seeds=n_runs // len(RATES),
+            progress=False,
+            base_params=BASE,
+            store=os.path.join(tmp, "sweep.sqlite"),
+            **options,
+        )
         seconds = time.perf_counter() - start
     assert len(result.runs) == n_runs and result.config.n_trained == n_runs
     return seconds, result
@@ -51,8 +58,10 @@ def main():
         machine.header()
     split = load_split("digits", validation_size=0.2)
     versions = package_versions()
-    print(f"Digits: {len(split.y_train)} training, {len(split.y_val)} validation rows; runs of {BASE}, each its own"
-          f" training; {args.jobs} workers; {os.cpu_count()} cores")
+    print(
+        f"Digits: {len(split.y_train)} training, {len(split.y_val)} validation rows; runs of {BASE}, each its own"
+        f" training; {args.jobs} workers; {os.cpu_count()} cores"
+    )
     print(f"versions: python {versions['python']}, numpy {versions['numpy']}, digitnet {versions['digitnet']}\n")
 
     start = time.perf_counter()
@@ -75,18 +84,25 @@ def main():
             times[n, "dask"], result = timed_sweep(n, split, backend="dask", scheduler=address)
             assert result.runs.val_accuracy.equals(reference[n])
 
-    print(f"{'runs':>6}{'training (sum of fits)':>24}{'serial':>10}{'processes':>11}{'dask':>10}"
-          f"{'runs/s serial':>15}{'processes':>11}{'dask':>10}")
+    print(
+        f"{'runs':>6}{'training (sum of fits)':>24}{'serial':>10}{'processes':>11}{'dask':>10}"
+        f"{'runs/s serial':>15}{'processes':>11}{'dask':>10}"
+    )
     for n in args.sizes:
         row = [times[n, b] for b in ("serial", "processes", "dask")]
-        print(f"{n:>6}{times[n, 'fit']:>24.2f}" + "".join(f"{t:>10.2f}" if i != 1 else f"{t:>11.2f}"
-                                                     for i, t in enumerate(row))
-              + f"{n / row[0]:>15.1f}{n / row[1]:>11.1f}{n / row[2]:>10.1f}")
-    print(f"\nseconds, wall clock. Not in the table: starting the process pool {pool_start:.1f} s (once per"
-          f" command; the pool is then reused); a sweep with --backend dask and no --scheduler, which starts"
-          f" and stops a LocalCluster around 10 runs: {dask_per_call:.1f} s.\n")
-    machine.report({f"{n} runs, {b} s": times[n, b] for n in args.sizes for b in ("fit", "serial", "processes", "dask")},
-                   args)
+        print(
+            f"{n:>6}{times[n, 'fit']:>24.2f}"
+            + "".join(f"{t:>10.2f}" if i != 1 else f"{t:>11.2f}" for i, t in enumerate(row))
+            + f"{n / row[0]:>15.1f}{n / row[1]:>11.1f}{n / row[2]:>10.1f}"
+        )
+    print(
+        f"\nseconds, wall clock. Not in the table: starting the process pool {pool_start:.1f} s (once per"
+        f" command; the pool is then reused); a sweep with --backend dask and no --scheduler, which starts"
+        f" and stops a LocalCluster around 10 runs: {dask_per_call:.1f} s.\n"
+    )
+    machine.report(
+        {f"{n} runs, {b} s": times[n, b] for n in args.sizes for b in ("fit", "serial", "processes", "dask")}, args
+    )
 
 
 if __name__ == "__main__":

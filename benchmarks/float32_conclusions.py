@@ -66,12 +66,15 @@ def main(argv=None):
         readings[dtype] = {}
         for study in studies():
             s = settings[study.name]
-            result = run_preset(study, split, seeds=s.seeds, grid=s.grid, params=dict(s.params), n_jobs=args.jobs,
-                                progress=False)
+            result = run_preset(
+                study, split, seeds=s.seeds, grid=s.grid, params=dict(s.params), n_jobs=args.jobs, progress=False
+            )
             readings[dtype][study.name] = study.read(result, split)
         seconds[dtype] = time.perf_counter() - start
-    print(f"every study: float64 {seconds[np.float64]:.1f} s, float32 {seconds[np.float32]:.1f} s"
-          f" ({seconds[np.float64] / seconds[np.float32]:.2f}x)\n")
+    print(
+        f"every study: float64 {seconds[np.float64]:.1f} s, float32 {seconds[np.float32]:.1f} s"
+        f" ({seconds[np.float64] / seconds[np.float32]:.2f}x)\n"
+    )
     n_val, n_test = len(split.y_val), len(split.y_test)
     failed = False
     for study in studies():
@@ -79,15 +82,21 @@ def main(argv=None):
         same = study.same_findings(a, b)  # the learning rate's: its best rate a good rate of the other precision's
         quoted = study.quoted(a)
         runs_a, runs_b = a.result.runs, b.result.runs
-        d_val, d_test = (largest_difference(runs_a, runs_b, column, n, quoted)
-                         for column, n in (("val_accuracy", n_val), ("test_accuracy", n_test)))
-        r_val, r_test = (largest_difference(runs_a, runs_b, column, n)
-                         for column, n in (("val_accuracy", n_val), ("test_accuracy", n_test)))
+        d_val, d_test = (
+            largest_difference(runs_a, runs_b, column, n, quoted)
+            for column, n in (("val_accuracy", n_val), ("test_accuracy", n_test))
+        )
+        r_val, r_test = (
+            largest_difference(runs_a, runs_b, column, n)
+            for column, n in (("val_accuracy", n_val), ("test_accuracy", n_test))
+        )
         ok = same and d_val <= 1 + 1e-9 and d_test <= 1 + 1e-9
         failed |= not ok
-        print(f"{study.name:<17} {'same conclusion' if same else 'DIFFERENT CONCLUSION'}:"
-              f" {_short(study.findings(b))}; quoted scores within {d_val:.2g} validation / {d_test:.2g} test digits"
-              f" (any single run: {r_val:.0f} / {r_test:.0f})" + ("" if ok else "   <-- differs"))
+        print(
+            f"{study.name:<17} {'same conclusion' if same else 'DIFFERENT CONCLUSION'}:"
+            f" {_short(study.findings(b))}; quoted scores within {d_val:.2g} validation / {d_test:.2g} test digits"
+            f" (any single run: {r_val:.0f} / {r_test:.0f})" + ("" if ok else "   <-- differs")
+        )
         if not same:
             print(f"{'':<17} float64: {study.findings(a)}")
     return 1 if failed else 0

@@ -32,8 +32,7 @@ from threadpoolctl import threadpool_limits
 from digitnet import DigitsClassifier
 
 #: The ladder's expected top rung (see the ladder study).
-DEFAULT_PARAMS = {"hidden_layer_sizes": [512], "scaling": "max", "augment_copies": 4, "label_smoothing": 0.1,
-                  "tta": 8}
+DEFAULT_PARAMS = {"hidden_layer_sizes": [512], "scaling": "max", "augment_copies": 4, "label_smoothing": 0.1, "tta": 8}
 #: The tuned RBF SVC on raw pixels (0..16).
 SVC_PARAMS = {"C": 3.0, "gamma": 3e-4}
 
@@ -46,8 +45,12 @@ def one_fold(number, train, test, X, y, params):
         start = time.perf_counter()
         net = DigitsClassifier(**params, random_state=number).fit(X[train], y[train])
         seconds = time.perf_counter() - start
-    return (number, float(np.mean(svc.predict(X[test]) == y[test])), float(np.mean(net.predict(X[test]) == y[test])),
-            seconds)
+    return (
+        number,
+        float(np.mean(svc.predict(X[test]) == y[test])),
+        float(np.mean(net.predict(X[test]) == y[test])),
+        seconds,
+    )
 
 
 def _line(name, values):
@@ -77,8 +80,10 @@ def main(argv=None):
     jobs = (delayed(one_fold)(i, train, test, X, y, params) for i, (train, test) in enumerate(folds.split(X, y)))
     done = sorted(Parallel(n_jobs=args.jobs)(jobs) if args.jobs != 1 else [f(*a, **k) for f, a, k in jobs])
     svc, net = [d[1] for d in done], [d[2] for d in done]
-    print(f"repeated stratified {args.folds}-fold cross-validation ({args.repeats} repeats, folds seed {args.seed})"
-          f" of all {len(y)} digits, {len(done)} folds, {args.dtype}:")
+    print(
+        f"repeated stratified {args.folds}-fold cross-validation ({args.repeats} repeats, folds seed {args.seed})"
+        f" of all {len(y)} digits, {len(done)} folds, {args.dtype}:"
+    )
     print(_line(f"SVC(C={SVC_PARAMS['C']:g}, gamma={SVC_PARAMS['gamma']:g}), raw pixels", svc))
     print(_line("DigitsClassifier(" + ", ".join(f"{k}={v}" for k, v in params.items()) + ")", net))
     print(_line("difference (network - SVC, paired by fold)", np.subtract(net, svc)))

@@ -26,8 +26,11 @@ VARIABLES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 def add_arguments(parser):
     """The options every benchmark shares: ``--figures-json`` (the child's output) and ``--one-column``."""
     parser.add_argument("--figures-json", help="(used by the second column's child) write the figures here")
-    parser.add_argument("--one-column", action="store_true",
-                        help=f"measure in this environment only (not again with {' and '.join(VARIABLES)} unset)")
+    parser.add_argument(
+        "--one-column",
+        action="store_true",
+        help=f"measure in this environment only (not again with {' and '.join(VARIABLES)} unset)",
+    )
 
 
 def cpu_model():
@@ -48,8 +51,10 @@ def blas_libraries():
     for lib in threadpool_info():
         if lib.get("user_api") != "blas":
             continue
-        lines.append(f"{lib.get('internal_api')} {lib.get('version')} ({os.path.basename(lib['filepath'])}): kernel"
-                     f" {lib.get('architecture', '?')}, {lib.get('num_threads')} threads")
+        lines.append(
+            f"{lib.get('internal_api')} {lib.get('version')} ({os.path.basename(lib['filepath'])}): kernel"
+            f" {lib.get('architecture', '?')}, {lib.get('num_threads')} threads"
+        )
     return lines
 
 
@@ -73,8 +78,10 @@ def header(extra=""):
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
     print(f"machine: {cpu_model()}, {cores} cores usable, load average {load} (1, 5, 15 min)")
-    print(f"python {platform.python_version()}, numpy {numpy.__version__}, scikit-learn {sklearn.__version__};"
-          f" digitnet trains on: {_compiled.status()}" + (f"; {extra}" if extra else ""))
+    print(
+        f"python {platform.python_version()}, numpy {numpy.__version__}, scikit-learn {sklearn.__version__};"
+        f" digitnet trains on: {_compiled.status()}" + (f"; {extra}" if extra else "")
+    )
     for line in blas_libraries():
         print(f"BLAS: {line}")
     print("environment: " + ", ".join(f"{v}={os.environ.get(v, '(unset)')}" for v in VARIABLES) + "\n")
@@ -89,8 +96,9 @@ def _default_kernel_figures():
     env = {k: v for k, v in os.environ.items() if k not in VARIABLES}
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "figures.json")
-        done = subprocess.run([sys.executable, sys.argv[0], *sys.argv[1:], "--figures-json", path], env=env,
-                              stdout=subprocess.DEVNULL)
+        done = subprocess.run(
+            [sys.executable, sys.argv[0], *sys.argv[1:], "--figures-json", path], env=env, stdout=subprocess.DEVNULL
+        )
         if done.returncode != 0 or not os.path.exists(path):
             return None, f"(the child failed, exit status {done.returncode})"
         with open(path) as f:
@@ -111,8 +119,13 @@ def report(figures, args):
     width = max(len(label) for label in figures) + 2
     first_title = f"this environment ({kernel()})"
     if second is None:
-        note = (f"{' and '.join(VARIABLES)} are not set here: this is OpenBLAS's default kernel" if not set_here
-                else "second column not measured" if args.one_column else f"second column failed {second_kernel}")
+        note = (
+            f"{' and '.join(VARIABLES)} are not set here: this is OpenBLAS's default kernel"
+            if not set_here
+            else "second column not measured"
+            if args.one_column
+            else f"second column failed {second_kernel}"
+        )
         print(f"{'figure':<{width}}{first_title:>28}   [{note}]")
         for label, value in figures.items():
             print(f"{label:<{width}}{_format(value):>28}")

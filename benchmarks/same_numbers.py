@@ -27,7 +27,7 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # Run in a child process, with PYTHONPATH pointing at one side's src/; writes every number to argv[1] (.npz).
-CHILD = r'''
+CHILD = r"""
 import sys, warnings
 import numpy as np
 from sklearn.datasets import load_digits
@@ -102,7 +102,7 @@ for name, grid in [("learning-rate", None), ("epochs", {"max_iter": [20, 40, 60]
         for key, values in curve.items():
             out[f"preset/{name}/{run_id}/{key}"] = np.asarray(values, dtype=float)
 np.savez(sys.argv[1], **out)
-'''
+"""
 
 
 def numbers(src, path):
@@ -119,14 +119,18 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         other = os.path.join(tmp, "other")
         os.makedirs(other)
-        archive = subprocess.run(["git", "-C", ROOT, "archive", args.against, "src"], check=True,
-                                 capture_output=True).stdout
+        archive = subprocess.run(
+            ["git", "-C", ROOT, "archive", args.against, "src"], check=True, capture_output=True
+        ).stdout
         subprocess.run(["tar", "-x", "-C", other], input=archive, check=True)
         theirs = numbers(os.path.join(other, "src"), os.path.join(tmp, "theirs.npz"))
         ours = numbers(os.path.join(ROOT, "src"), os.path.join(tmp, "ours.npz"))
     missing = sorted(set(theirs) ^ set(ours))
-    different = [k for k in sorted(set(theirs) & set(ours))
-                 if theirs[k].shape != ours[k].shape or not np.array_equal(theirs[k], ours[k], equal_nan=True)]
+    different = [
+        k
+        for k in sorted(set(theirs) & set(ours))
+        if theirs[k].shape != ours[k].shape or not np.array_equal(theirs[k], ours[k], equal_nan=True)
+    ]
     for key in missing:
         print(f"only on one side: {key}")
     for key in different:
@@ -134,8 +138,10 @@ def main():
         gap = np.nanmax(np.abs(a - b)) if a.shape == b.shape else f"shapes {a.shape} vs {b.shape}"
         print(f"different: {key} (largest difference {gap})")
     n = len(set(theirs) & set(ours))
-    print(f"{n - len(different)} of {n} arrays bit-identical to {args.against}"
-          f"{'' if not missing else f'; {len(missing)} on one side only'}")
+    print(
+        f"{n - len(different)} of {n} arrays bit-identical to {args.against}"
+        f"{'' if not missing else f'; {len(missing)} on one side only'}"
+    )
     return 1 if different or missing else 0
 
 

@@ -6,11 +6,11 @@ import pytest
 from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from digitnet import DigitJitter, NumpyMLPClassifier
 from digitnet.augment import ScaledJitter, _sample_points, jitter_images, tta_proba
 from digitnet.data import MaxScaler
-from sklearn.preprocessing import StandardScaler
 
 
 class Always:
@@ -105,8 +105,9 @@ def test_a_zoom_scales_the_centre_of_mass_about_the_image_centre(spot, u):
 def test_no_jitter_returns_the_images_exactly(digits):
     X, _ = digits
     np.testing.assert_array_equal(DigitJitter(shift=0, rotation=0, zoom=0, random_state=0).jitter(X), X)
-    np.testing.assert_array_equal(DigitJitter(shift=0, rotation=0, zoom=0).jitter(X.astype(np.float32)),
-                                  X.astype(np.float32))
+    np.testing.assert_array_equal(
+        DigitJitter(shift=0, rotation=0, zoom=0).jitter(X.astype(np.float32)), X.astype(np.float32)
+    )
 
 
 def test_the_draws_are_the_documented_ones(digits):
@@ -152,14 +153,16 @@ def test_with_copies_is_the_rows_then_jittered_copies(digits):
     X, y = digits
     Xa, ya = DigitJitter(copies=3, random_state=0).with_copies(X, y)
     assert Xa.shape == (4 * len(X), 64) and ya.shape == (4 * len(X),)
-    np.testing.assert_array_equal(Xa[:len(X)], X)
+    np.testing.assert_array_equal(Xa[: len(X)], X)
     np.testing.assert_array_equal(ya, np.tile(y, 4))
-    np.testing.assert_array_equal(Xa[len(X):], DigitJitter(random_state=0).jitter(np.tile(X, (3, 1))))
+    np.testing.assert_array_equal(Xa[len(X) :], DigitJitter(random_state=0).jitter(np.tile(X, (3, 1))))
 
 
 def test_rows_that_are_not_images_of_its_shape_are_refused(digits):
     X, _ = digits
-    with pytest.raises(ValueError, match=r"DigitJitter takes rows of 8 x 8 = 64 pixels \(image_shape=\(8, 8\)\), got 30"):
+    with pytest.raises(
+        ValueError, match=r"DigitJitter takes rows of 8 x 8 = 64 pixels \(image_shape=\(8, 8\)\), got 30"
+    ):
         DigitJitter().jitter(X[:, :30])
     with pytest.raises(ValueError, match="image_shape must be"):
         DigitJitter(image_shape=(8, 0)).jitter(X)

@@ -44,7 +44,8 @@ def fit(X, y, augment=None, model=NumpyMLPClassifier, **params):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         return model(**{"hidden_layer_sizes": (16,), "max_iter": 4, "random_state": 0, **params}).fit(
-            X, y, augment=augment)
+            X, y, augment=augment
+        )
 
 
 def same(a, b):
@@ -67,8 +68,9 @@ def test_sample_weights_and_targets_go_with_their_copies(pixels):
         warnings.simplefilter("ignore", ConvergenceWarning)
         a = NumpyMLPClassifier((16,), max_iter=3, random_state=0).fit(X, y, weights, augment=Rolled())
         copy = np.roll(X, 1, axis=1) * 0.5
-        b = NumpyMLPClassifier((16,), max_iter=3, random_state=0).fit(np.vstack([X, copy, copy]), np.tile(y, 3),
-                                                                       np.tile(weights, 3))
+        b = NumpyMLPClassifier((16,), max_iter=3, random_state=0).fit(
+            np.vstack([X, copy, copy]), np.tile(y, 3), np.tile(weights, 3)
+        )
     assert same(a, b)
     regressor = fit(X, y.astype(float), Rolled(), model=NumpyMLPRegressor)
     assert same(regressor, fit(np.vstack([X, copy, copy]), np.tile(y, 3).astype(float), model=NumpyMLPRegressor))
@@ -82,7 +84,7 @@ def test_new_copies_are_drawn_every_epoch(pixels):
     for given in augment.given:
         np.testing.assert_array_equal(given, np.tile(X, (3, 1)))  # always from the real rows
     flat = [d.ravel() for d in augment.drawn]
-    assert all(not np.array_equal(a, b) for i, a in enumerate(flat) for b in flat[i + 1:])  # new ones each epoch
+    assert all(not np.array_equal(a, b) for i, a in enumerate(flat) for b in flat[i + 1 :])  # new ones each epoch
 
 
 def test_the_copies_come_from_the_estimators_stream(pixels):
@@ -91,6 +93,7 @@ def test_the_copies_come_from_the_estimators_stream(pixels):
     assert same(a, fit(X, y, DigitJitter(copies=2, random_state=2)))  # the jitter's own seed is not used
     assert same(a, fit(X, y, DigitJitter(copies=2)))
     assert not same(a, fit(X, y, DigitJitter(copies=2), random_state=1))
+
 
 def test_early_stopping_holds_out_real_rows_and_jitters_only_the_others(pixels):
     X, y = pixels
@@ -103,13 +106,19 @@ def test_early_stopping_holds_out_real_rows_and_jitters_only_the_others(pixels):
 
 def test_what_cannot_be_augmented_is_refused(pixels):
     X, y = pixels
-    with pytest.raises(ValueError, match="augment draws new copies every epoch, which needs a stochastic solver"
-                                         r" \(sgd, adam, .*\), not solver='lbfgs'"):
+    with pytest.raises(
+        ValueError,
+        match="augment draws new copies every epoch, which needs a stochastic solver"
+        r" \(sgd, adam, .*\), not solver='lbfgs'",
+    ):
         fit(X, y, DigitJitter(), solver="lbfgs")
     with pytest.raises(ValueError, match="augment jitters images: it needs dense rows, not a sparse matrix"):
         fit(sparse.csr_matrix(X), y, DigitJitter())
-    with pytest.raises(TypeError, match="is not an augmentation: it needs an int attribute copies >= 1 and a method"
-                                        r" jitter\(X, random_state\)"):
+    with pytest.raises(
+        TypeError,
+        match="is not an augmentation: it needs an int attribute copies >= 1 and a method"
+        r" jitter\(X, random_state\)",
+    ):
         fit(X, y, object())
     with pytest.raises(ValueError, match="DigitJitter takes rows of 8 x 8 = 64 pixels"):
         fit(X[:, :30], y, DigitJitter())

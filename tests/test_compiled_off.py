@@ -18,8 +18,21 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_drop_in_and_reference_tests_pass_on_numpys_path():
     env = {**os.environ, _compiled.ENVIRONMENT: "0"}
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_drop_in.py",
-         "tests/test_reference.py"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "tests/test_drop_in.py",
+            "tests/test_reference.py",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     assert " passed" in done.stdout and " failed" not in done.stdout

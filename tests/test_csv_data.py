@@ -76,10 +76,15 @@ def test_columns_are_matched_by_name_and_what_is_wrong_is_named(tmp_path):
     names = ["a", "b", "c"]
     X, _ = read_features_csv(_write(tmp_path, "c,a,b\n3,1,2\n"), 3, names)
     np.testing.assert_array_equal(X, [[1, 2, 3]])
-    cases = [("x,y,z\n1,2,3\n", "none of its columns (x, y, z) are the model's features (a, b, c)"),
-             ("a,b\n1,2\n", "lacks 1 of the model's feature columns: c"),
-             ("a,b,c,extra\n1,2,3,4\n", "has column(s) the model does not use: extra (remove them; if one holds the"
-                                        " true labels, name it with --target)")]
+    cases = [
+        ("x,y,z\n1,2,3\n", "none of its columns (x, y, z) are the model's features (a, b, c)"),
+        ("a,b\n1,2\n", "lacks 1 of the model's feature columns: c"),
+        (
+            "a,b,c,extra\n1,2,3,4\n",
+            "has column(s) the model does not use: extra (remove them; if one holds the"
+            " true labels, name it with --target)",
+        ),
+    ]
     for text, message in cases:
         with pytest.raises(UsageError) as info:
             read_features_csv(_write(tmp_path, text, "case.csv"), 3, names)
@@ -95,11 +100,12 @@ def test_a_fifo_is_refused_not_waited_on(tmp_path, what):
     """A real FIFO with no writer: reading it would block forever; the command refuses it at once."""
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
-    argv = (["train", "--csv", str(fifo)] if what == "csv" else
-            ["predict", "--model", str(fifo), "--dataset", "digits"])
+    argv = ["train", "--csv", str(fifo)] if what == "csv" else ["predict", "--model", str(fifo), "--dataset", "digits"]
     done = subprocess.run([sys.executable, "-m", "digitnet.cli", *argv], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
-    assert done.stderr.strip() == f"digitnet: error: cannot read {fifo}: it is a FIFO, not a" \
-                                  f" {'CSV file' if what == 'csv' else 'model file'}"
+    assert (
+        done.stderr.strip() == f"digitnet: error: cannot read {fifo}: it is a FIFO, not a"
+        f" {'CSV file' if what == 'csv' else 'model file'}"
+    )
     with pytest.raises(UsageError, match="it is a device"):
         read_csv_dataset("/dev/zero")

@@ -22,8 +22,9 @@ HANG_GUARD_S = 60
 
 def _cli(*argv, timeout=HANG_GUARD_S):
     """``digitnet ARGV`` in its own process: (exit status, stderr)."""
-    done = subprocess.run([sys.executable, "-m", "digitnet.cli", *map(str, argv)], capture_output=True, text=True,
-                          timeout=timeout)
+    done = subprocess.run(
+        [sys.executable, "-m", "digitnet.cli", *map(str, argv)], capture_output=True, text=True, timeout=timeout
+    )
     return done.returncode, done.stderr
 
 
@@ -42,6 +43,7 @@ def _error(function, *args, **kwargs):
 
 # ---------------------------------------------------------------------------------------------- wide headers
 
+
 def test_a_header_of_100000_columns_answers_in_linear_time(tmp_path):
     """The duplicate-name check and the reading are linear: 100,000 columns are answered within the hang guard
     (20 s), where the quadratic check took 211 s."""
@@ -58,12 +60,15 @@ def test_a_header_of_100000_columns_answers_in_linear_time(tmp_path):
 
 # ---------------------------------------------------------------------------------------------- compressed files
 
+
 def _rows(n=60):
     return "a,b,label\n" + "".join(f"{i},{(i * 7) % 5 / 4},{'cat' if i % 3 else 'dog'}\n" for i in range(n))
 
 
-@pytest.mark.parametrize("opener, name", [(gzip.open, "d.csv.gz"), (bz2.open, "d.csv.bz2"), (lzma.open, "d.csv.xz"),
-                                          (gzip.open, "misnamed.csv")])
+@pytest.mark.parametrize(
+    "opener, name",
+    [(gzip.open, "d.csv.gz"), (bz2.open, "d.csv.bz2"), (lzma.open, "d.csv.xz"), (gzip.open, "misnamed.csv")],
+)
 def test_compressed_files_read_as_the_plain_file(tmp_path, opener, name):
     (tmp_path / "plain.csv").write_text(_rows())
     with opener(tmp_path / name, "wt") as f:
@@ -76,31 +81,39 @@ def test_compressed_files_read_as_the_plain_file(tmp_path, opener, name):
 def test_archives_and_damaged_compressed_files_are_one_line(tmp_path):
     with zipfile.ZipFile(tmp_path / "d.zip", "w") as archive:
         archive.writestr("d.csv", _rows())
-    assert "d.zip is a zip archive, not a CSV file: extract (decompress) the CSV file" in \
-        _error(read_csv_dataset, tmp_path / "d.zip")
+    assert "d.zip is a zip archive, not a CSV file: extract (decompress) the CSV file" in _error(
+        read_csv_dataset, tmp_path / "d.zip"
+    )
     (tmp_path / "d.zst").write_bytes(b"(\xb5/\xfd" + bytes(40))
     assert "is zstd-compressed, not a CSV file" in _error(read_csv_dataset, tmp_path / "d.zst")
     packed = gzip.compress(_rows(2000).encode())
-    (tmp_path / "cut.csv.gz").write_bytes(packed[:len(packed) // 2])
-    assert "cut.csv.gz is not a valid CSV file: Compressed file ended before the end-of-stream marker" in \
-        _error(read_csv_dataset, tmp_path / "cut.csv.gz")
+    (tmp_path / "cut.csv.gz").write_bytes(packed[: len(packed) // 2])
+    assert "cut.csv.gz is not a valid CSV file: Compressed file ended before the end-of-stream marker" in _error(
+        read_csv_dataset, tmp_path / "cut.csv.gz"
+    )
     (tmp_path / "plain.csv.gz").write_text(_rows())  # named .gz, but plain text: read as it is
     assert read_csv_dataset(tmp_path / "plain.csv.gz").X.shape == (60, 2)
 
 
-_PEAK = ("import sys\nfrom digitnet.data import {function}\nfrom digitnet.errors import UsageError\n"
-         "rss = lambda key: int(next(l.split()[1] for l in open('/proc/self/status') if l.startswith(key)))\n"
-         "before = rss('VmRSS')\n"
-         "try:\n    {function}(path=sys.argv[1]) if '{function}' == 'load_split' else {function}(sys.argv[1])\n"
-         "    print('read')\nexcept UsageError as e:\n    print(e)\n"
-         # VmHWM, this program's peak: ru_maxrss would count the test process it was forked from
-         "print(rss('VmHWM') - before)\n")
+_PEAK = (
+    "import sys\nfrom digitnet.data import {function}\nfrom digitnet.errors import UsageError\n"
+    "rss = lambda key: int(next(l.split()[1] for l in open('/proc/self/status') if l.startswith(key)))\n"
+    "before = rss('VmRSS')\n"
+    "try:\n    {function}(path=sys.argv[1]) if '{function}' == 'load_split' else {function}(sys.argv[1])\n"
+    "    print('read')\nexcept UsageError as e:\n    print(e)\n"
+    # VmHWM, this program's peak: ru_maxrss would count the test process it was forked from
+    "print(rss('VmHWM') - before)\n"
+)
 
 
 def _peak(path, function="read_csv_dataset"):
     """``(what reading ``path`` in a fresh process said, its peak memory above what it held before, in bytes)``."""
-    done = subprocess.run([sys.executable, "-c", _PEAK.format(function=function), str(path)], capture_output=True,
-                          text=True, timeout=HANG_GUARD_S)
+    done = subprocess.run(
+        [sys.executable, "-c", _PEAK.format(function=function), str(path)],
+        capture_output=True,
+        text=True,
+        timeout=HANG_GUARD_S,
+    )
     message, extra_kib = done.stdout.strip().splitlines()
     return message, int(extra_kib) * 1024
 
@@ -132,6 +145,7 @@ def test_120_mb_of_nothing_is_one_line_in_bounded_memory(tmp_path):
 
 # ---------------------------------------------------------------------------------------------- memory
 
+
 def _one_digit_cells(path, rows, columns):
     """A CSV file of one-digit cells, the smallest a cell can be (2 bytes with its comma): the most numbers per byte."""
     digits = np.random.default_rng(0).integers(0, 10, size=(rows, columns), dtype=np.uint8) + ord("0")
@@ -157,17 +171,32 @@ def test_reading_takes_at_most_a_stated_multiple_of_the_file_size(tmp_path):
 
 # ---------------------------------------------------------------------------------------------- cells and rows
 
-@pytest.mark.parametrize("cell, task, message", [
-    ("inf", "classification", "column 'b' has a non-finite value on line 3 ('inf', an infinity): values must be finite"),
-    ("-Infinity", "classification", "column 'b' has a non-finite value on line 3 ('-Infinity', an infinity)"),
-    ("1e999", "classification", "column 'b' has a non-finite value on line 3 (1e999, beyond the range of float64"
-                                " numbers, about ±1.8e308)"),
-    ("-1e308", "classification", "column 'b' has -1e308 on line 3: values beyond ±1e+100 are refused, as their squares"
-                                 " (to standardise the column, or in a squared error) overflow float64; rescale"),
-    ("nan", "classification", "column 'b' has 1 missing value(s), the first on line 3"),
-    ("1_000", "classification", "column 'b' is not numeric ('1_000' on line 3)"),
-    ("1e308", "regression", "column 'b' has 1e308 on line 3: values beyond ±1e+100 are refused"),
-])
+
+@pytest.mark.parametrize(
+    "cell, task, message",
+    [
+        (
+            "inf",
+            "classification",
+            "column 'b' has a non-finite value on line 3 ('inf', an infinity): values must be finite",
+        ),
+        ("-Infinity", "classification", "column 'b' has a non-finite value on line 3 ('-Infinity', an infinity)"),
+        (
+            "1e999",
+            "classification",
+            "column 'b' has a non-finite value on line 3 (1e999, beyond the range of float64 numbers, about ±1.8e308)",
+        ),
+        (
+            "-1e308",
+            "classification",
+            "column 'b' has -1e308 on line 3: values beyond ±1e+100 are refused, as their squares"
+            " (to standardise the column, or in a squared error) overflow float64; rescale",
+        ),
+        ("nan", "classification", "column 'b' has 1 missing value(s), the first on line 3"),
+        ("1_000", "classification", "column 'b' is not numeric ('1_000' on line 3)"),
+        ("1e308", "regression", "column 'b' has 1e308 on line 3: values beyond ±1e+100 are refused"),
+    ],
+)
 def test_values_that_are_not_finite_or_overflow_are_one_line(tmp_path, cell, task, message):
     path = tmp_path / "data.csv"
     path.write_text("a,b,y\n1,2,0\n3," + cell + ",1\n" + "".join(f"{i},{i % 4},{i % 2}\n" for i in range(30)))
@@ -177,15 +206,17 @@ def test_values_that_are_not_finite_or_overflow_are_one_line(tmp_path, cell, tas
 def test_a_regression_target_too_large_to_square_is_one_line(tmp_path):
     path = tmp_path / "data.csv"
     path.write_text("a,b,price\n" + "".join(f"{i},{i % 4},{i * 1.5}\n" for i in range(30)) + "1,2,1e150\n")
-    assert "column 'price' has 1e150 on line 32: values beyond ±1e+100 are refused" in \
-        _error(read_csv_dataset, path, task="regression")
+    assert "column 'price' has 1e150 on line 32: values beyond ±1e+100 are refused" in _error(
+        read_csv_dataset, path, task="regression"
+    )
 
 
 def test_rows_of_another_length_are_refused_with_their_line(tmp_path):
     path = tmp_path / "data.csv"
     path.write_text("a,b,y\n1,2,cat\n\n3,4,big,dog\n")  # an unquoted comma in a label: a cell too many
-    assert "data.csv: line 4 has 4 cell(s), but the header has 3 columns (an unquoted comma in a cell?)" in \
-        _error(read_csv_dataset, path)
+    assert "data.csv: line 4 has 4 cell(s), but the header has 3 columns (an unquoted comma in a cell?)" in _error(
+        read_csv_dataset, path
+    )
     path.write_text("a,b,y\n1,2,cat\n3,4\n")
     assert "line 3 has 2 cell(s), but the header has 3 columns" in _error(read_csv_dataset, path)
     path.write_text('a,b,y\n1,2,"big, black cat"\n3,4,dog\n')  # quoted: one cell

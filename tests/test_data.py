@@ -44,8 +44,7 @@ def test_validation_part_comes_from_the_training_part_and_scaling_from_training_
         assert set(part) == set(range(10))
 
 
-@pytest.mark.parametrize("name, n_features, n_classes", [("iris", 4, 3), ("wine", 13, 3),
-                                                         ("breast_cancer", 30, 2)])
+@pytest.mark.parametrize("name, n_features, n_classes", [("iris", 4, 3), ("wine", 13, 3), ("breast_cancer", 30, 2)])
 def test_other_bundled_datasets(name, n_features, n_classes):
     split = load_split(name, validation_size=0.2, dtype=np.float32)
     assert split.X_train.shape[1] == n_features and len(split.classes) == n_classes
@@ -79,17 +78,24 @@ def test_csv_dataset(tmp_path):
     assert default_target.target_name == "animal"
 
 
-@pytest.mark.parametrize("text, target, message", [
-    ("a,b,y\n1,2,0\n3,,1\n5,6,0\n", "y", "column 'b' has 1 missing value(s), the first on line 3"),
-    ("a,b,y\n1,2,0\n3,x,1\n5,6,0\n", "y", "column 'b' is not numeric ('x' on line 3)"),
-    ("a,b,y\n1,2,0\n3,4,1\n", "label", "has no column 'label'; its columns are a, b, y"),
-    ("a,b,y\n1,2,0\n3,4,0\n5,6,0\n7,8,0\n", "y", "the target 'y' has only one class (0); a classifier needs at least 2"),
-    ("a,y\n1,0\n2,0\n3,0\n4,1\n", "y", "class 1 of 'y' has only 1 row"),
-    ("", None, "is empty"),
-    ("a,b,y\n", "y", "has a header but no data rows"),
-    ("y\n0\n1\n", "y", "has no feature columns"),
-    ("a,b,y\n1,inf,0\n3,4,1\n", "y", "column 'b' has a non-finite value on line 2"),
-])
+@pytest.mark.parametrize(
+    "text, target, message",
+    [
+        ("a,b,y\n1,2,0\n3,,1\n5,6,0\n", "y", "column 'b' has 1 missing value(s), the first on line 3"),
+        ("a,b,y\n1,2,0\n3,x,1\n5,6,0\n", "y", "column 'b' is not numeric ('x' on line 3)"),
+        ("a,b,y\n1,2,0\n3,4,1\n", "label", "has no column 'label'; its columns are a, b, y"),
+        (
+            "a,b,y\n1,2,0\n3,4,0\n5,6,0\n7,8,0\n",
+            "y",
+            "the target 'y' has only one class (0); a classifier needs at least 2",
+        ),
+        ("a,y\n1,0\n2,0\n3,0\n4,1\n", "y", "class 1 of 'y' has only 1 row"),
+        ("", None, "is empty"),
+        ("a,b,y\n", "y", "has a header but no data rows"),
+        ("y\n0\n1\n", "y", "has no feature columns"),
+        ("a,b,y\n1,inf,0\n3,4,1\n", "y", "column 'b' has a non-finite value on line 2"),
+    ],
+)
 def test_bad_csv_gives_one_clear_line(tmp_path, text, target, message):
     path = _write(tmp_path, text)
     with pytest.raises(UsageError) as info:

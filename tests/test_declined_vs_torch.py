@@ -46,17 +46,24 @@ def _compare(model, reference):
 def _decayed(optimizer, **options):
     """A torch optimizer over two groups, the weights decayed and the biases not (as digitnet's AdamW decays)."""
     weight_decay = options.pop("weight_decay", 0.0)
-    return lambda Ws, bs: optimizer([{"params": Ws, "weight_decay": weight_decay},
-                                     {"params": bs, "weight_decay": 0.0}], **options)
+    return lambda Ws, bs: optimizer(
+        [{"params": Ws, "weight_decay": weight_decay}, {"params": bs, "weight_decay": 0.0}], **options
+    )
 
 
 OPTIMIZERS = {  # digitnet's parameters -> torch's optimizer
-    "adamw": (dict(solver="adamw", learning_rate_init=0.01, weight_decay=0.05, beta_1=0.85, beta_2=0.99, epsilon=1e-7),
-              _decayed(torch.optim.AdamW, lr=0.01, betas=(0.85, 0.99), eps=1e-7, weight_decay=0.05)),
-    "rmsprop": (dict(solver="rmsprop", learning_rate_init=0.002, rho=0.95, epsilon=1e-6),
-                _decayed(torch.optim.RMSprop, lr=0.002, alpha=0.95, eps=1e-6)),
-    "nadam": (dict(solver="nadam", learning_rate_init=0.01, beta_1=0.9, beta_2=0.995),
-              _decayed(torch.optim.NAdam, lr=0.01, betas=(0.9, 0.995))),
+    "adamw": (
+        dict(solver="adamw", learning_rate_init=0.01, weight_decay=0.05, beta_1=0.85, beta_2=0.99, epsilon=1e-7),
+        _decayed(torch.optim.AdamW, lr=0.01, betas=(0.85, 0.99), eps=1e-7, weight_decay=0.05),
+    ),
+    "rmsprop": (
+        dict(solver="rmsprop", learning_rate_init=0.002, rho=0.95, epsilon=1e-6),
+        _decayed(torch.optim.RMSprop, lr=0.002, alpha=0.95, eps=1e-6),
+    ),
+    "nadam": (
+        dict(solver="nadam", learning_rate_init=0.01, beta_1=0.9, beta_2=0.995),
+        _decayed(torch.optim.NAdam, lr=0.01, betas=(0.9, 0.995)),
+    ),
 }
 
 
@@ -66,8 +73,10 @@ def test_each_new_optimizer_trains_as_torch(rows, name):
     weights, biases = starting_weights([64, 16, 10])
     params, make = OPTIMIZERS[name]
     model = train_digitnet(X, y, weights, biases, epochs=EPOCHS, batch_size=BATCH, activation="tanh", **params)
-    _compare(model, train_torch(X, y, weights, biases, activation="tanh", make_optimizer=make, epochs=EPOCHS,
-                                batch_size=BATCH))
+    _compare(
+        model,
+        train_torch(X, y, weights, biases, activation="tanh", make_optimizer=make, epochs=EPOCHS, batch_size=BATCH),
+    )
 
 
 def _sgd(lr):
@@ -75,15 +84,33 @@ def _sgd(lr):
 
 
 SCHEDULES = {  # digitnet's parameters -> (torch's scheduler, stepped per step?)
-    "cosine": (dict(learning_rate="cosine"),
-               lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=EPOCHS), False),
-    "cosine-warmup": (dict(learning_rate="cosine", warmup=2), lambda o: torch.optim.lr_scheduler.SequentialLR(
-        o, [torch.optim.lr_scheduler.LinearLR(o, start_factor=1 / 3, total_iters=2),
-            torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=EPOCHS - 2)], milestones=[2]), False),
-    "step": (dict(learning_rate="step", step_every=2, step_factor=0.5),
-             lambda o: torch.optim.lr_scheduler.StepLR(o, step_size=2, gamma=0.5), False),
-    "onecycle": (dict(learning_rate="onecycle"), lambda o: torch.optim.lr_scheduler.OneCycleLR(
-        o, max_lr=0.2, total_steps=EPOCHS * 5, cycle_momentum=False), True),
+    "cosine": (
+        dict(learning_rate="cosine"),
+        lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=EPOCHS),
+        False,
+    ),
+    "cosine-warmup": (
+        dict(learning_rate="cosine", warmup=2),
+        lambda o: torch.optim.lr_scheduler.SequentialLR(
+            o,
+            [
+                torch.optim.lr_scheduler.LinearLR(o, start_factor=1 / 3, total_iters=2),
+                torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=EPOCHS - 2),
+            ],
+            milestones=[2],
+        ),
+        False,
+    ),
+    "step": (
+        dict(learning_rate="step", step_every=2, step_factor=0.5),
+        lambda o: torch.optim.lr_scheduler.StepLR(o, step_size=2, gamma=0.5),
+        False,
+    ),
+    "onecycle": (
+        dict(learning_rate="onecycle"),
+        lambda o: torch.optim.lr_scheduler.OneCycleLR(o, max_lr=0.2, total_steps=EPOCHS * 5, cycle_momentum=False),
+        True,
+    ),
 }
 
 
@@ -98,25 +125,62 @@ def test_each_schedule_trains_as_torch(rows, name, solver):
     lr = 0.2 if solver == "sgd" else 0.02
     optimizer = _sgd(lr) if solver == "sgd" else _decayed(torch.optim.NAdam, lr=lr)
     if name == "onecycle":
-        make_scheduler = (lambda o: torch.optim.lr_scheduler.OneCycleLR(o, max_lr=lr, total_steps=EPOCHS * 5,
-                                                                         cycle_momentum=False))
-    model = train_digitnet(X, y, weights, biases, epochs=EPOCHS, batch_size=BATCH, activation="relu", solver=solver,
-                           learning_rate_init=lr, momentum=0.0, **params)
-    reference = train_torch(X, y, weights, biases, activation="relu", make_optimizer=optimizer,
-                            make_scheduler=make_scheduler, per_step=per_step, epochs=EPOCHS, batch_size=BATCH)
+        make_scheduler = lambda o: torch.optim.lr_scheduler.OneCycleLR(
+            o, max_lr=lr, total_steps=EPOCHS * 5, cycle_momentum=False
+        )
+    model = train_digitnet(
+        X,
+        y,
+        weights,
+        biases,
+        epochs=EPOCHS,
+        batch_size=BATCH,
+        activation="relu",
+        solver=solver,
+        learning_rate_init=lr,
+        momentum=0.0,
+        **params,
+    )
+    reference = train_torch(
+        X,
+        y,
+        weights,
+        biases,
+        activation="relu",
+        make_optimizer=optimizer,
+        make_scheduler=make_scheduler,
+        per_step=per_step,
+        epochs=EPOCHS,
+        batch_size=BATCH,
+    )
     _compare(model, reference)
     assert len(set(np.round(reference[1], 12))) > 2  # the rate did change along the way
 
 
-@pytest.mark.parametrize("name, ours, theirs", [
-    ("cosine", Cosine(50), lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=50)),
-    ("cosine-warmup", Cosine(50, 5), lambda o: torch.optim.lr_scheduler.SequentialLR(
-        o, [torch.optim.lr_scheduler.LinearLR(o, start_factor=1 / 6, total_iters=5),
-            torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=45)], milestones=[5])),
-    ("step", StepDecay(7, 0.3), lambda o: torch.optim.lr_scheduler.StepLR(o, step_size=7, gamma=0.3)),
-    ("onecycle", OneCycle(50), lambda o: torch.optim.lr_scheduler.OneCycleLR(o, max_lr=0.05, total_steps=50,
-                                                                             cycle_momentum=False)),
-])
+@pytest.mark.parametrize(
+    "name, ours, theirs",
+    [
+        ("cosine", Cosine(50), lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=50)),
+        (
+            "cosine-warmup",
+            Cosine(50, 5),
+            lambda o: torch.optim.lr_scheduler.SequentialLR(
+                o,
+                [
+                    torch.optim.lr_scheduler.LinearLR(o, start_factor=1 / 6, total_iters=5),
+                    torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=45),
+                ],
+                milestones=[5],
+            ),
+        ),
+        ("step", StepDecay(7, 0.3), lambda o: torch.optim.lr_scheduler.StepLR(o, step_size=7, gamma=0.3)),
+        (
+            "onecycle",
+            OneCycle(50),
+            lambda o: torch.optim.lr_scheduler.OneCycleLR(o, max_lr=0.05, total_steps=50, cycle_momentum=False),
+        ),
+    ],
+)
 def test_each_schedule_gives_torchs_rates_over_a_whole_course(name, ours, theirs):
     optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.05)
     scheduler = theirs(optimizer)
@@ -132,10 +196,33 @@ def test_each_schedule_gives_torchs_rates_over_a_whole_course(name, ours, theirs
 def test_label_smoothing_trains_as_torchs_cross_entropy(rows, label_smoothing):
     X, y = rows
     weights, biases = starting_weights([64, 16, 10])
-    model = train_digitnet(X, y, weights, biases, epochs=EPOCHS, batch_size=BATCH, activation="relu", solver="sgd",
-                           learning_rate_init=0.1, momentum=0.0, label_smoothing=label_smoothing)
-    _compare(model, train_torch(X, y, weights, biases, activation="relu", make_optimizer=_sgd(0.1), epochs=EPOCHS,
-                                batch_size=BATCH, label_smoothing=label_smoothing))
+    model = train_digitnet(
+        X,
+        y,
+        weights,
+        biases,
+        epochs=EPOCHS,
+        batch_size=BATCH,
+        activation="relu",
+        solver="sgd",
+        learning_rate_init=0.1,
+        momentum=0.0,
+        label_smoothing=label_smoothing,
+    )
+    _compare(
+        model,
+        train_torch(
+            X,
+            y,
+            weights,
+            biases,
+            activation="relu",
+            make_optimizer=_sgd(0.1),
+            epochs=EPOCHS,
+            batch_size=BATCH,
+            label_smoothing=label_smoothing,
+        ),
+    )
 
 
 def test_label_smoothing_loss_and_gradient_are_torchs_for_softmax_and_one_logistic_unit():
@@ -159,7 +246,9 @@ def test_label_smoothing_loss_and_gradient_are_torchs_for_softmax_and_one_logist
 @pytest.mark.parametrize("activation", ["gelu", "silu"])
 def test_gelu_and_silu_and_their_derivatives_are_torchs(activation):
     z = torch.linspace(-8, 8, 401, dtype=torch.float64, requires_grad=True)
-    f = {"gelu": lambda t: torch.nn.functional.gelu(t, approximate="none"), "silu": torch.nn.functional.silu}[activation]
+    f = {"gelu": lambda t: torch.nn.functional.gelu(t, approximate="none"), "silu": torch.nn.functional.silu}[
+        activation
+    ]
     a = f(z)
     (d1,) = torch.autograd.grad(a.sum(), z, create_graph=True)
     (d2,) = torch.autograd.grad(d1.sum(), z)
@@ -173,10 +262,24 @@ def test_gelu_and_silu_and_their_derivatives_are_torchs(activation):
 def test_gelu_and_silu_networks_train_as_torch(rows, activation):
     X, y = rows
     weights, biases = starting_weights([64, 16, 12, 10])
-    model = train_digitnet(X, y, weights, biases, epochs=EPOCHS, batch_size=BATCH, activation=activation,
-                           solver="sgd", learning_rate_init=0.1, momentum=0.0)
-    _compare(model, train_torch(X, y, weights, biases, activation=activation, make_optimizer=_sgd(0.1),
-                                epochs=EPOCHS, batch_size=BATCH))
+    model = train_digitnet(
+        X,
+        y,
+        weights,
+        biases,
+        epochs=EPOCHS,
+        batch_size=BATCH,
+        activation=activation,
+        solver="sgd",
+        learning_rate_init=0.1,
+        momentum=0.0,
+    )
+    _compare(
+        model,
+        train_torch(
+            X, y, weights, biases, activation=activation, make_optimizer=_sgd(0.1), epochs=EPOCHS, batch_size=BATCH
+        ),
+    )
 
 
 @pytest.mark.parametrize("activation", ["tanh", "relu", "gelu"])
@@ -191,7 +294,9 @@ def test_dropout_forward_and_gradient_with_fixed_masks_are_torchs(activation):
     dW, db = backward_pass(layers, np.eye(3)[y], weights, activation)
     Ws = [torch.tensor(W, requires_grad=True) for W in weights]
     bs = [torch.tensor(b, requires_grad=True) for b in biases]
-    theirs = torch.nn.functional.cross_entropy(torch_logits(torch.tensor(X), Ws, bs, activation, masks), torch.tensor(y))
+    theirs = torch.nn.functional.cross_entropy(
+        torch_logits(torch.tensor(X), Ws, bs, activation, masks), torch.tensor(y)
+    )
     theirs.backward()
     assert loss == pytest.approx(theirs.item(), abs=1e-12)
     for mine, tensor in zip(dW + db, Ws + bs):
@@ -209,8 +314,11 @@ def test_optimizers_on_their_own_over_many_steps_equal_torchs(optimizer):
         ours, theirs = optimizer(params, 0.01, 0.8, 0.95, 1e-6, 0.1), torch.optim.AdamW
         options = dict(lr=0.01, betas=(0.8, 0.95), eps=1e-6, weight_decay=0.1)
     elif optimizer is RMSprop:
-        ours, theirs, options = optimizer(params, 0.01, 0.9, 1e-6), torch.optim.RMSprop, dict(lr=0.01, alpha=0.9,
-                                                                                               eps=1e-6)
+        ours, theirs, options = (
+            optimizer(params, 0.01, 0.9, 1e-6),
+            torch.optim.RMSprop,
+            dict(lr=0.01, alpha=0.9, eps=1e-6),
+        )
     else:
         ours, theirs = optimizer(params, 0.01, 0.8, 0.95, 1e-6), torch.optim.NAdam
         options = dict(lr=0.01, betas=(0.8, 0.95), eps=1e-6)

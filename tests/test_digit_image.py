@@ -5,8 +5,19 @@ import pytest
 from PIL import Image
 from sklearn.datasets import load_digits
 
-from digitnet.digit_image import (ALL_INK, FORMAT_NAMES, MAX_SIDE, NO_INK, TOO_THIN, image_to_input, ink_of_deep,
-                                   ink_of_rgba, read_ink, reading_problem, to_digits_input)
+from digitnet.digit_image import (
+    ALL_INK,
+    FORMAT_NAMES,
+    MAX_SIDE,
+    NO_INK,
+    TOO_THIN,
+    image_to_input,
+    ink_of_deep,
+    ink_of_rgba,
+    read_ink,
+    reading_problem,
+    to_digits_input,
+)
 from digitnet.errors import UsageError
 
 

@@ -33,8 +33,11 @@ def fitted(X, y, **params):
 
 
 def same_members(a, b):
-    return all(np.array_equal(u, v) for m, n in zip(a.estimators_, b.estimators_)
-               for u, v in zip(m.coefs_ + m.intercepts_, n.coefs_ + n.intercepts_))
+    return all(
+        np.array_equal(u, v)
+        for m, n in zip(a.estimators_, b.estimators_)
+        for u, v in zip(m.coefs_ + m.intercepts_, n.coefs_ + n.intercepts_)
+    )
 
 
 def test_its_member_parameters_are_numpy_mlp_classifiers_with_its_defaults():
@@ -53,7 +56,8 @@ def test_one_member_without_augmentation_is_a_network_on_the_scaled_pixels(raw, 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         alone = NumpyMLPClassifier(**QUICK, dropout=0.1, random_state=model.member_seeds_[0]).fit(
-            fit_scaler.transform(X), y)
+            fit_scaler.transform(X), y
+        )
     np.testing.assert_array_equal(model.predict_proba(X_test), alone.predict_proba(fit_scaler.transform(X_test)))
     assert type(model.scaler_) is scaler
 
@@ -99,9 +103,12 @@ def test_augmentation_trains_each_member_on_new_jittered_copies_of_the_raw_image
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         alone = NumpyMLPClassifier(**QUICK, random_state=model.member_seeds_[0]).fit(
-            scaler.transform(X), y, augment=jitter)
+            scaler.transform(X), y, augment=jitter
+        )
     member = model.estimators_[0]
-    assert all(np.array_equal(u, v) for u, v in zip(member.coefs_ + member.intercepts_, alone.coefs_ + alone.intercepts_))
+    assert all(
+        np.array_equal(u, v) for u, v in zip(member.coefs_ + member.intercepts_, alone.coefs_ + alone.intercepts_)
+    )
     assert model.estimators_[0].t_ == 3 * len(X) * model.estimators_[0].n_iter_
 
 
@@ -126,13 +133,16 @@ def test_members_warnings_are_said_once(raw):
         warnings.simplefilter("always")
         DigitsClassifier(**QUICK, n_members=3, random_state=0).fit(X, y)
     messages = [str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning)]
-    assert messages == ["Stochastic Optimizer: Maximum iterations (8) reached and the optimization hasn't converged"
-                        " yet."]
+    assert messages == [
+        "Stochastic Optimizer: Maximum iterations (8) reached and the optimization hasn't converged yet."
+    ]
 
 
 def test_what_it_cannot_do_is_refused(raw):
     X, y, _, _ = raw
-    with pytest.raises(ValueError, match=r"DigitJitter takes rows of 8 x 8 = 64 pixels \(image_shape=\(8, 8\)\), got 10"):
+    with pytest.raises(
+        ValueError, match=r"DigitJitter takes rows of 8 x 8 = 64 pixels \(image_shape=\(8, 8\)\), got 10"
+    ):
         fitted(X[:, :10], y, augment_copies=1)
     with pytest.raises(ValueError, match="DigitJitter takes rows of 8 x 8 = 64 pixels"):
         fitted(X[:, :10], y, tta=2)
@@ -146,13 +156,15 @@ def test_what_it_cannot_do_is_refused(raw):
 
 
 def test_clone_keeps_every_parameter():
-    model = DigitsClassifier((64, 32), augment_copies=3, tta=2, n_members=4, dropout=0.2, elastic=0.5,
-                             image_shape=(8, 8), random_state=5)
+    model = DigitsClassifier(
+        (64, 32), augment_copies=3, tta=2, n_members=4, dropout=0.2, elastic=0.5, image_shape=(8, 8), random_state=5
+    )
     assert clone(model).get_params() == model.get_params()
 
 
-@parametrize_with_checks([DigitsClassifier(random_state=0), DigitsClassifier(n_members=2, scaling="standard",
-                                                                            random_state=0)])
+@parametrize_with_checks(
+    [DigitsClassifier(random_state=0), DigitsClassifier(n_members=2, scaling="standard", random_state=0)]
+)
 def test_scikit_learn_estimator_checks(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)

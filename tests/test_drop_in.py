@@ -14,9 +14,15 @@ from sklearn.pipeline import make_pipeline
 from digitnet import NumpyMLPClassifier, NumpyMLPRegressor
 
 RTOL = 1e-9
-SOLVERS = [dict(solver="adam"), dict(solver="sgd"), dict(solver="sgd", nesterovs_momentum=False, momentum=0.5),
-           dict(solver="lbfgs"), dict(solver="adam", early_stopping=True, n_iter_no_change=3),
-           dict(solver="sgd", early_stopping=True, learning_rate="adaptive"), dict(solver="adam", shuffle=False)]
+SOLVERS = [
+    dict(solver="adam"),
+    dict(solver="sgd"),
+    dict(solver="sgd", nesterovs_momentum=False, momentum=0.5),
+    dict(solver="lbfgs"),
+    dict(solver="adam", early_stopping=True, n_iter_no_change=3),
+    dict(solver="sgd", early_stopping=True, learning_rate="adaptive"),
+    dict(solver="adam", shuffle=False),
+]
 
 
 def _fit(model, X, y, **fit_params):
@@ -60,8 +66,9 @@ def test_the_regressor_is_mlpregressors_model_from_the_same_random_state(regress
     X, Y = regression
     if loss == "poisson":
         Y = np.exp(0.3 * Y)
-    settings = dict(hidden_layer_sizes=(16,), max_iter=25, random_state=1, learning_rate_init=0.003, loss=loss,
-                    **params)
+    settings = dict(
+        hidden_layer_sizes=(16,), max_iter=25, random_state=1, learning_rate_init=0.003, loss=loss, **params
+    )
     ours, ref = _fit(NumpyMLPRegressor(**settings), X, Y), _fit(MLPRegressor(**settings), X, Y)
     _assert_same_model(ours, ref)
     np.testing.assert_allclose(ours.predict(X), ref.predict(X), rtol=1e-8, atol=1e-10)
@@ -72,8 +79,11 @@ def test_the_regressor_is_mlpregressors_model_from_the_same_random_state(regress
 def test_binary_multilabel_and_sample_weights_from_the_same_random_state(small_digits):
     X, y = small_digits
     weights = np.random.default_rng(5).uniform(0.5, 2, len(y))
-    for target, fit_params in [(y % 2, {}), (np.column_stack([y % 2, y > 4, y % 3 == 0]), {}),
-                               (y, {"sample_weight": weights})]:
+    for target, fit_params in [
+        (y % 2, {}),
+        (np.column_stack([y % 2, y > 4, y % 3 == 0]), {}),
+        (y, {"sample_weight": weights}),
+    ]:
         settings = dict(hidden_layer_sizes=(12,), max_iter=15, random_state=4, early_stopping=True)
         ours = _fit(NumpyMLPClassifier(**settings), X, target, **fit_params)
         ref = _fit(MLPClassifier(**settings), X, target, **fit_params)
@@ -140,15 +150,24 @@ def test_a_model_fitted_by_hand_goes_on_with_partial_fit():
     """scikit-learn's own worked example (sklearn/neural_network/tests/test_mlp.py::test_fit): weights and fitted
     attributes set by hand, one partial_fit step, the weights it works out."""
     X, y = np.array([[0.6, 0.8, 0.7]]), np.array([0])
-    mlp = NumpyMLPClassifier(solver="sgd", learning_rate_init=0.1, alpha=0.1, activation="logistic", random_state=1,
-                             max_iter=1, hidden_layer_sizes=2, momentum=0)
+    mlp = NumpyMLPClassifier(
+        solver="sgd",
+        learning_rate_init=0.1,
+        alpha=0.1,
+        activation="logistic",
+        random_state=1,
+        max_iter=1,
+        hidden_layer_sizes=2,
+        momentum=0,
+    )
     mlp.coefs_ = [np.array([[0.1, 0.2], [0.3, 0.1], [0.5, 0]]), np.array([[0.1], [0.2]])]
     mlp.intercepts_ = [np.array([0.1, 0.1]), np.array([1.0])]
     mlp.n_outputs_, mlp.n_features_in_, mlp.n_iter_, mlp.n_layers_, mlp.t_ = 1, 3, 0, 3, 0
     mlp.out_activation_, mlp.best_loss_, mlp.loss_curve_, mlp._no_improvement_count = "logistic", np.inf, [], 0
     mlp.partial_fit(X, y, classes=[0, 1])
-    np.testing.assert_allclose(mlp.coefs_[0], [[0.098, 0.195756], [0.2956664, 0.096008], [0.4939998, -0.002244]],
-                               atol=1e-3)
+    np.testing.assert_allclose(
+        mlp.coefs_[0], [[0.098, 0.195756], [0.2956664, 0.096008], [0.4939998, -0.002244]], atol=1e-3
+    )
     np.testing.assert_allclose(mlp.coefs_[1], [[0.04706], [0.154089]], atol=1e-3)
     np.testing.assert_allclose(mlp.intercepts_[0], [0.098333, 0.09626], atol=1e-3)
     np.testing.assert_allclose(mlp.intercepts_[1], 0.9235, atol=1e-3)
@@ -160,13 +179,20 @@ def test_validation_data_as_histgradientboosting_takes_it(small_digits, estimato
     X, y = small_digits
     target = y if estimator is NumpyMLPClassifier else X[:, 0]
     score = "accuracy" if estimator is NumpyMLPClassifier else "r2"
-    model = _fit(estimator(hidden_layer_sizes=(8,), max_iter=6, random_state=0), X[:200], target[:200], X_val=X[200:],
-                 y_val=target[200:], sample_weight_val=np.ones(len(X) - 200))
+    model = _fit(
+        estimator(hidden_layer_sizes=(8,), max_iter=6, random_state=0),
+        X[:200],
+        target[:200],
+        X_val=X[200:],
+        y_val=target[200:],
+        sample_weight_val=np.ones(len(X) - 200),
+    )
     assert len(model.history_["val_loss"]) == len(model.history_[f"val_{score}"]) == 6
     plain = _fit(estimator(hidden_layer_sizes=(8,), max_iter=6, random_state=0), X[:200], target[:200])
     np.testing.assert_array_equal(plain.coefs_[0], model.coefs_[0])  # held-out rows do not change training
     if estimator is NumpyMLPRegressor:
         from sklearn.metrics import r2_score
+
         assert model.history_["val_r2"][-1] == pytest.approx(r2_score(target[200:], model.predict(X[200:])))
     with pytest.raises(ValueError, match="X_val and y_val must be given together"):
         estimator(hidden_layer_sizes=(8,), max_iter=1).fit(X, target, X_val=X)

@@ -31,8 +31,9 @@ def test_default_accuracy_matches_mlpclassifier_on_digits(digits_split):
 def test_extra_activations_and_inits_learn(small_digits, digits_split, activation, weight_init):
     X, y = small_digits
     _, X_test, _, y_test = digits_split
-    clf = NumpyMLPClassifier((32,), activation, weight_init=weight_init, learning_rate_init=0.01, max_iter=60,
-                             random_state=0).fit(X, y)
+    clf = NumpyMLPClassifier(
+        (32,), activation, weight_init=weight_init, learning_rate_init=0.01, max_iter=60, random_state=0
+    ).fit(X, y)
     assert clf.score(X_test, y_test) > 0.85
 
 
@@ -120,24 +121,34 @@ def test_divergence_stops_at_once_and_names_the_epoch():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(100, 4))
     y = np.arange(100) % 3
-    clf = NumpyMLPClassifier((8,), "identity", solver="sgd", learning_rate_init=1e3, max_iter=200,
-                             n_iter_no_change=np.inf, random_state=0)
-    with np.errstate(all="ignore"), pytest.raises(ValueError, match=r"diverged at epoch 50: the loss became nan"
-                                                  r".*smaller learning_rate_init \(now 1000.0\)"):
+    clf = NumpyMLPClassifier(
+        (8,), "identity", solver="sgd", learning_rate_init=1e3, max_iter=200, n_iter_no_change=np.inf, random_state=0
+    )
+    with (
+        np.errstate(all="ignore"),
+        pytest.raises(
+            ValueError,
+            match=r"diverged at epoch 50: the loss became nan"
+            r".*smaller learning_rate_init \(now 1000.0\)",
+        ),
+    ):
         clf.fit(X, y)
     assert clf.n_iter_ == 50  # stopped at once, not after max_iter
 
 
-@pytest.mark.parametrize("params, message", [
-    (dict(alpha=-1), r"'alpha' parameter .* must be a float in the range \[0.0, inf\)"),
-    (dict(activation="swish"), r"'activation' parameter .* must be a str among"),
-    (dict(solver="rprop"), r"'solver' parameter"),  # rmsprop is one of ours since issue 21
-    (dict(learning_rate_init=0), r"'learning_rate_init' parameter .* range \(0.0, inf\)"),
-    (dict(momentum=1.5), r"'momentum' parameter .* range \[0.0, 1.0\]"),
-    (dict(max_iter=0), r"'max_iter' parameter .* range \[1, inf\)"),
-    (dict(weight_init="zeros"), r"'weight_init' parameter"),
-    (dict(hidden_layer_sizes=(16, 0)), r"hidden_layer_sizes must be > 0"),
-])
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        (dict(alpha=-1), r"'alpha' parameter .* must be a float in the range \[0.0, inf\)"),
+        (dict(activation="swish"), r"'activation' parameter .* must be a str among"),
+        (dict(solver="rprop"), r"'solver' parameter"),  # rmsprop is one of ours since issue 21
+        (dict(learning_rate_init=0), r"'learning_rate_init' parameter .* range \(0.0, inf\)"),
+        (dict(momentum=1.5), r"'momentum' parameter .* range \[0.0, 1.0\]"),
+        (dict(max_iter=0), r"'max_iter' parameter .* range \[1, inf\)"),
+        (dict(weight_init="zeros"), r"'weight_init' parameter"),
+        (dict(hidden_layer_sizes=(16, 0)), r"hidden_layer_sizes must be > 0"),
+    ],
+)
 def test_bad_parameters_are_named(small_digits, params, message):
     X, y = small_digits
     with pytest.raises(ValueError, match=message):
@@ -207,8 +218,11 @@ def test_a_network_too_large_for_the_machine_is_refused_before_allocating(small_
 
     X, y = small_digits
     start = time.perf_counter()
-    with pytest.raises(MemoryError, match=r"layer sizes 64-100000-100000-10 \(10,007,600,010 weights and biases\)"
-                                          r" needs about .* GiB of memory to train, more than the .* GiB available"):
+    with pytest.raises(
+        MemoryError,
+        match=r"layer sizes 64-100000-100000-10 \(10,007,600,010 weights and biases\)"
+        r" needs about .* GiB of memory to train, more than the .* GiB available",
+    ):
         NumpyMLPClassifier(hidden_layer_sizes=(100000, 100000)).fit(X, y)
     assert time.perf_counter() - start < 5  # nothing was allocated or trained
 

@@ -6,11 +6,15 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from digitnet import NumpyMLPClassifier, NumpyMLPRegressor
 
 
-@parametrize_with_checks([
-    NumpyMLPClassifier(max_iter=20, track=("sharpness", "grad_norms", "update_ratios", "activation_std", "weights"),
-                       track_every=5),
-    NumpyMLPRegressor(solver="sgd", max_iter=20, learning_rate_init=0.01, track=("sharpness", "grad_norms"),
-                      track_every=7),
-])
+@parametrize_with_checks(
+    [
+        NumpyMLPClassifier(
+            max_iter=20, track=("sharpness", "grad_norms", "update_ratios", "activation_std", "weights"), track_every=5
+        ),
+        NumpyMLPRegressor(
+            solver="sgd", max_iter=20, learning_rate_init=0.01, track=("sharpness", "grad_norms"), track_every=7
+        ),
+    ]
+)
 def test_sklearn_compatible_while_tracking(estimator, check):
     check(estimator)

@@ -18,8 +18,9 @@ from digitnet.estimator.divergence import NONFINITE_WEIGHTS, DivergenceWarning, 
 pytestmark = pytest.mark.filterwarnings("ignore:Stochastic Optimizer. Maximum iterations")  # the fits are short
 
 # the setting of issue 18: 128-64 units, one row a step, rate 10, no momentum (with alpha=1e-4, the default)
-BLOW_UP = dict(hidden_layer_sizes=(128, 64), solver="sgd", learning_rate_init=10.0, batch_size=1, momentum=0.0,
-               random_state=0)
+BLOW_UP = dict(
+    hidden_layer_sizes=(128, 64), solver="sgd", learning_rate_init=10.0, batch_size=1, momentum=0.0, random_state=0
+)
 
 
 def _fit_quietly(model, *args, **kwargs):
@@ -49,7 +50,8 @@ def test_a_blow_up_within_the_first_epoch_is_named_and_scikit_learns_numbers_kep
         f"Training diverged at epoch 1: the loss rose from {diverged[0].rule.start_loss:.4g} with the starting"
         f" weights to {ours.loss_curve_[0]:.4g}, more than 10 times as much; it goes on, as scikit-learn's does, but"
         " the model it ends with is unlikely to be of use. Use a smaller learning_rate_init (now 10.0) or scale the"
-        " input features.")
+        " input features."
+    )
     assert 2 < diverged[0].rule.start_loss < 3 and ours.loss_curve_[0] > 1e100
     theirs = _fit_quietly(MLPClassifier(**BLOW_UP, max_iter=2), X, y)
     _same_model(ours, theirs)  # the same fit as scikit-learn's
@@ -69,8 +71,15 @@ def test_the_starting_loss_is_that_of_the_starting_weights_on_the_training_rows(
     """The reference is computed before the first update, from the very weights scikit-learn draws, and leaves the
     fit's numbers as they are (full batch: it is the first epoch's loss, to the bit)."""
     X, _, y, _ = digits_split
-    params = dict(hidden_layer_sizes=(16,), solver="sgd", batch_size=len(y), shuffle=False, learning_rate_init=10.0,
-                  momentum=0.0, random_state=3)
+    params = dict(
+        hidden_layer_sizes=(16,),
+        solver="sgd",
+        batch_size=len(y),
+        shuffle=False,
+        learning_rate_init=10.0,
+        momentum=0.0,
+        random_state=3,
+    )
     with np.errstate(all="ignore"), pytest.warns(DivergenceWarning) as caught:
         model = NumpyMLPClassifier(**params, max_iter=4).fit(X, y)
     warning = next(w.message for w in caught if isinstance(w.message, DivergenceWarning))
@@ -85,15 +94,21 @@ def test_the_starting_loss_is_that_of_the_starting_weights_on_the_training_rows(
 def test_a_loss_that_is_not_finite_stops_at_once_after_scikit_learns_message():
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(100, 4)), np.arange(100) % 3
-    clf = NumpyMLPClassifier((8,), "identity", solver="sgd", learning_rate_init=1e3, max_iter=200,
-                             n_iter_no_change=np.inf, random_state=0)
-    with np.errstate(all="ignore"), warnings.catch_warnings(record=True) as caught, \
-            pytest.raises(TrainingDiverged) as raised:
+    clf = NumpyMLPClassifier(
+        (8,), "identity", solver="sgd", learning_rate_init=1e3, max_iter=200, n_iter_no_change=np.inf, random_state=0
+    )
+    with (
+        np.errstate(all="ignore"),
+        warnings.catch_warnings(record=True) as caught,
+        pytest.raises(TrainingDiverged) as raised,
+    ):
         warnings.simplefilter("always")
         clf.fit(X, y)
-    assert str(raised.value) == (f"{NONFINITE_WEIGHTS} Training diverged at epoch 50: the loss became nan (from 1.281"
-                                 " with the starting weights). Use a smaller learning_rate_init (now 1000.0) or scale"
-                                 " the input features.")
+    assert str(raised.value) == (
+        f"{NONFINITE_WEIGHTS} Training diverged at epoch 50: the loss became nan (from 1.281"
+        " with the starting weights). Use a smaller learning_rate_init (now 1000.0) or scale"
+        " the input features."
+    )
     assert isinstance(raised.value, ValueError) and raised.value.epoch == clf.n_iter_ == 50
     # it had diverged, finitely, at epoch 2, and said so then
     assert [w.message.epoch for w in caught if isinstance(w.message, DivergenceWarning)] == [2]
@@ -107,8 +122,9 @@ def test_data_that_overflow_before_any_update_are_said_to_be_the_cause():
     with np.errstate(all="ignore"), pytest.raises(TrainingDiverged) as raised:
         NumpyMLPRegressor().fit(X, y)
     message = str(raised.value)
-    assert message.startswith(NONFINITE_WEIGHTS + " Training diverged at epoch 1: the loss of the starting weights is"
-                              " already ")
+    assert message.startswith(
+        NONFINITE_WEIGHTS + " Training diverged at epoch 1: the loss of the starting weights is already "
+    )
     assert message.endswith(", before any update. Scale the input features (and the target of a regression).")
     assert not math.isfinite(raised.value.rule.start_loss)
 
@@ -116,16 +132,29 @@ def test_data_that_overflow_before_any_update_are_said_to_be_the_cause():
 def test_early_stopping_never_raises_and_keeps_its_best_weights_as_scikit_learn_does():
     """scikit-learn's test_mlp_diverging_loss (its issue 29504), and the same numbers as MLPRegressor's."""
     X, y = load_iris(return_X_y=True)
-    params = dict(hidden_layer_sizes=100, activation="identity", solver="sgd", alpha=0.0001, learning_rate="constant",
-                  learning_rate_init=1, shuffle=True, max_iter=20, early_stopping=True, n_iter_no_change=10,
-                  random_state=0)
+    params = dict(
+        hidden_layer_sizes=100,
+        activation="identity",
+        solver="sgd",
+        alpha=0.0001,
+        learning_rate="constant",
+        learning_rate_init=1,
+        shuffle=True,
+        max_iter=20,
+        early_stopping=True,
+        n_iter_no_change=10,
+        random_state=0,
+    )
     ours = NumpyMLPRegressor(**params)
     with np.errstate(all="ignore"), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         ours.fit(X, y)
     diverged = [w.message for w in caught if isinstance(w.message, DivergenceWarning)]
-    assert len(diverged) == 1 and "it goes on, as scikit-learn's does, and keeps the weights with the best" \
-                                  " validation score" in str(diverged[0])
+    assert len(
+        diverged
+    ) == 1 and "it goes on, as scikit-learn's does, and keeps the weights with the best validation score" in str(
+        diverged[0]
+    )
     assert isinstance(ours.validation_scores_[-1], float) and math.isnan(ours.validation_scores_[-1])
     theirs = _fit_quietly(MLPRegressor(**params), X, y)
     np.testing.assert_allclose(ours.validation_scores_, theirs.validation_scores_, rtol=1e-9)  # NaN where NaN
@@ -138,8 +167,11 @@ def test_validation_labels_training_never_saw_are_refused():
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(60, 3)), np.arange(60) % 3
     model = NumpyMLPClassifier((4,), max_iter=5, random_state=0)
-    with pytest.raises(ValueError, match=r"^y_val contains previously unseen labels: \[7 9\]\. The training labels"
-                                         r" \(`classes_`\) are \[0 1 2\]\.$"):
+    with pytest.raises(
+        ValueError,
+        match=r"^y_val contains previously unseen labels: \[7 9\]\. The training labels"
+        r" \(`classes_`\) are \[0 1 2\]\.$",
+    ):
         model.fit(X, y, X_val=X[:4], y_val=[0, 7, 9, 7])
     words = np.array(["cat", "dog", "eel"])[y]
     with pytest.raises(ValueError, match=r"^y_val contains previously unseen labels: \['fox'\]"):

@@ -16,14 +16,27 @@ from digitnet.estimator.policy import STUDY, TrainingPolicy
 from digitnet.experiments.runs import StudyModel
 
 # full-batch gradient descent at rate 5 on the 300 digits: finite losses that pass 10 times the start at epoch 5
-DIVERGES = dict(hidden_layer_sizes=(16,), solver="sgd", batch_size=300, shuffle=False, momentum=0.0, tol=0.0,
-                n_iter_no_change=np.inf, learning_rate_init=5.0, max_iter=8, random_state=3)
+DIVERGES = dict(
+    hidden_layer_sizes=(16,),
+    solver="sgd",
+    batch_size=300,
+    shuffle=False,
+    momentum=0.0,
+    tol=0.0,
+    n_iter_no_change=np.inf,
+    learning_rate_init=5.0,
+    max_iter=8,
+    random_state=3,
+)
 
 
 def test_a_study_model_overrides_nothing_of_the_estimator():
     """StudyModel is NumpyMLPClassifier with another policy: no method of its own, so its runs are fits."""
-    own = {name for name, value in vars(StudyModel).items() if inspect.isfunction(value) or isinstance(
-        value, (classmethod, staticmethod, property))}
+    own = {
+        name
+        for name, value in vars(StudyModel).items()
+        if inspect.isfunction(value) or isinstance(value, (classmethod, staticmethod, property))
+    }
     assert own == set() and StudyModel.training_policy is STUDY
     assert clone(StudyModel(max_iter=3)).training_policy is STUDY  # a clone keeps it
     assert NumpyMLPClassifier().training_policy == TrainingPolicy("warn", resume=False)
@@ -75,15 +88,38 @@ def test_train_model_is_the_estimators_loop(small_digits, batch_size):
     """train_model is NumpyMLPClassifier(solver="sgd", ...) with a Generator: the same weights and curves, bit for
     bit, full batch or shuffled mini-batches."""
     X, y = small_digits
-    weights, biases, history = F.train_model(X, y, (16,), "tanh", epochs=12, learning_rate=0.2, batch_size=batch_size,
-                                             momentum=0.5, alpha=0.01, random_state=7, X_val=X[:50], y_val=y[:50])
+    weights, biases, history = F.train_model(
+        X,
+        y,
+        (16,),
+        "tanh",
+        epochs=12,
+        learning_rate=0.2,
+        batch_size=batch_size,
+        momentum=0.5,
+        alpha=0.01,
+        random_state=7,
+        X_val=X[:50],
+        y_val=y[:50],
+    )
     rows = 300 if batch_size is None else batch_size
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        model = NumpyMLPClassifier((16,), "tanh", solver="sgd", learning_rate_init=0.2, batch_size=rows,
-                                   momentum=0.5, nesterovs_momentum=False, alpha=0.01, max_iter=12, tol=0,
-                                   n_iter_no_change=np.inf, shuffle=batch_size is not None,
-                                   random_state=np.random.default_rng(7)).fit(X, y, X_val=X[:50], y_val=y[:50])
+        model = NumpyMLPClassifier(
+            (16,),
+            "tanh",
+            solver="sgd",
+            learning_rate_init=0.2,
+            batch_size=rows,
+            momentum=0.5,
+            nesterovs_momentum=False,
+            alpha=0.01,
+            max_iter=12,
+            tol=0,
+            n_iter_no_change=np.inf,
+            shuffle=batch_size is not None,
+            random_state=np.random.default_rng(7),
+        ).fit(X, y, X_val=X[:50], y_val=y[:50])
     assert history == model.history_ and len(history["val_accuracy"]) == 12
     for mine, its in zip(weights + biases, model.coefs_ + model.intercepts_):
         np.testing.assert_array_equal(mine, its)

@@ -24,8 +24,11 @@ def fit(model, X, y):
         return model.fit(X, y)
 
 
-@pytest.mark.parametrize("params", [dict(solver="adam"), dict(solver="sgd", momentum=0.9), GD],
-                         ids=["adam", "sgd-nesterov", "gradient-descent"])
+@pytest.mark.parametrize(
+    "params",
+    [dict(solver="adam"), dict(solver="sgd", momentum=0.9), GD],
+    ids=["adam", "sgd-nesterov", "gradient-descent"],
+)
 def test_tracking_changes_nothing_of_the_training(small_digits, params):
     X, y = small_digits
     plain = fit(NumpyMLPClassifier((16, 8), max_iter=7, random_state=0, **params), X, y)
@@ -38,8 +41,9 @@ def test_tracking_changes_nothing_of_the_training(small_digits, params):
 def test_every_tracked_list_is_one_number_per_epoch_measured_every_k(small_digits):
     X, y = small_digits
     model = fit(NumpyMLPClassifier((16, 8), max_iter=7, random_state=0, track=ALL, track_every=3, **GD), X, y)
-    keys = ["sharpness"] + [f"{name}_{l}" for name in ("grad_norm", "update_ratio", "activation_std")
-                            for l in (1, 2, 3)]
+    keys = ["sharpness"] + [
+        f"{name}_{l}" for name in ("grad_norm", "update_ratio", "activation_std") for l in (1, 2, 3)
+    ]
     assert set(model.history_) == {"loss", "accuracy", *keys}
     for key in keys:
         values = np.array(model.history_[key])
@@ -53,8 +57,13 @@ def test_the_numbers_are_those_of_the_functions_at_those_weights(small_digits):
     """Entry i is measured at the weights after i epochs: the trajectory's, where the functions give the same."""
     X, y = small_digits
     rate = 0.5
-    model = fit(NumpyMLPClassifier((16,), max_iter=5, random_state=1, learning_rate_init=rate, alpha=0.01,
-                                   track=ALL, track_every=2, **GD), X, y)
+    model = fit(
+        NumpyMLPClassifier(
+            (16,), max_iter=5, random_state=1, learning_rate_init=rate, alpha=0.01, track=ALL, track_every=2, **GD
+        ),
+        X,
+        y,
+    )
     Y, sizes = LabelBinarizer().fit_transform(y).astype(float), [64, 16, 10]
     for j, epoch in enumerate(model.trajectory_.epochs[:-1]):
         weights, biases = F.unpack(model.trajectory_.weights[j], sizes)
@@ -88,16 +97,20 @@ def test_a_warm_start_continues_the_count_and_the_path(small_digits):
 
 def test_a_diverging_study_run_keeps_its_lists_aligned(small_digits):
     X, y = small_digits
-    model = fit(StudyModel((16,), max_iter=40, random_state=0, learning_rate_init=30.0, track=("sharpness",),
-                           **GD), X, y)
+    model = fit(
+        StudyModel((16,), max_iter=40, random_state=0, learning_rate_init=30.0, track=("sharpness",), **GD), X, y
+    )
     assert model.diverged_at_ is not None
     assert len(model.history_["sharpness"]) == len(model.history_["loss"]) == model.diverged_at_ - 1
 
 
 def test_a_regressor_and_sparse_rows_are_tracked(small_digits):
     X, y = small_digits
-    reg = fit(NumpyMLPRegressor(hidden_layer_sizes=(8,), max_iter=3, random_state=0, track=("sharpness", "grad_norms")),
-              X, y.astype(float) / 9)
+    reg = fit(
+        NumpyMLPRegressor(hidden_layer_sizes=(8,), max_iter=3, random_state=0, track=("sharpness", "grad_norms")),
+        X,
+        y.astype(float) / 9,
+    )
     assert np.all(np.isfinite(reg.history_["sharpness"])) and len(reg.history_["grad_norm_2"]) == 3
     dense = fit(NumpyMLPClassifier((8,), max_iter=2, random_state=0, track=("sharpness",)), X, y)
     thin = fit(NumpyMLPClassifier((8,), max_iter=2, random_state=0, track=("sharpness",)), sparse.csr_matrix(X), y)
@@ -106,13 +119,15 @@ def test_a_regressor_and_sparse_rows_are_tracked(small_digits):
 
 def test_what_cannot_be_tracked_is_refused_in_one_sentence(small_digits):
     X, y = small_digits
-    with pytest.raises(ValueError, match="track= is recorded by the stochastic solvers \\(sgd, adam\\), epoch by"
-                       " epoch; not by lbfgs"):
+    with pytest.raises(
+        ValueError, match="track= is recorded by the stochastic solvers \\(sgd, adam\\), epoch by epoch; not by lbfgs"
+    ):
         NumpyMLPClassifier((8,), solver="lbfgs", track="sharpness").fit(X, y)
     with pytest.raises(ValueError, match=f"track takes names from {', '.join(TRACKABLE)}; got \\('sharpnes',\\)"):
         NumpyMLPClassifier((8,), max_iter=1, track=("sharpnes",)).fit(X, y)
-    with pytest.raises(ValueError, match="The 'track_every' parameter of NumpyMLPClassifier must be an int in the"
-                       " range \\[1, inf\\)"):
+    with pytest.raises(
+        ValueError, match="The 'track_every' parameter of NumpyMLPClassifier must be an int in the range \\[1, inf\\)"
+    ):
         NumpyMLPClassifier((8,), track="sharpness", track_every=0).fit(X, y)
 
 
@@ -123,9 +138,21 @@ def test_a_fit_that_goes_on_past_divergence_records_nan_quietly(capfd):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(200, 5))
     y = X @ rng.normal(size=5)
-    model = fit(NumpyMLPRegressor(hidden_layer_sizes=(8,), solver="sgd", learning_rate_init=1e3, momentum=0,
-                                  early_stopping=True, max_iter=12, n_iter_no_change=100, random_state=0,
-                                  track=("sharpness", "grad_norms", "update_ratios", "weights")), X, y)
+    model = fit(
+        NumpyMLPRegressor(
+            hidden_layer_sizes=(8,),
+            solver="sgd",
+            learning_rate_init=1e3,
+            momentum=0,
+            early_stopping=True,
+            max_iter=12,
+            n_iter_no_change=100,
+            random_state=0,
+            track=("sharpness", "grad_norms", "update_ratios", "weights"),
+        ),
+        X,
+        y,
+    )
     sharp = np.array(model.history_["sharpness"])
     assert len(sharp) == 12 and np.isfinite(sharp[0]) and np.isnan(sharp[-1])
     assert np.isfinite(model.trajectory_.weights).all() and model.trajectory_.epochs[-1] < 11

@@ -47,7 +47,7 @@ def test_no_import_cycles():
         state[name] = "open"
         for other in sorted(graph[name]):
             if state.get(other) == "open":
-                pytest.fail("import cycle: " + " -> ".join(trail[trail.index(other):] + [other]))
+                pytest.fail("import cycle: " + " -> ".join(trail[trail.index(other) :] + [other]))
             if other not in state:
                 visit(other, trail + [other])
         state[name] = "done"

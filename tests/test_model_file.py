@@ -21,7 +21,9 @@ from digitnet.model_file import load_model, save_model
 def _fit(X, y, **params):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        return NumpyMLPClassifier(**{"hidden_layer_sizes": (8, 5), "max_iter": 5, "random_state": 0, **params}).fit(X, y)
+        return NumpyMLPClassifier(**{"hidden_layer_sizes": (8, 5), "max_iter": 5, "random_state": 0, **params}).fit(
+            X, y
+        )
 
 
 @pytest.fixture(scope="module")
@@ -111,22 +113,26 @@ def _meta(change):
         meta = json.loads(str(arrays["meta"]))
         change(meta)
         arrays["meta"] = np.array(json.dumps(meta))
+
     return apply
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda a: a.update(coefs_1=np.zeros((8, 7))), "coefs_1 has shape (8, 7)"),
-    (lambda a: a.pop("intercepts_2"), "missing array 'intercepts_2'"),
-    (lambda a: a.update(coefs_3=np.zeros((10, 2))), "coefs_3 do not belong"),
-    (lambda a: a.update(meta=np.array("{not json")), "not JSON"),
-    (_meta(lambda m: m.update(layer_sizes=[64, 16, 10])), "coefs_0 has shape (64, 8)"),
-    (_meta(lambda m: m["params"].update(hidden_layer_sizes=[8, 6])), "does not match the stored weights"),
-    (_meta(lambda m: m.update(format="something-else")), "has no format 'digitnet-model'"),
-    (_meta(lambda m: m.update(version=99)), "format version 99"),
-    (_meta(lambda m: m["params"].update(activation="swish")), "invalid parameters in the metadata"),
-    (lambda a: a.update(classes=np.arange(4)), "4 classes do not fit an output layer of 10 unit(s)"),
-    (lambda a: a.update(coefs_0=np.full((64, 8), np.nan)), "non-finite"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda a: a.update(coefs_1=np.zeros((8, 7))), "coefs_1 has shape (8, 7)"),
+        (lambda a: a.pop("intercepts_2"), "missing array 'intercepts_2'"),
+        (lambda a: a.update(coefs_3=np.zeros((10, 2))), "coefs_3 do not belong"),
+        (lambda a: a.update(meta=np.array("{not json")), "not JSON"),
+        (_meta(lambda m: m.update(layer_sizes=[64, 16, 10])), "coefs_0 has shape (64, 8)"),
+        (_meta(lambda m: m["params"].update(hidden_layer_sizes=[8, 6])), "does not match the stored weights"),
+        (_meta(lambda m: m.update(format="something-else")), "has no format 'digitnet-model'"),
+        (_meta(lambda m: m.update(version=99)), "format version 99"),
+        (_meta(lambda m: m["params"].update(activation="swish")), "invalid parameters in the metadata"),
+        (lambda a: a.update(classes=np.arange(4)), "4 classes do not fit an output layer of 10 unit(s)"),
+        (lambda a: a.update(coefs_0=np.full((64, 8), np.nan)), "non-finite"),
+    ],
+)
 def test_model_from_another_architecture_or_tampered(fitted, tmp_path, change, message):
     assert message in _error(_tampered(fitted, tmp_path, change))
 
@@ -152,21 +158,27 @@ def test_saving_is_atomic(fitted, tmp_path, monkeypatch):
     assert os.listdir(tmp_path) == ["model.npz"]
 
 
-@pytest.mark.parametrize("change, message", [
-    (_meta(lambda m: m.update(out_activation_="logistic")), "out_activation_ 'logistic' does not fit a multiclass"),
-    (_meta(lambda m: m.update(out_activation_="identity")), "'out_activation_' is missing or invalid"),
-    (lambda a: a.update(classes=np.array([0, 1, 2, 3, 4, 5, 6, 7, 8, 8])), "class labels are not unique"),
-    (_meta(lambda m: m["params"].update(hidden_layer_sizes=[8.0, 5])), "hidden_layer_sizes [8.0, 5] in the metadata"),
-    (_meta(lambda m: m.update(layer_sizes=[64, 8.5, 5, 10])), "'layer_sizes' is missing or invalid"),
-    (_meta(lambda m: m.update(n_iter_=-3)), "'n_iter_' is missing or invalid"),
-    (_meta(lambda m: m.update(n_iter_="many")), "'n_iter_' is missing or invalid"),
-    (_meta(lambda m: m.update(feature_names=["a"] * 64)), "'feature_names' is missing or invalid"),
-    (_meta(lambda m: m.update(feature_names=["a", "b"])), "names 2 features for a model of 64 inputs"),
-    (lambda a: a.update(scaler_mean=np.zeros(64), scaler_scale=np.zeros(64)), "scale that is not positive"),
-    (lambda a: a.update(scaler_mean=np.full(64, np.inf), scaler_scale=np.ones(64)), "scaler holds non-finite"),
-    (lambda a: a.update(input_min=np.ones(64), input_max=np.zeros(64)), "minimum is above its maximum"),
-    (lambda a: a.update(notes=np.arange(3)), "holds arrays no model has (notes)"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (_meta(lambda m: m.update(out_activation_="logistic")), "out_activation_ 'logistic' does not fit a multiclass"),
+        (_meta(lambda m: m.update(out_activation_="identity")), "'out_activation_' is missing or invalid"),
+        (lambda a: a.update(classes=np.array([0, 1, 2, 3, 4, 5, 6, 7, 8, 8])), "class labels are not unique"),
+        (
+            _meta(lambda m: m["params"].update(hidden_layer_sizes=[8.0, 5])),
+            "hidden_layer_sizes [8.0, 5] in the metadata",
+        ),
+        (_meta(lambda m: m.update(layer_sizes=[64, 8.5, 5, 10])), "'layer_sizes' is missing or invalid"),
+        (_meta(lambda m: m.update(n_iter_=-3)), "'n_iter_' is missing or invalid"),
+        (_meta(lambda m: m.update(n_iter_="many")), "'n_iter_' is missing or invalid"),
+        (_meta(lambda m: m.update(feature_names=["a"] * 64)), "'feature_names' is missing or invalid"),
+        (_meta(lambda m: m.update(feature_names=["a", "b"])), "names 2 features for a model of 64 inputs"),
+        (lambda a: a.update(scaler_mean=np.zeros(64), scaler_scale=np.zeros(64)), "scale that is not positive"),
+        (lambda a: a.update(scaler_mean=np.full(64, np.inf), scaler_scale=np.ones(64)), "scaler holds non-finite"),
+        (lambda a: a.update(input_min=np.ones(64), input_max=np.zeros(64)), "minimum is above its maximum"),
+        (lambda a: a.update(notes=np.arange(3)), "holds arrays no model has (notes)"),
+    ],
+)
 def test_every_metadata_field_is_checked(fitted, tmp_path, change, message):
     assert message in _error(_tampered(fitted, tmp_path, change))
 
@@ -208,10 +220,12 @@ def test_an_inflating_extra_member_is_never_read(fitted, tmp_path):
 
     bad = _rewritten(path, tmp_path / "bomb.npz", "padding.npy", bomb, zipfile.ZIP_DEFLATED)
     assert bad.stat().st_size < 5 << 20  # it is small on disk
-    code = ("import sys\nfrom digitnet.model_file import load_model\nfrom digitnet.errors import UsageError\n"
-            "try:\n    load_model(sys.argv[1])\nexcept UsageError as e:\n    print(e)\n"
-            # VmHWM, the peak memory of this program: ru_maxrss would count the test process it was forked from
-            "print(next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')))")
+    code = (
+        "import sys\nfrom digitnet.model_file import load_model\nfrom digitnet.errors import UsageError\n"
+        "try:\n    load_model(sys.argv[1])\nexcept UsageError as e:\n    print(e)\n"
+        # VmHWM, the peak memory of this program: ru_maxrss would count the test process it was forked from
+        "print(next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')))"
+    )
     done = subprocess.run([sys.executable, "-c", code, str(bad)], capture_output=True, text=True, timeout=120)
     message, maxrss_kib = done.stdout.strip().splitlines()
     assert "holds arrays no model has (padding)" in message
@@ -247,6 +261,7 @@ def test_the_training_input_ranges_are_kept(fitted, small_digits, tmp_path):
 
 # ---------------------------------------------------------------------------------------------- a regressor's file
 
+
 @pytest.fixture(scope="module")
 def regressor(small_digits):
     X, y = small_digits
@@ -275,14 +290,20 @@ def test_a_classifiers_file_of_the_first_format_says_no_estimator_and_still_load
     np.testing.assert_array_equal(loaded.predict_proba(X), fitted.predict_proba(X))
 
 
-@pytest.mark.parametrize("change, message", [
-    (_meta(lambda m: m.update(out_activation_="identity")), "out_activation_ 'identity' does not fit the loss 'poisson'"),
-    (_meta(lambda m: m.update(out_activation_="softmax")), "'out_activation_' is missing or invalid"),
-    (_meta(lambda m: m.update(y_type="multiclass")), "'y_type' is missing or invalid"),
-    (_meta(lambda m: m.update(estimator="MLPRegressor")), "'estimator' is missing or invalid"),
-    (_meta(lambda m: m["params"].update(loss="absolute_error")), "invalid parameters in the metadata"),
-    (lambda a: a.update(classes=np.arange(10)), "a regressor's file holds class labels"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (
+            _meta(lambda m: m.update(out_activation_="identity")),
+            "out_activation_ 'identity' does not fit the loss 'poisson'",
+        ),
+        (_meta(lambda m: m.update(out_activation_="softmax")), "'out_activation_' is missing or invalid"),
+        (_meta(lambda m: m.update(y_type="multiclass")), "'y_type' is missing or invalid"),
+        (_meta(lambda m: m.update(estimator="MLPRegressor")), "'estimator' is missing or invalid"),
+        (_meta(lambda m: m["params"].update(loss="absolute_error")), "invalid parameters in the metadata"),
+        (lambda a: a.update(classes=np.arange(10)), "a regressor's file holds class labels"),
+    ],
+)
 def test_every_field_of_a_regressors_file_is_checked(regressor, tmp_path, change, message):
     assert message in _error(_tampered(regressor, tmp_path, change))
 

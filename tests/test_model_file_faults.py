@@ -53,6 +53,7 @@ def _with_meta(model_path, tmp_path, text):
 
 # ---------------------------------------------------------------------------------------------- the metadata
 
+
 @pytest.mark.parametrize("depth", [5_000, 50_000])
 def test_metadata_nested_thousands_deep_is_refused_before_it_is_parsed(model_path, tmp_path, depth):
     meta = json.loads(str(_arrays(model_path)["meta"]))
@@ -69,15 +70,22 @@ def test_brackets_inside_metadata_strings_nest_nothing(model_path, tmp_path):
     assert loaded.model_file_meta_["extra"]["note"].startswith("[{[{")
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("estimator", ["NumpyMLPClassifier"], "'estimator' is missing or invalid (['NumpyMLPClassifier'])"),
-    ("y_type", {"multiclass": 1}, "'y_type' is missing or invalid ({'multiclass': 1})"),
-    ("out_activation_", ["softmax"], "'out_activation_' is missing or invalid (['softmax'])"),
-    ("feature_names", ["\ud800"] * 64, "metadata holds text that is not valid Unicode (a lone surrogate)"),
-    ("version", list(range(1000)), "format version [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 1..."),
-    ("training_rows", 0, "'training_rows' is missing or invalid (0)"),
-    ("target_scaled", True, "'target_scaled' is missing or invalid (True)"),  # a classifier's target is not scaled
-])
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("estimator", ["NumpyMLPClassifier"], "'estimator' is missing or invalid (['NumpyMLPClassifier'])"),
+        ("y_type", {"multiclass": 1}, "'y_type' is missing or invalid ({'multiclass': 1})"),
+        ("out_activation_", ["softmax"], "'out_activation_' is missing or invalid (['softmax'])"),
+        ("feature_names", ["\ud800"] * 64, "metadata holds text that is not valid Unicode (a lone surrogate)"),
+        (
+            "version",
+            list(range(1000)),
+            "format version [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 1...",
+        ),
+        ("training_rows", 0, "'training_rows' is missing or invalid (0)"),
+        ("target_scaled", True, "'target_scaled' is missing or invalid (True)"),  # a classifier's target is not scaled
+    ],
+)
 def test_metadata_values_of_the_wrong_type_are_one_line(model_path, tmp_path, field, value, message):
     meta = json.loads(str(_arrays(model_path)["meta"]))
     meta[field] = value
@@ -85,6 +93,7 @@ def test_metadata_values_of_the_wrong_type_are_one_line(model_path, tmp_path, fi
 
 
 # ---------------------------------------------------------------------------------------------- the zip members
+
 
 def _patched(source, target, method=None, flags=0):
     """A copy of ``source`` whose every member claims compression ``method`` and has flag bits ``flags`` set, in
@@ -95,19 +104,22 @@ def _patched(source, target, method=None, flags=0):
         while at >= 0:
             data[at + flag_at] |= flags
             if method is not None:
-                data[at + method_at:at + method_at + 2] = method.to_bytes(2, "little")
+                data[at + method_at : at + method_at + 2] = method.to_bytes(2, "little")
             at = data.find(signature, at + 4)
     target.write_bytes(bytes(data))
     return target
 
 
-@pytest.mark.parametrize("method, flags, message", [
-    (93, 0, "is compressed with zip method 93"),  # zstd
-    (99, 0, "is compressed with zip method 99"),  # WinZip AES
-    (None, 0x1, "is encrypted"),
-    (None, 0x40, "is encrypted"),
-    (None, 0x20, "uses zip features digitnet does not read (flags 0x20)"),
-])
+@pytest.mark.parametrize(
+    "method, flags, message",
+    [
+        (93, 0, "is compressed with zip method 93"),  # zstd
+        (99, 0, "is compressed with zip method 99"),  # WinZip AES
+        (None, 0x1, "is encrypted"),
+        (None, 0x40, "is encrypted"),
+        (None, 0x20, "uses zip features digitnet does not read (flags 0x20)"),
+    ],
+)
 def test_members_encrypted_or_compressed_otherwise_are_refused(model_path, tmp_path, method, flags, message):
     line = _error(_patched(model_path, tmp_path / "crafted.npz", method, flags))
     assert message in line and "a model file's members are stored or deflated, as NumPy writes them" in line
@@ -121,7 +133,7 @@ def test_members_compressed_with_lzma_or_bzip2_are_refused_intact_or_corrupt(mod
     assert f"is compressed with zip method {method}" in _error(tmp_path / "other.npz")
     data = bytearray((tmp_path / "other.npz").read_bytes())
     at = data.find(b"meta.npy") + 60
-    data[at:at + 40] = bytes(b ^ 0x55 for b in data[at:at + 40])  # a corrupt LZMA (or bzip2) stream
+    data[at : at + 40] = bytes(b ^ 0x55 for b in data[at : at + 40])  # a corrupt LZMA (or bzip2) stream
     (tmp_path / "corrupt.npz").write_bytes(bytes(data))
     assert "compressed with zip method" in _error(tmp_path / "corrupt.npz")
 
@@ -156,14 +168,18 @@ def test_any_corrupted_bytes_give_one_line_or_a_model(model_path, tmp_path, comp
 
 # ---------------------------------------------------------------------------------------------- class labels
 
-@pytest.mark.parametrize("classes, message", [
-    (np.array([np.nan, *range(9)]), "a label that is not a finite number"),
-    (np.array([np.inf, *range(9)]), "a label that is not a finite number"),
-    (np.array([1e300, *range(9)]), "a label that is not a whole number of at most 2^53"),
-    (np.array([0.5, *range(9)]), "a label that is not a whole number"),
-    (np.array([2.5, *range(9)], dtype=np.float16), "a label that is not a whole number"),  # read as float64
-    (np.array(["\ud800", *"abcdefghi"]), "a label that is not valid Unicode (a lone surrogate)"),
-])
+
+@pytest.mark.parametrize(
+    "classes, message",
+    [
+        (np.array([np.nan, *range(9)]), "a label that is not a finite number"),
+        (np.array([np.inf, *range(9)]), "a label that is not a finite number"),
+        (np.array([1e300, *range(9)]), "a label that is not a whole number of at most 2^53"),
+        (np.array([0.5, *range(9)]), "a label that is not a whole number"),
+        (np.array([2.5, *range(9)], dtype=np.float16), "a label that is not a whole number"),  # read as float64
+        (np.array(["\ud800", *"abcdefghi"]), "a label that is not valid Unicode (a lone surrogate)"),
+    ],
+)
 def test_class_labels_no_classifier_can_have_are_refused(model_path, tmp_path, classes, message):
     arrays = _arrays(model_path)
     arrays["classes"] = classes
@@ -181,6 +197,7 @@ def test_labels_any_classifier_can_have_load(model_path, tmp_path, small_digits)
 
 
 # ---------------------------------------------------------------------------------------------- every model saved loads
+
 
 def _quiet_fit(model, X, y):
     with warnings.catch_warnings():
@@ -205,11 +222,16 @@ def test_a_multilabel_classifier_round_trips(small_digits, tmp_path):
 
 def test_a_multi_output_regressor_with_a_standardised_target_round_trips(small_digits, tmp_path):
     X, y = small_digits
-    Y = np.column_stack([100.0 + y, y ** 2 / 10.0])
+    Y = np.column_stack([100.0 + y, y**2 / 10.0])
     model = TransformedTargetRegressor(
-        Pipeline([("scaler", StandardScaler()), ("mlp", NumpyMLPRegressor(hidden_layer_sizes=(8,), max_iter=20,
-                                                                           random_state=0))]),
-        transformer=StandardScaler())
+        Pipeline(
+            [
+                ("scaler", StandardScaler()),
+                ("mlp", NumpyMLPRegressor(hidden_layer_sizes=(8,), max_iter=20, random_state=0)),
+            ]
+        ),
+        transformer=StandardScaler(),
+    )
     _quiet_fit(model, X, Y)
     save_model(model, tmp_path / "two.npz")
     loaded = load_model(tmp_path / "two.npz")
@@ -222,8 +244,9 @@ def test_a_multi_output_regressor_with_a_standardised_target_round_trips(small_d
     assert "the target's scaling has a scale that is not positive" in _error(tmp_path / "bad.npz")
     del arrays["target_scale"], arrays["target_mean"]
     np.savez(tmp_path / "bad.npz", **arrays)
-    assert "'target_scaled' (True) does not fit the file, which has no target_mean/target_scale" in \
-        _error(tmp_path / "bad.npz")
+    assert "'target_scaled' (True) does not fit the file, which has no target_mean/target_scale" in _error(
+        tmp_path / "bad.npz"
+    )
 
 
 def test_save_model_refuses_what_it_cannot_write_back(small_digits, tmp_path):
@@ -239,6 +262,7 @@ def test_save_model_refuses_what_it_cannot_write_back(small_digits, tmp_path):
 
 
 # ---------------------------------------------------------------------------------------------- the training rows
+
 
 def test_the_training_rows_fingerprint_finds_them_in_any_order(model_path, small_digits):
     X, _ = small_digits

@@ -14,8 +14,15 @@ pytest.importorskip("ipykernel")
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK = REPO / "notebooks" / "gradient_descent_digits.ipynb"
-SECTIONS = ["1. The dataset", "2. The network", "3. Comparison with scikit-learn", "4. Optimising the architecture",
-            "5. Training parameters", "6. Error analysis", "7. Conclusions"]
+SECTIONS = [
+    "1. The dataset",
+    "2. The network",
+    "3. Comparison with scikit-learn",
+    "4. Optimising the architecture",
+    "5. Training parameters",
+    "6. Error analysis",
+    "7. Conclusions",
+]
 
 
 def _listing(folder):
@@ -27,18 +34,40 @@ def test_notebook_is_committed_without_outputs():
     nbformat.validate(nb)
     code = [cell for cell in nb.cells if cell.cell_type == "code"]
     assert code and all(cell.outputs == [] and cell.execution_count is None for cell in code)
-    headings = [line for cell in nb.cells if cell.cell_type == "markdown" for line in cell.source.splitlines()
-                if line.startswith("## ")]
+    headings = [
+        line
+        for cell in nb.cells
+        if cell.cell_type == "markdown"
+        for line in cell.source.splitlines()
+        if line.startswith("## ")
+    ]
     assert len(headings) == len(SECTIONS)
     for heading, expected in zip(headings, SECTIONS):  # the original project's sections, in order
         assert heading[3:].startswith(expected), heading
     text = "\n".join(cell.source for cell in nb.cells)
-    for formula in (r"Z^{[l]} = A^{[l-1]} W^{[l]} + b^{[l]}", r"\operatorname{softmax}", r"\log A^{[L]}_{ik}",
-                    r"\delta^{[L]} = A^{[L]} - Y", r"\theta \leftarrow \theta - \eta"):
+    for formula in (
+        r"Z^{[l]} = A^{[l-1]} W^{[l]} + b^{[l]}",
+        r"\operatorname{softmax}",
+        r"\log A^{[L]}_{ik}",
+        r"\delta^{[L]} = A^{[L]} - Y",
+        r"\theta \leftarrow \theta - \eta",
+    ):
         assert formula in text
     notation = text.split("**Notation.**")[1].split("**Forward pass.**")[0]  # every symbol defined, with its shape
-    for symbol in ("$n$", "$K$", "$X$", "$Y$", "$W^{[l]}$", "$Z^{[l]}$", "$f$, $f'$", r"$\delta^{[l]}$", r"$\odot$",
-                   "$J$", "nats", r"$\alpha$, $\eta$"):
+    for symbol in (
+        "$n$",
+        "$K$",
+        "$X$",
+        "$Y$",
+        "$W^{[l]}$",
+        "$Z^{[l]}$",
+        "$f$, $f'$",
+        r"$\delta^{[l]}$",
+        r"$\odot$",
+        "$J$",
+        "nats",
+        r"$\alpha$, $\eta$",
+    ):
         assert symbol in notation, symbol
     assert 'for study in studies("training"):' in text  # every training study of the registry, in order
 
@@ -57,8 +86,9 @@ def test_notebook_runs_top_to_bottom(tmp_path, monkeypatch):
     before = _listing(NOTEBOOK.parent), _listing(REPO)
 
     nb = nbformat.read(NOTEBOOK, as_version=4)
-    client = nbclient.NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=False,
-                                     resources={"metadata": {"path": str(workdir)}})
+    client = nbclient.NotebookClient(
+        nb, timeout=300, kernel_name="python3", allow_errors=False, resources={"metadata": {"path": str(workdir)}}
+    )
     client.execute()
 
     outputs = [output for cell in nb.cells if cell.cell_type == "code" for output in cell.outputs]
@@ -66,8 +96,10 @@ def test_notebook_runs_top_to_bottom(tmp_path, monkeypatch):
     assert not [o for o in outputs if o.output_type == "stream" and o.name == "stderr" and "Traceback" in o.text]
     figures = [o for o in outputs if "data" in o and "image/png" in o.data]
     assert len(figures) >= 12, f"only {len(figures)} figures were drawn"
-    text = "\n".join(o.get("text", "") + o.get("data", {}).get("text/plain", "") +
-                     o.get("data", {}).get("text/markdown", "") for o in outputs)
+    text = "\n".join(
+        o.get("text", "") + o.get("data", {}).get("text/plain", "") + o.get("data", {}).get("text/markdown", "")
+        for o in outputs
+    )
     assert "quick mode" in text
     assert "by hand and train_model agree: True" in text
     # the gradient check's words agree with its numbers, against the threshold it states
@@ -83,8 +115,16 @@ def test_notebook_runs_top_to_bottom(tmp_path, monkeypatch):
         assert study.notebook in text, study.name
         if study.section == "training":
             assert f"### {study.title}" in text, study.name
-    for topic in ("Learning rate", "Epochs", "Batch size", "Optimizer", "Momentum", "Regularization",
-                  "Initialization", "How far to trust these numbers"):
+    for topic in (
+        "Learning rate",
+        "Epochs",
+        "Batch size",
+        "Optimizer",
+        "Momentum",
+        "Regularization",
+        "Initialization",
+        "How far to trust these numbers",
+    ):
         assert f"**{topic}.**" in text, topic
     stderr = [o.text for o in outputs if o.output_type == "stream" and o.name == "stderr"]
     assert not stderr, f"the notebook printed on stderr (a warning?): {stderr}"

@@ -32,8 +32,7 @@ class _GivenStartRegressor(_GivenStart, MLPRegressor):
     pass
 
 
-def _pair(layer_sizes, activation, seed=0, ours_class=NumpyMLPClassifier, ref_class=_GivenStartClassifier,
-          **params):
+def _pair(layer_sizes, activation, seed=0, ours_class=NumpyMLPClassifier, ref_class=_GivenStartClassifier, **params):
     """Ours and the reference, both about to start from the same glorot weights."""
     _, weights, biases = F.initialize_weights(layer_sizes, activation, "glorot", np.random.default_rng(seed))
     ref = ref_class(activation=activation, **params)
@@ -83,8 +82,16 @@ SOLVER_CASES = [
 @pytest.mark.parametrize("hidden", [(16,), (24, 12, 8)], ids=["shallow", "deep"])
 def test_multiclass_matches_mlpclassifier(small_digits, params, activation, hidden):
     X, y = small_digits
-    ours, ref = _pair([X.shape[1], *hidden, 10], activation, hidden_layer_sizes=hidden, shuffle=False,
-                      batch_size=64, max_iter=30, alpha=1e-3, **params)
+    ours, ref = _pair(
+        [X.shape[1], *hidden, 10],
+        activation,
+        hidden_layer_sizes=hidden,
+        shuffle=False,
+        batch_size=64,
+        max_iter=30,
+        alpha=1e-3,
+        **params,
+    )
     _fit_both(ours, ref, X, y)
     _assert_same(ours, ref, X)
 
@@ -95,8 +102,16 @@ def test_multiclass_matches_mlpclassifier(small_digits, params, activation, hidd
 def test_binary_matches_mlpclassifier(small_digits, solver, activation, hidden):
     X, y = small_digits
     y = (y % 2).astype(str)  # odd/even, string labels: one logistic output unit
-    ours, ref = _pair([X.shape[1], *hidden, 1], activation, hidden_layer_sizes=hidden, shuffle=False,
-                      solver=solver, batch_size=50, max_iter=25, learning_rate_init=0.01)
+    ours, ref = _pair(
+        [X.shape[1], *hidden, 1],
+        activation,
+        hidden_layer_sizes=hidden,
+        shuffle=False,
+        solver=solver,
+        batch_size=50,
+        max_iter=25,
+        learning_rate_init=0.01,
+    )
     _fit_both(ours, ref, X, y)
     assert ours.out_activation_ == ref.out_activation_ == "logistic"
     assert ours.coefs_[-1].shape[1] == 1
@@ -107,16 +122,34 @@ def test_binary_matches_mlpclassifier(small_digits, solver, activation, hidden):
 def test_sample_weight_matches_mlpclassifier(small_digits, solver):
     X, y = small_digits
     weights = np.random.default_rng(3).uniform(0.1, 3.0, len(y))
-    ours, ref = _pair([X.shape[1], 16, 10], "tanh", hidden_layer_sizes=(16,), shuffle=False, solver=solver,
-                      batch_size=64, max_iter=20, alpha=0.01, learning_rate_init=0.01)
+    ours, ref = _pair(
+        [X.shape[1], 16, 10],
+        "tanh",
+        hidden_layer_sizes=(16,),
+        shuffle=False,
+        solver=solver,
+        batch_size=64,
+        max_iter=20,
+        alpha=0.01,
+        learning_rate_init=0.01,
+    )
     _fit_both(ours, ref, X, y, sample_weight=weights)
     _assert_same(ours, ref, X)
 
 
 def test_stops_on_tol_like_mlpclassifier(small_digits):
     X, y = small_digits
-    ours, ref = _pair([X.shape[1], 16, 10], "relu", hidden_layer_sizes=(16,), shuffle=False, solver="adam",
-                      learning_rate_init=0.01, max_iter=500, tol=1e-3, n_iter_no_change=3)
+    ours, ref = _pair(
+        [X.shape[1], 16, 10],
+        "relu",
+        hidden_layer_sizes=(16,),
+        shuffle=False,
+        solver="adam",
+        learning_rate_init=0.01,
+        max_iter=500,
+        tol=1e-3,
+        n_iter_no_change=3,
+    )
     _fit_both(ours, ref, X, y)
     assert ref.n_iter_ < 500  # the rule fired
     _assert_same(ours, ref, X)
@@ -133,9 +166,18 @@ def test_early_stopping_matches_mlpclassifier(small_digits, monkeypatch, solver)
     monkeypatch.setattr(sk_mlp, "train_test_split", same_split)
     monkeypatch.setattr(digitnet.estimator.base, "train_test_split", same_split)
     X, y = small_digits
-    ours, ref = _pair([X.shape[1], 16, 10], "relu", hidden_layer_sizes=(16,), shuffle=False, solver=solver,
-                      learning_rate_init=0.02, max_iter=300, early_stopping=True, n_iter_no_change=4,
-                      validation_fraction=0.2)
+    ours, ref = _pair(
+        [X.shape[1], 16, 10],
+        "relu",
+        hidden_layer_sizes=(16,),
+        shuffle=False,
+        solver=solver,
+        learning_rate_init=0.02,
+        max_iter=300,
+        early_stopping=True,
+        n_iter_no_change=4,
+        validation_fraction=0.2,
+    )
     _fit_both(ours, ref, X, y)
     assert ref.n_iter_ < 300
     np.testing.assert_allclose(ours.validation_scores_, ref.validation_scores_)
@@ -148,8 +190,15 @@ def test_early_stopping_matches_mlpclassifier(small_digits, monkeypatch, solver)
 @pytest.mark.parametrize("solver", ["adam", "sgd"])
 def test_warm_start_continues_like_mlpclassifier(small_digits, solver):
     X, y = small_digits
-    ours, ref = _pair([X.shape[1], 16, 10], "tanh", hidden_layer_sizes=(16,), shuffle=False, solver=solver,
-                      learning_rate_init=0.01, max_iter=10)
+    ours, ref = _pair(
+        [X.shape[1], 16, 10],
+        "tanh",
+        hidden_layer_sizes=(16,),
+        shuffle=False,
+        solver=solver,
+        learning_rate_init=0.01,
+        max_iter=10,
+    )
     ref.set_params(warm_start=True)
     for _ in range(3):  # fit, then two warm continuations of max_iter epochs each
         _fit_both(ours, ref, X, y)
@@ -165,8 +214,15 @@ def test_warm_start_continues_like_mlpclassifier(small_digits, solver):
 @pytest.mark.parametrize("solver", ["adam", "sgd"])
 def test_partial_fit_is_one_epoch_like_mlpclassifier(small_digits, solver):
     X, y = small_digits
-    ours, ref = _pair([X.shape[1], 16, 10], "relu", hidden_layer_sizes=(16,), shuffle=False, solver=solver,
-                      learning_rate_init=0.01, batch_size=100)
+    ours, ref = _pair(
+        [X.shape[1], 16, 10],
+        "relu",
+        hidden_layer_sizes=(16,),
+        shuffle=False,
+        solver=solver,
+        learning_rate_init=0.01,
+        batch_size=100,
+    )
     ours.set_params(warm_start=False)
     for _ in range(5):
         ours.partial_fit(X, y, classes=np.arange(10))
@@ -176,6 +232,7 @@ def test_partial_fit_is_one_epoch_like_mlpclassifier(small_digits, solver):
 
 
 # ---------------------------------------------------------------------------------------------- the regressor
+
 
 def _regressor_pair(layer_sizes, activation, seed=0, **params):
     return _pair(layer_sizes, activation, seed, NumpyMLPRegressor, _GivenStartRegressor, **params)
@@ -193,8 +250,16 @@ def test_regressor_matches_mlpregressor(small_digits, params, activation, n_outp
     X, _ = small_digits
     y = _regression_targets(X, n_outputs)
     params = {**params, "learning_rate_init": params.get("learning_rate_init", 0.01) / 10}
-    ours, ref = _regressor_pair([X.shape[1], 16, n_outputs], activation, hidden_layer_sizes=(16,), shuffle=False,
-                                batch_size=64, max_iter=30, alpha=1e-3, **params)
+    ours, ref = _regressor_pair(
+        [X.shape[1], 16, n_outputs],
+        activation,
+        hidden_layer_sizes=(16,),
+        shuffle=False,
+        batch_size=64,
+        max_iter=30,
+        alpha=1e-3,
+        **params,
+    )
     _fit_both(ours, ref, X, y)
     assert ours.n_iter_ == ref.n_iter_ and ours.out_activation_ == ref.out_activation_ == "identity"
     for a, b in zip(ours.coefs_ + ours.intercepts_, ref.coefs_ + ref.intercepts_):
@@ -210,8 +275,16 @@ def test_regressor_sample_weight_partial_fit_and_poisson_match(small_digits, sol
     X, _ = small_digits
     y = _regression_targets(X, 2)
     weights = np.random.default_rng(3).uniform(0.1, 3.0, len(y))
-    ours, ref = _regressor_pair([X.shape[1], 12, 2], "tanh", hidden_layer_sizes=(12,), shuffle=False, solver=solver,
-                                batch_size=50, max_iter=15, learning_rate_init=0.003)
+    ours, ref = _regressor_pair(
+        [X.shape[1], 12, 2],
+        "tanh",
+        hidden_layer_sizes=(12,),
+        shuffle=False,
+        solver=solver,
+        batch_size=50,
+        max_iter=15,
+        learning_rate_init=0.003,
+    )
     _fit_both(ours, ref, X, y, sample_weight=weights)
     np.testing.assert_allclose(ours.loss_curve_, ref.loss_curve_, rtol=RTOL)
     for _ in range(3):  # then epochs one at a time
@@ -219,8 +292,16 @@ def test_regressor_sample_weight_partial_fit_and_poisson_match(small_digits, sol
         ref.partial_fit(X, y)
     np.testing.assert_allclose(ours.loss_curve_, ref.loss_curve_, rtol=RTOL)
     counts = np.exp(0.5 * y)
-    ours, ref = _regressor_pair([X.shape[1], 12, 2], "relu", hidden_layer_sizes=(12,), shuffle=False, solver=solver,
-                                max_iter=15, learning_rate_init=0.003, loss="poisson")
+    ours, ref = _regressor_pair(
+        [X.shape[1], 12, 2],
+        "relu",
+        hidden_layer_sizes=(12,),
+        shuffle=False,
+        solver=solver,
+        max_iter=15,
+        learning_rate_init=0.003,
+        loss="poisson",
+    )
     _fit_both(ours, ref, X, counts)
     assert ours.out_activation_ == ref.out_activation_ == "exp"
     np.testing.assert_allclose(ours.loss_curve_, ref.loss_curve_, rtol=RTOL)

@@ -15,16 +15,24 @@ from sklearn.exceptions import ConvergenceWarning
 from digitnet import NumpyMLPClassifier
 
 #: torch's form of each activation the tests compare (gelu: the exact erf form).
-TORCH_ACTIVATIONS = {"relu": torch.relu, "tanh": torch.tanh, "logistic": torch.sigmoid, "identity": lambda z: z,
-                     "gelu": lambda z: F.gelu(z, approximate="none"), "silu": F.silu}
+TORCH_ACTIVATIONS = {
+    "relu": torch.relu,
+    "tanh": torch.tanh,
+    "logistic": torch.sigmoid,
+    "identity": lambda z: z,
+    "gelu": lambda z: F.gelu(z, approximate="none"),
+    "silu": F.silu,
+}
 
 
 def starting_weights(sizes, seed=3):
     """Glorot-uniform weights and biases (float64), drawn with NumPy."""
     rng = np.random.default_rng(seed)
     bounds = [math.sqrt(6 / (a + b)) for a, b in zip(sizes[:-1], sizes[1:])]
-    return ([rng.uniform(-r, r, (a, b)) for r, a, b in zip(bounds, sizes[:-1], sizes[1:])],
-            [rng.uniform(-r, r, b) for r, b in zip(bounds, sizes[1:])])
+    return (
+        [rng.uniform(-r, r, (a, b)) for r, a, b in zip(bounds, sizes[:-1], sizes[1:])],
+        [rng.uniform(-r, r, b) for r, b in zip(bounds, sizes[1:])],
+    )
 
 
 def torch_logits(X, weights, biases, activation, masks=None):
@@ -40,8 +48,20 @@ def torch_logits(X, weights, biases, activation, masks=None):
             h = h * torch.as_tensor(masks[l])
 
 
-def train_torch(X, y, weights, biases, *, activation, make_optimizer, make_scheduler=None, per_step=False, epochs,
-                batch_size, label_smoothing=0.0):
+def train_torch(
+    X,
+    y,
+    weights,
+    biases,
+    *,
+    activation,
+    make_optimizer,
+    make_scheduler=None,
+    per_step=False,
+    epochs,
+    batch_size,
+    label_smoothing=0.0,
+):
     """Train in torch from these weights: batches in order, mean cross-entropy (with label smoothing), the optimizer
     ``make_optimizer(weight_tensors, bias_tensors)`` and an optional scheduler stepped per epoch or ``per_step``.
 
@@ -59,8 +79,9 @@ def train_torch(X, y, weights, biases, *, activation, make_optimizer, make_sched
         for start in range(0, len(X), batch_size):
             rows = slice(start, start + batch_size)
             optimizer.zero_grad()
-            loss = F.cross_entropy(torch_logits(Xt[rows], Ws, bs, activation), yt[rows],
-                                   label_smoothing=label_smoothing)
+            loss = F.cross_entropy(
+                torch_logits(Xt[rows], Ws, bs, activation), yt[rows], label_smoothing=label_smoothing
+            )
             loss.backward()
             total += loss.item() * (min(start + batch_size, len(X)) - start)
             rates.append(optimizer.param_groups[0]["lr"])
@@ -75,9 +96,17 @@ def train_torch(X, y, weights, biases, *, activation, make_optimizer, make_sched
 
 def train_digitnet(X, y, weights, biases, *, epochs, batch_size, **params):
     """NumpyMLPClassifier trained from these weights: batches in order (no shuffle), no L2 term, no stopping rule."""
-    model = NumpyMLPClassifier(hidden_layer_sizes=[W.shape[1] for W in weights[:-1]], max_iter=epochs, shuffle=False,
-                               tol=0.0, n_iter_no_change=np.inf, warm_start=True, batch_size=batch_size, alpha=0.0,
-                               **params)
+    model = NumpyMLPClassifier(
+        hidden_layer_sizes=[W.shape[1] for W in weights[:-1]],
+        max_iter=epochs,
+        shuffle=False,
+        tol=0.0,
+        n_iter_no_change=np.inf,
+        warm_start=True,
+        batch_size=batch_size,
+        alpha=0.0,
+        **params,
+    )
     model.coefs_, model.intercepts_ = [W.copy() for W in weights], [b.copy() for b in biases]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)

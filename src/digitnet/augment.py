@@ -77,7 +77,15 @@ def _sample_points(n, shape, params, fields):
     return points
 
 
-def jitter_images(images: np.ndarray, shift: float, rotation: float, zoom: float, elastic: float, elastic_sigma: float, rng: np.random.RandomState) -> np.ndarray:
+def jitter_images(
+    images: np.ndarray,
+    shift: float,
+    rotation: float,
+    zoom: float,
+    elastic: float,
+    elastic_sigma: float,
+    rng: np.random.RandomState,
+) -> np.ndarray:
     """Jittered copies of a stack of images, one per image, drawn from ``rng`` (see the module docstring).
 
     Parameters
@@ -110,8 +118,14 @@ def jitter_images(images: np.ndarray, shift: float, rotation: float, zoom: float
     index = np.broadcast_to(np.arange(n, dtype=np.float64)[:, None, None], (n, h, w))
     # bilinear (order=1), zero outside the image and interpolated up to it ("grid-constant"), so that a shift of
     # half a pixel moves the mass by exactly half a pixel; the image index is an exact integer coordinate
-    out = ndimage.map_coordinates(images.astype(np.float64, copy=False), np.stack([index, *points]), order=1,
-                                  mode="grid-constant", cval=0.0, prefilter=False)
+    out = ndimage.map_coordinates(
+        images.astype(np.float64, copy=False),
+        np.stack([index, *points]),
+        order=1,
+        mode="grid-constant",
+        cval=0.0,
+        prefilter=False,
+    )
     return out.astype(images.dtype, copy=False)
 
 
@@ -157,8 +171,17 @@ class DigitJitter(TransformerMixin, BaseEstimator):
         "random_state": ["random_state", np.random.Generator],
     }
 
-    def __init__(self, shift: float = 0.5, rotation: float = 10.0, zoom: float = 0.1, elastic: float = 0.0, elastic_sigma: float = 1.0, copies: int = 4,
-                 image_shape: tuple[int, int] = (8, 8), random_state: int | np.random.RandomState | None = None) -> None:
+    def __init__(
+        self,
+        shift: float = 0.5,
+        rotation: float = 10.0,
+        zoom: float = 0.1,
+        elastic: float = 0.0,
+        elastic_sigma: float = 1.0,
+        copies: int = 4,
+        image_shape: tuple[int, int] = (8, 8),
+        random_state: int | np.random.RandomState | None = None,
+    ) -> None:
         self.shift = shift
         self.rotation = rotation
         self.zoom = zoom
@@ -180,8 +203,10 @@ class DigitJitter(TransformerMixin, BaseEstimator):
         h, w = self._shape()
         X = check_array(X, dtype=(np.float64, np.float32))
         if X.shape[1] != h * w:
-            raise ValueError(f"DigitJitter takes rows of {h} x {w} = {h * w} pixels (image_shape={(h, w)}), got"
-                             f" {X.shape[1]} features")
+            raise ValueError(
+                f"DigitJitter takes rows of {h} x {w} = {h * w} pixels (image_shape={(h, w)}), got"
+                f" {X.shape[1]} features"
+            )
         return X
 
     def jitter(self, X: ArrayLike, random_state: int | np.random.RandomState | None = None) -> np.ndarray:
@@ -197,7 +222,9 @@ class DigitJitter(TransformerMixin, BaseEstimator):
         out = jitter_images(images, self.shift, self.rotation, self.zoom, self.elastic, self.elastic_sigma, rng)
         return out.reshape(X.shape)
 
-    def with_copies(self, X: ArrayLike, y: ArrayLike | None = None, random_state: int | np.random.RandomState | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    def with_copies(
+        self, X: ArrayLike, y: ArrayLike | None = None, random_state: int | np.random.RandomState | None = None
+    ) -> tuple[np.ndarray, np.ndarray | None]:
         """``X`` followed by ``copies`` jittered copies of it (and ``y`` repeated to match): a fixed augmented set.
 
         Returns
@@ -251,7 +278,13 @@ class ScaledJitter:
         return np.asarray(self.scaler.transform(self.jitter_.jitter(raw, random_state)), dtype=X.dtype)
 
 
-def tta_proba(predict_proba: Callable[[np.ndarray], np.ndarray], X: ArrayLike, jitter: DigitJitter | ScaledJitter, copies: int, random_state: int | np.random.RandomState | None = None) -> np.ndarray:
+def tta_proba(
+    predict_proba: Callable[[np.ndarray], np.ndarray],
+    X: ArrayLike,
+    jitter: DigitJitter | ScaledJitter,
+    copies: int,
+    random_state: int | np.random.RandomState | None = None,
+) -> np.ndarray:
     """Test-time augmentation: the mean of ``predict_proba`` over the rows and ``copies`` jittered copies of them.
 
     Parameters

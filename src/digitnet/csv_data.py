@@ -55,8 +55,29 @@ from .files import check_regular_file
 from .resources import available_memory, gib
 
 #: Cells that mean "no value" in a feature column (pandas' default missing-value words).
-MISSING = frozenset({"", "NA", "N/A", "n/a", "NaN", "nan", "-nan", "-NaN", "NULL", "null", "None", "<NA>", "#N/A",
-                     "#NA", "1.#IND", "-1.#IND", "1.#QNAN", "-1.#QNAN", "#N/A N/A"})
+MISSING = frozenset(
+    {
+        "",
+        "NA",
+        "N/A",
+        "n/a",
+        "NaN",
+        "nan",
+        "-nan",
+        "-NaN",
+        "NULL",
+        "null",
+        "None",
+        "<NA>",
+        "#N/A",
+        "#NA",
+        "1.#IND",
+        "-1.#IND",
+        "1.#QNAN",
+        "-1.#QNAN",
+        "#N/A N/A",
+    }
+)
 _INTEGER = re.compile(r"^-?(0|[1-9][0-9]*)$")
 _NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
 _INFINITY = frozenset({"inf", "infinity"})
@@ -82,8 +103,9 @@ _ARCHIVES = {b"PK\x03\x04": "a zip archive", b"(\xb5/\xfd": "zstd-compressed"}
 #: What reading a damaged or foreign file raises.
 _UNREADABLE = (UnicodeDecodeError, csv.Error, pd.errors.ParserError, EOFError, zlib.error, lzma.LZMAError)
 #: pandas before 3.1 needs to be asked for correctly rounded numbers (3.1 always rounds correctly, and warns).
-_ROUND_TRIP = {} if tuple(int(p) for p in re.findall(r"\d+", pd.__version__)[:2]) >= (3, 1) else \
-    {"float_precision": "round_trip"}
+_ROUND_TRIP = (
+    {} if tuple(int(p) for p in re.findall(r"\d+", pd.__version__)[:2]) >= (3, 1) else {"float_precision": "round_trip"}
+)
 
 
 @dataclass
@@ -142,8 +164,10 @@ def _lines(text, path):
     """The lines of ``text``, each read with a bound: a line longer than MAX_LINE characters is refused."""
     for number, line in enumerate(iter(lambda: text.readline(MAX_LINE + 1), ""), 1):
         if len(line) > MAX_LINE:
-            raise UsageError(f"{path}: line {number} is longer than {MAX_LINE >> 20} MiB: this is not a CSV file of"
-                             " data (or its lines do not end in line breaks)")
+            raise UsageError(
+                f"{path}: line {number} is longer than {MAX_LINE >> 20} MiB: this is not a CSV file of"
+                " data (or its lines do not end in line breaks)"
+            )
         yield line
 
 
@@ -153,8 +177,9 @@ def _compression(path):
         magic = f.read(6)
     for prefix, what in _ARCHIVES.items():
         if magic.startswith(prefix):
-            raise UsageError(f"{path} is {what}, not a CSV file: extract (decompress) the CSV file from it and give"
-                             " that")
+            raise UsageError(
+                f"{path} is {what}, not a CSV file: extract (decompress) the CSV file from it and give that"
+            )
     name, opener = next((kind for prefix, kind in _COMPRESSED.items() if magic.startswith(prefix)), (None, None))
     if name is None:
         return None, os.path.getsize(path)
@@ -163,9 +188,11 @@ def _compression(path):
         while size <= MAX_DECOMPRESSED and (block := f.read(1 << 20)):
             size += len(block)
     if size > MAX_DECOMPRESSED:
-        raise UsageError(f"{path} is {name}-compressed and decompresses to more than {gib(MAX_DECOMPRESSED)}, the"
-                         " most digitnet reads from a compressed file: decompress it yourself and check that it is"
-                         " the data you meant")
+        raise UsageError(
+            f"{path} is {name}-compressed and decompresses to more than {gib(MAX_DECOMPRESSED)}, the"
+            " most digitnet reads from a compressed file: decompress it yourself and check that it is"
+            " the data you meant"
+        )
     return name, size
 
 
@@ -173,8 +200,10 @@ def _check_memory(path, size):
     """Refuse a file whose reading would need more memory than is available."""
     available = available_memory()
     if available is not None and size * MEMORY_PER_BYTE > available:
-        raise UsageError(f"{path} holds {gib(size)} of text; reading it needs up to {gib(size * MEMORY_PER_BYTE)} of"
-                         f" memory, more than the {gib(available)} available: use a part of it, or a larger machine")
+        raise UsageError(
+            f"{path} holds {gib(size)} of text; reading it needs up to {gib(size * MEMORY_PER_BYTE)} of"
+            f" memory, more than the {gib(available)} available: use a part of it, or a larger machine"
+        )
 
 
 def _looks_like_numbers(names):
@@ -217,9 +246,11 @@ def read_table(path: str | os.PathLike[str], header: bool = True) -> Table:
         return Table(path, [str(i) for i in range(len(first))], False, skip - 1, size, compression)
     if _looks_like_numbers(first):
         shown = ", ".join(first[:4]) + (", ..." if len(first) > 4 else "")
-        raise UsageError(f"{path}: its first line ({shown}) holds numbers, not column names: if the file has no"
-                         " header row, give --no-header (its columns are then numbered 0, 1, ...); otherwise put"
-                         " the column names on the first line")
+        raise UsageError(
+            f"{path}: its first line ({shown}) holds numbers, not column names: if the file has no"
+            " header row, give --no-header (its columns are then numbered 0, 1, ...); otherwise put"
+            " the column names on the first line"
+        )
     duplicated = sorted(name for name, count in Counter(first).items() if count > 1)
     if duplicated:
         raise UsageError(f"{path}: column name(s) {list_names([repr(n) for n in duplicated])} appear more than once")
@@ -249,7 +280,7 @@ class _Codes:
         """The column: int64 if every value is a plain integer (within int64), else text (an object array)."""
         if all(is_integer(v) for v in self.values):
             numbers = [int(v) for v in self.values]
-            if all(-2 ** 63 <= n < 2 ** 63 for n in numbers):
+            if all(-(2**63) <= n < 2**63 for n in numbers):
                 return np.array(numbers, dtype=np.int64)[self.codes]
         return np.array(self.values, dtype=object)[self.codes]
 
@@ -261,8 +292,10 @@ def _scan(table, target):
     codes, seen, rows = array.array("i"), {}, 0
     for line, row in table.records():
         if len(row) != n_columns:
-            raise UsageError(f"{table.path}: line {line} has {len(row)} cell(s), but the header has {n_columns}"
-                             " columns (an unquoted comma in a cell?)")
+            raise UsageError(
+                f"{table.path}: line {line} has {len(row)} cell(s), but the header has {n_columns}"
+                " columns (an unquoted comma in a cell?)"
+            )
         rows += 1
         if index is not None:
             codes.append(seen.setdefault(row[index], len(seen)))
@@ -285,10 +318,24 @@ def _numbers(table, columns, n_rows):
     orders = [None if order == list(range(len(used))) else order for order in orders]  # None: all, in order
     out = [np.empty((n_rows, len(group))) for group in columns]
     done, suspicious = 0, False
-    with table.open() as raw, pd.read_csv(
-            raw, header=None, skiprows=table.skip, usecols=used, dtype=np.float64, na_values=sorted(MISSING),
-            keep_default_na=False, skip_blank_lines=True, chunksize=max(1, CHUNK_CELLS // len(table.columns)),
-            engine="c", encoding="utf-8", compression=None, **_ROUND_TRIP) as chunks:
+    with (
+        table.open() as raw,
+        pd.read_csv(
+            raw,
+            header=None,
+            skiprows=table.skip,
+            usecols=used,
+            dtype=np.float64,
+            na_values=sorted(MISSING),
+            keep_default_na=False,
+            skip_blank_lines=True,
+            chunksize=max(1, CHUNK_CELLS // len(table.columns)),
+            engine="c",
+            encoding="utf-8",
+            compression=None,
+            **_ROUND_TRIP,
+        ) as chunks,
+    ):
         while done <= n_rows:
             try:
                 block = next(chunks).to_numpy(dtype=np.float64)
@@ -299,11 +346,13 @@ def _numbers(table, columns, n_rows):
             if done + len(block) <= n_rows:
                 suspicious = suspicious or not (np.abs(block) <= MAX_MAGNITUDE).all()  # NaN is not <= anything
                 for array, order in zip(out, orders):
-                    array[done:done + len(block)] = block if order is None else block[:, order]
+                    array[done : done + len(block)] = block if order is None else block[:, order]
             done += len(block)
     if done != n_rows:
-        raise UsageError(f"{table.path} reads as {n_rows} rows with Python's csv module but {done} with pandas: check"
-                         " its quoting and line endings")
+        raise UsageError(
+            f"{table.path} reads as {n_rows} rows with Python's csv module but {done} with pandas: check"
+            " its quoting and line endings"
+        )
     return out, suspicious
 
 
@@ -325,8 +374,9 @@ def _check_numbers(table, X, columns):
         missing = np.isnan(values)
         if missing.any():
             line, _ = table.line_of(int(np.argmax(missing)))
-            raise UsageError(f"{table.path}: column {column!r} has {int(missing.sum())} missing value(s), the first"
-                             f" on line {line}")
+            raise UsageError(
+                f"{table.path}: column {column!r} has {int(missing.sum())} missing value(s), the first on line {line}"
+            )
         large = np.abs(values) > MAX_MAGNITUDE
         if large.any():
             raise _too_large(table, column, int(np.argmax(large)))
@@ -337,17 +387,25 @@ def _too_large(table, column, row):
     line, cells = table.line_of(row)
     text = cells[table.columns.index(column)].strip()
     if text.lower().lstrip("+-") in _INFINITY:
-        return UsageError(f"{table.path}: column {column!r} has a non-finite value on line {line} ({text!r}, an"
-                          " infinity): values must be finite numbers")
+        return UsageError(
+            f"{table.path}: column {column!r} has a non-finite value on line {line} ({text!r}, an"
+            " infinity): values must be finite numbers"
+        )
     if _NUMBER.match(text) and not np.isfinite(float(text)):
-        return UsageError(f"{table.path}: column {column!r} has a non-finite value on line {line} ({text}, beyond"
-                          " the range of float64 numbers, about ±1.8e308): values must be finite numbers")
-    return UsageError(f"{table.path}: column {column!r} has {text} on line {line}: values beyond"
-                      f" ±{MAX_MAGNITUDE:g} are refused, as their squares (to standardise the column, or in a squared"
-                      " error) overflow float64; rescale the column (divide it by a power of ten)")
+        return UsageError(
+            f"{table.path}: column {column!r} has a non-finite value on line {line} ({text}, beyond"
+            " the range of float64 numbers, about ±1.8e308): values must be finite numbers"
+        )
+    return UsageError(
+        f"{table.path}: column {column!r} has {text} on line {line}: values beyond"
+        f" ±{MAX_MAGNITUDE:g} are refused, as their squares (to standardise the column, or in a squared"
+        " error) overflow float64; rescale the column (divide it by a power of ten)"
+    )
 
 
-def read_columns(table: Table, features: Sequence[str], target: str | None = None, target_kind: str = "labels") -> tuple[np.ndarray, np.ndarray | None]:
+def read_columns(
+    table: Table, features: Sequence[str], target: str | None = None, target_kind: str = "labels"
+) -> tuple[np.ndarray, np.ndarray | None]:
     """The data rows of ``table``: the ``features`` columns as numbers, and the ``target`` column.
 
     Parameters
@@ -392,8 +450,10 @@ def _check_labels(table, column, codes):
     if len(empty):
         rows = np.isin(codes.codes, empty)
         line, _ = table.line_of(int(np.argmax(rows)))
-        raise UsageError(f"{table.path}: column {column!r} has {int(rows.sum())} missing label(s) (empty cells), the"
-                         f" first on line {line}")
+        raise UsageError(
+            f"{table.path}: column {column!r} has {int(rows.sum())} missing label(s) (empty cells), the"
+            f" first on line {line}"
+        )
     numbers = pd.to_numeric(pd.Series(codes.values, dtype=object), errors="coerce").to_numpy(dtype=float)
     if np.isnan(numbers).any() or not np.isfinite(numbers).all():
         return  # text labels (or infinite numbers): classes
@@ -402,10 +462,12 @@ def _check_labels(table, column, codes):
     many = n_values > max(CONTINUOUS_MIN_VALUES, CONTINUOUS_SHARE * len(codes.codes))
     if fractional.any() or many:
         example = codes.values[int(np.argmax(fractional))] if fractional.any() else codes.values[0]
-        raise UsageError(f"{table.path}: the target column {column!r} looks continuous ({n_values} distinct values"
-                         f" in {len(codes.codes)} rows, such as {example}), not like class labels: choose the column"
-                         f" of class labels with --target (columns: {list_names(table.columns)}), or fit a regression"
-                         " ('digitnet train --task regression')")
+        raise UsageError(
+            f"{table.path}: the target column {column!r} looks continuous ({n_values} distinct values"
+            f" in {len(codes.codes)} rows, such as {example}), not like class labels: choose the column"
+            f" of class labels with --target (columns: {list_names(table.columns)}), or fit a regression"
+            " ('digitnet train --task regression')"
+        )
 
 
 def is_integer(text: object) -> bool:
@@ -418,7 +480,9 @@ def list_names(columns: Sequence[str], limit: int = 8) -> str:
     return shown + (f", ... ({len(columns)} in all)" if len(columns) > limit else "")
 
 
-def feature_columns(table: Table, n_features: int, feature_names: Sequence[str] | None = None, target: str | None = None) -> list[str]:
+def feature_columns(
+    table: Table, n_features: int, feature_names: Sequence[str] | None = None, target: str | None = None
+) -> list[str]:
     """Which columns of ``table`` are the model's features, in the model's order (see the module docstring)."""
     others = [c for c in table.columns if c != target]
     if feature_names and table.header:
@@ -426,15 +490,21 @@ def feature_columns(table: Table, n_features: int, feature_names: Sequence[str] 
         missing = [f for f in feature_names if f not in present]
         extra = [c for c in others if c not in wanted]
         if missing and len(missing) == len(feature_names):
-            raise UsageError(f"{table.path}: none of its columns ({list_names(table.columns)}) are the model's features"
-                             f" ({list_names(feature_names)})")
+            raise UsageError(
+                f"{table.path}: none of its columns ({list_names(table.columns)}) are the model's features"
+                f" ({list_names(feature_names)})"
+            )
         if missing:
             raise UsageError(f"{table.path} lacks {len(missing)} of the model's feature columns: {list_names(missing)}")
         if extra:
             hint = "" if target else "; if one holds the true labels, name it with --target"
-            raise UsageError(f"{table.path} has column(s) the model does not use: {list_names(extra)} (remove them{hint})")
+            raise UsageError(
+                f"{table.path} has column(s) the model does not use: {list_names(extra)} (remove them{hint})"
+            )
         return list(feature_names)
     if len(others) != n_features:
-        raise UsageError(f"{table.path} has {len(others)} feature column(s), but the model expects {n_features}"
-                         + ("" if table.header else " (with --no-header the columns are taken in order)"))
+        raise UsageError(
+            f"{table.path} has {len(others)} feature column(s), but the model expects {n_features}"
+            + ("" if table.header else " (with --no-header the columns are taken in order)")
+        )
     return others

@@ -28,8 +28,16 @@ from .errors import UsageError
 if TYPE_CHECKING:
     import os
 
-__all__ = ["DATASETS", "Dataset", "Split", "UsageError", "load_dataset", "load_split", "read_csv_dataset",
-           "read_features_csv"]
+__all__ = [
+    "DATASETS",
+    "Dataset",
+    "Split",
+    "UsageError",
+    "load_dataset",
+    "load_split",
+    "read_csv_dataset",
+    "read_features_csv",
+]
 
 DATASETS = {
     "digits": sk_datasets.load_digits,
@@ -181,8 +189,10 @@ class Split:
         if n_splits < 2:
             raise UsageError(f"cv must be at least 2 folds, got {n_splits}")
         if counts.min() < n_splits:
-            raise UsageError(f"cv={n_splits} folds need at least {n_splits} rows of every class in the training"
-                             f" part of {self.name}; the smallest class has {counts.min()}")
+            raise UsageError(
+                f"cv={n_splits} folds need at least {n_splits} rows of every class in the training"
+                f" part of {self.name}; the smallest class has {counts.min()}"
+            )
         folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
         return list(folds.split(self.X_dev_raw, self.y_dev))
 
@@ -192,14 +202,30 @@ class Split:
         kept, so that :meth:`scaled` can scale them another way (``"max"``) on the same rows."""
         scaler = StandardScaler().fit(self.X_dev_raw)
         dtype = self.X_train.dtype
-        return Split(X_train=scaler.transform(self.X_dev_raw).astype(dtype), y_train=self.y_dev, X_val=None,
-                     y_val=None, X_test=scaler.transform(self.X_test_raw).astype(dtype), y_test=self.y_test,
-                     classes=self.classes, feature_names=self.feature_names, name=self.name,
-                     images_test=self.images_test, target_name=self.target_name, scaler=scaler,
-                     X_dev_raw=self.X_dev_raw, y_dev=self.y_dev, X_test_raw=self.X_test_raw,
-                     X_train_raw=self.X_dev_raw, test_size=self.test_size, random_state=self.random_state)
+        return Split(
+            X_train=scaler.transform(self.X_dev_raw).astype(dtype),
+            y_train=self.y_dev,
+            X_val=None,
+            y_val=None,
+            X_test=scaler.transform(self.X_test_raw).astype(dtype),
+            y_test=self.y_test,
+            classes=self.classes,
+            feature_names=self.feature_names,
+            name=self.name,
+            images_test=self.images_test,
+            target_name=self.target_name,
+            scaler=scaler,
+            X_dev_raw=self.X_dev_raw,
+            y_dev=self.y_dev,
+            X_test_raw=self.X_test_raw,
+            X_train_raw=self.X_dev_raw,
+            test_size=self.test_size,
+            random_state=self.random_state,
+        )
 
-    def fold(self, train_index: np.ndarray, val_index: np.ndarray, scaling: str = STANDARD) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def fold(
+        self, train_index: np.ndarray, val_index: np.ndarray, scaling: str = STANDARD
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The arrays of one cross-validation fold, scaled on that fold's training rows (see :func:`scaler_for`).
 
         Returns
@@ -211,8 +237,13 @@ class Split:
         X_tr = self.X_dev_raw[train_index]
         scaler = scaler_for(scaling).fit(X_tr)
         scale = lambda A: np.ascontiguousarray(scaler.transform(A), dtype=dtype)  # noqa: E731
-        return (scale(X_tr), self.y_dev[train_index], scale(self.X_dev_raw[val_index]), self.y_dev[val_index],
-                scale(self.X_test_raw))
+        return (
+            scale(X_tr),
+            self.y_dev[train_index],
+            scale(self.X_dev_raw[val_index]),
+            self.y_dev[val_index],
+            scale(self.X_test_raw),
+        )
 
     def scaled(self, scaling: str = STANDARD) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
         """``(X_train, X_val, X_test)`` scaled on the training rows as ``scaling`` says (the split's own arrays
@@ -224,6 +255,7 @@ class Split:
 
         def scale(A):
             return None if A is None else np.ascontiguousarray(scaler.transform(A), dtype=dtype)
+
         return scale(self.X_train_raw), scale(self.X_val_raw), scale(self.X_test_raw)
 
 
@@ -236,7 +268,9 @@ def _plain(value):
 TASKS = ("classification", "regression")
 
 
-def read_csv_dataset(path: str | os.PathLike[str], target: str | None = None, header: bool = True, task: str = "classification") -> Dataset:
+def read_csv_dataset(
+    path: str | os.PathLike[str], target: str | None = None, header: bool = True, task: str = "classification"
+) -> Dataset:
     """Read a dataset from a CSV file: numeric feature columns plus one target column.
 
     Parameters
@@ -274,7 +308,13 @@ def read_csv_dataset(path: str | os.PathLike[str], target: str | None = None, he
     return Dataset(X=X, y=y, feature_names=features, name=table.path, target_name=target)
 
 
-def read_features_csv(path: str | os.PathLike[str], n_features: int, feature_names: Sequence[str] | None = None, target: str | None = None, header: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+def read_features_csv(
+    path: str | os.PathLike[str],
+    n_features: int,
+    feature_names: Sequence[str] | None = None,
+    target: str | None = None,
+    header: bool = True,
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Read new data to predict from a CSV file.
 
     Columns are matched by name when the model knows its ``feature_names`` (a missing or an
@@ -306,7 +346,14 @@ def read_features_csv(path: str | os.PathLike[str], n_features: int, feature_nam
     return csv_data.read_columns(table, columns, target if has_target else None, "text")
 
 
-def load_dataset(dataset: str = "digits", *, path: str | os.PathLike[str] | None = None, target: str | None = None, header: bool = True, task: str = "classification") -> Dataset:
+def load_dataset(
+    dataset: str = "digits",
+    *,
+    path: str | os.PathLike[str] | None = None,
+    target: str | None = None,
+    header: bool = True,
+    task: str = "classification",
+) -> Dataset:
     """A whole dataset, unscaled: one of scikit-learn's bundled ones, or a CSV file.
 
     Parameters
@@ -334,26 +381,44 @@ def load_dataset(dataset: str = "digits", *, path: str | os.PathLike[str] | None
         raise UsageError(f"unknown dataset {dataset!r}; choose one of {', '.join(DATASETS)} or give a CSV path")
     bunch = DATASETS[dataset]()
     y = np.asarray(bunch.target, dtype=np.float64 if task == "regression" else None)
-    return Dataset(X=np.asarray(bunch.data, dtype=np.float64), y=y,
-                   feature_names=[str(f) for f in bunch.feature_names], name=dataset,
-                   images=getattr(bunch, "images", None))
+    return Dataset(
+        X=np.asarray(bunch.data, dtype=np.float64),
+        y=y,
+        feature_names=[str(f) for f in bunch.feature_names],
+        name=dataset,
+        images=getattr(bunch, "images", None),
+    )
 
 
 def _check_classes(data):
     """The sorted class labels of a dataset a classifier can learn and a stratified split can cut."""
     classes, counts = np.unique(data.y, return_counts=True)
     if len(classes) < 2:
-        raise UsageError(f"{data.name}: the target {data.target_name!r} has only one class ({_plain(classes[0])!r});"
-                         " a classifier needs at least 2")
+        raise UsageError(
+            f"{data.name}: the target {data.target_name!r} has only one class ({_plain(classes[0])!r});"
+            " a classifier needs at least 2"
+        )
     if counts.min() < 2:
         small = classes[np.argmin(counts)]
-        raise UsageError(f"{data.name}: class {_plain(small)!r} of {data.target_name!r} has only 1 row; a stratified"
-                         " split needs at least 2 rows of every class")
+        raise UsageError(
+            f"{data.name}: class {_plain(small)!r} of {data.target_name!r} has only 1 row; a stratified"
+            " split needs at least 2 rows of every class"
+        )
     return classes
 
 
-def load_split(dataset: str = "digits", *, path: str | os.PathLike[str] | None = None, target: str | None = None, header: bool = True, test_size: float = 0.2, validation_size: float = 0.0,
-               random_state: int | None = 42, dtype: DTypeLike = np.float64, task: str = "classification") -> Split:
+def load_split(
+    dataset: str = "digits",
+    *,
+    path: str | os.PathLike[str] | None = None,
+    target: str | None = None,
+    header: bool = True,
+    test_size: float = 0.2,
+    validation_size: float = 0.0,
+    random_state: int | None = 42,
+    dtype: DTypeLike = np.float64,
+    task: str = "classification",
+) -> Split:
     """The project's standard split of a dataset.
 
     Stratified train/test split (``test_size`` of the rows for testing), then,
@@ -405,12 +470,15 @@ def load_split(dataset: str = "digits", *, path: str | os.PathLike[str] | None =
         dev, test = train_test_split(index, test_size=test_size, stratify=stratify(index), random_state=random_state)
         train, val = dev, None
         if validation_size > 0:
-            train, val = train_test_split(dev, test_size=validation_size, stratify=stratify(dev),
-                                          random_state=random_state)
+            train, val = train_test_split(
+                dev, test_size=validation_size, stratify=stratify(dev), random_state=random_state
+            )
     except ValueError as exc:  # a part too small to hold every class
         kinds = "" if classes is None else f" of {len(classes)} classes"
-        raise UsageError(f"{name}: cannot split {len(index)} rows{kinds} with test_size={test_size},"
-                         f" validation_size={validation_size}: {exc}") from None
+        raise UsageError(
+            f"{name}: cannot split {len(index)} rows{kinds} with test_size={test_size},"
+            f" validation_size={validation_size}: {exc}"
+        ) from None
     # each part's raw rows once (without a validation part the training rows are the non-test rows, the same
     # array); then the whole matrix is let go, so that a split takes about twice the data's memory, not five times
     X_dev, X_test = data.X[dev], data.X[test]
@@ -422,12 +490,24 @@ def load_split(dataset: str = "digits", *, path: str | os.PathLike[str] | None =
         return np.ascontiguousarray(scaler.transform(X), dtype=dtype)
 
     return Split(
-        X_train=scaled(X_train), y_train=data.y[train],
-        X_val=None if val is None else scaled(X_val), y_val=None if val is None else data.y[val],
-        X_test=scaled(X_test), y_test=data.y[test],
-        classes=classes, feature_names=data.feature_names, name=name,
+        X_train=scaled(X_train),
+        y_train=data.y[train],
+        X_val=None if val is None else scaled(X_val),
+        y_val=None if val is None else data.y[val],
+        X_test=scaled(X_test),
+        y_test=data.y[test],
+        classes=classes,
+        feature_names=data.feature_names,
+        name=name,
         images_test=None if data.images is None else data.images[test],
-        target_name=data.target_name, scaler=scaler,
-        X_dev_raw=X_dev, y_dev=data.y[dev], X_test_raw=X_test, X_train_raw=X_train, X_val_raw=X_val,
-        test_size=test_size, validation_size=validation_size, random_state=random_state,
+        target_name=data.target_name,
+        scaler=scaler,
+        X_dev_raw=X_dev,
+        y_dev=data.y[dev],
+        X_test_raw=X_test,
+        X_train_raw=X_train,
+        X_val_raw=X_val,
+        test_size=test_size,
+        validation_size=validation_size,
+        random_state=random_state,
     )

@@ -69,9 +69,9 @@ NO_INK, ALL_INK, TOO_THIN = "no ink", "all ink", "too thin"
 #: What ``digitnet predict --image`` says of each (after the file's name).
 PROBLEM_MESSAGES = {
     NO_INK: "has no ink: it is blank, one uniform shade or fully transparent (give a picture of one digit, dark ink"
-            " on light paper or light on dark)",
+    " on light paper or light on dark)",
     ALL_INK: "is all ink: every pixel is darker than mid-grey, so no stroke stands out (give a picture of one digit,"
-             " dark ink on light paper or light on dark)",
+    " dark ink on light paper or light on dark)",
     TOO_THIN: "has strokes too thin to show in the 8x8 input (every value is 0); draw the digit with a thicker pen",
 }
 
@@ -270,10 +270,13 @@ def _one_line_errors(path):
     except UnidentifiedImageError:
         kind = _kind_of(path)
         if kind is not None:
-            raise UsageError(f"cannot read {path} as a picture: it begins as a {kind} file but is damaged or cut"
-                             " short") from None
-        raise UsageError(f"cannot read {path} as a picture: it is not a {FORMAT_NAMES} file (PostScript, PDF and"
-                         " other formats are refused); save it as PNG") from None
+            raise UsageError(
+                f"cannot read {path} as a picture: it begins as a {kind} file but is damaged or cut short"
+            ) from None
+        raise UsageError(
+            f"cannot read {path} as a picture: it is not a {FORMAT_NAMES} file (PostScript, PDF and"
+            " other formats are refused); save it as PNG"
+        ) from None
     except Image.DecompressionBombError:  # beyond twice Pillow's limit, refused by Pillow as it opens
         raise UsageError(_too_large(path, f"over {2 * Image.MAX_IMAGE_PIXELS:,}")) from None
     except OSError as exc:

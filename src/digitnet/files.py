@@ -31,8 +31,11 @@ _NAME_KEPT = 100
 #: Random names drawn before giving up (each has 64 random bits: a second draw is already a miracle).
 _TRIES = 100
 #: Our temporary files, exactly: ``.digitnet-tmp.NAME.HOST.PID.RANDOM.tmp`` (see :func:`temporary_beside`).
-_TEMPORARY = re.compile(r"^\.digitnet-tmp\.(?P<name>.{1,%d})\.(?P<host>[0-9a-f]{8})\.(?P<pid>[1-9][0-9]{0,9})"
-                        r"\.(?P<random>[0-9a-f]{16})\.tmp$" % _NAME_KEPT, re.DOTALL)
+_TEMPORARY = re.compile(
+    r"^\.digitnet-tmp\.(?P<name>.{1,%d})\.(?P<host>[0-9a-f]{8})\.(?P<pid>[1-9][0-9]{0,9})"
+    r"\.(?P<random>[0-9a-f]{16})\.tmp$" % _NAME_KEPT,
+    re.DOTALL,
+)
 
 
 @functools.cache
@@ -139,13 +142,22 @@ def check_regular_file(path: str | os.PathLike[str], what: str = "file") -> str:
     if stat.S_ISDIR(mode):
         raise UsageError(f"cannot read {path}: it is a directory, not a {what}")
     if not stat.S_ISREG(mode):
-        kind = "a FIFO" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else \
-            "a socket" if stat.S_ISSOCK(mode) else "not a regular file"
+        kind = (
+            "a FIFO"
+            if stat.S_ISFIFO(mode)
+            else "a device"
+            if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "a socket"
+            if stat.S_ISSOCK(mode)
+            else "not a regular file"
+        )
         raise UsageError(f"cannot read {path}: it is {kind}, not a {what}")
     return path
 
 
-def check_not_inputs(outputs: Iterable[tuple[str, str | os.PathLike[str]]], inputs: Mapping[str, str | os.PathLike[str] | None]) -> None:
+def check_not_inputs(
+    outputs: Iterable[tuple[str, str | os.PathLike[str]]], inputs: Mapping[str, str | os.PathLike[str] | None]
+) -> None:
     """Refuse, before any work, to write over a file the command reads: an output that is an input under any
     name (the same file, through a link too).
 
@@ -165,8 +177,10 @@ def check_not_inputs(outputs: Iterable[tuple[str, str | os.PathLike[str]]], inpu
     for given, out_path in outputs:
         for option, in_path in inputs.items():
             if in_path is not None and _same_file(out_path, in_path):
-                raise UsageError(f"{given} would overwrite the {option} file {in_path}, which this command reads;"
-                                 f" write the output somewhere else")
+                raise UsageError(
+                    f"{given} would overwrite the {option} file {in_path}, which this command reads;"
+                    f" write the output somewhere else"
+                )
 
 
 def _same_file(a, b):
@@ -217,8 +231,9 @@ def write_files(out_dir: str | os.PathLike[str], files: Mapping[str, str | bytes
             final = os.path.join(out_dir, name)
             fd, tmp = temporary_beside(final)
             written.append((tmp, final))
-            with (os.fdopen(fd, "wb") if isinstance(text, bytes) else
-                  os.fdopen(fd, "w", encoding="utf-8", newline="")) as f:
+            with (
+                os.fdopen(fd, "wb") if isinstance(text, bytes) else os.fdopen(fd, "w", encoding="utf-8", newline="")
+            ) as f:
                 f.write(text)
         for tmp, final in written:
             os.replace(tmp, final)

@@ -39,9 +39,12 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Callable, Mapping, Sequence
 from numbers import Integral
 
 import numpy as np
+from numpy.typing import ArrayLike
+from sklearn.base import BaseEstimator
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import LabelBinarizer, StandardScaler
@@ -53,13 +56,9 @@ from .estimator.solvers import dropout_rates
 from .files import atomic_write
 from .jsonify import dumps
 from .model_inputs import FINGERPRINT_ROWS, Fingerprint, fingerprint, parts
-from .npz_archive import Archive
 from .nn.activations import CLASSIFYING_OUTPUTS, HIDDEN_ACTIVATIONS, Activation
 from .nn.activations import get as registered_activation
-from collections.abc import Callable, Mapping, Sequence
-
-from numpy.typing import ArrayLike
-from sklearn.base import BaseEstimator
+from .npz_archive import Archive
 
 __all__ = ["FORMAT", "VERSION", "load_model", "parts", "register_format", "save_model", "with_target_scaler"]
 
@@ -94,10 +93,16 @@ def _split_target(model):
     if not hasattr(model, "regressor_"):
         raise ValueError("save_model needs a fitted model; call fit() first")
     scaler = model.transformer_
-    if type(scaler) is not StandardScaler or not (scaler.with_mean and scaler.with_std) or \
-            model.func is not None or model.inverse_func is not None:
-        raise TypeError("save_model takes a TransformedTargetRegressor only with transformer=StandardScaler() (a"
-                        " standardised target), not a function or another transformer")
+    if (
+        type(scaler) is not StandardScaler
+        or not (scaler.with_mean and scaler.with_std)
+        or model.func is not None
+        or model.inverse_func is not None
+    ):
+        raise TypeError(
+            "save_model takes a TransformedTargetRegressor only with transformer=StandardScaler() (a"
+            " standardised target), not a function or another transformer"
+        )
     return scaler, model.regressor_
 
 
@@ -111,9 +116,11 @@ def _split_pipeline(model):
         elif len(steps) == 1:
             model = steps[0]
     if not isinstance(model, tuple(ESTIMATORS.values())):
-        raise TypeError(f"save_model takes a fitted NumpyMLPClassifier or NumpyMLPRegressor (optionally after a"
-                        f" StandardScaler in a Pipeline, a regressor optionally in a TransformedTargetRegressor),"
-                        f" got {type(model).__name__}")
+        raise TypeError(
+            f"save_model takes a fitted NumpyMLPClassifier or NumpyMLPRegressor (optionally after a"
+            f" StandardScaler in a Pipeline, a regressor optionally in a TransformedTargetRegressor),"
+            f" got {type(model).__name__}"
+        )
     if not hasattr(model, "coefs_"):
         raise ValueError("save_model needs a fitted model; call fit() first")
     return scaler, model
@@ -126,9 +133,11 @@ def _activation_name(activation):
     name = getattr(activation, "name", None)
     if isinstance(activation, Activation) and name in HIDDEN_ACTIVATIONS and registered_activation(name) is activation:
         return name
-    raise ValueError(f"save_model cannot store activation={activation!r}: a model file names its activation, and"
-                     " functions have no name it can be loaded by; register it (digitnet.nn.activations.register("
-                     "Activation(name, f, df))) and fit with activation=name")
+    raise ValueError(
+        f"save_model cannot store activation={activation!r}: a model file names its activation, and"
+        " functions have no name it can be loaded by; register it (digitnet.nn.activations.register("
+        "Activation(name, f, df))) and fit with activation=name"
+    )
 
 
 def _saved_params(mlp):
@@ -154,12 +163,21 @@ def _training_print(rows, mlp):
         return None
     rows = np.asarray(rows)
     if rows.ndim != 2 or rows.shape[1] != mlp.n_features_in_ or rows.dtype.kind not in "biuf":
-        raise ValueError(f"training_rows must be a numeric matrix of {mlp.n_features_in_} columns (the raw features"
-                         f" the model was trained on), got an array of shape {rows.shape} and dtype {rows.dtype}")
+        raise ValueError(
+            f"training_rows must be a numeric matrix of {mlp.n_features_in_} columns (the raw features"
+            f" the model was trained on), got an array of shape {rows.shape} and dtype {rows.dtype}"
+        )
     return fingerprint(rows)
 
 
-def save_model(model: BaseEstimator, path: str | os.PathLike[str], *, feature_names: Sequence[str] | None = None, extra: Mapping[str, object] | None = None, training_rows: ArrayLike | None = None) -> None:
+def save_model(
+    model: BaseEstimator,
+    path: str | os.PathLike[str],
+    *,
+    feature_names: Sequence[str] | None = None,
+    extra: Mapping[str, object] | None = None,
+    training_rows: ArrayLike | None = None,
+) -> None:
     """Save a fitted model to ``path`` (an ``.npz`` archive; no pickle inside).
 
     Parameters
@@ -191,7 +209,8 @@ def save_model(model: BaseEstimator, path: str | os.PathLike[str], *, feature_na
     seen = _training_print(training_rows, mlp)
     params, not_stored = _saved_params(mlp)
     meta = {
-        "format": FORMAT, "version": VERSION,
+        "format": FORMAT,
+        "version": VERSION,
         "estimator": (NumpyMLPClassifier if classifier else NumpyMLPRegressor).__name__,
         "preprocessing": WITHOUT_SCALER if scaler is None else WITH_SCALER,
         "target_scaled": target_scaler is not None,
@@ -273,8 +292,10 @@ def _parse_meta(archive):
         text = str(text)
         depth = _json_depth(text)
         if depth > MAX_META_DEPTH:
-            raise UsageError(f"{path} is not a digitnet model file: its metadata is nested {depth} levels deep"
-                             f" (a model's has a few; at most {MAX_META_DEPTH} are read)")
+            raise UsageError(
+                f"{path} is not a digitnet model file: its metadata is nested {depth} levels deep"
+                f" (a model's has a few; at most {MAX_META_DEPTH} are read)"
+            )
         meta = json.loads(text)
         json.dumps(meta, ensure_ascii=False).encode("utf-8")  # a lone surrogate ("\\ud800") is not text
     except UnicodeEncodeError:
@@ -300,8 +321,10 @@ def _read_header(archive):
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise UsageError(f"{path} is not a digitnet model file: its metadata has no format {FORMAT!r}")
     if meta.get("version") != VERSION:
-        raise UsageError(f"{path} is a model file of format version {_shown(meta.get('version'))}; this digitnet"
-                         f" reads version {VERSION}")
+        raise UsageError(
+            f"{path} is a model file of format version {_shown(meta.get('version'))}; this digitnet"
+            f" reads version {VERSION}"
+        )
     return meta
 
 
@@ -319,18 +342,22 @@ def _read_meta(archive, meta):
         "y_type": _one_of(_OUTPUT) if classifier else lambda v: v is None,
         "n_iter_": lambda v: _is_int(v),
         "t_": lambda v: v is None or _is_int(v),
-        "feature_names": lambda v: v is None or (isinstance(v, list) and all(isinstance(n, str) for n in v)
-                                                  and len(set(v)) == len(v)),
+        "feature_names": lambda v: (
+            v is None or (isinstance(v, list) and all(isinstance(n, str) for n in v) and len(set(v)) == len(v))
+        ),
         "target_scaled": lambda v: v is None or (isinstance(v, bool) and not (v and classifier)),
         "training_rows": lambda v: v is None or _is_int(v, 1),
         "extra": lambda v: v is None or isinstance(v, dict),
-        "not_stored": lambda v: v is None or (isinstance(v, dict) and all(isinstance(k, str) and isinstance(t, str)
-                                                                            for k, t in v.items())),
+        "not_stored": lambda v: (
+            v is None or (isinstance(v, dict) and all(isinstance(k, str) and isinstance(t, str) for k, t in v.items()))
+        ),
     }
     optional = ("t_", "feature_names", "extra", "y_type", "target_scaled", "training_rows", "not_stored")
     for field, ok in checks.items():
         if (field not in meta and field not in optional) or not ok(meta.get(field)):
-            raise UsageError(f"{path}: the model metadata's {field!r} is missing or invalid ({_shown(meta.get(field))})")
+            raise UsageError(
+                f"{path}: the model metadata's {field!r} is missing or invalid ({_shown(meta.get(field))})"
+            )
     meta.setdefault("y_type", None)
     return meta
 
@@ -339,18 +366,30 @@ def _check_consistency(path, meta):
     """The metadata's fields agree with each other: inputs, hidden layers, output layer, feature names."""
     sizes = meta["layer_sizes"]
     if sizes[0] != meta["n_features_in_"]:
-        raise UsageError(f"{path}: the metadata's layer sizes {sizes} do not fit n_features_in_="
-                         f"{meta['n_features_in_']}")
+        raise UsageError(
+            f"{path}: the metadata's layer sizes {sizes} do not fit n_features_in_={meta['n_features_in_']}"
+        )
     if meta["y_type"] is not None and meta["out_activation_"] != _OUTPUT[meta["y_type"]]:
-        raise UsageError(f"{path}: out_activation_ {meta['out_activation_']!r} does not fit a {meta['y_type']}"
-                         f" target (it needs {_OUTPUT[meta['y_type']]!r})")
+        raise UsageError(
+            f"{path}: out_activation_ {meta['out_activation_']!r} does not fit a {meta['y_type']}"
+            f" target (it needs {_OUTPUT[meta['y_type']]!r})"
+        )
     names = meta.get("feature_names")
     if names is not None and len(names) != sizes[0]:
         raise UsageError(f"{path}: the metadata names {len(names)} features for a model of {sizes[0]} inputs")
 
 
-_MEMBERS = {"meta", "classes", "scaler_mean", "scaler_scale", "target_mean", "target_scale", "input_min",
-            "input_max", "training_rows"}
+_MEMBERS = {
+    "meta",
+    "classes",
+    "scaler_mean",
+    "scaler_scale",
+    "target_mean",
+    "target_scale",
+    "input_min",
+    "input_max",
+    "training_rows",
+}
 _LAYER_MEMBER = re.compile(r"^(coefs|intercepts)_\d+$")
 
 
@@ -360,14 +399,17 @@ def _check_members(archive, n_layers=None):
     if n_layers is None:
         unknown = sorted(n for n in archive.names - _MEMBERS if not _LAYER_MEMBER.match(n))
         if unknown:
-            raise UsageError(f"{archive.path} is not a digitnet model file: it holds arrays no model has"
-                             f" ({', '.join(unknown[:5])})")
+            raise UsageError(
+                f"{archive.path} is not a digitnet model file: it holds arrays no model has ({', '.join(unknown[:5])})"
+            )
         return
     layers = {f"coefs_{i}" for i in range(n_layers)} | {f"intercepts_{i}" for i in range(n_layers)}
     extra = sorted(archive.names - _MEMBERS - layers)
     if extra:
-        raise UsageError(f"{archive.path}: arrays {', '.join(extra)} do not belong to a network of layer sizes"
-                         f" of {n_layers} layer(s)")
+        raise UsageError(
+            f"{archive.path}: arrays {', '.join(extra)} do not belong to a network of layer sizes"
+            f" of {n_layers} layer(s)"
+        )
 
 
 def _read_layers(archive, sizes, prefix=""):
@@ -375,8 +417,10 @@ def _read_layers(archive, sizes, prefix=""):
     ``{prefix}coefs_{i}`` and ``{prefix}intercepts_{i}``)."""
     coefs, intercepts = [], []
     for i in range(len(sizes) - 1):
-        for name, shape, out in ((f"{prefix}coefs_{i}", (sizes[i], sizes[i + 1]), coefs),
-                                 (f"{prefix}intercepts_{i}", (sizes[i + 1],), intercepts)):
+        for name, shape, out in (
+            (f"{prefix}coefs_{i}", (sizes[i], sizes[i + 1]), coefs),
+            (f"{prefix}intercepts_{i}", (sizes[i + 1],), intercepts),
+        ):
             if name not in archive.names:
                 raise UsageError(f"{archive.path}: missing array {name!r} for a network of layer sizes {sizes}")
             a = archive.read(name, shape=shape)
@@ -391,23 +435,27 @@ def _read_estimator(path, meta):
     params, sizes = dict(meta["params"]), meta["layer_sizes"]
     hidden = params.get("hidden_layer_sizes")
     if not isinstance(hidden, list) or not all(_is_int(h, 1) for h in hidden) or hidden != sizes[1:-1]:
-        raise UsageError(f"{path}: hidden_layer_sizes {hidden} in the metadata does not match the stored weights"
-                         f" {sizes[1:-1]}")
+        raise UsageError(
+            f"{path}: hidden_layer_sizes {hidden} in the metadata does not match the stored weights {sizes[1:-1]}"
+        )
     params["hidden_layer_sizes"] = tuple(meta["layer_sizes"][1:-1])
     for key, value in params.items():
         if isinstance(value, str) and value in ("inf", "-inf", "nan"):
             params[key] = float(value)
     weights = params.get("class_weight")
     if isinstance(weights, list) and all(
-            isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], (str, int, float)) for pair in weights):
+        isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], (str, int, float)) for pair in weights
+    ):
         params["class_weight"] = {label: weight for label, weight in weights}  # JSON keys are text: kept as pairs
     if isinstance(params.get("dropout"), list):
         params["dropout"] = tuple(params["dropout"])
     activation = params.get("activation")
     if isinstance(activation, str) and activation.isidentifier() and activation not in HIDDEN_ACTIVATIONS:
-        raise UsageError(f"{path}: invalid parameters in the metadata: the activation {activation!r} is not registered"
-                         " in this process (a user's own activation is registered with digitnet.nn.activations.register"
-                         f" before loading its model); the registered ones are {', '.join(HIDDEN_ACTIVATIONS)}")
+        raise UsageError(
+            f"{path}: invalid parameters in the metadata: the activation {activation!r} is not registered"
+            " in this process (a user's own activation is registered with digitnet.nn.activations.register"
+            f" before loading its model); the registered ones are {', '.join(HIDDEN_ACTIVATIONS)}"
+        )
     try:
         model = ESTIMATORS[meta["estimator"]](**params)
         model._validate_params()
@@ -415,8 +463,10 @@ def _read_estimator(path, meta):
     except (TypeError, ValueError) as exc:
         raise UsageError(f"{path}: invalid parameters in the metadata: {' '.join(str(exc).split())}") from None
     if isinstance(model, NumpyMLPRegressor) and model._output_activation() != meta["out_activation_"]:
-        raise UsageError(f"{path}: out_activation_ {meta['out_activation_']!r} does not fit the loss"
-                         f" {model.loss!r} (it needs {model._output_activation()!r})")
+        raise UsageError(
+            f"{path}: out_activation_ {meta['out_activation_']!r} does not fit the loss"
+            f" {model.loss!r} (it needs {model._output_activation()!r})"
+        )
     return model
 
 
@@ -427,7 +477,7 @@ def _label_problem(classes):
         values = classes.astype(np.float64)
         if not np.isfinite(values).all():
             return "a label that is not a finite number"
-        if (np.abs(values) > 2.0 ** 53).any() or (values != np.round(values)).any():
+        if (np.abs(values) > 2.0**53).any() or (values != np.round(values)).any():
             return "a label that is not a whole number of at most 2^53"
     if classes.dtype.kind == "U":
         try:
@@ -447,14 +497,18 @@ def _read_classes(archive, meta):
     if problem:
         raise UsageError(f"{path}: its class labels include {problem}")
     if len(np.unique(classes)) != len(classes):
-        raise UsageError(f"{path}: its class labels are not unique ({len(classes)} labels,"
-                         f" {len(np.unique(classes))} distinct)")
-    fits = {"binary": len(classes) == 2 and n_out == 1,
-            "multiclass": len(classes) > 2 and n_out == len(classes),
-            "multilabel-indicator": len(classes) >= 2 and n_out == len(classes)}
+        raise UsageError(
+            f"{path}: its class labels are not unique ({len(classes)} labels, {len(np.unique(classes))} distinct)"
+        )
+    fits = {
+        "binary": len(classes) == 2 and n_out == 1,
+        "multiclass": len(classes) > 2 and n_out == len(classes),
+        "multilabel-indicator": len(classes) >= 2 and n_out == len(classes),
+    }
     if not fits[y_type]:
-        raise UsageError(f"{path}: {len(classes)} classes do not fit an output layer of {n_out} unit(s) (a {y_type}"
-                         " target)")
+        raise UsageError(
+            f"{path}: {len(classes)} classes do not fit an output layer of {n_out} unit(s) (a {y_type} target)"
+        )
     multilabel = y_type == "multilabel-indicator"
     if multilabel and not np.array_equal(classes, np.arange(len(classes))):
         raise UsageError(f"{path}: a multilabel model's classes are its outputs' numbers 0 .. {len(classes) - 1}")
@@ -482,9 +536,18 @@ def _read_pair(archive, names, n_features, check):
 def _read_scaler(archive, n_values, name="scaler"):
     """The file's StandardScaler ``name`` (finite means, finite positive scales), or None if it has none."""
     what = "the scaler" if name == "scaler" else "the target's scaling"
-    pair = _read_pair(archive, (f"{name}_mean", f"{name}_scale"), n_values, lambda mean, scale: (
-        f"{what} holds non-finite values" if not (np.isfinite(mean).all() and np.isfinite(scale).all()) else
-        f"{what} has a scale that is not positive" if (scale <= 0).any() else None))
+    pair = _read_pair(
+        archive,
+        (f"{name}_mean", f"{name}_scale"),
+        n_values,
+        lambda mean, scale: (
+            f"{what} holds non-finite values"
+            if not (np.isfinite(mean).all() and np.isfinite(scale).all())
+            else f"{what} has a scale that is not positive"
+            if (scale <= 0).any()
+            else None
+        ),
+    )
     if pair is None:
         return None
     scaler = StandardScaler()
@@ -497,14 +560,18 @@ def _read_fingerprint(archive, meta):
     """The training rows' :class:`Fingerprint` (sorted distinct hashes, as many as the metadata says), or None."""
     n_rows = meta.get("training_rows")
     if ("training_rows" in archive.names) != (n_rows is not None):
-        raise UsageError(f"{archive.path}: the training rows' fingerprint and its count come together; this file has"
-                         " only one of them")
+        raise UsageError(
+            f"{archive.path}: the training rows' fingerprint and its count come together; this file has"
+            " only one of them"
+        )
     if n_rows is None:
         return None
     hashes = archive.read("training_rows", kinds="u", max_bytes=8 * FINGERPRINT_ROWS)
     if hashes.dtype != np.uint64 or len(hashes) != min(n_rows, FINGERPRINT_ROWS) or (hashes[1:] <= hashes[:-1]).any():
-        raise UsageError(f"{archive.path}: its training rows' fingerprint is not {min(n_rows, FINGERPRINT_ROWS)}"
-                         " sorted, distinct 64-bit hashes")
+        raise UsageError(
+            f"{archive.path}: its training rows' fingerprint is not {min(n_rows, FINGERPRINT_ROWS)}"
+            " sorted, distinct 64-bit hashes"
+        )
     return Fingerprint(hashes, n_rows)
 
 
@@ -526,11 +593,22 @@ def _read_model(archive, meta):
     scaler = _read_scaler(archive, sizes[0])
     target_scaler = _read_scaler(archive, sizes[-1], "target")
     if (target_scaler is not None) != bool(meta.get("target_scaled")):
-        raise UsageError(f"{path}: the metadata's 'target_scaled' ({meta.get('target_scaled')}) does not fit the"
-                         f" file, which {'holds' if target_scaler is not None else 'has no'} target_mean/target_scale")
-    model._input_range = _read_pair(archive, ("input_min", "input_max"), sizes[0], lambda low, high: (
-        "its input ranges hold non-finite values" if not (np.isfinite(low).all() and np.isfinite(high).all())
-        else "an input range's minimum is above its maximum" if (low > high).any() else None))
+        raise UsageError(
+            f"{path}: the metadata's 'target_scaled' ({meta.get('target_scaled')}) does not fit the"
+            f" file, which {'holds' if target_scaler is not None else 'has no'} target_mean/target_scale"
+        )
+    model._input_range = _read_pair(
+        archive,
+        ("input_min", "input_max"),
+        sizes[0],
+        lambda low, high: (
+            "its input ranges hold non-finite values"
+            if not (np.isfinite(low).all() and np.isfinite(high).all())
+            else "an input range's minimum is above its maximum"
+            if (low > high).any()
+            else None
+        ),
+    )
     model._training_rows = _read_fingerprint(archive, meta)
     model.n_features_in_, model.n_layers_, model.n_outputs_ = sizes[0], len(sizes), sizes[-1]
     model.out_activation_, model.n_iter_, model.t_ = meta["out_activation_"], meta["n_iter_"], meta.get("t_") or 0

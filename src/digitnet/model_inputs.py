@@ -23,8 +23,16 @@ import numpy as np
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.pipeline import Pipeline
 
-__all__ = ["FAR_OUTSIDE_SHARE", "FINGERPRINT_ROWS", "Fingerprint", "compare_with_training", "fingerprint", "parts",
-           "row_hashes", "training_rows_seen"]
+__all__ = [
+    "FAR_OUTSIDE_SHARE",
+    "FINGERPRINT_ROWS",
+    "Fingerprint",
+    "compare_with_training",
+    "fingerprint",
+    "parts",
+    "row_hashes",
+    "training_rows_seen",
+]
 
 #: More than this share of values far outside the training ranges: the data are not what the model expects.
 FAR_OUTSIDE_SHARE = 0.01
@@ -65,12 +73,16 @@ def compare_with_training(model, X, source):
     j = int(outside.sum(axis=0).argmax())
     names = mlp.model_file_meta_.get("feature_names") if hasattr(mlp, "model_file_meta_") else None
     name = repr(names[j]) if names else f"number {j}"
-    text = (f"{outside.mean():.1%} of the values in {source} lie far outside the ranges the model was trained on"
-            f" (feature {name}: {X[:, j].min():.4g} to {X[:, j].max():.4g} here, {low[j]:.4g} to {high[j]:.4g} in"
-            f" training)")
+    text = (
+        f"{outside.mean():.1%} of the values in {source} lie far outside the ranges the model was trained on"
+        f" (feature {name}: {X[:, j].min():.4g} to {X[:, j].max():.4g} here, {low[j]:.4g} to {high[j]:.4g} in"
+        f" training)"
+    )
     if scaler is None:
-        text += ("; this model file holds no scaling, so the model expects its inputs scaled as they were in"
-                 " training: scale them, or save the model with its scaler (a Pipeline)")
+        text += (
+            "; this model file holds no scaling, so the model expects its inputs scaled as they were in"
+            " training: scale them, or save the model with its scaler (a Pipeline)"
+        )
     return float(outside.mean()), text
 
 

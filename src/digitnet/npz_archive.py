@@ -35,8 +35,20 @@ ZIP_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflated"}
 #: Zip flag bits of members that cannot be read as they are: encrypted (0, 6), patched (5), masked directory (13).
 _UNREADABLE_FLAGS = 0x1 | 0x20 | 0x40 | 0x2000
 #: What the zip and .npy readers raise on bytes that are not what they claim to be (a damaged or crafted file).
-_CORRUPT = (ValueError, TypeError, SyntaxError, tokenize.TokenError, OSError, EOFError, zlib.error, lzma.LZMAError,
-            struct.error, zipfile.BadZipFile, NotImplementedError, RuntimeError)
+_CORRUPT = (
+    ValueError,
+    TypeError,
+    SyntaxError,
+    tokenize.TokenError,
+    OSError,
+    EOFError,
+    zlib.error,
+    lzma.LZMAError,
+    struct.error,
+    zipfile.BadZipFile,
+    NotImplementedError,
+    RuntimeError,
+)
 
 
 #: What a member of each kind holds, for messages.
@@ -61,8 +73,10 @@ class Archive:
         except OSError as exc:
             raise UsageError(f"cannot read model file {self.path}: {exc.strerror or exc}") from None
         if magic != b"PK\x03\x04":  # every .npz archive is a zip file
-            raise UsageError(f"{self.path} is not a digitnet model file: "
-                             f"{'it is empty' if not magic else 'it is not an .npz archive'}")
+            raise UsageError(
+                f"{self.path} is not a digitnet model file: "
+                f"{'it is empty' if not magic else 'it is not an .npz archive'}"
+            )
         try:
             self.zip = zipfile.ZipFile(self.path)
             infos = self.zip.infolist()
@@ -81,20 +95,28 @@ class Archive:
         """Every member stored or deflated as NumPy writes them, none encrypted: what another method would need
         (a decoder's memory, a password) is never asked for."""
         for info in infos:
-            problem = ("is encrypted" if info.flag_bits & 0x41 else
-                       f"uses zip features digitnet does not read (flags {info.flag_bits:#x})"
-                       if info.flag_bits & _UNREADABLE_FLAGS else
-                       f"is compressed with zip method {info.compress_type}" if info.compress_type not in ZIP_METHODS
-                       else None)
+            problem = (
+                "is encrypted"
+                if info.flag_bits & 0x41
+                else f"uses zip features digitnet does not read (flags {info.flag_bits:#x})"
+                if info.flag_bits & _UNREADABLE_FLAGS
+                else f"is compressed with zip method {info.compress_type}"
+                if info.compress_type not in ZIP_METHODS
+                else None
+            )
             if problem:
                 self.zip.close()
-                raise UsageError(f"{self.path}: member {info.filename[:40]!r} {problem}; a model file's members are"
-                                 " stored or deflated, as NumPy writes them (save the model again with save_model)")
+                raise UsageError(
+                    f"{self.path}: member {info.filename[:40]!r} {problem}; a model file's members are"
+                    " stored or deflated, as NumPy writes them (save the model again with save_model)"
+                )
 
     def close(self) -> None:
         self.zip.close()
 
-    def read(self, name: str, shape: tuple[int, ...] | None = None, kinds: str = "f", max_bytes: int | None = None) -> np.ndarray:
+    def read(
+        self, name: str, shape: tuple[int, ...] | None = None, kinds: str = "f", max_bytes: int | None = None
+    ) -> np.ndarray:
         """Array ``name``, after checking that its header declares ``shape`` (or a 1-D shape if None, at most
         ``max_bytes``) and a dtype kind in ``kinds``; exactly that many bytes are read."""
         try:
@@ -102,8 +124,9 @@ class Archive:
                 version = np.lib.format.read_magic(f)
                 if version not in ((1, 0), (2, 0)):
                     raise ValueError(f"unsupported .npy version {version}")
-                header = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
-                    np.lib.format.read_array_header_2_0
+                header = (
+                    np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+                )
                 declared, fortran, dtype = header(f)
                 nbytes = self._check_header(name, declared, dtype, shape, kinds, max_bytes)
                 data = f.read(nbytes)
@@ -118,13 +141,19 @@ class Archive:
 
     def _check_header(self, name, declared, dtype, shape, kinds, max_bytes):
         if dtype.hasobject:  # unpickling an object array could run code
-            raise UsageError(f"{self.path} holds pickled Python objects; refusing to load it (a model file holds"
-                             " only plain arrays)")
-        if dtype.kind not in kinds or (shape is not None and tuple(declared) != tuple(shape)) or \
-                (shape is None and len(declared) != 1):
+            raise UsageError(
+                f"{self.path} holds pickled Python objects; refusing to load it (a model file holds only plain arrays)"
+            )
+        if (
+            dtype.kind not in kinds
+            or (shape is not None and tuple(declared) != tuple(shape))
+            or (shape is None and len(declared) != 1)
+        ):
             want = f"of shape {tuple(shape)}" if shape is not None else "of one dimension"
-            raise UsageError(f"{self.path}: {name} has shape {tuple(declared)} and dtype {dtype}, but the model"
-                             f" needs an array {want} of {_KINDS.get(kinds, 'labels')}")
+            raise UsageError(
+                f"{self.path}: {name} has shape {tuple(declared)} and dtype {dtype}, but the model"
+                f" needs an array {want} of {_KINDS.get(kinds, 'labels')}"
+            )
         if any(not isinstance(n, int) or n < 0 for n in declared):
             raise UsageError(f"{self.path} is corrupt: {name} declares the shape {_one_line(declared)}")
         nbytes = math.prod(declared) * dtype.itemsize  # Python integers: no overflow whatever the shape

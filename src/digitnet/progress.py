@@ -28,8 +28,11 @@ class _Lines:
 
     def _line(self):
         share = f" ({self.n / self.total:.0%})" if self.total else ""
-        print(f"{self.desc}: {self.n}/{self.total} {self.unit}s{share} in {time.monotonic() - self.start:.1f} s",
-              file=self.file, flush=True)
+        print(
+            f"{self.desc}: {self.n}/{self.total} {self.unit}s{share} in {time.monotonic() - self.start:.1f} s",
+            file=self.file,
+            flush=True,
+        )
 
     def update(self, n=1):
         self.n += n

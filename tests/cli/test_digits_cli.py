@@ -31,8 +31,28 @@ def one_line(capsys, *argv):
 def trained(tmp_path_factory):
     """A DigitsClassifier trained and saved by ``digitnet train`` (two members, jittered copies, TTA)."""
     path = tmp_path_factory.mktemp("digits") / "ensemble.npz"
-    code = main(["train", *QUICK, "--members", "2", "--augment-copies", "1", "--tta", "2", "--rotation", "8",
-                 "--scaling", "standard", "--jobs", "2", "--seed", "3", "--save", str(path)])
+    code = main(
+        [
+            "train",
+            *QUICK,
+            "--members",
+            "2",
+            "--augment-copies",
+            "1",
+            "--tta",
+            "2",
+            "--rotation",
+            "8",
+            "--scaling",
+            "standard",
+            "--jobs",
+            "2",
+            "--seed",
+            "3",
+            "--save",
+            str(path),
+        ]
+    )
     assert code == 0
     return path
 
@@ -40,23 +60,44 @@ def trained(tmp_path_factory):
 def test_train_fits_a_digits_classifier_on_the_raw_pixels_and_saves_it(trained, capsys):
     model = load_model(trained)
     assert isinstance(model, DigitsClassifier)
-    assert (model.n_members, model.augment_copies, model.tta, model.rotation, model.scaling, model.random_state,
-            model.hidden_layer_sizes, model.max_iter) == (2, 1, 2, 8.0, "standard", 3, (16,), 6)
+    assert (
+        model.n_members,
+        model.augment_copies,
+        model.tta,
+        model.rotation,
+        model.scaling,
+        model.random_state,
+        model.hidden_layer_sizes,
+        model.max_iter,
+    ) == (2, 1, 2, 8.0, "standard", 3, (16,), 6)
     split = load_split("digits")
     expected = model.score(split.X_test_raw, split.y_test)
     code, _, err = run(capsys, "predict", "--model", trained, "--dataset", "digits")
     assert code == 0 and f"360 predictions for the test part of digits; accuracy {expected:.4f}" in err
     # the same numbers as the library's, trained in one process
-    same = DigitsClassifier(16, n_members=2, augment_copies=1, tta=2, rotation=8.0, scaling="standard", max_iter=6,
-                            learning_rate_init=0.01, random_state=3).fit(split.X_train_raw, split.y_train)
+    same = DigitsClassifier(
+        16,
+        n_members=2,
+        augment_copies=1,
+        tta=2,
+        rotation=8.0,
+        scaling="standard",
+        max_iter=6,
+        learning_rate_init=0.01,
+        random_state=3,
+    ).fit(split.X_train_raw, split.y_train)
     np.testing.assert_array_equal(same.predict_proba(split.X_test_raw), model.predict_proba(split.X_test_raw))
 
 
 def test_train_prints_what_it_trained(capsys, tmp_path):
     code, out, err = run(capsys, "train", *QUICK, "--members", "2", "--augment-copies", "1")
     assert code == 0, err
-    assert "trained DigitsClassifier(n_members=2, augment_copies=1, hidden_layer_sizes=16, learning_rate_init=0.01," \
-           " max_iter=6) in " in out and ": 2 members, 6 epochs (not converged: max_iter reached)" in out
+    assert (
+        "trained DigitsClassifier(n_members=2, augment_copies=1, hidden_layer_sizes=16, learning_rate_init=0.01,"
+        " max_iter=6) in "
+        in out
+        and ": 2 members, 6 epochs (not converged: max_iter reached)" in out
+    )
     assert "test accuracy 0." in out
 
 
@@ -70,8 +111,9 @@ def test_predict_tta_changes_the_models_test_time_copies(trained, capsys, tmp_pa
     split = load_split("digits")
     model = load_model(trained).set_params(tta=5)
     expected = model.score(split.X_test_raw, split.y_test)
-    code, out, err = run(capsys, "predict", "--model", trained, "--dataset", "digits", "--tta", "5", "--out",
-                         tmp_path / "p.csv")
+    code, out, err = run(
+        capsys, "predict", "--model", trained, "--dataset", "digits", "--tta", "5", "--out", tmp_path / "p.csv"
+    )
     assert code == 0 and f"360 predictions for the test part of digits; accuracy {expected:.4f}" in out, err
     assert expected != load_model(trained).score(split.X_test_raw, split.y_test)  # not the model's own tta=2
 
@@ -90,24 +132,36 @@ def test_predict_reads_a_drawn_digit_and_a_csv_of_raw_pixels(trained, capsys, tm
     assert code == 0 and "20 predictions for" in err and "far outside" not in err
 
 
-@pytest.mark.parametrize("argv, expected", [
-    (["--members", "2", "--stop-early-on", "loss"], "--stop-early-on acts on one network's training; a"
-                                                    " DigitsClassifier's members train apart"),
-    (["--members", "2", "--progress"], "--progress acts on one network's training"),
-    (["--zoom", "1.5"], "--zoom 1.5: it must be a float in the range [0.0, 1.0)"),
-    (["--rotation", "-3"], "--rotation -3.0: it must be a float in the range [0.0, 180.0]"),
-    (["--shift", "nan"], "--shift nan: it must be a float in the range [0.0, inf)"),
-    (["--members", "0"], "argument --members: the number of members must be at least 1, got 0"),
-    (["--tta", "-1"], "argument --tta: the number of test-time copies must be at least 0, got -1"),
-    (["--scaling", "none"], "argument --scaling: invalid choice: 'none' (choose from 'standard', 'max')"),
-    (["--jobs", "2"], "--jobs trains a DigitsClassifier's members on worker processes; give --members"),
-    (["--augment-copies", "2", "--task", "regression"], "--augment-copies is a DigitsClassifier option, which"
-                                                        " classifies; a regression trains NumpyMLPRegressor"),
-    (["--augment-copies", "2", "--dataset", "iris"], "--augment-copies and --tta jitter images: DigitJitter takes rows"
-                                                     " of 8 x 8 = 64 pixels (image_shape=(8, 8)), got 4 features"),
-    (["--augment-copies", "1", "--solver", "lbfgs"], "training failed: augment draws new copies every epoch, which"
-                                                     " needs a stochastic solver"),
-])
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (
+            ["--members", "2", "--stop-early-on", "loss"],
+            "--stop-early-on acts on one network's training; a DigitsClassifier's members train apart",
+        ),
+        (["--members", "2", "--progress"], "--progress acts on one network's training"),
+        (["--zoom", "1.5"], "--zoom 1.5: it must be a float in the range [0.0, 1.0)"),
+        (["--rotation", "-3"], "--rotation -3.0: it must be a float in the range [0.0, 180.0]"),
+        (["--shift", "nan"], "--shift nan: it must be a float in the range [0.0, inf)"),
+        (["--members", "0"], "argument --members: the number of members must be at least 1, got 0"),
+        (["--tta", "-1"], "argument --tta: the number of test-time copies must be at least 0, got -1"),
+        (["--scaling", "none"], "argument --scaling: invalid choice: 'none' (choose from 'standard', 'max')"),
+        (["--jobs", "2"], "--jobs trains a DigitsClassifier's members on worker processes; give --members"),
+        (
+            ["--augment-copies", "2", "--task", "regression"],
+            "--augment-copies is a DigitsClassifier option, which classifies; a regression trains NumpyMLPRegressor",
+        ),
+        (
+            ["--augment-copies", "2", "--dataset", "iris"],
+            "--augment-copies and --tta jitter images: DigitJitter takes rows"
+            " of 8 x 8 = 64 pixels (image_shape=(8, 8)), got 4 features",
+        ),
+        (
+            ["--augment-copies", "1", "--solver", "lbfgs"],
+            "training failed: augment draws new copies every epoch, which needs a stochastic solver",
+        ),
+    ],
+)
 def test_misuse_is_one_line(capsys, argv, expected):
     assert expected in one_line(capsys, "train", *QUICK, *argv)
 

@@ -17,17 +17,32 @@ import pandas as pd
 import pytest
 
 from digitnet.cli import main
-from digitnet.studies.original_to_ours import layout
 from digitnet.experiments.store import FILENAME, Store
 from digitnet.files import atomic_write, temporary_beside
+from digitnet.studies.original_to_ours import layout
 
 QUICK = ["--hidden-layer-sizes", "8", "--max-iter", "3"]
-SWEEP = ["sweep", "--param", "hidden_layer_sizes=6,9,12,15,18", "--param", "alpha=0.0001,0.001,0.01",
-         "--max-iter", "40", "--tol", "0", "--seeds", "2", "--backend", "serial", "--no-progress"]
+SWEEP = [
+    "sweep",
+    "--param",
+    "hidden_layer_sizes=6,9,12,15,18",
+    "--param",
+    "alpha=0.0001,0.001,0.01",
+    "--max-iter",
+    "40",
+    "--tol",
+    "0",
+    "--seeds",
+    "2",
+    "--backend",
+    "serial",
+    "--no-progress",
+]
 
 
 def digitnet(*argv, fsize=None, timeout=300, user=None):
     """The digitnet command in a process of its own, with a file-size limit (bytes) if given."""
+
     def setup():
         if fsize is not None:  # writing past the limit fails with EFBIG, as on a full disk, instead of a signal
             signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
@@ -35,8 +50,14 @@ def digitnet(*argv, fsize=None, timeout=300, user=None):
         if user is not None:
             os.setgid(user[1])
             os.setuid(user[0])
-    return subprocess.run([sys.executable, "-m", "digitnet.cli", *map(str, argv)], capture_output=True, text=True,
-                          timeout=timeout, preexec_fn=setup)
+
+    return subprocess.run(
+        [sys.executable, "-m", "digitnet.cli", *map(str, argv)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        preexec_fn=setup,
+    )
 
 
 def one_error_line(done, code=2):
@@ -90,7 +111,9 @@ def _tmpfs(size):
     mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", where], capture_output=True)
     if mounted.returncode != 0:
         os.rmdir(where)
-        pytest.skip(f"cannot mount a tmpfs here ({mounted.stderr.decode().strip()}); the file-size limit tests cover it")
+        pytest.skip(
+            f"cannot mount a tmpfs here ({mounted.stderr.decode().strip()}); the file-size limit tests cover it"
+        )
     try:
         yield where
     finally:
@@ -114,15 +137,32 @@ def test_temporary_files_of_a_killed_writer_are_removed_by_the_next_run(tmp_path
     writes there removes it, and leaves alone the temporary file of a writer that is still alive."""
     out = tmp_path / "out"
     out.mkdir()
-    code = ("import os, signal, sys\nfrom digitnet.files import atomic_write\n"
-            "atomic_write(sys.argv[1], lambda f: (f.write(b'half'), f.flush(), os.kill(os.getpid(), signal.SIGKILL)))")
+    code = (
+        "import os, signal, sys\nfrom digitnet.files import atomic_write\n"
+        "atomic_write(sys.argv[1], lambda f: (f.write(b'half'), f.flush(), os.kill(os.getpid(), signal.SIGKILL)))"
+    )
     killed = subprocess.run([sys.executable, "-c", code, str(out / "sweep.csv")], capture_output=True)
     assert killed.returncode == -signal.SIGKILL
     [stale] = temporaries(out)
     fd, alive = temporary_beside(out / "other.csv")  # ours: this process is alive
     os.close(fd)
-    assert main(["sweep", "--param", "max_iter=2", "--hidden-layer-sizes", "6", "--backend", "serial",
-                 "--no-progress", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "sweep",
+                "--param",
+                "max_iter=2",
+                "--hidden-layer-sizes",
+                "6",
+                "--backend",
+                "serial",
+                "--no-progress",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     assert stale not in os.listdir(out) and os.path.basename(alive) in os.listdir(out)
     assert not (out / "sweep.csv").read_text().startswith("half")
 
@@ -130,13 +170,21 @@ def test_temporary_files_of_a_killed_writer_are_removed_by_the_next_run(tmp_path
 # ------------------------------------------------------------------------------ outputs checked before any work
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["train", *QUICK, "--save", "{dir}"], "cannot write the model file {dir}: it is a directory; give a file name"),
-    (["train", *QUICK, "--save", ""], "the model file is an empty name; give a file name"),
-    (["predict", "--model", "{dir}/m.npz", "--dataset", "digits", "--out", "{dir}"],
-     "cannot write the predictions file {dir}: it is a directory; give a file name"),
-    (["compare", "--seeds", "2", "--out", ""], "the output directory is an empty name; give a directory"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (
+            ["train", *QUICK, "--save", "{dir}"],
+            "cannot write the model file {dir}: it is a directory; give a file name",
+        ),
+        (["train", *QUICK, "--save", ""], "the model file is an empty name; give a file name"),
+        (
+            ["predict", "--model", "{dir}/m.npz", "--dataset", "digits", "--out", "{dir}"],
+            "cannot write the predictions file {dir}: it is a directory; give a file name",
+        ),
+        (["compare", "--seeds", "2", "--out", ""], "the output directory is an empty name; give a directory"),
+    ],
+)
 def test_outputs_are_checked_before_any_work(tmp_path, capsys, argv, message):
     start = time.perf_counter()
     code = main([a.format(dir=tmp_path) for a in argv])
@@ -157,9 +205,29 @@ def _children(pid):
 def test_a_killed_sweep_takes_its_workers_with_it_and_is_seen_as_interrupted(tmp_path):
     psutil = pytest.importorskip("psutil")
     out = tmp_path / "grid"
-    argv = [sys.executable, "-m", "digitnet.cli", "sweep", "--param", "hidden_layer_sizes=16,32,64",
-            "--param", "learning_rate_init=0.001,0.01", "--max-iter", "300", "--tol", "0", "--seeds", "3",
-            "--jobs", "2", "--backend", "processes", "--no-progress", "--out", str(out)]
+    argv = [
+        sys.executable,
+        "-m",
+        "digitnet.cli",
+        "sweep",
+        "--param",
+        "hidden_layer_sizes=16,32,64",
+        "--param",
+        "learning_rate_init=0.001,0.01",
+        "--max-iter",
+        "300",
+        "--tol",
+        "0",
+        "--seeds",
+        "3",
+        "--jobs",
+        "2",
+        "--backend",
+        "processes",
+        "--no-progress",
+        "--out",
+        str(out),
+    ]
     sweep = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     workers, deadline = [], time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -186,8 +254,26 @@ def test_a_killed_sweep_takes_its_workers_with_it_and_is_seen_as_interrupted(tmp
 
 
 def _sweep_into(out, *extra):
-    assert main(["sweep", "--param", "hidden_layer_sizes=6,9", "--param", "max_iter=2,3", "--seeds", "2",
-                 "--backend", "serial", "--no-progress", *extra, "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "sweep",
+                "--param",
+                "hidden_layer_sizes=6,9",
+                "--param",
+                "max_iter=2,3",
+                "--seeds",
+                "2",
+                "--backend",
+                "serial",
+                "--no-progress",
+                *extra,
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
 
 
 def test_a_damaged_store_is_read_as_far_as_it_can_and_kept_aside_by_the_next_sweep(tmp_path, capsys):
@@ -250,9 +336,31 @@ def test_results_reads_a_store_in_a_read_only_directory():
 def test_results_never_ranks_different_datasets_together_nor_a_failed_configuration(tmp_path, capsys):
     out = tmp_path / "mixed"
     _sweep_into(out)
-    assert main(["sweep", "--param", "learning_rate_init=1e100,0.01", "--solver", "sgd", "--momentum", "0",
-                 "--max-iter", "3", "--hidden-layer-sizes", "6", "--dataset", "iris", "--backend", "serial",
-                 "--no-progress", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "sweep",
+                "--param",
+                "learning_rate_init=1e100,0.01",
+                "--solver",
+                "sgd",
+                "--momentum",
+                "0",
+                "--max-iter",
+                "3",
+                "--hidden-layer-sizes",
+                "6",
+                "--dataset",
+                "iris",
+                "--backend",
+                "serial",
+                "--no-progress",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
     assert main(["results", str(out)]) == 0
     text = capsys.readouterr().out
@@ -275,16 +383,32 @@ def test_train_says_not_converged_only_when_max_iter_stopped_it_and_shows_other_
     assert main(["train", "--hidden-layer-sizes", "8", "--max-iter", "3", "--batch-size", "5000"]) == 0
     out, err = capsys.readouterr()
     assert "(not converged: max_iter reached)" in out
-    assert err.strip() == ("digitnet: warning: Got `batch_size` less than 1 or larger than sample size. It is going"
-                           " to be clipped")
+    assert err.strip() == (
+        "digitnet: warning: Got `batch_size` less than 1 or larger than sample size. It is going to be clipped"
+    )
     assert main(["train", "--hidden-layer-sizes", "8", "--max-iter", "200", "--tol", "10"]) == 0
     out, err = capsys.readouterr()
     assert "not converged" not in out and err == ""
 
 
 def test_a_run_that_explodes_without_reaching_infinity_is_said_to_diverge(capsys, tmp_path):
-    code = main(["train", "--solver", "sgd", "--learning-rate-init", "10", "--momentum", "0", "--max-iter", "50",
-                 "--hidden-layer-sizes", "16", "--save", str(tmp_path / "m.npz")])
+    code = main(
+        [
+            "train",
+            "--solver",
+            "sgd",
+            "--learning-rate-init",
+            "10",
+            "--momentum",
+            "0",
+            "--max-iter",
+            "50",
+            "--hidden-layer-sizes",
+            "16",
+            "--save",
+            str(tmp_path / "m.npz"),
+        ]
+    )
     out, err = capsys.readouterr()
     assert code == 2 and out == ""
     assert err.startswith("digitnet: error: training diverged at epoch ") and "the loss rose from" in err
@@ -293,8 +417,19 @@ def test_a_run_that_explodes_without_reaching_infinity_is_said_to_diverge(capsys
 
 
 def test_progress_in_a_log_is_plain_lines(tmp_path):
-    done = digitnet("sweep", "--param", "max_iter=2,3", "--hidden-layer-sizes", "6", "--seeds", "2",
-                    "--backend", "serial", "--out", tmp_path / "o")
+    done = digitnet(
+        "sweep",
+        "--param",
+        "max_iter=2,3",
+        "--hidden-layer-sizes",
+        "6",
+        "--seeds",
+        "2",
+        "--backend",
+        "serial",
+        "--out",
+        tmp_path / "o",
+    )
     assert done.returncode == 0
     assert "\r" not in done.stderr
     assert done.stderr.strip().splitlines()[-1].startswith("sweep: 2/2 trainings (100%) in ")
@@ -303,8 +438,25 @@ def test_progress_in_a_log_is_plain_lines(tmp_path):
 
 
 def test_the_original_setting_preset_keeps_its_old_name(tmp_path, capsys):
-    assert main(["sweep", "--preset", "seed", "--param", "max_iter=3", "--seeds", "1", "--backend", "serial",
-                 "--no-progress", "--out", str(tmp_path)]) == 0
+    assert (
+        main(
+            [
+                "sweep",
+                "--preset",
+                "seed",
+                "--param",
+                "max_iter=3",
+                "--seeds",
+                "1",
+                "--backend",
+                "serial",
+                "--no-progress",
+                "--out",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
     meta = json.loads((tmp_path / "results.json").read_text())
     assert meta["config"]["preset"] == "original-to-ours"
     assert len(pd.read_csv(tmp_path / "sweep.csv")) == len(layout().arms)

@@ -40,6 +40,7 @@ def usage_error(capsys, *argv):
 
 # ---------------------------------------------------------------------------------------------- overflow
 
+
 @pytest.fixture
 def regression_rows():
     rng = np.random.default_rng(0)
@@ -54,9 +55,11 @@ def test_a_regression_with_a_value_of_1e308_is_one_line_naming_the_column(capsys
     target.loc[7, "price"] = 1e308
     target.to_csv(tmp_path / "target.csv", index=False)
     line = usage_error(capsys, "train", "--csv", tmp_path / "target.csv", "--task", "regression", *QUICK)
-    assert line.endswith("target.csv: column 'price' has 1e+308 on line 9: values beyond ±1e+100 are refused, as their"
-                         " squares (to standardise the column, or in a squared error) overflow float64; rescale the"
-                         " column (divide it by a power of ten)")
+    assert line.endswith(
+        "target.csv: column 'price' has 1e+308 on line 9: values beyond ±1e+100 are refused, as their"
+        " squares (to standardise the column, or in a squared error) overflow float64; rescale the"
+        " column (divide it by a power of ten)"
+    )
     feature = regression_rows.copy()
     feature.loc[::2, "b"] = 1e308
     feature.loc[1::4, "b"] = -1e308
@@ -67,27 +70,53 @@ def test_a_regression_with_a_value_of_1e308_is_one_line_naming_the_column(capsys
 
 def test_a_target_float32_cannot_square_is_one_line(capsys, tmp_path, regression_rows):
     regression_rows.assign(price=regression_rows.price * 1e20).to_csv(tmp_path / "big.csv", index=False)
-    line = usage_error(capsys, "train", "--csv", tmp_path / "big.csv", "--task", "regression", "--dtype", "float32",
-                       *QUICK)
+    line = usage_error(
+        capsys, "train", "--csv", tmp_path / "big.csv", "--task", "regression", "--dtype", "float32", *QUICK
+    )
     assert "with --dtype float32 the squares of values beyond ±1e+15 overflow; give --scale-target" in line
-    code, out, err = run(capsys, "train", "--csv", tmp_path / "big.csv", "--task", "regression", "--dtype", "float32",
-                         "--scale-target", *QUICK)
+    code, out, err = run(
+        capsys,
+        "train",
+        "--csv",
+        tmp_path / "big.csv",
+        "--task",
+        "regression",
+        "--dtype",
+        "float32",
+        "--scale-target",
+        *QUICK,
+    )
     assert code == 0 and "test R2 " in out and "nan" not in out and "warning" not in err
 
 
 def test_true_values_a_regressor_cannot_score_are_one_line(capsys, tmp_path, regression_rows):
     regression_rows.to_csv(tmp_path / "prices.csv", index=False)
-    assert run(capsys, "train", "--csv", tmp_path / "prices.csv", "--task", "regression", *QUICK, "--save",
-               tmp_path / "m.npz")[0] == 0
+    assert (
+        run(
+            capsys,
+            "train",
+            "--csv",
+            tmp_path / "prices.csv",
+            "--task",
+            "regression",
+            *QUICK,
+            "--save",
+            tmp_path / "m.npz",
+        )[0]
+        == 0
+    )
     table = regression_rows.astype({"price": object})
     table.loc[3, "price"] = "1e999"
     table.to_csv(tmp_path / "new.csv", index=False)
     line = usage_error(capsys, "predict", "--model", tmp_path / "m.npz", "--csv", tmp_path / "new.csv")
-    assert "the true values in" in line and "include '1e999' (row 4): a regressor's target must be a finite number" \
-        " within ±1e+100" in line
+    assert (
+        "the true values in" in line
+        and "include '1e999' (row 4): a regressor's target must be a finite number within ±1e+100" in line
+    )
 
 
 # ---------------------------------------------------------------------------------------------- scaling the target
+
 
 @pytest.fixture(scope="module")
 def wine_csv(tmp_path_factory):
@@ -103,15 +132,18 @@ def test_a_target_far_from_standardised_gets_a_hint_and_scale_target_fits_it(cap
     argv = ["train", "--csv", wine_csv, "--target", "alcohol", "--task", "regression"]
     code, out, err = run(capsys, *argv)
     assert code == 0 and "test R2 -12.6187" in out
-    assert err.strip() == ("digitnet: hint: the target 'alcohol' has mean 12.98 and standard deviation 0.8172 in the"
-                           " training rows; the network's output starts near 0 with a spread near 1, so it learns"
-                           " such a target slowly, if at all: --scale-target standardises it for training and puts"
-                           " predictions back in its units (as scikit-learn's TransformedTargetRegressor with a"
-                           " StandardScaler)")
+    assert err.strip() == (
+        "digitnet: hint: the target 'alcohol' has mean 12.98 and standard deviation 0.8172 in the"
+        " training rows; the network's output starts near 0 with a spread near 1, so it learns"
+        " such a target slowly, if at all: --scale-target standardises it for training and puts"
+        " predictions back in its units (as scikit-learn's TransformedTargetRegressor with a"
+        " StandardScaler)"
+    )
     code, out, err = run(capsys, *argv, "--scale-target", "--save", tmp_path / "alcohol.npz")
     assert code == 0 and err == "" and "(of the standardised target)" in out
     split = load_split(path=str(wine_csv), target="alcohol", task="regression")
     from sklearn.preprocessing import StandardScaler
+
     direct = TransformedTargetRegressor(NumpyMLPRegressor(random_state=0), transformer=StandardScaler())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -128,11 +160,14 @@ def test_a_target_far_from_standardised_gets_a_hint_and_scale_target_fits_it(cap
 
 def test_scale_target_is_for_a_regression(capsys):
     line = usage_error(capsys, "train", "--dataset", "iris", "--scale-target", *QUICK)
-    assert line.endswith("--scale-target standardises a regression's numeric target; give --task regression (class"
-                         " labels are not scaled)")
+    assert line.endswith(
+        "--scale-target standardises a regression's numeric target; give --task regression (class"
+        " labels are not scaled)"
+    )
 
 
 # ---------------------------------------------------------------------------------------------- training rows
+
 
 def test_predict_says_which_rows_the_model_was_trained_on(capsys, tmp_path):
     """predict on the CSV the model was trained on reported 99.4% without a word: now it counts the training rows
@@ -142,8 +177,9 @@ def test_predict_says_which_rows_the_model_was_trained_on(capsys, tmp_path):
     frame = pd.DataFrame(np.vstack([split.X_train_raw, split.X_test_raw]), columns=split.feature_names)
     frame.assign(target=np.concatenate([split.y_train, split.y_test])).to_csv(tmp_path / "digits.csv", index=False)
     code, out, err = run(capsys, "predict", "--model", tmp_path / "m.npz", "--csv", tmp_path / "digits.csv")
-    assert code == 0 and err.strip().endswith("; 1437 of these 1797 rows were used for training the model: a score on"
-                                              " them says little about new data")
+    assert code == 0 and err.strip().endswith(
+        "; 1437 of these 1797 rows were used for training the model: a score on them says little about new data"
+    )
     shuffled = frame.iloc[::-1, ::-1].astype(int)  # rows and columns reversed, the numbers written as integers
     shuffled.to_csv(tmp_path / "shuffled.csv", index=False)
     code, out, err = run(capsys, "predict", "--model", tmp_path / "m.npz", "--csv", tmp_path / "shuffled.csv")
@@ -156,6 +192,7 @@ def test_predict_says_which_rows_the_model_was_trained_on(capsys, tmp_path):
 
 # ---------------------------------------------------------------------------------------------- several outputs
 
+
 def test_a_multilabel_classifier_and_a_multi_output_regressor_predict_from_the_command(capsys, tmp_path):
     """save_model wrote multilabel classifiers that load_model refused, and multi-output regressors that predict
     crashed on: both now predict, one column per output."""
@@ -167,8 +204,11 @@ def test_a_multilabel_classifier_and_a_multi_output_regressor_predict_from_the_c
         values = NumpyMLPRegressor(hidden_layer_sizes=(16,), max_iter=30, random_state=0).fit(split.X_train, Y * 1.0)
     pd.DataFrame(split.X_test_raw, columns=split.feature_names).to_csv(tmp_path / "new.csv", index=False)
     for name, model in (("labels", labels), ("values", values)):
-        save_model(Pipeline([("scaler", split.scaler), ("mlp", model)]), tmp_path / f"{name}.npz",
-                   feature_names=split.feature_names)
+        save_model(
+            Pipeline([("scaler", split.scaler), ("mlp", model)]),
+            tmp_path / f"{name}.npz",
+            feature_names=split.feature_names,
+        )
         code, out, err = run(capsys, "predict", "--model", tmp_path / f"{name}.npz", "--csv", tmp_path / "new.csv")
         assert code == 0, err
         table = pd.read_csv(io.StringIO(out))

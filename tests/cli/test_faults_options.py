@@ -44,60 +44,111 @@ def model_file(tmp_path_factory):
 #: train, compare and sweep (one function adds them to each), are tried with train.
 OUT_OF_RANGE = {
     ("train", "--seed"): ("-5", "argument --seed: a seed is an integer from 0 to 4294967295, got -5"),
-    ("train", "--split-seed"): ("4294967296", "argument --split-seed: a seed is an integer from 0 to 4294967295, got"
-                                              " 4294967296"),
+    ("train", "--split-seed"): (
+        "4294967296",
+        "argument --split-seed: a seed is an integer from 0 to 4294967295, got 4294967296",
+    ),
     ("train", "--test-size"): ("0", "test_size must be between 0 and 1 (exclusive), got 0.0"),
     ("train", "--validation-size"): ("1", "validation_size must be in [0, 1), got 1.0"),
     ("train", "--hidden-layer-sizes"): ("0", "hidden layer sizes are positive integers joined by '-'"),
-    ("train", "--alpha"): ("-1", "The 'alpha' parameter of NumpyMLPClassifier must be a float in the range [0.0, inf)."
-                                 " Got -1.0 instead."),
-    ("train", "--batch-size"): ("0", "The 'batch_size' parameter of NumpyMLPClassifier must be a str among {'auto'} or"
-                                     " an int in the range [1, inf). Got 0 instead."),
-    ("train", "--learning-rate-init"): ("0", "The 'learning_rate_init' parameter of NumpyMLPClassifier must be a float"
-                                             " in the range (0.0, inf). Got 0.0 instead."),
-    ("train", "--power-t"): ("-1", "The 'power_t' parameter of NumpyMLPClassifier must be a float in the range"
-                                   " [0.0, inf). Got -1.0 instead."),
-    ("train", "--max-iter"): ("0", "The 'max_iter' parameter of NumpyMLPClassifier must be an int in the range"
-                                   " [1, inf). Got 0 instead."),
-    ("train", "--tol"): ("-1", "The 'tol' parameter of NumpyMLPClassifier must be a float in the range [0.0, inf)."
-                               " Got -1.0 instead."),
-    ("train", "--n-iter-no-change"): ("0", "The 'n_iter_no_change' parameter of NumpyMLPClassifier must be an int in"
-                                           " the range [1, inf) or a float among {inf}. Got 0 instead."),
-    ("train", "--momentum"): ("1.5", "The 'momentum' parameter of NumpyMLPClassifier must be a float in the range"
-                                     " [0.0, 1.0]. Got 1.5 instead."),
-    ("train", "--validation-fraction"): ("1", "The 'validation_fraction' parameter of NumpyMLPClassifier must be a"
-                                              " float in the range [0.0, 1.0). Got 1.0 instead."),
-    ("train", "--beta-1"): ("1", "The 'beta_1' parameter of NumpyMLPClassifier must be a float in the range"
-                                 " [0.0, 1.0). Got 1.0 instead."),
-    ("train", "--beta-2"): ("-0.1", "The 'beta_2' parameter of NumpyMLPClassifier must be a float in the range"
-                                    " [0.0, 1.0). Got -0.1 instead."),
-    ("train", "--epsilon"): ("0", "The 'epsilon' parameter of NumpyMLPClassifier must be a float in the range"
-                                  " (0.0, inf). Got 0.0 instead."),
-    ("train", "--max-fun"): ("0", "The 'max_fun' parameter of NumpyMLPClassifier must be an int in the range"
-                                  " [1, inf). Got 0 instead."),
+    ("train", "--alpha"): (
+        "-1",
+        "The 'alpha' parameter of NumpyMLPClassifier must be a float in the range [0.0, inf). Got -1.0 instead.",
+    ),
+    ("train", "--batch-size"): (
+        "0",
+        "The 'batch_size' parameter of NumpyMLPClassifier must be a str among {'auto'} or"
+        " an int in the range [1, inf). Got 0 instead.",
+    ),
+    ("train", "--learning-rate-init"): (
+        "0",
+        "The 'learning_rate_init' parameter of NumpyMLPClassifier must be a float"
+        " in the range (0.0, inf). Got 0.0 instead.",
+    ),
+    ("train", "--power-t"): (
+        "-1",
+        "The 'power_t' parameter of NumpyMLPClassifier must be a float in the range [0.0, inf). Got -1.0 instead.",
+    ),
+    ("train", "--max-iter"): (
+        "0",
+        "The 'max_iter' parameter of NumpyMLPClassifier must be an int in the range [1, inf). Got 0 instead.",
+    ),
+    ("train", "--tol"): (
+        "-1",
+        "The 'tol' parameter of NumpyMLPClassifier must be a float in the range [0.0, inf). Got -1.0 instead.",
+    ),
+    ("train", "--n-iter-no-change"): (
+        "0",
+        "The 'n_iter_no_change' parameter of NumpyMLPClassifier must be an int in"
+        " the range [1, inf) or a float among {inf}. Got 0 instead.",
+    ),
+    ("train", "--momentum"): (
+        "1.5",
+        "The 'momentum' parameter of NumpyMLPClassifier must be a float in the range [0.0, 1.0]. Got 1.5 instead.",
+    ),
+    ("train", "--validation-fraction"): (
+        "1",
+        "The 'validation_fraction' parameter of NumpyMLPClassifier must be a"
+        " float in the range [0.0, 1.0). Got 1.0 instead.",
+    ),
+    ("train", "--beta-1"): (
+        "1",
+        "The 'beta_1' parameter of NumpyMLPClassifier must be a float in the range [0.0, 1.0). Got 1.0 instead.",
+    ),
+    ("train", "--beta-2"): (
+        "-0.1",
+        "The 'beta_2' parameter of NumpyMLPClassifier must be a float in the range [0.0, 1.0). Got -0.1 instead.",
+    ),
+    ("train", "--epsilon"): (
+        "0",
+        "The 'epsilon' parameter of NumpyMLPClassifier must be a float in the range (0.0, inf). Got 0.0 instead.",
+    ),
+    ("train", "--max-fun"): (
+        "0",
+        "The 'max_fun' parameter of NumpyMLPClassifier must be an int in the range [1, inf). Got 0 instead.",
+    ),
     # the features scikit-learn declined (issue 21)
-    ("train", "--dropout"): ("1", "argument --dropout: a dropout rate is a number in [0, 1) (the share of units"
-                                  " dropped), got 1"),
-    ("train", "--class-weight"): ("3:-2", "argument --class-weight: a class weight is a finite number >= 0, got -2"
-                                          " for class 3"),
-    ("train", "--label-smoothing"): ("1.5", "The 'label_smoothing' parameter of NumpyMLPClassifier must be a float in"
-                                            " the range [0.0, 1.0]. Got 1.5 instead."),
-    ("train", "--weight-decay"): ("-1", "The 'weight_decay' parameter of NumpyMLPClassifier must be a float in the"
-                                        " range [0.0, inf). Got -1.0 instead."),
-    ("train", "--rho"): ("1", "The 'rho' parameter of NumpyMLPClassifier must be a float in the range [0.0, 1.0). Got"
-                              " 1.0 instead."),
-    ("train", "--warmup"): ("-1", "The 'warmup' parameter of NumpyMLPClassifier must be an int in the range [0, inf)."
-                                  " Got -1 instead."),
-    ("train", "--step-every"): ("0", "The 'step_every' parameter of NumpyMLPClassifier must be an int in the range"
-                                       " [1, inf). Got 0 instead."),
-    ("train", "--step-factor"): ("0", "The 'step_factor' parameter of NumpyMLPClassifier must be a float in the range"
-                                   " (0.0, inf). Got 0.0 instead."),
+    ("train", "--dropout"): (
+        "1",
+        "argument --dropout: a dropout rate is a number in [0, 1) (the share of units dropped), got 1",
+    ),
+    ("train", "--class-weight"): (
+        "3:-2",
+        "argument --class-weight: a class weight is a finite number >= 0, got -2 for class 3",
+    ),
+    ("train", "--label-smoothing"): (
+        "1.5",
+        "The 'label_smoothing' parameter of NumpyMLPClassifier must be a float in"
+        " the range [0.0, 1.0]. Got 1.5 instead.",
+    ),
+    ("train", "--weight-decay"): (
+        "-1",
+        "The 'weight_decay' parameter of NumpyMLPClassifier must be a float in the range [0.0, inf). Got -1.0 instead.",
+    ),
+    ("train", "--rho"): (
+        "1",
+        "The 'rho' parameter of NumpyMLPClassifier must be a float in the range [0.0, 1.0). Got 1.0 instead.",
+    ),
+    ("train", "--warmup"): (
+        "-1",
+        "The 'warmup' parameter of NumpyMLPClassifier must be an int in the range [0, inf). Got -1 instead.",
+    ),
+    ("train", "--step-every"): (
+        "0",
+        "The 'step_every' parameter of NumpyMLPClassifier must be an int in the range [1, inf). Got 0 instead.",
+    ),
+    ("train", "--step-factor"): (
+        "0",
+        "The 'step_factor' parameter of NumpyMLPClassifier must be a float in the range (0.0, inf). Got 0.0 instead.",
+    ),
     ("train", "--plateau-factor"): ("1", "--plateau-factor must be a number in (0, 1), got 1.0"),
     ("train", "--patience"): ("0", "argument --patience: the number of epochs of patience must be at least 1, got 0"),
     # DigitsClassifier's (issue 21: augmentation, an ensemble, test-time augmentation)
     ("train", "--members"): ("0", "argument --members: the number of members must be at least 1, got 0"),
-    ("train", "--augment-copies"): ("-1", "argument --augment-copies: the number of jittered copies must be at least 0,"
-                                          " got -1"),
+    ("train", "--augment-copies"): (
+        "-1",
+        "argument --augment-copies: the number of jittered copies must be at least 0, got -1",
+    ),
     ("train", "--shift"): ("-1", "--shift -1.0: it must be a float in the range [0.0, inf)"),
     ("train", "--rotation"): ("181", "--rotation 181.0: it must be a float in the range [0.0, 180.0]"),
     ("train", "--zoom"): ("1", "--zoom 1.0: it must be a float in the range [0.0, 1.0)"),
@@ -138,9 +189,16 @@ OUT_OF_RANGE = {
     ("gradcheck", "--label-smoothing"): ("-0.1", "--label-smoothing must be a number in [0, 1], got -0.1"),
 }
 #: What each command needs besides the option tried (its required arguments).
-REQUIRED = {"train": [], "predict": ["--model", "{model}", "--dataset", "digits"], "gradcheck": [],
-            "compare": ["--out", "{tmp}/o"], "sweep": ["--param", "max_iter=2", "--out", "{tmp}/o"],
-            "report": ["--out", "{tmp}/o"], "results": ["{tmp}"], "lr-find": []}
+REQUIRED = {
+    "train": [],
+    "predict": ["--model", "{model}", "--dataset", "digits"],
+    "gradcheck": [],
+    "compare": ["--out", "{tmp}/o"],
+    "sweep": ["--param", "max_iter=2", "--out", "{tmp}/o"],
+    "report": ["--out", "{tmp}/o"],
+    "results": ["{tmp}"],
+    "lr-find": [],
+}
 #: Options whose values are words, not numbers.
 WORDS = {"string", "parse_bool"}
 
@@ -151,16 +209,23 @@ def _numeric_options():
     found = set()
     for command, parser in subcommands.items():
         for action in parser._actions:
-            if action.option_strings and action.type is not None and not action.choices and \
-                    action.type.__name__ not in WORDS:
+            if (
+                action.option_strings
+                and action.type is not None
+                and not action.choices
+                and action.type.__name__ not in WORDS
+            ):
                 found.add((command, action.option_strings[0]))
     return found
 
 
 def test_every_numeric_option_of_every_command_has_its_range_tried_here():
     shared = {option for command, option in OUT_OF_RANGE if command == "train"}
-    untried = {(command, option) for command, option in _numeric_options()
-               if (command, option) not in OUT_OF_RANGE and not (command in ("compare", "sweep") and option in shared)}
+    untried = {
+        (command, option)
+        for command, option in _numeric_options()
+        if (command, option) not in OUT_OF_RANGE and not (command in ("compare", "sweep") and option in shared)
+    }
     assert not untried, f"no out-of-range test for {sorted(untried)}"
 
 
@@ -177,18 +242,26 @@ def test_an_option_out_of_its_range_is_one_line_before_any_work(capsys, tmp_path
 
 def test_no_seeds_is_refused_alike_by_every_command_and_function(capsys, tmp_path):
     """``--seeds 0`` used to run one seed in sweep while compare and report refused it."""
-    lines = [one_line(capsys, argv) for argv in (
-        ["compare", "--seeds", "0", "--out", tmp_path / "c"],
-        ["sweep", "--param", "max_iter=2", "--seeds", "0", "--out", tmp_path / "s"],
-        ["sweep", "--preset", "epochs", "--seeds", "0", "--out", tmp_path / "p"],
-        ["report", "--seeds", "0", "--out", tmp_path / "r"])]
+    lines = [
+        one_line(capsys, argv)
+        for argv in (
+            ["compare", "--seeds", "0", "--out", tmp_path / "c"],
+            ["sweep", "--param", "max_iter=2", "--seeds", "0", "--out", tmp_path / "s"],
+            ["sweep", "--preset", "epochs", "--seeds", "0", "--out", tmp_path / "p"],
+            ["report", "--seeds", "0", "--out", tmp_path / "r"],
+        )
+    ]
     assert {line.split(" (see ")[0] for line in lines} == {f"digitnet: error: argument --seeds: {SEEDS}"}
     from digitnet.experiments import compare, sweep
-    from digitnet.studies import run_preset
     from digitnet.report import build_report
+    from digitnet.studies import run_preset
 
-    for call in (lambda: compare(seeds=0), lambda: sweep({"max_iter": [2]}, seeds=0),
-                 lambda: run_preset("epochs", seeds=0), lambda: build_report(tmp_path / "r", seeds=0)):
+    for call in (
+        lambda: compare(seeds=0),
+        lambda: sweep({"max_iter": [2]}, seeds=0),
+        lambda: run_preset("epochs", seeds=0),
+        lambda: build_report(tmp_path / "r", seeds=0),
+    ):
         with pytest.raises(UsageError) as caught:
             call()
         assert str(caught.value) == SEEDS
@@ -205,7 +278,8 @@ def test_gradcheck_counts_an_overflow_as_a_failure(capsys):
     assert len(rows) == len(HIDDEN_ACTIVATIONS) and all(row.split()[1:] == ["inf", "FAIL"] for row in rows), rows
     assert out.strip().splitlines()[-1] == (
         f"worst inf (ABOVE tolerance 1e-05): {', '.join(HIDDEN_ACTIVATIONS)} failed (a loss or gradient"
-        " overflowed: --alpha 1e+308 is too large to check)")
+        " overflowed: --alpha 1e+308 is too large to check)"
+    )
     assert main(["gradcheck"]) == 0 and "(within tolerance 1e-05)" in capsys.readouterr().out
 
 
@@ -225,26 +299,61 @@ def inputs(tmp_path, model_file):
     return {name: (tmp_path / name).read_bytes() for name in ("d.csv", "m.npz", "p.png")}
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["train", *QUICK, "--csv", "{d}/d.csv", "--save", "{d}/d.csv"],
-     "--save {d}/d.csv would overwrite the --csv file {d}/d.csv, which this command reads"),
-    (["train", *QUICK, "--csv", "{d}/d.csv", "--save", "{d}/link.csv"],  # a symbolic link to it
-     "--save {d}/link.csv would overwrite the --csv file {d}/d.csv, which this command reads"),
-    (["train", *QUICK, "--csv", "{d}/d.csv", "--save", "{d}/hard.csv"],  # a hard link: the same file, another name
-     "--save {d}/hard.csv would overwrite the --csv file {d}/d.csv, which this command reads"),
-    (["predict", "--model", "{d}/m.npz", "--dataset", "digits", "--out", "{d}/m.npz"],
-     "--out {d}/m.npz would overwrite the --model file {d}/m.npz, which this command reads"),
-    (["predict", "--model", "{d}/m.npz", "--csv", "{d}/d.csv", "--out", "{d}/d.csv"],
-     "--out {d}/d.csv would overwrite the --csv file {d}/d.csv, which this command reads"),
-    (["predict", "--model", "{d}/m.npz", "--image", "{d}/p.png", "--out", "{d}/p.png"],
-     "--out {d}/p.png would overwrite the --image file {d}/p.png, which this command reads"),
-    (["compare", *QUICK, "--seeds", "1", "--csv", "{d}/compare.csv", "--target", "target", "--out", "{d}"],
-     "--out {d} (where it writes compare.csv) would overwrite the --csv file {d}/compare.csv, which this command"
-     " reads"),
-    (["sweep", "--param", "max_iter=2", "--csv", "{d}/sweep.csv", "--target", "target", "--out", "{d}"],
-     "--out {d} (where it writes sweep.csv) would overwrite the --csv file {d}/sweep.csv, which this command reads"),
-], ids=["train-csv", "train-symlink", "train-hard-link", "predict-model", "predict-csv", "predict-image",
-        "compare-dir", "sweep-dir"])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (
+            ["train", *QUICK, "--csv", "{d}/d.csv", "--save", "{d}/d.csv"],
+            "--save {d}/d.csv would overwrite the --csv file {d}/d.csv, which this command reads",
+        ),
+        (
+            ["train", *QUICK, "--csv", "{d}/d.csv", "--save", "{d}/link.csv"],  # a symbolic link to it
+            "--save {d}/link.csv would overwrite the --csv file {d}/d.csv, which this command reads",
+        ),
+        (
+            [
+                "train",
+                *QUICK,
+                "--csv",
+                "{d}/d.csv",
+                "--save",
+                "{d}/hard.csv",
+            ],  # a hard link: the same file, another name
+            "--save {d}/hard.csv would overwrite the --csv file {d}/d.csv, which this command reads",
+        ),
+        (
+            ["predict", "--model", "{d}/m.npz", "--dataset", "digits", "--out", "{d}/m.npz"],
+            "--out {d}/m.npz would overwrite the --model file {d}/m.npz, which this command reads",
+        ),
+        (
+            ["predict", "--model", "{d}/m.npz", "--csv", "{d}/d.csv", "--out", "{d}/d.csv"],
+            "--out {d}/d.csv would overwrite the --csv file {d}/d.csv, which this command reads",
+        ),
+        (
+            ["predict", "--model", "{d}/m.npz", "--image", "{d}/p.png", "--out", "{d}/p.png"],
+            "--out {d}/p.png would overwrite the --image file {d}/p.png, which this command reads",
+        ),
+        (
+            ["compare", *QUICK, "--seeds", "1", "--csv", "{d}/compare.csv", "--target", "target", "--out", "{d}"],
+            "--out {d} (where it writes compare.csv) would overwrite the --csv file {d}/compare.csv, which this command"
+            " reads",
+        ),
+        (
+            ["sweep", "--param", "max_iter=2", "--csv", "{d}/sweep.csv", "--target", "target", "--out", "{d}"],
+            "--out {d} (where it writes sweep.csv) would overwrite the --csv file {d}/sweep.csv, which this command reads",
+        ),
+    ],
+    ids=[
+        "train-csv",
+        "train-symlink",
+        "train-hard-link",
+        "predict-model",
+        "predict-csv",
+        "predict-image",
+        "compare-dir",
+        "sweep-dir",
+    ],
+)
 def test_an_output_that_would_overwrite_an_input_is_refused_before_any_work(capsys, tmp_path, inputs, argv, message):
     os.symlink(tmp_path / "d.csv", tmp_path / "link.csv")
     os.link(tmp_path / "d.csv", tmp_path / "hard.csv")
@@ -259,8 +368,21 @@ def test_an_output_that_would_overwrite_an_input_is_refused_before_any_work(caps
 
 
 def test_an_output_beside_an_input_is_fine(capsys, tmp_path, inputs):
-    assert main(["train", *QUICK, "--csv", str(tmp_path / "d.csv"), "--target", "target", "--save",
-                 str(tmp_path / "model.npz")]) == 0
+    assert (
+        main(
+            [
+                "train",
+                *QUICK,
+                "--csv",
+                str(tmp_path / "d.csv"),
+                "--target",
+                "target",
+                "--save",
+                str(tmp_path / "model.npz"),
+            ]
+        )
+        == 0
+    )
     assert (tmp_path / "d.csv").read_bytes() == inputs["d.csv"] and (tmp_path / "model.npz").exists()
     capsys.readouterr()
 
@@ -271,20 +393,45 @@ def test_an_output_beside_an_input_is_fine(capsys, tmp_path, inputs):
 def _digitnet(*argv, fsize=None):
     """The command in a process of its own, with a file-size limit (bytes) if given: past it, a write fails as on a
     full disk."""
+
     def limit():
         if fsize is not None:
             signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
             resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
-    return subprocess.run([sys.executable, "-m", "digitnet.cli", *map(str, argv)], capture_output=True, text=True,
-                          timeout=600, preexec_fn=limit)
+
+    return subprocess.run(
+        [sys.executable, "-m", "digitnet.cli", *map(str, argv)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        preexec_fn=limit,
+    )
 
 
 def test_a_full_disk_under_a_pool_of_processes_is_one_line(tmp_path):
     """The store fills the disk while two worker processes still train: joblib then warned that their tasks were
     cancelled, around the one line that says what happened."""
-    done = _digitnet("sweep", "--param", "hidden_layer_sizes=6,9,12,15,18", "--param", "alpha=0.0001,0.001,0.01",
-                     "--max-iter", "40", "--tol", "0", "--seeds", "2", "--backend", "processes", "--jobs", "2",
-                     "--no-progress", "--out", tmp_path / "grid", fsize=96 * 1024)
+    done = _digitnet(
+        "sweep",
+        "--param",
+        "hidden_layer_sizes=6,9,12,15,18",
+        "--param",
+        "alpha=0.0001,0.001,0.01",
+        "--max-iter",
+        "40",
+        "--tol",
+        "0",
+        "--seeds",
+        "2",
+        "--backend",
+        "processes",
+        "--jobs",
+        "2",
+        "--no-progress",
+        "--out",
+        tmp_path / "grid",
+        fsize=96 * 1024,
+    )
     assert done.returncode == 2, done.stderr
     lines = done.stderr.splitlines()
     assert len(lines) == 1, done.stderr
@@ -295,12 +442,26 @@ def test_a_full_disk_under_a_pool_of_processes_is_one_line(tmp_path):
 def test_numpy_warnings_of_a_diverging_fit_are_folded_into_its_line(tmp_path):
     """scikit-learn's MLPClassifier overflowing in compare: numpy's RuntimeWarnings came before the line that says
     training diverged."""
-    done = _digitnet("compare", "--learning-rate-init", "1e100", "--solver", "sgd", "--momentum", "0", "--seeds", "1",
-                     *QUICK, "--no-progress", "--out", tmp_path / "c")
+    done = _digitnet(
+        "compare",
+        "--learning-rate-init",
+        "1e100",
+        "--solver",
+        "sgd",
+        "--momentum",
+        "0",
+        "--seeds",
+        "1",
+        *QUICK,
+        "--no-progress",
+        "--out",
+        tmp_path / "c",
+    )
     assert done.returncode == 2
     lines = done.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("digitnet: error: training failed: ") and "diverged" in lines[0], \
+    assert len(lines) == 1 and lines[0].startswith("digitnet: error: training failed: ") and "diverged" in lines[0], (
         done.stderr
+    )
     assert "RuntimeWarning" not in done.stderr
 
 
@@ -320,8 +481,9 @@ def test_a_library_warning_of_a_command_that_succeeds_is_one_line(capsys, tmp_pa
         assert main(["results", str(tmp_path)]) == 0
     finally:
         COMMANDS["results"] = saved
-    assert capsys.readouterr().err == ("digitnet: warning: something a library thinks you should know, over two"
-                                       " lines\n")
+    assert capsys.readouterr().err == (
+        "digitnet: warning: something a library thinks you should know, over two lines\n"
+    )
     from sklearn.datasets import load_iris
     from sklearn.exceptions import ConvergenceWarning
 

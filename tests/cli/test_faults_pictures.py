@@ -22,10 +22,14 @@ from digitnet.errors import UsageError
 from digitnet.model_file import load_model
 
 NOT_A_PICTURE = f"it is not a {FORMAT_NAMES} file (PostScript, PDF and other formats are refused); save it as PNG"
-NO_INK = ("has no ink: it is blank, one uniform shade or fully transparent (give a picture of one digit, dark ink on"
-          " light paper or light on dark)")
-ALL_INK = ("is all ink: every pixel is darker than mid-grey, so no stroke stands out (give a picture of one digit,"
-           " dark ink on light paper or light on dark)")
+NO_INK = (
+    "has no ink: it is blank, one uniform shade or fully transparent (give a picture of one digit, dark ink on"
+    " light paper or light on dark)"
+)
+ALL_INK = (
+    "is all ink: every pixel is darker than mid-grey, so no stroke stands out (give a picture of one digit,"
+    " dark ink on light paper or light on dark)"
+)
 DAMAGED = "it is damaged, cut short or a variant Pillow cannot decode"
 
 
@@ -38,8 +42,13 @@ def model_file(tmp_path_factory):
 
 def predict(model_file, picture, env=None):
     """``digitnet predict --image`` in a process of its own."""
-    return subprocess.run([sys.executable, "-m", "digitnet", "predict", "--model", str(model_file), "--image",
-                           str(picture)], capture_output=True, text=True, timeout=120, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "digitnet", "predict", "--model", str(model_file), "--image", str(picture)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
 
 
 def refused(done):
@@ -56,6 +65,7 @@ def assert_refused(model_file, capfd):
     """``check(picture, message)``: both the command and the Python function refuse ``picture`` with exactly
     ``message``, and the function writes nothing to standard error on the way (not even from C code, to file
     descriptor 2)."""
+
     def check(picture, message, env=None):
         assert refused(predict(model_file, picture, env)) == message
         capfd.readouterr()
@@ -65,6 +75,7 @@ def assert_refused(model_file, capfd):
                 image_to_input(picture)
         assert str(error.value) == message
         assert capfd.readouterr().err == ""
+
     return check
 
 
@@ -90,8 +101,13 @@ def test_postscript_named_png_never_reaches_ghostscript(model_file, assert_refus
     (bin_dir / "gs").chmod(0o755)
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
     # the trap is real: Pillow on its own runs the fake gs (and fails with its CalledProcessError)
-    plain = subprocess.run([sys.executable, "-c", "import sys; from PIL import Image; Image.open(sys.argv[1]).load()",
-                            str(picture)], capture_output=True, text=True, env=env, timeout=60)
+    plain = subprocess.run(
+        [sys.executable, "-c", "import sys; from PIL import Image; Image.open(sys.argv[1]).load()", str(picture)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert plain.returncode != 0 and "CalledProcessError" in plain.stderr and marker.exists()
     marker.unlink()
     assert_refused(picture, f"cannot read {picture} as a picture: {NOT_A_PICTURE}", env)
@@ -134,19 +150,23 @@ def _png(width, height, rows, second_idat=b"IDAT"):
     ``second_idat``), IEND."""
     pixels = zlib.compress(rows)
     half = len(pixels) // 2
-    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
-            + _chunk(b"IDAT", pixels[:half]) + _chunk(second_idat, pixels[half:]) + _chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+        + _chunk(b"IDAT", pixels[:half])
+        + _chunk(second_idat, pixels[half:])
+        + _chunk(b"IEND", b"")
+    )
 
 
 def test_a_truncated_png_is_one_line(assert_refused, tmp_path):
     picture = tmp_path / "digit.png"
     Image.fromarray(drawing()).save(picture)
     whole = picture.read_bytes()
-    picture.write_bytes(whole[:len(whole) // 2])
+    picture.write_bytes(whole[: len(whole) // 2])
     assert_refused(picture, f"cannot read {picture} as a picture: {DAMAGED} (image file is truncated)")
     picture.write_bytes(whole[:40])  # cut inside the header
-    assert_refused(picture, f"cannot read {picture} as a picture: it begins as a PNG file but is damaged"
-                            " or cut short")
+    assert_refused(picture, f"cannot read {picture} as a picture: it begins as a PNG file but is damaged or cut short")
 
 
 def test_a_png_with_a_broken_chunk_is_one_line(assert_refused, tmp_path):
@@ -159,8 +179,9 @@ def test_a_png_with_a_broken_chunk_is_one_line(assert_refused, tmp_path):
     with pytest.raises(SyntaxError):
         with Image.open(picture) as plain:
             plain.load()
-    assert_refused(picture, f"cannot read {picture} as a picture: {DAMAGED} (broken PNG file (chunk"
-                            " b'\\x00\\xda\\x1f\\x91'))")
+    assert_refused(
+        picture, f"cannot read {picture} as a picture: {DAMAGED} (broken PNG file (chunk b'\\x00\\xda\\x1f\\x91'))"
+    )
 
 
 def test_a_damaged_compressed_tiff_is_one_line_without_libtiffs_messages(assert_refused, tmp_path):
@@ -171,8 +192,12 @@ def test_a_damaged_compressed_tiff_is_one_line_without_libtiffs_messages(assert_
     damaged = bytearray(picture.read_bytes())
     damaged[200:260] = b"\xff" * 60  # inside the LZW-compressed strip
     picture.write_bytes(bytes(damaged))
-    plain = subprocess.run([sys.executable, "-c", "import sys; from PIL import Image; Image.open(sys.argv[1]).load()",
-                            str(picture)], capture_output=True, text=True, timeout=60)
+    plain = subprocess.run(
+        [sys.executable, "-c", "import sys; from PIL import Image; Image.open(sys.argv[1]).load()", str(picture)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert "Using code not yet in table" in plain.stderr and "OSError: decoder error -2" in plain.stderr
     assert_refused(picture, f"cannot read {picture} as a picture: {DAMAGED} (decoder error -2)")
 
@@ -205,17 +230,20 @@ def _save(path, array, mode=None):
     return path
 
 
-@pytest.mark.parametrize("name, make, problem", [
-    ("transparent.png", lambda: np.zeros((40, 40, 4), np.uint8), NO_INK),  # black, but fully transparent
-    ("white.png", lambda: np.full((40, 40), 255, np.uint8), NO_INK),
-    ("light-grey.png", lambda: np.full((40, 40), 200, np.uint8), NO_INK),
-    ("dark-grey.png", lambda: np.full((40, 40), 60, np.uint8), ALL_INK),
-    ("black.png", lambda: np.zeros((40, 40), np.uint8), ALL_INK),
-    ("one-white-pixel.png", lambda: np.full((1, 1), 255, np.uint8), NO_INK),
-    ("one-black-pixel.png", lambda: np.zeros((1, 1), np.uint8), ALL_INK),
-    ("uniform-16-bit.png", lambda: np.full((40, 40), 8000, np.uint16), NO_INK),
-    ("uniform-float.tiff", lambda: np.full((40, 40), 0.25, np.float32), NO_INK),
-])
+@pytest.mark.parametrize(
+    "name, make, problem",
+    [
+        ("transparent.png", lambda: np.zeros((40, 40, 4), np.uint8), NO_INK),  # black, but fully transparent
+        ("white.png", lambda: np.full((40, 40), 255, np.uint8), NO_INK),
+        ("light-grey.png", lambda: np.full((40, 40), 200, np.uint8), NO_INK),
+        ("dark-grey.png", lambda: np.full((40, 40), 60, np.uint8), ALL_INK),
+        ("black.png", lambda: np.zeros((40, 40), np.uint8), ALL_INK),
+        ("one-white-pixel.png", lambda: np.full((1, 1), 255, np.uint8), NO_INK),
+        ("one-black-pixel.png", lambda: np.zeros((1, 1), np.uint8), ALL_INK),
+        ("uniform-16-bit.png", lambda: np.full((40, 40), 8000, np.uint16), NO_INK),
+        ("uniform-float.tiff", lambda: np.full((40, 40), 0.25, np.float32), NO_INK),
+    ],
+)
 def test_a_picture_with_no_digit_is_refused(assert_refused, tmp_path, name, make, problem):
     picture = _save(tmp_path / name, make())
     assert_refused(picture, f"{picture} {problem}")
@@ -226,16 +254,18 @@ def test_strokes_too_thin_for_eight_by_eight_are_refused(assert_refused, tmp_pat
     thin = np.full((200, 200), 255, np.uint8)
     thin[np.arange(200), np.arange(200)] = 0
     picture = _save(tmp_path / "thin.png", thin)
-    assert_refused(picture, f"{picture} has strokes too thin to show in the 8x8 input (every value is 0);"
-                            " draw the digit with a thicker pen")
+    assert_refused(
+        picture,
+        f"{picture} has strokes too thin to show in the 8x8 input (every value is 0);"
+        " draw the digit with a thicker pen",
+    )
 
 
 def test_float_pixels_that_are_not_numbers_are_refused(assert_refused, tmp_path):
     values = drawing().astype(np.float32) / 255
     values[5, 5] = np.nan
     picture = _save(tmp_path / "nan.tiff", values)
-    assert_refused(picture, f"cannot read {picture} as a picture: some of its pixels are not numbers"
-                            " (NaN or infinite)")
+    assert_refused(picture, f"cannot read {picture} as a picture: some of its pixels are not numbers (NaN or infinite)")
 
 
 # ------------------------------------------------------------------------------ 16-bit, 32-bit and float pictures
@@ -245,7 +275,7 @@ def _grid(stderr):
     """The 8x8 input the command printed ("as the model sees it")."""
     lines = stderr.splitlines()
     start = next(i for i, line in enumerate(lines) if "as the model sees it" in line) + 1
-    return [int(v) for line in lines[start:start + 8] for v in line.split()]
+    return [int(v) for line in lines[start : start + 8] for v in line.split()]
 
 
 def _deep_versions():

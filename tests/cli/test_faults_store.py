@@ -15,14 +15,25 @@ import pytest
 
 from digitnet.experiments.store import FILENAME, UNREADABLE_SUFFIX
 
-SWEEP = ["sweep", "--param", "hidden_layer_sizes=6,9", "--max-iter", "3", "--seeds", "2", "--backend", "serial",
-         "--no-progress"]
+SWEEP = [
+    "sweep",
+    "--param",
+    "hidden_layer_sizes=6,9",
+    "--max-iter",
+    "3",
+    "--seeds",
+    "2",
+    "--backend",
+    "serial",
+    "--no-progress",
+]
 N_RUNS = 4
 
 
 def digitnet(*argv):
-    return subprocess.run([sys.executable, "-m", "digitnet", *map(str, argv)], capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "digitnet", *map(str, argv)], capture_output=True, text=True, timeout=300
+    )
 
 
 def one_line(text, start):
@@ -108,8 +119,11 @@ def test_an_unreadable_row_is_skipped_in_one_line_and_the_next_sweep_trains_it_a
 def test_rows_of_every_kind_of_damage_are_counted_and_a_spoiled_sweep_entry_too(grid):
     path = grid / FILENAME
     ids = sorted(rows(path))
-    execute(path, *[(f"UPDATE runs SET {c} = ? WHERE run_id = ?", (v, rid)) for (c, (v, _)), rid in
-                    zip(SPOILED.items(), ids)], "UPDATE sweeps SET config_json = '[', n_runs = 'many'")
+    execute(
+        path,
+        *[(f"UPDATE runs SET {c} = ? WHERE run_id = ?", (v, rid)) for (c, (v, _)), rid in zip(SPOILED.items(), ids)],
+        "UPDATE sweeps SET config_json = '[', n_runs = 'many'",
+    )
     done = digitnet("results", grid)
     assert done.returncode == 0
     one_line(done.stderr, f"digitnet: warning: skipped 4 rows of {path} that cannot be read (run ")
@@ -129,8 +143,11 @@ def test_a_trigger_in_the_store_is_refused_before_anything_is_written_and_commit
     for argv in ([*SWEEP[:2], "hidden_layer_sizes=6,9,12", *SWEEP[3:], "--out", grid], ["results", grid]):
         done = digitnet(*argv)
         assert done.returncode == 2
-        error = one_line(done.stderr, f"digitnet: error: the results store {path} holds a trigger 'wipe' (and 1 more)"
-                                      " that digitnet did not make (a trigger runs its own SQL as digitnet writes")
+        error = one_line(
+            done.stderr,
+            f"digitnet: error: the results store {path} holds a trigger 'wipe' (and 1 more)"
+            " that digitnet did not make (a trigger runs its own SQL as digitnet writes",
+        )
         assert f"remove it (sqlite3 {path} 'DROP TRIGGER \"wipe\"') and run again" in error
         assert rows(path) == before  # every committed run survives; nothing was trained or written
     with sqlite3.connect(path) as conn:
@@ -143,21 +160,27 @@ def test_a_trigger_in_the_store_is_refused_before_anything_is_written_and_commit
     assert len(after) == N_RUNS + 2 and all(after[k] == v for k, v in before.items())
 
 
-@pytest.mark.parametrize("kind, create", [
-    ("view", "CREATE VIEW recent AS SELECT * FROM runs"),
-    ("table", "CREATE TABLE notes (text TEXT)"),
-    ("index", "CREATE INDEX by_seed ON runs (seed)"),
-])
+@pytest.mark.parametrize(
+    "kind, create",
+    [
+        ("view", "CREATE VIEW recent AS SELECT * FROM runs"),
+        ("table", "CREATE TABLE notes (text TEXT)"),
+        ("index", "CREATE INDEX by_seed ON runs (seed)"),
+    ],
+)
 def test_a_view_table_or_index_digitnet_did_not_make_is_refused_in_one_line(grid, kind, create):
     path = grid / FILENAME
     execute(path, create)
     name = create.split()[2]
-    for argv in (["results", grid], [*SWEEP, "--out", grid])[:2 if kind == "view" else 1]:  # the same check for both
+    for argv in (["results", grid], [*SWEEP, "--out", grid])[: 2 if kind == "view" else 1]:  # the same check for both
         done = digitnet(*argv)
         assert done.returncode == 2
-        error = one_line(done.stderr, f"digitnet: error: the results store {path} holds a"
-                                      f"{'n' if kind == 'index' else ''} {kind} {name!r} that digitnet did not make"
-                                      " (a store holds only digitnet's own tables)")
+        error = one_line(
+            done.stderr,
+            f"digitnet: error: the results store {path} holds a"
+            f"{'n' if kind == 'index' else ''} {kind} {name!r} that digitnet did not make"
+            " (a store holds only digitnet's own tables)",
+        )
         assert f"'DROP {kind.upper()} \"{name}\"'" in error
 
 

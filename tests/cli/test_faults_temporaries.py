@@ -17,8 +17,10 @@ OURS = re.compile(r"^\.digitnet-tmp\.(.+)\.([0-9a-f]{8})\.([1-9][0-9]*)\.([0-9a-
 
 def _killed_writer(target):
     """The temporary file that a real process, killed (SIGKILL) in the middle of writing ``target``, left."""
-    code = ("import os, signal, sys\nfrom digitnet.files import atomic_write\n"
-            "atomic_write(sys.argv[1], lambda f: (f.write(b'half'), f.flush(), os.kill(os.getpid(), signal.SIGKILL)))")
+    code = (
+        "import os, signal, sys\nfrom digitnet.files import atomic_write\n"
+        "atomic_write(sys.argv[1], lambda f: (f.write(b'half'), f.flush(), os.kill(os.getpid(), signal.SIGKILL)))"
+    )
     killed = subprocess.run([sys.executable, "-c", code, str(target)], capture_output=True)
     assert killed.returncode == -signal.SIGKILL
     [left] = [n for n in os.listdir(os.path.dirname(target)) if n.startswith(TEMPORARY_PREFIX)]
@@ -63,8 +65,12 @@ def test_a_save_removes_a_killed_writers_temporary_and_no_user_file(tmp_path):
     stale = _killed_writer(folder / "model.npz")
     assert OURS.match(stale), stale
     files, exact = _user_files(folder, stale)
-    done = subprocess.run([sys.executable, "-m", "digitnet.cli", "train", *QUICK, "--save", str(folder / "model.npz")],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "digitnet.cli", "train", *QUICK, "--save", str(folder / "model.npz")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert "saved model to" in done.stdout
     left = set(os.listdir(folder))
@@ -76,10 +82,13 @@ def test_a_save_removes_a_killed_writers_temporary_and_no_user_file(tmp_path):
 
 def test_a_live_writers_temporary_and_our_own_are_left_alone(tmp_path):
     """A temporary file whose writer is alive (here: another real process, still running) is being written."""
-    code = ("import os, sys, time\nfrom digitnet.files import temporary_beside\n"
-            "fd, path = temporary_beside(sys.argv[1]); print(path, flush=True); time.sleep(60)")
-    writer = subprocess.Popen([sys.executable, "-c", code, str(tmp_path / "out.csv")], stdout=subprocess.PIPE,
-                              text=True)
+    code = (
+        "import os, sys, time\nfrom digitnet.files import temporary_beside\n"
+        "fd, path = temporary_beside(sys.argv[1]); print(path, flush=True); time.sleep(60)"
+    )
+    writer = subprocess.Popen(
+        [sys.executable, "-c", code, str(tmp_path / "out.csv")], stdout=subprocess.PIPE, text=True
+    )
     try:
         theirs = os.path.basename(writer.stdout.readline().strip())
         fd, mine = temporary_beside(tmp_path / "mine.csv")

@@ -18,8 +18,18 @@ pytestmark = pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="counts 
 
 QUICK = ["--hidden-layer-sizes", "8", "--max-iter", "3"]
 #: 18 runs that take a while (two workers need tens of seconds): there is time to see them and stop them.
-LONG = ["--param", "hidden_layer_sizes=16,32,64", "--param", "learning_rate_init=0.001,0.01", "--max-iter", "300",
-        "--tol", "0", "--seeds", "3"]
+LONG = [
+    "--param",
+    "hidden_layer_sizes=16,32,64",
+    "--param",
+    "learning_rate_init=0.001,0.01",
+    "--max-iter",
+    "300",
+    "--tol",
+    "0",
+    "--seeds",
+    "3",
+]
 #: How each kind of worker process shows in its command line.
 WORKER = {"processes": "LokyProcess", "dask": "from multiprocessing.spawn import spawn_main"}
 #: The hang guard of every wait here (a bound, not a speed: a healthy run takes a fraction of it).
@@ -33,7 +43,7 @@ def _stat(pid):
             text = f.read()
     except OSError:
         return None
-    fields = text[text.rindex(")") + 2:].split()
+    fields = text[text.rindex(")") + 2 :].split()
     return fields[0], int(fields[1]), int(fields[19])
 
 
@@ -69,8 +79,13 @@ def workers(processes, backend):
 
 def _start(*argv):
     """The command in a session of its own (its process group, as a shell's job)."""
-    return subprocess.Popen([sys.executable, "-m", "digitnet.cli", *map(str, argv)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "digitnet.cli", *map(str, argv)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def _watch(command, until, backend):
@@ -110,8 +125,20 @@ def _gone_after(processes, guard=10.0):
 
 def test_compare_with_100000_jobs_starts_at_most_one_worker_per_fit_and_core(tmp_path):
     """Once, 343 processes (and 6 GB) for four fits, and no result after 90 s."""
-    command = _start("compare", "--seeds", "2", "--jobs", "100000", "--hidden-layer-sizes", "32", "--max-iter", "40",
-                     "--no-progress", "--out", tmp_path / "c")
+    command = _start(
+        "compare",
+        "--seeds",
+        "2",
+        "--jobs",
+        "100000",
+        "--hidden-layer-sizes",
+        "32",
+        "--max-iter",
+        "40",
+        "--no-progress",
+        "--out",
+        tmp_path / "c",
+    )
     _, most = _watch(command, lambda _: False, "processes")
     out, err = command.communicate(timeout=GUARD)
     assert command.returncode == 0, err
@@ -119,23 +146,39 @@ def test_compare_with_100000_jobs_starts_at_most_one_worker_per_fit_and_core(tmp
     expected = min(4, cores)
     assert 1 <= most <= expected
     reasons = "4 fits to run" + (f", {cores} usable core{'s' if cores != 1 else ''}" if cores < 100000 else "")
-    assert out.splitlines()[0] == f"--jobs 100000: using {expected} worker process{'es' if expected != 1 else ''}" \
-                                  f" ({reasons})"
+    assert (
+        out.splitlines()[0] == f"--jobs 100000: using {expected} worker process{'es' if expected != 1 else ''}"
+        f" ({reasons})"
+    )
     assert err == ""
 
 
 def test_a_dask_sweep_with_1000_jobs_on_two_runs_starts_two_workers_at_most(tmp_path):
     """Once, about 150 processes for two runs."""
-    pytest.importorskip("distributed", reason="Dask is not installed (pip install -e \".[dask]\")")
-    command = _start("sweep", "--param", "hidden_layer_sizes=8,9", "--max-iter", "3", "--backend", "dask", "--jobs",
-                     "1000", "--no-progress", "--out", tmp_path / "s")
+    pytest.importorskip("distributed", reason='Dask is not installed (pip install -e ".[dask]")')
+    command = _start(
+        "sweep",
+        "--param",
+        "hidden_layer_sizes=8,9",
+        "--max-iter",
+        "3",
+        "--backend",
+        "dask",
+        "--jobs",
+        "1000",
+        "--no-progress",
+        "--out",
+        tmp_path / "s",
+    )
     seen, most = _watch(command, lambda _: False, "dask")
     out, err = command.communicate(timeout=GUARD)
     assert command.returncode == 0, err
     cores = usable_cores()
     assert 1 <= most <= min(2, cores) and len(workers(seen, "dask")) <= min(2, cores)
-    assert out.splitlines()[0] == (f"--jobs 1000: using at most {min(1000, cores)} worker process"
-                                   f"{'es' if cores != 1 else ''} ({cores} usable core{'s' if cores != 1 else ''})")
+    assert out.splitlines()[0] == (
+        f"--jobs 1000: using at most {min(1000, cores)} worker process"
+        f"{'es' if cores != 1 else ''} ({cores} usable core{'s' if cores != 1 else ''})"
+    )
     assert err == ""
     _gone_after(seen)
 
@@ -143,16 +186,20 @@ def test_a_dask_sweep_with_1000_jobs_on_two_runs_starts_two_workers_at_most(tmp_
 # ------------------------------------------------------------------------------ stopped: the workers go with the run
 
 
-@pytest.mark.parametrize("signum, to_group, when", [
-    (signal.SIGTERM, False, "running"),  # kill PID
-    (signal.SIGINT, True, "running"),  # Ctrl-C at a terminal: every process of the group gets it
-    (signal.SIGTERM, False, "starting"),  # while the local cluster is still starting its workers
-    (signal.SIGINT, True, "starting"),
-], ids=["sigterm", "ctrl-c", "sigterm-while-starting", "ctrl-c-while-starting"])
+@pytest.mark.parametrize(
+    "signum, to_group, when",
+    [
+        (signal.SIGTERM, False, "running"),  # kill PID
+        (signal.SIGINT, True, "running"),  # Ctrl-C at a terminal: every process of the group gets it
+        (signal.SIGTERM, False, "starting"),  # while the local cluster is still starting its workers
+        (signal.SIGINT, True, "starting"),
+    ],
+    ids=["sigterm", "ctrl-c", "sigterm-while-starting", "ctrl-c-while-starting"],
+)
 def test_sigterm_and_ctrl_c_end_a_dask_sweep_with_its_cluster_in_one_line(tmp_path, signum, to_group, when):
     """Once, SIGTERM did not end a Dask sweep within 5 s, and a signal while the LocalCluster started left
     tracebacks; Ctrl-C made every worker print its own."""
-    pytest.importorskip("distributed", reason="Dask is not installed (pip install -e \".[dask]\")")
+    pytest.importorskip("distributed", reason='Dask is not installed (pip install -e ".[dask]")')
     out = tmp_path / "grid"
     command = _start("sweep", *LONG, "--backend", "dask", "--jobs", "2", "--no-progress", "--out", out)
     if when == "starting":
@@ -166,8 +213,11 @@ def test_sigterm_and_ctrl_c_end_a_dask_sweep_with_its_cluster_in_one_line(tmp_pa
     stopped = time.monotonic() - sent
     assert command.returncode == 130, err
     lines = err.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("digitnet: interrupted: ") and lines[0].endswith(
-        f" of 18 runs saved in {out / FILENAME}; run the same command again to finish"), err
+    assert (
+        len(lines) == 1
+        and lines[0].startswith("digitnet: interrupted: ")
+        and lines[0].endswith(f" of 18 runs saved in {out / FILENAME}; run the same command again to finish")
+    ), err
     assert _gone_after(seen) < 5  # the cluster was stopped before the command ended: nothing is left behind
     print(f"{signal.Signals(signum).name} while {when}: the sweep ended {stopped:.2f} s later")
 
@@ -178,7 +228,7 @@ def test_the_workers_of_a_killed_sweep_end_within_a_second(tmp_path, backend):
     is gone (a pool worker looks every 0.1 s; a Dask worker's pipe to the sweep closes), even while whoever started
     the sweep has not collected its exit status (a shell does at once; here it waits)."""
     if backend == "dask":
-        pytest.importorskip("distributed", reason="Dask is not installed (pip install -e \".[dask]\")")
+        pytest.importorskip("distributed", reason='Dask is not installed (pip install -e ".[dask]")')
     out = tmp_path / "grid"
     command = _start("sweep", *LONG, "--backend", backend, "--jobs", "2", "--no-progress", "--out", out)
     seen, _ = _watch(command, lambda found: len(found) >= 2 and _committed(out / FILENAME) > 0, backend)

@@ -36,22 +36,24 @@ def test_help_describes_the_test(capsys):
     assert "steepest descent of the smoothed loss" in text and "--out DIR writes DIR/lr_find.csv" in text
     for option in ("--batch-size", "--solver", "--momentum", "--dataset", "--csv", "--validation-size", "--seed"):
         assert option in text
-    done = subprocess.run([sys.executable, "-m", "digitnet.cli", "--help"], capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run([sys.executable, "-m", "digitnet.cli", "--help"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and "lr-find" in done.stdout
 
 
 def test_the_command_writes_what_python_computes(capsys, tmp_path):
     out = tmp_path / "lr"
-    assert main(["lr-find", *SMALL, "--batch-size", "full", "--validation-size", "0.2", "--seed", "3",
-                 "--out", str(out)]) == 0
+    assert (
+        main(["lr-find", *SMALL, "--batch-size", "full", "--validation-size", "0.2", "--seed", "3", "--out", str(out)])
+        == 0
+    )
     printed = capsys.readouterr().out
     assert "digits: 1149 training, 288 validation, 360 test rows" in printed
     table = pd.read_csv(out / "lr_find.csv")
     assert list(table.columns) == ["step", "rate", "loss", "smoothed"] and len(table) == 40
     split = load_split("digits", validation_size=0.2)
-    test = F.lr_find(split.X_train, split.y_train, hidden_layer_sizes=(16,), batch_size="full", steps=40,
-                     random_state=3)
+    test = F.lr_find(
+        split.X_train, split.y_train, hidden_layer_sizes=(16,), batch_size="full", steps=40, random_state=3
+    )
     np.testing.assert_array_equal(table["loss"].to_numpy(), test.losses)  # repr round-trips a float exactly
     np.testing.assert_array_equal(table["rate"].to_numpy(), test.rates)
     assert f"suggested learning rate: {test.suggested:.3g} (steepest descent" in printed
@@ -62,16 +64,19 @@ def test_the_command_writes_what_python_computes(capsys, tmp_path):
     assert sorted(os.listdir(out)) == ["lr_find.csv", "lr_find.png"]  # no temporary file left
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--activation", "sigmoid"], "--activation must be one of identity, logistic, tanh, relu"),
-    (["--weight-init", "zeros"], "--weight-init must be one of glorot, he, small_normal, got 'zeros'"),
-    (["--batch-size", "some"], "batch size is an integer, 'auto' or 'full'; got 'some'"),
-    (["--min-lr", "1", "--max-lr", "1"], "--max-lr must be a finite number above --min-lr (1), got 1.0"),
-    (["--max-lr", "inf"], "--max-lr must be a finite number above --min-lr (1e-05), got inf"),
-    (["--steps", "1000000"], "--steps must be from 2 to 100,000, got 1000000"),
-    (["--solver", "lbfgs"], "argument --solver: invalid choice: 'lbfgs'"),
-    (["--hidden-layer-sizes", "100000-100000"], "needs about"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--activation", "sigmoid"], "--activation must be one of identity, logistic, tanh, relu"),
+        (["--weight-init", "zeros"], "--weight-init must be one of glorot, he, small_normal, got 'zeros'"),
+        (["--batch-size", "some"], "batch size is an integer, 'auto' or 'full'; got 'some'"),
+        (["--min-lr", "1", "--max-lr", "1"], "--max-lr must be a finite number above --min-lr (1), got 1.0"),
+        (["--max-lr", "inf"], "--max-lr must be a finite number above --min-lr (1e-05), got inf"),
+        (["--steps", "1000000"], "--steps must be from 2 to 100,000, got 1000000"),
+        (["--solver", "lbfgs"], "argument --solver: invalid choice: 'lbfgs'"),
+        (["--hidden-layer-sizes", "100000-100000"], "needs about"),
+    ],
+)
 def test_bad_values_are_one_line(capsys, argv, message):
     assert message in one_line(capsys, ["lr-find", *argv])
 
@@ -86,8 +91,7 @@ def test_outputs_are_checked_before_any_work(capsys, tmp_path):
     data.mkdir()
     csv = data / "lr_find.csv"
     rng = np.random.default_rng(0)
-    pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60), "y": np.arange(60) % 3}).to_csv(csv,
-                                                                                                       index=False)
+    pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60), "y": np.arange(60) % 3}).to_csv(csv, index=False)
     before = csv.read_bytes()
     line = one_line(capsys, ["lr-find", *SMALL, "--csv", csv, "--target", "y", "--out", data])
     assert f"would overwrite the --csv file {csv}" in line
@@ -105,12 +109,18 @@ def test_a_file_size_limit_is_one_line_and_keeps_the_old_files(tmp_path):
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
 
-    done = subprocess.run([sys.executable, "-m", "digitnet.cli", "lr-find", *SMALL, "--out", str(out)],
-                          capture_output=True, text=True, timeout=300, preexec_fn=limit)
+    done = subprocess.run(
+        [sys.executable, "-m", "digitnet.cli", "lr-find", *SMALL, "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=limit,
+    )
     assert done.returncode == 2, done.stderr
     lines = done.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith(f"digitnet: error: cannot write results to {out}: File too"
-                                                   " large"), done.stderr
+    assert len(lines) == 1 and lines[0].startswith(f"digitnet: error: cannot write results to {out}: File too large"), (
+        done.stderr
+    )
     assert (out / "lr_find.csv").read_text() == "old table\n" and (out / "lr_find.png").read_bytes() == b"old picture"
     assert sorted(os.listdir(out)) == ["lr_find.csv", "lr_find.png"]
 

@@ -17,8 +17,17 @@ from digitnet.cli import main
 
 QUICK = ["--hidden-layer-sizes", "6", "--no-progress", "--backend", "serial"]
 #: A grid that takes a few seconds: 3 x 2 configurations x 8 seeds = 48 runs of 12 epochs of a small network.
-SLOW = ["--param", "hidden_layer_sizes=12,16,24", "--param", "learning_rate_init=0.001,0.01", "--max-iter", "12",
-        "--seeds", "8", "--no-progress"]
+SLOW = [
+    "--param",
+    "hidden_layer_sizes=12,16,24",
+    "--param",
+    "learning_rate_init=0.001,0.01",
+    "--max-iter",
+    "12",
+    "--seeds",
+    "8",
+    "--no-progress",
+]
 N_SLOW = 48
 
 
@@ -122,8 +131,11 @@ def test_sigkill_mid_sweep_loses_nothing_and_the_next_run_finishes(capsys, tmp_p
     assert len(pd.read_csv(out / "sweep.csv")) == N_SLOW
 
 
-@pytest.mark.parametrize("sig, backend", [(signal.SIGINT, "processes"), (signal.SIGTERM, "serial")],
-                         ids=["ctrl-c-processes", "sigterm-serial"])
+@pytest.mark.parametrize(
+    "sig, backend",
+    [(signal.SIGINT, "processes"), (signal.SIGTERM, "serial")],
+    ids=["ctrl-c-processes", "sigterm-serial"],
+)
 def test_interrupt_stops_cleanly_with_a_one_line_summary(tmp_path, sig, backend):
     out = tmp_path / "stopped"
     store = str(out / "sweep.sqlite")
@@ -141,8 +153,11 @@ def test_interrupt_stops_cleanly_with_a_one_line_summary(tmp_path, sig, backend)
     assert proc.returncode == 130, (stdout, stderr)
     lines = stderr.strip().splitlines()
     assert len(lines) == 1, stderr
-    match = re.fullmatch(r"digitnet: interrupted: (\d+) of 48 runs saved in (.*); run the same command again to"
-                         r" finish", lines[0])
+    match = re.fullmatch(
+        r"digitnet: interrupted: (\d+) of 48 runs saved in (.*); run the same command again to"
+        r" finish",
+        lines[0],
+    )
     assert match and match.group(2) == store, lines[0]
     saved = _rows(store)
     assert int(match.group(1)) == len(saved) and 1 <= len(saved) < N_SLOW
@@ -159,8 +174,22 @@ def test_interrupt_stops_cleanly_with_a_one_line_summary(tmp_path, sig, backend)
 
 def test_results_of_one_seed_show_no_spread_as_a_dash(capsys, tmp_path):
     out = str(tmp_path / "one")
-    assert run(capsys, "sweep", "--param", "learning_rate_init=0.001,0.01", "--max-iter", "3", "--backend", "serial",
-               "--no-progress", "--out", out)[0] == 0
+    assert (
+        run(
+            capsys,
+            "sweep",
+            "--param",
+            "learning_rate_init=0.001,0.01",
+            "--max-iter",
+            "3",
+            "--backend",
+            "serial",
+            "--no-progress",
+            "--out",
+            out,
+        )[0]
+        == 0
+    )
     code, text, _ = run(capsys, "results", out)
     rows = text.splitlines()[3:6]
     assert code == 0 and "NaN" not in text
@@ -170,8 +199,25 @@ def test_results_of_one_seed_show_no_spread_as_a_dash(capsys, tmp_path):
 
 def test_results_prints_the_best_configurations_without_training(capsys, tmp_path, monkeypatch):
     out = str(tmp_path / "r")
-    code, _, _ = run(capsys, "sweep", "--param", "hidden_layer_sizes=4,12", "--param", "learning_rate_init=0.0001,0.01",
-                     "--max-iter", "4", "--seeds", "2", "--cv", "2", "--backend", "serial", "--no-progress", "--out", out)
+    code, _, _ = run(
+        capsys,
+        "sweep",
+        "--param",
+        "hidden_layer_sizes=4,12",
+        "--param",
+        "learning_rate_init=0.0001,0.01",
+        "--max-iter",
+        "4",
+        "--seeds",
+        "2",
+        "--cv",
+        "2",
+        "--backend",
+        "serial",
+        "--no-progress",
+        "--out",
+        out,
+    )
     assert code == 0
     import digitnet.experiments
 
@@ -182,8 +228,9 @@ def test_results_prints_the_best_configurations_without_training(capsys, tmp_pat
     code, text, err = run(capsys, "results", out, "--top", "3")
     assert code == 0 and err == ""
     lines = text.splitlines()
-    assert lines[0] == next(l for l in lines if l.startswith("16 runs of 4 configurations (seeds 0, 1; 2-fold cv;"
-                                                            " data: digits), 0 failed,"))
+    assert lines[0] == next(
+        l for l in lines if l.startswith("16 runs of 4 configurations (seeds 0, 1; 2-fold cv; data: digits), 0 failed,")
+    )
     assert lines[1].startswith("1 sweep command on this store; the last, 'sweep', started ")
     assert lines[2] == "digits (2-fold cv): best 3 of 4 configurations by mean validation accuracy:"
     header = lines[3].split()
@@ -191,8 +238,9 @@ def test_results_prints_the_best_configurations_without_training(capsys, tmp_pat
     assert "folds" in header and len(lines) == 3 + 1 + 3 + 1
     table = pd.read_csv(f"{out}/sweep.csv")
     best = table.groupby(["hidden_layer_sizes", "learning_rate_init"]).val_accuracy.mean().idxmax()
-    assert lines[-1].startswith(f"best: hidden_layer_sizes={best[0]}, learning_rate_init={best[1]}: mean validation"
-                                " accuracy")
+    assert lines[-1].startswith(
+        f"best: hidden_layer_sizes={best[0]}, learning_rate_init={best[1]}: mean validation accuracy"
+    )
     assert run(capsys, "results", f"{out}/sweep.sqlite")[0] == 0  # the file itself is fine too
     code, _, err = run(capsys, "results", str(tmp_path / "nothing"))
     assert code == 2 and err.startswith("digitnet: error: no results store at") and err.count("\n") == 1

@@ -20,7 +20,8 @@ def fresh_fit(params, max_iter, seed, split):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         return NumpyMLPClassifier(**params, max_iter=max_iter, random_state=seed).fit(
-            split.X_train, split.y_train, X_val=split.X_val, y_val=split.y_val)
+            split.X_train, split.y_train, X_val=split.X_val, y_val=split.y_val
+        )
 
 
 @pytest.fixture(scope="session")

@@ -15,8 +15,21 @@ class Cluster:
         self.tmp, self.workers, self.scheduler_file = tmp, [], os.path.join(tmp, "scheduler.json")
         self.log = open(os.path.join(tmp, "cluster.log"), "a")
         self.scheduler = subprocess.Popen(
-            [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", "0",
-             "--scheduler-file", self.scheduler_file, "--no-dashboard"], stdout=self.log, stderr=self.log)
+            [
+                sys.executable,
+                "-m",
+                "distributed.cli.dask_scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--scheduler-file",
+                self.scheduler_file,
+                "--no-dashboard",
+            ],
+            stdout=self.log,
+            stderr=self.log,
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             with contextlib.suppress(FileNotFoundError, json.JSONDecodeError):
@@ -28,8 +41,20 @@ class Cluster:
 
     def start_worker(self):
         worker = subprocess.Popen(
-            [sys.executable, "-m", "distributed.cli.dask_worker", "--scheduler-file", self.scheduler_file,
-             "--nthreads", "1", "--no-nanny", "--no-dashboard"], stdout=self.log, stderr=self.log)
+            [
+                sys.executable,
+                "-m",
+                "distributed.cli.dask_worker",
+                "--scheduler-file",
+                self.scheduler_file,
+                "--nthreads",
+                "1",
+                "--no-nanny",
+                "--no-dashboard",
+            ],
+            stdout=self.log,
+            stderr=self.log,
+        )
         self.workers.append(worker)
         return worker
 

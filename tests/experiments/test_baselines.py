@@ -18,7 +18,16 @@ from digitnet.errors import UsageError
 from digitnet.experiments import compare, save_results
 from digitnet.experiments.analysis import accuracy_interval
 from digitnet.experiments.baselines import (
-    CHOSEN, FOLDS, GRIDS, MLP_DEFAULTS, Baseline, baselines, from_comparison, load_baselines, network, tune,
+    CHOSEN,
+    FOLDS,
+    GRIDS,
+    MLP_DEFAULTS,
+    Baseline,
+    baselines,
+    from_comparison,
+    load_baselines,
+    network,
+    tune,
 )
 
 
@@ -30,14 +39,22 @@ def dev_split():
 
 def test_knn_is_tuned_by_grid_search_on_the_development_rows_and_scored_once_on_the_test_rows(dev_split):
     got = tune("k-nearest neighbours", dev_split)
-    by_hand = GridSearchCV(Pipeline([("scale", StandardScaler()), ("model", KNeighborsClassifier())]),
-                           [{"scale": [StandardScaler(), MaxScaler()], "model__n_neighbors": [1, 3, 5, 7],
-                             "model__weights": ["uniform", "distance"]}],
-                           cv=StratifiedKFold(FOLDS, shuffle=True, random_state=0)).fit(dev_split.X_dev_raw,
-                                                                                       dev_split.y_dev)
-    expected = {"n_neighbors": by_hand.best_params_["model__n_neighbors"],
-                "weights": by_hand.best_params_["model__weights"],
-                "scaling": "max" if isinstance(by_hand.best_params_["scale"], MaxScaler) else "standard"}
+    by_hand = GridSearchCV(
+        Pipeline([("scale", StandardScaler()), ("model", KNeighborsClassifier())]),
+        [
+            {
+                "scale": [StandardScaler(), MaxScaler()],
+                "model__n_neighbors": [1, 3, 5, 7],
+                "model__weights": ["uniform", "distance"],
+            }
+        ],
+        cv=StratifiedKFold(FOLDS, shuffle=True, random_state=0),
+    ).fit(dev_split.X_dev_raw, dev_split.y_dev)
+    expected = {
+        "n_neighbors": by_hand.best_params_["model__n_neighbors"],
+        "weights": by_hand.best_params_["model__weights"],
+        "scaling": "max" if isinstance(by_hand.best_params_["scale"], MaxScaler) else "standard",
+    }
     assert got.params == expected
     assert got.cv_accuracy == pytest.approx(by_hand.best_score_)
     assert got.accuracies == [pytest.approx(by_hand.score(dev_split.X_test_raw, dev_split.y_test))]
@@ -49,8 +66,9 @@ def test_the_test_rows_are_untouched_until_the_end(dev_split):
     """Tuning sees the development rows only: test rows with their labels scrambled and their pixels reversed
     change the final score and nothing else."""
     rng = np.random.default_rng(0)
-    scrambled = dataclasses.replace(dev_split, X_test_raw=dev_split.X_test_raw[:, ::-1].copy(),
-                                    y_test=rng.permutation(dev_split.y_test))
+    scrambled = dataclasses.replace(
+        dev_split, X_test_raw=dev_split.X_test_raw[:, ::-1].copy(), y_test=rng.permutation(dev_split.y_test)
+    )
     for name in GRIDS:
         honest, other = tune(name, dev_split), tune(name, scrambled)
         assert other.params == honest.params and other.cv_accuracy == honest.cv_accuracy, name
@@ -62,8 +80,17 @@ def test_every_baseline_beats_chance_and_says_when_its_choice_is_at_the_edge_of_
     assert svc.estimator == "SVC" and svc.params["scaling"] == "max" and svc.mean > 0.95
     assert svc.settings.startswith(f"C={svc.params['C']:g}, gamma={svc.params['gamma']:g}, max scaling")
     assert ("at the edge of its grid" in svc.settings) == bool(svc.at_edge)
-    edge = Baseline("x", "SVC", {"C": 0.3, "gamma": 0.3, "scaling": "max"}, [], [0.9], 0.1, 360,
-                    grid=GRIDS["RBF SVC"][1], at_edge=["C"])
+    edge = Baseline(
+        "x",
+        "SVC",
+        {"C": 0.3, "gamma": 0.3, "scaling": "max"},
+        [],
+        [0.9],
+        0.1,
+        360,
+        grid=GRIDS["RBF SVC"][1],
+        at_edge=["C"],
+    )
     assert edge.settings == "C=0.3, gamma=0.3, max scaling (C at the edge of its grid)"
 
 
@@ -104,8 +131,9 @@ def test_baselines_are_saved_and_read_back(dev_split, tmp_path):
     assert len(rows) == 2 + 2 + 1  # a row per seed of each network, one for the deterministic baseline
     assert json.loads((tmp_path / "baselines" / "results.json").read_text())["kind"] == "baselines"
     back = load_baselines(tmp_path / "baselines")
-    assert [(m.name, m.accuracies, m.params, m.seeds) for m in back.models] == \
-        [(m.name, m.accuracies, m.params, m.seeds) for m in got.models]
+    assert [(m.name, m.accuracies, m.params, m.seeds) for m in back.models] == [
+        (m.name, m.accuracies, m.params, m.seeds) for m in got.models
+    ]
     assert np.isnan(back.models[0].cv_accuracy) and back.models[2].cv_accuracy == got.models[2].cv_accuracy
 
 

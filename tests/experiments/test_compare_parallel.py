@@ -5,12 +5,11 @@ import os
 import time
 
 import pandas as pd
+import pytest
 
 from digitnet.experiments import compare
 from digitnet.experiments.chunks import usable_cores
 from digitnet.experiments.compare import _run_jobs
-
-import pytest
 
 pytestmark = pytest.mark.skipif(usable_cores() < 2, reason="needs two usable cores")
 
@@ -22,8 +21,10 @@ def test_compare_on_two_cores_gives_the_serial_numbers(split):
     timing = ["fit_seconds"]
     pd.testing.assert_frame_equal(both.runs.drop(columns=timing), serial.runs.drop(columns=timing))
     assert list(both.runs.model) == ["digitnet", "sklearn"] * 3 and list(both.runs.seed) == [0, 0, 1, 1, 2, 2]
-    pd.testing.assert_frame_equal(both.summary.drop(columns=["fit_seconds_mean", "fit_seconds_std"]),
-                                  serial.summary.drop(columns=["fit_seconds_mean", "fit_seconds_std"]))
+    pd.testing.assert_frame_equal(
+        both.summary.drop(columns=["fit_seconds_mean", "fit_seconds_std"]),
+        serial.summary.drop(columns=["fit_seconds_mean", "fit_seconds_std"]),
+    )
     assert both.test == serial.test
     for model in ("digitnet", "sklearn"):
         assert (both.confusion[model] == serial.confusion[model]).all()
@@ -33,6 +34,7 @@ def test_compare_on_two_cores_gives_the_serial_numbers(split):
 
 def test_each_seeds_two_fits_run_at_once_in_two_processes():
     """The pairs overlap in time, in two different processes, and a pair starts only after the previous one ended."""
+
     def run(model, seed):  # a stand-in for a fit: 0.3 s, noting where and when it ran
         start = time.time()
         time.sleep(0.3)

@@ -18,8 +18,18 @@ from .dask_cluster import Cluster
 
 pytest.importorskip("distributed")
 
-GRID = ["--param", "hidden_layer_sizes=16,32,48", "--param", "learning_rate_init=0.001,0.01,0.1", "--max-iter", "300",
-        "--tol", "0", "--seeds", "2"]
+GRID = [
+    "--param",
+    "hidden_layer_sizes=16,32,48",
+    "--param",
+    "learning_rate_init=0.001,0.01,0.1",
+    "--max-iter",
+    "300",
+    "--tol",
+    "0",
+    "--seeds",
+    "2",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -55,7 +65,9 @@ def _serve(handler):
 
 def _sweep(capsys, address, out, *extra):
     start = time.monotonic()
-    code = main(["sweep", *GRID, *extra, "--backend", "dask", "--scheduler", address, "--no-progress", "--out", str(out)])
+    code = main(
+        ["sweep", *GRID, *extra, "--backend", "dask", "--scheduler", address, "--no-progress", "--out", str(out)]
+    )
     out_text, err = capsys.readouterr()
     return code, out_text, err, time.monotonic() - start
 
@@ -89,12 +101,15 @@ def test_a_server_that_is_not_dask(capsys, tmp_path):
 def test_a_scheduler_with_no_workers(capsys, tmp_path, cluster):
     code, _, err, seconds = _sweep(capsys, cluster.address, tmp_path / "o")
     assert code == 2 and seconds < 30
-    assert _one_line(err) == (f"digitnet: error: the Dask scheduler {cluster.address} has no workers (waited 4 s);"
-                              f" start some with 'dask worker {cluster.address}'")
+    assert _one_line(err) == (
+        f"digitnet: error: the Dask scheduler {cluster.address} has no workers (waited 4 s);"
+        f" start some with 'dask worker {cluster.address}'"
+    )
 
 
 def _when_runs_are_saved(path, n, action):
     """Do ``action`` (in a thread) once the store at ``path`` holds ``n`` runs."""
+
     def wait_then_act():
         while True:
             try:
@@ -127,8 +142,11 @@ def test_losing_the_cluster_mid_sweep_is_one_line_and_keeps_what_was_saved(capsy
     code, _, err, seconds = _sweep(capsys, cluster.address, tmp_path / "o")
     line = _one_line(err)
     assert code == 1 and seconds < 120, err
-    assert ("every Dask worker" in line or "no Dask worker" in line) if failure == "every-worker" else \
-        "lost the Dask scheduler" in line
+    assert (
+        ("every Dask worker" in line or "no Dask worker" in line)
+        if failure == "every-worker"
+        else "lost the Dask scheduler" in line
+    )
     assert "run the same command again to finish" in line
     assert 2 <= _saved(line, path) < 18
 
@@ -149,9 +167,13 @@ def test_workers_replaced_mid_sweep(capsys, tmp_path, cluster):
     code, out, err, _ = _sweep(capsys, cluster.address, tmp_path / "o")
     assert code == 0, err
     assert "18 runs (9 configurations × 2 seeds)" in out
-    local = sweep({"hidden_layer_sizes": [(16,), (32,), (48,)], "learning_rate_init": [0.001, 0.01, 0.1]},
-                  load_split("digits", validation_size=0.2), seeds=2, progress=False,
-                  base_params={"max_iter": 300, "tol": 0.0})
+    local = sweep(
+        {"hidden_layer_sizes": [(16,), (32,), (48,)], "learning_rate_init": [0.001, 0.01, 0.1]},
+        load_split("digits", validation_size=0.2),
+        seeds=2,
+        progress=False,
+        base_params={"max_iter": 300, "tol": 0.0},
+    )
     table = pd.read_csv(tmp_path / "o" / "sweep.csv")
     assert list(table.val_accuracy) == list(local.runs.val_accuracy)  # the same numbers as in this process
 

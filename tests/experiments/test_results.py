@@ -28,8 +28,7 @@ def test_save_results_writes_csv_and_json(split, tmp_path):
     compared = compare(split, seeds=2, hidden_layer_sizes=(6,), max_iter=2)
     save_results(compared, tmp_path / "cmp")
     table = pd.read_csv(tmp_path / "cmp" / "compare.csv")
-    assert list(table.columns) == ["model", "seed", "accuracy", "precision", "recall", "f1", "fit_seconds",
-                                   "n_iter"]
+    assert list(table.columns) == ["model", "seed", "accuracy", "precision", "recall", "f1", "fit_seconds", "n_iter"]
     meta = json.loads((tmp_path / "cmp" / "results.json").read_text())
     assert meta["test"]["method"] == "paired t-test"
 

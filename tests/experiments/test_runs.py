@@ -10,15 +10,23 @@ from digitnet import NumpyMLPClassifier
 from digitnet.experiments import Task, run_task
 from digitnet.experiments.runs import StudyModel
 
-
 READ_OFF_CASES = {
-    "full-batch-gd": dict(solver="sgd", batch_size=300, momentum=0.0, shuffle=False, tol=0.0,
-                          n_iter_no_change=np.inf, learning_rate_init=0.1),
+    "full-batch-gd": dict(
+        solver="sgd",
+        batch_size=300,
+        momentum=0.0,
+        shuffle=False,
+        tol=0.0,
+        n_iter_no_change=np.inf,
+        learning_rate_init=0.1,
+    ),
     "adam-shuffled-minibatches": dict(solver="adam", batch_size=64, learning_rate_init=0.01),
-    "sgd-nesterov-invscaling": dict(solver="sgd", batch_size=50, momentum=0.9, learning_rate="invscaling",
-                                    power_t=0.3, learning_rate_init=0.2),
-    "sgd-adaptive-stalls": dict(solver="sgd", batch_size=100, learning_rate="adaptive", tol=0.05,
-                                n_iter_no_change=2, learning_rate_init=0.05),
+    "sgd-nesterov-invscaling": dict(
+        solver="sgd", batch_size=50, momentum=0.9, learning_rate="invscaling", power_t=0.3, learning_rate_init=0.2
+    ),
+    "sgd-adaptive-stalls": dict(
+        solver="sgd", batch_size=100, learning_rate="adaptive", tol=0.05, n_iter_no_change=2, learning_rate_init=0.05
+    ),
 }
 
 
@@ -63,8 +71,9 @@ def test_resumable_fits_continue_the_optimizer_exactly(split, fit_fresh):
 
 def test_read_off_after_an_early_stop_on_a_checkpoint(split, fit_fresh):
     """If the stopping rule fires exactly at a checkpoint, later checkpoints keep that state, as fresh fits do."""
-    params = dict(hidden_layer_sizes=(16,), solver="adam", batch_size=100, learning_rate_init=0.01, tol=0.05,
-                  n_iter_no_change=2)
+    params = dict(
+        hidden_layer_sizes=(16,), solver="adam", batch_size=100, learning_rate_init=0.01, tol=0.05, n_iter_no_change=2
+    )
     stop = fit_fresh(params, 500, 1, split).n_iter_
     assert stop < 500
     task = Task(params=params, checkpoints=(stop - 1, stop, stop + 4), config_ids=(0, 1, 2), seed=1)

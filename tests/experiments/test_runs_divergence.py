@@ -7,8 +7,16 @@ import numpy as np
 from digitnet.experiments import Task, run_task
 
 # full-batch gradient descent at rate 5 on 300 digits: losses 2.67, 1.88, 4.67, 14.9 (<= 26.7), then above 26.7
-DIVERGES_AT_5 = dict(hidden_layer_sizes=(16,), solver="sgd", batch_size=300, shuffle=False, momentum=0.0, tol=0.0,
-                     n_iter_no_change=np.inf, learning_rate_init=5.0)
+DIVERGES_AT_5 = dict(
+    hidden_layer_sizes=(16,),
+    solver="sgd",
+    batch_size=300,
+    shuffle=False,
+    momentum=0.0,
+    tol=0.0,
+    n_iter_no_change=np.inf,
+    learning_rate_init=5.0,
+)
 
 
 def test_a_run_read_off_in_segments_diverges_where_a_fresh_fit_does(split):

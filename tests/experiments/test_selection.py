@@ -14,8 +14,9 @@ from digitnet.studies import run_preset
 
 
 def _runs(scores):
-    return pd.DataFrame([{"config": c, "seed": s, "val_accuracy": v} for c, values in enumerate(scores)
-                         for s, v in enumerate(values)])
+    return pd.DataFrame(
+        [{"config": c, "seed": s, "val_accuracy": v} for c, values in enumerate(scores) for s, v in enumerate(values)]
+    )
 
 
 def test_standings_are_best_first_with_their_standard_errors():
@@ -47,8 +48,10 @@ def _result(scores, params):
 
 def test_the_highest_mean_is_carried_forward_not_the_simplest_of_the_close_ones():
     # 32 units is within noise of 128, and simpler: it is still 128, the best expected accuracy, that is chosen
-    params = [{"hidden_layer_sizes": (32,), "activation": "relu", "scaling": "max"},
-              {"hidden_layer_sizes": (128,), "activation": "tanh", "scaling": "max"}]
+    params = [
+        {"hidden_layer_sizes": (32,), "activation": "relu", "scaling": "max"},
+        {"hidden_layer_sizes": (128,), "activation": "tanh", "scaling": "max"},
+    ]
     best = choose_best(_result([[0.970, 0.975, 0.972], [0.976, 0.969, 0.975]], params), 64, 10)
     assert best.config == 1
     assert (best.hidden_layer_sizes, best.activation, best.scaling) == ("128", "tanh", "max")
@@ -66,9 +69,15 @@ def test_a_selection_round_trips_through_json_and_refuses_another_versions():
 
 
 def test_with_cv_the_chosen_configuration_is_refitted_on_the_development_rows_scaled_as_it_says(split, tmp_path):
-    result = run_preset("architecture", split, seeds=2, cv=2, progress=False,
-                        grid={"hidden_layer_sizes": [(8,)], "activation": ["relu"], "scaling": ["standard", "max"]},
-                        params={"max_iter": 5})
+    result = run_preset(
+        "architecture",
+        split,
+        seeds=2,
+        cv=2,
+        progress=False,
+        grid={"hidden_layer_sizes": [(8,)], "activation": ["relu"], "scaling": ["standard", "max"]},
+        params={"max_iter": 5},
+    )
     best = result.best
     means = result.runs.groupby("config").val_accuracy.mean()
     assert best.config == means.idxmax()
@@ -77,6 +86,7 @@ def test_with_cv_the_chosen_configuration_is_refitted_on_the_development_rows_sc
     # the same model fitted by hand: every development row, scaled on them as the configuration says
     from digitnet import NumpyMLPClassifier
     from digitnet.data import scaler_for
+
     scaler = scaler_for(best.scaling).fit(split.X_dev_raw)
     model = NumpyMLPClassifier(hidden_layer_sizes=(8,), activation="relu", max_iter=5, random_state=0)
     model.fit(scaler.transform(split.X_dev_raw).astype(split.X_train.dtype), split.y_dev)
@@ -89,9 +99,15 @@ def test_with_cv_the_chosen_configuration_is_refitted_on_the_development_rows_sc
 
 def test_select_and_test_without_cv_repeats_the_selected_runs():
     split = load_split("digits", validation_size=0.2)
-    result = run_preset("architecture", split, seeds=2, cv=0, progress=False,
-                        grid={"hidden_layer_sizes": [(8,), (16,)], "activation": ["relu"], "scaling": ["max"]},
-                        params={"max_iter": 5})
+    result = run_preset(
+        "architecture",
+        split,
+        seeds=2,
+        cv=0,
+        progress=False,
+        grid={"hidden_layer_sizes": [(8,), (16,)], "activation": ["relu"], "scaling": ["max"]},
+        params={"max_iter": 5},
+    )
     assert result.best.refit_on == "training rows (the selected models)"
     assert result.best.scaling == "max"
     assert select_and_test(result, split, None).test_accuracy == result.best.test_accuracy

@@ -18,17 +18,34 @@ from digitnet.jsonify import canonical_json
 
 
 def _identity(**changes):
-    identity = {"v": 1, "params": resolved_params({"hidden_layer_sizes": (8,), "max_iter": 3}), "seed": 0,
-                "fold": None, "data": "abc", "cv": None, "score_test": True}
+    identity = {
+        "v": 1,
+        "params": resolved_params({"hidden_layer_sizes": (8,), "max_iter": 3}),
+        "seed": 0,
+        "fold": None,
+        "data": "abc",
+        "cv": None,
+        "score_test": True,
+    }
     identity.update(changes)
     return identity
 
 
 def _record(i, error=None):
-    return RunRecord(config=0, seed=i, fold=None, error=error, val_accuracy=0.5 + i / 1000,
-                     test_accuracy=math.nan if error else 0.25 + i / 3, test_f1=0.1 / (i + 1), train_loss=1 / 3,
-                     train_accuracy=0.75, fit_seconds=0.01 * i, n_iter=3,
-                     curve={"loss": [2.5, 1.0 / 3, 0.1 + 0.2], "val_accuracy": [0.1, 0.2, 0.3]})
+    return RunRecord(
+        config=0,
+        seed=i,
+        fold=None,
+        error=error,
+        val_accuracy=0.5 + i / 1000,
+        test_accuracy=math.nan if error else 0.25 + i / 3,
+        test_f1=0.1 / (i + 1),
+        train_loss=1 / 3,
+        train_accuracy=0.75,
+        fit_seconds=0.01 * i,
+        n_iter=3,
+        curve={"loss": [2.5, 1.0 / 3, 0.1 + 0.2], "val_accuracy": [0.1, 0.2, 0.3]},
+    )
 
 
 def test_run_id_is_a_stable_hash_of_the_full_configuration():
@@ -41,13 +58,20 @@ def test_run_id_is_a_stable_hash_of_the_full_configuration():
     c = _identity(seed=np.int64(0), params={**a["params"], "hidden_layer_sizes": [8], "alpha": np.float64(1e-4)})
     assert run_id(c) == run_id(a)
     # defaults filled in: giving a parameter its default value, or an int for a float, is the same run
-    assert resolved_params({"max_iter": 3, "hidden_layer_sizes": 8}) == \
-        resolved_params({"hidden_layer_sizes": (8,), "activation": "relu", "alpha": 0.0001, "max_iter": 3})
+    assert resolved_params({"max_iter": 3, "hidden_layer_sizes": 8}) == resolved_params(
+        {"hidden_layer_sizes": (8,), "activation": "relu", "alpha": 0.0001, "max_iter": 3}
+    )
     assert resolved_params({"alpha": 1})["alpha"] == 1.0 and isinstance(resolved_params({"alpha": 1})["alpha"], float)
     # anything that changes the numbers changes the id
-    for changed in (_identity(seed=1), _identity(fold=0), _identity(data="abd"), _identity(cv=3),
-                    _identity(score_test=False), _identity(params={**a["params"], "max_iter": 4}),
-                    _identity(params={**a["params"], "alpha": 1e-3})):
+    for changed in (
+        _identity(seed=1),
+        _identity(fold=0),
+        _identity(data="abd"),
+        _identity(cv=3),
+        _identity(score_test=False),
+        _identity(params={**a["params"], "max_iter": 4}),
+        _identity(params={**a["params"], "alpha": 1e-3}),
+    ):
         assert run_id(changed) != run_id(a)
     # infinities are canonical strings, never a NaN token
     assert canonical_json({"n": float("inf"), "t": (1, 2)}) == '{"n":"inf","t":[1,2]}'
@@ -143,9 +167,11 @@ def test_sweep_commits_every_run_and_resumes(split, tmp_path):
         after = {r.run_id: r for r in store.rows()}
         assert [s.status for s in store.sweeps()] == ["finished"] * 3
     assert len(after) == 12 and all(after[k] == v for k, v in before.items())  # old rows untouched
-    pd.testing.assert_frame_equal(more.runs[more.runs.max_iter < 5].drop(columns=["alpha", "config", "run_id"])
-                                  .reset_index(drop=True),
-                                  first.runs.drop(columns=["config", "run_id"]), check_like=True)
+    pd.testing.assert_frame_equal(
+        more.runs[more.runs.max_iter < 5].drop(columns=["alpha", "config", "run_id"]).reset_index(drop=True),
+        first.runs.drop(columns=["config", "run_id"]),
+        check_like=True,
+    )
 
 
 def test_two_labels_for_one_configuration_share_their_runs(split, tmp_path):
@@ -180,16 +206,19 @@ def test_two_processes_writing_one_store_at_once(tmp_path):
     assert {r.sweep for r in rows} == {"writer-0", "writer-100"}
 
 
-@pytest.mark.parametrize("column, value, says", [
-    ("seed", "zero", "seed is the text 'zero', not an integer"),
-    ("n_iter", 2.5, "n_iter is the number 2.5, not an integer >= 0"),
-    ("n_iter", -1, "n_iter is the number -1, not an integer >= 0"),
-    ("config_json", "[1, 2]", "config_json is JSON but not an object"),
-    ("curve_json", '{"loss": [1.0, "x"]}', "curve_json's 'loss' is not a list of numbers"),
-    ("curve_json", "[" * 100_000 + "]" * 100_000, "curve_json is not valid JSON"),  # too deep for json: one line
-    ("test_f1", b"\x00\x01", "test_f1 is 2 bytes of binary data, not a number"),
-    ("created_at", b"\x00\x01", "created_at is 2 bytes of binary data, not text"),  # TEXT keeps a blob
-])
+@pytest.mark.parametrize(
+    "column, value, says",
+    [
+        ("seed", "zero", "seed is the text 'zero', not an integer"),
+        ("n_iter", 2.5, "n_iter is the number 2.5, not an integer >= 0"),
+        ("n_iter", -1, "n_iter is the number -1, not an integer >= 0"),
+        ("config_json", "[1, 2]", "config_json is JSON but not an object"),
+        ("curve_json", '{"loss": [1.0, "x"]}', "curve_json's 'loss' is not a list of numbers"),
+        ("curve_json", "[" * 100_000 + "]" * 100_000, "curve_json is not valid JSON"),  # too deep for json: one line
+        ("test_f1", b"\x00\x01", "test_f1 is 2 bytes of binary data, not a number"),
+        ("created_at", b"\x00\x01", "created_at is 2 bytes of binary data, not text"),  # TEXT keeps a blob
+    ],
+)
 def test_a_row_that_cannot_be_read_is_skipped_counted_and_set_aside_never_deleted(tmp_path, column, value, says):
     path = tmp_path / FILENAME
     entries = [(run_id(_identity(seed=i)), _identity(seed=i), _record(i)) for i in range(3)]

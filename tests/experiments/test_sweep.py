@@ -11,8 +11,13 @@ from digitnet.experiments import sweep
 
 
 def test_sweep_table_and_curves(split):
-    result = sweep({"hidden_layer_sizes": [(8,), (8, 4)], "learning_rate_init": [0.01, 0.1]}, split, seeds=2,
-                   progress=False, base_params={"max_iter": 4})
+    result = sweep(
+        {"hidden_layer_sizes": [(8,), (8, 4)], "learning_rate_init": [0.01, 0.1]},
+        split,
+        seeds=2,
+        progress=False,
+        base_params={"max_iter": 4},
+    )
     runs = result.runs
     assert len(runs) == 8
     assert list(runs.columns[:4]) == ["hidden_layer_sizes", "learning_rate_init", "seed", "run_id"]
@@ -39,13 +44,19 @@ def test_sweep_is_reproducible_and_independent_of_n_jobs(split):
 
 
 def test_max_iter_axis_is_trained_once(split):
-    result = sweep({"max_iter": [2, 4, 6]}, split, seeds=(0, 3), progress=False,
-                   base_params={"hidden_layer_sizes": (8,), "solver": "sgd"})
+    result = sweep(
+        {"max_iter": [2, 4, 6]},
+        split,
+        seeds=(0, 3),
+        progress=False,
+        base_params={"hidden_layer_sizes": (8,), "solver": "sgd"},
+    )
     assert result.config.n_trainings == 2  # one per seed, not one per epoch count
     assert list(result.runs.n_iter) == [2, 2, 4, 4, 6, 6]
     # lbfgs (iterations, not epochs) and early stopping are trained separately
-    lbfgs = sweep({"max_iter": [2, 4]}, split, progress=False, base_params={"hidden_layer_sizes": (8,),
-                                                                           "solver": "lbfgs"})
+    lbfgs = sweep(
+        {"max_iter": [2, 4]}, split, progress=False, base_params={"hidden_layer_sizes": (8,), "solver": "lbfgs"}
+    )
     assert lbfgs.config.n_trainings == 2
 
 
@@ -62,9 +73,20 @@ def test_sweep_cross_validation(split):
 
 def test_sweep_records_a_diverging_run_as_a_result(split):
     """Divergence is a result: the epoch it happened, the curve up to there, no score (and no crash)."""
-    result = sweep({"learning_rate_init": [0.01, 1e100, 3.0]}, split, progress=False,
-                   base_params={"hidden_layer_sizes": (8,), "solver": "sgd", "max_iter": 30, "momentum": 0.0,
-                                "batch_size": "full", "shuffle": False, "tol": 0.0})
+    result = sweep(
+        {"learning_rate_init": [0.01, 1e100, 3.0]},
+        split,
+        progress=False,
+        base_params={
+            "hidden_layer_sizes": (8,),
+            "solver": "sgd",
+            "max_iter": 30,
+            "momentum": 0.0,
+            "batch_size": "full",
+            "shuffle": False,
+            "tol": 0.0,
+        },
+    )
     runs = result.runs
     assert "error" not in runs and pd.isna(runs.diverged_at[0]) and runs.test_accuracy[0] > 0
     assert runs.diverged_at[1] == 2 and runs.n_iter[1] == 1  # the first epoch is fine, the second explodes
@@ -74,12 +96,13 @@ def test_sweep_records_a_diverging_run_as_a_result(split):
 
 
 def test_a_configuration_too_large_for_the_machine_is_a_failed_run_and_the_others_go_on(split):
-    result = sweep({"hidden_layer_sizes": [(8,), (100000, 100000)]}, split, progress=False,
-                   base_params={"max_iter": 2})
+    result = sweep({"hidden_layer_sizes": [(8,), (100000, 100000)]}, split, progress=False, base_params={"max_iter": 2})
     runs = result.runs.set_index("hidden_layer_sizes")
     assert runs.loc["8", "error"] == "" and runs.loc["8", "val_accuracy"] > 0
-    assert "needs about" in runs.loc["100000-100000", "error"] and "use smaller hidden_layer_sizes" in \
-        runs.loc["100000-100000", "error"]
+    assert (
+        "needs about" in runs.loc["100000-100000", "error"]
+        and "use smaller hidden_layer_sizes" in runs.loc["100000-100000", "error"]
+    )
 
 
 def test_seeds_are_bounded(split):

@@ -44,8 +44,9 @@ def test_softmax_jacobian_and_its_derivative_match_finite_differences():
         step = np.zeros_like(z)
         step[:, k] = H
         np.testing.assert_allclose(J[:, :, k], (f(z + step) - f(z - step)) / (2 * H), rtol=1e-6, atol=1e-9)
-        np.testing.assert_allclose(T[:, :, :, k], (f.df(a=f(z + step)) - f.df(a=f(z - step))) / (2 * H), rtol=1e-6,
-                                   atol=1e-9)
+        np.testing.assert_allclose(
+            T[:, :, :, k], (f.df(a=f(z + step)) - f.df(a=f(z - step))) / (2 * H), rtol=1e-6, atol=1e-9
+        )
     v = np.random.default_rng(2).normal(size=z.shape)
     np.testing.assert_allclose(f.jvp(v, a=f(z)), (f(z + H * v) - f(z - H * v)) / (2 * H), rtol=1e-6, atol=1e-9)
 
@@ -109,23 +110,32 @@ def test_a_registered_activation_appears_everywhere_and_leaves_when_removed():
     finally:
         activations.unregister("square_")
     assert "square_" not in F.HIDDEN_ACTIVATIONS
-    with pytest.raises(ValueError, match="must be a str among {'identity', 'logistic', 'tanh', 'relu', 'leaky_relu',"
-                                         " 'elu', 'gelu', 'silu'}, an instance of 'digitnet.nn.activations.Activation'"
-                                         " or an instance of 'tuple'. Got 'square_' instead"):
+    with pytest.raises(
+        ValueError,
+        match="must be a str among {'identity', 'logistic', 'tanh', 'relu', 'leaky_relu',"
+        " 'elu', 'gelu', 'silu'}, an instance of 'digitnet.nn.activations.Activation'"
+        " or an instance of 'tuple'. Got 'square_' instead",
+    ):
         NumpyMLPClassifier(activation="square_")._validate_params()
     with pytest.raises(ValueError, match=r"^unknown activation 'square_': the registered ones are identity, logistic,"):
         activations.get("square_")
 
 
-@pytest.mark.parametrize("activation, message", [
-    (Activation("relu", np.abs, np.sign), "activation 'relu' is already registered$"),
-    (Activation("two words", np.abs, np.sign), "a word of letters, digits and _"),
-    (Activation("half", lambda z: z[:, :2], np.sign), r"f of activation 'half' turns an array of shape \(3, 4\) into"
-                                                       r" shape \(3, 2\): it must act element by element"),
-    (Activation("flat", np.abs, lambda z: np.sign(z).sum()), "f' of activation 'flat' turns an array"),
-    (Activation("where", np.abs, np.sign, needs="x"), "needs must be 'z' or 'a'"),
-    (Activation("rows", np.abs, np.sign, elementwise=False), "a hidden activation acts element by element"),
-])
+@pytest.mark.parametrize(
+    "activation, message",
+    [
+        (Activation("relu", np.abs, np.sign), "activation 'relu' is already registered$"),
+        (Activation("two words", np.abs, np.sign), "a word of letters, digits and _"),
+        (
+            Activation("half", lambda z: z[:, :2], np.sign),
+            r"f of activation 'half' turns an array of shape \(3, 4\) into"
+            r" shape \(3, 2\): it must act element by element",
+        ),
+        (Activation("flat", np.abs, lambda z: np.sign(z).sum()), "f' of activation 'flat' turns an array"),
+        (Activation("where", np.abs, np.sign, needs="x"), "needs must be 'z' or 'a'"),
+        (Activation("rows", np.abs, np.sign, elementwise=False), "a hidden activation acts element by element"),
+    ],
+)
 def test_the_registry_refuses_what_cannot_train(activation, message):
     with pytest.raises(ValueError, match=message):
         activations.register(activation)

@@ -29,7 +29,7 @@ def _awkward(rng, shape, dtype):
     values = rng.standard_normal(shape) * rng.choice([1e-3, 1.0, 50.0], size=shape)
     flat = values.reshape(-1)
     picks = rng.choice(flat.size, size=min(flat.size, 12), replace=False)
-    flat[picks] = [0.0, -0.0, np.nan, np.inf, -np.inf, 1.0, -1.0, 0.0, 1e-30, -1e-30, 3.0, 3.0][:len(picks)]
+    flat[picks] = [0.0, -0.0, np.nan, np.inf, -np.inf, 1.0, -1.0, 0.0, 1e-30, -1e-30, 3.0, 3.0][: len(picks)]
     return values.astype(dtype)
 
 
@@ -131,8 +131,21 @@ def test_adam_step_is_adams(dtype, alpha):
         numpy_adam.step(_scaled(grad, theirs, n_weights, alpha, total))
         my_adam.advance()
         cast = np.dtype(dtype).type
-        K.adam_step(mine, grad, my_adam.m, my_adam.v, n_weights, cast(alpha), cast(total), cast(0.9), cast(1 - 0.9),
-                    cast(0.999), cast(1 - 0.999), cast(-my_adam.learning_rate), cast(1e-8))
+        K.adam_step(
+            mine,
+            grad,
+            my_adam.m,
+            my_adam.v,
+            n_weights,
+            cast(alpha),
+            cast(total),
+            cast(0.9),
+            cast(1 - 0.9),
+            cast(0.999),
+            cast(1 - 0.999),
+            cast(-my_adam.learning_rate),
+            cast(1e-8),
+        )
         _same(grad, _scaled(grad, theirs, 0, 0.0, 1))  # (the scaled gradient is left in grad, as NumPy's path does)
     _same(mine, theirs)
     _same(my_adam.m, numpy_adam.m)
@@ -194,9 +207,14 @@ def _assert_same_fits(make, X, y, monkeypatch, **fit_params):
 @pytest.mark.parametrize("solver", ["adam", "sgd", "adamw"])
 def test_fits_are_the_same_compiled_or_not(small_digits, monkeypatch, dtype, activation, solver):
     X, y = small_digits
-    _assert_same_fits(lambda: NumpyMLPClassifier((16, 8), activation, solver=solver, batch_size=64, max_iter=6,
-                                                 alpha=1e-3, random_state=1, tol=0),
-                      X.astype(dtype), y, monkeypatch)
+    _assert_same_fits(
+        lambda: NumpyMLPClassifier(
+            (16, 8), activation, solver=solver, batch_size=64, max_iter=6, alpha=1e-3, random_state=1, tol=0
+        ),
+        X.astype(dtype),
+        y,
+        monkeypatch,
+    )
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -213,22 +231,41 @@ def test_the_compiled_path_covers_the_estimators_options(small_digits, monkeypat
         (dict(solver="sgd", learning_rate="cosine"), y % 2, {}),
     ]
     for params, labels, fit_params in cases:
-        _assert_same_fits(lambda: NumpyMLPClassifier((12,), batch_size=50, max_iter=5, random_state=0, **params),
-                          X, labels, monkeypatch, **fit_params)
-    _assert_same_fits(lambda: NumpyMLPClassifier((12,), "tanh", batch_size=50, max_iter=4, random_state=0),
-                      sparse.csr_matrix(X), y, monkeypatch)
+        _assert_same_fits(
+            lambda: NumpyMLPClassifier((12,), batch_size=50, max_iter=5, random_state=0, **params),
+            X,
+            labels,
+            monkeypatch,
+            **fit_params,
+        )
+    _assert_same_fits(
+        lambda: NumpyMLPClassifier((12,), "tanh", batch_size=50, max_iter=4, random_state=0),
+        sparse.csr_matrix(X),
+        y,
+        monkeypatch,
+    )
     for loss in ("squared_error", "poisson"):  # identity and exp outputs, one column and two
         for target in (y.astype(dtype), np.c_[y, y % 3].astype(dtype)):
-            _assert_same_fits(lambda: NumpyMLPRegressor(loss, hidden_layer_sizes=(12,), batch_size=50, max_iter=4,
-                                                        learning_rate_init=1e-4, random_state=0),
-                              X, target, monkeypatch)
+            _assert_same_fits(
+                lambda: NumpyMLPRegressor(
+                    loss, hidden_layer_sizes=(12,), batch_size=50, max_iter=4, learning_rate_init=1e-4, random_state=0
+                ),
+                X,
+                target,
+                monkeypatch,
+            )
 
 
 def test_a_numpy_float64_setting_in_a_float32_fit_keeps_numpys_numbers(small_digits, monkeypatch):
     """NumPy computes float32 * np.float64(a) in float64: the fused step steps aside for NumPy's operations."""
     X, y = small_digits
-    make = lambda: NumpyMLPClassifier((10,), alpha=np.float64(0.01), learning_rate_init=np.float64(0.003),  # noqa
-                                      max_iter=4, random_state=0)
+    make = lambda: NumpyMLPClassifier(
+        (10,),
+        alpha=np.float64(0.01),
+        learning_rate_init=np.float64(0.003),  # noqa
+        max_iter=4,
+        random_state=0,
+    )
     _assert_same_fits(make, X.astype(np.float32), y, monkeypatch)
 
 
@@ -266,8 +303,9 @@ def test_without_numba_digitnet_trains_on_numpy_with_the_same_numbers(tmp_path):
         "print(_compiled.status())\n"
     )
     env = {k: v for k, v in os.environ.items() if k != _compiled.ENVIRONMENT}
-    done = subprocess.run([sys.executable, "-W", "ignore", "-c", script], capture_output=True, text=True, env=env,
-                          timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", script], capture_output=True, text=True, env=env, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "NumPy (numba is not installed)"
     from sklearn.datasets import load_digits
@@ -292,8 +330,9 @@ def test_count_argmax_is_numpys(dtype):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("activation", ["relu", "tanh", "identity"])
-@pytest.mark.parametrize("out, width", [("softmax", 10), ("softmax", 130), ("logistic", 3), ("identity", 1),
-                                        ("exp", 2)])
+@pytest.mark.parametrize(
+    "out, width", [("softmax", 10), ("softmax", 130), ("logistic", 3), ("identity", 1), ("exp", 2)]
+)
 def test_compiled_forward_is_numpys(monkeypatch, dtype, activation, out, width):
     """Prediction and the validation rows' scores go through _fast.forward_into: the same outputs either way (a
     softmax of more than 128 classes normalised by NumPy's sum)."""
@@ -307,8 +346,11 @@ def test_compiled_forward_is_numpys(monkeypatch, dtype, activation, out, width):
     for flag in ("1", "0"):
         monkeypatch.setenv(_compiled.ENVIRONMENT, flag)
         with np.errstate(over="ignore"):
-            outputs.append(_fast.forward_into(X, weights, biases, activation, out,
-                                              [np.empty((45, W.shape[1]), dtype) for W in weights]))
+            outputs.append(
+                _fast.forward_into(
+                    X, weights, biases, activation, out, [np.empty((45, W.shape[1]), dtype) for W in weights]
+                )
+            )
     assert _compiled.forward(X, weights, biases, "gelu", out, [np.empty((45, 3))]) is None  # NumPy's
     for mine, theirs in zip(*outputs):
         _same(mine, theirs)
@@ -333,7 +375,7 @@ def test_epoch_loss_is_the_mean_loss_loop(dtype, alpha):
     penalties = list(rng.random(8) * 40)
     expected = 0.0
     for start, penalty in zip(range(0, 1437, batch_size), penalties):
-        part = per_sample[start:start + batch_size]
+        part = per_sample[start : start + batch_size]
         expected += _fast.mean_loss(part, None, alpha, penalty) * len(part)
     assert K.epoch_loss(per_sample, batch_size, alpha, np.asarray(penalties)) == expected
 
@@ -356,8 +398,20 @@ def test_a_setting_changed_between_epochs_is_read(small_digits, monkeypatch, dty
         losses = []
         for rate in (0.01, 0.003, np.float64(0.002), 0.001):
             adam.learning_rate_init = rate
-            losses.append(_fast.train_epoch(X, Y, weights, biases, adam, activation="relu", out_activation="softmax",
-                                            alpha=1e-3, batch_size=50, workspace=workspace)[0])
+            losses.append(
+                _fast.train_epoch(
+                    X,
+                    Y,
+                    weights,
+                    biases,
+                    adam,
+                    activation="relu",
+                    out_activation="softmax",
+                    alpha=1e-3,
+                    batch_size=50,
+                    workspace=workspace,
+                )[0]
+            )
         results.append((flat.copy(), losses))
     _same(results[0][0], results[1][0])
     assert results[0][1] == results[1][1]
@@ -380,8 +434,12 @@ def test_the_two_call_step_gives_numpys_numbers(small_digits, monkeypatch, dtype
     if not _compiled.blas_agrees(dtype, layers, 64):
         pytest.skip("numba's BLAS products differ from NumPy's here: the steps keep NumPy's products")
     calls = _count_dense(monkeypatch)
-    _assert_same_fits(lambda: NumpyMLPClassifier(hidden, batch_size=64, max_iter=5, alpha=1e-3, random_state=0),
-                      X.astype(dtype), y, monkeypatch)
+    _assert_same_fits(
+        lambda: NumpyMLPClassifier(hidden, batch_size=64, max_iter=5, alpha=1e-3, random_state=0),
+        X.astype(dtype),
+        y,
+        monkeypatch,
+    )
     assert len(calls) == 5 * 5  # every step of every epoch (300 rows: 4 batches of 64 and one of 44)
     assert _compiled.blas_agrees(dtype, layers, 44) is True  # and for the short batch, tried once, kept
     assert (np.dtype(dtype), tuple(layers), 44) in _compiled._AGREES
@@ -391,13 +449,13 @@ def test_where_numbas_products_differ_the_steps_keep_numpys(small_digits, monkey
     X, y = small_digits
     monkeypatch.setattr(_compiled, "blas_agrees", lambda *args: False)
     calls = _count_dense(monkeypatch)
-    _assert_same_fits(lambda: NumpyMLPClassifier((16,), batch_size=64, max_iter=3, random_state=0), X, y,
-                      monkeypatch)
+    _assert_same_fits(lambda: NumpyMLPClassifier((16,), batch_size=64, max_iter=3, random_state=0), X, y, monkeypatch)
     assert calls == []
 
 
 def test_products_agree_compares_every_product_of_a_step():
     """The check itself: it says no when one product differs (a kernel whose dot adds one ulp)."""
+
     class OffByOne:
         BLOCK = K.BLOCK
 

@@ -48,8 +48,9 @@ def complex_step_hessian(theta, *args, h=1e-30):
 
 def hessian_columns(X, Y, weights, biases, activation, out_activation, alpha, sw):
     n = sum(W.size for W in weights) + sum(b.size for b in biases)
-    return np.array([hessian_vector_product(X, Y, weights, biases, e, activation, alpha, out_activation, sw)
-                     for e in np.eye(n)]).T
+    return np.array(
+        [hessian_vector_product(X, Y, weights, biases, e, activation, alpha, out_activation, sw) for e in np.eye(n)]
+    ).T
 
 
 @pytest.mark.parametrize("output", list(OUTPUTS))
@@ -71,14 +72,17 @@ def test_products_equal_central_differences_of_the_gradient(activation, output):
     out_activation, alpha = OUTPUTS[output][0], 0.1
     theta, eps = F.pack(weights, biases), 1e-5
     for v in np.random.default_rng(4).normal(size=(3, len(theta))):
-        differences = (gradient(theta + eps * v, X, Y, sizes, activation, out_activation, alpha, sw)
-                       - gradient(theta - eps * v, X, Y, sizes, activation, out_activation, alpha, sw)) / (2 * eps)
+        differences = (
+            gradient(theta + eps * v, X, Y, sizes, activation, out_activation, alpha, sw)
+            - gradient(theta - eps * v, X, Y, sizes, activation, out_activation, alpha, sw)
+        ) / (2 * eps)
         ours = hessian_vector_product(X, Y, weights, biases, v, activation, alpha, out_activation, sw)
         assert np.linalg.norm(ours - differences) <= 1e-6 * np.linalg.norm(differences)
 
 
-@pytest.mark.parametrize("output", ["softmax", "logistic, one unit", "logistic, multilabel", "identity, one output",
-                                    "exp (Poisson)"])
+@pytest.mark.parametrize(
+    "output", ["softmax", "logistic, one unit", "logistic, multilabel", "identity, one output", "exp (Poisson)"]
+)
 def test_the_curvature_is_that_of_compute_loss(output):
     """v'Hv is the second derivative of compute_loss along v (second central differences of the loss itself)."""
     X, Y, weights, biases, sizes, sw = tiny_problem("tanh", output, seed=5)
@@ -91,8 +95,9 @@ def test_the_curvature_is_that_of_compute_loss(output):
 
     v = np.random.default_rng(6).normal(size=len(theta))
     second = (loss(theta + h * v) - 2 * loss(theta) + loss(theta - h * v)) / h**2
-    assert v @ hessian_vector_product(X, Y, weights, biases, v, "tanh", alpha, out_activation, sw) == \
-        pytest.approx(second, rel=1e-5)
+    assert v @ hessian_vector_product(X, Y, weights, biases, v, "tanh", alpha, out_activation, sw) == pytest.approx(
+        second, rel=1e-5
+    )
 
 
 def test_several_regression_outputs_curve_as_the_gradient_does():
@@ -107,18 +112,21 @@ def test_several_regression_outputs_curve_as_the_gradient_does():
 
     v = np.random.default_rng(8).normal(size=len(theta))
     second = (loss(theta + h * v) - 2 * loss(theta) + loss(theta - h * v)) / h**2
-    assert v @ hessian_vector_product(X, Y, weights, biases, v, "relu", 0.0, "identity") == \
-        pytest.approx(3 * second, rel=1e-5)
+    assert v @ hessian_vector_product(X, Y, weights, biases, v, "relu", 0.0, "identity") == pytest.approx(
+        3 * second, rel=1e-5
+    )
 
 
 @pytest.fixture
 def softplus():
     """A user's activation whose derivatives read z (needs="z"): registered for the test, then removed."""
+
     def sigmoid(z):  # as a formula, not scipy's expit: the complex step of the reference needs complex numbers
         return 1 / (1 + np.exp(-z))
 
-    activation = activations.Activation("softplus_curv", lambda z: np.log1p(np.exp(z)), sigmoid,
-                                        lambda z: sigmoid(z) * (1 - sigmoid(z)))
+    activation = activations.Activation(
+        "softplus_curv", lambda z: np.log1p(np.exp(z)), sigmoid, lambda z: sigmoid(z) * (1 - sigmoid(z))
+    )
     activations.register(activation)
     yield activation.name
     activations.unregister(activation.name)
@@ -183,8 +191,12 @@ def test_float32_and_sparse_inputs():
     assert product.dtype == np.float32
     assert np.linalg.norm(product - exact) <= 1e-5 * np.linalg.norm(exact)
     assert sharpness(X, Y, *single, "elu").dtype == np.float64
-    assert np.allclose(hessian_vector_product(sparse.csr_matrix(X), Y, weights, biases, v, "elu", 0.1,
-                                              sample_weight=sw), exact, rtol=1e-12, atol=1e-14)
+    assert np.allclose(
+        hessian_vector_product(sparse.csr_matrix(X), Y, weights, biases, v, "elu", 0.1, sample_weight=sw),
+        exact,
+        rtol=1e-12,
+        atol=1e-14,
+    )
 
 
 def test_the_operator_reuses_one_point_for_many_products():
@@ -193,8 +205,12 @@ def test_the_operator_reuses_one_point_for_many_products():
     n = F.n_parameters(sizes)
     assert operator.shape == (n, n)
     V = np.random.default_rng(16).normal(size=(n, 4))
-    assert np.allclose(operator @ V, np.column_stack([hessian_vector_product(
-        X, Y, weights, biases, v, "logistic", 0.2) for v in V.T]), rtol=0, atol=1e-14)
+    assert np.allclose(
+        operator @ V,
+        np.column_stack([hessian_vector_product(X, Y, weights, biases, v, "logistic", 0.2) for v in V.T]),
+        rtol=0,
+        atol=1e-14,
+    )
 
 
 def test_no_sharpness_where_the_loss_has_no_hessian():
@@ -211,6 +227,8 @@ def test_no_sharpness_where_the_loss_has_no_hessian():
 def test_a_direction_of_the_wrong_size_is_refused():
     X, Y, weights, biases, sizes, _ = tiny_problem("relu", "softmax")
     n = F.n_parameters(sizes)
-    with pytest.raises(ValueError, match=f"v must be a flat vector of the network's {n} parameters \\(pack's order\\),"
-                       f" got shape \\({n - 1},\\)"):
+    with pytest.raises(
+        ValueError,
+        match=f"v must be a flat vector of the network's {n} parameters \\(pack's order\\), got shape \\({n - 1},\\)",
+    ):
         hessian_vector_product(X, Y, weights, biases, np.ones(n - 1))

@@ -53,8 +53,9 @@ def test_the_starting_loss_is_what_an_epoch_records_when_no_step_changes_the_wei
     X, Y, flat, weights, biases = _problem("softmax")
     start = starting_loss(X, Y, weights, biases, activation="tanh", alpha=0.3, batch_size=batch_size)
     rate = 1.0 if batch_size == 53 else 1e-300
-    epoch_loss = train_epoch(X, Y, weights, biases, SGD(flat, rate), activation="tanh", alpha=0.3,
-                             batch_size=batch_size)[0]
+    epoch_loss = train_epoch(
+        X, Y, weights, biases, SGD(flat, rate), activation="tanh", alpha=0.3, batch_size=batch_size
+    )[0]
     if batch_size == 53:
         assert epoch_loss == start
     else:
@@ -93,22 +94,42 @@ def test_the_rule_compares_with_ten_times_the_larger_reference():
 
 def test_the_rule_says_where_and_how():
     rule = DivergenceRule(2.514, 2.302)
-    assert rule.describe(1, 2.173e121) == ("diverged at epoch 1: the loss rose from 2.514 with the starting weights"
-                                           " to 2.173e+121, more than 10 times as much")
+    assert rule.describe(1, 2.173e121) == (
+        "diverged at epoch 1: the loss rose from 2.514 with the starting weights"
+        " to 2.173e+121, more than 10 times as much"
+    )
     assert DivergenceRule(0.01, 2.302).describe(4, 30.0) == (
         "diverged at epoch 4: the loss rose from 0.01 with the starting weights to 30, more than 10 times 2.302,"
-        " the loss of a constant prediction")
-    assert rule.describe(7, math.nan, "iteration") == ("diverged at iteration 7: the loss became nan (from 2.514 with"
-                                                       " the starting weights)")
-    assert DivergenceRule(math.inf).describe(1, math.inf) == ("diverged at epoch 1: the loss of the starting weights"
-                                                              " is already inf, before any update")
+        " the loss of a constant prediction"
+    )
+    assert rule.describe(7, math.nan, "iteration") == (
+        "diverged at iteration 7: the loss became nan (from 2.514 with the starting weights)"
+    )
+    assert DivergenceRule(math.inf).describe(1, math.inf) == (
+        "diverged at epoch 1: the loss of the starting weights is already inf, before any update"
+    )
 
 
 def test_train_model_stops_at_a_blow_up_within_the_first_epoch(digits_split):
     """One row a step at rate 10: the first epoch's mean loss is already huge (compared with it, nothing diverged)."""
     X_train, _, y_train, _ = digits_split
-    with np.errstate(all="ignore"), pytest.raises(FloatingPointError, match=r"^training diverged at epoch 1: the loss"
-                                                  r" rose from [0-9.]+ with the starting weights to [0-9.e+]+, more"
-                                                  r" than 10 times as much; use a smaller learning_rate$"):
-        F.train_model(X_train[:300], y_train[:300], (128, 64), "relu", epochs=3, learning_rate=10.0, batch_size=1,
-                      alpha=1e-4, random_state=0)
+    with (
+        np.errstate(all="ignore"),
+        pytest.raises(
+            FloatingPointError,
+            match=r"^training diverged at epoch 1: the loss"
+            r" rose from [0-9.]+ with the starting weights to [0-9.e+]+, more"
+            r" than 10 times as much; use a smaller learning_rate$",
+        ),
+    ):
+        F.train_model(
+            X_train[:300],
+            y_train[:300],
+            (128, 64),
+            "relu",
+            epochs=3,
+            learning_rate=10.0,
+            batch_size=1,
+            alpha=1e-4,
+            random_state=0,
+        )

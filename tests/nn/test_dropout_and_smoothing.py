@@ -21,8 +21,7 @@ def test_dropout_with_a_fixed_mask_passes_the_gradient_check(activation, hidden,
 
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_label_smoothing_passes_the_gradient_check(n_classes):
-    assert gradient_check("tanh", (5, 4), alpha=0.01, n_classes=n_classes, label_smoothing=0.2,
-                          dropout=0.3) < TOLERANCE
+    assert gradient_check("tanh", (5, 4), alpha=0.01, n_classes=n_classes, label_smoothing=0.2, dropout=0.3) < TOLERANCE
 
 
 def test_a_backward_pass_that_forgets_the_mask_fails_the_check(monkeypatch):
@@ -60,8 +59,9 @@ def _close(fast, readable):
 @pytest.mark.parametrize("optimizer", [SGD, Adam])
 @pytest.mark.parametrize("rates", [(0.3, 0.0), (0.5, 0.2)])
 @pytest.mark.parametrize("smoothing", [0.0, 0.1])
-def test_fast_epochs_with_dropout_and_smoothing_give_the_readable_epochs_numbers(activation, optimizer, rates,
-                                                                                 smoothing):
+def test_fast_epochs_with_dropout_and_smoothing_give_the_readable_epochs_numbers(
+    activation, optimizer, rates, smoothing
+):
     """Three shuffled epochs with dropout (masks drawn from one seeded stream per path) and smoothed targets:
     the same losses, accuracies and weights to 1e-12."""
     rng = np.random.default_rng(5)
@@ -71,9 +71,24 @@ def test_fast_epochs_with_dropout_and_smoothing_give_the_readable_epochs_numbers
     for train_epoch, extra in ((F.train_epoch, {}), (_fast.train_epoch, {"soft": bool(smoothing)})):
         flat, weights, biases = F.initialize_weights([7, 8, 6, 4], activation, rng=1)
         opt, stream, order_rng = optimizer(flat, 0.05), np.random.RandomState(9), np.random.default_rng(2)
-        curve = [train_epoch(X, Y, weights, biases, opt, activation=activation, out_activation="softmax", alpha=0.1,
-                             batch_size=20, order=order_rng.permutation(53), dropout=rates, rng=stream, **extra)
-                 for _ in range(3)]
+        curve = [
+            train_epoch(
+                X,
+                Y,
+                weights,
+                biases,
+                opt,
+                activation=activation,
+                out_activation="softmax",
+                alpha=0.1,
+                batch_size=20,
+                order=order_rng.permutation(53),
+                dropout=rates,
+                rng=stream,
+                **extra,
+            )
+            for _ in range(3)
+        ]
         runs.append((np.array(curve), flat.copy()))
     (curve, params), (fast_curve, fast_params) = runs
     _close(fast_curve[:, 0], curve[:, 0])
@@ -90,8 +105,9 @@ def test_fast_forward_and_backward_with_masks_are_the_readable_ones(activation):
     workspace = _fast.Workspace([5, 6, 4, 3], 20, np.float64, activation=activation, dropout=(0.5, 0.25))
     for buffer, mask in zip(workspace.masks, masks):
         buffer[...] = mask
-    fast = _fast.forward_into(X, weights, biases, activation, "softmax", workspace.activations,
-                              workspace.pre_activations, workspace)
+    fast = _fast.forward_into(
+        X, weights, biases, activation, "softmax", workspace.activations, workspace.pre_activations, workspace
+    )
     readable = network.forward_pass(X, weights, biases, activation, masks=masks)
     for mine, theirs in zip(fast, readable):
         _close(mine, theirs)

@@ -20,9 +20,19 @@ def test_train_epoch_given_labels_follow_the_shuffled_rows(digits_split):
     for labels in (None, y):
         flat, weights, biases = F.initialize_weights([64, 16, 10], "relu", rng=0)
         optimizer = SGD(flat, 0.1)
-        loss, accuracy = _fast.train_epoch(X, Y, weights, biases, optimizer, activation="relu",
-                                           out_activation="softmax", alpha=0.0, batch_size=len(y), order=order,
-                                           labels=labels)
+        loss, accuracy = _fast.train_epoch(
+            X,
+            Y,
+            weights,
+            biases,
+            optimizer,
+            activation="relu",
+            out_activation="softmax",
+            alpha=0.0,
+            batch_size=len(y),
+            order=order,
+            labels=labels,
+        )
         results.append((loss, accuracy, flat.copy()))
     (loss, accuracy, params), (loss_l, accuracy_l, params_l) = results
     assert (loss_l, accuracy_l) == (loss, accuracy)
@@ -77,7 +87,8 @@ def test_forward_and_backward_into_buffers_give_the_readable_numbers(activation,
     _close(_fast.backward_into(got, Y, weights, activation, alpha, sw, workspace, flat), expected_grad)
     P = expected[-1]
     assert _fast.compute_loss(Y, got[-1], weights, alpha, sw, out) == pytest.approx(
-        F.compute_loss(Y, P, weights, alpha, sw, out), rel=1e-12)
+        F.compute_loss(Y, P, weights, alpha, sw, out), rel=1e-12
+    )
 
 
 @pytest.mark.parametrize("activation", HIDDEN)
@@ -90,19 +101,24 @@ def test_every_step_of_a_fast_training_has_the_readable_gradient(activation, out
     sw = sw if weighted else None
     sizes = [7, 8, 6, Y.shape[1]]
     flat, weights, biases = F.initialize_weights(sizes, activation, rng=1)
-    optimizer, workspace, rng = Adam(flat, 0.01), _fast.Workspace(sizes, 20, X.dtype, activation=activation), \
-        np.random.default_rng(2)
+    optimizer, workspace, rng = (
+        Adam(flat, 0.01),
+        _fast.Workspace(sizes, 20, X.dtype, activation=activation),
+        np.random.default_rng(2),
+    )
     steps = 0
     for _ in range(3):
         order = rng.permutation(len(X))
         for batch in F.batch_slices(len(X), 20):
             rows = order[batch]
             swb = None if sw is None else sw[rows]
-            fast = _fast.forward_into(X[rows], weights, biases, activation, out, workspace.activations,
-                                      workspace.pre_activations)
+            fast = _fast.forward_into(
+                X[rows], weights, biases, activation, out, workspace.activations, workspace.pre_activations
+            )
             grad = _fast.backward_into(fast, Y[rows], weights, activation, 0.1, swb, workspace, flat)
-            readable = F.backward_pass(F.forward_pass(X[rows], weights, biases, activation, out), Y[rows], weights,
-                                       activation, 0.1, swb)
+            readable = F.backward_pass(
+                F.forward_pass(X[rows], weights, biases, activation, out), Y[rows], weights, activation, 0.1, swb
+            )
             _close(grad, F.pack(*readable))
             optimizer.step(grad)
             steps += 1
@@ -124,9 +140,23 @@ def test_fast_epochs_give_the_readable_epochs_numbers(activation, out, optimizer
         flat, weights, biases = F.initialize_weights(sizes, activation, rng=1)
         opt = optimizer(flat, 0.05)
         rng = np.random.default_rng(2)
-        curve = [train_epoch(X, Y, weights, biases, opt, activation=activation, out_activation=out, alpha=0.1,
-                             batch_size=20, sample_weight=sw, order=rng.permutation(len(X)), **extra)
-                 for _ in range(3)]
+        curve = [
+            train_epoch(
+                X,
+                Y,
+                weights,
+                biases,
+                opt,
+                activation=activation,
+                out_activation=out,
+                alpha=0.1,
+                batch_size=20,
+                sample_weight=sw,
+                order=rng.permutation(len(X)),
+                **extra,
+            )
+            for _ in range(3)
+        ]
         runs.append((np.array(curve), flat.copy()))
     (curve, params), (fast_curve, fast_params) = runs
     _close(fast_curve[:, 0], curve[:, 0])  # losses
@@ -160,8 +190,19 @@ def test_train_epoch_loss_and_accuracy_are_those_of_each_batch_before_its_step(w
     flat, weights, biases = F.initialize_weights(sizes, "relu", rng=0)
     optimizer = SGD(flat, 0.5)
     workspace = None if workspace_rows is None else _fast.Workspace(sizes, workspace_rows, X.dtype)  # outputs: 20 rows
-    loss, accuracy = _fast.train_epoch(X, Y, weights, biases, optimizer, activation="relu", out_activation="softmax",
-                                       alpha=0.2, batch_size=20, sample_weight=sw, workspace=workspace)
+    loss, accuracy = _fast.train_epoch(
+        X,
+        Y,
+        weights,
+        biases,
+        optimizer,
+        activation="relu",
+        out_activation="softmax",
+        alpha=0.2,
+        batch_size=20,
+        sample_weight=sw,
+        workspace=workspace,
+    )
 
     flat, weights, biases = F.initialize_weights(sizes, "relu", rng=0)
     optimizer = SGD(flat, 0.5)

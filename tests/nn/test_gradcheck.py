@@ -35,7 +35,7 @@ def test_wrong_gradients_are_far_above_it(monkeypatch):
 def test_relative_error_of_arrays():
     assert relative_error(np.zeros(3), np.zeros(3)) == 0.0
     assert relative_error(np.array([1e-7, 2e-7]), np.array([1e-7, 2e-7])) == 0.0
-    assert relative_error(np.array([1.0, 0.0]), np.array([0.0, 1.0])) == pytest.approx(2 ** 0.5 / 2)
+    assert relative_error(np.array([1.0, 0.0]), np.array([0.0, 1.0])) == pytest.approx(2**0.5 / 2)
 
 
 @pytest.mark.parametrize("loss", ["squared_error", "poisson"])

@@ -38,8 +38,19 @@ def test_the_loss_explodes_only_past_the_stability_limit():
     """On a quadratic, gradient descent diverges exactly above 2 / lambda_max: the test may stop only there."""
     X, Y, weights, biases = linear_regression()
     lam = F.sharpness(X, Y, weights, biases, "identity", out_activation="identity")[0]
-    test = lr_range_test(X, Y, weights, biases, activation="identity", out_activation="identity",
-                         batch_size=len(X), min_rate=1e-3, max_rate=100.0, steps=300, alpha=0.0)
+    test = lr_range_test(
+        X,
+        Y,
+        weights,
+        biases,
+        activation="identity",
+        out_activation="identity",
+        batch_size=len(X),
+        min_rate=1e-3,
+        max_rate=100.0,
+        steps=300,
+        alpha=0.0,
+    )
     assert test.stopped == "the loss exploded (4 times its lowest)" and test.rates[-1] < 100
     onset = explosion(test.losses)
     assert test.rates[onset] > 2 / lam  # the losses explode past the limit, never below it
@@ -51,8 +62,9 @@ def test_a_loss_that_is_not_finite_stops_it():
     X, Y, weights, biases = linear_regression()
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no overflow warning escapes
-        test = lr_range_test(X * 1e200, Y, weights, biases, activation="identity", out_activation="identity",
-                             batch_size=len(X), steps=20)
+        test = lr_range_test(
+            X * 1e200, Y, weights, biases, activation="identity", out_activation="identity", batch_size=len(X), steps=20
+        )
     assert test.stopped == "the loss is not finite" and len(test.losses) == 1 and np.isnan(test.suggested)
 
 
@@ -86,8 +98,9 @@ def test_lr_find_starts_from_the_estimators_weights(small_digits):
     test = F.lr_find(X, y, hidden_layer_sizes=(16,), batch_size="full", steps=5, random_state=7)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model = NumpyMLPClassifier((16,), solver="sgd", batch_size=len(X), shuffle=False, max_iter=1,
-                                   random_state=7).fit(X, y)
+        model = NumpyMLPClassifier(
+            (16,), solver="sgd", batch_size=len(X), shuffle=False, max_iter=1, random_state=7
+        ).fit(X, y)
     assert test.losses[0] == pytest.approx(model.loss_curve_[0], rel=1e-12)
 
 
@@ -99,13 +112,16 @@ def test_lr_find_two_classes_multilabel_and_regression(small_digits):
     assert len(F.lr_find(X, y / 9, hidden_layer_sizes=(8,), steps=10, task="regression").losses) == 10
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(min_rate=0.0), "the rates must satisfy 0 < min_rate < max_rate"),
-    (dict(min_rate=1.0, max_rate=0.5), "the rates must satisfy 0 < min_rate < max_rate"),
-    (dict(max_rate=np.inf), "the rates must satisfy 0 < min_rate < max_rate"),
-    (dict(steps=1), "steps must be at least 2, got 1"),
-    (dict(batch_size=0), "batch_size must be at least 1, got 0"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(min_rate=0.0), "the rates must satisfy 0 < min_rate < max_rate"),
+        (dict(min_rate=1.0, max_rate=0.5), "the rates must satisfy 0 < min_rate < max_rate"),
+        (dict(max_rate=np.inf), "the rates must satisfy 0 < min_rate < max_rate"),
+        (dict(steps=1), "steps must be at least 2, got 1"),
+        (dict(batch_size=0), "batch_size must be at least 1, got 0"),
+    ],
+)
 def test_bad_arguments_are_refused(kwargs, message):
     X, Y, weights, biases = linear_regression()
     with pytest.raises(ValueError, match=message):

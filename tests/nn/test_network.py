@@ -40,8 +40,10 @@ def test_backward_pass_matches_finite_differences(activation, hidden, alpha, n_c
         up, down = flat.copy(), flat.copy()
         up[i] += h
         down[i] -= h
-        numeric[i] = (_loss_at(up, sizes, X, Y, activation, out_activation, alpha, sw)
-                      - _loss_at(down, sizes, X, Y, activation, out_activation, alpha, sw)) / (2 * h)
+        numeric[i] = (
+            _loss_at(up, sizes, X, Y, activation, out_activation, alpha, sw)
+            - _loss_at(down, sizes, X, Y, activation, out_activation, alpha, sw)
+        ) / (2 * h)
     relative = np.abs(analytic - numeric) / np.maximum(np.abs(analytic) + np.abs(numeric), 1e-8)
     assert relative.max() < 1e-5, f"worst relative error {relative.max():.2e}"
 
@@ -86,7 +88,8 @@ def test_default_activations_agree():
     """Calling the functions with their defaults trains and predicts with the same activation."""
     import inspect
 
-    defaults = {name: inspect.signature(getattr(F, name)).parameters["activation"].default
-                for name in ("initialize_weights", "forward_pass", "backward_pass", "predict", "train_model",
-                             "train_epoch")}
+    defaults = {
+        name: inspect.signature(getattr(F, name)).parameters["activation"].default
+        for name in ("initialize_weights", "forward_pass", "backward_pass", "predict", "train_model", "train_epoch")
+    }
     assert set(defaults.values()) == {F.DEFAULT_ACTIVATION}, defaults

@@ -20,11 +20,24 @@ def sweep():
         for epochs in (5, 20):
             for seed in (0, 1):
                 run_id = f"lr={lr}-ep={epochs}-s={seed}"
-                rows.append({"hidden_layer_sizes": "64", "activation": "relu", "learning_rate_init": lr,
-                             "max_iter": epochs, "batch_size": 200, "seed": seed, "run_id": run_id,
-                             "val_accuracy": 0.9 + lr / 2 + 0.001 * epochs, "test_accuracy": 0.88 + lr / 2
-                             + 0.002 * epochs + 0.01 * seed, "test_f1": 0.9, "train_loss": 0.1,
-                             "fit_seconds": 0.5, "n_iter": epochs, "extra": "ignored"})
+                rows.append(
+                    {
+                        "hidden_layer_sizes": "64",
+                        "activation": "relu",
+                        "learning_rate_init": lr,
+                        "max_iter": epochs,
+                        "batch_size": 200,
+                        "seed": seed,
+                        "run_id": run_id,
+                        "val_accuracy": 0.9 + lr / 2 + 0.001 * epochs,
+                        "test_accuracy": 0.88 + lr / 2 + 0.002 * epochs + 0.01 * seed,
+                        "test_f1": 0.9,
+                        "train_loss": 0.1,
+                        "fit_seconds": 0.5,
+                        "n_iter": epochs,
+                        "extra": "ignored",
+                    }
+                )
                 curves[run_id] = make_history(epochs, 1 / (1 + 10 * lr), seed)
     return pd.DataFrame(rows), curves
 
@@ -36,9 +49,15 @@ def architectures():
     for layers in ("16", "32", "64", "32-32", "64-64", "64-32"):
         for activation in ("relu", "tanh"):
             for seed in range(3):
-                rows.append({"hidden_layer_sizes": layers, "activation": activation, "seed": seed,
-                             "run_id": f"{layers}-{activation}-{seed}",
-                             "val_accuracy": 0.93 + 0.01 * len(layers) + 0.005 * rng.standard_normal()})
+                rows.append(
+                    {
+                        "hidden_layer_sizes": layers,
+                        "activation": activation,
+                        "seed": seed,
+                        "run_id": f"{layers}-{activation}-{seed}",
+                        "val_accuracy": 0.93 + 0.01 * len(layers) + 0.005 * rng.standard_normal(),
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -49,9 +68,18 @@ def comparison():
     for model, base, seconds in (("digitnet", 0.975, 1.0), ("sklearn", 0.978, 2.0)):
         for seed in range(4):
             noise = 0.004 * rng.standard_normal(4)
-            rows.append({"model": model, "seed": seed, "accuracy": base + noise[0], "precision": base + noise[1],
-                         "recall": base + noise[2], "f1": base + noise[3],
-                         "fit_seconds": seconds * (1 + 0.1 * rng.standard_normal()), "n_iter": 150})
+            rows.append(
+                {
+                    "model": model,
+                    "seed": seed,
+                    "accuracy": base + noise[0],
+                    "precision": base + noise[1],
+                    "recall": base + noise[2],
+                    "f1": base + noise[3],
+                    "fit_seconds": seconds * (1 + 0.1 * rng.standard_normal()),
+                    "n_iter": 150,
+                }
+            )
     return pd.DataFrame(rows)
 
 

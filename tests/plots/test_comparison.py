@@ -1,6 +1,5 @@
 """digitnet against scikit-learn: the comparison bars, accuracy against time."""
 
-
 import numpy as np
 import pytest
 from matplotlib.colors import to_hex
@@ -43,9 +42,12 @@ def test_accuracy_vs_time(comparison, tmp_path):
     (ax,) = fig.axes
     assert ax.get_xlabel() == "fit time (seconds)" and ax.get_xscale() == "linear"
     assert "%" in ax.get_ylabel()
-    assert sorted(legend_labels(ax)) == ["digitnet (one seed each)", "digitnet mean (bar: ± std of accuracy)",
-                                         "scikit-learn (one seed each)",
-                                         "scikit-learn mean (bar: ± std of accuracy)"]
+    assert sorted(legend_labels(ax)) == [
+        "digitnet (one seed each)",
+        "digitnet mean (bar: ± std of accuracy)",
+        "scikit-learn (one seed each)",
+        "scikit-learn mean (bar: ± std of accuracy)",
+    ]
     means = [c for c in ax.containers if c.has_yerr]
     assert len(means) == 2 and not any(c.has_xerr for c in means)
     ours = comparison[comparison.model == "digitnet"]

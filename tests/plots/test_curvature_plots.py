@@ -25,9 +25,15 @@ def tracked(request):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for rate in (0.3, 1.0):
-            fits[rate] = NumpyMLPClassifier((16, 8), max_iter=9, random_state=0, learning_rate_init=rate,
-                                            track=("sharpness", "grad_norms", "update_ratios", "weights"),
-                                            track_every=2, **GD).fit(X, y)
+            fits[rate] = NumpyMLPClassifier(
+                (16, 8),
+                max_iter=9,
+                random_state=0,
+                learning_rate_init=rate,
+                track=("sharpness", "grad_norms", "update_ratios", "weights"),
+                track_every=2,
+                **GD,
+            ).fit(X, y)
     return fits, X, LabelBinarizer().fit_transform(y).astype(float)
 
 
@@ -83,15 +89,19 @@ def test_the_landscape_line_and_planes(tracked, tmp_path):
     assert legend_labels(fig.axes[0]) == ["loss along the line", "starting weights (t = 0)", "final weights (t = 1)"]
     assert all(_axes_text(fig.axes[0]))
     check_png(fig, tmp_path, "line.png")
-    surface = F.loss_surface(X, Y, path[-1], F.random_directions(path[-1], sizes), sizes, np.linspace(-1, 1, 5),
-                             np.linspace(-1, 1, 5), **net)
+    surface = F.loss_surface(
+        X, Y, path[-1], F.random_directions(path[-1], sizes), sizes, np.linspace(-1, 1, 5), np.linspace(-1, 1, 5), **net
+    )
     fig = loss_surface_figure(surface)
     assert legend_labels(fig.axes[0]) == ["final weights"] and "log scale" in fig.axes[1].get_ylabel()
     check_png(fig, tmp_path, "slice.png")
     plane = F.path_directions(path)
-    fig = loss_surface_figure(F.path_surface(X, Y, plane, path[-1], sizes, resolution=5, **net), path=plane.coordinates,
-                              title="The training path", axis_names=("first principal direction",
-                                                                     "second principal direction"))
+    fig = loss_surface_figure(
+        F.path_surface(X, Y, plane, path[-1], sizes, resolution=5, **net),
+        path=plane.coordinates,
+        title="The training path",
+        axis_names=("first principal direction", "second principal direction"),
+    )
     assert legend_labels(fig.axes[0]) == ["final weights", "training path", "starting weights"]
     assert fig.axes[0].get_xlabel() == "first principal direction"
     check_png(fig, tmp_path, "path.png")

@@ -1,6 +1,5 @@
 """Curves per epoch: loss and accuracy, the learning-rate panels, the epochs chart."""
 
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -21,8 +20,7 @@ def test_loss_curves_one_line_per_configuration(sweep, tmp_path):
     # 3 learning rates x (training + validation), seeds averaged into one line each
     assert len(ax.get_lines()) == 6
     labels = legend_labels(fig)
-    assert labels == ["learning rate = 0.001", "learning rate = 0.01", "learning rate = 0.1", "training",
-                      "validation"]
+    assert labels == ["learning rate = 0.001", "learning rate = 0.01", "learning rate = 0.1", "training", "validation"]
     # the mean of the two seeds is drawn
     first = runs[(runs.max_iter == 20) & (runs.learning_rate_init == 1e-3)].run_id
     expected = np.mean([curves[r]["loss"] for r in first], axis=0)

@@ -1,6 +1,5 @@
 """Error analysis: confusion matrices, confused pairs, the gallery, per-class scores, confidence."""
 
-
 import numpy as np
 import pytest
 from matplotlib.colors import to_hex
@@ -47,8 +46,13 @@ def test_confused_pairs_rank_mistakes_as_the_figure_does():
     y_true = np.array([3, 3, 3, 1, 1, 5, 0, 0, 2, 2])
     y_pred = np.array([8, 8, 8, 7, 7, 6, 0, 9, 1, 2])
     # most frequent first; ties (0 -> 9, 2 -> 1, 5 -> 6) by true label, then by predicted label
-    assert plots.confused_pairs(y_true, y_pred) == [(3, 8, 3, 3), (1, 7, 2, 2), (0, 9, 1, 2), (2, 1, 1, 2),
-                                                     (5, 6, 1, 1)]
+    assert plots.confused_pairs(y_true, y_pred) == [
+        (3, 8, 3, 3),
+        (1, 7, 2, 2),
+        (0, 9, 1, 2),
+        (2, 1, 1, 2),
+        (5, 6, 1, 1),
+    ]
     assert plots.confused_pairs(y_true, y_true) == []
 
 

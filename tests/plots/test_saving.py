@@ -11,7 +11,6 @@ from digitnet import plots
 from .helpers import PNG_SIGNATURE
 
 
-
 def test_save_figure_is_atomic(tmp_path, monkeypatch):
     fig = Figure()
     fig.add_subplot().plot([0, 1], [1, 0])

@@ -40,7 +40,9 @@ def test_every_text_is_readable_where_the_page_shows_the_picture(tmp_path):
     assert before * 110 / 72 * DESKTOP_PX / 1320 < MIN_TEXT_PX  # it would have been too small on the page
     assert _shown_px(picture, DESKTOP_PX) >= MIN_TEXT_PX
     phone = picture.phone
-    assert phone.png[:8] == PNG_SIGNATURE and Image.open(io.BytesIO(phone.png)).size[0] == phone.width_px == 2 * PHONE_PX
+    assert (
+        phone.png[:8] == PNG_SIGNATURE and Image.open(io.BytesIO(phone.png)).size[0] == phone.width_px == 2 * PHONE_PX
+    )
     assert _shown_px(phone, PHONE_PX) >= MIN_TEXT_PX
     assert min(t.get_fontsize() for t in texts(fig)) * 2 * PHONE_PX / 4.0 / 72 == phone.font_px  # as drawn last
 

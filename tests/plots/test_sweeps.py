@@ -1,6 +1,5 @@
 """Sweeps at a glance: the accuracy heatmap and the architecture study."""
 
-
 import pytest
 from matplotlib.colors import to_hex
 
@@ -62,14 +61,16 @@ def test_architecture_plot_single_seed_and_given_std(architectures, tmp_path):
     assert all(not c.has_yerr for ax in fig.axes for c in ax.containers)
     assert "one run each" in fig.get_suptitle()
     check_png(fig, tmp_path, "single.png")
-    with_std = single.assign(val_accuracy_std=0.01, hidden_layer_sizes=single.hidden_layer_sizes.map(
-        plots.parse_layers))  # tuples work as well as "64-32"
+    with_std = single.assign(
+        val_accuracy_std=0.01, hidden_layer_sizes=single.hidden_layer_sizes.map(plots.parse_layers)
+    )  # tuples work as well as "64-32"
     fig = plots.architecture_plot(with_std)
     assert all(c.has_yerr for ax in fig.axes for c in ax.containers)
     check_png(fig, tmp_path, "given_std.png")
 
 
-@pytest.mark.parametrize("value, expected", [("64-32", (64, 32)), ("(64, 32)", (64, 32)), (64, (64,)),
-                                             ((16, 16), (16, 16)), ("128", (128,))])
+@pytest.mark.parametrize(
+    "value, expected", [("64-32", (64, 32)), ("(64, 32)", (64, 32)), (64, (64,)), ((16, 16), (16, 16)), ("128", (128,))]
+)
 def test_parse_layers(value, expected):
     assert plots.parse_layers(value) == expected

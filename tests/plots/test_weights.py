@@ -1,6 +1,5 @@
 """A real (tiny) fit: its learned first-layer weights and the gallery of its mistakes."""
 
-
 import numpy as np
 import pytest
 
@@ -43,8 +42,9 @@ def test_error_analysis_of_a_real_fit(tiny_fit, tmp_path):
     y_pred, proba = model.predict(X_test), model.predict_proba(X_test)
     n_wrong = int(np.sum(y_pred != y_test))
     assert n_wrong > 0
-    fig = plots.misclassified_gallery(X_test.reshape(-1, 8, 8), y_test, y_pred, proba, classes=model.classes_,
-                                      max_images=12)
+    fig = plots.misclassified_gallery(
+        X_test.reshape(-1, 8, 8), y_test, y_pred, proba, classes=model.classes_, max_images=12
+    )
     assert len(fig.axes) == min(12, n_wrong)
     check_png(fig, tmp_path, "gallery.png")
     hist = plots.confidence_histogram(y_test, y_pred, proba, classes=model.classes_)

@@ -4,8 +4,10 @@ import shutil
 
 import pytest
 
-HOW_TO_GET_ONE = ("headless Chromium not found: apt-get install chromium chromium-driver (and pip install selenium)"
-                  " to run the page's browser tests")
+HOW_TO_GET_ONE = (
+    "headless Chromium not found: apt-get install chromium chromium-driver (and pip install selenium)"
+    " to run the page's browser tests"
+)
 
 
 def start_chromium(width=1200, height=1000):
@@ -21,8 +23,16 @@ def start_chromium(width=1200, height=1000):
     if not browser or not driver:
         pytest.skip(HOW_TO_GET_ONE)
     options = Options()
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ):
         options.add_argument(flag)
     options.binary_location = browser
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})

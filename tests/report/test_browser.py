@@ -36,8 +36,10 @@ def _open(chrome, url, hash_=""):
 
 def test_the_page_loads_offline_without_console_errors(chrome, page_url):
     chrome.execute_cdp_cmd("Network.enable", {})
-    chrome.execute_cdp_cmd("Network.emulateNetworkConditions", {"offline": True, "latency": 0,
-                                                                "downloadThroughput": 0, "uploadThroughput": 0})
+    chrome.execute_cdp_cmd(
+        "Network.emulateNetworkConditions",
+        {"offline": True, "latency": 0, "downloadThroughput": 0, "uploadThroughput": 0},
+    )
     try:
         _open(chrome, page_url)
         assert chrome.execute_script("return window.digitnet.version") == digitnet.__version__
@@ -48,8 +50,10 @@ def test_the_page_loads_offline_without_console_errors(chrome, page_url):
         assert chrome.execute_script("return document.querySelectorAll('[data-twin]:not([hidden])').length") == 9
         assert chrome.execute_script("return document.querySelector('#play-draw canvas.pad') !== null")
     finally:
-        chrome.execute_cdp_cmd("Network.emulateNetworkConditions", {"offline": False, "latency": 0,
-                                                                    "downloadThroughput": -1, "uploadThroughput": -1})
+        chrome.execute_cdp_cmd(
+            "Network.emulateNetworkConditions",
+            {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+        )
 
 
 def test_predict_proba_is_the_model_files(chrome, page_url, built):
@@ -59,8 +63,11 @@ def test_predict_proba_is_the_model_files(chrome, page_url, built):
     model = load_model(out / "model.npz")
     pixels = data.split.X_test_raw
     expected = model.predict_proba(pixels)
-    got = np.array(chrome.execute_script("return arguments[0].map(p => window.digitnet.predictProba(p))",
-                                         pixels.astype(int).tolist()))
+    got = np.array(
+        chrome.execute_script(
+            "return arguments[0].map(p => window.digitnet.predictProba(p))", pixels.astype(int).tolist()
+        )
+    )
     assert got.shape == expected.shape == (len(data.split.y_test), 10)
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-9)
 
@@ -75,7 +82,8 @@ def _trace(chrome, image, threshold=8):
     pad = chrome.find_element("css selector", "#play-draw canvas.pad")
     chrome.execute_script("arguments[0].scrollIntoView({block: 'center'})", pad)
     left, top, width = chrome.execute_script(
-        "const r = arguments[0].getBoundingClientRect(); return [r.left, r.top, r.width]", pad)
+        "const r = arguments[0].getBoundingClientRect(); return [r.left, r.top, r.width]", pad
+    )
     cell = width / 8
     actions = ActionBuilder(chrome, mouse=PointerInput(interaction.POINTER_MOUSE, "mouse"))
     at = lambda i, j: (int(left + (j + 0.5) * cell), int(top + (i + 0.5) * cell))  # noqa: E731
@@ -140,17 +148,31 @@ def test_the_page_and_python_read_pictures_the_same(chrome, page_url):
     problems = []
     for rgba in _pictures():
         h, w = rgba.shape[:2]
-        got = chrome.execute_script("const d = window.digitnet, ink = d.inkOfRgba(arguments[0], arguments[1], arguments[2]);"
-                                    " const input = d.toDigitsInput(ink, arguments[1], arguments[2]);"
-                                    " return [ink, input, d.readingProblem(ink, input)];",
-                                    rgba.ravel().tolist(), w, h)
+        got = chrome.execute_script(
+            "const d = window.digitnet, ink = d.inkOfRgba(arguments[0], arguments[1], arguments[2]);"
+            " const input = d.toDigitsInput(ink, arguments[1], arguments[2]);"
+            " return [ink, input, d.readingProblem(ink, input)];",
+            rgba.ravel().tolist(),
+            w,
+            h,
+        )
         ink = ink_of_rgba(rgba)
         np.testing.assert_array_equal(np.array(got[0]).reshape(h, w), ink)
         assert got[1] == to_digits_input(ink).tolist()
         assert got[2] == reading_problem(ink, to_digits_input(ink))  # the same refusals (None is null)
         problems.append(got[2])
-    assert problems == [None] * 5 + [NO_INK, NO_INK, NO_INK, NO_INK, ALL_INK, ALL_INK, ALL_INK, NO_INK, ALL_INK,
-                                     TOO_THIN]
+    assert problems == [None] * 5 + [
+        NO_INK,
+        NO_INK,
+        NO_INK,
+        NO_INK,
+        ALL_INK,
+        ALL_INK,
+        ALL_INK,
+        NO_INK,
+        ALL_INK,
+        TOO_THIN,
+    ]
 
 
 def test_the_pad_says_why_it_reads_no_digit(chrome, page_url):
@@ -160,8 +182,10 @@ def test_the_pad_says_why_it_reads_no_digit(chrome, page_url):
     state = chrome.execute_script("return window.digitnet.pad.state")
     assert state["problem"] == NO_INK and state["prediction"] is None
     assert chrome.execute_script(answer) == "draw a digit"
-    chrome.execute_script("const c = window.digitnet.pad.canvas.getContext('2d'); c.fillStyle = '#000';"
-                          " c.fillRect(0, 0, c.canvas.width, c.canvas.height); window.digitnet.pad.read()")
+    chrome.execute_script(
+        "const c = window.digitnet.pad.canvas.getContext('2d'); c.fillStyle = '#000';"
+        " c.fillRect(0, 0, c.canvas.width, c.canvas.height); window.digitnet.pad.read()"
+    )
     state = chrome.execute_script("return window.digitnet.pad.state")
     rgba = np.array(chrome.execute_script("return window.digitnet.pad.pixels()"), dtype=float).reshape(280, 280, 4)
     assert reading_problem(ink_of_rgba(rgba), to_digits_input(ink_of_rgba(rgba))) == ALL_INK  # as Python reads it
@@ -175,31 +199,49 @@ def test_the_pad_says_why_it_reads_no_digit(chrome, page_url):
 
 
 def test_diverging_settings_are_reported_not_drawn(chrome, page_url):
-    _open(chrome, page_url, "#play?hidden_layer_sizes=32&activation=relu&solver=sgd&momentum=0&batch_size=all&alpha=0"
-                            "&max_iter=100&learning_rate_init=10&seed=0")
+    _open(
+        chrome,
+        page_url,
+        "#play?hidden_layer_sizes=32&activation=relu&solver=sgd&momentum=0&batch_size=all&alpha=0"
+        "&max_iter=100&learning_rate_init=10&seed=0",
+    )
     assert chrome.execute_script("return document.querySelector('input[name=learning_rate_init]').value") == "10"
     chrome.find_element("id", "play-train").click()
-    status = wait_for(chrome, "document.getElementById('play-status').textContent.startsWith('Diverged')"
-                              " && document.getElementById('play-status').textContent")
+    status = wait_for(
+        chrome,
+        "document.getElementById('play-status').textContent.startsWith('Diverged')"
+        " && document.getElementById('play-status').textContent",
+    )
     assert "learning rate (10) is too large" in status
-    paths = chrome.execute_script("return Array.from(document.querySelectorAll('#play-train-box path'),"
-                                  " p => p.getAttribute('d')).join(' ')")
+    paths = chrome.execute_script(
+        "return Array.from(document.querySelectorAll('#play-train-box path'), p => p.getAttribute('d')).join(' ')"
+    )
     assert "NaN" not in paths and "Infinity" not in paths
     assert console_errors(chrome) == []
 
 
 def test_training_in_the_page_learns_and_keeps_its_settings_in_the_address(chrome, page_url):
-    _open(chrome, page_url, "#play?hidden_layer_sizes=16&activation=tanh&solver=adam&batch_size=32&alpha=0.0001"
-                            "&max_iter=20&learning_rate_init=0.01&seed=2")
+    _open(
+        chrome,
+        page_url,
+        "#play?hidden_layer_sizes=16&activation=tanh&solver=adam&batch_size=32&alpha=0.0001"
+        "&max_iter=20&learning_rate_init=0.01&seed=2",
+    )
     assert chrome.execute_script("return document.querySelector('select[name=hidden_layer_sizes]').value") == "16"
     chrome.find_element("id", "play-train").click()
-    status = wait_for(chrome, "document.getElementById('play-status').textContent.includes('(done)')"
-                              " && document.getElementById('play-status').textContent", timeout=60)
+    status = wait_for(
+        chrome,
+        "document.getElementById('play-status').textContent.includes('(done)')"
+        " && document.getElementById('play-status').textContent",
+        timeout=60,
+    )
     accuracy = float(status.split("validation accuracy ")[1].rstrip("%")) / 100
     assert accuracy > 0.9, status  # 20 epochs of adam learn the digits
     assert chrome.execute_script("return document.querySelectorAll('#play-train-box canvas.unit-weights').length") == 16
-    chrome.execute_script("const s = document.querySelector('select[name=hidden_layer_sizes]'); s.value = '64';"
-                          " s.dispatchEvent(new Event('change'))")
+    chrome.execute_script(
+        "const s = document.querySelector('select[name=hidden_layer_sizes]'); s.value = '64';"
+        " s.dispatchEvent(new Event('change'))"
+    )
     assert "hidden_layer_sizes=64&" in chrome.execute_script("return location.hash")
     assert chrome.execute_script("return document.getElementById('play-status').textContent").startswith("Press train")
 
@@ -222,7 +264,7 @@ def test_the_studies_twins_answer_clicks(chrome, page_url, built):
     if len(wrong):
         t, p = data.errors.y_true[wrong[0]], data.errors.y_pred[wrong[0]]
         n = int(np.sum((data.errors.y_true == t) & (data.errors.y_pred == p)))
-        chrome.execute_script(f"document.querySelector('td[data-true=\"{t}\"][data-pred=\"{p}\"]').click()")
+        chrome.execute_script(f'document.querySelector(\'td[data-true="{t}"][data-pred="{p}"]\').click()')
         assert chrome.execute_script("return document.querySelectorAll('[data-twin=errors] figure.digit').length") == n
     assert console_errors(chrome) == []
 
@@ -235,7 +277,8 @@ def test_nothing_is_cut_off_at_a_phones_width(built, page_url):
         assert phone.execute_script("return document.documentElement.scrollWidth") <= width
         overflowing = phone.execute_script(
             "return Array.from(document.querySelectorAll('img, canvas, svg, .chart, figure, .controls'))"
-            ".filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).length")
+            ".filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).length"
+        )
         assert overflowing == 0
     finally:
         phone.quit()

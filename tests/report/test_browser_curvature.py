@@ -39,8 +39,16 @@ def rows(built):
 
 def _trained(X, y, activation, sizes=(12, 8)):
     """Weights a few epochs into training (not the starting ones: curvature there is what the trainer shows)."""
-    model = NumpyMLPClassifier(hidden_layer_sizes=sizes, activation=activation, solver="sgd", learning_rate_init=0.1,
-                               momentum=0.0, max_iter=5, batch_size=50, random_state=3)
+    model = NumpyMLPClassifier(
+        hidden_layer_sizes=sizes,
+        activation=activation,
+        solver="sgd",
+        learning_rate_init=0.1,
+        momentum=0.0,
+        max_iter=5,
+        batch_size=50,
+        random_state=3,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X, y)
@@ -49,16 +57,22 @@ def _trained(X, y, activation, sizes=(12, 8)):
 
 def _in_page(chrome, X, weights, biases, directions, **extra):
     sizes = [weights[0].shape[0]] + [W.shape[1] for W in weights]
-    spec = {"layer_sizes": sizes, "weights": [W.ravel().tolist() for W in weights],
-            "biases": [b.tolist() for b in biases], "X": X.ravel().tolist(), "v": [v.tolist() for v in directions],
-            **extra}
+    spec = {
+        "layer_sizes": sizes,
+        "weights": [W.ravel().tolist() for W in weights],
+        "biases": [b.tolist() for b in biases],
+        "X": X.ravel().tolist(),
+        "v": [v.tolist() for v in directions],
+        **extra,
+    }
     return chrome.execute_script("return window.digitnet.curvatureFrom(arguments[0])", spec)
 
 
 def _activations(chrome):
     """Every hidden activation the trainer offers (its activation select), each one nn.js knows."""
-    offered = chrome.execute_script("return Array.from(document.querySelectorAll("
-                                    "'#play-train-box select[name=activation] option'), o => o.value)")
+    offered = chrome.execute_script(
+        "return Array.from(document.querySelectorAll('#play-train-box select[name=activation] option'), o => o.value)"
+    )
     assert sorted(offered) == sorted(chrome.execute_script("return window.digitnet.names.activations"))
     return offered
 
@@ -72,8 +86,9 @@ def test_products_sharpness_and_gradient_norms_are_digitnets_for_every_activatio
         weights, biases = _trained(X, y, activation)
         rng = np.random.default_rng(7)
         directions = [rng.standard_normal(sum(W.size + W.shape[1] for W in weights)) for _ in range(3)]
-        got = _in_page(chrome, X, weights, biases, directions, labels=y.tolist(), activation=activation,
-                       alpha=1e-3, k=3)
+        got = _in_page(
+            chrome, X, weights, biases, directions, labels=y.tolist(), activation=activation, alpha=1e-3, k=3
+        )
         for v, mine in zip(directions, got["products"]):
             theirs = hessian_vector_product(X, Y, weights, biases, v, activation=activation, alpha=1e-3)
             np.testing.assert_allclose(mine, theirs, rtol=0, atol=1e-9, err_msg=activation)
@@ -91,8 +106,12 @@ def test_products_sharpness_and_gradient_norms_are_digitnets_for_every_activatio
 def test_every_output_too(chrome, rows, output):
     """The R-operator through each output's Jacobian (and each loss): logistic units, regression, Poisson."""
     X, y = rows
-    targets = {"logistic": (y >= 5).reshape(-1, 1), "logistic-multilabel": np.column_stack([y >= 5, y % 2 == 0]),
-               "identity": np.column_stack([y / 9, np.cos(y)]), "exp": np.column_stack([y, y % 3])}[output]
+    targets = {
+        "logistic": (y >= 5).reshape(-1, 1),
+        "logistic-multilabel": np.column_stack([y >= 5, y % 2 == 0]),
+        "identity": np.column_stack([y / 9, np.cos(y)]),
+        "exp": np.column_stack([y, y % 3]),
+    }[output]
     Y = targets.astype(float)
     out_activation = output.split("-")[0]
     rng = np.random.default_rng(2)
@@ -100,9 +119,21 @@ def test_every_output_too(chrome, rows, output):
     weights = [rng.uniform(-0.3, 0.3, (a, b)) for a, b in zip(sizes[:-1], sizes[1:])]
     biases = [rng.uniform(-0.1, 0.1, b) for b in sizes[1:]]
     v = rng.standard_normal(sum(W.size + W.shape[1] for W in weights))
-    got = _in_page(chrome, X, weights, biases, [v], Y=Y.ravel().tolist(), activation="tanh",
-                   out_activation=out_activation, alpha=1e-2, k=2)
-    theirs = hessian_vector_product(X, Y, weights, biases, v, activation="tanh", alpha=1e-2, out_activation=out_activation)
+    got = _in_page(
+        chrome,
+        X,
+        weights,
+        biases,
+        [v],
+        Y=Y.ravel().tolist(),
+        activation="tanh",
+        out_activation=out_activation,
+        alpha=1e-2,
+        k=2,
+    )
+    theirs = hessian_vector_product(
+        X, Y, weights, biases, v, activation="tanh", alpha=1e-2, out_activation=out_activation
+    )
     np.testing.assert_allclose(got["products"][0], theirs, rtol=0, atol=1e-9)
     top = sharpness(X, Y, weights, biases, activation="tanh", alpha=1e-2, k=2, out_activation=out_activation)
     np.testing.assert_allclose(got["sharpness"], top, rtol=0, atol=1e-9)
@@ -114,16 +145,22 @@ def test_the_trainers_live_measurements_are_digitnets_at_its_weights(chrome, bui
     page's training digits (1e-6 relative), and so are its gradient norms (1e-9)."""
     _, index, _, data = built
     chrome.get("about:blank")
-    chrome.get(pathlib.Path(index).resolve().as_uri() + "#play?hidden_layer_sizes=16&activation=tanh&solver=sgd"
-               "&momentum=0&batch_size=all&alpha=0.001&max_iter=20&learning_rate_init=2&seed=1")
+    chrome.get(
+        pathlib.Path(index).resolve().as_uri() + "#play?hidden_layer_sizes=16&activation=tanh&solver=sgd"
+        "&momentum=0&batch_size=all&alpha=0.001&max_iter=20&learning_rate_init=2&seed=1"
+    )
     wait_for(chrome, "!!(window.digitnet && window.digitnet.twins)")
-    chrome.execute_script("const s = document.querySelector('select[name=curvature_every]'); s.value = '1';"
-                          " s.dispatchEvent(new Event('change'))")
+    chrome.execute_script(
+        "const s = document.querySelector('select[name=curvature_every]'); s.value = '1';"
+        " s.dispatchEvent(new Event('change'))"
+    )
     for _ in range(2):
         chrome.find_element("id", "play-step").click()
-    got = chrome.execute_script("const t = window.digitnet.playground, n = t.net; return {curvature: t.curvature,"
-                                " weights: n.weights.map(W => Array.from(W.data)), shapes: n.weights.map(W => [W.rows, W.cols]),"
-                                " biases: n.biases.map(b => Array.from(b)), rate: t.rate()}")
+    got = chrome.execute_script(
+        "const t = window.digitnet.playground, n = t.net; return {curvature: t.curvature,"
+        " weights: n.weights.map(W => Array.from(W.data)), shapes: n.weights.map(W => [W.rows, W.cols]),"
+        " biases: n.biases.map(b => Array.from(b)), rate: t.rate()}"
+    )
     curvature = got["curvature"]
     assert curvature["epochs"] == [0, 1, 2] and curvature["label"] == "2/η"
     assert curvature["threshold"] == [1.0, 1.0, 1.0]  # 2 / 2
@@ -142,16 +179,21 @@ def test_the_trainers_live_measurements_are_digitnets_at_its_weights(chrome, bui
     assert console_errors(chrome) == []
 
 
-@pytest.mark.parametrize("settings", [
-    {"solver": "sgd", "momentum": 0},
-    {"solver": "sgd", "momentum": 0.9, "nesterovs_momentum": False},
-    {"solver": "sgd", "momentum": 0.5, "nesterovs_momentum": True},
-])
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"solver": "sgd", "momentum": 0},
+        {"solver": "sgd", "momentum": 0.9, "nesterovs_momentum": False},
+        {"solver": "sgd", "momentum": 0.5, "nesterovs_momentum": True},
+    ],
+)
 def test_the_stable_limit_is_where_gradient_descent_on_a_quadratic_turns(chrome, settings):
     """digitnet's own SGD on lambda x^2 / 2 from x = 1: it converges at lambda 1% below the page's limit, and
     grows without bound 1% above it (the limit 2/eta of plain gradient descent, and those of both momenta)."""
     rate = 0.3
-    limit = chrome.execute_script("return window.digitnet.stabilityThreshold(arguments[0], arguments[1])", settings, rate)
+    limit = chrome.execute_script(
+        "return window.digitnet.stabilityThreshold(arguments[0], arguments[1])", settings, rate
+    )
     expected = {0: 2 / rate, 0.9: (2 + 2 * 0.9) / rate, 0.5: (2 + 2 * 0.5) / ((1 + 2 * 0.5) * rate)}
     assert limit["value"] == pytest.approx(expected[settings["momentum"]], rel=1e-15)
 

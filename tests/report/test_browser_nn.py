@@ -30,11 +30,13 @@ from digitnet.report.page_data import model_json
 
 from .browser import console_errors, start_chromium, wait_for
 
-
 #: What the estimators take that the page's network (nn.js) does not have yet: the features scikit-learn declined
 #: (issue 21), in Python only so far. Exact, so that one ported to the page (or added to Python) must be named here.
-NOT_IN_PAGE = {"activation": {"gelu", "silu"}, "solver": {"adamw", "rmsprop", "nadam"},
-               "learning_rate": {"cosine", "step", "onecycle"}}
+NOT_IN_PAGE = {
+    "activation": {"gelu", "silu"},
+    "solver": {"adamw", "rmsprop", "nadam"},
+    "learning_rate": {"cosine", "step", "onecycle"},
+}
 
 
 def _options(estimator, parameter):
@@ -50,8 +52,9 @@ OPTIMIZERS = {  # the estimator's parameters of each optimizer (and schedule) th
     "sgd": dict(solver="sgd", learning_rate_init=0.1, momentum=0.0),
     "sgd-momentum": dict(solver="sgd", learning_rate_init=0.1, momentum=0.9, nesterovs_momentum=False),
     "sgd-nesterov": dict(solver="sgd", learning_rate_init=0.1, momentum=0.9, nesterovs_momentum=True),
-    "sgd-invscaling": dict(solver="sgd", learning_rate_init=0.5, momentum=0.9, learning_rate="invscaling",
-                           power_t=0.25),
+    "sgd-invscaling": dict(
+        solver="sgd", learning_rate_init=0.5, momentum=0.9, learning_rate="invscaling", power_t=0.25
+    ),
     "adam": dict(solver="adam", learning_rate_init=0.01),
     "adam-betas": dict(solver="adam", learning_rate_init=0.01, beta_1=0.8, beta_2=0.99, epsilon=1e-6),
 }
@@ -78,14 +81,25 @@ def rows(built):
 def _starting_weights(sizes, seed=3):
     rng = np.random.default_rng(seed)
     bounds = [math.sqrt(6 / (a + b)) for a, b in zip(sizes[:-1], sizes[1:])]
-    return ([rng.uniform(-r, r, (a, b)) for r, a, b in zip(bounds, sizes[:-1], sizes[1:])],
-            [rng.uniform(-r, r, b) for r, b in zip(bounds, sizes[1:])])
+    return (
+        [rng.uniform(-r, r, (a, b)) for r, a, b in zip(bounds, sizes[:-1], sizes[1:])],
+        [rng.uniform(-r, r, b) for r, b in zip(bounds, sizes[1:])],
+    )
 
 
 def _fit(estimator, X, targets, weights, biases, params):
     """The estimator trained for EPOCHS epochs from these weights, batches of 50 rows in order."""
-    model = estimator(hidden_layer_sizes=[W.shape[1] for W in weights[:-1]], max_iter=EPOCHS, shuffle=False, tol=0.0,
-                      n_iter_no_change=np.inf, warm_start=True, batch_size=50, alpha=1e-3, **params)
+    model = estimator(
+        hidden_layer_sizes=[W.shape[1] for W in weights[:-1]],
+        max_iter=EPOCHS,
+        shuffle=False,
+        tol=0.0,
+        n_iter_no_change=np.inf,
+        warm_start=True,
+        batch_size=50,
+        alpha=1e-3,
+        **params,
+    )
     model.coefs_, model.intercepts_ = [W.copy() for W in weights], [b.copy() for b in biases]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -94,9 +108,17 @@ def _fit(estimator, X, targets, weights, biases, params):
 
 def _train_in_page(chrome, X, weights, biases, params, **targets):
     sizes = [weights[0].shape[0]] + [W.shape[1] for W in weights]
-    spec = {"layer_sizes": sizes, "weights": [W.ravel().tolist() for W in weights], "biases": [b.tolist() for b in biases],
-            "X": X.ravel().tolist(), "max_iter": EPOCHS, "batch_size": 50, "alpha": 1e-3, **params,
-            **{key: np.asarray(value).ravel().tolist() for key, value in targets.items()}}
+    spec = {
+        "layer_sizes": sizes,
+        "weights": [W.ravel().tolist() for W in weights],
+        "biases": [b.tolist() for b in biases],
+        "X": X.ravel().tolist(),
+        "max_iter": EPOCHS,
+        "batch_size": 50,
+        "alpha": 1e-3,
+        **params,
+        **{key: np.asarray(value).ravel().tolist() for key, value in targets.items()},
+    }
     return chrome.execute_script("return window.digitnet.trainFrom(arguments[0])", spec)
 
 
@@ -126,8 +148,10 @@ def _output_cases(y):
     and every regression loss."""
     binary, labels = (y >= 5).astype(int), np.column_stack([y >= 5, y % 2 == 0]).astype(int)
     values = np.column_stack([y / 9, np.cos(y)])
-    cases = {"logistic": (NumpyMLPClassifier, {}, binary, binary.reshape(-1, 1)),
-             "logistic-multilabel": (NumpyMLPClassifier, {}, labels, labels)}
+    cases = {
+        "logistic": (NumpyMLPClassifier, {}, binary, binary.reshape(-1, 1)),
+        "logistic-multilabel": (NumpyMLPClassifier, {}, labels, labels),
+    }
     for loss in _options(NumpyMLPRegressor, "loss"):
         target = values if loss != "poisson" else y  # Poisson: counts
         cases[f"regression-{loss}"] = (NumpyMLPRegressor, {"loss": loss}, target, target.reshape(len(y), -1))
@@ -135,8 +159,7 @@ def _output_cases(y):
 
 
 @pytest.mark.parametrize("optimizer", ["sgd-nesterov", "adam"])
-@pytest.mark.parametrize("case", ["logistic", "logistic-multilabel", "regression-squared_error",
-                                  "regression-poisson"])
+@pytest.mark.parametrize("case", ["logistic", "logistic-multilabel", "regression-squared_error", "regression-poisson"])
 def test_every_output_trains_as_the_estimator(chrome, rows, case, optimizer):
     X, y = rows
     estimator, extra, target, Y = _output_cases(y)[case]
@@ -173,14 +196,26 @@ def test_the_page_takes_the_estimators_names_and_defaults(chrome):
     assert len(names["defaults"]) == 13
 
 
-@pytest.mark.parametrize("spec, message", [
-    ({"lr": 0.1}, "trainFrom does not take lr; it takes layer_sizes, weights,"),
-    ({"solver": "gd"}, 'solver must be one of sgd, adam, got "gd"'),
-    ({"solver": "sgd", "learning_rate": 0.1}, 'learning_rate (the schedule) must be one of constant, invscaling, got 0.1'),
-    ({"solver": "sgd", "learning_rate": "adaptive"}, "must be one of constant, invscaling, got \"adaptive\""),
-    ({"activation": "gelu"}, 'activation must be one of identity, logistic, tanh, relu, leaky_relu, elu, got "gelu"'),
-    ({"out_activation": "sigmoid"}, 'out_activation must be one of softmax, logistic, identity, exp, got "sigmoid"'),
-])
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ({"lr": 0.1}, "trainFrom does not take lr; it takes layer_sizes, weights,"),
+        ({"solver": "gd"}, 'solver must be one of sgd, adam, got "gd"'),
+        (
+            {"solver": "sgd", "learning_rate": 0.1},
+            "learning_rate (the schedule) must be one of constant, invscaling, got 0.1",
+        ),
+        ({"solver": "sgd", "learning_rate": "adaptive"}, 'must be one of constant, invscaling, got "adaptive"'),
+        (
+            {"activation": "gelu"},
+            'activation must be one of identity, logistic, tanh, relu, leaky_relu, elu, got "gelu"',
+        ),
+        (
+            {"out_activation": "sigmoid"},
+            'out_activation must be one of softmax, logistic, identity, exp, got "sigmoid"',
+        ),
+    ],
+)
 def test_train_from_refuses_what_the_estimator_would_not_take(chrome, rows, spec, message):
     from selenium.common.exceptions import JavascriptException
 
@@ -196,15 +231,24 @@ def test_predict_proba_is_the_models_for_every_activation(chrome, built, activat
     """window.digitnet.predictProba(64 raw pixels, a model as the page gets one) = its predict_proba (1e-9)."""
     _, _, _, data = built
     y = data.split.y_train if activation != "binary" else data.split.y_train % 2
-    mlp = NumpyMLPClassifier(hidden_layer_sizes=(16, 8), activation="relu" if activation == "binary" else activation,
-                             max_iter=5, random_state=0)
+    mlp = NumpyMLPClassifier(
+        hidden_layer_sizes=(16, 8),
+        activation="relu" if activation == "binary" else activation,
+        max_iter=5,
+        random_state=0,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model = Pipeline([("scaler", StandardScaler()), ("mlp", mlp)]).fit(data.split.X_train_raw, y)
     assert mlp.out_activation_ == ("logistic" if activation == "binary" else "softmax")
     pixels = data.split.X_test_raw
-    got = np.array(chrome.execute_script("return arguments[0].map(p => window.digitnet.predictProba(p, arguments[1]))",
-                                         pixels.astype(int).tolist(), plain(model_json(model))))
+    got = np.array(
+        chrome.execute_script(
+            "return arguments[0].map(p => window.digitnet.predictProba(p, arguments[1]))",
+            pixels.astype(int).tolist(),
+            plain(model_json(model)),
+        )
+    )
     expected = model.predict_proba(pixels)
     assert got.shape == expected.shape == (len(pixels), 2 if activation == "binary" else 10)
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-9)
@@ -233,9 +277,11 @@ def test_the_starting_weights_are_drawn_as_digitnets(chrome, method, activation)
 
 
 def _selects(chrome):
-    return chrome.execute_script("return Object.fromEntries(Array.from("
-                                 "document.querySelectorAll('#play-train-box select, #play-train-box input'),"
-                                 " e => [e.name, e.disabled ? 'disabled:' + e.value : e.value]))")
+    return chrome.execute_script(
+        "return Object.fromEntries(Array.from("
+        "document.querySelectorAll('#play-train-box select, #play-train-box input'),"
+        " e => [e.name, e.disabled ? 'disabled:' + e.value : e.value]))"
+    )
 
 
 def _open(chrome, url, hash_):
@@ -246,31 +292,55 @@ def _open(chrome, url, hash_):
 
 def test_the_playground_takes_the_estimators_names_in_its_address(chrome, built):
     _, index, _, _ = built
-    _open(chrome, pathlib.Path(index).resolve().as_uri(),
-          "#play?hidden_layer_sizes=64-32&activation=elu&weight_init=he&solver=sgd&momentum=0.5"
-          "&nesterovs_momentum=false&learning_rate=invscaling&batch_size=auto&alpha=0.001&max_iter=20"
-          "&learning_rate_init=0.01&seed=4")
+    _open(
+        chrome,
+        pathlib.Path(index).resolve().as_uri(),
+        "#play?hidden_layer_sizes=64-32&activation=elu&weight_init=he&solver=sgd&momentum=0.5"
+        "&nesterovs_momentum=false&learning_rate=invscaling&batch_size=auto&alpha=0.001&max_iter=20"
+        "&learning_rate_init=0.01&seed=4",
+    )
     selects = _selects(chrome)
     _, _, _, data = built  # the network's drawing shows the first validation digit of class 0 at first
     assert selects.pop("network_digit") == str(int(np.flatnonzero(data.split.y_val == 0)[0]))
-    assert selects == {"hidden_layer_sizes": "64-32", "activation": "elu", "weight_init": "he", "solver": "sgd",
-                                "momentum": "0.5", "nesterovs_momentum": "false", "learning_rate": "invscaling",
-                                "batch_size": "auto", "alpha": "0.001", "max_iter": "20", "learning_rate_init": "0.01",
-                                "learning_rate_slider": "8", "seed": "4", "pace": "10", "curvature_every": "2"}
-    net = chrome.execute_script("const n = window.digitnet.playground.net; return [n.weights.map(W => [W.rows, W.cols]),"
-                                " n.biases.map(b => Array.from(b)), n.activation]")
+    assert selects == {
+        "hidden_layer_sizes": "64-32",
+        "activation": "elu",
+        "weight_init": "he",
+        "solver": "sgd",
+        "momentum": "0.5",
+        "nesterovs_momentum": "false",
+        "learning_rate": "invscaling",
+        "batch_size": "auto",
+        "alpha": "0.001",
+        "max_iter": "20",
+        "learning_rate_init": "0.01",
+        "learning_rate_slider": "8",
+        "seed": "4",
+        "pace": "10",
+        "curvature_every": "2",
+    }
+    net = chrome.execute_script(
+        "const n = window.digitnet.playground.net; return [n.weights.map(W => [W.rows, W.cols]),"
+        " n.biases.map(b => Array.from(b)), n.activation]"
+    )
     assert net[0] == [[64, 64], [64, 32], [32, 10]] and net[2] == "elu"
     assert all(b == 0 for layer in net[1] for b in layer)  # he: biases start at 0
     chrome.find_element("id", "play-step").click()
     assert chrome.execute_script("return window.digitnet.playground.history.loss.length") == 1
-    chrome.execute_script("const s = document.querySelector('select[name=solver]'); s.value = 'adam';"
-                          " s.dispatchEvent(new Event('change'))")
+    chrome.execute_script(
+        "const s = document.querySelector('select[name=solver]'); s.value = 'adam';"
+        " s.dispatchEvent(new Event('change'))"
+    )
     selects = _selects(chrome)  # what Adam does not use is off
     assert [selects[k] for k in ("momentum", "nesterovs_momentum", "learning_rate")] == [
-        "disabled:0.5", "disabled:false", "disabled:invscaling"]
+        "disabled:0.5",
+        "disabled:false",
+        "disabled:invscaling",
+    ]
     assert chrome.execute_script("return location.hash") == (
         "#play?hidden_layer_sizes=64-32&activation=elu&weight_init=he&solver=adam&momentum=0.5&nesterovs_momentum=false"
-        "&learning_rate=invscaling&batch_size=auto&alpha=0.001&max_iter=20&learning_rate_init=0.01&seed=4")
+        "&learning_rate=invscaling&batch_size=auto&alpha=0.001&max_iter=20&learning_rate_init=0.01&seed=4"
+    )
     assert console_errors(chrome) == []
 
 
@@ -278,17 +348,23 @@ def test_an_address_in_the_old_names_still_opens_its_setup(chrome, built):
     _, index, _, _ = built
     expected = {"gd": ("0", "false"), "momentum": ("0.9", "false"), "nesterov": ("0.9", "true"), "adam": ("0", "true")}
     for solver, (momentum, nesterov) in expected.items():
-        _open(chrome, pathlib.Path(index).resolve().as_uri(),
-              f"#play?units=64&units2=32&activation=tanh&solver={solver}&batch=0&alpha=0&epochs=100&lr=0.3&seed=2")
+        _open(
+            chrome,
+            pathlib.Path(index).resolve().as_uri(),
+            f"#play?units=64&units2=32&activation=tanh&solver={solver}&batch=0&alpha=0&epochs=100&lr=0.3&seed=2",
+        )
         selects = _selects(chrome)
         assert selects["hidden_layer_sizes"] == "64-32" and selects["batch_size"] == "all"
         assert selects["max_iter"] == "100" and selects["learning_rate_init"] == "0.3" and selects["seed"] == "2"
         assert selects["solver"] == ("adam" if solver == "adam" else "sgd")
-        assert selects["momentum"].split(":")[-1] == momentum and selects["nesterovs_momentum"].split(":")[-1] == nesterov
+        assert (
+            selects["momentum"].split(":")[-1] == momentum and selects["nesterovs_momentum"].split(":")[-1] == nesterov
+        )
     _open(chrome, pathlib.Path(index).resolve().as_uri(), "#play?units=16&units2=0")
     assert _selects(chrome)["hidden_layer_sizes"] == "16"
-    chrome.execute_script("const s = document.querySelector('select[name=alpha]'); s.value = '0';"
-                          " s.dispatchEvent(new Event('change'))")
+    chrome.execute_script(
+        "const s = document.querySelector('select[name=alpha]'); s.value = '0'; s.dispatchEvent(new Event('change'))"
+    )
     assert chrome.execute_script("return location.hash").startswith("#play?hidden_layer_sizes=16&activation=relu&")
     assert console_errors(chrome) == []
 
@@ -318,7 +394,9 @@ def test_the_page_works_from_a_local_server(chrome, built):
 def test_the_page_sets_one_global(chrome, built, tmp_path):
     """Its scripts are modules: nothing they declare reaches the global scope but window.digitnet."""
     blank = tmp_path / "blank.html"
-    blank.write_text('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>-</title></head><body></body></html>')
+    blank.write_text(
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>-</title></head><body></body></html>'
+    )
     _, index, _, _ = built
     chrome.get(blank.resolve().as_uri())
     chrome.execute_script("return 1")  # the driver's own helper, once defined (ret_nodes), is in both

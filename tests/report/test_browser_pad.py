@@ -30,8 +30,9 @@ def _ensemble(data, n_members, tta=0):
     """A small DigitsClassifier on the report's raw training rows (a few epochs: the numbers, not the accuracy)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        return DigitsClassifier(hidden_layer_sizes=(24,), n_members=n_members, max_iter=8, augment_copies=1, tta=tta,
-                                random_state=0).fit(data.split.X_train_raw, data.split.y_train)
+        return DigitsClassifier(
+            hidden_layer_sizes=(24,), n_members=n_members, max_iter=8, augment_copies=1, tta=tta, random_state=0
+        ).fit(data.split.X_train_raw, data.split.y_train)
 
 
 @pytest.fixture(scope="module")
@@ -59,8 +60,13 @@ def test_the_page_averages_the_networks_as_predict_proba_does(ladder_page, built
     model = load_model(tmp_path / "model.npz")
     assert len(model.estimators_) == n_members
     pixels = data.split.X_test_raw
-    got = np.array(chrome.execute_script("return arguments[0].map(p => window.digitnet.predictProba(p, arguments[1]))",
-                                         pixels.astype(int).tolist(), plain(model_json(model))))
+    got = np.array(
+        chrome.execute_script(
+            "return arguments[0].map(p => window.digitnet.predictProba(p, arguments[1]))",
+            pixels.astype(int).tolist(),
+            plain(model_json(model)),
+        )
+    )
     np.testing.assert_allclose(got, model.predict_proba(pixels), rtol=0, atol=1e-9)
     # and each network's share is real: the mean differs from the first network alone
     assert np.abs(got - model.estimators_[0].predict_proba(model.scaler_.transform(pixels))).max() > 1e-3
@@ -84,16 +90,21 @@ def test_the_page_says_its_model_and_that_it_runs_no_test_time_augmentation(ladd
     chrome, _, page = ladder_page
     assert "the accuracy ladder&#x27;s best: 3 networks of 24 relu (max), averaged" in page
     assert "The page does not run its test-time augmentation (4 jittered copies of the drawing)" in page
-    assert chrome.execute_script("return window.digitnet.pad.state.model") == \
-        "the accuracy ladder's best: 3 networks of 24 relu (max), averaged"
+    assert (
+        chrome.execute_script("return window.digitnet.pad.state.model")
+        == "the accuracy ladder's best: 3 networks of 24 relu (max), averaged"
+    )
 
 
 def _put_on_pad(chrome, picture):
     """A drawn picture (280x280 RGB) put on the pad's canvas, then read by the pad as after a stroke."""
     rgba = np.asarray(picture.convert("RGBA"), dtype=int)
-    chrome.execute_script("const c = window.digitnet.pad.canvas.getContext('2d');"
-                          " const image = c.createImageData(280, 280); image.data.set(arguments[0]);"
-                          " c.putImageData(image, 0, 0); window.digitnet.pad.read();", rgba.ravel().tolist())
+    chrome.execute_script(
+        "const c = window.digitnet.pad.canvas.getContext('2d');"
+        " const image = c.createImageData(280, 280); image.data.set(arguments[0]);"
+        " c.putImageData(image, 0, 0); window.digitnet.pad.read();",
+        rgba.ravel().tolist(),
+    )
     return chrome.execute_script("return window.digitnet.pad.state")
 
 
@@ -117,8 +128,10 @@ def test_drawn_digits_on_the_pad_read_as_in_python_and_a_blank_pad_is_refused(la
 def test_the_report_finds_the_ladders_fitted_model(built):
     _, _, _, data = built
     best = _ensemble(data, 2)
-    studies = {"architecture": SimpleNamespace(reading=SimpleNamespace(best={"params": {}})),  # a chosen row
-               "ladder": SimpleNamespace(reading=SimpleNamespace(best=best))}
+    studies = {
+        "architecture": SimpleNamespace(reading=SimpleNamespace(best={"params": {}})),  # a chosen row
+        "ladder": SimpleNamespace(reading=SimpleNamespace(best=best)),
+    }
     assert ladder_best(SimpleNamespace(studies=studies)) is best
     studies["ladder"].reading.best = DigitsClassifier()  # not fitted: nothing the page can run
     assert ladder_best(SimpleNamespace(studies=studies)) is None

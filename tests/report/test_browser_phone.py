@@ -47,7 +47,8 @@ def test_no_text_is_under_11_px_and_nothing_is_cut_off(page_url, width):
             " document.querySelectorAll('#play-train-box svg.net-units text').length,"
             " document.querySelectorAll('figure img[data-font-px]').length,"
             " Array.from(document.querySelectorAll('figure picture')).filter(p =>"
-            "   p.querySelector('img').currentSrc === p.querySelector('source').srcset).length]")
+            "   p.querySelector('img').currentSrc === p.querySelector('source').srcset).length]"
+        )
         charts, network, figures, phone_pictures = measured
         assert charts > 20 and network >= 16 and figures >= 15
         assert phone_pictures == (figures if width == 390 else 0)  # a phone gets the pictures drawn for it
@@ -64,7 +65,8 @@ def test_a_table_wider_than_a_phone_says_it_scrolls(page_url):
             tables = chrome.execute_script(
                 "return Array.from(document.querySelectorAll('.table-wrap')).filter(w => w.getClientRects().length)"
                 ".map(w => [w.scrollWidth > w.clientWidth + 1, !w.previousElementSibling.hidden"
-                " && w.previousElementSibling.getClientRects().length > 0, w.previousElementSibling.textContent])")
+                " && w.previousElementSibling.getClientRects().length > 0, w.previousElementSibling.textContent])"
+            )
             wide = [shown for overflows, shown, _ in tables if overflows]
             assert all(overflows == shown for overflows, shown, _ in tables)  # a hint exactly where one is needed
             assert all(text.startswith("The table is wider than the page: scroll it sideways") for *_, text in tables)

@@ -43,8 +43,10 @@ def _open(chrome, url, hash_=""):
 
 def _net(chrome):
     """The trainer's network now: weights (matrices) and biases, as NumPy arrays."""
-    got = chrome.execute_script(f"const n = {TRAINER}.net; return [n.weights.map(W => [W.rows, W.cols, Array.from(W.data)]),"
-                                " n.biases.map(b => Array.from(b))]")
+    got = chrome.execute_script(
+        f"const n = {TRAINER}.net; return [n.weights.map(W => [W.rows, W.cols, Array.from(W.data)]),"
+        " n.biases.map(b => Array.from(b))]"
+    )
     return [np.array(d).reshape(r, c) for r, c, d in got[0]], [np.array(b) for b in got[1]]
 
 
@@ -62,8 +64,12 @@ def test_a_link_with_a_rate_trains_at_exactly_that_rate(chrome, page_url, built)
     """lr=0.5, which the old quarter-decade slider made 0.562: one epoch of full-batch gradient descent moves the
     weights by exactly 0.5 times digitnet's gradient at the starting weights."""
     _, _, _, data = built
-    _open(chrome, page_url, "#play?hidden_layer_sizes=16&activation=tanh&solver=sgd&momentum=0&batch_size=all"
-                            "&alpha=0.001&learning_rate_init=0.5&seed=3")
+    _open(
+        chrome,
+        page_url,
+        "#play?hidden_layer_sizes=16&activation=tanh&solver=sgd&momentum=0&batch_size=all"
+        "&alpha=0.001&learning_rate_init=0.5&seed=3",
+    )
     box = chrome.find_element("css selector", "input[name=learning_rate_init]")
     assert box.get_attribute("value") == "0.5" and _rate(chrome) == 0.5
     weights, biases = _net(chrome)
@@ -100,8 +106,10 @@ def test_the_rate_typed_or_stepped_by_keyboard_reaches_every_rate_of_the_studies
     box.send_keys("-2", Keys.ENTER)  # not a rate: said so, and the trainer keeps 10
     notice = chrome.find_element("id", "play-notice")
     assert notice.is_displayed()
-    assert "A learning rate of -2 cannot be used (it takes a number above 0, up to 100): the trainer keeps 10." \
+    assert (
+        "A learning rate of -2 cannot be used (it takes a number above 0, up to 100): the trainer keeps 10."
         in notice.text
+    )
     assert _rate(chrome) == 10 and box.get_attribute("value") == "10"
 
 
@@ -136,7 +144,8 @@ def test_link_values_it_cannot_use_are_named_in_a_visible_message(chrome, page_u
     _open(chrome, page_url, "#play?hidden_layer_sizes=1000-10&seed=-1")
     assert [li.text for li in chrome.find_elements("css selector", "#play-notice li")] == [
         "hidden_layer_sizes=1000-10 cannot be used (it takes 1 to 3 layers of 1 to 256 units): the trainer uses 32.",
-        "seed=-1 cannot be used (it takes a whole number from 0): the trainer uses 0."]
+        "seed=-1 cannot be used (it takes a whole number from 0): the trainer uses 0.",
+    ]
     assert chrome.execute_script(f"return {TRAINER}.net.weights[0].cols") == 32
     _open(chrome, page_url, "#play?hidden_layer_sizes=64&learning_rate_init=0.3")
     assert not chrome.find_element("id", "play-notice").is_displayed()
@@ -145,8 +154,9 @@ def test_link_values_it_cannot_use_are_named_in_a_visible_message(chrome, page_u
 
 def test_a_play_link_opens_at_the_trainer(chrome, page_url):
     _open(chrome, page_url, "#play?hidden_layer_sizes=16&learning_rate_init=0.03")
-    top, height, scrolled = chrome.execute_script("return [document.getElementById('train-live')"
-                                                  ".getBoundingClientRect().top, innerHeight, scrollY]")
+    top, height, scrolled = chrome.execute_script(
+        "return [document.getElementById('train-live').getBoundingClientRect().top, innerHeight, scrollY]"
+    )
     assert -1 <= top < height / 2 and scrolled > 2000
     chrome.execute_script("scrollTo(0, 0); location.hash = '#play?hidden_layer_sizes=64-32&learning_rate_init=2'")
     wait_for(chrome, "document.querySelector('select[name=hidden_layer_sizes]').value === '64-32'")
@@ -177,7 +187,9 @@ def test_the_pace_from_epochs_per_second_to_one_batch_at_a_time(chrome, page_url
     chrome.execute_script("window.started = performance.now()")
     chrome.find_element("id", "play-train").click()
     wait_for(chrome, f"{TRAINER}.position().batch >= 2")
-    where, seconds = chrome.execute_script(f"return [{TRAINER}.position(), (performance.now() - window.started) / 1000]")
+    where, seconds = chrome.execute_script(
+        f"return [{TRAINER}.position(), (performance.now() - window.started) / 1000]"
+    )
     chrome.find_element("id", "play-train").click()
     assert where["epoch"] == 0 and where["batch"] <= seconds + 1 and where["batches"] == 36
     status = chrome.find_element("id", "play-status").text
@@ -192,28 +204,35 @@ def test_the_pace_from_epochs_per_second_to_one_batch_at_a_time(chrome, page_url
 
 def test_training_flat_out_redraws_at_most_ten_times_a_second(chrome, page_url):
     _open(chrome, page_url, "#play?hidden_layer_sizes=16&batch_size=all&max_iter=150&learning_rate_init=0.5")
-    chrome.execute_script("const s = document.querySelector('select[name=pace]'); s.value = 'max';"
-                          " s.dispatchEvent(new Event('change'))")
+    chrome.execute_script(
+        "const s = document.querySelector('select[name=pace]'); s.value = 'max'; s.dispatchEvent(new Event('change'))"
+    )
     chrome.execute_script("window.started = performance.now()")
     chrome.find_element("id", "play-train").click()
     wait_for(chrome, "document.getElementById('play-status').textContent.includes('(done)')", timeout=120)
-    draws, seconds, epochs = chrome.execute_script(f"const t = {TRAINER};"
-                                                   " return [t.draws, (performance.now() - window.started) / 1000, t.epochs()]")
+    draws, seconds, epochs = chrome.execute_script(
+        f"const t = {TRAINER}; return [t.draws, (performance.now() - window.started) / 1000, t.epochs()]"
+    )
     assert epochs == 150
     assert draws <= 10 * seconds + 2  # not a redraw every epoch
 
 
 def test_the_trained_network_reads_the_pad(chrome, page_url, built):
     out, _, _, data = built
-    _open(chrome, page_url, "#play?hidden_layer_sizes=32&activation=relu&solver=adam&batch_size=32"
-                            "&learning_rate_init=0.01&seed=5")
+    _open(
+        chrome,
+        page_url,
+        "#play?hidden_layer_sizes=32&activation=relu&solver=adam&batch_size=32&learning_rate_init=0.01&seed=5",
+    )
     for _ in range(3):
         chrome.find_element("id", "play-step").click()
     chrome.find_element("id", "play-to-pad").click()
     state = chrome.execute_script("return window.digitnet.pad.state")
     assert state["model"] == "the network trained above, 3 epochs"
-    assert chrome.execute_script("return document.querySelector('#play-draw .bars p').textContent") == \
-        "probabilities (the network trained above, 3 epochs):"
+    assert (
+        chrome.execute_script("return document.querySelector('#play-draw .bars p').textContent")
+        == "probabilities (the network trained above, 3 epochs):"
+    )
     top = chrome.execute_script("return document.getElementById('draw').getBoundingClientRect().top")
     assert -1 <= top < 100  # the page went to the pad
     _trace(chrome, data.split.X_test_raw[3].reshape(8, 8))
@@ -225,8 +244,9 @@ def test_the_trained_network_reads_the_pad(chrome, page_url, built):
     assert state["prediction"] == int(np.argmax(expected))
     chrome.find_element("id", "pad-back").click()  # the report's model again, on the same drawing
     state = chrome.execute_script("return window.digitnet.pad.state")
-    assert state["model"] == chrome.execute_script("return JSON.parse(document.getElementById('digitnet-data')"
-                                                   ".textContent).model_name")
+    assert state["model"] == chrome.execute_script(
+        "return JSON.parse(document.getElementById('digitnet-data').textContent).model_name"
+    )
     model = load_model(out / "model.npz")
     np.testing.assert_allclose(state["probabilities"], model.predict_proba(np.array([state["input"]]))[0], atol=1e-9)
     assert console_errors(chrome) == []
@@ -241,16 +261,18 @@ def test_the_drawing_of_the_network(chrome, page_url, built):
     svg = chrome.find_element("css selector", "#play-train-box svg.net-units")
     assert len(svg.find_elements("css selector", "rect")) == 64
     assert len(svg.find_elements("css selector", "circle")) == 32 + 16 + 10
-    inked = chrome.execute_script("const c = document.querySelector('#play-train-box canvas.net-lines');"
-                                  " const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
-                                  " let n = 0; for (let i = 3; i < d.length; i += 4) n += d[i] > 0; return n")
+    inked = chrome.execute_script(
+        "const c = document.querySelector('#play-train-box canvas.net-lines');"
+        " const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+        " let n = 0; for (let i = 3; i < d.length; i += 4) n += d[i] > 0; return n"
+    )
     assert inked > 1000  # the connections are drawn
     chooser = chrome.find_element("css selector", "select[name=network_digit]")
     chooser.send_keys(Keys.ARROW_DOWN, Keys.ARROW_DOWN, Keys.ARROW_DOWN)  # the first validation 3
     row = int(chooser.get_attribute("value"))
     assert data.split.y_val[row] == 3 and row == int(np.flatnonzero(data.split.y_val == 3)[0])
     weights, biases = _net(chrome)
-    x = data.split.scaler.transform(data.split.X_val_raw[row:row + 1])
+    x = data.split.scaler.transform(data.split.X_val_raw[row : row + 1])
     expected = forward_pass(x, weights, biases, "tanh")[-1][0]
     circles = svg.find_elements("css selector", "circle")
     output = circles[-10 + 3]  # the unit of class 3
@@ -266,11 +288,18 @@ def test_the_drawing_of_the_network(chrome, page_url, built):
 def test_a_diverged_run_is_drawn_up_to_its_divergence_with_whole_epochs(chrome, page_url):
     """lr=10, all rows a step: diverged at epoch 2 (before, two blank charts with ticks at 0.5, 1.5): now the
     starting weights' loss and epoch 1 are drawn, the divergence marked, and every epoch tick is a whole number."""
-    _open(chrome, page_url, "#play?hidden_layer_sizes=32&activation=relu&solver=sgd&momentum=0&batch_size=all"
-                            "&alpha=0&max_iter=100&learning_rate_init=10&seed=0")
+    _open(
+        chrome,
+        page_url,
+        "#play?hidden_layer_sizes=32&activation=relu&solver=sgd&momentum=0&batch_size=all"
+        "&alpha=0&max_iter=100&learning_rate_init=10&seed=0",
+    )
     chrome.find_element("id", "play-train").click()
-    status = wait_for(chrome, "document.getElementById('play-status').textContent.startsWith('Diverged')"
-                              " && document.getElementById('play-status').textContent")
+    status = wait_for(
+        chrome,
+        "document.getElementById('play-status').textContent.startsWith('Diverged')"
+        " && document.getElementById('play-status').textContent",
+    )
     diverged = chrome.execute_script(f"return {TRAINER}.diverged")
     assert status.startswith(f"Diverged at epoch {diverged}:")
     for chart in chrome.find_elements("css selector", "#play-train-box .chart-row:first-of-type .chart svg"):
@@ -293,7 +322,8 @@ def test_the_learning_rate_twin_shows_an_uncertain_rate_as_uncertain(chrome, bui
 
     _, index, text, _ = built
     start = text.index('<script type="application/json" id="digitnet-data">') + len(
-        '<script type="application/json" id="digitnet-data">')
+        '<script type="application/json" id="digitnet-data">'
+    )
     end = text.index("</script>", start)
     data = json.loads(text[start:end])
     rates = data["studies"]["learning-rate"]["rates"]

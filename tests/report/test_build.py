@@ -6,8 +6,8 @@ import pytest
 
 from digitnet import report
 from digitnet.errors import UsageError
-from digitnet.studies import names
 from digitnet.report import build
+from digitnet.studies import names
 
 
 def test_unwritable_output_directory_is_a_usage_error(tmp_path, monkeypatch):

@@ -46,7 +46,8 @@ def _max_scaled_errors(data):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         errors.model = NumpyMLPClassifier(hidden_layer_sizes=(12,), max_iter=15, random_state=0).fit(
-            errors.scaler.transform(data.split.X_dev_raw).astype(np.float32), data.split.y_dev)
+            errors.scaler.transform(data.split.X_dev_raw).astype(np.float32), data.split.y_dev
+        )
     errors.params = {**errors.params, "hidden_layer_sizes": (12,), "scaling": "max"}
     return errors
 
@@ -61,8 +62,9 @@ def test_a_max_scaled_model_file_round_trips_and_the_page_gets_its_mean_and_scal
     assert not scaler.mean_.any() and (scaler.scale_ == 16.0).all()  # a StandardScaler of mean 0, scale 16
     pixels = data.split.X_test_raw
     np.testing.assert_array_equal(back.predict_proba(pixels), model.predict_proba(pixels))
-    np.testing.assert_allclose(back.predict_proba(pixels), errors.model.predict_proba(
-        (pixels / 16.0).astype(np.float32)), atol=1e-5)  # the float32 model, read in float64
+    np.testing.assert_allclose(
+        back.predict_proba(pixels), errors.model.predict_proba((pixels / 16.0).astype(np.float32)), atol=1e-5
+    )  # the float32 model, read in float64
     page = model_json(back)
     assert list(page["mean"]) == [0.0] * 64 and list(page["scale"]) == [16.0] * 64
     assert errors.name == "12 relu (max)"
@@ -82,8 +84,11 @@ def test_the_page_runs_a_max_scaled_model_as_model_npz_does(built, tmp_path):
         chrome.get(pathlib.Path(index).resolve().as_uri())
         wait_for(chrome, "window.digitnet && window.digitnet.twins")
         pixels = data.split.X_test_raw
-        got = np.array(chrome.execute_script("return arguments[0].map(p => window.digitnet.predictProba(p))",
-                                             pixels.astype(int).tolist()))
+        got = np.array(
+            chrome.execute_script(
+                "return arguments[0].map(p => window.digitnet.predictProba(p))", pixels.astype(int).tolist()
+            )
+        )
     finally:
         chrome.quit()
     np.testing.assert_allclose(got, model.predict_proba(pixels), rtol=0, atol=1e-9)
@@ -97,8 +102,13 @@ def test_the_comparison_puts_the_carried_forward_model_beside_mlpclassifier_and_
         low, high = m.interval
         assert f"{m.name} {m.settings}" in text
         assert f"{100 * low:.1f}% to {100 * high:.1f}%" in text
-    assert [m.name for m in data.baselines.models] == ["digitnet, carried forward", "MLPClassifier",
-                                                       "logistic regression", "k-nearest neighbours", "RBF SVC"]
+    assert [m.name for m in data.baselines.models] == [
+        "digitnet, carried forward",
+        "MLPClassifier",
+        "logistic regression",
+        "k-nearest neighbours",
+        "RBF SVC",
+    ]
     assert 'id="fig-compare_baselines"' in section
     assert text.index("Every model on the same test digits") < text.index("A drop-in: the same model as MLPClassifier")
     chosen = data.baselines.models[0]

@@ -13,23 +13,45 @@ from digitnet.experiments.compare import CompareResult, summarize_comparison
 
 # ---------------------------------------------------------------------------------------------- comparison
 
+
 def _comparison(ours, theirs):
-    rows = [{"model": model, "seed": seed, "accuracy": acc, "precision": acc, "recall": acc, "f1": acc,
-             "fit_seconds": 0.1 if model == "digitnet" else 0.3, "n_iter": 100}
-            for seed, (a, b) in enumerate(zip(ours, theirs)) for model, acc in (("digitnet", a), ("sklearn", b))]
+    rows = [
+        {
+            "model": model,
+            "seed": seed,
+            "accuracy": acc,
+            "precision": acc,
+            "recall": acc,
+            "f1": acc,
+            "fit_seconds": 0.1 if model == "digitnet" else 0.3,
+            "n_iter": 100,
+        }
+        for seed, (a, b) in enumerate(zip(ours, theirs))
+        for model, acc in (("digitnet", a), ("sklearn", b))
+    ]
     runs = pd.DataFrame(rows)
     summary, test = summarize_comparison(runs)
-    return CompareResult(runs=runs, summary=summary, test=test, confusion=None, report=None,
-                         classes=np.arange(10), config={}, elapsed=0.0)
+    return CompareResult(
+        runs=runs,
+        summary=summary,
+        test=test,
+        confusion=None,
+        report=None,
+        classes=np.arange(10),
+        config={},
+        elapsed=0.0,
+    )
 
 
 def test_a_clear_difference_is_called_significant_and_names_the_better_model():
-    sentence = report.compare_conclusion(_comparison([0.98, 0.981, 0.979, 0.982, 0.98],
-                                                     [0.95, 0.952, 0.949, 0.951, 0.95]))
+    sentence = report.compare_conclusion(
+        _comparison([0.98, 0.981, 0.979, 0.982, 0.98], [0.95, 0.952, 0.949, 0.951, 0.95])
+    )
     assert "is significant" in sentence and "digitnet is more accurate here" in sentence
     assert "+3.0 points" in sentence
-    sentence = report.compare_conclusion(_comparison([0.95, 0.952, 0.949, 0.951, 0.95],
-                                                     [0.98, 0.981, 0.979, 0.982, 0.98]))
+    sentence = report.compare_conclusion(
+        _comparison([0.95, 0.952, 0.949, 0.951, 0.95], [0.98, 0.981, 0.979, 0.982, 0.98])
+    )
     assert "scikit-learn is more accurate here" in sentence
 
 
@@ -48,6 +70,7 @@ def test_a_difference_within_the_noise_is_said_to_be_none():
 
 
 # ---------------------------------------------------------------------------------------------- trust
+
 
 @pytest.mark.parametrize("accuracy, n", [(0.97, 360), (0.5, 100), (1.0, 50)])
 def test_trust_interval_contains_the_accuracy_and_narrows_with_more_digits(accuracy, n):

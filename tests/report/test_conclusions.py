@@ -19,23 +19,28 @@ def test_comparison_conclusion_matches_the_csvs(built):
     models = pd.read_csv(out / "baselines" / "summary.csv").set_index("model")
     ours, mlp = models.loc["digitnet, carried forward"], models.loc[models.estimator == "MLPClassifier"].iloc[0]
     assert f"the network the architecture study carried forward ({_settings(out)}" in sentence
-    assert (f"reached {pct(ours.accuracy_mean)} ± {pct(ours.accuracy_std)} (mean ± std over"
-            f" {int(ours.n_seeds)} seeds) against {pct(mlp.accuracy_mean)} ± {pct(mlp.accuracy_std)}") in sentence
+    assert (
+        f"reached {pct(ours.accuracy_mean)} ± {pct(ours.accuracy_std)} (mean ± std over"
+        f" {int(ours.n_seeds)} seeds) against {pct(mlp.accuracy_mean)} ± {pct(mlp.accuracy_std)}"
+    ) in sentence
     assert f"{100 * (ours.accuracy_mean - mlp.accuracy_mean):+.1f} points" in sentence
     for name in ("logistic regression", "k-nearest neighbours", "RBF SVC"):
         assert f"{name} {pct(models.loc[name, 'accuracy_mean'])} (" in sentence
     summary = pd.read_csv(out / "compare" / "summary.csv").set_index("model")
     ours, theirs = summary.loc["digitnet"], summary.loc["sklearn"]
-    assert (f"digitnet reached {pct(ours.accuracy_mean)} ± {pct(ours.accuracy_std)} test accuracy vs scikit-learn's"
-            f" {pct(theirs.accuracy_mean)} ± {pct(theirs.accuracy_std)} (mean ± std over {int(ours.n_runs)} seeds")\
-        in sentence
+    assert (
+        f"digitnet reached {pct(ours.accuracy_mean)} ± {pct(ours.accuracy_std)} test accuracy vs scikit-learn's"
+        f" {pct(theirs.accuracy_mean)} ± {pct(theirs.accuracy_std)} (mean ± std over {int(ours.n_runs)} seeds"
+    ) in sentence
     test = json.loads((out / "compare" / "results.json").read_text())["test"]
     runs = pd.read_csv(out / "compare" / "compare.csv").sort_values("seed")
-    same = (runs[runs.model == "digitnet"].accuracy.to_numpy() == runs[runs.model == "sklearn"].accuracy.to_numpy())
+    same = runs[runs.model == "digitnet"].accuracy.to_numpy() == runs[runs.model == "sklearn"].accuracy.to_numpy()
     if same.all():  # the same random_state gives the same model: said so, with no test of a difference of 0
         assert f"every one of the {len(same)} seeds gave both the same test accuracy" in sentence
     else:
-        assert f"{100 * test['mean_difference']:+.1f} points (95% interval {100 * test['ci_low']:+.1f} points" in sentence
+        assert (
+            f"{100 * test['mean_difference']:+.1f} points (95% interval {100 * test['ci_low']:+.1f} points" in sentence
+        )
         verdict = "significant" if test["pvalue"] < 0.05 else "not significant"
         assert f"is {verdict} (paired t-test p={test['pvalue']:.2g})" in sentence
     ratio = theirs.fit_seconds_mean / ours.fit_seconds_mean
@@ -51,9 +56,11 @@ def test_architecture_conclusion_matches_the_csvs(built):
     best = json.loads((out / "architecture" / "results.json").read_text())["best"]
     assert best["config"] == means.idxmax()  # the highest mean cross-validated accuracy is carried forward
     first = runs[runs.config == best["config"]].iloc[0]
-    assert (f"Carried forward: {first.hidden_layer_sizes} {first.activation} ({first.scaling}), the highest mean"
-            f" cross-validated accuracy of the {len(means)} configurations, {pct(means.max())} over"
-            f" {runs.seed.nunique()} seeds × 3 folds") in sentence
+    assert (
+        f"Carried forward: {first.hidden_layer_sizes} {first.activation} ({first.scaling}), the highest mean"
+        f" cross-validated accuracy of the {len(means)} configurations, {pct(means.max())} over"
+        f" {runs.seed.nunique()} seeds × 3 folds"
+    ) in sentence
     chosen = runs[runs.config == best["config"]]
     assert f"it scored {pct(chosen.test_accuracy.mean())} on the test set" in sentence
     assert runs[runs.config != best["config"]].test_accuracy.isna().all()  # the test set looked at once
@@ -83,8 +90,10 @@ def test_learning_rate_conclusion_matches_the_csvs(built):
     assert {v for v, r in regions.items() if r == "good"} == set(good)
     assert {v for v, r in regions.items() if r == "diverges"} == set(diverged.index)
     assert all(r == "too small" for v, r in regions.items() if v < good.min())
-    assert f"(the best mean, {pct(means[best])}, came at {best:g}" in sentence or \
-        f"The best, {pct(means[best])}, came at {best:g}" in sentence
+    assert (
+        f"(the best mean, {pct(means[best])}, came at {best:g}" in sentence
+        or f"The best, {pct(means[best])}, came at {best:g}" in sentence
+    )
     uncertain = [v for c in claims if c["kind"] == "region" and not c["supported"] for v in c["values"]]
     for value in uncertain:  # said to be uncertain, by name
         assert f"{value:g} (" in sentence.split("Not every replication agrees on")[1]
@@ -96,8 +105,14 @@ def test_epochs_conclusion_matches_the_curves(built):
     out, _, page, _ = built
     sentence = conclusions_of(page)["Epochs"]
     curves = json.loads((out / "epochs" / "curves.json").read_text())
-    val = np.mean([c["val_loss"] for c in curves.values() if len(c["val_loss"]) == max(
-        len(d["val_loss"]) for d in curves.values())], axis=0)
+    val = np.mean(
+        [
+            c["val_loss"]
+            for c in curves.values()
+            if len(c["val_loss"]) == max(len(d["val_loss"]) for d in curves.values())
+        ],
+        axis=0,
+    )
     assert f"the cross-validated loss was lowest at epoch {int(np.argmin(val)) + 1} ({val.min():.3f} nats)" in sentence
     assert "the test set is not used" in sentence
 
@@ -108,13 +123,24 @@ def test_original_and_error_conclusions_match_the_csvs(built):
     runs = pd.read_csv(out / "original-to-ours" / "sweep.csv", dtype={"hidden_layer_sizes": str})
     means = runs.groupby("config")["val_accuracy"].mean()
     original = runs.loc[runs.label == "original", "config"].iloc[0]
-    ours = runs.loc[(runs.weight_init == "glorot") & (runs.activation == "relu") & (runs.hidden_layer_sizes == "100")
-                    & (runs.batch_size == "auto") & runs.shuffle & (runs.learning_rate_init == 0.001)
-                    & (runs.solver == "adam") & (runs.n_iter_no_change == 10) & (runs.tol == 1e-4)
-                    & runs.label.str.startswith("+ "), "config"].unique()
+    ours = runs.loc[
+        (runs.weight_init == "glorot")
+        & (runs.activation == "relu")
+        & (runs.hidden_layer_sizes == "100")
+        & (runs.batch_size == "auto")
+        & runs.shuffle
+        & (runs.learning_rate_init == 0.001)
+        & (runs.solver == "adam")
+        & (runs.n_iter_no_change == 10)
+        & (runs.tol == 1e-4)
+        & runs.label.str.startswith("+ "),
+        "config",
+    ].unique()
     assert len(ours) == 1  # MLPClassifier's defaults, the chain's last step
-    assert f"the original setting reached {pct(means[original])} and ours {pct(means[ours[0]])}" in \
-        found["Original vs ours"]
+    assert (
+        f"the original setting reached {pct(means[original])} and ours {pct(means[ours[0]])}"
+        in found["Original vs ours"]
+    )
     for label in runs.label[runs.label.str.startswith("original + ")]:  # every change is named
         assert label.removeprefix("original + ") in found["Original vs ours"]
     predictions = pd.read_csv(out / "errors" / "predictions.csv")

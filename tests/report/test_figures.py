@@ -18,6 +18,7 @@ def figures(built):
 
 def data_studies_captions(name):
     from digitnet.studies import get
+
     return get(name).captions
 
 
@@ -28,8 +29,14 @@ def _data_axes(fig):
 
 def _ylabel(ax):
     """A panel's y label, or that of the panel it shares its y axis with in the same row (labelled once per row)."""
-    return ax.get_ylabel() or next((other.get_ylabel() for other in ax.get_shared_y_axes().get_siblings(ax)
-                                    if other.get_ylabel() and other.get_position().y0 == ax.get_position().y0), "")
+    return ax.get_ylabel() or next(
+        (
+            other.get_ylabel()
+            for other in ax.get_shared_y_axes().get_siblings(ax)
+            if other.get_ylabel() and other.get_position().y0 == ax.get_position().y0
+        ),
+        "",
+    )
 
 
 def _is_colorbar(ax):
@@ -75,9 +82,14 @@ def test_illustrative_rates_include_the_best_the_last_sound_and_the_first_diverg
     def reading(rate, val, region, diverged=None):
         return RateReading(rate, val, 0.0, 0.1, diverged, 0.0, 1.0, region)
 
-    readings = [reading(0.001, 0.2, "too small"), reading(0.01, 0.8, "too small"), reading(0.1, 0.97, "good"),
-                reading(1.0, 0.95, "too large"), reading(10.0, float("nan"), "diverges", 4),
-                reading(30.0, float("nan"), "diverges", 2)]
+    readings = [
+        reading(0.001, 0.2, "too small"),
+        reading(0.01, 0.8, "too small"),
+        reading(0.1, 0.97, "good"),
+        reading(1.0, 0.95, "too large"),
+        reading(10.0, float("nan"), "diverges", 4),
+        reading(30.0, float("nan"), "diverges", 2),
+    ]
     assert illustrative_rates(readings) == [0.001, 0.01, 0.1, 1.0, 10.0]
 
 
@@ -106,6 +118,10 @@ def test_the_architecture_figure_has_a_line_per_activation_and_scaling(built):
     assert axes[0].get_ylabel() == "cross-validated accuracy (%)"
     legend = fig.legends[0]
     assert legend.get_title().get_text() == "activation (scaling)"
-    assert sorted(t.get_text() for t in legend.get_texts()) == ["relu (max)", "relu (standard)", "tanh (max)",
-                                                               "tanh (standard)"]
+    assert sorted(t.get_text() for t in legend.get_texts()) == [
+        "relu (max)",
+        "relu (standard)",
+        "tanh (max)",
+        "tanh (standard)",
+    ]
     plt.close(fig)

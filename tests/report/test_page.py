@@ -14,15 +14,40 @@ from digitnet.studies import get, names, studies
 
 from .helpers import PNG_SIGNATURE, text_of
 
-SECTION_HEADINGS = ["Data", "Play: draw a digit, train a network", "The network", "Comparison with MLPClassifier and the baselines", "Architecture",
-                    "Training parameters", "Error analysis", "How far to trust these numbers", "Conclusions"]
-SUBSECTION_HEADINGS = ["Draw a digit", "Train a network", "Gradient check", "Learning rate", "Epochs", "Batch size", "Optimizer", "Momentum",
-                       "Regularization", "Initialization"]
-RESULT_FILES = ["compare/compare.csv", "compare/summary.csv", "compare/report.csv", "compare/results.json",
-                "baselines/baselines.csv", "baselines/summary.csv", "baselines/results.json",
-                *(f"{study}/{name}" for study in names()
-                  for name in ("sweep.csv", "curves.json", "results.json")),
-                "errors/predictions.csv"]
+SECTION_HEADINGS = [
+    "Data",
+    "Play: draw a digit, train a network",
+    "The network",
+    "Comparison with MLPClassifier and the baselines",
+    "Architecture",
+    "Training parameters",
+    "Error analysis",
+    "How far to trust these numbers",
+    "Conclusions",
+]
+SUBSECTION_HEADINGS = [
+    "Draw a digit",
+    "Train a network",
+    "Gradient check",
+    "Learning rate",
+    "Epochs",
+    "Batch size",
+    "Optimizer",
+    "Momentum",
+    "Regularization",
+    "Initialization",
+]
+RESULT_FILES = [
+    "compare/compare.csv",
+    "compare/summary.csv",
+    "compare/report.csv",
+    "compare/results.json",
+    "baselines/baselines.csv",
+    "baselines/summary.csv",
+    "baselines/results.json",
+    *(f"{study}/{name}" for study in names() for name in ("sweep.csv", "curves.json", "results.json")),
+    "errors/predictions.csv",
+]
 
 
 def test_build_report_returns_the_index(built):
@@ -48,8 +73,12 @@ def test_page_is_self_contained(built):
         for reach in ("fetch(", "XMLHttpRequest", "WebSocket", "import(", "importScripts", "sendBeacon"):
             assert reach not in text, f"the page's script must not reach the network ({reach})"
         # a static import loads a module: every one it names is in the page's import map, nothing else
-        imported += [name for names in re.findall(r'^(?:import|export)\b[^;"]*?\bfrom\s*"([^"]*)"|^import\s*"([^"]*)"',
-                                                  text, re.M) for name in names if name]
+        imported += [
+            name
+            for names in re.findall(r'^(?:import|export)\b[^;"]*?\bfrom\s*"([^"]*)"|^import\s*"([^"]*)"', text, re.M)
+            for name in names
+            if name
+        ]
     assert set(imported) == set(modules)  # each module is imported by name, and no other is
     assert "<link" not in page.lower()
     assert "@import" not in page and "url(" not in page
@@ -127,12 +156,14 @@ def test_strings_from_data_are_escaped(built):
         outcome.reading = outcome.study.read(outcome.result, data.split)
     data.errors = copy.copy(data.errors)
     label = np.vectorize(lambda c: f"{c}{evil}")  # class labels from data (a CSV's, say)
-    data.errors.classes, data.errors.y_true, data.errors.y_pred = (label(a) for a in (
-        data.errors.classes, data.errors.y_true, data.errors.y_pred))
+    data.errors.classes, data.errors.y_true, data.errors.y_pred = (
+        label(a) for a in (data.errors.classes, data.errors.y_true, data.errors.y_pred)
+    )
     page = report.render_html(data, {"data_samples": PNG_SIGNATURE}, files=[f"a{evil}.csv"])
     assert page.count("<script") == 3 and page.count("</script>") == 3  # only the page's own three
     assert html.escape(evil) in page
-    embedded = json.loads(re.search(r'<script type="application/json" id="digitnet-data">(.*?)</script>', page,
-                                    re.S).group(1))
+    embedded = json.loads(
+        re.search(r'<script type="application/json" id="digitnet-data">(.*?)</script>', page, re.S).group(1)
+    )
     assert embedded["errors"]["classes"][0].endswith(evil)  # the label comes back whole from the JSON
     assert page.count(html.escape(evil)) >= 5  # settings list, tables, conclusions, file list

@@ -26,8 +26,9 @@ def test_the_rebuilt_page_is_the_page(built, tmp_path, monkeypatch):
     assert _page_without_dates(rebuilt.read_text(encoding="utf-8")) == _page_without_dates(page)
     again = saved.load_report_data(copy)  # every study reads the same numbers from the files as from the runs
     for name, outcome in data.studies.items():
-        assert again.studies[name].study.conclusion(again.studies[name].reading) == \
-            outcome.study.conclusion(outcome.reading)
+        assert again.studies[name].study.conclusion(again.studies[name].reading) == outcome.study.conclusion(
+            outcome.reading
+        )
         assert again.studies[name].study.page(again.studies[name].reading) == outcome.study.page(outcome.reading)
 
 

@@ -18,12 +18,14 @@ from digitnet.studies import Study, register, studies, unregister
 
 def test_every_import_is_an_export_of_another_module():
     found = check_links(modules() + [Module("entry", ENTRY)])
-    assert list(found)[:len(ASSETS)] == [f"digitnet/{name}" for name in ASSETS]
+    assert list(found)[: len(ASSETS)] == [f"digitnet/{name}" for name in ASSETS]
     assert found["entry"].imports == {"digitnet/main.js": ("startPage",)}
     assert found["digitnet/nn.js"].imports == {}  # the mathematics imports nothing
     assert "trainFrom" not in found["digitnet/main.js"].exports  # a test hook, on window.digitnet only
-    assert found["digitnet/explore.js"].imports == {"digitnet/charts.js": ("el", "lineChart"),
-                                                    "digitnet/draw.js": ("showInput",)}
+    assert found["digitnet/explore.js"].imports == {
+        "digitnet/charts.js": ("el", "lineChart"),
+        "digitnet/draw.js": ("showInput",),
+    }
     imported = {name for module in found.values() for name in module.imports}
     assert imported == set(found) - {"entry"}  # every module is used, by name
 
@@ -64,14 +66,18 @@ def test_a_new_studys_twin_reaches_the_page_without_editing_a_script(tmp_path, m
     package = tmp_path / "throwaway_studies"
     package.mkdir()
     (package / "__init__.py").write_text("")
-    (package / "tiny.py").write_text(textwrap.dedent('''
+    (package / "tiny.py").write_text(
+        textwrap.dedent("""
         from digitnet.studies import Study
 
         class Tiny(Study):
             name, title, order, twin = "tiny-study", "Tiny", 999, "tiny.js"
-    '''))
-    (package / "tiny.js").write_text('import { el } from "digitnet/charts.js";\n'
-                                     'export default (container, study) => el("p", {}, container, study.words);\n')
+    """)
+    )
+    (package / "tiny.js").write_text(
+        'import { el } from "digitnet/charts.js";\n'
+        'export default (container, study) => el("p", {}, container, study.words);\n'
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     from throwaway_studies.tiny import Tiny
 
@@ -91,19 +97,32 @@ def test_a_new_studys_twin_reaches_the_page_without_editing_a_script(tmp_path, m
     assert "throwaway_studies/tiny.js" not in json.loads(page_scripts()[0])["imports"]
 
 
-@pytest.mark.parametrize("modules_, message", [
-    ([Module("a.js", 'import { nope } from "b.js";\n'), Module("b.js", "export const yes = 1;\n")],
-     'a.js imports nope from "b.js", which does not export it'),
-    ([Module("a.js", 'import { x } from "./b.js";\n'), Module("b.js", "export const x = 1;\n")],
-     'a.js imports "./b.js", which is none of the page\'s modules: a.js, b.js'),
-    ([Module("a.js", 'import { x } from "https://example.org/b.js";\n')],
-     'a.js imports "https://example.org/b.js", which is none of the page\'s modules: a.js'),
-    ([Module("a.js", "const x = 1;\nexport { x };\n")],
-     "a.js, line 2: 'export { x };' is not one of the import and export statements the page reads"),
-    ([Module("a.js", "import * as all from \"b.js\";\n"), Module("b.js", "export const x = 1;\n")],
-     "a.js, line 1: 'import * as all from \"b.js\";' is not one of the import and export statements"),
-    ([Module("a.js", 'const m = import("b.js");\n')], "a.js: import(...) would load code at run time"),
-])
+@pytest.mark.parametrize(
+    "modules_, message",
+    [
+        (
+            [Module("a.js", 'import { nope } from "b.js";\n'), Module("b.js", "export const yes = 1;\n")],
+            'a.js imports nope from "b.js", which does not export it',
+        ),
+        (
+            [Module("a.js", 'import { x } from "./b.js";\n'), Module("b.js", "export const x = 1;\n")],
+            'a.js imports "./b.js", which is none of the page\'s modules: a.js, b.js',
+        ),
+        (
+            [Module("a.js", 'import { x } from "https://example.org/b.js";\n')],
+            'a.js imports "https://example.org/b.js", which is none of the page\'s modules: a.js',
+        ),
+        (
+            [Module("a.js", "const x = 1;\nexport { x };\n")],
+            "a.js, line 2: 'export { x };' is not one of the import and export statements the page reads",
+        ),
+        (
+            [Module("a.js", 'import * as all from "b.js";\n'), Module("b.js", "export const x = 1;\n")],
+            "a.js, line 1: 'import * as all from \"b.js\";' is not one of the import and export statements",
+        ),
+        ([Module("a.js", 'const m = import("b.js");\n')], "a.js: import(...) would load code at run time"),
+    ],
+)
 def test_check_links_refuses_what_the_page_could_not_link(modules_, message):
     with pytest.raises(ValueError) as error:
         check_links(modules_)
@@ -111,7 +130,9 @@ def test_check_links_refuses_what_the_page_could_not_link(modules_, message):
 
 
 def test_the_forms_links_reads():
-    module = Module("m.js", textwrap.dedent('''
+    module = Module(
+        "m.js",
+        textwrap.dedent("""
         import { a, b as c } from "x.js";
         import {
           d,
@@ -125,7 +146,8 @@ def test_the_forms_links_reads():
         export class K {}
         export default function () {}
         // import { not, a, statement } from "comment.js";
-    '''))
+    """),
+    )
     found = links(module)
     assert found.imports == {"x.js": ("a", "b"), "y.js": ("d", "e"), "z.js": ("default",)}
     assert found.exports == {"g", "h", "i", "j", "K", "default"}
@@ -139,6 +161,6 @@ def test_the_import_map_holds_every_module_inline():
     for module in modules():
         prefix = "data:text/javascript;base64,"
         assert urls[module.name].startswith(prefix)
-        text = base64.b64decode(urls[module.name][len(prefix):]).decode("utf-8")
+        text = base64.b64decode(urls[module.name][len(prefix) :]).decode("utf-8")
         assert text == f"{module.source}\n//# sourceURL={module.name}\n"
     assert entry == ENTRY

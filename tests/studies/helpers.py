@@ -10,8 +10,9 @@ from digitnet.studies import get
 
 N_VAL = 288
 #: What a study's reading may ask of its split: its shape and classes, and rows to look at.
-FAKE_SPLIT = SimpleNamespace(X_train=np.random.default_rng(0).normal(size=(50, 64)), y_train=np.arange(50) % 10,
-                             classes=np.arange(10))
+FAKE_SPLIT = SimpleNamespace(
+    X_train=np.random.default_rng(0).normal(size=(50, 64)), y_train=np.arange(50) % 10, classes=np.arange(10)
+)
 
 
 def sweep_result(rows, curves=None, params=None, seeds=(0, 1, 2)):
@@ -23,8 +24,9 @@ def sweep_result(rows, curves=None, params=None, seeds=(0, 1, 2)):
             runs[column] = pd.NA if column == "diverged_at" else np.nan
     runs["diverged_at"] = runs["diverged_at"].astype("Int64")
     n_configs = int(runs.config.max()) + 1
-    config = SweepConfig(name=None, grid={}, base_params={}, seeds=list(seeds), cv=None,
-                         split={"n_val": N_VAL, "n_train": 1149})
+    config = SweepConfig(
+        name=None, grid={}, base_params={}, seeds=list(seeds), cv=None, split={"n_val": N_VAL, "n_train": 1149}
+    )
     return SweepResult(runs=runs, curves=curves or {}, params=params or [{}] * n_configs, config=config, elapsed=0.0)
 
 
@@ -39,9 +41,16 @@ def rate_runs(values, diverged=()):
     for c, (rate, scores) in enumerate(values.items()):
         for s, v in enumerate(scores):
             run_id = f"c{c}-s{s}"
-            rows.append({"learning_rate_init": rate, "seed": s, "run_id": run_id, "group": "a",
-                         "val_accuracy": np.nan if rate in diverged else v,
-                         "diverged_at": 3 if rate in diverged else pd.NA})
+            rows.append(
+                {
+                    "learning_rate_init": rate,
+                    "seed": s,
+                    "run_id": run_id,
+                    "group": "a",
+                    "val_accuracy": np.nan if rate in diverged else v,
+                    "diverged_at": 3 if rate in diverged else pd.NA,
+                }
+            )
             curves[run_id] = {"loss": [2.0, 5.0] if rate in diverged else [2.0, 1.0, 0.5]}
     runs = pd.DataFrame(rows)
     runs["diverged_at"] = runs["diverged_at"].astype("Int64")

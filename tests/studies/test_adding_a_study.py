@@ -31,6 +31,7 @@ class Throwaway(Study):
 
     def table(self, reading):
         import pandas as pd
+
         return pd.DataFrame({"alpha": list(reading), "validation accuracy": list(reading.values())})
 
     def conclusion(self, reading):
@@ -49,12 +50,27 @@ def test_a_registered_study_is_everywhere_studies_are_listed(throwaway, tmp_path
     assert get(throwaway.name) is throwaway
     assert report.study_settings(quick=True)[throwaway.name] == Settings(seeds=1)
     outcome = run_study(throwaway.name, split, Settings(seeds=1), progress=False)
-    assert set(outcome.reading) == {0.0, 1.0} and "Validation accuracy by alpha" in throwaway.conclusion(outcome.reading)
+    assert set(outcome.reading) == {0.0, 1.0} and "Validation accuracy by alpha" in throwaway.conclusion(
+        outcome.reading
+    )
     capsys.readouterr()
     assert main(["sweep", "--help"]) == 0
     assert f"{throwaway.name:13} {throwaway.description}" in capsys.readouterr().out  # listed, with its description
-    assert main(["sweep", "--preset", throwaway.name, "--backend", "serial", "--no-progress",
-                 "--out", str(tmp_path / "sweep")]) == 0
+    assert (
+        main(
+            [
+                "sweep",
+                "--preset",
+                throwaway.name,
+                "--backend",
+                "serial",
+                "--no-progress",
+                "--out",
+                str(tmp_path / "sweep"),
+            ]
+        )
+        == 0
+    )
     assert "6 runs (2 configurations × 3 seeds)" in capsys.readouterr().out  # over the study's own 3 seeds
     assert (tmp_path / "sweep" / "sweep.csv").is_file()
 

@@ -18,9 +18,11 @@ def _runs(one, thirty_two, full):
 def test_a_clear_winner_per_epoch_and_the_seconds_view_apart():
     # per epoch batch 1 trains furthest (0.001), batch 32 generalises best; in batch 32's time per second,
     # batch 1 has not finished an epoch
-    result = _runs({0.003: (0.95, 0.01), 0.01: (0.96, 0.001), 0.03: (0.94, 0.003), 0.1: (0.5, None)},
-                   {0.1: (0.96, 0.05), 0.3: (0.985, 0.01), 1.0: (0.97, 0.005), 3.0: (0.5, None)},
-                   {0.3: (0.80, 0.8), 1.0: (0.90, 0.2), 3.0: (0.85, 0.5)})
+    result = _runs(
+        {0.003: (0.95, 0.01), 0.01: (0.96, 0.001), 0.03: (0.94, 0.003), 0.1: (0.5, None)},
+        {0.1: (0.96, 0.05), 0.3: (0.985, 0.01), 1.0: (0.97, 0.005), 3.0: (0.5, None)},
+        {0.3: (0.80, 0.8), 1.0: (0.90, 0.2), 3.0: (0.85, 0.5)},
+    )
     study, reading, claims = claims_of("batch-size", result)
     assert find(claims, "best", "batch_size", ACCURACY)[0].values == [32]
     assert find(claims, "order", "batch_size", LOSS)[0].values == [[1], [32], ["full"]]
@@ -30,10 +32,14 @@ def test_a_clear_winner_per_epoch_and_the_seconds_view_apart():
     assert "batch 32 > batch 1 > full batch, every replication agreeing on each step down: batch 32 is best" in sentence
     assert "batch 1 > batch 32 > full batch" in sentence and "batch 1 0.001 at 0.01" in sentence
     assert "An epoch of a batch of b rows is about 766/b steps" in sentence  # 2 folds of 3 of 1149 rows
-    assert "this machine's timing, the median over each size's runs of its seconds per epoch (batch 1 100.0 ms," \
-           " batch 32 10.0 ms, full batch 3.0 ms)" in sentence
-    assert "shown and not claimed: in the 9 ms the quickest size needed for its 3 epochs, full batch got lowest" \
-           in sentence  # batch 1 has not finished an epoch in 9 ms, batch 32 not a second one
+    assert (
+        "this machine's timing, the median over each size's runs of its seconds per epoch (batch 1 100.0 ms,"
+        " batch 32 10.0 ms, full batch 3.0 ms)" in sentence
+    )
+    assert (
+        "shown and not claimed: in the 9 ms the quickest size needed for its 3 epochs, full batch got lowest"
+        in sentence
+    )  # batch 1 has not finished an epoch in 9 ms, batch 32 not a second one
     assert not [c for c in claims if "second" in c.metric]  # a speed is never a claim
     table = study.table(reading).set_index("batch size")
     assert list(table["ms per epoch (this machine, median)"]) == [100.0, 10.0, 3.0]
@@ -41,24 +47,30 @@ def test_a_clear_winner_per_epoch_and_the_seconds_view_apart():
 
 
 def test_sizes_within_half_a_point_are_a_tie():
-    result = _runs({0.003: (0.95, 0.01), 0.01: (0.972, 0.002), 0.03: (0.94, 0.003)},
-                   {0.1: (0.96, 0.05), 0.3: (0.975, 0.01), 1.0: (0.97, 0.002 * 1.1)},
-                   {0.3: (0.80, 0.8), 1.0: (0.90, 0.2), 3.0: (0.85, 0.5)})
+    result = _runs(
+        {0.003: (0.95, 0.01), 0.01: (0.972, 0.002), 0.03: (0.94, 0.003)},
+        {0.1: (0.96, 0.05), 0.3: (0.975, 0.01), 1.0: (0.97, 0.002 * 1.1)},
+        {0.3: (0.80, 0.8), 1.0: (0.90, 0.2), 3.0: (0.85, 0.5)},
+    )
     study, reading, claims = claims_of("batch-size", result)
     assert not find(claims, "best", "batch_size", ACCURACY)
     assert find(claims, "order", "batch_size", ACCURACY)[0].values == [[32, 1], ["full"]]
     assert find(claims, "order", "batch_size", LOSS)[0].values == [[1, 32], ["full"]]  # a factor of 1.1: tied
     sentence = study.conclusion(reading)
-    assert "batch 32 and batch 1 (tied) > full batch" in sentence and "batch 1 and batch 32 (tied) > full batch" \
-        in sentence
+    assert (
+        "batch 32 and batch 1 (tied) > full batch" in sentence
+        and "batch 1 and batch 32 (tied) > full batch" in sentence
+    )
     assert study.table(reading).set_index("batch size").loc["batch 1", "place by accuracy"] == "1 (tied)"
 
 
 def test_an_order_one_half_of_the_seeds_reverses_is_not_stated():
     # batch 1 ahead by 2 points on seeds 0 and 2, behind by 2 on seed 1: the halves of the seeds disagree
-    result = _runs({0.003: (0.90, 0.01), 0.01: ([0.99, 0.95, 0.99], 0.002), 0.03: (0.90, 0.003)},
-                   {0.1: (0.90, 0.05), 0.3: ([0.97, 0.97, 0.97], 0.002), 1.0: (0.90, 0.01)},
-                   {0.3: (0.80, 0.8), 1.0: (0.90, 0.2), 3.0: (0.85, 0.5)})
+    result = _runs(
+        {0.003: (0.90, 0.01), 0.01: ([0.99, 0.95, 0.99], 0.002), 0.03: (0.90, 0.003)},
+        {0.1: (0.90, 0.05), 0.3: ([0.97, 0.97, 0.97], 0.002), 1.0: (0.90, 0.01)},
+        {0.3: (0.80, 0.8), 1.0: (0.90, 0.2), 3.0: (0.85, 0.5)},
+    )
     study, reading, claims = claims_of("batch-size", result)
     assert not find(claims, "best", "batch_size", ACCURACY)
     assert find(claims, "order", "batch_size", ACCURACY)[0].values == [[1, 32], ["full"]]

@@ -9,8 +9,16 @@ from digitnet.studies.effects import LOWERS, RAISES, SAME, UNDECIDED, direction,
 
 
 def test_direction_has_a_dead_zone_between_half_the_margin_and_the_margin():
-    assert [direction(d, 0.01) for d in (0.02, 0.01, 0.007, 0.005, 0.0, -0.005, -0.007, -0.01)] == \
-        [RAISES, RAISES, UNDECIDED, SAME, SAME, SAME, UNDECIDED, LOWERS]
+    assert [direction(d, 0.01) for d in (0.02, 0.01, 0.007, 0.005, 0.0, -0.005, -0.007, -0.01)] == [
+        RAISES,
+        RAISES,
+        UNDECIDED,
+        SAME,
+        SAME,
+        SAME,
+        UNDECIDED,
+        LOWERS,
+    ]
     assert direction(np.nan, 0.01) is None
 
 
@@ -19,8 +27,14 @@ def _table(rows):
 
 
 def test_a_clear_effect_a_tie_and_a_flipped_one():
-    table = _table({"base": [0.90, 0.91, 0.92, 0.90], "better": [0.95, 0.96, 0.97, 0.95],
-                    "same": [0.901, 0.911, 0.919, 0.901], "flips": [0.95, 0.96, 0.90, 0.88]})
+    table = _table(
+        {
+            "base": [0.90, 0.91, 0.92, 0.90],
+            "better": [0.95, 0.96, 0.97, 0.95],
+            "same": [0.901, 0.911, 0.919, 0.901],
+            "flips": [0.95, 0.96, 0.90, 0.88],
+        }
+    )
     effects = paired_effects(table, {k: (k, "base") for k in ("better", "same", "flips")}, margin=0.01)
     assert (effects["better"].direction, effects["better"].supported) == (RAISES, True)
     assert abs(effects["better"].mean - 0.05) < 1e-12 and effects["better"].error == 0.0

@@ -19,10 +19,22 @@ def _result(val_loss, seeds=(0, 1, 2)):
     e = np.arange(1, EPOCHS + 1)
     rows, curves = [], {}
     for s in seeds:
-        rows.append({"config": 0, "seed": s, "max_iter": EPOCHS, "n_iter": EPOCHS, "train_loss": 0.001,
-                     "val_accuracy": 0.962, "train_accuracy": 1.0})
-        curves[f"c00-s{s}"] = {"loss": list(2.0 * np.exp(-e / 3)), "val_loss": list(val_loss(e, s)),
-                               "val_accuracy": list(0.95 + 0.001 * np.minimum(e, 12))}
+        rows.append(
+            {
+                "config": 0,
+                "seed": s,
+                "max_iter": EPOCHS,
+                "n_iter": EPOCHS,
+                "train_loss": 0.001,
+                "val_accuracy": 0.962,
+                "train_accuracy": 1.0,
+            }
+        )
+        curves[f"c00-s{s}"] = {
+            "loss": list(2.0 * np.exp(-e / 3)),
+            "val_loss": list(val_loss(e, s)),
+            "val_accuracy": list(0.95 + 0.001 * np.minimum(e, 12)),
+        }
     return sweep_result(rows, curves, seeds=seeds)
 
 
@@ -44,12 +56,15 @@ def test_a_clear_rise_is_overfitting_and_the_lowest_epochs_are_a_region():
     assert rises.values == [RAISES]
     accuracy = claims["effect", "training past the epoch of lowest loss", "cross-validated accuracy", True]
     assert accuracy.values == [SAME]
-    kept = claims["effect", "early stopping (MLPClassifier's rule on validation accuracy)",
-                  "cross-validated loss (nats)", True]
+    kept = claims[
+        "effect", "early stopping (MLPClassifier's rule on validation accuracy)", "cross-validated loss (nats)", True
+    ]
     assert kept.values == ["among the epochs of lowest loss"]
     text = study.conclusion(reading)
     assert "the cross-validated loss was lowest at epoch 10 (0.100 nats)" in text
-    assert "every replication puts epochs 7–13 within 0.005 nats of the lowest: the data cannot tell them apart." in text
+    assert (
+        "every replication puts epochs 7–13 within 0.005 nats of the lowest: the data cannot tell them apart." in text
+    )
     assert "rises by 0.200 nats to 0.300 at epoch 30" in text and "(overfitting)" in text
     assert "the mistakes grew more confident rather than more numerous" in text
     assert "would stop at epoch 23 and keep the weights of epoch 12 (96.2%), among the epochs of lowest loss." in text
@@ -58,10 +73,12 @@ def test_a_clear_rise_is_overfitting_and_the_lowest_epochs_are_a_region():
 def test_a_flat_tail_is_a_tie_of_many_epochs_and_no_overfitting():
     def flat(e, seed):
         return np.where(e < 5, 0.3, 0.10 + 0.00001 * e) + 0.0002 * seed
+
     study, reading, claims = _read(_result(flat))
     assert claims["tie", "epoch", "cross-validated loss (nats)", True].values == list(range(5, EPOCHS + 1))
-    assert claims["effect", "training past the epoch of lowest loss", "cross-validated loss (nats)", True].values \
-        == [SAME]
+    assert claims["effect", "training past the epoch of lowest loss", "cross-validated loss (nats)", True].values == [
+        SAME
+    ]
     text = study.conclusion(reading)
     assert "every replication puts epochs 5–30 within 0.005 nats" in text
     assert "no sign of overfitting within 30 epochs" in text and "(overfitting)" not in text
@@ -70,9 +87,13 @@ def test_a_flat_tail_is_a_tie_of_many_epochs_and_no_overfitting():
 def test_a_rise_on_one_seed_only_is_not_claimed():
     def flat_after(e, seed):  # seeds 0 and 1 stay at their lowest after epoch 10; seed 2 rises
         return u_shaped(e, seed) if seed == 2 else np.where(e <= 10, u_shaped(e, seed), 0.10 + 0.0002 * seed)
+
     study, reading, _ = _read(_result(flat_after))
-    rises = [c for c in study.claims(reading) if c.about == "training past the epoch of lowest loss"
-             and c.metric.startswith("cross-validated loss")]
+    rises = [
+        c
+        for c in study.claims(reading)
+        if c.about == "training past the epoch of lowest loss" and c.metric.startswith("cross-validated loss")
+    ]
     assert len(rises) == 1 and not rises[0].supported
     assert reading.uncertain and max(reading.uncertain) > max(reading.region)  # the region's far edge moves
     text = study.conclusion(reading)
@@ -96,7 +117,9 @@ def test_the_test_set_is_not_used_and_the_words_say_so():
 def test_the_lowest_epoch_and_the_kept_one_can_be_the_same_row():
     def lowest_at_12(e, seed):
         return 0.10 + 0.0005 * (e - 12) ** 2 + 0.0002 * seed
+
     study, reading, _ = _read(_result(lowest_at_12))
     assert reading.lowest == reading.kept == 12
-    assert study.table(reading).set_index("epoch").loc[12, "note"] == \
-        "lowest cross-validated loss; early stopping keeps"
+    assert (
+        study.table(reading).set_index("epoch").loc[12, "note"] == "lowest cross-validated loss; early stopping keeps"
+    )

@@ -21,10 +21,12 @@ def digits():
 
 
 def test_activation_spread_small_weights_flatten_the_signal(digits):
-    small = activation_spread(digits.X_train, {"hidden_layer_sizes": (32, 32, 32), "activation": "relu",
-                                               "weight_init": "small_normal"})
-    he = activation_spread(digits.X_train, {"hidden_layer_sizes": (32, 32, 32), "activation": "relu",
-                                            "weight_init": "he"})
+    small = activation_spread(
+        digits.X_train, {"hidden_layer_sizes": (32, 32, 32), "activation": "relu", "weight_init": "small_normal"}
+    )
+    he = activation_spread(
+        digits.X_train, {"hidden_layer_sizes": (32, 32, 32), "activation": "relu", "weight_init": "he"}
+    )
     assert len(small) == len(he) == 3
     assert small[0] > small[1] > small[2] and small[-1] < 1e-3  # each layer shrinks the signal ~25x
     assert min(he) > 0.3
@@ -56,17 +58,29 @@ def _result(exits, epochs=100, seeds=(0, 1, 2)):
     rows, curves = [], {}
     for c, ((init, activation, layers), when) in enumerate(exits.items()):
         for s, epoch in zip(seeds, when):
-            rows.append({"config": c, "seed": s, "weight_init": init, "activation": activation,
-                         "hidden_layer_sizes": layers, "val_accuracy": 0.9 if epoch else 0.1, "n_iter": epochs})
+            rows.append(
+                {
+                    "config": c,
+                    "seed": s,
+                    "weight_init": init,
+                    "activation": activation,
+                    "hidden_layer_sizes": layers,
+                    "val_accuracy": 0.9 if epoch else 0.1,
+                    "n_iter": epochs,
+                }
+            )
             loss = np.full(epochs, math.log(10))
             if epoch:
-                loss[epoch - 1:] = PLATEAU * np.exp(-0.05 * np.arange(epochs - epoch + 1)) - 0.01
+                loss[epoch - 1 :] = PLATEAU * np.exp(-0.05 * np.arange(epochs - epoch + 1)) - 0.01
             curves[f"c{c:02d}-s{s}"] = {"loss": list(loss)}
     return sweep_result(rows, curves, seeds=seeds)
 
 
-CLEAR = {("glorot", "relu", "32-32-32"): [10, 12, 11], ("glorot", "logistic", "32-32-32"): [None, None, None],
-         ("he", "logistic", "32-32-32"): [60, 70, 80]}
+CLEAR = {
+    ("glorot", "relu", "32-32-32"): [10, 12, 11],
+    ("glorot", "logistic", "32-32-32"): [None, None, None],
+    ("he", "logistic", "32-32-32"): [60, 70, 80],
+}
 
 
 def _read(result):
@@ -79,16 +93,22 @@ def test_every_seed_leaving_or_staying_is_claimed():
     study, reading, text = _read(_result(CLEAR))
     claims = study.claims(reading)
     assert [(c.values, c.supported) for c in claims] == [([LEAVES], True), ([STAYS], True), ([LEAVES], True)]
-    assert "it left the plateau (fell below 90% of it) for glorot relu 32-32-32 (epoch 10–12); he logistic 32-32-32" \
+    assert (
+        "it left the plateau (fell below 90% of it) for glorot relu 32-32-32 (epoch 10–12); he logistic 32-32-32"
         " (epoch 60–80), and stayed on it for glorot logistic 32-32-32." in text
-    assert "Glorot weights fail on the three-layer sigmoid network (its loss stays on the plateau for 100 epochs)" in text
+    )
+    assert (
+        "Glorot weights fail on the three-layer sigmoid network (its loss stays on the plateau for 100 epochs)" in text
+    )
     assert "Not every replication agrees" not in text
 
 
 def test_networks_that_all_stay_are_a_tie_on_the_plateau():
     study, reading, text = _read(_result({k: [None, None, None] for k in CLEAR}))
     assert all(c.values == [STAYS] and c.supported for c in study.claims(reading))
-    assert "it left the plateau (fell below 90% of it) for no network, and stayed on it for glorot relu 32-32-32;" in text
+    assert (
+        "it left the plateau (fell below 90% of it) for no network, and stayed on it for glorot relu 32-32-32;" in text
+    )
 
 
 def test_a_network_that_leaves_on_some_seeds_only_is_uncertain():

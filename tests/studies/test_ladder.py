@@ -23,8 +23,9 @@ def _table(rows, seeds=6):
 
 
 def test_a_clear_winner_replaces_the_incumbent():
-    table = _table({"inc": [0.970, 0.972, 0.968, 0.971, 0.969, 0.970],
-                    "better": [0.980, 0.981, 0.979, 0.982, 0.978, 0.980]})
+    table = _table(
+        {"inc": [0.970, 0.972, 0.968, 0.971, 0.969, 0.970], "better": [0.980, 0.981, 0.979, 0.982, 0.978, 0.980]}
+    )
     effects, adopted = decide_rung(table, "inc", MARGIN)
     assert adopted == "better"
     assert effects["better"].direction == RAISES and effects["better"].supported
@@ -32,14 +33,20 @@ def test_a_clear_winner_replaces_the_incumbent():
 
 
 def test_of_two_winners_the_higher_mean_is_adopted():
-    table = _table({"inc": [0.97] * 6, "good": [0.980, 0.981, 0.979, 0.980, 0.981, 0.979],
-                    "best": [0.990, 0.991, 0.989, 0.990, 0.991, 0.989]})
+    table = _table(
+        {
+            "inc": [0.97] * 6,
+            "good": [0.980, 0.981, 0.979, 0.980, 0.981, 0.979],
+            "best": [0.990, 0.991, 0.989, 0.990, 0.991, 0.989],
+        }
+    )
     assert decide_rung(table, "inc", MARGIN)[1] == "best"
 
 
 def test_a_tie_keeps_the_incumbent_and_says_it_did_not_help():
-    table = _table({"inc": [0.970, 0.972, 0.968, 0.971, 0.969, 0.970],
-                    "same": [0.9702, 0.9718, 0.9681, 0.9712, 0.9689, 0.9701]})
+    table = _table(
+        {"inc": [0.970, 0.972, 0.968, 0.971, 0.969, 0.970], "same": [0.9702, 0.9718, 0.9681, 0.9712, 0.9689, 0.9701]}
+    )
     effects, adopted = decide_rung(table, "inc", MARGIN)
     assert adopted is None
     assert effects["same"].direction == SAME and effects["same"].supported
@@ -63,23 +70,42 @@ def test_a_loss_that_replicates_is_said_to_hurt():
 
 def _measured(rows_by_rung, seeds):
     """A ladder's stored scores (one fold) from ``{rung: (incumbent, {label: scores})}``."""
-    return {"seeds": seeds, "rungs": [
-        {"name": name, "folds": 1, "kind": "fit", "incumbent": inc, "incumbent_scores": [[v] for v in arms.pop(inc)],
-         "arms": [{"label": label, "changes": {}, "scores": [[v] for v in scores]} for label, scores in arms.items()]}
-        for name, (inc, arms) in rows_by_rung.items()]}
+    return {
+        "seeds": seeds,
+        "rungs": [
+            {
+                "name": name,
+                "folds": 1,
+                "kind": "fit",
+                "incumbent": inc,
+                "incumbent_scores": [[v] for v in arms.pop(inc)],
+                "arms": [
+                    {"label": label, "changes": {}, "scores": [[v] for v in scores]} for label, scores in arms.items()
+                ],
+            }
+            for name, (inc, arms) in rows_by_rung.items()
+        ],
+    }
 
 
 def test_the_claims_say_each_rung_and_the_chosen_model_refits_from_its_json():
     seeds = list(range(6))
-    measured = _measured({"scaling": ("start", {"start": [0.97] * 6, "max": [0.98, 0.981, 0.979, 0.98, 0.981, 0.98]}),
-                          "dropout": ("max", {"max": [0.98] * 6, "drop": [0.985, 0.975] * 3})}, seeds)
+    measured = _measured(
+        {
+            "scaling": ("start", {"start": [0.97] * 6, "max": [0.98, 0.981, 0.979, 0.98, 0.981, 0.98]}),
+            "dropout": ("max", {"max": [0.98] * 6, "drop": [0.985, 0.975] * 3}),
+        },
+        seeds,
+    )
     rungs = read_rungs(measured, MARGIN)
     assert [r.adopted for r in rungs] == ["max", None]
     params = recipe({"scaling": "max", "hidden_layer_sizes": (16,), "max_iter": 3})
     claims = ladder_claims(rungs, ["max"], params)
     effects = [c for c in claims if c.kind == "effect"]
     assert [(c.about, c.values, c.supported) for c in effects] == [
-        ("scaling: max", [RAISES], True), ("dropout: drop", [effects[1].values[0]], False)]
+        ("scaling: max", [RAISES], True),
+        ("dropout: drop", [effects[1].values[0]], False),
+    ]
     assert effects[0].note.endswith("adopted") and effects[1].note.endswith("kept the incumbent")
     assert "the data cannot tell" in sentence(effects[1]) and "cannot tell" not in sentence(effects[0])
     chosen = claims[-1]
@@ -99,12 +125,16 @@ def test_members_trained_apart_make_the_model_a_refit_makes():
     assert member_seeds(5, 1) == member_seeds(5, 2)[:1] == reference.member_seeds_[:1]
     members = [fit_member(params, s, X, y) for s in member_seeds(5, 2)]
     model = assemble(params, 5, members, X, y)
-    assert np.array_equal(model.predict_proba(X_test.astype(np.float32)),
-                          reference.predict_proba(X_test.astype(np.float32)))
+    assert np.array_equal(
+        model.predict_proba(X_test.astype(np.float32)), reference.predict_proba(X_test.astype(np.float32))
+    )
     rows = Rows(X, y, {0: [(np.arange(100), np.arange(100, 150))] * 3})
     with pytest.raises(ValueError, match="incumbent has none on fold 1 of seed 0"):  # fitted on one fold only
-        score_rung(Rung("tta", (("tta", {"tta": 2}),), folds=3, kind="predict"),
-                   Arm("incumbent", params, models={(0, 0): model}), rows)
+        score_rung(
+            Rung("tta", (("tta", {"tta": 2}),), folds=3, kind="predict"),
+            Arm("incumbent", params, models={(0, 0): model}),
+            rows,
+        )
     with pytest.raises(ValueError, match="1 to 3 folds"):
         Rung("scaling", (("max", {"scaling": "max"}),), folds=4)
 
@@ -112,18 +142,26 @@ def test_members_trained_apart_make_the_model_a_refit_makes():
 class SmallLadder(Ladder):
     """Three rungs, one of each kind: fitted, an ensemble grown from the incumbent, a prediction option."""
 
-    rungs = (Rung("input scaling", (("pixels divided by 16", {"scaling": "max"}),)),
-             Rung("test-time augmentation", (("2 test-time copies", {"tta": 2}),), kind="predict"),
-             Rung("ensemble", (("ensemble of 2", {"n_members": 2}),), folds=1, kind="ensemble"))
+    rungs = (
+        Rung("input scaling", (("pixels divided by 16", {"scaling": "max"}),)),
+        Rung("test-time augmentation", (("2 test-time copies", {"tta": 2}),), kind="predict"),
+        Rung("ensemble", (("ensemble of 2", {"n_members": 2}),), folds=1, kind="ensemble"),
+    )
 
 
 def test_a_small_ladder_runs_end_to_end_and_reads_back_from_its_files(tmp_path):
     full = load_split("digits", validation_size=0.2)
-    split = dataclasses.replace(full, X_dev_raw=full.X_dev_raw[:240], y_dev=full.y_dev[:240],
-                                X_test_raw=full.X_test_raw[:90], y_test=full.y_test[:90])
+    split = dataclasses.replace(
+        full,
+        X_dev_raw=full.X_dev_raw[:240],
+        y_dev=full.y_dev[:240],
+        X_test_raw=full.X_test_raw[:90],
+        y_test=full.y_test[:90],
+    )
     study = SmallLadder()
-    result = run_preset(study, split, seeds=[0, 1], n_jobs=1, progress=False,
-                        params={"max_iter": 3, "hidden_layer_sizes": (16,)})
+    result = run_preset(
+        study, split, seeds=[0, 1], n_jobs=1, progress=False, params={"max_iter": 3, "hidden_layer_sizes": (16,)}
+    )
     reading = study.read(result, split)
     assert [r.name for r in reading.rungs] == ["input scaling", "test-time augmentation", "ensemble"]
     assert [r.folds for r in reading.rungs] == [3, 3, 1]

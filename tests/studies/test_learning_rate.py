@@ -20,8 +20,16 @@ def _landscape(val_by_rate, diverged=(), epochs=50):
         for s, v in enumerate(values):
             run_id = f"c{c:02d}-s{s}"
             if lr in diverged and (not diverged[lr] or s in diverged[lr]):
-                rows.append({"config": c, "seed": s, "learning_rate_init": lr, "val_accuracy": np.nan,
-                             "diverged_at": 5, "n_iter": 4})
+                rows.append(
+                    {
+                        "config": c,
+                        "seed": s,
+                        "learning_rate_init": lr,
+                        "val_accuracy": np.nan,
+                        "diverged_at": 5,
+                        "n_iter": 4,
+                    }
+                )
                 curves[run_id] = {"loss": [2.3, 3.0, 8.0, 15.0]}
             else:
                 rows.append({"config": c, "seed": s, "learning_rate_init": lr, "val_accuracy": v, "n_iter": epochs})
@@ -39,15 +47,27 @@ def _regions(claims):
     return {v: (c.region, c.supported) for c in claims if c.kind == "region" for v in c.values}
 
 
-CLEAR = {0.001: [0.20, 0.21, 0.19], 0.01: [0.80, 0.81, 0.79], 0.1: [0.960, 0.962, 0.961],
-         1.0: [0.970, 0.968, 0.972], 3.0: [0.930, 0.935, 0.930], 10.0: [0, 0, 0]}
+CLEAR = {
+    0.001: [0.20, 0.21, 0.19],
+    0.01: [0.80, 0.81, 0.79],
+    0.1: [0.960, 0.962, 0.961],
+    1.0: [0.970, 0.968, 0.972],
+    3.0: [0.930, 0.935, 0.930],
+    10.0: [0, 0, 0],
+}
 
 
 def test_a_clear_landscape_is_stated_whole():
     result = _landscape(CLEAR, diverged={10.0: ()})
     regions = _regions(_claims(result))
-    assert regions == {0.001: ("too small", True), 0.01: ("too small", True), 0.1: ("too small", True),
-                       1.0: ("good", True), 3.0: ("too large", True), 10.0: ("diverges", True)}
+    assert regions == {
+        0.001: ("too small", True),
+        0.01: ("too small", True),
+        0.1: ("too small", True),
+        1.0: ("good", True),
+        3.0: ("too large", True),
+        10.0: ("diverges", True),
+    }
     sentence = conclude("learning-rate", result)
     assert "too small: 0.001 to 0.1; good: 1; too large: 3; diverges: 10 (at epoch 5)" in sentence
     assert "puts every rate in the same region" in sentence and "alone in the good region" in sentence
@@ -81,13 +101,15 @@ def test_a_rate_that_diverges_on_one_seed_only_is_uncertain():
 
 def test_learning_rate_everything_diverged():
     result = _landscape({1.0: [0, 0, 0], 10.0: [0, 0, 0]}, diverged={1.0: (), 10.0: ()})
-    assert conclude("learning-rate", result) == \
-        "Every learning rate of the grid diverged: the grid needs smaller rates."
+    assert (
+        conclude("learning-rate", result) == "Every learning rate of the grid diverged: the grid needs smaller rates."
+    )
 
 
 def test_learning_rate_regions_are_read_off_the_data():
-    runs, curves = rate_runs({0.01: [0.5, 0.5], 0.1: [0.95, 0.96], 1.0: [0.96, 0.955], 3.0: [0.9, 0.9],
-                              10.0: [0, 0]}, diverged=(10.0,))
+    runs, curves = rate_runs(
+        {0.01: [0.5, 0.5], 0.1: [0.95, 0.96], 1.0: [0.96, 0.955], 3.0: [0.9, 0.9], 10.0: [0, 0]}, diverged=(10.0,)
+    )
     readings = landscape(runs, curves, margin=0.01)
     assert [r.region for r in readings] == ["too small", "good", "good", "too large", "diverges"]
     assert readings[-1].diverged_at == 3 and math.isnan(readings[-1].val_accuracy)
@@ -100,20 +122,45 @@ def test_the_grid_spans_crawling_to_diverging_with_the_original_rates():
     assert len(rates) >= 12 and min(rates) <= 1e-4 and max(rates) >= 10 and rates == sorted(rates)
     assert set(ORIGINAL_RATES) <= set(rates) and study.highlight == {"learning_rate_init": ORIGINAL_RATES}
     p = study.base_params  # plain full-batch gradient descent, as in the original project
-    assert (p["solver"], p["batch_size"], p["learning_rate"], p["shuffle"], p["momentum"]) == \
-        ("sgd", "full", "constant", False, 0.0)
+    assert (p["solver"], p["batch_size"], p["learning_rate"], p["shuffle"], p["momentum"]) == (
+        "sgd",
+        "full",
+        "constant",
+        False,
+        0.0,
+    )
 
 
 def test_the_study_uses_the_learning_rate(split, fit_fresh):
     """The original bug: the loop ignored the learning rate. Here each rate gives its own full-batch run."""
-    result = run_preset("learning-rate", split, seeds=1, grid={"learning_rate_init": [0.1, 0.01, 0.001, 0.0001]},
-                        params={"max_iter": 3}, progress=False, cv=0)  # the split's own validation part
+    result = run_preset(
+        "learning-rate",
+        split,
+        seeds=1,
+        grid={"learning_rate_init": [0.1, 0.01, 0.001, 0.0001]},
+        params={"max_iter": 3},
+        progress=False,
+        cv=0,
+    )  # the split's own validation part
     runs = result.runs
     assert list(runs.learning_rate_init) == [0.1, 0.01, 0.001, 0.0001]
     assert runs.train_loss.is_monotonic_increasing  # bigger steps, lower loss after 3 epochs
     # full batch = the whole training part in one step per epoch, from the same start for every rate
-    fresh = fit_fresh(dict(hidden_layer_sizes=(64,), solver="sgd", batch_size=len(split.y_train), momentum=0.0,
-                           shuffle=False, tol=0.0, n_iter_no_change=np.inf, learning_rate_init=0.001), 3, 0, split)
+    fresh = fit_fresh(
+        dict(
+            hidden_layer_sizes=(64,),
+            solver="sgd",
+            batch_size=len(split.y_train),
+            momentum=0.0,
+            shuffle=False,
+            tol=0.0,
+            n_iter_no_change=np.inf,
+            learning_rate_init=0.001,
+        ),
+        3,
+        0,
+        split,
+    )
     assert result.curves[runs.run_id[2]] == fresh.history_
 
 

@@ -3,6 +3,7 @@ cross-validated accuracy and, apart, by training loss (a clear order, a tie, a r
 equal step shows that equal η hides, overshoot as a described effect; and its grids."""
 
 import dataclasses
+
 import numpy as np
 
 from digitnet.studies import get
@@ -13,9 +14,15 @@ from .tuned_helpers import SEEDS, find, per_seed
 
 STEADY, CLIMBS = "steady", "climbs"
 #: Scores like the real study's (300 epochs): (β, η) -> (accuracy, final loss, shape of the loss curve).
-REAL = {(0.0, 0.1): (0.964, 0.064, STEADY), (0.5, 0.1): (0.968, 0.028, STEADY), (0.9, 0.1): (0.967, 0.0029, STEADY),
-        (0.99, 0.1): (0.947, 0.00025, CLIMBS), (0.0, 1.0): (0.971, 0.0035, STEADY),
-        (0.5, 0.5): (0.970, 0.0035, STEADY), (0.99, 0.01): (0.954, 0.00044, STEADY)}
+REAL = {
+    (0.0, 0.1): (0.964, 0.064, STEADY),
+    (0.5, 0.1): (0.968, 0.028, STEADY),
+    (0.9, 0.1): (0.967, 0.0029, STEADY),
+    (0.99, 0.1): (0.947, 0.00025, CLIMBS),
+    (0.0, 1.0): (0.971, 0.0035, STEADY),
+    (0.5, 0.5): (0.970, 0.0035, STEADY),
+    (0.99, 0.01): (0.954, 0.00044, STEADY),
+}
 RATE, STEP = "momentum at learning rate η = 0.1", "momentum at effective step η/(1 − β) = 1"
 
 
@@ -32,8 +39,17 @@ def _runs(arms):
     for c, ((beta, lr), (accuracy, loss, shape)) in enumerate(arms.items()):
         shapes = shape if isinstance(shape, list) else [shape] * len(SEEDS)
         for s, (a, l, kind) in enumerate(zip(per_seed(accuracy), per_seed(loss), shapes)):
-            rows.append({"config": c, "seed": SEEDS[s], "momentum": beta, "learning_rate_init": lr,
-                         "val_accuracy": a, "train_loss": l, "n_iter": 20})
+            rows.append(
+                {
+                    "config": c,
+                    "seed": SEEDS[s],
+                    "momentum": beta,
+                    "learning_rate_init": lr,
+                    "val_accuracy": a,
+                    "train_loss": l,
+                    "n_iter": 20,
+                }
+            )
             curves[f"c{c:02d}-s{SEEDS[s]}"] = {"loss": _curve(l, kind)}
     result = sweep_result(rows, curves)
     result.config = dataclasses.replace(result.config, cv=3)
@@ -55,15 +71,23 @@ def test_equal_step_shows_what_equal_rate_hides():
     assert find(claims, "effect", "overshoot at effective step η/(1 − β) = 1")[0].values == []
     assert all(c.supported for c in find(claims, "effect"))
     sentence = study.conclusion(reading)
-    assert ("What equal η hides: at η = 0.1, β 0.5, 0.9 and 0.99 end with a training loss 2.29, 22.1 and 256 times"
-            " lower than β 0, but their effective steps are 0.2, 1 and 10, not 0.1.") in sentence
-    assert ("At equal effective step 1 the data cannot tell β 0.5 and 0.9 from β 0 (a factor of 1.00 and 1.21): for"
-            " them the gain was the larger step, not the velocity.") in sentence
-    assert "At equal step 1, β 0.99 still ends 7.95 times lower than β 0: that part of the gain is momentum's own" \
+    assert (
+        "What equal η hides: at η = 0.1, β 0.5, 0.9 and 0.99 end with a training loss 2.29, 22.1 and 256 times"
+        " lower than β 0, but their effective steps are 0.2, 1 and 10, not 0.1."
+    ) in sentence
+    assert (
+        "At equal effective step 1 the data cannot tell β 0.5 and 0.9 from β 0 (a factor of 1.00 and 1.21): for"
+        " them the gain was the larger step, not the velocity."
+    ) in sentence
+    assert (
+        "At equal step 1, β 0.99 still ends 7.95 times lower than β 0: that part of the gain is momentum's own"
         in sentence
+    )
     assert "The overshoot of β 0.99 at η = 0.1 (effective step 10) is gone at equal step 1" in sentence
-    assert ("At learning rate η = 0.1, β 0.99 reaches the lowest training loss and the lowest accuracy (94.7% against"
-            " 96.8% at β 0.5)") in sentence
+    assert (
+        "At learning rate η = 0.1, β 0.99 reaches the lowest training loss and the lowest accuracy (94.7% against"
+        " 96.8% at β 0.5)"
+    ) in sentence
     table = study.table(reading)
     assert list(table["η/(1 − β)"]) == ["0.1", "0.2", "1", "10", "1", "1", "1", "1"]
     assert table["loss climbed back to"].iloc[3] == "2.00× its lowest"  # back up from half its end to its end
@@ -74,8 +98,10 @@ def test_betas_within_half_a_point_are_a_tie():
     tied = {key: (0.970, loss, shape) for key, (_, loss, shape) in REAL.items()}
     study, reading, claims = _read(tied)
     assert find(claims, "tie", RATE, "cross-validated")[0].values and not find(claims, "best", RATE, "cross-val")
-    assert "Which generalises, by cross-validated accuracy after 20 epochs: β 0, 0.5, 0.9 and 0.99 cannot be told" \
-           " apart" in study.conclusion(reading)
+    assert (
+        "Which generalises, by cross-validated accuracy after 20 epochs: β 0, 0.5, 0.9 and 0.99 cannot be told"
+        " apart" in study.conclusion(reading)
+    )
 
 
 def test_an_overshoot_some_seeds_show_and_others_not_is_uncertain():
@@ -90,8 +116,10 @@ def test_an_overshoot_some_seeds_show_and_others_not_is_uncertain():
 def test_a_heavy_momentum_that_ends_behind_at_equal_step_is_said_to_lag():
     short = {**REAL, (0.99, 0.01): (0.92, 0.02, STEADY)}  # as in a short run: its velocity has not built up
     study, reading, _ = _read(short)
-    assert ("At equal step 1, β 0.99 ends behind β 0 (a loss 5.71 times higher): a velocity needs about 1/(1 − β) ="
-            " 100 steps to build up to the effective step.") in study.conclusion(reading)
+    assert (
+        "At equal step 1, β 0.99 ends behind β 0 (a loss 5.71 times higher): a velocity needs about 1/(1 − β) ="
+        " 100 steps to build up to the effective step."
+    ) in study.conclusion(reading)
 
 
 def test_the_grids_are_equal_rate_and_equal_effective_step():

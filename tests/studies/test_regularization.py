@@ -10,8 +10,11 @@ from .helpers import sweep_result
 
 def _result(scores, seeds=(0, 1, 2)):
     """``alpha -> (training accuracy, [cross-validated accuracy per seed])``."""
-    rows = [{"config": c, "seed": s, "alpha": alpha, "train_accuracy": train, "val_accuracy": val[i]}
-            for c, (alpha, (train, val)) in enumerate(scores.items()) for i, s in enumerate(seeds)]
+    rows = [
+        {"config": c, "seed": s, "alpha": alpha, "train_accuracy": train, "val_accuracy": val[i]}
+        for c, (alpha, (train, val)) in enumerate(scores.items())
+        for i, s in enumerate(seeds)
+    ]
     return sweep_result(rows, seeds=seeds)
 
 
@@ -25,8 +28,12 @@ def _claims(study, reading, kind):
     return [c for c in study.claims(reading) if c.kind == kind]
 
 
-CLEAR = {0.0: (1.0, [0.970, 0.971, 0.969]), 0.01: (1.0, [0.972, 0.973, 0.971]), 1.0: (0.998, [0.990, 0.991, 0.989]),
-         100.0: (0.60, [0.58, 0.59, 0.57])}
+CLEAR = {
+    0.0: (1.0, [0.970, 0.971, 0.969]),
+    0.01: (1.0, [0.972, 0.973, 0.971]),
+    1.0: (0.998, [0.990, 0.991, 0.989]),
+    100.0: (0.60, [0.58, 0.59, 0.57]),
+}
 
 
 def test_a_clear_winner_is_named_with_the_gap_and_the_underfit():
@@ -34,8 +41,10 @@ def test_a_clear_winner_is_named_with_the_gap_and_the_underfit():
     best = _claims(study, reading, "best")
     assert [(c.about, c.values, c.supported) for c in best] == [("alpha", [1.0], True)]
     assert "The best alpha by cross-validated accuracy is 1 (99.0%), ahead of every other on every replication." in text
-    assert "Without penalty (alpha 0) the network fits its training digits at 100.0% and the held-out digits at" \
-           " 97.0%: a gap of 3.0 points (overfitting)." in text
+    assert (
+        "Without penalty (alpha 0) the network fits its training digits at 100.0% and the held-out digits at"
+        " 97.0%: a gap of 3.0 points (overfitting)." in text
+    )
     effects = {c.about: (c.values, c.supported) for c in _claims(study, reading, "effect")}
     assert effects["training against cross-validated accuracy at the smallest alpha"] == ([RAISES], True)
     assert effects["alpha 100 against the smallest alpha"] == ([LOWERS], True)
@@ -51,8 +60,9 @@ def test_alphas_within_the_margin_are_a_tie_not_a_best():
     study, reading, text = _read(_result(tie))
     assert not _claims(study, reading, "best")
     assert [c.values for c in _claims(study, reading, "tie")] == [[1.0, 0.01, 0.0]]
-    assert "By cross-validated accuracy, alphas 0, 0.01, 1 cannot be told apart (the best mean, 97.3%, came at 1" \
-        in text
+    assert (
+        "By cross-validated accuracy, alphas 0, 0.01, 1 cannot be told apart (the best mean, 97.3%, came at 1" in text
+    )
 
 
 def test_a_winner_that_flips_on_one_seed_is_not_claimed():

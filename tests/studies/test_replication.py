@@ -13,7 +13,7 @@ from digitnet.studies.replication import halves, replicate
 
 
 def _table(rows):
-    return pd.DataFrame(rows, index=list("ABC")[:len(rows)]).rename(columns=int)
+    return pd.DataFrame(rows, index=list("ABC")[: len(rows)]).rename(columns=int)
 
 
 def test_halves_are_disjoint_and_cover_the_seeds():
@@ -23,6 +23,7 @@ def test_halves_are_disjoint_and_cover_the_seeds():
 def test_a_decision_every_seed_takes_is_supported_and_one_a_seed_flips_is_not():
     def best(table):
         return {"best": table.mean(axis=1).idxmax()}
+
     clear = _table([[0.97, 0.975, 0.972], [0.95, 0.951, 0.955]])
     assert replicate(best, clear)["best"].supported
     flipped = _table([[0.98, 0.98, 0.95], [0.96, 0.96, 0.97]])  # A ahead on two seeds, B on the third
@@ -31,12 +32,16 @@ def test_a_decision_every_seed_takes_is_supported_and_one_a_seed_flips_is_not():
 
 
 def test_a_clear_winner_a_tie_and_a_flipped_order():
-    claims = rank_arms("s", "arm", "accuracy", _table([[0.97, 0.975, 0.972], [0.95, 0.951, 0.955],
-                                                       [0.90, 0.91, 0.905]]), 0.005).claims
+    claims = rank_arms(
+        "s", "arm", "accuracy", _table([[0.97, 0.975, 0.972], [0.95, 0.951, 0.955], [0.90, 0.91, 0.905]]), 0.005
+    ).claims
     assert [(c.kind, c.values, c.supported) for c in claims] == [
-        ("order", [["A"], ["B"], ["C"]], True), ("best", ["A"], True)]
-    tie = rank_arms("s", "arm", "accuracy", _table([[0.97, 0.975, 0.972], [0.972, 0.971, 0.975],
-                                                    [0.90, 0.91, 0.905]]), 0.005).claims
+        ("order", [["A"], ["B"], ["C"]], True),
+        ("best", ["A"], True),
+    ]
+    tie = rank_arms(
+        "s", "arm", "accuracy", _table([[0.97, 0.975, 0.972], [0.972, 0.971, 0.975], [0.90, 0.91, 0.905]]), 0.005
+    ).claims
     assert ("tie", ["B", "A"]) in [(c.kind, c.values) for c in tie] and not [c for c in tie if c.kind == "best"]
     flip = rank_arms("s", "arm", "accuracy", _table([[0.98, 0.98, 0.95], [0.96, 0.96, 0.97]]), 0.005).claims
     assert [c.supported for c in flip if c.kind == "order"] == [False]  # one level: no order is stated
@@ -45,6 +50,7 @@ def test_a_clear_winner_a_tie_and_a_flipped_order():
 def test_contradictions_are_a_different_best_an_opposite_order_a_value_in_two_regions():
     def claim(kind, values, supported=True, **extra):
         return Claim("s", kind, "x", values, supported, "accuracy", **extra)
+
     assert contradictions([claim("best", ["A"])], [claim("best", ["B"])])
     assert not contradictions([claim("best", ["A"])], [claim("best", ["B"], supported=False)])
     assert contradictions([claim("order", [["A"], ["B", "C"]])], [claim("order", [["C"], ["A"]])])
@@ -54,9 +60,20 @@ def test_contradictions_are_a_different_best_an_opposite_order_a_value_in_two_re
 
 
 def test_claims_round_trip_through_claims_json(tmp_path):
-    claims = [Claim("s", "region", "learning_rate_init", [0.1, 0.3], True, "accuracy", region="good"),
-              Claim("s", "chosen", "architecture", ["128 relu"], True, "accuracy", estimator="NumpyMLPClassifier",
-                    params={"hidden_layer_sizes": [128]}, note="chosen")]
+    claims = [
+        Claim("s", "region", "learning_rate_init", [0.1, 0.3], True, "accuracy", region="good"),
+        Claim(
+            "s",
+            "chosen",
+            "architecture",
+            ["128 relu"],
+            True,
+            "accuracy",
+            estimator="NumpyMLPClassifier",
+            params={"hidden_layer_sizes": [128]},
+            note="chosen",
+        ),
+    ]
     write_claims(claims, tmp_path)
     assert read_claims(tmp_path) == claims
     assert sentence(claims[0]) == "learning_rate_init 0.1 and 0.3: good"
@@ -74,8 +91,9 @@ def test_quick_runs_on_disjoint_seeds_never_contradict(name, dev_split):
     settings = study.settings(quick=True)
     runs = []
     for seeds in ([0, 1, 2], [3, 4, 5], [6, 7, 8]):
-        result = run_preset(study, dev_split, seeds=seeds, grid=settings.grid, params=dict(settings.params),
-                            n_jobs=2, progress=False)
+        result = run_preset(
+            study, dev_split, seeds=seeds, grid=settings.grid, params=dict(settings.params), n_jobs=2, progress=False
+        )
         runs.append(study.claims(study.read(result, dev_split)))
     assert all(runs), f"{name} makes no claims"
     for i in range(3):

@@ -11,7 +11,13 @@ from digitnet.studies import ALIASES, Settings, get, names, run_preset, run_stud
 def test_every_study_says_what_it_asks_and_runs_over_several_seeds():
     assert len(names()) == len(set(names())) and names() == sorted(names(), key=lambda n: get(n).order)
     for study in studies():
-        assert study.title and study.question and study.description and study.notebook and not study.notebook.startswith("#")
+        assert (
+            study.title
+            and study.question
+            and study.description
+            and study.notebook
+            and not study.notebook.startswith("#")
+        )
         assert len(study.seeds) >= 3 and study.grid and isinstance(study.base_params, dict)
         assert study.full.seeds >= study.quick.seeds >= 2
         for settings in (study.full, study.quick):  # quick and full only change axes the study has
@@ -23,12 +29,16 @@ def test_every_study_says_what_it_asks_and_runs_over_several_seeds():
 
 
 def _n_configs(grid):
-    return (np.prod([len(v) for v in grid.values()]) if isinstance(grid, dict) else
-            sum(np.prod([len(v) for v in g.values()]) for g in grid))
+    return (
+        np.prod([len(v) for v in grid.values()])
+        if isinstance(grid, dict)
+        else sum(np.prod([len(v) for v in g.values()]) for g in grid)
+    )
 
 
-@pytest.mark.parametrize("name", [s.name for s in studies() if s.section == "training" and s.name not in
-                                  ("learning-rate", "epochs")])
+@pytest.mark.parametrize(
+    "name", [s.name for s in studies() if s.section == "training" and s.name not in ("learning-rate", "epochs")]
+)
 def test_every_training_study_runs_from_python(split, name):
     result = run_preset(name, split, seeds=1, params={"max_iter": 2}, progress=False)
     assert len(result.runs) == _n_configs(get(name).grid)

@@ -2,6 +2,7 @@
 momentum study: per seed, a cross-validated accuracy and a final training loss, with curves ending there."""
 
 import dataclasses
+
 import numpy as np
 
 from .helpers import sweep_result
@@ -27,10 +28,20 @@ def tuned_runs(column, arms, seconds=None, epochs=3):
             losses = per_seed(np.nan if diverged else loss)
             for s, (a, l) in enumerate(zip(accuracies, losses)):
                 per_epoch = (seconds or {}).get(value, 0.01)
-                rows.append({"config": c, "seed": SEEDS[s], column: value, "learning_rate_init": lr,
-                             "val_accuracy": a, "train_loss": 50.0 if diverged else l, "n_iter": epochs,
-                             "n_folds": 3, "fit_seconds": 3 * epochs * per_epoch,
-                             "diverged_at": 2 if diverged else None})
+                rows.append(
+                    {
+                        "config": c,
+                        "seed": SEEDS[s],
+                        column: value,
+                        "learning_rate_init": lr,
+                        "val_accuracy": a,
+                        "train_loss": 50.0 if diverged else l,
+                        "n_iter": epochs,
+                        "n_folds": 3,
+                        "fit_seconds": 3 * epochs * per_epoch,
+                        "diverged_at": 2 if diverged else None,
+                    }
+                )
                 loss_curve = [5.0, 50.0] if diverged else list(np.geomspace(2.0, l, epochs))
                 val_curve = [] if diverged else list(np.linspace(0.5, a, epochs))
                 curves[f"c{c:02d}-s{SEEDS[s]}"] = {"loss": loss_curve, "val_accuracy": val_curve}
@@ -43,6 +54,7 @@ def tuned_runs(column, arms, seconds=None, epochs=3):
 def claims_of(name, result):
     """The study's reading and claims of ``result``."""
     from digitnet.studies import get
+
     study = get(name)
     reading = study.read(result, None)
     return study, reading, study.claims(reading)
@@ -50,5 +62,8 @@ def claims_of(name, result):
 
 def find(claims, kind, about=None, metric=None):
     """The claims of one kind (about one thing, on one metric)."""
-    return [c for c in claims if c.kind == kind and (about is None or c.about == about)
-            and (metric is None or c.metric.startswith(metric))]
+    return [
+        c
+        for c in claims
+        if c.kind == kind and (about is None or c.about == about) and (metric is None or c.metric.startswith(metric))
+    ]

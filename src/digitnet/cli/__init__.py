@@ -41,8 +41,13 @@ COMMANDS = {
 
 def build_parser():
     """The ``digitnet`` argument parser with its subcommands (see :data:`COMMANDS`)."""
-    parser = Parser(prog="digitnet", formatter_class=Formatter, description=(
-        "A from-scratch NumPy MLP trained by gradient descent, compared fairly with scikit-learn's MLPClassifier."))
+    parser = Parser(
+        prog="digitnet",
+        formatter_class=Formatter,
+        description=(
+            "A from-scratch NumPy MLP trained by gradient descent, compared fairly with scikit-learn's MLPClassifier."
+        ),
+    )
     parser.add_argument("--version", action="version", version=f"digitnet {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for add, _ in COMMANDS.values():

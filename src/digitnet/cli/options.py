@@ -15,9 +15,9 @@ import numpy as np
 
 from ..data import DATASETS, load_split
 from ..errors import UsageError
+from ..estimator.solvers import SOLVERS
 from ..experiments.chunks import n_workers_of, usable_cores
 from ..experiments.params import DEFAULTS, MAX_SEEDS, closest, format_layers, misused, parse_layers
-from ..estimator.solvers import SOLVERS
 from ..nn.activations import HIDDEN_ACTIVATIONS
 from ..nn.network import WEIGHT_INITS
 from ..nn.schedules import SCHEDULES
@@ -39,6 +39,7 @@ def number(kind):
         except ValueError:
             what = "an integer" if kind is int else "a number"
             raise UsageError(f"expected {what}, got {text!r}") from None
+
     parse.__name__ = kind.__name__
     return parse
 
@@ -89,11 +90,13 @@ def jobs(text):
 
 def at_least(low, what):
     """A parser of an integer count of ``what``, at least ``low``."""
+
     def parse(text):
         value = number(int)(text)
         if value < low:
             raise UsageError(f"the number of {what} must be at least {low}, got {value}")
         return value
+
     parse.__name__ = "int"
     return parse
 
@@ -109,10 +112,13 @@ def jobs_note(n_jobs, n_tasks=None, unit="tasks"):
     used, cores = n_workers_of(n_jobs, n_tasks), usable_cores()
     if used >= n_jobs:
         return None
-    reasons = ([f"{n_tasks} {unit} to run"] if n_tasks is not None and n_tasks < n_jobs else []) + \
-        ([f"{cores} usable core{'s' if cores != 1 else ''}"] if cores < n_jobs else [])
-    return (f"--jobs {n_jobs}: using {'at most ' if n_tasks is None else ''}{used} worker"
-            f" process{'es' if used != 1 else ''} ({', '.join(reasons)})")
+    reasons = ([f"{n_tasks} {unit} to run"] if n_tasks is not None and n_tasks < n_jobs else []) + (
+        [f"{cores} usable core{'s' if cores != 1 else ''}"] if cores < n_jobs else []
+    )
+    return (
+        f"--jobs {n_jobs}: using {'at most ' if n_tasks is None else ''}{used} worker"
+        f" process{'es' if used != 1 else ''} ({', '.join(reasons)})"
+    )
 
 
 def parse_batch_size(text):
@@ -141,8 +147,9 @@ def parse_dropout(text):
     try:
         rates = [float(p) for p in parts]
     except ValueError:
-        raise UsageError(f"dropout is a rate in [0, 1), or one per hidden layer joined by '-' (like 0.5-0.2); got"
-                         f" {text!r}") from None
+        raise UsageError(
+            f"dropout is a rate in [0, 1), or one per hidden layer joined by '-' (like 0.5-0.2); got {text!r}"
+        ) from None
     bad = next((r for r in rates if not 0 <= r < 1), None)  # NaN is never in range
     if bad is not None:
         raise UsageError(f"a dropout rate is a number in [0, 1) (the share of units dropped), got {bad:g}")
@@ -160,8 +167,9 @@ def parse_class_weight(text):
     for pair in str(text).split("/"):
         match = _PAIR.match(pair)
         if not match:
-            raise UsageError(f"class weights are 'balanced' or LABEL:WEIGHT pairs joined by '/' (like 3:2/8:1.5);"
-                             f" got {text!r}")
+            raise UsageError(
+                f"class weights are 'balanced' or LABEL:WEIGHT pairs joined by '/' (like 3:2/8:1.5); got {text!r}"
+            )
         label, weight = match.groups()
         weight = number(float)(weight)
         if not (math.isfinite(weight) and weight >= 0):
@@ -176,34 +184,60 @@ MODEL_OPTIONS = [
     ("activation", string, f"hidden-layer activation: {', '.join(HIDDEN_ACTIVATIONS)}"),
     ("solver", string, f"optimizer: {', '.join(SOLVERS)} (adamw, rmsprop and nadam are PyTorch's)"),
     ("alpha", number(float), "L2 penalty strength"),
-    ("batch_size", parse_batch_size, "rows per gradient step: an integer, 'auto' (= min(200, rows)) or 'full'"
-                                     " (the whole training set: plain gradient descent)"),
-    ("learning_rate", string, f"learning-rate schedule: {', '.join(SCHEDULES)} (cosine and step per epoch,"
-                              " onecycle per step, on every stochastic solver; adam ignores invscaling and adaptive,"
-                              " as MLPClassifier's does)"),
+    (
+        "batch_size",
+        parse_batch_size,
+        "rows per gradient step: an integer, 'auto' (= min(200, rows)) or 'full'"
+        " (the whole training set: plain gradient descent)",
+    ),
+    (
+        "learning_rate",
+        string,
+        f"learning-rate schedule: {', '.join(SCHEDULES)} (cosine and step per epoch,"
+        " onecycle per step, on every stochastic solver; adam ignores invscaling and adaptive,"
+        " as MLPClassifier's does)",
+    ),
     ("learning_rate_init", number(float), "initial learning rate (the stochastic solvers; onecycle's peak)"),
     ("power_t", number(float), "exponent of the invscaling schedule"),
     ("max_iter", number(int), "epochs (the stochastic solvers) or iterations (lbfgs)"),
     ("shuffle", parse_bool, "shuffle the training rows every epoch (true/false)"),
-    ("tol", number(float), "stop when the loss (or validation score) improves by less than this for"
-                            " n_iter_no_change epochs"),
+    (
+        "tol",
+        number(float),
+        "stop when the loss (or validation score) improves by less than this for n_iter_no_change epochs",
+    ),
     ("n_iter_no_change", parse_int_or_inf, "epochs without improvement before stopping ('inf': never stop)"),
     ("momentum", number(float), "momentum of sgd, in [0, 1]"),
     ("nesterovs_momentum", parse_bool, "use Nesterov's momentum (sgd; true/false)"),
-    ("early_stopping", parse_bool, "hold out validation_fraction of the training rows and stop when their"
-                                   " accuracy stalls (true/false)"),
+    (
+        "early_stopping",
+        parse_bool,
+        "hold out validation_fraction of the training rows and stop when their accuracy stalls (true/false)",
+    ),
     ("validation_fraction", number(float), "fraction held out by early_stopping"),
     ("beta_1", number(float), "adam, adamw, nadam: decay of the first-moment estimate"),
     ("beta_2", number(float), "adam, adamw, nadam: decay of the second-moment estimate"),
     ("epsilon", number(float), "adam, adamw, nadam, rmsprop: numerical-stability constant"),
     ("max_fun", number(int), "lbfgs: maximum loss evaluations"),
     ("weight_init", string, f"initial weights: {', '.join(WEIGHT_INITS)} (glorot is MLPClassifier's)"),
-    ("dropout", parse_dropout, "inverted dropout of the hidden layers while training: a rate in [0, 1), or one per"
-                               " hidden layer joined by '-' (0.5-0.2); a stochastic solver only"),
-    ("class_weight", parse_class_weight, "weights of the classes in the loss: 'balanced' (n / (classes x count)) or"
-                                         " LABEL:WEIGHT pairs joined by '/' (3:2/8:1.5); classification only"),
-    ("label_smoothing", number(float), "label smoothing eps of the cross-entropy, in [0, 1] (targets (1 - eps) y +"
-                                       " eps / K, as PyTorch's); classification only"),
+    (
+        "dropout",
+        parse_dropout,
+        "inverted dropout of the hidden layers while training: a rate in [0, 1), or one per"
+        " hidden layer joined by '-' (0.5-0.2); a stochastic solver only",
+    ),
+    (
+        "class_weight",
+        parse_class_weight,
+        "weights of the classes in the loss: 'balanced' (n / (classes x count)) or"
+        " LABEL:WEIGHT pairs joined by '/' (3:2/8:1.5); classification only",
+    ),
+    (
+        "label_smoothing",
+        number(float),
+        "label smoothing eps of the cross-entropy, in [0, 1] (targets (1 - eps) y +"
+        " eps / K, as PyTorch's); classification only",
+    ),
     ("weight_decay", number(float), "adamw: decoupled weight decay of the weights (PyTorch's AdamW)"),
     ("rho", number(float), "rmsprop: decay of the mean square gradient, in [0, 1) (PyTorch's alpha)"),
     ("warmup", number(int), "cosine schedule: epochs of linear warmup before the cosine"),
@@ -257,6 +291,7 @@ class Formatter(argparse.RawDescriptionHelpFormatter):
 def argtype(parse, name=None):
     """An argparse ``type=`` that reports a bad value as an argparse error (one line); with the parameter's
     ``name``, a value meant for another parameter, or spelt otherwise, gets a pointer (:func:`misused`)."""
+
     def convert(text):
         hint = None if name is None else misused(name, text, spell=_option)
         if hint:
@@ -265,6 +300,7 @@ def argtype(parse, name=None):
             return parse(text)
         except UsageError as exc:
             raise argparse.ArgumentTypeError(str(exc)) from None
+
     convert.__name__ = getattr(parse, "__name__", "value")
     return convert
 
@@ -273,30 +309,65 @@ def add_model_options(parser, note=None):
     """``--hidden-layer-sizes`` ... ``--weight-init``: the defaults shown are NumpyMLPClassifier's."""
     group = parser.add_argument_group("model options (NumpyMLPClassifier parameters)", note)
     for name, parse, text in MODEL_OPTIONS:
-        group.add_argument(_option(name), dest=name, type=argtype(parse, name), default=None,
-                           metavar=name.upper() if name != "hidden_layer_sizes" else "LAYERS",
-                           help=f"{text} (default: {show(DEFAULTS[name])})")
+        group.add_argument(
+            _option(name),
+            dest=name,
+            type=argtype(parse, name),
+            default=None,
+            metavar=name.upper() if name != "hidden_layer_sizes" else "LAYERS",
+            help=f"{text} (default: {show(DEFAULTS[name])})",
+        )
 
 
 def add_data_options(parser, validation_size=0.0):
     group = parser.add_argument_group("data options")
     source = group.add_mutually_exclusive_group()
-    source.add_argument("--dataset", default="digits", choices=list(DATASETS),
-                        help="scikit-learn's bundled dataset to use (default: digits)")
-    source.add_argument("--csv", metavar="FILE", help="read the dataset from this CSV file instead: numeric"
-                        " feature columns and a target column (default: none)")
-    group.add_argument("--target", metavar="COLUMN", help="target column of --csv: a name, or with --no-header a"
-                       " number from 0 (default: the last column)")
-    group.add_argument("--no-header", action="store_true", help="--csv has no header row: every line is data and"
-                       " the columns are numbered 0, 1, ... (default: the first line names the columns)")
-    group.add_argument("--test-size", type=argtype(number(float)), default=0.2,
-                       help="fraction of the rows held out for testing, stratified (default: 0.2)")
-    group.add_argument("--validation-size", type=argtype(number(float)), default=validation_size,
-                       help=f"fraction of the training part held out for validation (default: {validation_size})")
-    group.add_argument("--split-seed", type=argtype(seed), default=42,
-                       help="random_state of the train/validation/test split (default: 42)")
-    group.add_argument("--dtype", choices=["float64", "float32"], default="float64",
-                       help="floating-point type of the features and weights (default: float64)")
+    source.add_argument(
+        "--dataset",
+        default="digits",
+        choices=list(DATASETS),
+        help="scikit-learn's bundled dataset to use (default: digits)",
+    )
+    source.add_argument(
+        "--csv",
+        metavar="FILE",
+        help="read the dataset from this CSV file instead: numeric feature columns and a target column (default: none)",
+    )
+    group.add_argument(
+        "--target",
+        metavar="COLUMN",
+        help="target column of --csv: a name, or with --no-header a number from 0 (default: the last column)",
+    )
+    group.add_argument(
+        "--no-header",
+        action="store_true",
+        help="--csv has no header row: every line is data and"
+        " the columns are numbered 0, 1, ... (default: the first line names the columns)",
+    )
+    group.add_argument(
+        "--test-size",
+        type=argtype(number(float)),
+        default=0.2,
+        help="fraction of the rows held out for testing, stratified (default: 0.2)",
+    )
+    group.add_argument(
+        "--validation-size",
+        type=argtype(number(float)),
+        default=validation_size,
+        help=f"fraction of the training part held out for validation (default: {validation_size})",
+    )
+    group.add_argument(
+        "--split-seed",
+        type=argtype(seed),
+        default=42,
+        help="random_state of the train/validation/test split (default: 42)",
+    )
+    group.add_argument(
+        "--dtype",
+        choices=["float64", "float32"],
+        default="float64",
+        help="floating-point type of the features and weights (default: float64)",
+    )
 
 
 def model_params(args):
@@ -305,19 +376,26 @@ def model_params(args):
 
 
 def split_of(args, validation_size=None):
-    return load_split(args.dataset, path=args.csv, target=args.target, header=not args.no_header,
-                      test_size=args.test_size,
-                      validation_size=args.validation_size if validation_size is None else validation_size,
-                      random_state=args.split_seed, dtype=np.dtype(args.dtype).type,
-                      task=getattr(args, "task", "classification"))
+    return load_split(
+        args.dataset,
+        path=args.csv,
+        target=args.target,
+        header=not args.no_header,
+        test_size=args.test_size,
+        validation_size=args.validation_size if validation_size is None else validation_size,
+        random_state=args.split_seed,
+        dtype=np.dtype(args.dtype).type,
+        task=getattr(args, "task", "classification"),
+    )
 
 
 def describe(split):
     val = "" if split.y_val is None else f", {len(split.y_val)} validation"
-    return (f"{split.name}: {len(split.y_train)} training{val}, {len(split.y_test)} test rows; "
-            f"{split.X_train.shape[1]} features, "
-            + (f"target {split.target_name!r} (a regression)" if split.classes is None else
-               f"{len(split.classes)} classes"))
+    return (
+        f"{split.name}: {len(split.y_train)} training{val}, {len(split.y_test)} test rows; "
+        f"{split.X_train.shape[1]} features, "
+        + (f"target {split.target_name!r} (a regression)" if split.classes is None else f"{len(split.classes)} classes")
+    )
 
 
 def fit_error(exc):

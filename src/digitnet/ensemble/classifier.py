@@ -50,8 +50,20 @@ from ..experiments.chunks import cancellation_quiet, n_workers_of
 #: in other processes), ``track`` / ``track_every`` (measurements of one training) and ``verbose``.
 NOT_MEMBER_PARAMS = ("random_state", "warm_start", "callbacks", "track", "track_every", "verbose")
 #: The parameters of the recipe itself (the others are the members').
-OWN_PARAMS = ("scaling", "augment_copies", "shift", "rotation", "zoom", "elastic", "elastic_sigma", "tta",
-              "image_shape", "n_members", "n_jobs", "random_state")
+OWN_PARAMS = (
+    "scaling",
+    "augment_copies",
+    "shift",
+    "rotation",
+    "zoom",
+    "elastic",
+    "elastic_sigma",
+    "tta",
+    "image_shape",
+    "n_members",
+    "n_jobs",
+    "random_state",
+)
 #: The members' seeds are drawn below this (scikit-learn's ensembles draw their estimators' seeds so).
 MAX_SEED = np.iinfo(np.int32).max
 
@@ -115,8 +127,11 @@ warmup, step_every, step_factor :
         "scaling": [StrOptions(set(SCALINGS))],
         "augment_copies": [Interval(Integral, 0, None, closed="left")],
         "tta": [Interval(Integral, 0, None, closed="left")],
-        **{k: v for k, v in DigitJitter._parameter_constraints.items() if k in ("rotation", "zoom", "elastic_sigma",
-                                                                                 "image_shape")},
+        **{
+            k: v
+            for k, v in DigitJitter._parameter_constraints.items()
+            if k in ("rotation", "zoom", "elastic_sigma", "image_shape")
+        },
         "shift": [Interval(Real, 0, None, closed="left")],
         "elastic": [Interval(Real, 0, None, closed="left")],
         "n_members": [Interval(Integral, 1, None, closed="left")],
@@ -124,14 +139,51 @@ warmup, step_every, step_factor :
         "random_state": ["random_state", np.random.Generator],
     }
 
-    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, scaling="max", augment_copies=0, shift=0.5,
-                 rotation=10.0, zoom=0.1, elastic=0.0, elastic_sigma=1.0, tta=0, image_shape=(8, 8), n_members=1,
-                 n_jobs=None, random_state=None, solver="adam", alpha=0.0001, batch_size="auto",
-                 learning_rate="constant", learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
-                 tol=1e-4, momentum=0.9, nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
-                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000, weight_init="glorot",
-                 dropout=0.0, class_weight=None, label_smoothing=0.0, weight_decay=0.01, rho=0.99, warmup=0,
-                 step_every=50, step_factor=0.1):
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        scaling="max",
+        augment_copies=0,
+        shift=0.5,
+        rotation=10.0,
+        zoom=0.1,
+        elastic=0.0,
+        elastic_sigma=1.0,
+        tta=0,
+        image_shape=(8, 8),
+        n_members=1,
+        n_jobs=None,
+        random_state=None,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        tol=1e-4,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        weight_init="glorot",
+        dropout=0.0,
+        class_weight=None,
+        label_smoothing=0.0,
+        weight_decay=0.01,
+        rho=0.99,
+        warmup=0,
+        step_every=50,
+        step_factor=0.1,
+    ):
         for name, value in dict(locals()).items():  # every argument is a parameter, stored as given
             if name != "self":
                 setattr(self, name, value)
@@ -144,9 +196,15 @@ warmup, step_every, step_factor :
 
     def jitter(self):
         """The :class:`~digitnet.augment.DigitJitter` of raw images that training and test-time augmentation use."""
-        return DigitJitter(shift=self.shift, rotation=self.rotation, zoom=self.zoom, elastic=self.elastic,
-                           elastic_sigma=self.elastic_sigma, copies=max(self.augment_copies, 1),
-                           image_shape=self.image_shape)
+        return DigitJitter(
+            shift=self.shift,
+            rotation=self.rotation,
+            zoom=self.zoom,
+            elastic=self.elastic,
+            elastic_sigma=self.elastic_sigma,
+            copies=max(self.augment_copies, 1),
+            image_shape=self.image_shape,
+        )
 
     def _check_images(self, X):
         """Augmenting needs rows of ``image_shape`` pixels (a ValueError otherwise)."""
@@ -185,8 +243,10 @@ warmup, step_every, step_factor :
         draw = rng.integers if isinstance(rng, np.random.Generator) else rng.randint
         self.member_seeds_ = [int(s) for s in draw(MAX_SEED, size=self.n_members)]
         augment = ScaledJitter(self.jitter(), self.scaler_) if self.augment_copies else None
-        jobs = [delayed(_fit_member)(self.member_params(), seed, scaled, y, sample_weight, augment)
-                for seed in self.member_seeds_]
+        jobs = [
+            delayed(_fit_member)(self.member_params(), seed, scaled, y, sample_weight, augment)
+            for seed in self.member_seeds_
+        ]
         n_workers = n_workers_of(self.n_jobs, self.n_members)
         if n_workers > 1:
             with threadpool_limits(limits=1, user_api="blas"), cancellation_quiet():

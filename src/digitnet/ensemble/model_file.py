@@ -30,11 +30,23 @@ from ..data import MAX, MaxScaler
 from ..errors import UsageError
 from ..files import atomic_write
 from ..jsonify import dumps
-from ..nn.activations import HIDDEN_ACTIVATIONS
 from ..model_file import (
-    FORMAT, VERSION, _activation_name, _is_int, _one_of, _read_classes, _read_estimator, _read_fingerprint,
-    _read_layers, _read_pair, _read_scaler, _shown, _training_print, register_format,
+    FORMAT,
+    VERSION,
+    _activation_name,
+    _is_int,
+    _one_of,
+    _read_classes,
+    _read_estimator,
+    _read_fingerprint,
+    _read_layers,
+    _read_pair,
+    _read_scaler,
+    _shown,
+    _training_print,
+    register_format,
 )
+from ..nn.activations import HIDDEN_ACTIVATIONS
 from .classifier import OWN_PARAMS, DigitsClassifier
 
 __all__ = ["load_digits_classifier", "save_digits_classifier"]
@@ -65,7 +77,9 @@ def save_digits_classifier(model, path, *, feature_names=None, extra=None, train
     first = model.estimators_[0]
     seen = _training_print(training_rows, model)
     meta = {
-        "format": FORMAT, "version": VERSION, "estimator": DigitsClassifier.__name__,
+        "format": FORMAT,
+        "version": VERSION,
+        "estimator": DigitsClassifier.__name__,
         "preprocessing": f"{model.scaling} scaling of the raw pixels (the file holds the scaler)",
         "params": _saved_params(model),
         "member_seeds": [int(s) for s in model.member_seeds_],
@@ -80,12 +94,16 @@ def save_digits_classifier(model, path, *, feature_names=None, extra=None, train
         "not_stored": {},
     }
     classes = np.asarray(model.classes_)
-    arrays = {"classes": classes if classes.dtype.kind in "biuf" else classes.astype(str),
-              "scaler_mean": np.asarray(model.scaler_.mean_, dtype=np.float64),
-              "scaler_scale": np.asarray(model.scaler_.scale_, dtype=np.float64)}
+    arrays = {
+        "classes": classes if classes.dtype.kind in "biuf" else classes.astype(str),
+        "scaler_mean": np.asarray(model.scaler_.mean_, dtype=np.float64),
+        "scaler_scale": np.asarray(model.scaler_.scale_, dtype=np.float64),
+    }
     if all(hasattr(m, "_input_range") for m in model.estimators_):
-        low, high = (np.minimum.reduce(parts) if i == 0 else np.maximum.reduce(parts)
-                     for i, parts in enumerate(zip(*(m._input_range for m in model.estimators_))))
+        low, high = (
+            np.minimum.reduce(parts) if i == 0 else np.maximum.reduce(parts)
+            for i, parts in enumerate(zip(*(m._input_range for m in model.estimators_)))
+        )
     else:  # a model read from a file keeps the members' ranges as one (load_digits_classifier)
         low, high = model._input_range
     arrays["input_min"], arrays["input_max"] = np.asarray(low, np.float64), np.asarray(high, np.float64)
@@ -116,26 +134,39 @@ def _check_meta(path, meta):
         "y_type": _one_of(_OUTPUT),
         "out_activation_": lambda v: v == _OUTPUT.get(meta.get("y_type")),
         "n_iter_": lambda v: counted(v) and all(_is_int(n) for n in v),
-        "feature_names": lambda v: v is None or (isinstance(v, list) and len(v) == meta["n_features_in_"]
-                                                  and all(isinstance(n, str) for n in v) and len(set(v)) == len(v)),
+        "feature_names": lambda v: (
+            v is None
+            or (
+                isinstance(v, list)
+                and len(v) == meta["n_features_in_"]
+                and all(isinstance(n, str) for n in v)
+                and len(set(v)) == len(v)
+            )
+        ),
         "training_rows": lambda v: v is None or _is_int(v, 1),
         "extra": lambda v: v is None or isinstance(v, dict),
         "not_stored": lambda v: v is None or v == {},
     }
     for field, ok in checks.items():
-        if (field not in meta and field not in ("feature_names", "training_rows", "extra", "not_stored")) \
-                or not ok(meta.get(field)):
-            raise UsageError(f"{path}: the model metadata's {field!r} is missing or invalid ({_shown(meta.get(field))})")
+        if (field not in meta and field not in ("feature_names", "training_rows", "extra", "not_stored")) or not ok(
+            meta.get(field)
+        ):
+            raise UsageError(
+                f"{path}: the model metadata's {field!r} is missing or invalid ({_shown(meta.get(field))})"
+            )
 
 
 def _check_arrays(archive, n_members, n_layers):
     """No array but those of ``n_members`` networks of ``n_layers`` layers and the shared ones."""
-    layers = {f"member{k}_{kind}_{i}" for k in range(n_members) for kind in ("coefs", "intercepts")
-              for i in range(n_layers)}
+    layers = {
+        f"member{k}_{kind}_{i}" for k in range(n_members) for kind in ("coefs", "intercepts") for i in range(n_layers)
+    }
     unknown = sorted(archive.names - _FIXED_MEMBERS - layers)
     if unknown:
-        raise UsageError(f"{archive.path}: arrays {', '.join(unknown[:5])} do not belong to a DigitsClassifier of"
-                         f" {n_members} member(s) of {n_layers} layer(s)")
+        raise UsageError(
+            f"{archive.path}: arrays {', '.join(unknown[:5])} do not belong to a DigitsClassifier of"
+            f" {n_members} member(s) of {n_layers} layer(s)"
+        )
 
 
 def _model_of(path, meta):
@@ -148,14 +179,17 @@ def _model_of(path, meta):
         if isinstance(params.get(key), list):
             params[key] = tuple(params[key])
     weights = params.get("class_weight")
-    if isinstance(weights, list) and all(isinstance(p, list) and len(p) == 2 and isinstance(p[0], (str, int, float))
-                                         for p in weights):
+    if isinstance(weights, list) and all(
+        isinstance(p, list) and len(p) == 2 and isinstance(p[0], (str, int, float)) for p in weights
+    ):
         params["class_weight"] = {label: weight for label, weight in weights}
     activation = params.get("activation")
     if isinstance(activation, str) and activation.isidentifier() and activation not in HIDDEN_ACTIVATIONS:
-        raise UsageError(f"{path}: invalid parameters in the metadata: the activation {activation!r} is not registered"
-                         " in this process (register a user's own activation with digitnet.nn.activations.register"
-                         f" before loading its model); the registered ones are {', '.join(HIDDEN_ACTIVATIONS)}")
+        raise UsageError(
+            f"{path}: invalid parameters in the metadata: the activation {activation!r} is not registered"
+            " in this process (register a user's own activation with digitnet.nn.activations.register"
+            f" before loading its model); the registered ones are {', '.join(HIDDEN_ACTIVATIONS)}"
+        )
     try:
         model = DigitsClassifier(**params)
         model._validate_params()
@@ -170,8 +204,12 @@ def _read_members(archive, meta, model):
     """The fitted members: each a NumpyMLPClassifier of the member parameters, its seed and its layers."""
     sizes = meta["layer_sizes"]
     member_params = {k: v for k, v in meta["params"].items() if k not in OWN_PARAMS}
-    member_meta = {"params": member_params, "layer_sizes": sizes, "estimator": "NumpyMLPClassifier",
-                   "out_activation_": meta["out_activation_"]}
+    member_meta = {
+        "params": member_params,
+        "layer_sizes": sizes,
+        "estimator": "NumpyMLPClassifier",
+        "out_activation_": meta["out_activation_"],
+    }
     binarizer = _read_classes(archive, meta)
     members = []
     for k, (seed, epochs) in enumerate(zip(meta["member_seeds"], meta["n_iter_"])):
@@ -211,9 +249,18 @@ def load_digits_classifier(archive, meta):
     model.member_seeds_, model.n_iter_ = list(meta["member_seeds"]), np.array(meta["n_iter_"])
     model.scaler_ = _read_scaling(archive, model, sizes[0])
     model.n_features_in_ = sizes[0]
-    model._input_range = _read_pair(archive, ("input_min", "input_max"), sizes[0], lambda low, high: (
-        "its input ranges hold non-finite values" if not (np.isfinite(low).all() and np.isfinite(high).all())
-        else "an input range's minimum is above its maximum" if (low > high).any() else None))
+    model._input_range = _read_pair(
+        archive,
+        ("input_min", "input_max"),
+        sizes[0],
+        lambda low, high: (
+            "its input ranges hold non-finite values"
+            if not (np.isfinite(low).all() and np.isfinite(high).all())
+            else "an input range's minimum is above its maximum"
+            if (low > high).any()
+            else None
+        ),
+    )
     model._training_rows = _read_fingerprint(archive, meta)
     model.model_file_meta_ = meta
     return model

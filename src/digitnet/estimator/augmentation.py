@@ -27,18 +27,28 @@ if TYPE_CHECKING:
     from ..augment import DigitJitter, ScaledJitter
 
 
-def check_augment(augment: DigitJitter | ScaledJitter | None, solver: str, X: np.ndarray | sparse.spmatrix) -> DigitJitter | ScaledJitter | None:
+def check_augment(
+    augment: DigitJitter | ScaledJitter | None, solver: str, X: np.ndarray | sparse.spmatrix
+) -> DigitJitter | ScaledJitter | None:
     """``augment`` after checking it can be used for this fit (None stays None); a ValueError saying why not."""
     if augment is None:
         return None
     copies = getattr(augment, "copies", None)
-    if not callable(getattr(augment, "jitter", None)) or not isinstance(copies, Integral) or isinstance(copies, bool) \
-            or copies < 1:
-        raise TypeError(f"augment={augment!r} is not an augmentation: it needs an int attribute copies >= 1 and a"
-                        " method jitter(X, random_state) (e.g. digitnet.augment.DigitJitter(copies=4))")
+    if (
+        not callable(getattr(augment, "jitter", None))
+        or not isinstance(copies, Integral)
+        or isinstance(copies, bool)
+        or copies < 1
+    ):
+        raise TypeError(
+            f"augment={augment!r} is not an augmentation: it needs an int attribute copies >= 1 and a"
+            " method jitter(X, random_state) (e.g. digitnet.augment.DigitJitter(copies=4))"
+        )
     if solver not in STOCHASTIC_SOLVERS:
-        raise ValueError(f"augment draws new copies every epoch, which needs a stochastic solver"
-                         f" ({', '.join(STOCHASTIC_SOLVERS)}), not solver={solver!r}")
+        raise ValueError(
+            f"augment draws new copies every epoch, which needs a stochastic solver"
+            f" ({', '.join(STOCHASTIC_SOLVERS)}), not solver={solver!r}"
+        )
     if sparse.issparse(X):
         raise ValueError("augment jitters images: it needs dense rows, not a sparse matrix")
     return augment
@@ -74,7 +84,13 @@ class EpochCopies:
         self.X[n:] = self.augment.jitter(self.originals, self.rng)
 
 
-def with_copies(augment: DigitJitter | ScaledJitter | None, X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray | None, rng: np.random.RandomState | np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, EpochCopies | None]:
+def with_copies(
+    augment: DigitJitter | ScaledJitter | None,
+    X: np.ndarray,
+    Y: np.ndarray,
+    sample_weight: np.ndarray | None,
+    rng: np.random.RandomState | np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, EpochCopies | None]:
     """``(X, Y, sample_weight, copies)``: the first epoch's training set and what redraws it (None, unchanged
     arrays, without ``augment``)."""
     if augment is None:

@@ -22,8 +22,10 @@ from __future__ import annotations
 import warnings
 from collections.abc import Set
 from numbers import Integral, Real
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import sparse
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
@@ -45,9 +47,6 @@ from .divergence import NONFINITE_WEIGHTS, DivergenceWarning, diverged_error
 from .lbfgs import fit_lbfgs
 from .policy import FIT
 from .solvers import SOLVERS, STOCHASTIC_SOLVERS, dropout_rates, make_optimizer
-from typing import TYPE_CHECKING
-
-from numpy.typing import ArrayLike
 
 if TYPE_CHECKING:
     from ..augment import DigitJitter, ScaledJitter
@@ -65,7 +64,9 @@ def batch_rows(solver: str, batch_size: int | str, n_samples: int) -> int:
     return int(np.clip(batch_size, 1, n_samples))
 
 
-def random_stream(random_state: int | np.random.RandomState | np.random.Generator | None) -> np.random.RandomState | np.random.Generator:
+def random_stream(
+    random_state: int | np.random.RandomState | np.random.Generator | None,
+) -> np.random.RandomState | np.random.Generator:
     """Where a fit draws from: ``check_random_state(random_state)`` (an int or None gives a new
     RandomState, a RandomState is used as it is), as scikit-learn's estimators do; a NumPy
     Generator is also accepted and used as it is."""
@@ -157,7 +158,17 @@ class BaseNumpyMLP(BaseEstimator):
 
     # ------------------------------------------------------------------ the public fit methods
 
-    def fit(self, X: ArrayLike | sparse.spmatrix, y: ArrayLike, sample_weight: ArrayLike | None = None, *, X_val: ArrayLike | sparse.spmatrix | None = None, y_val: ArrayLike | None = None, sample_weight_val: ArrayLike | None = None, augment: DigitJitter | ScaledJitter | None = None) -> BaseNumpyMLP:
+    def fit(
+        self,
+        X: ArrayLike | sparse.spmatrix,
+        y: ArrayLike,
+        sample_weight: ArrayLike | None = None,
+        *,
+        X_val: ArrayLike | sparse.spmatrix | None = None,
+        y_val: ArrayLike | None = None,
+        sample_weight_val: ArrayLike | None = None,
+        augment: DigitJitter | ScaledJitter | None = None,
+    ) -> BaseNumpyMLP:
         """Fit the model to data X and targets y.
 
         Parameters
@@ -188,7 +199,9 @@ class BaseNumpyMLP(BaseEstimator):
 
     def _check_solver(self):
         if self.solver not in STOCHASTIC_SOLVERS:
-            raise AttributeError(f"partial_fit is only available for stochastic optimizers. {self.solver} is not stochastic.")
+            raise AttributeError(
+                f"partial_fit is only available for stochastic optimizers. {self.solver} is not stochastic."
+            )
         return True
 
     # ------------------------------------------------------------------ training
@@ -206,13 +219,19 @@ class BaseNumpyMLP(BaseEstimator):
     def _check_memory(self, layer_units, n_samples, dtype):
         """Refuse, before allocating anything, a network this machine has not the memory to train."""
         available = available_memory()
-        needed = training_bytes(layer_units, n_samples, batch_rows(self.solver, self.batch_size, n_samples),
-                                np.dtype(dtype).itemsize, lbfgs=self.solver == "lbfgs")
+        needed = training_bytes(
+            layer_units,
+            n_samples,
+            batch_rows(self.solver, self.batch_size, n_samples),
+            np.dtype(dtype).itemsize,
+            lbfgs=self.solver == "lbfgs",
+        )
         if available is not None and needed > available:
             raise MemoryError(
                 f"a network of layer sizes {'-'.join(map(str, layer_units))} ({n_parameters(layer_units):,}"
                 f" weights and biases) needs about {gib(needed)} of memory to train, more than the {gib(available)}"
-                f" available; use smaller hidden_layer_sizes")
+                f" available; use smaller hidden_layer_sizes"
+            )
 
     def _fit(self, X, y, sample_weight, incremental, validation=None, augment=None):
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
@@ -259,7 +278,8 @@ class BaseNumpyMLP(BaseEstimator):
         self.out_activation_ = self._output_activation()
         if not keep_weights:  # drawn from the fit's stream first, as scikit-learn draws them
             self._flat, self.coefs_, self.intercepts_ = initialize_weights(
-                layer_units, self._act, self.weight_init, self._random_state, dtype)
+                layer_units, self._act, self.weight_init, self._random_state, dtype
+            )
         self.history_ = {key: [] for key in self._history_keys}
         self._best_flat = None  # early stopping's best weights, set from the start weights
         self._divergence = None  # the divergence rule, fixed by the first fit from these weights
@@ -280,9 +300,13 @@ class BaseNumpyMLP(BaseEstimator):
     def _ensure_training_state(self):
         """Fill in what training keeps between calls but a model built by hand (or loaded from a file)
         may lack, with the values a fresh fit starts from, so that it can go on training."""
-        defaults = {"n_iter_": 0, "t_": 0, "history_": {key: [] for key in self._history_keys},
-                    "_no_improvement_count": 0,
-                    "out_activation_": self._output_activation()}
+        defaults = {
+            "n_iter_": 0,
+            "t_": 0,
+            "history_": {key: [] for key in self._history_keys},
+            "_no_improvement_count": 0,
+            "out_activation_": self._output_activation(),
+        }
         if self.solver in STOCHASTIC_SOLVERS:
             defaults["loss_curve_"] = []
             if self.early_stopping:
@@ -316,8 +340,10 @@ class BaseNumpyMLP(BaseEstimator):
         weights, biases = unpack(flat, layer_units)
         for name, given, views in (("coefs_", self.coefs_, weights), ("intercepts_", self.intercepts_, biases)):
             if len(given) != len(views):
-                raise ValueError(f"{name} has {len(given)} layers but hidden_layer_sizes={self.hidden_layer_sizes}"
-                                 f" needs {len(views)}.")
+                raise ValueError(
+                    f"{name} has {len(given)} layers but hidden_layer_sizes={self.hidden_layer_sizes}"
+                    f" needs {len(views)}."
+                )
             for i, (g, v) in enumerate(zip(given, views)):
                 g = np.asarray(g)
                 if g.shape != v.shape:
@@ -379,8 +405,9 @@ class BaseNumpyMLP(BaseEstimator):
                 order = self._order = shuffled(order, self._random_state)
             if tracker:
                 tracker.before_epoch(self._flat, self.history_)
-            loss, score = _fast.train_epoch(X, Y, self._weights, self._biases, self._optimizer,
-                                            order=order if self.shuffle else None, **fn_args)
+            loss, score = _fast.train_epoch(
+                X, Y, self._weights, self._biases, self._optimizer, order=order if self.shuffle else None, **fn_args
+            )
             self.n_iter_ += 1
             if self._diverged(loss) and self._on_divergence(loss):
                 break
@@ -392,8 +419,11 @@ class BaseNumpyMLP(BaseEstimator):
             if epoch_ends(callbacks, self) or incremental:
                 break
             if self.n_iter_ == self.max_iter:
-                warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the"
-                              " optimization hasn't converged yet.", ConvergenceWarning)
+                warnings.warn(
+                    f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the"
+                    " optimization hasn't converged yet.",
+                    ConvergenceWarning,
+                )
         if tracker:
             self.trajectory_ = tracker.trajectory(self._flat, self.history_, getattr(self, "trajectory_", None))
         if self.early_stopping:
@@ -402,11 +432,18 @@ class BaseNumpyMLP(BaseEstimator):
 
     def _epoch_arguments(self, X, Y, sample_weight, batch_size, layer_units):
         """The keyword arguments of every epoch's :func:`digitnet.nn._fast.train_epoch` in this fit."""
-        return dict(activation=self._act, out_activation=self.out_activation_, alpha=self.alpha,
-                    batch_size=batch_size, sample_weight=sample_weight,
-                    workspace=_fast.Workspace(layer_units, batch_size, X.dtype, X.shape[0], self._act, self._dropout),
-                    labels=Y.argmax(axis=1) if self.out_activation_ == "softmax" else None,
-                    dropout=self._dropout, rng=self._random_state, soft=self._soft_targets())
+        return dict(
+            activation=self._act,
+            out_activation=self.out_activation_,
+            alpha=self.alpha,
+            batch_size=batch_size,
+            sample_weight=sample_weight,
+            workspace=_fast.Workspace(layer_units, batch_size, X.dtype, X.shape[0], self._act, self._dropout),
+            labels=Y.argmax(axis=1) if self.out_activation_ == "softmax" else None,
+            dropout=self._dropout,
+            rng=self._random_state,
+            soft=self._soft_targets(),
+        )
 
     def _label_smoothing(self):
         """The label smoothing of this estimator's targets (a classifier's parameter; a regressor's is 0)."""
@@ -433,8 +470,18 @@ class BaseNumpyMLP(BaseEstimator):
         """
         if getattr(self, "track", None) is None:
             return None
-        return Tracker(self.track, self.track_every, self.history_, X, Y, sample_weight, layer_units,
-                       self.activation, self.out_activation_, self.alpha)
+        return Tracker(
+            self.track,
+            self.track_every,
+            self.history_,
+            X,
+            Y,
+            sample_weight,
+            layer_units,
+            self.activation,
+            self.out_activation_,
+            self.alpha,
+        )
 
     def _end_epoch(self, loss, score, n_samples, held_out):
         """Record an epoch: its loss (and training score), the validation scores, the stopping counts."""
@@ -454,9 +501,19 @@ class BaseNumpyMLP(BaseEstimator):
     def _divergence_rule(self, X, Y, sample_weight, batch_size, workspace=None):
         """The divergence rule of this training (:mod:`digitnet.nn.divergence`): the loss of the starting weights
         on the training rows (one forward pass, no random draw) and that of the best constant prediction."""
-        start = _fast.starting_loss(X, Y, self._weights, self._biases, activation=self._act,
-                                    out_activation=self.out_activation_, alpha=self.alpha, batch_size=batch_size,
-                                    sample_weight=sample_weight, workspace=workspace, soft=self._soft_targets())
+        start = _fast.starting_loss(
+            X,
+            Y,
+            self._weights,
+            self._biases,
+            activation=self._act,
+            out_activation=self.out_activation_,
+            alpha=self.alpha,
+            batch_size=batch_size,
+            sample_weight=sample_weight,
+            workspace=workspace,
+            soft=self._soft_targets(),
+        )
         return DivergenceRule(start, baseline_loss(Y, self.out_activation_, sample_weight))
 
     def _diverged(self, loss):
@@ -472,8 +529,11 @@ class BaseNumpyMLP(BaseEstimator):
             what = f"diverged at {unit} {at}: a weight became {'nan' if np.isnan(self._flat).any() else 'inf'}"
         if not np.isfinite(rule.start_loss):
             return what, "Scale the input features (and the target of a regression)."
-        return what, ("Scale the input features or increase alpha." if self.solver == "lbfgs" else
-                      f"Use a smaller learning_rate_init (now {self.learning_rate_init}) or scale the input features.")
+        return what, (
+            "Scale the input features or increase alpha."
+            if self.solver == "lbfgs"
+            else f"Use a smaller learning_rate_init (now {self.learning_rate_init}) or scale the input features."
+        )
 
     def _on_divergence(self, loss, unit="epoch"):
         """Training diverged at this epoch: whether to stop now, as the ``training_policy`` says.
@@ -489,20 +549,29 @@ class BaseNumpyMLP(BaseEstimator):
             self.n_iter_ -= 1  # the epochs whose losses were recorded
             return True
         weights_finite = bool(np.isfinite(self._flat).all())
-        stop = policy == "raise" or not (np.isfinite(loss) and weights_finite) and not (
-            self.early_stopping and self.solver in STOCHASTIC_SOLVERS)
+        stop = (
+            policy == "raise"
+            or not (np.isfinite(loss) and weights_finite)
+            and not (self.early_stopping and self.solver in STOCHASTIC_SOLVERS)
+        )
         if not stop and self._warned_divergence:
             return False
         what, remedy = self._divergence_detail(loss, unit)
         if stop:
-            raise diverged_error(what, remedy, weights_finite=weights_finite, epoch=self.n_iter_, loss=loss,
-                                 rule=self._divergence)
+            raise diverged_error(
+                what, remedy, weights_finite=weights_finite, epoch=self.n_iter_, loss=loss, rule=self._divergence
+            )
         self._warned_divergence = True
-        goes_on = ("it goes on, as scikit-learn's does, and keeps the weights with the best validation score"
-                   if self.early_stopping else "it goes on, as scikit-learn's does, but the model it ends with is"
-                   " unlikely to be of use")
-        warnings.warn(DivergenceWarning(f"Training {what}; {goes_on}. {remedy}", epoch=self.n_iter_, loss=loss,
-                                        rule=self._divergence, what=what))
+        goes_on = (
+            "it goes on, as scikit-learn's does, and keeps the weights with the best validation score"
+            if self.early_stopping
+            else "it goes on, as scikit-learn's does, but the model it ends with is unlikely to be of use"
+        )
+        warnings.warn(
+            DivergenceWarning(
+                f"Training {what}; {goes_on}. {remedy}", epoch=self.n_iter_, loss=loss, rule=self._divergence, what=what
+            )
+        )
         return False
 
     def _validation_parts(self, X, Y, sample_weight, validation, layer_units):
@@ -513,13 +582,15 @@ class BaseNumpyMLP(BaseEstimator):
         rng = self._random_state  # train_test_split takes a RandomState, or a seed drawn from a Generator
         seed = rng if isinstance(rng, np.random.RandomState) else int(rng.integers(2**32 - 1))
         arrays = (X, Y) if sample_weight is None else (X, Y, sample_weight)
-        parts = train_test_split(*arrays, test_size=self.validation_fraction, stratify=self._stratify(Y),
-                                 random_state=seed)
+        parts = train_test_split(
+            *arrays, test_size=self.validation_fraction, stratify=self._stratify(Y), random_state=seed
+        )
         X, X_val, Y, Y_val = parts[:4]
         sample_weight, sw_val = parts[4:] if sample_weight is not None else (None, None)
         if X_val.shape[0] < 2:
-            raise ValueError("The validation set is too small. Increase 'validation_fraction' or the size"
-                             " of your dataset.")
+            raise ValueError(
+                "The validation set is too small. Increase 'validation_fraction' or the size of your dataset."
+            )
         return X, Y, sample_weight, self._held_out((X_val, Y_val, sw_val), X.dtype, layer_units, checked=True)
 
     def _held_out(self, validation, dtype, layer_units, checked=False):
@@ -529,8 +600,9 @@ class BaseNumpyMLP(BaseEstimator):
         X_val, Y_val, sw_val = validation if checked else self._validate_eval_data(*validation, dtype=dtype)
         self.history_.setdefault("val_loss", [])
         self.history_.setdefault(f"val_{self._score_name}", [])
-        return _fast.HeldOut(X_val, self._smoothed(Y_val), sw_val, layer_units, self.out_activation_,
-                             self._soft_targets())
+        return _fast.HeldOut(
+            X_val, self._smoothed(Y_val), sw_val, layer_units, self.out_activation_, self._soft_targets()
+        )
 
     def _validate_eval_data(self, X_val, y_val, sample_weight_val, dtype):
         X_val = validate_data(self, X_val, accept_sparse=SPARSE_FORMATS, dtype=dtype, reset=False)

@@ -33,8 +33,10 @@ def check_callbacks(callbacks: Iterable[Callback] | None) -> list[Callback]:
     callbacks = list(callbacks or [])
     for i, callback in enumerate(callbacks):
         if not callable(getattr(callback, "on_epoch_end", None)):
-            raise TypeError(f"callbacks[{i}] is {callback!r}, not a callback: a callback has a method"
-                            " on_epoch_end(model, epoch, logs) (see digitnet.estimator.callbacks)")
+            raise TypeError(
+                f"callbacks[{i}] is {callback!r}, not a callback: a callback has a method"
+                " on_epoch_end(model, epoch, logs) (see digitnet.estimator.callbacks)"
+            )
     return callbacks
 
 

@@ -37,8 +37,16 @@ from ..model_file import save_model
 from .base import BaseNumpyMLP
 from .callback_base import Callback, check_callbacks, epoch_logs
 
-__all__ = ["Callback", "EarlyStopping", "ModelCheckpoint", "ProgressBar", "ReduceLROnPlateau", "TerminateOnNaN",
-           "check_callbacks", "epoch_logs"]
+__all__ = [
+    "Callback",
+    "EarlyStopping",
+    "ModelCheckpoint",
+    "ProgressBar",
+    "ReduceLROnPlateau",
+    "TerminateOnNaN",
+    "check_callbacks",
+    "epoch_logs",
+]
 
 
 class _Monitor:
@@ -56,9 +64,11 @@ class _Monitor:
     def read(self, logs):
         if self.monitor not in logs:
             recorded = ", ".join(k for k in logs if k != "epoch")
-            raise ValueError(f"{self.owner} monitors {self.monitor!r}, which this fit does not record (it records"
-                             f" {recorded}); the val_ quantities need held-out rows: fit(X, y, X_val=..., y_val=...)"
-                             " or early_stopping=True")
+            raise ValueError(
+                f"{self.owner} monitors {self.monitor!r}, which this fit does not record (it records"
+                f" {recorded}); the val_ quantities need held-out rows: fit(X, y, X_val=..., y_val=...)"
+                " or early_stopping=True"
+            )
         return float(logs[self.monitor])
 
     def improves(self, value, best):
@@ -90,7 +100,14 @@ class EarlyStopping(Callback):
     best, best_epoch, stopped_epoch : the best value and its epoch, and the epoch it stopped at (None: it did not).
     """
 
-    def __init__(self, monitor: str = "val_loss", min_delta: float = 0.0, patience: int = 10, mode: str = "auto", restore_best_weights: bool = False) -> None:
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        min_delta: float = 0.0,
+        patience: int = 10,
+        mode: str = "auto",
+        restore_best_weights: bool = False,
+    ) -> None:
         if not (isinstance(patience, int) and patience >= 1):
             raise ValueError(f"EarlyStopping: patience must be an integer >= 1, got {patience!r}")
         self.monitor, self.min_delta, self.patience, self.mode = monitor, min_delta, patience, mode
@@ -138,8 +155,16 @@ class ReduceLROnPlateau(Callback):
     mode : {"auto", "min", "max"}, default="auto"
     """
 
-    def __init__(self, monitor: str = "val_loss", factor: float = 0.1, patience: int = 10, min_delta: float = 1e-4, cooldown: int = 0, min_lr: float = 0.0,
-                 mode: str = "auto") -> None:
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        factor: float = 0.1,
+        patience: int = 10,
+        min_delta: float = 1e-4,
+        cooldown: int = 0,
+        min_lr: float = 0.0,
+        mode: str = "auto",
+    ) -> None:
         if not 0 < factor < 1:
             raise ValueError(f"ReduceLROnPlateau: factor must be in (0, 1), got {factor!r}")
         self.monitor, self.factor, self.patience, self.min_delta = monitor, factor, patience, min_delta
@@ -188,7 +213,15 @@ class ModelCheckpoint(Callback):
         ``feature_names``, ``extra``, ``training_rows``: passed to ``save_model``.
     """
 
-    def __init__(self, path: str | os.PathLike[str], monitor: str | None = None, mode: str = "auto", min_delta: float = 0.0, scaler: StandardScaler | None = None, **save_options: Any) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        monitor: str | None = None,
+        mode: str = "auto",
+        min_delta: float = 0.0,
+        scaler: StandardScaler | None = None,
+        **save_options: Any,
+    ) -> None:
         self.path, self.monitor, self.scaler, self.save_options = path, monitor, scaler, save_options
         self._monitor = None if monitor is None else _Monitor("ModelCheckpoint", monitor, mode, min_delta)
         self.saved_epoch = None
@@ -226,8 +259,12 @@ class ProgressBar(Callback):
         self.bar = None
 
     def on_train_begin(self, model: BaseNumpyMLP) -> None:
-        self.bar = tqdm(total=model.max_iter, unit="epoch", file=self.file or sys.stderr,
-                        **{"desc": type(model).__name__, **self.tqdm_options})
+        self.bar = tqdm(
+            total=model.max_iter,
+            unit="epoch",
+            file=self.file or sys.stderr,
+            **{"desc": type(model).__name__, **self.tqdm_options},
+        )
 
     def on_epoch_end(self, model: BaseNumpyMLP, epoch: int, logs: dict[str, float]) -> bool:
         shown = {k: f"{v:.4g}" for k, v in logs.items() if k not in ("epoch", "learning_rate")}
@@ -249,6 +286,5 @@ class TerminateOnNaN(Callback):
     """
 
     def on_epoch_end(self, model: BaseNumpyMLP, epoch: int, logs: dict[str, float]) -> bool:
-        self.stopped_epoch = epoch if not all(np.isfinite(logs[k]) for k in ("loss", "val_loss") if k in logs) \
-            else None
+        self.stopped_epoch = epoch if not all(np.isfinite(logs[k]) for k in ("loss", "val_loss") if k in logs) else None
         return self.stopped_epoch is not None

@@ -129,19 +129,53 @@ class NumpyMLPClassifier(ClassifierMixin, BaseNumpyMLP):
         Ours, with ``track=("weights",)``: the flat weights after 0, k, 2k, ... epochs and at the end.
     """
 
-    _parameter_constraints: dict = {**BaseNumpyMLP._parameter_constraints,
-                                    "class_weight": [None, StrOptions({"balanced"}), dict],
-                                    "label_smoothing": [Interval(Real, 0, 1, closed="both")]}
+    _parameter_constraints: dict = {
+        **BaseNumpyMLP._parameter_constraints,
+        "class_weight": [None, StrOptions({"balanced"}), dict],
+        "label_smoothing": [Interval(Real, 0, 1, closed="both")],
+    }
     _score_name = "accuracy"
     _history_keys = ("loss", "accuracy")
 
-    def __init__(self, hidden_layer_sizes: int | Sequence[int] = (100,), activation: str | Activation | tuple = "relu", *, solver: str = "adam", alpha: float = 0.0001,
-                 batch_size: int | str = "auto", learning_rate: str = "constant", learning_rate_init: float = 0.001, power_t: float = 0.5, max_iter: int = 200,
-                 shuffle: bool = True, random_state: int | np.random.RandomState | np.random.Generator | None = None, tol: float = 1e-4, verbose: bool | int = False, warm_start: bool = False, momentum: float = 0.9,
-                 nesterovs_momentum: bool = True, early_stopping: bool = False, validation_fraction: float = 0.1, beta_1: float = 0.9, beta_2: float = 0.999,
-                 epsilon: float = 1e-8, n_iter_no_change: int | float = 10, max_fun: int = 15000, weight_init: str = "glorot", dropout: float | Sequence[float] = 0.0,
-                 class_weight: dict | str | None = None, label_smoothing: float = 0.0, weight_decay: float = 0.01, rho: float = 0.99, warmup: int = 0, step_every: int = 50,
-                 step_factor: float = 0.1, callbacks: list[Callback] | None = None, track: str | Sequence[str] | None = None, track_every: int = 1) -> None:
+    def __init__(
+        self,
+        hidden_layer_sizes: int | Sequence[int] = (100,),
+        activation: str | Activation | tuple = "relu",
+        *,
+        solver: str = "adam",
+        alpha: float = 0.0001,
+        batch_size: int | str = "auto",
+        learning_rate: str = "constant",
+        learning_rate_init: float = 0.001,
+        power_t: float = 0.5,
+        max_iter: int = 200,
+        shuffle: bool = True,
+        random_state: int | np.random.RandomState | np.random.Generator | None = None,
+        tol: float = 1e-4,
+        verbose: bool | int = False,
+        warm_start: bool = False,
+        momentum: float = 0.9,
+        nesterovs_momentum: bool = True,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-8,
+        n_iter_no_change: int | float = 10,
+        max_fun: int = 15000,
+        weight_init: str = "glorot",
+        dropout: float | Sequence[float] = 0.0,
+        class_weight: dict | str | None = None,
+        label_smoothing: float = 0.0,
+        weight_decay: float = 0.01,
+        rho: float = 0.99,
+        warmup: int = 0,
+        step_every: int = 50,
+        step_factor: float = 0.1,
+        callbacks: list[Callback] | None = None,
+        track: str | Sequence[str] | None = None,
+        track_every: int = 1,
+    ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -179,7 +213,13 @@ class NumpyMLPClassifier(ClassifierMixin, BaseNumpyMLP):
         self.track_every = track_every
 
     @available_if(BaseNumpyMLP._check_solver)
-    def partial_fit(self, X: ArrayLike | sparse.spmatrix, y: ArrayLike, sample_weight: ArrayLike | None = None, classes: ArrayLike | None = None) -> NumpyMLPClassifier:
+    def partial_fit(
+        self,
+        X: ArrayLike | sparse.spmatrix,
+        y: ArrayLike,
+        sample_weight: ArrayLike | None = None,
+        classes: ArrayLike | None = None,
+    ) -> NumpyMLPClassifier:
         """Train for exactly one epoch on (X, y).
 
         ``classes`` (all labels that will ever be seen) is required on the first call.
@@ -193,12 +233,14 @@ class NumpyMLPClassifier(ClassifierMixin, BaseNumpyMLP):
             self.classes_ = self._label_binarizer.classes_
         elif classes is not None and not np.array_equal(self.classes_, unique_labels(classes)):
             raise ValueError(
-                f"`classes={classes}` is not the same as on last call to partial_fit, was: {self.classes_}")
+                f"`classes={classes}` is not the same as on last call to partial_fit, was: {self.classes_}"
+            )
         return self._fit(X, y, sample_weight, incremental=True)
 
     def _validate_input(self, X, y, incremental, reset):
-        X, y = validate_data(self, X, y, accept_sparse=SPARSE_FORMATS, multi_output=True,
-                             dtype=(np.float64, np.float32), reset=reset)
+        X, y = validate_data(
+            self, X, y, accept_sparse=SPARSE_FORMATS, multi_output=True, dtype=(np.float64, np.float32), reset=reset
+        )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
@@ -211,10 +253,12 @@ class NumpyMLPClassifier(ClassifierMixin, BaseNumpyMLP):
                 if set(classes) != set(self.classes_):
                     raise ValueError(
                         "warm_start can only be used where `y` has the same classes as in the previous call"
-                        f" to fit. Previously got {self.classes_}, `y` has {classes}")
+                        f" to fit. Previously got {self.classes_}, `y` has {classes}"
+                    )
             elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
-                raise ValueError(f"`y` has classes not in `self.classes_`. `self.classes_` has {self.classes_}."
-                                 f" 'y' has {classes}.")
+                raise ValueError(
+                    f"`y` has classes not in `self.classes_`. `self.classes_` has {self.classes_}. 'y' has {classes}."
+                )
         return X, self._targets(y, X.dtype)
 
     def _label_smoothing(self):
@@ -226,9 +270,11 @@ class NumpyMLPClassifier(ClassifierMixin, BaseNumpyMLP):
         if self.class_weight is None:
             return sample_weight
         if incremental and self.class_weight == "balanced":
-            raise ValueError("class_weight='balanced' is not supported for partial_fit (one call sees part of the"
-                             " data); compute the weights once, e.g. sklearn.utils.class_weight.compute_class_weight"
-                             "('balanced', classes=classes, y=y), and pass them as a dict")
+            raise ValueError(
+                "class_weight='balanced' is not supported for partial_fit (one call sees part of the"
+                " data); compute the weights once, e.g. sklearn.utils.class_weight.compute_class_weight"
+                "('balanced', classes=classes, y=y), and pass them as a dict"
+            )
         if self._label_binarizer.y_type_.startswith("multilabel"):
             y = Y
         else:
@@ -244,8 +290,10 @@ class NumpyMLPClassifier(ClassifierMixin, BaseNumpyMLP):
         labels = unique_labels(y_val)
         unseen = np.setdiff1d(labels, self.classes_)
         if len(unseen):
-            raise ValueError(f"y_val contains previously unseen labels: {unseen}. The training labels (`classes_`)"
-                             f" are {self.classes_}.")
+            raise ValueError(
+                f"y_val contains previously unseen labels: {unseen}. The training labels (`classes_`)"
+                f" are {self.classes_}."
+            )
 
     def _targets(self, y, dtype):
         """Labels as 0/1 indicators in the compute dtype (A - Y then stays in that dtype)."""

@@ -30,8 +30,9 @@ if TYPE_CHECKING:
     from ..nn.divergence import DivergenceRule
 
 #: scikit-learn's message for weights that are not finite after training, word for word.
-NONFINITE_WEIGHTS = ("Solver produced non-finite parameter weights. The input data may contain large values and"
-                     " need to be preprocessed.")
+NONFINITE_WEIGHTS = (
+    "Solver produced non-finite parameter weights. The input data may contain large values and need to be preprocessed."
+)
 
 
 class _Diverged:
@@ -56,7 +57,15 @@ class _Diverged:
 class TrainingDiverged(_Diverged, ValueError):
     """Training diverged and stopped (see :class:`_Diverged` for its attributes)."""
 
-    def __init__(self, message: str, *, epoch: int | None = None, loss: float | None = None, rule: DivergenceRule | None = None, what: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        epoch: int | None = None,
+        loss: float | None = None,
+        rule: DivergenceRule | None = None,
+        what: str | None = None,
+    ) -> None:
         super().__init__(message)
         self._where(epoch, loss, rule, what)
 
@@ -64,14 +73,25 @@ class TrainingDiverged(_Diverged, ValueError):
 class DivergenceWarning(_Diverged, ConvergenceWarning):
     """Training with early stopping diverged: it stopped there and kept the best weights it had seen."""
 
-    def __init__(self, message: str, *, epoch: int | None = None, loss: float | None = None, rule: DivergenceRule | None = None, what: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        epoch: int | None = None,
+        loss: float | None = None,
+        rule: DivergenceRule | None = None,
+        what: str | None = None,
+    ) -> None:
         super().__init__(message)
         self._where(epoch, loss, rule, what)
 
 
-def diverged_error(what: str, remedy: str, *, weights_finite: bool, epoch: int | None, loss: float | None, rule: DivergenceRule | None) -> TrainingDiverged:
+def diverged_error(
+    what: str, remedy: str, *, weights_finite: bool, epoch: int | None, loss: float | None, rule: DivergenceRule | None
+) -> TrainingDiverged:
     """The :class:`TrainingDiverged` to raise: "Training {what}. {remedy}", after scikit-learn's message when the
     weights are not finite."""
     detail = f"Training {what}. {remedy}"
-    return TrainingDiverged(detail if weights_finite else f"{NONFINITE_WEIGHTS} {detail}", epoch=epoch, loss=loss,
-                            rule=rule, what=what)
+    return TrainingDiverged(
+        detail if weights_finite else f"{NONFINITE_WEIGHTS} {detail}", epoch=epoch, loss=loss, rule=rule, what=what
+    )

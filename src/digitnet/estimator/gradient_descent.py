@@ -24,9 +24,22 @@ from .policy import TrainingPolicy
 RAISE = TrainingPolicy(on_divergence="raise")
 
 
-def train_model(X: ArrayLike, y: ArrayLike, hidden_layer_sizes: Sequence[int] = (64,), activation: str | Activation = DEFAULT_ACTIVATION, *, epochs: int = 1000, learning_rate: float = 0.1,
-                batch_size: int | None = None, weight_init: str = "glorot", alpha: float = 0.0, momentum: float = 0.0, random_state: int | np.random.RandomState | np.random.Generator | None = None,
-                X_val: ArrayLike | None = None, y_val: ArrayLike | None = None) -> tuple[list[np.ndarray], list[np.ndarray], dict[str, list]]:
+def train_model(
+    X: ArrayLike,
+    y: ArrayLike,
+    hidden_layer_sizes: Sequence[int] = (64,),
+    activation: str | Activation = DEFAULT_ACTIVATION,
+    *,
+    epochs: int = 1000,
+    learning_rate: float = 0.1,
+    batch_size: int | None = None,
+    weight_init: str = "glorot",
+    alpha: float = 0.0,
+    momentum: float = 0.0,
+    random_state: int | np.random.RandomState | np.random.Generator | None = None,
+    X_val: ArrayLike | None = None,
+    y_val: ArrayLike | None = None,
+) -> tuple[list[np.ndarray], list[np.ndarray], dict[str, list]]:
     """Train a classifier by (mini-batch) gradient descent and record its learning curves.
 
     With ``batch_size=None`` every step uses the whole training set (plain, full-batch gradient
@@ -72,14 +85,28 @@ def train_model(X: ArrayLike, y: ArrayLike, hidden_layer_sizes: Sequence[int] = 
     y = np.asarray(y)
     classes = np.unique(y)
     if not np.array_equal(classes, np.arange(len(classes))):
-        raise ValueError(f"train_model takes the labels 0..K-1, each present; got {classes.tolist()}"
-                         " (NumpyMLPClassifier takes any labels)")
+        raise ValueError(
+            f"train_model takes the labels 0..K-1, each present; got {classes.tolist()}"
+            " (NumpyMLPClassifier takes any labels)"
+        )
     n = X.shape[0]
     batch_size = n if batch_size is None else min(batch_size, n)
-    model = NumpyMLPClassifier(hidden_layer_sizes, activation, solver="sgd", alpha=alpha, batch_size=batch_size,
-                               learning_rate_init=learning_rate, max_iter=epochs, shuffle=batch_size < n,
-                               random_state=np.random.default_rng(random_state), tol=0.0, momentum=momentum,
-                               nesterovs_momentum=False, n_iter_no_change=np.inf, weight_init=weight_init)
+    model = NumpyMLPClassifier(
+        hidden_layer_sizes,
+        activation,
+        solver="sgd",
+        alpha=alpha,
+        batch_size=batch_size,
+        learning_rate_init=learning_rate,
+        max_iter=epochs,
+        shuffle=batch_size < n,
+        random_state=np.random.default_rng(random_state),
+        tol=0.0,
+        momentum=momentum,
+        nesterovs_momentum=False,
+        n_iter_no_change=np.inf,
+        weight_init=weight_init,
+    )
     model.training_policy = RAISE
     validation = {} if X_val is None else {"X_val": np.asarray(X_val, X.dtype), "y_val": np.asarray(y_val)}
     with warnings.catch_warnings():

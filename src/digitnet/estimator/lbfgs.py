@@ -27,17 +27,26 @@ def _loss_and_grad(model, X, Y, sample_weight, workspace, soft):
 
     def loss_and_grad(theta):
         model._flat[...] = theta
-        activations = _fast.forward_into(X, model._weights, model._biases, activation, out, workspace.activations,
-                                         workspace.pre_activations)
+        activations = _fast.forward_into(
+            X, model._weights, model._biases, activation, out, workspace.activations, workspace.pre_activations
+        )
         loss = _fast.compute_loss(Y, activations[-1], model._weights, model.alpha, sample_weight, out, soft)
-        grad = _fast.backward_into(activations, Y, model._weights, activation, model.alpha, sample_weight,
-                                   workspace, model._flat)
+        grad = _fast.backward_into(
+            activations, Y, model._weights, activation, model.alpha, sample_weight, workspace, model._flat
+        )
         return loss, grad.astype(np.float64)  # a copy: scipy keeps the array it is given
 
     return loss_and_grad
 
 
-def fit_lbfgs(model: BaseEstimator, X: np.ndarray | sparse.spmatrix, Y: np.ndarray, sample_weight: np.ndarray | None, validation: tuple | None, callbacks: Sequence[Callback]) -> None:
+def fit_lbfgs(
+    model: BaseEstimator,
+    X: np.ndarray | sparse.spmatrix,
+    Y: np.ndarray,
+    sample_weight: np.ndarray | None,
+    validation: tuple | None,
+    callbacks: Sequence[Callback],
+) -> None:
     """Fit ``model`` (its flat buffer, set up by the estimator's ``_fit``) by L-BFGS on (X, Y)."""
     if getattr(model, "track", None) is not None:
         raise ValueError("track= is recorded by the stochastic solvers (sgd, adam), epoch by epoch; not by lbfgs")
@@ -65,15 +74,20 @@ def fit_lbfgs(model: BaseEstimator, X: np.ndarray | sparse.spmatrix, Y: np.ndarr
         model._divergence = model._divergence_rule(X, Y, sample_weight, X.shape[0], workspace)
     train_begins(callbacks, model)
     result = scipy.optimize.minimize(
-        _loss_and_grad(model, X, Y, sample_weight, workspace, soft), model._flat.astype(np.float64),
-        method="L-BFGS-B", jac=True, callback=record,
-        options={"maxfun": model.max_fun, "maxiter": model.max_iter, "gtol": model.tol})
+        _loss_and_grad(model, X, Y, sample_weight, workspace, soft),
+        model._flat.astype(np.float64),
+        method="L-BFGS-B",
+        jac=True,
+        callback=record,
+        options={"maxfun": model.max_fun, "maxiter": model.max_iter, "gtol": model.tol},
+    )
     if result.status != 0 and not stopped:
         warnings.warn(
             "lbfgs failed to converge after %d iteration(s) (status=%d): %s\n\nIncrease the number of"
-            " iterations to improve the convergence (max_iter=%d)." % (result.nit, result.status,
-                                                                       result.message, model.max_iter),
-            ConvergenceWarning)
+            " iterations to improve the convergence (max_iter=%d)."
+            % (result.nit, result.status, result.message, model.max_iter),
+            ConvergenceWarning,
+        )
     model.n_iter_ = min(result.nit, model.max_iter)
     model.loss_ = float(result.fun)
     model._flat[...] = result.x

@@ -36,9 +36,23 @@ def _targets(y, task, dtype):
     return Y, "softmax" if Y.shape[1] > 1 and not binarizer.y_type_.startswith("multilabel") else "logistic"
 
 
-def lr_find(X: ArrayLike, y: ArrayLike, *, hidden_layer_sizes: Sequence[int] = (100,), activation: str | Activation = "relu", weight_init: str = "glorot", alpha: float = 0.0001, solver: str = "sgd",
-            momentum: float = 0.0, batch_size: int | str = "auto", min_rate: float = 1e-5, max_rate: float = 10.0, steps: int = 200, random_state: int | np.random.RandomState | np.random.Generator | None = 0,
-            task: str = "classification") -> RangeTest:
+def lr_find(
+    X: ArrayLike,
+    y: ArrayLike,
+    *,
+    hidden_layer_sizes: Sequence[int] = (100,),
+    activation: str | Activation = "relu",
+    weight_init: str = "glorot",
+    alpha: float = 0.0001,
+    solver: str = "sgd",
+    momentum: float = 0.0,
+    batch_size: int | str = "auto",
+    min_rate: float = 1e-5,
+    max_rate: float = 10.0,
+    steps: int = 200,
+    random_state: int | np.random.RandomState | np.random.Generator | None = 0,
+    task: str = "classification",
+) -> RangeTest:
     """The learning-rate range test (Smith 2017; fastai's ``lr_find``) of a network as the estimators build it.
 
     Parameters
@@ -77,6 +91,19 @@ def lr_find(X: ArrayLike, y: ArrayLike, *, hidden_layer_sizes: Sequence[int] = (
     weights, biases = initialize_weights(sizes, activation, weight_init, rng, dtype)[1:]
     rows = X.shape[0] if batch_size == "full" else batch_rows("sgd", batch_size, X.shape[0])
     seed = int(random_state) if isinstance(random_state, (int, np.integer)) else 0
-    return lr_range_test(X, Y, weights, biases, activation=activation, out_activation=out_activation, alpha=alpha,
-                         solver=solver, momentum=momentum, batch_size=rows, min_rate=min_rate, max_rate=max_rate,
-                         steps=steps, seed=seed)
+    return lr_range_test(
+        X,
+        Y,
+        weights,
+        biases,
+        activation=activation,
+        out_activation=out_activation,
+        alpha=alpha,
+        solver=solver,
+        momentum=momentum,
+        batch_size=rows,
+        min_rate=min_rate,
+        max_rate=max_rate,
+        steps=steps,
+        seed=seed,
+    )

@@ -54,18 +54,48 @@ class NumpyMLPRegressor(RegressorMixin, BaseNumpyMLP):
         the classifier's), the tracked numbers, and ``trajectory_``.
     """
 
-    _parameter_constraints: dict = {**BaseNumpyMLP._parameter_constraints,
-                                    "loss": [StrOptions(set(OUTPUTS))]}
+    _parameter_constraints: dict = {**BaseNumpyMLP._parameter_constraints, "loss": [StrOptions(set(OUTPUTS))]}
     _score_name = "r2"
     _history_keys = ("loss",)
 
-    def __init__(self, loss: str = "squared_error", hidden_layer_sizes: int | Sequence[int] = (100,), activation: str | Activation | tuple = "relu", *, solver: str = "adam",
-                 alpha: float = 0.0001, batch_size: int | str = "auto", learning_rate: str = "constant", learning_rate_init: float = 0.001, power_t: float = 0.5,
-                 max_iter: int = 200, shuffle: bool = True, random_state: int | np.random.RandomState | np.random.Generator | None = None, tol: float = 1e-4, verbose: bool | int = False, warm_start: bool = False,
-                 momentum: float = 0.9, nesterovs_momentum: bool = True, early_stopping: bool = False, validation_fraction: float = 0.1, beta_1: float = 0.9,
-                 beta_2: float = 0.999, epsilon: float = 1e-8, n_iter_no_change: int | float = 10, max_fun: int = 15000, weight_init: str = "glorot", dropout: float | Sequence[float] = 0.0,
-                 weight_decay: float = 0.01, rho: float = 0.99, warmup: int = 0, step_every: int = 50, step_factor: float = 0.1, callbacks: list[Callback] | None = None, track: str | Sequence[str] | None = None,
-                 track_every: int = 1) -> None:
+    def __init__(
+        self,
+        loss: str = "squared_error",
+        hidden_layer_sizes: int | Sequence[int] = (100,),
+        activation: str | Activation | tuple = "relu",
+        *,
+        solver: str = "adam",
+        alpha: float = 0.0001,
+        batch_size: int | str = "auto",
+        learning_rate: str = "constant",
+        learning_rate_init: float = 0.001,
+        power_t: float = 0.5,
+        max_iter: int = 200,
+        shuffle: bool = True,
+        random_state: int | np.random.RandomState | np.random.Generator | None = None,
+        tol: float = 1e-4,
+        verbose: bool | int = False,
+        warm_start: bool = False,
+        momentum: float = 0.9,
+        nesterovs_momentum: bool = True,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-8,
+        n_iter_no_change: int | float = 10,
+        max_fun: int = 15000,
+        weight_init: str = "glorot",
+        dropout: float | Sequence[float] = 0.0,
+        weight_decay: float = 0.01,
+        rho: float = 0.99,
+        warmup: int = 0,
+        step_every: int = 50,
+        step_factor: float = 0.1,
+        callbacks: list[Callback] | None = None,
+        track: str | Sequence[str] | None = None,
+        track_every: int = 1,
+    ) -> None:
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -102,14 +132,24 @@ class NumpyMLPRegressor(RegressorMixin, BaseNumpyMLP):
         self.track_every = track_every
 
     @available_if(BaseNumpyMLP._check_solver)
-    def partial_fit(self, X: ArrayLike | sparse.spmatrix, y: ArrayLike, sample_weight: ArrayLike | None = None) -> NumpyMLPRegressor:
+    def partial_fit(
+        self, X: ArrayLike | sparse.spmatrix, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> NumpyMLPRegressor:
         """Train for exactly one epoch on (X, y)."""
         self._validate_params()
         return self._fit(X, y, sample_weight, incremental=True)
 
     def _validate_input(self, X, y, incremental, reset):
-        X, y = validate_data(self, X, y, accept_sparse=SPARSE_FORMATS, multi_output=True, y_numeric=True,
-                             dtype=(np.float64, np.float32), reset=reset)
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=SPARSE_FORMATS,
+            multi_output=True,
+            y_numeric=True,
+            dtype=(np.float64, np.float32),
+            reset=reset,
+        )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if self.loss == "poisson" and np.any(y < 0):

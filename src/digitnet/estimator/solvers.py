@@ -28,8 +28,14 @@ def make_optimizer(model: BaseEstimator, flat: np.ndarray, n_weights: int, steps
     entries the weights, which AdamW decays), for ``steps_per_epoch`` mini-batches an epoch."""
     m, schedule = model, model.learning_rate
     if m.solver == "sgd":
-        inner = SGD(flat, m.learning_rate_init, m.momentum, m.nesterovs_momentum,
-                    schedule if schedule in SKLEARN_SCHEDULES else "constant", m.power_t)
+        inner = SGD(
+            flat,
+            m.learning_rate_init,
+            m.momentum,
+            m.nesterovs_momentum,
+            schedule if schedule in SKLEARN_SCHEDULES else "constant",
+            m.power_t,
+        )
     elif m.solver == "adam":
         inner = Adam(flat, m.learning_rate_init, m.beta_1, m.beta_2, m.epsilon)
     elif m.solver == "adamw":
@@ -40,8 +46,15 @@ def make_optimizer(model: BaseEstimator, flat: np.ndarray, n_weights: int, steps
         inner = NAdam(flat, m.learning_rate_init, m.beta_1, m.beta_2, m.epsilon)
     if m.solver in ("sgd", "adam") and schedule in SKLEARN_SCHEDULES:
         return inner  # scikit-learn's own: SGD runs them, Adam ignores them
-    scheduled = schedule_for(schedule, epochs=m.max_iter, steps_per_epoch=steps_per_epoch, power_t=m.power_t,
-                             warmup=m.warmup, step_size=m.step_every, gamma=m.step_factor)
+    scheduled = schedule_for(
+        schedule,
+        epochs=m.max_iter,
+        steps_per_epoch=steps_per_epoch,
+        power_t=m.power_t,
+        warmup=m.warmup,
+        step_size=m.step_every,
+        gamma=m.step_factor,
+    )
     return inner if scheduled is None else Scheduled(inner, scheduled)
 
 
@@ -53,13 +66,17 @@ def dropout_rates(dropout: float | Sequence[float], n_hidden: int, solver: str) 
     else:
         rates = tuple(float(p) for p in np.asarray(dropout, dtype=float).ravel())
         if len(rates) != n_hidden:
-            raise ValueError(f"dropout has {len(rates)} rates but the network has {n_hidden} hidden layer(s);"
-                             " give one rate for every hidden layer, or one per layer")
+            raise ValueError(
+                f"dropout has {len(rates)} rates but the network has {n_hidden} hidden layer(s);"
+                " give one rate for every hidden layer, or one per layer"
+            )
     if not all(0 <= p < 1 for p in rates):
         raise ValueError(f"dropout rates must be in [0, 1), got {dropout!r}")
     if not any(rates):
         return None
     if solver == "lbfgs":
-        raise ValueError("dropout needs a stochastic solver (sgd, adam, adamw, rmsprop, nadam): lbfgs minimises"
-                         " one fixed loss, which random masks would change at every evaluation")
+        raise ValueError(
+            "dropout needs a stochastic solver (sgd, adam, adamw, rmsprop, nadam): lbfgs minimises"
+            " one fixed loss, which random masks would change at every evaluation"
+        )
     return rates

@@ -23,7 +23,24 @@ from .runs import RunRecord, Task, run_chunk, run_task
 from .sweep import Execution, SweepInterrupted, sweep
 
 __all__ = [
-    "PARAM_NAMES", "CompareResult", "Execution", "PairedTest", "RunRecord", "SweepInterrupted", "SweepResult", "Task",
-    "check_params", "compare", "expand_grid", "format_layers", "load_split", "package_versions", "parse_layers",
-    "resolved_params", "run_chunk", "run_task", "save_results", "sweep",
+    "PARAM_NAMES",
+    "CompareResult",
+    "Execution",
+    "PairedTest",
+    "RunRecord",
+    "SweepInterrupted",
+    "SweepResult",
+    "Task",
+    "check_params",
+    "compare",
+    "expand_grid",
+    "format_layers",
+    "load_split",
+    "package_versions",
+    "parse_layers",
+    "resolved_params",
+    "run_chunk",
+    "run_task",
+    "save_results",
+    "sweep",
 ]

@@ -173,7 +173,9 @@ def lowest(curve: np.ndarray) -> tuple[int, float]:
     return i + 1, float(curve[i])
 
 
-def early_stopping(val_scores: Sequence[float], tol: float = DEFAULTS["tol"], patience: int | float = DEFAULTS["n_iter_no_change"]) -> tuple[int, int]:
+def early_stopping(
+    val_scores: Sequence[float], tol: float = DEFAULTS["tol"], patience: int | float = DEFAULTS["n_iter_no_change"]
+) -> tuple[int, int]:
     """What MLPClassifier's ``early_stopping`` would do with these validation scores (one per epoch).
 
     It stops once the score has not beaten its best by ``tol`` for more than ``patience`` epochs,

@@ -32,7 +32,9 @@ the backend or the chunking: every task seeds its own random state.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING, Any
 
 from joblib import Parallel, delayed
 from joblib.externals.loky.process_executor import TerminatedWorkerError
@@ -42,21 +44,38 @@ from ..progress import progress as progress_counter
 from .chunks import cancellation_quiet, check_n_jobs, estimate_seconds, n_workers_of, plan_chunks
 from .dask_backend import DASK_MISSING, WorkerLost, dask_client, require_dask, run_dask
 from .runs import run_chunk
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..data import Split
     from .runs import Task
 
 
-__all__ = ["BACKENDS", "DASK_MISSING", "WorkerLost", "dask_client", "estimate_seconds", "execute", "plan_chunks",
-           "require_dask"]
+__all__ = [
+    "BACKENDS",
+    "DASK_MISSING",
+    "WorkerLost",
+    "dask_client",
+    "estimate_seconds",
+    "execute",
+    "plan_chunks",
+    "require_dask",
+]
 
 BACKENDS = ("serial", "processes", "dask")
 
-def execute(tasks: Sequence[Task], data: tuple[Split, Any], *, backend: str = "processes", n_jobs: int = 1, scheduler: str | None = None, on_result: Callable[[list], object] | None = None, progress: bool = True,
-            desc: str = "sweep", chunk_seconds: float = 0.5) -> list:
+
+def execute(
+    tasks: Sequence[Task],
+    data: tuple[Split, Any],
+    *,
+    backend: str = "processes",
+    n_jobs: int = 1,
+    scheduler: str | None = None,
+    on_result: Callable[[list], object] | None = None,
+    progress: bool = True,
+    desc: str = "sweep",
+    chunk_seconds: float = 0.5,
+) -> list:
     """Run tasks on a backend, handing each finished chunk's records to ``on_result`` in this process.
 
     Parameters
@@ -102,6 +121,7 @@ def execute(tasks: Sequence[Task], data: tuple[Split, Any], *, backend: str = "p
     on_result = collected.extend if on_result is None else on_result
 
     with progress_counter(len(tasks), desc, unit="training", enabled=progress) as bar:
+
         def done(n_tasks, records):
             on_result(records)
             bar.update(n_tasks)
@@ -125,8 +145,10 @@ def _run_processes(tasks, data, n_workers, done, chunk_seconds):
     n_workers = min(n_workers, len(chunks))
     try:
         # batch_size=1: each chunk is its own dispatch, so its records come back (and are committed) as it ends
-        with cancellation_quiet(), \
-                Parallel(n_jobs=n_workers, return_as="generator_unordered", batch_size=1) as parallel:
+        with (
+            cancellation_quiet(),
+            Parallel(n_jobs=n_workers, return_as="generator_unordered", batch_size=1) as parallel,
+        ):
             for n_tasks, records in parallel(delayed(run_chunk)(chunk, data, os.getpid()) for chunk in chunks):
                 done(n_tasks, records)
     except KeyboardInterrupt:

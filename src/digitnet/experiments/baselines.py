@@ -71,11 +71,14 @@ FOLDS_SEED = 0
 #: Each baseline: its name, its estimator, and the grid GridSearchCV searches (``scaling`` chooses the pipeline's
 #: scaler). See the module docstring for why these values.
 GRIDS = {
-    "logistic regression": (lambda: LogisticRegression(max_iter=5000),
-                            [{"scaling": [STANDARD], "C": [0.01, 0.03, 0.1, 0.3, 1.0, 3.0]}]),
-    "k-nearest neighbours": (KNeighborsClassifier,
-                             [{"scaling": [STANDARD, MAX], "n_neighbors": [1, 3, 5, 7],
-                               "weights": ["uniform", "distance"]}]),
+    "logistic regression": (
+        lambda: LogisticRegression(max_iter=5000),
+        [{"scaling": [STANDARD], "C": [0.01, 0.03, 0.1, 0.3, 1.0, 3.0]}],
+    ),
+    "k-nearest neighbours": (
+        KNeighborsClassifier,
+        [{"scaling": [STANDARD, MAX], "n_neighbors": [1, 3, 5, 7], "weights": ["uniform", "distance"]}],
+    ),
     "RBF SVC": (SVC, [{"scaling": [MAX], "C": [0.3, 1.0, 3.0, 10.0], "gamma": [0.1, 0.3, 1.0]}]),
 }
 #: Baselines at fixed settings, fitted once on the development rows (no tuning: a study that puts its models beside
@@ -158,14 +161,21 @@ class Baseline:
         scaling = f"{self.params.get('scaling', STANDARD)} scaling"
         if self.network:
             layers = format_layers(self.params.get("hidden_layer_sizes", DEFAULTS["hidden_layer_sizes"]))
-            other = {k: v for k, v in self.params.items() if k not in ("hidden_layer_sizes", "activation", "scaling")
-                     and k in DEFAULTS and _differs(v, DEFAULTS[k])}
+            other = {
+                k: v
+                for k, v in self.params.items()
+                if k not in ("hidden_layer_sizes", "activation", "scaling")
+                and k in DEFAULTS
+                and _differs(v, DEFAULTS[k])
+            }
             shown = ", ".join(f"{k}={v}" for k, v in other.items())
-            return (f"{layers} {self.params.get('activation', DEFAULTS['activation'])}, {scaling}"
-                    + (f"; {shown}" if shown else ""))
+            return f"{layers} {self.params.get('activation', DEFAULTS['activation'])}, {scaling}" + (
+                f"; {shown}" if shown else ""
+            )
         tuned = dict.fromkeys(k for g in self.grid for k in g if k != "scaling")
-        shown = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in self.params.items()
-                          if k in tuned)
+        shown = ", ".join(
+            f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in self.params.items() if k in tuned
+        )
         edge = f" ({', '.join(self.at_edge)} at the edge of its grid)" if self.at_edge else ""
         return f"{shown}, {scaling}{edge}"
 
@@ -185,8 +195,10 @@ def _differs(value, default):
 
 def _pipeline_grid(grid):
     """A grid of ``scaling`` and estimator parameters as GridSearchCV's grid over a ``scale`` / ``model`` pipeline."""
-    return [{**{f"model__{k}": v for k, v in g.items() if k != "scaling"},
-             "scale": [scaler_for(s) for s in g["scaling"]]} for g in grid]
+    return [
+        {**{f"model__{k}": v for k, v in g.items() if k != "scaling"}, "scale": [scaler_for(s) for s in g["scaling"]]}
+        for g in grid
+    ]
 
 
 def _edges(grid, chosen):
@@ -215,8 +227,12 @@ def tune(name: str, split: Split, folds: int = FOLDS, n_jobs: int = 1) -> Baseli
         Stratified folds (shuffled, seed :data:`FOLDS_SEED`).
     """
     make, grid = GRIDS[name]
-    search = GridSearchCV(Pipeline([("scale", StandardScaler()), ("model", make())]), _pipeline_grid(grid),
-                          cv=StratifiedKFold(folds, shuffle=True, random_state=FOLDS_SEED), n_jobs=n_jobs)
+    search = GridSearchCV(
+        Pipeline([("scale", StandardScaler()), ("model", make())]),
+        _pipeline_grid(grid),
+        cv=StratifiedKFold(folds, shuffle=True, random_state=FOLDS_SEED),
+        n_jobs=n_jobs,
+    )
     with threadpool_limits(limits=1), warnings.catch_warnings():  # BLAS and OpenMP (kNN, SVC): one thread each
         warnings.simplefilter("ignore", ConvergenceWarning)
         search.fit(split.X_dev_raw, split.y_dev)
@@ -224,9 +240,18 @@ def tune(name: str, split: Split, folds: int = FOLDS, n_jobs: int = 1) -> Baseli
     params = {k.removeprefix("model__"): v for k, v in best.items() if k != "scale"}
     params["scaling"] = MAX if isinstance(best["scale"], MaxScaler) else STANDARD
     accuracy = float(search.score(split.X_test_raw, split.y_test))
-    return Baseline(name=name, estimator=type(search.best_estimator_[-1]).__name__, params=params, seeds=[],
-                    accuracies=[accuracy], fit_seconds=float(search.refit_time_), n_test=len(split.y_test),
-                    cv_accuracy=float(search.best_score_), grid=grid, at_edge=_edges(grid, params))
+    return Baseline(
+        name=name,
+        estimator=type(search.best_estimator_[-1]).__name__,
+        params=params,
+        seeds=[],
+        accuracies=[accuracy],
+        fit_seconds=float(search.refit_time_),
+        n_test=len(split.y_test),
+        cv_accuracy=float(search.best_score_),
+        grid=grid,
+        at_edge=_edges(grid, params),
+    )
 
 
 def fixed(name, split) -> Baseline:
@@ -243,8 +268,15 @@ def fixed(name, split) -> Baseline:
         seconds = time.perf_counter() - start
         accuracy = float(pipeline.score(split.X_test_raw, split.y_test))
     params = {k: v for k, v in model.get_params().items() if k in ("C", "gamma", "n_neighbors", "max_iter")}
-    return Baseline(name=name, estimator=type(model).__name__, params={**params, "scaling": scaling or "raw pixels"},
-                    seeds=[], accuracies=[accuracy], fit_seconds=seconds, n_test=len(split.y_test))
+    return Baseline(
+        name=name,
+        estimator=type(model).__name__,
+        params={**params, "scaling": scaling or "raw pixels"},
+        seeds=[],
+        accuracies=[accuracy],
+        fit_seconds=seconds,
+        n_test=len(split.y_test),
+    )
 
 
 def _fit_network(params, seed, split):
@@ -261,7 +293,9 @@ def _fit_network(params, seed, split):
     return float(np.mean(model.predict(X_test) == split.y_test)), seconds
 
 
-def network(name: str, params: Mapping[str, Any], split: Split, seeds: int | Sequence[int], n_jobs: int = 1) -> Baseline:
+def network(
+    name: str, params: Mapping[str, Any], split: Split, seeds: int | Sequence[int], n_jobs: int = 1
+) -> Baseline:
     """A network (:class:`NumpyMLPClassifier` with ``params``, ``scaling`` among them) refitted on the development
     rows with each seed, and its test accuracy for each.
 
@@ -275,11 +309,20 @@ def network(name: str, params: Mapping[str, Any], split: Split, seeds: int | Seq
     seeds = seed_list(seeds)
     n_workers = n_workers_of(n_jobs, len(seeds))
     with threadpool_limits(limits=1, user_api="blas"), cancellation_quiet():
-        done = (Parallel(n_jobs=n_workers)(delayed(_fit_network)(params, s, split) for s in seeds) if n_workers > 1
-                else [_fit_network(params, s, split) for s in seeds])
-    return Baseline(name=name, estimator="NumpyMLPClassifier", params=dict(params), seeds=seeds,
-                    accuracies=[a for a, _ in done], fit_seconds=float(np.mean([t for _, t in done])),
-                    n_test=len(split.y_test))
+        done = (
+            Parallel(n_jobs=n_workers)(delayed(_fit_network)(params, s, split) for s in seeds)
+            if n_workers > 1
+            else [_fit_network(params, s, split) for s in seeds]
+        )
+    return Baseline(
+        name=name,
+        estimator="NumpyMLPClassifier",
+        params=dict(params),
+        seeds=seeds,
+        accuracies=[a for a, _ in done],
+        fit_seconds=float(np.mean([t for _, t in done])),
+        n_test=len(split.y_test),
+    )
 
 
 def from_comparison(compare_result: CompareResult, model: str = "sklearn") -> Baseline:
@@ -288,10 +331,15 @@ def from_comparison(compare_result: CompareResult, model: str = "sklearn") -> Ba
     runs = compare_result.runs[compare_result.runs["model"] == model].sort_values("seed")
     params = dict(compare_result.config["sklearn_params" if model == "sklearn" else "params"])
     name = ("MLPClassifier" if model == "sklearn" else "digitnet") + (", defaults" if not params else "")
-    return Baseline(name=name, estimator="MLPClassifier" if model == "sklearn" else "NumpyMLPClassifier",
-                    params={**params, "scaling": STANDARD}, seeds=[int(s) for s in runs["seed"]],
-                    accuracies=[float(a) for a in runs["accuracy"]], fit_seconds=float(runs["fit_seconds"].mean()),
-                    n_test=int(compare_result.config["split"]["n_test"]))
+    return Baseline(
+        name=name,
+        estimator="MLPClassifier" if model == "sklearn" else "NumpyMLPClassifier",
+        params={**params, "scaling": STANDARD},
+        seeds=[int(s) for s in runs["seed"]],
+        accuracies=[float(a) for a in runs["accuracy"]],
+        fit_seconds=float(runs["fit_seconds"].mean()),
+        n_test=int(compare_result.config["split"]["n_test"]),
+    )
 
 
 @dataclass
@@ -311,23 +359,48 @@ class BaselinesResult:
     def summary(self) -> pd.DataFrame:
         """One row per model: its test accuracy (mean, std over seeds), Wilson's interval, cross-validated accuracy,
         seeds, parameters."""
-        return pd.DataFrame([{"model": m.name, "estimator": m.estimator, "accuracy_mean": m.mean,
-                              "accuracy_std": m.std, "interval_low": m.interval[0], "interval_high": m.interval[1],
-                              "n_seeds": len(m.seeds), "cv_accuracy": m.cv_accuracy, "fit_seconds": m.fit_seconds,
-                              "params": dumps(m.params)} for m in self.models])
+        return pd.DataFrame(
+            [
+                {
+                    "model": m.name,
+                    "estimator": m.estimator,
+                    "accuracy_mean": m.mean,
+                    "accuracy_std": m.std,
+                    "interval_low": m.interval[0],
+                    "interval_high": m.interval[1],
+                    "n_seeds": len(m.seeds),
+                    "cv_accuracy": m.cv_accuracy,
+                    "fit_seconds": m.fit_seconds,
+                    "params": dumps(m.params),
+                }
+                for m in self.models
+            ]
+        )
 
     def files(self) -> dict[str, str]:
         """``baselines.csv``: one row per model and seed (a deterministic model: one row, no seed)."""
-        rows = [{"model": m.name, "seed": s, "accuracy": a} for m in self.models
-                for s, a in zip(m.seeds or [None], m.accuracies)]
-        return {"baselines.csv": pd.DataFrame(rows).to_csv(index=False),
-                "summary.csv": self.summary().to_csv(index=False)}
+        rows = [
+            {"model": m.name, "seed": s, "accuracy": a}
+            for m in self.models
+            for s, a in zip(m.seeds or [None], m.accuracies)
+        ]
+        return {
+            "baselines.csv": pd.DataFrame(rows).to_csv(index=False),
+            "summary.csv": self.summary().to_csv(index=False),
+        }
 
     def metadata(self) -> dict:
         return {"models": [asdict(m) for m in self.models]}
 
 
-def baselines(split: Split, chosen: Mapping[str, Any] | None = None, seeds: int | Sequence[int] = 10, compare_result: CompareResult | None = None, n_jobs: int = 1, names: Sequence[str] = tuple(GRIDS)) -> BaselinesResult:
+def baselines(
+    split: Split,
+    chosen: Mapping[str, Any] | None = None,
+    seeds: int | Sequence[int] = 10,
+    compare_result: CompareResult | None = None,
+    n_jobs: int = 1,
+    names: Sequence[str] = tuple(GRIDS),
+) -> BaselinesResult:
     """The carried-forward network, MLPClassifier's defaults and the tuned baselines, on ``split``.
 
     Parameters
@@ -345,16 +418,22 @@ def baselines(split: Split, chosen: Mapping[str, Any] | None = None, seeds: int 
     """
     start = time.perf_counter()
     if split.X_dev_raw is None or split.y_val is not None:
-        raise UsageError("the baselines need a split without a validation part (its training rows are the"
-                         " development rows)")
+        raise UsageError(
+            "the baselines need a split without a validation part (its training rows are the development rows)"
+        )
     models = []
     if chosen is not None:
         models.append(network(CHOSEN, chosen, split, seeds, n_jobs))
     if compare_result is not None:
         models.append(from_comparison(compare_result))
     models += [tune(name, split, n_jobs=n_jobs) for name in names]
-    config = {"split": split.describe(), "folds": FOLDS, "folds_seed": FOLDS_SEED,
-              "seeds": seed_list(seeds), "chosen": chosen}
+    config = {
+        "split": split.describe(),
+        "folds": FOLDS,
+        "folds_seed": FOLDS_SEED,
+        "seeds": seed_list(seeds),
+        "chosen": chosen,
+    }
     return BaselinesResult(models, config, time.perf_counter() - start)
 
 
@@ -365,10 +444,12 @@ def load_baselines(folder: str | os.PathLike[str]) -> BaselinesResult:
         raise UsageError(f"{folder} holds a {meta['kind']} result, not baselines")
     _read_csv(f"{folder}/baselines.csv")  # present and readable, as the page lists it
     try:
-        models = [Baseline(**{**m, "cv_accuracy": math.nan if m.get("cv_accuracy") is None else m["cv_accuracy"]})
-                  for m in meta["models"]]
+        models = [
+            Baseline(**{**m, "cv_accuracy": math.nan if m.get("cv_accuracy") is None else m["cv_accuracy"]})
+            for m in meta["models"]
+        ]
     except (KeyError, TypeError) as exc:
         raise UsageError(f"{folder}/results.json does not hold baselines: {exc}") from None
-    return BaselinesResult(models, meta["config"], float(meta.get("elapsed_seconds") or 0.0),
-                           meta.get("versions") or {})
-
+    return BaselinesResult(
+        models, meta["config"], float(meta.get("elapsed_seconds") or 0.0), meta.get("versions") or {}
+    )

@@ -47,7 +47,13 @@ def _shape(data):
     return n_rows, split.X_train.shape[1], len(split.classes)
 
 
-def plan_chunks(tasks: Sequence[Task], data: tuple[Split, Any], n_workers: int, chunk_seconds: float = 0.5, min_chunks_per_worker: int = 4) -> list[list[Task]]:
+def plan_chunks(
+    tasks: Sequence[Task],
+    data: tuple[Split, Any],
+    n_workers: int,
+    chunk_seconds: float = 0.5,
+    min_chunks_per_worker: int = 4,
+) -> list[list[Task]]:
     """Split tasks into chunks of about ``chunk_seconds`` of estimated work, at least
     ``min_chunks_per_worker`` per worker (while there are tasks enough), balanced by cost
     (largest task first, each to the lightest chunk)."""
@@ -106,6 +112,10 @@ def cancellation_quiet() -> Iterator[None]:
     user pressed Ctrl-C): joblib's warning that the remaining tasks were cancelled says nothing the error we raise
     does not already say. Only that warning, only here."""
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=r"\d+ tasks which were still being processed by the workers have been"
-                                r" cancelled", category=UserWarning)
+        warnings.filterwarnings(
+            "ignore",
+            message=r"\d+ tasks which were still being processed by the workers have been"
+            r" cancelled",
+            category=UserWarning,
+        )
         yield

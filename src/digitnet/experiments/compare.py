@@ -12,20 +12,23 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import time
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 from scipy import stats
-from threadpoolctl import threadpool_limits
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
 from sklearn.neural_network import MLPClassifier
+from threadpoolctl import threadpool_limits
 
-from ..data import load_split
+from ..data import Split, load_split
 from ..errors import UsageError
 from ..estimator import NumpyMLPClassifier
 from ..progress import progress as progress_counter
@@ -33,11 +36,6 @@ from .analysis import paired_interval
 from .chunks import cancellation_quiet, n_workers_of
 from .params import DEFAULTS, OURS_ONLY, SKLEARN_CHOICES, check_params, resolve, seed_list
 from .results import _read_csv, package_versions, read_results_json
-import os
-from collections.abc import Sequence
-from typing import Any
-
-from ..data import Split
 
 #: The columns of every comparison run, and of its summary (mean and std over seeds of each).
 COMPARE_METRICS = ("accuracy", "precision", "recall", "f1", "fit_seconds", "n_iter")
@@ -85,12 +83,16 @@ class PairedTest:
         if not np.isfinite(self.pvalue):
             return f"paired test on {self.metric}: needs at least 2 seeds (got {self.n})"
         if self.identical:
-            return (f"{self.method} on {self.metric} over {self.n} seeds: every seed gave both models the same"
-                    f" {self.metric} (difference 0 each time), so there is no difference to test")
+            return (
+                f"{self.method} on {self.metric} over {self.n} seeds: every seed gave both models the same"
+                f" {self.metric} (difference 0 each time), so there is no difference to test"
+            )
         verdict = "significant" if self.significant else "not significant"
-        return (f"{self.method} on {self.metric} over {self.n} seeds: mean difference (digitnet - sklearn)"
-                f" {self.mean_difference:+.4f}, 95% interval [{self.ci_low:+.4f}, {self.ci_high:+.4f}],"
-                f" t = {self.statistic:.3f}, p = {self.pvalue:.3g}: {verdict} at {self.alpha}")
+        return (
+            f"{self.method} on {self.metric} over {self.n} seeds: mean difference (digitnet - sklearn)"
+            f" {self.mean_difference:+.4f}, 95% interval [{self.ci_low:+.4f}, {self.ci_high:+.4f}],"
+            f" t = {self.statistic:.3f}, p = {self.pvalue:.3g}: {verdict} at {self.alpha}"
+        )
 
 
 @dataclass
@@ -190,11 +192,20 @@ def _fit_and_score(model, model_name, seed, split):
         model.fit(split.X_train, split.y_train)
         seconds = time.perf_counter() - start
     predicted = model.predict(split.X_test)
-    precision, recall, f1, _ = precision_recall_fscore_support(split.y_test, predicted, average="macro",
-                                                               zero_division=0)
-    return {"model": model_name, "seed": seed, "accuracy": float(accuracy_score(split.y_test, predicted)),
-            "precision": float(precision), "recall": float(recall), "f1": float(f1), "fit_seconds": seconds,
-            "n_iter": int(model.n_iter_), "predicted": predicted}
+    precision, recall, f1, _ = precision_recall_fscore_support(
+        split.y_test, predicted, average="macro", zero_division=0
+    )
+    return {
+        "model": model_name,
+        "seed": seed,
+        "accuracy": float(accuracy_score(split.y_test, predicted)),
+        "precision": float(precision),
+        "recall": float(recall),
+        "f1": float(f1),
+        "fit_seconds": seconds,
+        "n_iter": int(model.n_iter_),
+        "predicted": predicted,
+    }
 
 
 def _paired_test(ours, theirs, metric, alpha=0.05):
@@ -203,17 +214,30 @@ def _paired_test(ours, theirs, metric, alpha=0.05):
     n = len(diff)
     identical = bool(n >= 1 and np.all(diff == 0))
     if n < 2:
-        return PairedTest(metric, "paired t-test", math.nan, math.nan, False, float(diff.mean()), n, alpha,
-                          identical=identical)
+        return PairedTest(
+            metric, "paired t-test", math.nan, math.nan, False, float(diff.mean()), n, alpha, identical=identical
+        )
     low, high = paired_interval(diff)
     if np.all(diff == diff[0]):  # no spread: the t statistic is undefined (0/0) or infinite
         p = 1.0 if diff[0] == 0 else 0.0
-        return PairedTest(metric, "paired t-test", 0.0 if diff[0] == 0 else math.copysign(math.inf, diff[0]), p,
-                          p < alpha, float(diff.mean()), n, alpha, low, high, identical)
+        return PairedTest(
+            metric,
+            "paired t-test",
+            0.0 if diff[0] == 0 else math.copysign(math.inf, diff[0]),
+            p,
+            p < alpha,
+            float(diff.mean()),
+            n,
+            alpha,
+            low,
+            high,
+            identical,
+        )
     result = stats.ttest_rel(ours, theirs)
     p = float(result.pvalue)
-    return PairedTest(metric, "paired t-test", float(result.statistic), p, p < alpha, float(diff.mean()), n, alpha,
-                      low, high)
+    return PairedTest(
+        metric, "paired t-test", float(result.statistic), p, p < alpha, float(diff.mean()), n, alpha, low, high
+    )
 
 
 def _per_class(records, split):
@@ -223,11 +247,24 @@ def _per_class(records, split):
     for model in ("digitnet", "sklearn"):
         mine = [r for r in records if r["model"] == model]
         confusion[model] = sum(confusion_matrix(split.y_test, r["predicted"], labels=split.classes) for r in mine)
-        scores = np.mean([precision_recall_fscore_support(split.y_test, r["predicted"], labels=split.classes,
-                                                          zero_division=0)[:3] for r in mine], axis=0)
+        scores = np.mean(
+            [
+                precision_recall_fscore_support(split.y_test, r["predicted"], labels=split.classes, zero_division=0)[:3]
+                for r in mine
+            ],
+            axis=0,
+        )
         for i, c in enumerate(split.classes):
-            rows.append({"model": model, "class": c, "precision": scores[0, i], "recall": scores[1, i],
-                         "f1": scores[2, i], "support": int(support[i])})
+            rows.append(
+                {
+                    "model": model,
+                    "class": c,
+                    "precision": scores[0, i],
+                    "recall": scores[1, i],
+                    "f1": scores[2, i],
+                    "support": int(support[i]),
+                }
+            )
     return confusion, pd.DataFrame(rows)
 
 
@@ -255,7 +292,16 @@ def summarize_comparison(runs: pd.DataFrame) -> tuple[pd.DataFrame, PairedTest]:
     return summary, _paired_test(ours.accuracy, theirs.accuracy, "accuracy")
 
 
-def compare(split: Split | None = None, *, seeds: int | Sequence[int] = 5, per_class: bool = False, n_jobs: int = 1, progress: bool = False, blas_threads: int | None = None, **model_params: Any) -> CompareResult:
+def compare(
+    split: Split | None = None,
+    *,
+    seeds: int | Sequence[int] = 5,
+    per_class: bool = False,
+    n_jobs: int = 1,
+    progress: bool = False,
+    blas_threads: int | None = None,
+    **model_params: Any,
+) -> CompareResult:
     """Train ours and scikit-learn's MLPClassifier with the same parameters, over several seeds.
 
     Both get the same split and every shared parameter (architecture,
@@ -294,25 +340,41 @@ def compare(split: Split | None = None, *, seeds: int | Sequence[int] = 5, per_c
     params = check_params(model_params)
     for name, choices in SKLEARN_CHOICES.items():
         if params.get(name, DEFAULTS[name]) not in choices:
-            raise UsageError(f"MLPClassifier has no {name} {params[name]!r}; compare needs one both"
-                             f" support: {', '.join(choices)}")
+            raise UsageError(
+                f"MLPClassifier has no {name} {params[name]!r}; compare needs one both support: {', '.join(choices)}"
+            )
     seeds = seed_list(seeds)
     split = load_split("digits") if split is None else split
     jobs = [(model, seed) for seed in seeds for model in ("digitnet", "sklearn")]  # interleaved: fair timings
     n_workers = n_workers_of(n_jobs, len(jobs))
     with progress_counter(len(jobs), "compare", unit="fit", enabled=progress) as bar, cancellation_quiet():
         records = []
-        for record in _run_jobs(functools.partial(_compare_run, params=params, split=split, blas_threads=blas_threads),
-                                jobs, n_workers):
+        for record in _run_jobs(
+            functools.partial(_compare_run, params=params, split=split, blas_threads=blas_threads), jobs, n_workers
+        ):
             records.append(record)
             bar.update(1)
     runs = pd.DataFrame([{k: v for k, v in r.items() if k != "predicted"} for r in records])
     summary, test = summarize_comparison(runs)
     confusion, report = _per_class(records, split) if per_class else (None, None)
-    config = {"params": params, "sklearn_params": {k: v for k, v in params.items() if k not in OURS_ONLY},
-              "seeds": seeds, "per_class": per_class, "n_jobs": n_jobs, "split": split.describe()}
-    return CompareResult(runs=runs, summary=summary, test=test, confusion=confusion, report=report,
-                         classes=split.classes, config=config, elapsed=time.perf_counter() - start)
+    config = {
+        "params": params,
+        "sklearn_params": {k: v for k, v in params.items() if k not in OURS_ONLY},
+        "seeds": seeds,
+        "per_class": per_class,
+        "n_jobs": n_jobs,
+        "split": split.describe(),
+    }
+    return CompareResult(
+        runs=runs,
+        summary=summary,
+        test=test,
+        confusion=confusion,
+        report=report,
+        classes=split.classes,
+        config=config,
+        elapsed=time.perf_counter() - start,
+    )
 
 
 def _run_jobs(run, jobs, n_workers):
@@ -324,7 +386,7 @@ def _run_jobs(run, jobs, n_workers):
         return
     with Parallel(n_jobs=2) as parallel:
         for i in range(0, len(jobs), 2):
-            yield from parallel(delayed(run)(m, s) for m, s in jobs[i:i + 2])
+            yield from parallel(delayed(run)(m, s) for m, s in jobs[i : i + 2])
 
 
 def load_compare(folder: str | os.PathLike[str]) -> CompareResult:
@@ -339,7 +401,13 @@ def load_compare(folder: str | os.PathLike[str]) -> CompareResult:
     confusion = meta.get("confusion")
     report = _read_csv(folder / "report.csv") if (folder / "report.csv").exists() else None
     return CompareResult(
-        runs=_read_csv(folder / "compare.csv"), summary=_read_csv(folder / "summary.csv", index_col="model"),
-        test=PairedTest(**test), report=report, classes=np.asarray(meta.get("classes") or []),
+        runs=_read_csv(folder / "compare.csv"),
+        summary=_read_csv(folder / "summary.csv", index_col="model"),
+        test=PairedTest(**test),
+        report=report,
+        classes=np.asarray(meta.get("classes") or []),
         confusion=None if confusion is None else {k: np.asarray(v) for k, v in confusion.items()},
-        config=meta["config"], elapsed=float(meta.get("elapsed_seconds") or 0.0), versions=meta.get("versions") or {})
+        config=meta["config"],
+        elapsed=float(meta.get("elapsed_seconds") or 0.0),
+        versions=meta.get("versions") or {},
+    )

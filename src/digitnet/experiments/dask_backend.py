@@ -108,14 +108,17 @@ def probe_scheduler(address: str, timeout: float | None = None) -> dict:
         try:
             identity = future.result(timeout=3 * timeout)
         except (TimeoutError, asyncio.TimeoutError, concurrent.futures.TimeoutError):
-            raise UsageError(f"cannot connect to the Dask scheduler at {address}: no answer within {timeout:g} s")\
-                from None
+            raise UsageError(
+                f"cannot connect to the Dask scheduler at {address}: no answer within {timeout:g} s"
+            ) from None
         except (OSError, ValueError, TypeError) as exc:
-            raise UsageError(f"cannot connect to the Dask scheduler at {address}:"
-                             f" {' '.join(str(exc).split()) or type(exc).__name__}") from None
+            raise UsageError(
+                f"cannot connect to the Dask scheduler at {address}: {' '.join(str(exc).split()) or type(exc).__name__}"
+            ) from None
         except Exception as exc:  # noqa: BLE001 (what a server that is not Dask sends can fail anywhere)
-            raise UsageError(f"{address} is not a Dask scheduler (its answer could not be read:"
-                             f" {type(exc).__name__})") from None
+            raise UsageError(
+                f"{address} is not a Dask scheduler (its answer could not be read: {type(exc).__name__})"
+            ) from None
     if not isinstance(identity, dict) or identity.get("type") != "Scheduler":
         raise UsageError(f"{address} is not a Dask scheduler (it answers as {str(identity)[:60]!r})")
     return identity
@@ -166,9 +169,15 @@ def _local_cluster(n_jobs):
     # starts it, which the workers would then inherit: started now, before SIGINT is held, it is left alone then.
     resource_tracker.ensure_running()
     with _signals_held():
-        cluster = distributed.LocalCluster(n_workers=n_workers_of(n_jobs), threads_per_worker=1, processes=True,
-                                           host="127.0.0.1", dashboard_address=None, silence_logs=logging.CRITICAL,
-                                           preload=[WORKER_SETUP])
+        cluster = distributed.LocalCluster(
+            n_workers=n_workers_of(n_jobs),
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            silence_logs=logging.CRITICAL,
+            preload=[WORKER_SETUP],
+        )
         try:
             client = distributed.Client(cluster)
         except BaseException:
@@ -193,8 +202,10 @@ def dask_client(scheduler: str | None = None, n_jobs: int = 1) -> Iterator[Any]:
                 try:
                     client = distributed.Client(scheduler, timeout=f"{CONNECT_TIMEOUT:g}s")
                 except (OSError, TimeoutError, ValueError) as exc:
-                    raise UsageError(f"cannot connect to the Dask scheduler at {scheduler}: "
-                                     f"{' '.join(str(exc).split()) or type(exc).__name__}") from None
+                    raise UsageError(
+                        f"cannot connect to the Dask scheduler at {scheduler}: "
+                        f"{' '.join(str(exc).split()) or type(exc).__name__}"
+                    ) from None
             else:
                 cluster, client = _local_cluster(n_jobs)
             yield client
@@ -220,11 +231,20 @@ def _wait_for_workers(client, where):
     try:
         client.wait_for_workers(1, timeout=WORKER_WAIT)
     except (TimeoutError, asyncio.TimeoutError, OSError):
-        raise UsageError(f"the Dask scheduler {where} has no workers (waited {WORKER_WAIT:g} s); start some with"
-                         f" 'dask worker {where}'") from None
+        raise UsageError(
+            f"the Dask scheduler {where} has no workers (waited {WORKER_WAIT:g} s); start some with"
+            f" 'dask worker {where}'"
+        ) from None
 
 
-def run_dask(tasks: Sequence[Task], data: tuple[Split, Any], n_jobs: int, scheduler: str | None, done: Callable[[int, list], object], chunk_seconds: float) -> None:
+def run_dask(
+    tasks: Sequence[Task],
+    data: tuple[Split, Any],
+    n_jobs: int,
+    scheduler: str | None,
+    done: Callable[[int, list], object],
+    chunk_seconds: float,
+) -> None:
     """Run the tasks on a Dask cluster, handing each finished chunk to ``done(n_tasks, records)``."""
     require_dask()
     if not tasks:
@@ -254,8 +274,9 @@ class _Collector:
         try:
             [self.shared] = self.client.scatter([self.data], broadcast=True, hash=False, timeout=WORKER_WAIT)
         except (TimeoutError, asyncio.TimeoutError, OSError):
-            raise WorkerLost(f"no Dask worker {self.where} took the data within {WORKER_WAIT:g} s (every worker is"
-                             " gone)") from None
+            raise WorkerLost(
+                f"no Dask worker {self.where} took the data within {WORKER_WAIT:g} s (every worker is gone)"
+            ) from None
 
     def _lost_scheduler(self, exc):
         """A call to the cluster failed with ``exc`` (its connection closed): the scheduler is gone, or going."""
@@ -330,8 +351,16 @@ class _Collector:
 
     def _check_health(self):
         connected = self.client.status == "running"
-        self._missing("scheduler", not connected, SCHEDULER_WAIT,
-                      f"lost the Dask scheduler {self.where} (unreachable for {SCHEDULER_WAIT:g} s)")
+        self._missing(
+            "scheduler",
+            not connected,
+            SCHEDULER_WAIT,
+            f"lost the Dask scheduler {self.where} (unreachable for {SCHEDULER_WAIT:g} s)",
+        )
         if connected:
-            self._missing("workers", _n_threads(self.client) == 0, WORKER_WAIT,
-                          f"every Dask worker {self.where} is gone, and none came back within {WORKER_WAIT:g} s")
+            self._missing(
+                "workers",
+                _n_threads(self.client) == 0,
+                WORKER_WAIT,
+                f"every Dask worker {self.where} is gone, and none came back within {WORKER_WAIT:g} s",
+            )

@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 IDENTITY_VERSION = 3
 
 
-
 def run_id(identity: Mapping[str, Any]) -> str:
     """The stable id of a run: the SHA-256 (hex) of the canonical JSON of its identity dict."""
     return hashlib.sha256(canonical_json(identity).encode("utf-8")).hexdigest()
@@ -47,7 +46,12 @@ def _hash_array(hasher, name, array):
     hasher.update(array.tobytes())
 
 
-def data_fingerprint(split: Split, folds: Sequence[tuple[np.ndarray, np.ndarray]] | Mapping[int, Sequence[tuple[np.ndarray, np.ndarray]]] | None = None) -> str:
+def data_fingerprint(
+    split: Split,
+    folds: Sequence[tuple[np.ndarray, np.ndarray]]
+    | Mapping[int, Sequence[tuple[np.ndarray, np.ndarray]]]
+    | None = None,
+) -> str:
     """SHA-256 (hex) of exactly the data a run sees: the split's arrays, and the cross-validation folds.
 
     Without folds, runs train on ``X_train`` and are scored on ``X_val`` /

@@ -34,8 +34,11 @@ SET_BY_EXPERIMENT = ("random_state", "warm_start", "verbose")
 DATA_PARAMS = {"scaling": (SCALINGS, STANDARD)}
 #: Parameters that are not settings a run's identity can name, and why: objects acting during one fit, or what
 #: ``track=`` measures, which changes nothing of a fit.
-NOT_SWEPT = {"callbacks": "takes objects that act during one fit", "track": "measures a fit without changing it",
-             "track_every": "measures a fit without changing it"}
+NOT_SWEPT = {
+    "callbacks": "takes objects that act during one fit",
+    "track": "measures a fit without changing it",
+    "track_every": "measures a fit without changing it",
+}
 PARAM_NAMES = tuple(p for p in DEFAULTS if p not in (*SET_BY_EXPERIMENT, *NOT_SWEPT)) + tuple(DATA_PARAMS)
 #: A grid key that names a configuration instead of setting a parameter (a column of the results).
 LABEL = "label"
@@ -48,8 +51,11 @@ DECLINED = ("dropout", "class_weight", "label_smoothing", "weight_decay", "rho",
 OURS_ONLY = ("weight_init", *DECLINED)
 SKLEARN_ACTIVATIONS = ("identity", "logistic", "tanh", "relu")
 #: What MLPClassifier's solver and learning_rate take (``compare`` refuses the others).
-SKLEARN_CHOICES = {"activation": SKLEARN_ACTIVATIONS, "solver": ("lbfgs", "sgd", "adam"),
-                   "learning_rate": ("constant", "invscaling", "adaptive")}
+SKLEARN_CHOICES = {
+    "activation": SKLEARN_ACTIVATIONS,
+    "solver": ("lbfgs", "sgd", "adam"),
+    "learning_rate": ("constant", "invscaling", "adaptive"),
+}
 #: The most seeds an experiment runs: beyond this its list of runs alone would fill the memory.
 MAX_SEEDS = 10_000
 #: Estimator parameters that are floats; an int given for one (alpha=1) is the same run as the float.
@@ -82,7 +88,8 @@ def parse_layers(value: int | str | Sequence[int]) -> tuple[int, ...]:
     elif isinstance(value, (Integral, Real)) and not isinstance(value, bool):
         layers = (int(value),) if float(value).is_integer() else ()
     elif isinstance(value, (tuple, list, np.ndarray)) and all(
-            isinstance(h, Integral) or (isinstance(h, Real) and float(h).is_integer()) for h in value):
+        isinstance(h, Integral) or (isinstance(h, Real) and float(h).is_integer()) for h in value
+    ):
         layers = tuple(int(h) for h in value)
     else:
         layers = ()
@@ -113,8 +120,15 @@ def _normalize(name, value):
 
 
 #: What people call some parameters (the original project's words among them).
-SYNONYMS = {"epochs": "max_iter", "lr": "learning_rate_init", "layers": "hidden_layer_sizes", "l2": "alpha",
-            "optimizer": "solver", "momentum_rate": "momentum", "init": "weight_init"}
+SYNONYMS = {
+    "epochs": "max_iter",
+    "lr": "learning_rate_init",
+    "layers": "hidden_layer_sizes",
+    "l2": "alpha",
+    "optimizer": "solver",
+    "momentum_rate": "momentum",
+    "init": "weight_init",
+}
 
 
 def closest(name: str, choices: Iterable[str]) -> str | None:
@@ -136,11 +150,12 @@ def closest(name: str, choices: Iterable[str]) -> str | None:
 
 
 #: The words each parameter that takes a word accepts.
-CHOICES = {"activation": HIDDEN_ACTIVATIONS, "solver": SOLVERS, "learning_rate": SCHEDULES,
-           "weight_init": WEIGHT_INITS}
+CHOICES = {"activation": HIDDEN_ACTIVATIONS, "solver": SOLVERS, "learning_rate": SCHEDULES, "weight_init": WEIGHT_INITS}
 #: Words people use for a choice that scikit-learn names otherwise, and why.
-_OTHER_WORDS = {"sigmoid": ("logistic", "scikit-learn's name for the sigmoid"),
-                "linear": ("identity", "scikit-learn's name for no activation")}
+_OTHER_WORDS = {
+    "sigmoid": ("logistic", "scikit-learn's name for the sigmoid"),
+    "linear": ("identity", "scikit-learn's name for no activation"),
+}
 
 
 def _parameter(name, value=None):
@@ -166,14 +181,20 @@ def misused(name: str, value: object, spell: Callable[..., str] = _parameter) ->
     """
     text = str(value).strip()
     if name == "learning_rate" and _is_number(text):
-        return (f"did you mean {spell('learning_rate_init', text)}? ({spell('learning_rate')} is the schedule:"
-                f" {', '.join(SCHEDULES)})")
+        return (
+            f"did you mean {spell('learning_rate_init', text)}? ({spell('learning_rate')} is the schedule:"
+            f" {', '.join(SCHEDULES)})"
+        )
     if name == "learning_rate_init" and text.lower() in SCHEDULES:
-        return (f"did you mean {spell('learning_rate', text.lower())}? ({spell('learning_rate_init')} is the"
-                " initial step size, a number)")
+        return (
+            f"did you mean {spell('learning_rate', text.lower())}? ({spell('learning_rate_init')} is the"
+            " initial step size, a number)"
+        )
     if name == "activation" and text.lower() == "softmax":
-        return (f"softmax is the output layer's activation, which the estimator chooses; the hidden layers take"
-                f" {', '.join(HIDDEN_ACTIVATIONS)}")
+        return (
+            f"softmax is the output layer's activation, which the estimator chooses; the hidden layers take"
+            f" {', '.join(HIDDEN_ACTIVATIONS)}"
+        )
     word, why = _OTHER_WORDS.get(text.lower(), (text.lower(), "choices are lower case"))
     if word != text and word in CHOICES.get(name, ()):
         return f"did you mean {spell(name, word)}? ({why})"
@@ -212,22 +233,25 @@ def check_params(params: Mapping[str, Any]) -> dict[str, Any]:
             hint = " (use seeds to choose the random states)" if name == "random_state" else ""
             raise UsageError(f"parameter {name!r} is set by the experiment itself{hint}")
         if name in NOT_SWEPT:
-            raise UsageError(f"parameter {name!r} {NOT_SWEPT[name]}; an experiment's runs are named and stored by"
-                             f" their settings, so it cannot take them (fit an estimator with {name}= instead)")
+            raise UsageError(
+                f"parameter {name!r} {NOT_SWEPT[name]}; an experiment's runs are named and stored by"
+                f" their settings, so it cannot take them (fit an estimator with {name}= instead)"
+            )
         if name not in PARAM_NAMES:
             close = closest(name, PARAM_NAMES)
             hint = f"; did you mean {close!r}?" if close else f"; known parameters: {', '.join(PARAM_NAMES)}"
             raise UsageError(f"unknown parameter {name!r}{hint}")
     params = {name: _normalize(name, value) for name, value in params.items()}
     if not isinstance(params.get("activation", ""), str):
-        raise UsageError("an experiment takes an activation by its name (the registered ones:"
-                         f" {', '.join(HIDDEN_ACTIVATIONS)}); register your own with digitnet.nn.activations.register"
-                         " and give its name")
+        raise UsageError(
+            "an experiment takes an activation by its name (the registered ones:"
+            f" {', '.join(HIDDEN_ACTIVATIONS)}); register your own with digitnet.nn.activations.register"
+            " and give its name"
+        )
     for name, (choices, _) in DATA_PARAMS.items():
         if name in params and params[name] not in choices:
             raise UsageError(f"{name} must be one of {', '.join(choices)}; got {params[name]!r}")
-    probe = {k: (1 if k == "batch_size" and v == FULL_BATCH else v) for k, v in params.items()
-             if k not in DATA_PARAMS}
+    probe = {k: (1 if k == "batch_size" and v == FULL_BATCH else v) for k, v in params.items() if k not in DATA_PARAMS}
     try:
         NumpyMLPClassifier(**probe)._validate_params()
     except (TypeError, ValueError) as exc:
@@ -249,8 +273,10 @@ def check_combination(params: dict[str, Any]) -> dict[str, Any]:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     if settings["learning_rate"] == "cosine" and settings["warmup"] >= settings["max_iter"]:
-        raise UsageError(f"the cosine schedule's warmup ({settings['warmup']} epochs) must be shorter than max_iter"
-                         f" ({settings['max_iter']})")
+        raise UsageError(
+            f"the cosine schedule's warmup ({settings['warmup']} epochs) must be shorter than max_iter"
+            f" ({settings['max_iter']})"
+        )
     return params
 
 
@@ -301,8 +327,10 @@ def expand_grid(grid: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Sequen
         if not isinstance(g, Mapping):
             raise UsageError(f"a grid is a dict of name -> list of values, or a list of them; got {g!r}")
         keys = list(g)
-        values = [[v] if isinstance(v, (str, bytes, Integral, float)) or not hasattr(v, "__iter__") else list(v)
-                  for v in g.values()]
+        values = [
+            [v] if isinstance(v, (str, bytes, Integral, float)) or not hasattr(v, "__iter__") else list(v)
+            for v in g.values()
+        ]
         for key, vals in zip(keys, values):
             if not vals:
                 raise UsageError(f"grid parameter {key!r} has no values")

@@ -160,8 +160,11 @@ class SweepResult:
 
     def metadata(self) -> dict:
         """What ``results.json`` holds besides the configuration: every configuration's parameters, the best."""
-        return {"configurations": self.params, "best": None if self.best is None else self.best.to_json(),
-                "extra": self.extra}
+        return {
+            "configurations": self.params,
+            "best": None if self.best is None else self.best.to_json(),
+            "extra": self.extra,
+        }
 
 
 def save_results(result: Any, out_dir: str | os.PathLike[str]) -> list[str]:
@@ -183,8 +186,14 @@ def save_results(result: Any, out_dir: str | os.PathLike[str]) -> list[str]:
     """
     out_dir = prepare_out_dir(out_dir)
     config = result.config.to_json() if hasattr(result.config, "to_json") else result.config
-    meta = {"kind": result.kind, "config": config, "elapsed_seconds": result.elapsed,
-            "versions": result.versions, "written": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **result.metadata()}
+    meta = {
+        "kind": result.kind,
+        "config": config,
+        "elapsed_seconds": result.elapsed,
+        "versions": result.versions,
+        "written": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        **result.metadata(),
+    }
     files = {**result.files(), "results.json": dumps(meta, indent=2) + "\n"}
     return write_files(out_dir, files)
 
@@ -235,15 +244,25 @@ def load_sweep(folder: str | os.PathLike[str]) -> SweepResult:
     except (OSError, ValueError, TypeError, AttributeError) as exc:
         raise UsageError(f"cannot read {folder / 'curves.json'}: {exc}") from None
     best = Selection.from_json(meta["best"]) if meta.get("best") else None
-    return SweepResult(runs=runs, curves=curves, params=params, config=SweepConfig.from_json(meta["config"]),
-                       elapsed=float(meta.get("elapsed_seconds") or 0.0), best=best, extra=meta.get("extra") or {},
-                       versions=meta.get("versions") or {})
+    return SweepResult(
+        runs=runs,
+        curves=curves,
+        params=params,
+        config=SweepConfig.from_json(meta["config"]),
+        elapsed=float(meta.get("elapsed_seconds") or 0.0),
+        best=best,
+        extra=meta.get("extra") or {},
+        versions=meta.get("versions") or {},
+    )
 
 
 def _number_back(name, value):
     """A parameter as JSON wrote it, as the estimator takes it: ``"inf"`` is infinity for a numeric parameter (a
     label or a word stays as it is)."""
-    if value in ("inf", "-inf") and isinstance(DEFAULTS.get(name), (int, float)) and not isinstance(
-            DEFAULTS.get(name), bool):
+    if (
+        value in ("inf", "-inf")
+        and isinstance(DEFAULTS.get(name), (int, float))
+        and not isinstance(DEFAULTS.get(name), bool)
+    ):
         return float(value)
     return value

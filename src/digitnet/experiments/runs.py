@@ -133,8 +133,11 @@ class StudyModel(NumpyMLPClassifier):
 def reusable(params: Mapping[str, Any]) -> bool:
     """Can runs that differ only in max_iter share one training run? (A stochastic solver, no early stopping, and
     no schedule that depends on max_iter: cosine and onecycle spread their course over all the epochs.)"""
-    return params.get("solver", "adam") in STOCHASTIC_SOLVERS and not params.get("early_stopping", False) and \
-        params.get("learning_rate", "constant") not in ("cosine", "onecycle")
+    return (
+        params.get("solver", "adam") in STOCHASTIC_SOLVERS
+        and not params.get("early_stopping", False)
+        and params.get("learning_rate", "constant") not in ("cosine", "onecycle")
+    )
 
 
 def _task_arrays(task, data):
@@ -163,8 +166,14 @@ def _record(task, config_id, model, n_iter, seconds, arrays):
     history = {key: values[:n_iter] if model.solver != "lbfgs" else values for key, values in model.history_.items()}
     diverged = getattr(model, "diverged_at_", None)
     record = RunRecord(
-        config=config_id, seed=task.seed, fold=task.fold, fit_seconds=seconds, n_iter=int(n_iter),
-        train_loss=float(history["loss"][-1]) if diverged and history["loss"] else float(getattr(model, "loss_", math.nan)),
+        config=config_id,
+        seed=task.seed,
+        fold=task.fold,
+        fit_seconds=seconds,
+        n_iter=int(n_iter),
+        train_loss=float(history["loss"][-1])
+        if diverged and history["loss"]
+        else float(getattr(model, "loss_", math.nan)),
         train_accuracy=float(history["accuracy"][-1]) if history["accuracy"] else math.nan,
         curve={key: [float(v) for v in values] for key, values in history.items()},
         diverged_at=diverged,
@@ -226,17 +235,22 @@ def run_task(task: Task, data: tuple[Split, Any]) -> list[RunRecord]:
                 done = len(model.history_["loss"])
                 # Stopped early, inside the segment or on its last epoch (the counter stays above the limit),
                 # or diverged: fresh fits of more epochs stop there too.
-                stopped = done < k or model._no_improvement_count > model.n_iter_no_change or \
-                    model.diverged_at_ is not None
+                stopped = (
+                    done < k or model._no_improvement_count > model.n_iter_no_change or model.diverged_at_ is not None
+                )
             records.append(_record(task, config_id, model, done, trained, arrays))
         return records
     except TrainingDiverged as exc:  # a diverged run is a result however it is reported
-        return records + [RunRecord(config=c, seed=task.seed, fold=task.fold, fit_seconds=trained,
-                                    diverged_at=exc.epoch) for c in task.config_ids[len(records):]]
+        return records + [
+            RunRecord(config=c, seed=task.seed, fold=task.fold, fit_seconds=trained, diverged_at=exc.epoch)
+            for c in task.config_ids[len(records) :]
+        ]
     except (ValueError, TypeError, FloatingPointError, MemoryError) as exc:  # too large, or a bad setting
         message = " ".join(str(exc).split())
-        return records + [RunRecord(config=c, seed=task.seed, fold=task.fold, fit_seconds=trained, error=message)
-                          for c in task.config_ids[len(records):]]
+        return records + [
+            RunRecord(config=c, seed=task.seed, fold=task.fold, fit_seconds=trained, error=message)
+            for c in task.config_ids[len(records) :]
+        ]
 
 
 #: How often a worker process looks whether the sweep that started it is still there (seconds).

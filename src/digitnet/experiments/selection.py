@@ -121,12 +121,14 @@ class Selection:
         """
         names = {f.name for f in fields(cls)}
         if not isinstance(value, dict) or not {"config", "standings", "params"} <= set(value) or set(value) - names:
-            raise UsageError("the results file's 'best' is not a selection this version of digitnet wrote: run the"
-                             " study again")
+            raise UsageError(
+                "the results file's 'best' is not a selection this version of digitnet wrote: run the study again"
+            )
         value = dict(value)
         value["standings"] = [Standing(**s) for s in value["standings"]]
-        value["params"] = {k: tuple(v) if k == "hidden_layer_sizes" and isinstance(v, list) else v
-                           for k, v in value["params"].items()}  # JSON keeps a tuple as a list
+        value["params"] = {
+            k: tuple(v) if k == "hidden_layer_sizes" and isinstance(v, list) else v for k, v in value["params"].items()
+        }  # JSON keeps a tuple as a list
         return cls(**value)
 
 
@@ -138,10 +140,16 @@ def choose_best(result: Any, n_features: int, n_classes: int) -> Selection:
     ranked = standings(result.runs, lambda c: count_weights(result.params[c], n_features, n_classes))
     best = ranked[0]
     params = without_label(result.params[best.config])
-    return Selection(config=best.config, standings=ranked, params=result.params[best.config],
-                     hidden_layer_sizes=format_layers(hidden_layers(params)),
-                     activation=params.get("activation", DEFAULTS["activation"]),
-                     scaling=data_param(params, "scaling"), n_weights=best.n_weights, val_accuracy=best.mean)
+    return Selection(
+        config=best.config,
+        standings=ranked,
+        params=result.params[best.config],
+        hidden_layer_sizes=format_layers(hidden_layers(params)),
+        activation=params.get("activation", DEFAULTS["activation"]),
+        scaling=data_param(params, "scaling"),
+        n_weights=best.n_weights,
+        val_accuracy=best.mean,
+    )
 
 
 def select_and_test(result: Any, split: Split, cv: int | None) -> Selection:
@@ -161,8 +169,9 @@ def select_and_test(result: Any, split: Split, cv: int | None) -> Selection:
     params = without_label(result.params[best.config])
     test_split = split.dev_split() if cv else split
     max_iter = params.pop("max_iter", DEFAULTS["max_iter"])
-    tasks = [Task(params=params, checkpoints=(max_iter,), config_ids=(best.config,), seed=s)
-             for s in result.config.seeds]
+    tasks = [
+        Task(params=params, checkpoints=(max_iter,), config_ids=(best.config,), seed=s) for s in result.config.seeds
+    ]
     records = execute(tasks, (test_split, None), backend="serial", progress=False, desc="test")
     rows = result.runs["config"] == best.config
     for record in records:

@@ -45,8 +45,16 @@ from .runs import METRICS, RunRecord
 from .store_rows import COLUMNS as _COLUMNS
 from .store_rows import SWEEP_COLUMNS, StoredRun, SweepEntry, Unreadable, decode_run, decode_sweep, record_of
 
-__all__ = ["FILENAME", "SCHEMA_VERSION", "UNREADABLE_SUFFIX", "Store", "StoreDamaged", "StoredRun", "SweepEntry",
-           "Unreadable"]
+__all__ = [
+    "FILENAME",
+    "SCHEMA_VERSION",
+    "UNREADABLE_SUFFIX",
+    "Store",
+    "StoreDamaged",
+    "StoredRun",
+    "SweepEntry",
+    "Unreadable",
+]
 
 #: The store's file name inside a sweep's output directory.
 FILENAME = "sweep.sqlite"
@@ -57,7 +65,10 @@ SCHEMA_VERSION = 3
 #: Older layouts this digitnet still reads, and brings up to date when it writes.
 READABLE_VERSIONS = ("1", "2", "3")
 #: What bringing a store of layout ``v`` to ``v + 1`` takes.
-_MIGRATIONS = {1: ("ALTER TABLE sweeps ADD COLUMN owner TEXT",), 2: ("ALTER TABLE runs ADD COLUMN diverged_at INTEGER",)}
+_MIGRATIONS = {
+    1: ("ALTER TABLE sweeps ADD COLUMN owner TEXT",),
+    2: ("ALTER TABLE runs ADD COLUMN diverged_at INTEGER",),
+}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -205,7 +216,14 @@ class Store:
         (``readonly``) does not exist.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, timeout: float = 30.0, readonly: bool = False, foreign_objects: str = "refuse") -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        timeout: float = 30.0,
+        readonly: bool = False,
+        foreign_objects: str = "refuse",
+    ) -> None:
         self.path, self.readonly, self.damage, self.version = os.fspath(path), readonly, None, SCHEMA_VERSION
         self.unreadable, self._foreign = [], foreign_objects
         if readonly and not os.path.exists(self.path):
@@ -213,8 +231,11 @@ class Store:
         if readonly:
             check_regular_file(self.path, "results store")
         try:
-            self._conn = (_connect_readonly(self.path, timeout) if readonly else
-                          sqlite3.connect(self.path, timeout=timeout, isolation_level=None))
+            self._conn = (
+                _connect_readonly(self.path, timeout)
+                if readonly
+                else sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+            )
         except sqlite3.Error as exc:
             raise UsageError(f"cannot open results store {self.path}: {exc}") from None
         try:
@@ -259,8 +280,9 @@ class Store:
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
                         conn.execute(statement)
-                conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
-                             (str(SCHEMA_VERSION),))
+                conn.execute(
+                    "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+                )
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if not {"meta", "runs", "sweeps"} <= tables:
             raise sqlite3.DatabaseError("it has no runs table")
@@ -281,19 +303,26 @@ class Store:
         """Refuse a store holding a trigger, a view, or a table or index that is not digitnet's (see :data:`_TABLES`)."""
         foreign = []
         for kind, name, table, sql in self._conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"):
-            known = (kind == "table" and name in _TABLES and str(sql).startswith("CREATE TABLE")) or (
-                kind == "table" and name in _SQLITE_TABLES) or (
-                kind == "index" and str(name).startswith("sqlite_autoindex_") and table in _TABLES)
+            known = (
+                (kind == "table" and name in _TABLES and str(sql).startswith("CREATE TABLE"))
+                or (kind == "table" and name in _SQLITE_TABLES)
+                or (kind == "index" and str(name).startswith("sqlite_autoindex_") and table in _TABLES)
+            )
             if not known:
                 foreign.append((kind, name))
         if foreign:
             kind, name = (str(v) for v in foreign[0])
             more = f" (and {len(foreign) - 1} more)" if len(foreign) > 1 else ""
-            why = ("a trigger runs its own SQL as digitnet writes, and could change or delete committed runs"
-                   if kind == "trigger" else "a store holds only digitnet's own tables")
-            raise UsageError(f"the results store {self.path} holds {'an' if kind[0] in 'aeiou' else 'a'} {kind}"
-                             f" {name!r}{more} that digitnet did not make ({why}): remove it (sqlite3 {self.path}"
-                             f" 'DROP {kind.upper()} \"{name}\"') and run again, or use another folder")
+            why = (
+                "a trigger runs its own SQL as digitnet writes, and could change or delete committed runs"
+                if kind == "trigger"
+                else "a store holds only digitnet's own tables"
+            )
+            raise UsageError(
+                f"the results store {self.path} holds {'an' if kind[0] in 'aeiou' else 'a'} {kind}"
+                f" {name!r}{more} that digitnet did not make ({why}): remove it (sqlite3 {self.path}"
+                f" 'DROP {kind.upper()} \"{name}\"') and run again, or use another folder"
+            )
 
     @property
     def _columns(self):
@@ -307,8 +336,12 @@ class Store:
             problems = [str(exc)]
         if problems:
             # SQLite's report has several lines in a row ("*** in database main ***\nPage 4: ..."): a problem a line
-            problems = [line.strip() for p in problems for line in str(p).splitlines()
-                        if line.strip() and not line.startswith("*** in database")] or ["the integrity check failed"]
+            problems = [
+                line.strip()
+                for p in problems
+                for line in str(p).splitlines()
+                if line.strip() and not line.startswith("*** in database")
+            ] or ["the integrity check failed"]
             detail = f"{problems[0]}" + (f" and {len(problems) - 1} more problems" if len(problems) > 1 else "")
             if not self.readonly:
                 raise StoreDamaged(self.path, detail)
@@ -320,8 +353,10 @@ class Store:
         abandoned = [sweep_id for sweep_id, owner in running if _gone(owner)]
         if abandoned:
             with self.transaction():
-                self._conn.executemany("UPDATE sweeps SET status = 'interrupted', finished_at = ? WHERE id = ?",
-                                       [(_now(), i) for i in abandoned])
+                self._conn.executemany(
+                    "UPDATE sweeps SET status = 'interrupted', finished_at = ? WHERE id = ?",
+                    [(_now(), i) for i in abandoned],
+                )
 
     # -------------------------------------------------------------------------------- basics
 
@@ -357,9 +392,10 @@ class Store:
         """The rows (``columns``, a SELECT list) of the runs ``run_ids``, asked for 500 at a time."""
         run_ids = list(dict.fromkeys(run_ids))
         for start in range(0, len(run_ids), 500):
-            batch = run_ids[start:start + 500]
-            yield from self._conn.execute(f"SELECT {columns} FROM runs WHERE run_id IN ({','.join('?' * len(batch))})",
-                                          batch)
+            batch = run_ids[start : start + 500]
+            yield from self._conn.execute(
+                f"SELECT {columns} FROM runs WHERE run_id IN ({','.join('?' * len(batch))})", batch
+            )
 
     def count(self, run_ids: Iterable[str] | None = None) -> int:
         """Rows in the store (among ``run_ids``, if given)."""
@@ -367,7 +403,14 @@ class Store:
             return self._conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
         return len(self.existing(run_ids))
 
-    def add(self, runs: Iterable[tuple[str, Mapping[str, Any], RunRecord]], *, sweep: str | None = None, versions: Mapping[str, str] | None = None, info: Mapping[str, Any] | None = None) -> int:
+    def add(
+        self,
+        runs: Iterable[tuple[str, Mapping[str, Any], RunRecord]],
+        *,
+        sweep: str | None = None,
+        versions: Mapping[str, str] | None = None,
+        info: Mapping[str, Any] | None = None,
+    ) -> int:
         """Commit finished runs, all in one transaction; runs already present are left as they are.
 
         Parameters
@@ -394,14 +437,27 @@ class Store:
         rows = []
         for rid, identity, record in runs:
             params = identity["params"]
-            rows.append((
-                rid, sweep, canonical_json(params), int(identity["seed"]), identity.get("fold"),
-                params.get("max_iter"), canonical_json({**(info or {}), **{k: v for k, v in identity.items()
-                                                                            if k not in ("params", "seed", "fold")}}),
-                *(_real(getattr(record, m)) for m in METRICS), int(record.n_iter), _real(record.fit_seconds),
-                json.dumps(record.curve or {}, separators=(",", ":")), record.error, created, versions_json,
-                record.diverged_at,
-            ))
+            rows.append(
+                (
+                    rid,
+                    sweep,
+                    canonical_json(params),
+                    int(identity["seed"]),
+                    identity.get("fold"),
+                    params.get("max_iter"),
+                    canonical_json(
+                        {**(info or {}), **{k: v for k, v in identity.items() if k not in ("params", "seed", "fold")}}
+                    ),
+                    *(_real(getattr(record, m)) for m in METRICS),
+                    int(record.n_iter),
+                    _real(record.fit_seconds),
+                    json.dumps(record.curve or {}, separators=(",", ":")),
+                    record.error,
+                    created,
+                    versions_json,
+                    record.diverged_at,
+                )
+            )
         if not rows:
             return 0
         marks = ",".join("?" * len(_COLUMNS))
@@ -454,18 +510,36 @@ class Store:
         """Copy runs (:class:`StoredRun`) and sweeps (:class:`SweepEntry`) read from another store into this one."""
         values = []
         for r in rows:
-            v = {**vars(r), **{f"{k}_json": json.dumps(getattr(r, k), separators=(",", ":")) if k == "curve" else
-                                (None if getattr(r, k) is None else canonical_json(getattr(r, k)))
-                                for k in ("config", "data", "curve", "versions")}}
+            v = {
+                **vars(r),
+                **{
+                    f"{k}_json": json.dumps(getattr(r, k), separators=(",", ":"))
+                    if k == "curve"
+                    else (None if getattr(r, k) is None else canonical_json(getattr(r, k)))
+                    for k in ("config", "data", "curve", "versions")
+                },
+            }
             values.append(tuple(_real(v[c]) if c in (*METRICS, "fit_seconds") else v[c] for c in _COLUMNS))
         with self.transaction():
-            self._conn.executemany(f"INSERT OR IGNORE INTO runs ({','.join(_COLUMNS)}) VALUES"
-                                   f" ({','.join('?' * len(_COLUMNS))})", values)
+            self._conn.executemany(
+                f"INSERT OR IGNORE INTO runs ({','.join(_COLUMNS)}) VALUES ({','.join('?' * len(_COLUMNS))})", values
+            )
             self._conn.executemany(
                 "INSERT INTO sweeps (name, started_at, finished_at, status, n_runs, n_found, config_json)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(w.name, w.started_at, w.finished_at, "interrupted" if w.status == "running" else w.status, w.n_runs,
-                  w.n_found, dumps(w.config, sort_keys=True)) for w in sweeps])
+                [
+                    (
+                        w.name,
+                        w.started_at,
+                        w.finished_at,
+                        "interrupted" if w.status == "running" else w.status,
+                        w.n_runs,
+                        w.n_found,
+                        dumps(w.config, sort_keys=True),
+                    )
+                    for w in sweeps
+                ],
+            )
 
     def rows(self, run_ids: Iterable[str] | None = None) -> list[StoredRun]:
         """Every run in the store (or those of ``run_ids``), oldest first, as :class:`StoredRun` records.
@@ -500,8 +574,7 @@ class Store:
         while (rowid < last) if last is not None else (missed < misses):
             rowid += 1
             try:
-                values = self._conn.execute(f"SELECT {self._columns} FROM runs WHERE rowid = ?",
-                                            (rowid,)).fetchone()
+                values = self._conn.execute(f"SELECT {self._columns} FROM runs WHERE rowid = ?", (rowid,)).fetchone()
                 row = None if values is None else decode_run(values)
             except (sqlite3.DatabaseError, Unreadable):
                 row = None
@@ -518,14 +591,14 @@ class Store:
             cursor = self._conn.execute(
                 "INSERT INTO sweeps (name, started_at, status, n_runs, n_found, config_json, owner)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (name, _now(), "running", n_runs, n_found, dumps(config, sort_keys=True), this_process()))
+                (name, _now(), "running", n_runs, n_found, dumps(config, sort_keys=True), this_process()),
+            )
             return cursor.lastrowid
 
     def finish_sweep(self, sweep_id: int, status: str) -> None:
         """Mark a sweep ``finished``, ``interrupted`` or ``failed``."""
         with self.transaction():
-            self._conn.execute("UPDATE sweeps SET finished_at = ?, status = ? WHERE id = ?",
-                               (_now(), status, sweep_id))
+            self._conn.execute("UPDATE sweeps SET finished_at = ?, status = ? WHERE id = ?", (_now(), status, sweep_id))
 
     def sweeps(self) -> list[SweepEntry]:
         """Every sweep run on this store, oldest first, as :class:`SweepEntry` records (one whose process is gone
@@ -582,5 +655,3 @@ class _Transaction:
         elif self._conn.in_transaction:
             self._conn.execute("ROLLBACK")
         return False
-
-

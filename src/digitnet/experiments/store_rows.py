@@ -17,12 +17,35 @@ from typing import Any
 
 from .runs import METRICS, RunRecord
 
-__all__ = ["COLUMNS", "SWEEP_COLUMNS", "StoredRun", "SweepEntry", "Unreadable", "decode_run", "decode_sweep",
-           "record_of"]
+__all__ = [
+    "COLUMNS",
+    "SWEEP_COLUMNS",
+    "StoredRun",
+    "SweepEntry",
+    "Unreadable",
+    "decode_run",
+    "decode_sweep",
+    "record_of",
+]
 
 #: The ``runs`` table's columns, in the order rows are written and read.
-COLUMNS = ("run_id", "sweep", "config_json", "seed", "fold", "max_iter", "data_json", *METRICS, "n_iter",
-           "fit_seconds", "curve_json", "error", "created_at", "versions_json", "diverged_at")
+COLUMNS = (
+    "run_id",
+    "sweep",
+    "config_json",
+    "seed",
+    "fold",
+    "max_iter",
+    "data_json",
+    *METRICS,
+    "n_iter",
+    "fit_seconds",
+    "curve_json",
+    "error",
+    "created_at",
+    "versions_json",
+    "diverged_at",
+)
 #: The ``sweeps`` table's columns as :class:`SweepEntry` reads them (the owner, last, is not kept).
 SWEEP_COLUMNS = ("id", "name", "started_at", "finished_at", "status", "n_runs", "n_found", "config_json", "owner")
 
@@ -130,7 +153,8 @@ def _curve(value):
     curve = _json(value, "curve_json")
     for key, series in curve.items():
         if not isinstance(series, list) or not all(
-                v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in series):
+            v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in series
+        ):
             raise Unreadable(f"curve_json's {str(key)[:20]!r} is not a list of numbers")
     return curve
 
@@ -148,15 +172,22 @@ def decode_run(values: Sequence[Any]) -> StoredRun:
     name = row["run_id"] if isinstance(row["run_id"], str) else repr(row["run_id"])
     try:
         return StoredRun(
-            run_id=_text(row["run_id"], "run_id"), sweep=_text(row["sweep"], "sweep", optional=True),
-            config=_json(row["config_json"], "config_json"), seed=_integer(row["seed"], "seed"),
-            fold=_integer(row["fold"], "fold", optional=True), max_iter=_integer(row["max_iter"], "max_iter", True),
-            data=_json(row["data_json"], "data_json"), **{m: _number(row[m], m) for m in METRICS},
-            n_iter=_integer(row["n_iter"], "n_iter", minimum=0), fit_seconds=_number(row["fit_seconds"], "fit_seconds"),
-            curve=_curve(row["curve_json"]), error=_text(row["error"], "error", optional=True),
+            run_id=_text(row["run_id"], "run_id"),
+            sweep=_text(row["sweep"], "sweep", optional=True),
+            config=_json(row["config_json"], "config_json"),
+            seed=_integer(row["seed"], "seed"),
+            fold=_integer(row["fold"], "fold", optional=True),
+            max_iter=_integer(row["max_iter"], "max_iter", True),
+            data=_json(row["data_json"], "data_json"),
+            **{m: _number(row[m], m) for m in METRICS},
+            n_iter=_integer(row["n_iter"], "n_iter", minimum=0),
+            fit_seconds=_number(row["fit_seconds"], "fit_seconds"),
+            curve=_curve(row["curve_json"]),
+            error=_text(row["error"], "error", optional=True),
             created_at=_text(row["created_at"], "created_at"),
             versions=_json(row["versions_json"], "versions_json", optional=True),
-            diverged_at=_integer(row["diverged_at"], "diverged_at", optional=True))
+            diverged_at=_integer(row["diverged_at"], "diverged_at", optional=True),
+        )
     except Unreadable as exc:
         raise Unreadable(f"run {name[:16]}: {exc}", "runs", row["run_id"]) from None
 
@@ -166,12 +197,15 @@ def decode_sweep(values: Sequence[Any]) -> SweepEntry:
     row = dict(zip(SWEEP_COLUMNS, values))
     try:
         return SweepEntry(
-            id=_integer(row["id"], "id"), name=_text(row["name"], "name", optional=True),
+            id=_integer(row["id"], "id"),
+            name=_text(row["name"], "name", optional=True),
             started_at=_text(row["started_at"], "started_at"),
-            finished_at=_text(row["finished_at"], "finished_at", optional=True), status=_text(row["status"], "status"),
+            finished_at=_text(row["finished_at"], "finished_at", optional=True),
+            status=_text(row["status"], "status"),
             n_runs=_integer(row["n_runs"], "n_runs", optional=True),
             n_found=_integer(row["n_found"], "n_found", optional=True),
-            config=_json(row["config_json"], "config_json", optional=True))
+            config=_json(row["config_json"], "config_json", optional=True),
+        )
     except Unreadable as exc:
         raise Unreadable(f"sweep entry {row['id']!r}: {exc}", "sweeps", row["id"]) from None
 
@@ -179,6 +213,14 @@ def decode_sweep(values: Sequence[Any]) -> SweepEntry:
 def record_of(run: StoredRun) -> RunRecord:
     """A :class:`StoredRun` as the :class:`~digitnet.experiments.runs.RunRecord` a sweep tabulates
     (``config`` is -1: a configuration index belongs to a sweep, not to the store)."""
-    return RunRecord(config=-1, seed=run.seed, fold=run.fold, **{m: getattr(run, m) for m in METRICS},
-                     n_iter=run.n_iter, fit_seconds=run.fit_seconds, curve=run.curve, error=run.error,
-                     diverged_at=run.diverged_at)
+    return RunRecord(
+        config=-1,
+        seed=run.seed,
+        fold=run.fold,
+        **{m: getattr(run, m) for m in METRICS},
+        n_iter=run.n_iter,
+        fit_seconds=run.fit_seconds,
+        curve=run.curve,
+        error=run.error,
+        diverged_at=run.diverged_at,
+    )

@@ -106,9 +106,13 @@ def _summary_row(members, config, varying, metric, data_label=None):
     if metric == "val_accuracy":
         row["test_accuracy"] = mean("test_accuracy")
     folds = {m.fold for m in members if m.fold is not None}
-    row.update(seeds=len({m.seed for m in members}), folds=len(folds) or None, n_iter=mean("n_iter"),
-               fit_seconds=float(sum(m.fit_seconds for m in members if not math.isnan(m.fit_seconds))),
-               failed=len(members) - len(ok))
+    row.update(
+        seeds=len({m.seed for m in members}),
+        folds=len(folds) or None,
+        n_iter=mean("n_iter"),
+        fit_seconds=float(sum(m.fit_seconds for m in members if not math.isnan(m.fit_seconds))),
+        failed=len(members) - len(ok),
+    )
     return row
 
 
@@ -121,8 +125,11 @@ def _data_label(members, data_text):
 def _ranking(groups, metric):
     """Every group's summary, best first; a configuration whose every run failed is not ranked: it comes last."""
     configs = [json.loads(k[0]) for k in groups]
-    varying = [name for name in sorted({n for c in configs for n in c})
-               if len({canonical_json(c.get(name)) for c in configs}) > 1]
+    varying = [
+        name
+        for name in sorted({n for c in configs for n in c})
+        if len({canonical_json(c.get(name)) for c in configs}) > 1
+    ]
     ranked = []
     for (config_text, _), members in groups.items():
         config = json.loads(config_text)
@@ -153,13 +160,17 @@ def _overview(rows, sweeps, n_groups):
     datasets = {((r.data or {}).get("split") or {}).get("dataset", "?") for r in rows}
     setup = ", ".join(f"{k}-fold cv" if k else "validation split" for k in sorted(cvs, key=lambda k: k or 0))
     seconds = sum(r.fit_seconds for r in rows if not math.isnan(r.fit_seconds))
-    lines = [f"{len(rows)} runs of {n_groups} configurations ({_seed_text(seeds)}; {setup}; data:"
-             f" {', '.join(sorted(map(str, datasets)))}), {n_failed} failed, {seconds:.1f} s of training"]
+    lines = [
+        f"{len(rows)} runs of {n_groups} configurations ({_seed_text(seeds)}; {setup}; data:"
+        f" {', '.join(sorted(map(str, datasets)))}), {n_failed} failed, {seconds:.1f} s of training"
+    ]
     if sweeps:
         last = sweeps[-1]
-        lines.append(f"{len(sweeps)} sweep command{'s' if len(sweeps) != 1 else ''} on this store; the last,"
-                     f" {last.name!r}, started {last.started_at}: {last.status}, {last.n_runs} runs"
-                     f" asked for, {last.n_found} already there")
+        lines.append(
+            f"{len(sweeps)} sweep command{'s' if len(sweeps) != 1 else ''} on this store; the last,"
+            f" {last.name!r}, started {last.started_at}: {last.status}, {last.n_runs} runs"
+            f" asked for, {last.n_found} already there"
+        )
     return lines
 
 
@@ -168,8 +179,9 @@ def _best_line(best, varying, metric, what):
         return "best: none (every run failed)"
     shown = ", ".join(f"{k}={_show(k, v)}" for k, v in best.config.items() if k in varying) or "the only configuration"
     spread = best.row[f"{metric}_std"]
-    text = (f"best: {shown}: mean {what.split(' (')[0]} {best.row[metric]:.4f}"
-            + (f" ± {spread:.4f} over {best.row['seeds']} seeds" if not math.isnan(spread) else ""))
+    text = f"best: {shown}: mean {what.split(' (')[0]} {best.row[metric]:.4f}" + (
+        f" ± {spread:.4f} over {best.row['seeds']} seeds" if not math.isnan(spread) else ""
+    )
     if metric == "val_accuracy" and not math.isnan(best.row.get("test_accuracy", math.nan)):
         text += f" (test accuracy {best.row['test_accuracy']:.4f})"
     return text
@@ -204,6 +216,13 @@ def summarize(rows: Sequence[StoredRun], sweeps: Sequence[SweepEntry] = (), top:
         ranking = _ranking_table(ranked)
         label = _data_label(next(iter(mine.values())), data_text)
         heading = f"{label}: best {min(top, len(mine))} of {len(mine)} configurations by mean {what}:"
-        sections.append(DataSummary(label=label, heading=heading, table=ranking.head(top), ranking=ranking,
-                                    best=_best_line(ranked[0], varying, metric, what)))
+        sections.append(
+            DataSummary(
+                label=label,
+                heading=heading,
+                table=ranking.head(top),
+                ranking=ranking,
+                best=_best_line(ranked[0], varying, metric, what),
+            )
+        )
     return StoreSummary(lines=lines, sections=sorted(sections, key=lambda section: section.label))

@@ -21,31 +21,35 @@ import contextlib
 import dataclasses
 import itertools
 import math
+import os
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..data import load_split
+from ..data import Split, load_split
 from ..errors import UsageError
 from ..jsonify import canonical_json
 from .backends import WorkerLost, execute
+from .identity import IDENTITY_VERSION, data_fingerprint, run_id
 from .params import (
-    DEFAULTS, LABEL, check_combination, check_params, expand_grid, format_layers, resolved_params, seed_list,
+    DEFAULTS,
+    LABEL,
+    check_combination,
+    check_params,
+    expand_grid,
+    format_layers,
+    resolved_params,
+    seed_list,
 )
 from .results import SweepConfig, SweepResult, package_versions
 from .runs import METRICS, Task, reusable
-from .identity import IDENTITY_VERSION, data_fingerprint, run_id
 from .store import UNREADABLE_SUFFIX, Store, StoreDamaged, salvage
 from .store_rows import record_of
-import os
-from collections.abc import Mapping, Sequence
-from typing import Any
-
-from ..data import Split
 
 
 @dataclass(frozen=True)
@@ -103,8 +107,9 @@ class SweepInterrupted(KeyboardInterrupt):
         """The one-line summary the command line prints."""
         if self.path is None:
             return f"interrupted after {self.saved} of {self.total} runs (no results store: nothing was saved)"
-        return (f"interrupted: {self.saved} of {self.total} runs saved in {self.path}; run the same command again"
-                f" to finish")
+        return (
+            f"interrupted: {self.saved} of {self.total} runs saved in {self.path}; run the same command again to finish"
+        )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -158,8 +163,16 @@ def _make_tasks(configs, seeds, n_folds, score_test):
             current.append(member)
         batches.append(current)
         for batch, seed, fold in itertools.product(batches, seeds, range(n_folds) if n_folds else [None]):
-            tasks.append(Task(params=params, checkpoints=tuple(m for m, _ in batch),
-                              config_ids=tuple(i for _, i in batch), seed=seed, fold=fold, score_test=score_test))
+            tasks.append(
+                Task(
+                    params=params,
+                    checkpoints=tuple(m for m, _ in batch),
+                    config_ids=tuple(i for _, i in batch),
+                    seed=seed,
+                    fold=fold,
+                    score_test=score_test,
+                )
+            )
     return tasks
 
 
@@ -173,9 +186,16 @@ def _identities(configs, seeds, folds, split, score_test):
     for config_id, config in enumerate(configs):
         params = resolved_params(config)
         for seed in seeds:
-            for fold in (range(n_folds) if n_folds else [None]):
-                identity = {"v": IDENTITY_VERSION, "params": params, "seed": int(seed), "fold": fold,
-                            "data": data[int(seed) if per_seed else 0], "cv": n_folds, "score_test": bool(score_test)}
+            for fold in range(n_folds) if n_folds else [None]:
+                identity = {
+                    "v": IDENTITY_VERSION,
+                    "params": params,
+                    "seed": int(seed),
+                    "fold": fold,
+                    "data": data[int(seed) if per_seed else 0],
+                    "cv": n_folds,
+                    "score_test": bool(score_test),
+                }
                 if per_seed:
                     identity["folds"] = "per seed"
                 out[config_id, int(seed), fold] = run_id(identity), identity
@@ -192,7 +212,18 @@ def _folds(split, cv, seeds, per_seed):
     return split.cv_folds(int(cv))
 
 
-def plan_sweep(grid: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Sequence[Any]]], split: Split, *, seeds: int | Sequence[int], cv: int | None, base_params: Mapping[str, Any] | None, score_test: bool, name: str, execution: Execution, folds_per_seed: bool = False) -> SweepPlan:
+def plan_sweep(
+    grid: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Sequence[Any]]],
+    split: Split,
+    *,
+    seeds: int | Sequence[int],
+    cv: int | None,
+    base_params: Mapping[str, Any] | None,
+    score_test: bool,
+    name: str,
+    execution: Execution,
+    folds_per_seed: bool = False,
+) -> SweepPlan:
     """Stage 1: check the grid and decide every run and training (see the module docstring)."""
     raw_configs = expand_grid(grid)
     base = check_params(base_params or {})
@@ -210,11 +241,32 @@ def plan_sweep(grid: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Sequenc
     plain = [{k: v for k, v in c.items() if k != LABEL} for c in configs]
     tasks = _make_tasks(plain, seeds, None if cv is None else int(cv), score_test)
     ids = _identities(plain, seeds, folds, split, score_test)
-    config = SweepConfig(name=name, grid=grid, base_params=base, seeds=seeds, cv=cv, folds_per_seed=folds_per_seed,
-                         n_jobs=execution.n_jobs, score_test=score_test, split=split.describe(),
-                         backend=execution.backend_name, scheduler=execution.scheduler, n_configs=len(configs))
-    return SweepPlan(name=name, configs=configs, grid_keys=grid_keys, seeds=seeds, split=split, folds=folds, cv=cv,
-                     tasks=tasks, ids=ids, config=config)
+    config = SweepConfig(
+        name=name,
+        grid=grid,
+        base_params=base,
+        seeds=seeds,
+        cv=cv,
+        folds_per_seed=folds_per_seed,
+        n_jobs=execution.n_jobs,
+        score_test=score_test,
+        split=split.describe(),
+        backend=execution.backend_name,
+        scheduler=execution.scheduler,
+        n_configs=len(configs),
+    )
+    return SweepPlan(
+        name=name,
+        configs=configs,
+        grid_keys=grid_keys,
+        seeds=seeds,
+        split=split,
+        folds=folds,
+        cv=cv,
+        tasks=tasks,
+        ids=ids,
+        config=config,
+    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -279,19 +331,31 @@ def _run_and_commit(plan, pending, store, execution, n_found):
             return "?"
 
     def saved_where(n_saved):
-        return "nothing was saved" if store is None else (
-            f"{n_saved} of {len(all_ids)} runs saved in {store.path}; run the same command again to finish")
+        return (
+            "nothing was saved"
+            if store is None
+            else (f"{n_saved} of {len(all_ids)} runs saved in {store.path}; run the same command again to finish")
+        )
 
     try:
-        execute(pending, (plan.split, plan.folds), backend=execution.backend_name, n_jobs=execution.n_jobs,
-                scheduler=execution.scheduler, on_result=commit, progress=execution.progress, desc=plan.name)
+        execute(
+            pending,
+            (plan.split, plan.folds),
+            backend=execution.backend_name,
+            n_jobs=execution.n_jobs,
+            scheduler=execution.scheduler,
+            on_result=commit,
+            progress=execution.progress,
+            desc=plan.name,
+        )
     except KeyboardInterrupt:
         raise SweepInterrupted(ended("interrupted"), len(all_ids), None if store is None else store.path) from None
     except WorkerLost as exc:
         raise WorkerLost(f"{exc}; {saved_where(ended('failed'))}") from None
     except sqlite3.Error as exc:  # a full disk, a file-size limit: what was committed before stays
-        raise UsageError(f"cannot write to the results store {store.path} ({exc}); {saved_where(ended('failed'))}"
-                         " once there is room") from None
+        raise UsageError(
+            f"cannot write to the results store {store.path} ({exc}); {saved_where(ended('failed'))} once there is room"
+        ) from None
     except BaseException:
         ended("failed")
         raise
@@ -308,8 +372,10 @@ def _read_back(store, run_ids):
     missing = [rid for rid in run_ids if rid not in rows]
     if missing:
         why = unreadable.get(missing[0], f"run {missing[0][:16]} is not there")
-        raise UsageError(f"{len(missing)} runs of this sweep cannot be read back from {store.path} ({why}): another"
-                         " process changed the store during the sweep; run the same command again")
+        raise UsageError(
+            f"{len(missing)} runs of this sweep cannot be read back from {store.path} ({why}): another"
+            " process changed the store during the sweep; run the same command again"
+        )
     return {rid: record_of(row) for rid, row in rows.items()}, list(rows.values())
 
 
@@ -326,7 +392,7 @@ def _mean_curve(curves):
         length = max(len(s) for s in series)
         padded = np.full((len(series), length), np.nan)
         for i, s in enumerate(series):
-            padded[i, :len(s)] = s
+            padded[i, : len(s)] = s
         out[key] = [float(v) for v in np.nanmean(padded, axis=0)]
     return out
 
@@ -385,8 +451,7 @@ def _open_store(store, log):
     except StoreDamaged as damage:
         aside, n_rows = salvage(damage.path)
         if log is not None:
-            log(f"warning: {damage}: kept it as {aside} and copied its {n_rows} readable runs into a new"
-                f" {damage.path}")
+            log(f"warning: {damage}: kept it as {aside} and copied its {n_rows} readable runs into a new {damage.path}")
         return Store(store), True
 
 
@@ -400,9 +465,11 @@ def _found(store, plan, log):
         store.set_aside(unreadable)
         if log is not None:
             n = len(unreadable)
-            log(f"warning: {n} run{'s' if n != 1 else ''} in {store.path} cannot be read"
+            log(
+                f"warning: {n} run{'s' if n != 1 else ''} in {store.path} cannot be read"
                 f" ({next(iter(unreadable.values()))}): training {'them' if n != 1 else 'it'} again; the old"
-                f" row{'s are' if n != 1 else ' is'} kept, with a run id ending in {UNREADABLE_SUFFIX}")
+                f" row{'s are' if n != 1 else ' is'} kept, with a run id ending in {UNREADABLE_SUFFIX}"
+            )
     return set(records)
 
 
@@ -417,24 +484,48 @@ def run_sweep(plan: SweepPlan, execution: Execution, start: float) -> SweepResul
         pending, n_trainings = _pending(plan, found)
         if execution.log is not None and store is not None:
             n_ids = len(plan.run_ids)
-            execution.log(f"results store {store.path}: {len(found)} of {n_ids} runs found, {n_ids - len(found)} to"
-                          f" train ({len(pending)} training{'s' if len(pending) != 1 else ''})")
+            execution.log(
+                f"results store {store.path}: {len(found)} of {n_ids} runs found, {n_ids - len(found)} to"
+                f" train ({len(pending)} training{'s' if len(pending) != 1 else ''})"
+            )
         results, stored = _run_and_commit(plan, pending, store, execution, len(found))
     finally:
         if owned:
             store.close()
-    records = [dataclasses.replace(results[rid], config=config_id, seed=seed, fold=fold)
-               for (config_id, seed, fold), (rid, _) in plan.ids.items()]
+    records = [
+        dataclasses.replace(results[rid], config=config_id, seed=seed, fold=fold)
+        for (config_id, seed, fold), (rid, _) in plan.ids.items()
+    ]
     runs, curves = _tabulate(records, plan.configs, plan.grid_keys, plan.cv)
-    config = dataclasses.replace(plan.config, n_runs=len(plan.run_ids), n_trainings=n_trainings,
-                                 n_trained=len(pending), n_found=len(found),
-                                 store=None if store is None else str(store.path))
-    return SweepResult(runs=runs, curves=curves, params=plan.configs, config=config,
-                       elapsed=time.perf_counter() - start, stored=stored)
+    config = dataclasses.replace(
+        plan.config,
+        n_runs=len(plan.run_ids),
+        n_trainings=n_trainings,
+        n_trained=len(pending),
+        n_found=len(found),
+        store=None if store is None else str(store.path),
+    )
+    return SweepResult(
+        runs=runs, curves=curves, params=plan.configs, config=config, elapsed=time.perf_counter() - start, stored=stored
+    )
 
 
-def sweep(grid: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Sequence[Any]]], split: Split | None = None, *, seeds: int | Sequence[int] = (0,), cv: int | None = None, n_jobs: int = 1, progress: bool = True, base_params: Mapping[str, Any] | None = None, score_test: bool = True,
-          name: str = "sweep", backend: str | None = None, scheduler: str | None = None, store: str | os.PathLike[str] | Store | None = None, log: Callable[[str], object] | None = None) -> SweepResult:
+def sweep(
+    grid: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Sequence[Any]]],
+    split: Split | None = None,
+    *,
+    seeds: int | Sequence[int] = (0,),
+    cv: int | None = None,
+    n_jobs: int = 1,
+    progress: bool = True,
+    base_params: Mapping[str, Any] | None = None,
+    score_test: bool = True,
+    name: str = "sweep",
+    backend: str | None = None,
+    scheduler: str | None = None,
+    store: str | os.PathLike[str] | Store | None = None,
+    log: Callable[[str], object] | None = None,
+) -> SweepResult:
     """Train every configuration of a parameter grid, for every seed.
 
     Parameters
@@ -477,6 +568,7 @@ def sweep(grid: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Sequence[Any
     """
     start = time.perf_counter()
     execution = Execution(n_jobs=n_jobs, backend=backend, scheduler=scheduler, progress=progress, store=store, log=log)
-    plan = plan_sweep(grid, split, seeds=seeds, cv=cv, base_params=base_params, score_test=score_test, name=name,
-                      execution=execution)
+    plan = plan_sweep(
+        grid, split, seeds=seeds, cv=cv, base_params=base_params, score_test=score_test, name=name, execution=execution
+    )
     return run_sweep(plan, execution, start)

@@ -98,7 +98,13 @@ class Plan:
     optimizer: str | None
 
 
-def plan(activation: str | Activation, out_activation: str, dtype: DTypeLike, dropout: Sequence[float] | None, optimizer: Optimizer) -> Plan | None:
+def plan(
+    activation: str | Activation,
+    out_activation: str,
+    dtype: DTypeLike,
+    dropout: Sequence[float] | None,
+    optimizer: Optimizer,
+) -> Plan | None:
     """The :class:`Plan` of a fit, or None when NumPy's path trains it (see the module's docstring for which)."""
     if dropout is not None or np.dtype(dtype) not in (np.float32, np.float64):
         return None
@@ -130,13 +136,25 @@ def count_correct(labels: np.ndarray, P: np.ndarray, out_activation: str) -> int
     return int(k.count_argmax(P, labels))
 
 
-def forward(X: np.ndarray | sparse.spmatrix, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], activation: str | Activation, out_activation: str, buffers: Sequence[np.ndarray]) -> list | None:
+def forward(
+    X: np.ndarray | sparse.spmatrix,
+    weights: Sequence[np.ndarray],
+    biases: Sequence[np.ndarray],
+    activation: str | Activation,
+    out_activation: str,
+    buffers: Sequence[np.ndarray],
+) -> list | None:
     """:func:`digitnet.nn._fast.forward_into` (no dropout, nothing kept of Z) with the kernels: relu's bias add,
     softmax's shift and normalisation; the same numbers. None where the compiled path does not cover the network
     (then the caller runs NumPy's)."""
     k = kernels()
-    if k is None or not isinstance(activation, str) or activation not in HIDDEN_CODES or \
-            get(activation).name != activation or buffers[-1].dtype not in (np.float32, np.float64):
+    if (
+        k is None
+        or not isinstance(activation, str)
+        or activation not in HIDDEN_CODES
+        or get(activation).name != activation
+        or buffers[-1].dtype not in (np.float32, np.float64)
+    ):
         return None
     n, last = X.shape[0], len(weights) - 1
     activations = [X]
@@ -161,8 +179,10 @@ def _weak(values, dtype):
     makes NumPy compute in float64 and round once when it stores), which the kernels do not mimic."""
     if dtype == np.float64:
         return True
-    return all(type(v) in (float, int, bool) or (isinstance(v, np.generic) and np.result_type(v, dtype) == dtype)
-               for v in values)
+    return all(
+        type(v) in (float, int, bool) or (isinstance(v, np.generic) and np.result_type(v, dtype) == dtype)
+        for v in values
+    )
 
 
 #: (dtype, layer sizes, rows) -> whether numba's BLAS products equal NumPy's for a step of that shape.
@@ -202,25 +222,45 @@ def _products_agree(k, dtype, layers, n):
 def _key(found, optimizer, activation, out_activation, alpha):
     """What :class:`Steps` depend on besides the network's arrays: the plan, the optimizer, the activations, and the
     settings the kernels read (with their types: a NumPy float64 in a float32 fit changes the path)."""
-    return (found, optimizer, activation, out_activation,
-            *((v, type(v)) for v in (alpha, *Steps.settings(optimizer, found.optimizer))))
+    return (
+        found,
+        optimizer,
+        activation,
+        out_activation,
+        *((v, type(v)) for v in (alpha, *Steps.settings(optimizer, found.optimizer))),
+    )
 
 
-def steps_for(workspace: Any, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], optimizer: Optimizer, activation: str | Activation, out_activation: str, alpha: float, dropout: Sequence[float] | None) -> Steps | None:
+def steps_for(
+    workspace: Any,
+    weights: Sequence[np.ndarray],
+    biases: Sequence[np.ndarray],
+    optimizer: Optimizer,
+    activation: str | Activation,
+    out_activation: str,
+    alpha: float,
+    dropout: Sequence[float] | None,
+) -> Steps | None:
     """The :class:`Steps` of an epoch of :func:`digitnet.nn._fast.train_epoch`, or None where NumPy's path trains it:
     the workspace's from the last epoch while nothing it depends on changed (a callback may change a setting
     between epochs), else new ones, kept on the workspace."""
     kept = getattr(workspace, "compiled_steps", None)
-    if kept is not None and kept.weights is weights and kept.biases is biases and dropout is None and \
-            kept.key == _key(kept.plan, optimizer, activation, out_activation, alpha):
+    if (
+        kept is not None
+        and kept.weights is weights
+        and kept.biases is biases
+        and dropout is None
+        and kept.key == _key(kept.plan, optimizer, activation, out_activation, alpha)
+    ):
         return kept  # (the environment is read at a fit's first epoch: its workspace is new)
     found = plan(activation, out_activation, workspace.grad.dtype, dropout, optimizer)
     if found is None:
         return None
     key = _key(found, optimizer, activation, out_activation, alpha)
     if kept is None or kept.key != key or kept.weights is not weights or kept.biases is not biases:
-        kept = workspace.compiled_steps = Steps(found, weights, biases, optimizer, workspace, activation,
-                                                out_activation, alpha)
+        kept = workspace.compiled_steps = Steps(
+            found, weights, biases, optimizer, workspace, activation, out_activation, alpha
+        )
         kept.key = key
     return kept
 
@@ -232,7 +272,17 @@ class Steps:
     weights the step started from (what :func:`digitnet.nn._fast.train_epoch` records for the epoch's loss).
     """
 
-    def __init__(self, plan: Plan, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], optimizer: Optimizer, workspace: Any, activation: str | Activation, out_activation: str, alpha: float) -> None:
+    def __init__(
+        self,
+        plan: Plan,
+        weights: Sequence[np.ndarray],
+        biases: Sequence[np.ndarray],
+        optimizer: Optimizer,
+        workspace: Any,
+        activation: str | Activation,
+        out_activation: str,
+        alpha: float,
+    ) -> None:
         self.k, self.plan, self.weights, self.biases, self.optimizer = plan.kernels, plan, weights, biases, optimizer
         self.ws, self.alpha, self.last = workspace, alpha, len(weights) - 1
         self.hidden = None if plan.hidden == HIDDEN_CODES["relu"] else get(activation).apply
@@ -243,8 +293,9 @@ class Steps:
         self.grad_tuples = tuple(self.weight_grads), tuple(self.bias_grads)
         self.n_weights = sum(W.size for W in weights)
         self.cast = workspace.grad.dtype.type
-        self.fused = plan.optimizer if _weak(self.settings(optimizer, plan.optimizer) + (alpha,),
-                                             workspace.grad.dtype) else None
+        self.fused = (
+            plan.optimizer if _weak(self.settings(optimizer, plan.optimizer) + (alpha,), workspace.grad.dtype) else None
+        )
         self.views, self.key = {}, None
         if self.fused == "adam":  # as NumPy casts them, once (a change makes new steps: see steps_for)
             b1, b2, cast = optimizer.beta_1, optimizer.beta_2, self.cast
@@ -282,12 +333,19 @@ class Steps:
         if n not in self.views:
             buffers, deltas = [A[:n] for A in self.ws.activations[:-1]], [D[:n] for D in self.ws.deltas]
             layers = [self.weights[0].shape[0], *(W.shape[1] for W in self.weights)]
-            dense = self.plan.hidden in (0, 1) and self.last > 0 and min(layers[1:]) > 1 and \
-                self.weights[0].dtype == self.ws.grad.dtype and blas_agrees(self.ws.grad.dtype, layers, n)
+            dense = (
+                self.plan.hidden in (0, 1)
+                and self.last > 0
+                and min(layers[1:]) > 1
+                and self.weights[0].dtype == self.ws.grad.dtype
+                and blas_agrees(self.ws.grad.dtype, layers, n)
+            )
             self.views[n] = buffers, deltas, tuple(buffers) if dense else None, tuple(deltas)
         return self.views[n]
 
-    def __call__(self, X: np.ndarray | sparse.spmatrix, Y: np.ndarray, output: np.ndarray, sample_weight: np.ndarray | None) -> float:
+    def __call__(
+        self, X: np.ndarray | sparse.spmatrix, Y: np.ndarray, output: np.ndarray, sample_weight: np.ndarray | None
+    ) -> float:
         n = X.shape[0]
         buffers, deltas, hidden, delta_tuple = self._views(n)
         if hidden is not None and type(X) is np.ndarray and X.dtype == output.dtype and X.flags.c_contiguous:
@@ -300,23 +358,43 @@ class Steps:
         self.step(n if sample_weight is None else float(np.sum(sample_weight)))
         return penalty
 
-    def dense(self, X: np.ndarray, Y: np.ndarray, output: np.ndarray, sample_weight: np.ndarray | None, hidden: np.ndarray, deltas: tuple) -> float:
+    def dense(
+        self,
+        X: np.ndarray,
+        Y: np.ndarray,
+        output: np.ndarray,
+        sample_weight: np.ndarray | None,
+        hidden: np.ndarray,
+        deltas: tuple,
+    ) -> float:
         """Forward and backward in two kernel calls (:func:`._kernels.dense_forward`, ``dense_backward``), NumPy's
         output function between them; for relu or identity hidden layers, dense rows, the products numba's BLAS
         computes as NumPy's does (:func:`blas_agrees`). Returns the L2 penalty of the weights before the step."""
         k = self.k
         weights, biases = self.tuples
         softmax = self.output is None
-        penalty = k.dense_forward(X, weights, biases, hidden, output, self.plan.hidden == 1, softmax, self.raveled,
-                                  bool(self.alpha))
+        penalty = k.dense_forward(
+            X, weights, biases, hidden, output, self.plan.hidden == 1, softmax, self.raveled, bool(self.alpha)
+        )
         if softmax:
             np.exp(output, out=output)
             if output.shape[1] > k.BLOCK:  # rows longer than NumPy's summation block: NumPy's sum
                 output /= output.sum(axis=1, keepdims=True)
         else:
             self.output(output, out=output)
-        k.dense_backward(X, Y, sample_weight, weights, hidden, output, deltas, self.grad_tuples[0], self.grad_tuples[1],
-                         self.plan.hidden, softmax and output.shape[1] <= k.BLOCK)
+        k.dense_backward(
+            X,
+            Y,
+            sample_weight,
+            weights,
+            hidden,
+            output,
+            deltas,
+            self.grad_tuples[0],
+            self.grad_tuples[1],
+            self.plan.hidden,
+            softmax and output.shape[1] <= k.BLOCK,
+        )
         return penalty
 
     def forward(self, X: np.ndarray | sparse.spmatrix, buffers: Sequence[np.ndarray], output: np.ndarray) -> list:
@@ -341,7 +419,13 @@ class Steps:
         activations.append(Z)
         return activations
 
-    def backward(self, activations: Sequence[np.ndarray], Y: np.ndarray, sample_weight: np.ndarray | None, deltas: Sequence[np.ndarray]) -> None:
+    def backward(
+        self,
+        activations: Sequence[np.ndarray],
+        Y: np.ndarray,
+        sample_weight: np.ndarray | None,
+        deltas: Sequence[np.ndarray],
+    ) -> None:
         """The gradient into the workspace, without the L2 term and the division by the batch's size (the optimizer
         kernels apply both); finishes the softmax in ``activations[-1]``."""
         k, last, bias_grads = self.k, self.last, self.bias_grads
@@ -367,16 +451,38 @@ class Steps:
         if self.fused == "adam":
             opt.advance()
             a, b1, c1, b2, c2, eps = self.adam_settings
-            k.adam_step(opt.params, grad, opt.m, opt.v, self.n_weights, a, cast(total), b1, c1, b2, c2,
-                        cast(-opt.learning_rate), eps)
+            k.adam_step(
+                opt.params,
+                grad,
+                opt.m,
+                opt.v,
+                self.n_weights,
+                a,
+                cast(total),
+                b1,
+                c1,
+                b2,
+                c2,
+                cast(-opt.learning_rate),
+                eps,
+            )
         elif self.fused == "sgd":
-            k.sgd_step(opt.params, grad, opt.velocity, self.n_weights, cast(alpha), cast(total),
-                       cast(opt.learning_rate), cast(opt.momentum), bool(opt.nesterov))
+            k.sgd_step(
+                opt.params,
+                grad,
+                opt.velocity,
+                self.n_weights,
+                cast(alpha),
+                cast(total),
+                cast(opt.learning_rate),
+                cast(opt.momentum),
+                bool(opt.nesterov),
+            )
         elif _weak((alpha,), grad.dtype):
             k.scale_gradient(grad, opt.params, self.n_weights, cast(alpha), cast(total))
             opt.step(grad)
         else:  # digitnet.nn._fast.backward_into's last lines, where alpha is a NumPy float64 in a float32 fit
             if alpha:
-                grad[:self.n_weights] += alpha * opt.params[:self.n_weights]
+                grad[: self.n_weights] += alpha * opt.params[: self.n_weights]
             grad /= total
             opt.step(grad)

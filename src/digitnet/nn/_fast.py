@@ -60,6 +60,7 @@ def blas_threads(n_rows: int, layer_sizes: Sequence[int]) -> contextlib.Abstract
 
 # ---------------------------------------------------------------- the loss, summed as scikit-learn sums it
 
+
 def cross_entropy(Y: np.ndarray, P: np.ndarray, out_activation: str = "softmax", soft: bool = False) -> np.ndarray:
     """:func:`~digitnet.nn.network.cross_entropy`: one log per row for softmax (Y is one-hot, so
     sum_k Y[i,k] log p[i,k] = log p[i, true class]), the same numbers as the formula's. ``soft``: the rows
@@ -93,7 +94,12 @@ def squared_weights(weights: Iterable[np.ndarray]) -> float:
     return sum(float(np.dot(W.ravel(), W.ravel())) for W in weights)
 
 
-def mean_loss(per_sample: np.ndarray, sample_weight: np.ndarray | None = None, alpha: float = 0.0, sum_squared_weights: float = 0.0) -> float:
+def mean_loss(
+    per_sample: np.ndarray,
+    sample_weight: np.ndarray | None = None,
+    alpha: float = 0.0,
+    sum_squared_weights: float = 0.0,
+) -> float:
     """:func:`~digitnet.nn.network.mean_loss`: sum_i s_i l_i / S + alpha / (2 S) sum_l ||W[l]||^2."""
     if sample_weight is None:
         loss = float(per_sample.sum() / per_sample.shape[0])  # np.mean without its Python-level overhead
@@ -106,13 +112,22 @@ def mean_loss(per_sample: np.ndarray, sample_weight: np.ndarray | None = None, a
     return loss
 
 
-def compute_loss(Y: np.ndarray, P: np.ndarray, weights: Sequence[np.ndarray] = (), alpha: float = 0.0, sample_weight: np.ndarray | None = None, out_activation: str = "softmax", soft: bool = False) -> float:
+def compute_loss(
+    Y: np.ndarray,
+    P: np.ndarray,
+    weights: Sequence[np.ndarray] = (),
+    alpha: float = 0.0,
+    sample_weight: np.ndarray | None = None,
+    out_activation: str = "softmax",
+    soft: bool = False,
+) -> float:
     """:func:`~digitnet.nn.network.compute_loss`: mean loss plus the L2 penalty, MLPClassifier's numbers."""
     penalty = squared_weights(weights) if alpha else 0.0
     return mean_loss(per_sample_loss(Y, P, out_activation, soft), sample_weight, alpha, penalty)
 
 
 # ---------------------------------------------------------------- forward and backward in buffers
+
 
 class Workspace:
     """Buffers reused across batches, so a training step allocates (almost) nothing.
@@ -128,7 +143,15 @@ class Workspace:
     of rate > 0, the batch's mask and f(Z) times it (None for the others): ``activations`` keep f(Z).
     """
 
-    def __init__(self, layer_sizes: Sequence[int], batch_size: int, dtype: DTypeLike, n_samples: int | None = None, activation: str | Activation | None = None, dropout: Sequence[float] | None = None) -> None:
+    def __init__(
+        self,
+        layer_sizes: Sequence[int],
+        batch_size: int,
+        dtype: DTypeLike,
+        n_samples: int | None = None,
+        activation: str | Activation | None = None,
+        dropout: Sequence[float] | None = None,
+    ) -> None:
         rows = [batch_size] * (len(layer_sizes) - 2) + [max(batch_size, n_samples or 0)]
         self.activations = [np.empty((n, k), dtype) for n, k in zip(rows, layer_sizes[1:])]
         self.deltas = [np.empty((batch_size, k), dtype) for k in layer_sizes[1:]]
@@ -150,7 +173,16 @@ def _product(A, B, out):
     return np.matmul(A, B, out=out)
 
 
-def forward_into(X: np.ndarray | sparse.spmatrix, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], activation: str | Activation, out_activation: str, buffers: Sequence[np.ndarray], pre_activations: Sequence[np.ndarray | None] | None = None, workspace: Workspace | None = None) -> list:
+def forward_into(
+    X: np.ndarray | sparse.spmatrix,
+    weights: Sequence[np.ndarray],
+    biases: Sequence[np.ndarray],
+    activation: str | Activation,
+    out_activation: str,
+    buffers: Sequence[np.ndarray],
+    pre_activations: Sequence[np.ndarray | None] | None = None,
+    workspace: Workspace | None = None,
+) -> list:
     """:func:`~digitnet.nn.network.forward_pass`, writing A[l] into ``buffers[l - 1][:n_samples]``.
 
     Z[l] is computed in place of A[l], unless ``pre_activations[l - 1]`` is a buffer (a hidden
@@ -176,7 +208,13 @@ def forward_into(X: np.ndarray | sparse.spmatrix, weights: Sequence[np.ndarray],
     return activations
 
 
-def forward(X: np.ndarray | sparse.spmatrix, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], activation: str | Activation, out_activation: str) -> np.ndarray:
+def forward(
+    X: np.ndarray | sparse.spmatrix,
+    weights: Sequence[np.ndarray],
+    biases: Sequence[np.ndarray],
+    activation: str | Activation,
+    out_activation: str,
+) -> np.ndarray:
     """:func:`forward_into` into new buffers: the output layer's A, for prediction (the dtype of ``X @ W + b``)."""
     weights, biases = [np.asarray(W) for W in weights], [np.asarray(b) for b in biases]
     dtype = np.result_type(X.dtype, *(W.dtype for W in weights), *(b.dtype for b in biases))
@@ -184,7 +222,17 @@ def forward(X: np.ndarray | sparse.spmatrix, weights: Sequence[np.ndarray], bias
     return forward_into(X, weights, biases, activation, out_activation, buffers)[-1]
 
 
-def backward_into(activations: Sequence[np.ndarray], Y: np.ndarray, weights: Sequence[np.ndarray], activation: str | Activation, alpha: float, sample_weight: np.ndarray | None, workspace: Workspace, params: np.ndarray, masks: Sequence[np.ndarray | None] | None = None) -> np.ndarray:
+def backward_into(
+    activations: Sequence[np.ndarray],
+    Y: np.ndarray,
+    weights: Sequence[np.ndarray],
+    activation: str | Activation,
+    alpha: float,
+    sample_weight: np.ndarray | None,
+    workspace: Workspace,
+    params: np.ndarray,
+    masks: Sequence[np.ndarray | None] | None = None,
+) -> np.ndarray:
     """:func:`~digitnet.nn.network.backward_pass`, into ``workspace.grad`` (returned).
 
     ``params`` is the flat buffer ``weights`` are views of: the L2 term and the division by S
@@ -195,8 +243,10 @@ def backward_into(activations: Sequence[np.ndarray], Y: np.ndarray, weights: Seq
     n = Y.shape[0]
     f = get(activation)
     if f.needs == "z" and any(z is None for z in workspace.pre_activations):
-        raise ValueError(f"activation {activation!r} reads Z in its derivative: make the Workspace with"
-                         f" activation={activation!r}, and pass its pre_activations to forward_into")
+        raise ValueError(
+            f"activation {activation!r} reads Z in its derivative: make the Workspace with"
+            f" activation={activation!r}, and pass its pre_activations to forward_into"
+        )
     weight_grads, bias_grads = workspace.grads
     deltas = workspace.deltas
     total = n if sample_weight is None else float(np.sum(sample_weight))
@@ -222,7 +272,12 @@ def backward_into(activations: Sequence[np.ndarray], Y: np.ndarray, weights: Seq
     return grad
 
 
-def draw_masks(rng: np.random.Generator | np.random.RandomState, rates: Sequence[float], n_rows: int, masks: Sequence[np.ndarray | None]) -> None:
+def draw_masks(
+    rng: np.random.Generator | np.random.RandomState,
+    rates: Sequence[float],
+    n_rows: int,
+    masks: Sequence[np.ndarray | None],
+) -> None:
     """:func:`~digitnet.nn.network.dropout_masks` into the workspace's mask buffers (the same draws, the same
     numbers: [u >= p] / (1 - p) for each hidden layer of rate p > 0, layer by layer)."""
     for p, mask in zip(rates, masks):
@@ -230,8 +285,25 @@ def draw_masks(rng: np.random.Generator | np.random.RandomState, rates: Sequence
             np.multiply(rng.random((n_rows, mask.shape[1])) >= p, 1.0 / (1.0 - p), out=mask[:n_rows])
 
 
-def train_epoch(X: np.ndarray | sparse.spmatrix, Y: np.ndarray, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], optimizer: Optimizer, *, activation: str | Activation, out_activation: str, alpha: float, batch_size: int,
-                sample_weight: np.ndarray | None = None, order: np.ndarray | None = None, workspace: Workspace | None = None, labels: np.ndarray | None = None, dropout: Sequence[float] | None = None, rng: np.random.Generator | np.random.RandomState | None = None, soft: bool = False) -> tuple[float, float]:
+def train_epoch(
+    X: np.ndarray | sparse.spmatrix,
+    Y: np.ndarray,
+    weights: Sequence[np.ndarray],
+    biases: Sequence[np.ndarray],
+    optimizer: Optimizer,
+    *,
+    activation: str | Activation,
+    out_activation: str,
+    alpha: float,
+    batch_size: int,
+    sample_weight: np.ndarray | None = None,
+    order: np.ndarray | None = None,
+    workspace: Workspace | None = None,
+    labels: np.ndarray | None = None,
+    dropout: Sequence[float] | None = None,
+    rng: np.random.Generator | np.random.RandomState | None = None,
+    soft: bool = False,
+) -> tuple[float, float]:
     """:func:`digitnet.nn.training.train_epoch` with reused buffers; same arguments, numbers equal to 1e-12.
 
     Parameters
@@ -252,8 +324,9 @@ def train_epoch(X: np.ndarray | sparse.spmatrix, Y: np.ndarray, weights: Sequenc
     loss, accuracy : float
     """
     n = X.shape[0]
-    ws = workspace or Workspace([X.shape[1]] + [W.shape[1] for W in weights], min(batch_size, n), X.dtype, n,
-                                activation, dropout)
+    ws = workspace or Workspace(
+        [X.shape[1]] + [W.shape[1] for W in weights], min(batch_size, n), X.dtype, n, activation, dropout
+    )
     masks = None if dropout is None else ws.masks
     if order is not None:  # take() gathers rows faster than X[order]; same values
         X, Y = (X[order] if sparse.issparse(X) else X.take(order, axis=0)), Y.take(order, axis=0)
@@ -277,18 +350,30 @@ def train_epoch(X: np.ndarray | sparse.spmatrix, Y: np.ndarray, weights: Sequenc
         buffers[-1] = outputs[batch]
         if masks is not None:
             draw_masks(rng, dropout, batch.stop - batch.start, masks)
-        activations = forward_into(X[batch], weights, biases, activation, out_activation, buffers, ws.pre_activations,
-                                   None if masks is None else ws)
+        activations = forward_into(
+            X[batch],
+            weights,
+            biases,
+            activation,
+            out_activation,
+            buffers,
+            ws.pre_activations,
+            None if masks is None else ws,
+        )
         penalties.append(squared_weights(weights) if alpha else 0.0)  # before this step changes them
-        optimizer.step(backward_into(activations, Y[batch], weights, activation, alpha, sw, ws, optimizer.params,
-                                     masks))
+        optimizer.step(
+            backward_into(activations, Y[batch], weights, activation, alpha, sw, ws, optimizer.params, masks)
+        )
     scored = None if compiled is None or soft else compiled.true_class(Y, outputs[:n], labels)
     if scored is None:
         per_sample = per_sample_loss(Y, outputs[:n], out_activation, soft)
     else:
         per_sample = _negative_log(scored[0], np.finfo(outputs.dtype).eps)
-    total_loss = None if compiled is None or sample_weight is not None else compiled.epoch_loss(
-        per_sample, batch_size, penalties)
+    total_loss = (
+        None
+        if compiled is None or sample_weight is not None
+        else compiled.epoch_loss(per_sample, batch_size, penalties)
+    )
     if total_loss is None:
         total_loss = 0.0
         for batch, penalty in zip(batches, penalties):
@@ -307,8 +392,20 @@ def _count_correct(labels, P, out_activation, compiled=True):
     return count_correct(labels, P, out_activation) if counted is None else counted
 
 
-def starting_loss(X: np.ndarray | sparse.spmatrix, Y: np.ndarray, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], *, activation: str | Activation, out_activation: str, alpha: float, batch_size: int, sample_weight: np.ndarray | None = None,
-                  workspace: Workspace | None = None, soft: bool = False) -> float:
+def starting_loss(
+    X: np.ndarray | sparse.spmatrix,
+    Y: np.ndarray,
+    weights: Sequence[np.ndarray],
+    biases: Sequence[np.ndarray],
+    *,
+    activation: str | Activation,
+    out_activation: str,
+    alpha: float,
+    batch_size: int,
+    sample_weight: np.ndarray | None = None,
+    workspace: Workspace | None = None,
+    soft: bool = False,
+) -> float:
     """:func:`digitnet.nn.training.starting_loss` in reused buffers; same arguments, the number to 1e-12.
 
     The forward passes write into ``workspace`` (which the next epoch overwrites before reading), so
@@ -340,12 +437,22 @@ class HeldOut:
     and recomputing the labels every epoch.
     """
 
-    def __init__(self, X: np.ndarray | sparse.spmatrix, Y: np.ndarray, sample_weight: np.ndarray | None, layer_sizes: Sequence[int], out_activation: str, soft: bool = False) -> None:
+    def __init__(
+        self,
+        X: np.ndarray | sparse.spmatrix,
+        Y: np.ndarray,
+        sample_weight: np.ndarray | None,
+        layer_sizes: Sequence[int],
+        out_activation: str,
+        soft: bool = False,
+    ) -> None:
         self.X, self.Y, self.sample_weight, self.out_activation, self.soft = X, Y, sample_weight, out_activation, soft
         self.labels = Y.argmax(axis=1) if out_activation == "softmax" else Y
         self.buffers = [np.empty((X.shape[0], k), X.dtype) for k in layer_sizes[1:]]
 
-    def scores(self, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], activation: str | Activation, alpha: float) -> tuple[float, float]:
+    def scores(
+        self, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], activation: str | Activation, alpha: float
+    ) -> tuple[float, float]:
         """``(loss, score)`` of the network on these rows (score NaN if an output is not finite)."""
         P = forward_into(self.X, weights, biases, activation, self.out_activation, self.buffers)[-1]
         loss = compute_loss(self.Y, P, weights, alpha, self.sample_weight, self.out_activation, self.soft)

@@ -171,8 +171,9 @@ def scale_gradient(grad, params, n_weights, alpha, total):
 
 
 @_jit
-def adam_step(params, grad, m, v, n_weights, alpha, total, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2,
-              minus_rate, epsilon):
+def adam_step(
+    params, grad, m, v, n_weights, alpha, total, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2, minus_rate, epsilon
+):
     """:func:`scale_gradient`, then :meth:`digitnet.nn.optimizers.Adam.step` with its rate already advanced
     (``minus_rate`` = -learning_rate): m, v, and params updated in place, each number rounded as NumPy's calls
     round it."""
@@ -277,6 +278,7 @@ def epoch_loss(per_sample, batch_size, alpha, penalties):
 
 
 # ---------------------------------------------------------------- a whole step in two calls, BLAS called from numba
+
 
 @_jit
 def dot_into(a, b, out):

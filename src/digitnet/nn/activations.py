@@ -34,6 +34,7 @@ ELU_ALPHA = 1.0
 
 # ---------------------------------------------------------------- the speed path's functions (original names)
 
+
 def identity(Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """f(z) = z."""
     if out is None:
@@ -173,6 +174,7 @@ def log_sigmoid(Z: np.ndarray) -> np.ndarray:
 
 # ---------------------------------------------------------------- the activation object
 
+
 @dataclass(frozen=True, eq=False)
 class Activation:
     """An activation function f with f' and f'', from whichever of z and a = f(z) they need.
@@ -225,8 +227,10 @@ class Activation:
     def _read(self, z, a):
         kept = z if self.needs == "z" else a
         if kept is None:
-            raise ValueError(f"the derivatives of activation {self.name!r} read {self.needs}"
-                             f" ({'the pre-activation Z' if self.needs == 'z' else 'the output A = f(Z)'}): pass it")
+            raise ValueError(
+                f"the derivatives of activation {self.name!r} read {self.needs}"
+                f" ({'the pre-activation Z' if self.needs == 'z' else 'the output A = f(Z)'}): pass it"
+            )
         return kept
 
     def df(self, z: np.ndarray | None = None, a: np.ndarray | None = None) -> np.ndarray:
@@ -266,6 +270,7 @@ class Activation:
 
 
 # ---------------------------------------------------------------- the built-in activations, as formulas
+
 
 def _logistic(z):
     with np.errstate(over="ignore"):  # e^-z = inf for z < -709, and 1 / inf = 0 is the right limit
@@ -358,22 +363,64 @@ def _as(a, values):
 
 _BUILT_IN = (
     Activation("identity", lambda z: z, _ones, _zeros, "a", forward_into=identity, scale_delta=identity_derivative),
-    Activation("logistic", _logistic, lambda a: a * (1 - a), lambda a: a * (1 - a) * (1 - 2 * a), "a",
-               forward_into=sigmoid, scale_delta=sigmoid_derivative),
-    Activation("tanh", np.tanh, lambda a: 1 - a**2, lambda a: -2 * a * (1 - a**2), "a",
-               forward_into=tanh, scale_delta=tanh_derivative),
-    Activation("relu", lambda z: np.maximum(z, 0), lambda a: _as(a, a > 0), _zeros, "a",
-               forward_into=relu, scale_delta=relu_derivative),
-    Activation("leaky_relu", lambda z: np.where(z > 0, z, LEAKY_SLOPE * z),
-               lambda a: _as(a, np.where(a > 0, 1, LEAKY_SLOPE)), _zeros, "a",
-               forward_into=leaky_relu, scale_delta=leaky_relu_derivative),
-    Activation("elu", _elu, lambda a: np.where(a > 0, 1, a + ELU_ALPHA), lambda a: np.where(a > 0, 0, a + ELU_ALPHA),
-               "a", forward_into=elu, scale_delta=elu_derivative),
+    Activation(
+        "logistic",
+        _logistic,
+        lambda a: a * (1 - a),
+        lambda a: a * (1 - a) * (1 - 2 * a),
+        "a",
+        forward_into=sigmoid,
+        scale_delta=sigmoid_derivative,
+    ),
+    Activation(
+        "tanh",
+        np.tanh,
+        lambda a: 1 - a**2,
+        lambda a: -2 * a * (1 - a**2),
+        "a",
+        forward_into=tanh,
+        scale_delta=tanh_derivative,
+    ),
+    Activation(
+        "relu",
+        lambda z: np.maximum(z, 0),
+        lambda a: _as(a, a > 0),
+        _zeros,
+        "a",
+        forward_into=relu,
+        scale_delta=relu_derivative,
+    ),
+    Activation(
+        "leaky_relu",
+        lambda z: np.where(z > 0, z, LEAKY_SLOPE * z),
+        lambda a: _as(a, np.where(a > 0, 1, LEAKY_SLOPE)),
+        _zeros,
+        "a",
+        forward_into=leaky_relu,
+        scale_delta=leaky_relu_derivative,
+    ),
+    Activation(
+        "elu",
+        _elu,
+        lambda a: np.where(a > 0, 1, a + ELU_ALPHA),
+        lambda a: np.where(a > 0, 0, a + ELU_ALPHA),
+        "a",
+        forward_into=elu,
+        scale_delta=elu_derivative,
+    ),
     # derivatives of z (their f' is no function of f alone): the fast path keeps Z for them
     Activation("gelu", _gelu, _gelu_derivative, _gelu_second, "z"),
     Activation("silu", _silu, _silu_derivative, _silu_second, "z"),
-    Activation("softmax", _softmax, _softmax_jacobian, _softmax_second, "a", hidden=False, elementwise=False,
-               forward_into=softmax),
+    Activation(
+        "softmax",
+        _softmax,
+        _softmax_jacobian,
+        _softmax_second,
+        "a",
+        hidden=False,
+        elementwise=False,
+        forward_into=softmax,
+    ),
     Activation("exp", _exp, lambda a: a, lambda a: a, "a", hidden=False, forward_into=exp),
 )
 
@@ -392,8 +439,10 @@ def get(name: str | Activation) -> Activation:
     try:
         return _REGISTRY[name]
     except (KeyError, TypeError):
-        raise ValueError(f"unknown activation {name!r}: the registered ones are {', '.join(_REGISTRY)}"
-                         " (a new one is added with digitnet.nn.activations.register)") from None
+        raise ValueError(
+            f"unknown activation {name!r}: the registered ones are {', '.join(_REGISTRY)}"
+            " (a new one is added with digitnet.nn.activations.register)"
+        ) from None
 
 
 def register(activation: Activation, *, replace: bool = False) -> Activation:
@@ -407,8 +456,10 @@ def register(activation: Activation, *, replace: bool = False) -> Activation:
         raise TypeError(f"register takes an Activation, got {type(activation).__name__}")
     name = check(activation).name
     if name in BUILT_IN or (name in _REGISTRY and not replace):
-        raise ValueError(f"activation {name!r} is already registered" + ("" if name in BUILT_IN else
-                                                                         "; pass replace=True to replace it"))
+        raise ValueError(
+            f"activation {name!r} is already registered"
+            + ("" if name in BUILT_IN else "; pass replace=True to replace it")
+        )
     _REGISTRY[name] = activation
     return activation
 
@@ -425,11 +476,16 @@ def check(activation: Activation) -> Activation:
         raise ValueError("a hidden activation acts element by element (elementwise=True)")
     z = np.linspace(-3.0, 3.0, 12).reshape(3, 4)
     a = activation.function(z)
-    for what, values in (("f", a), ("f'", activation.df(z, a)),
-                         ("f''", None if activation.second_derivative is None else activation.d2f(z, a))):
+    for what, values in (
+        ("f", a),
+        ("f'", activation.df(z, a)),
+        ("f''", None if activation.second_derivative is None else activation.d2f(z, a)),
+    ):
         if values is not None and np.shape(values) != z.shape and activation.elementwise:
-            raise ValueError(f"{what} of activation {name!r} turns an array of shape {z.shape} into shape"
-                             f" {np.shape(values)}: it must act element by element")
+            raise ValueError(
+                f"{what} of activation {name!r} turns an array of shape {z.shape} into shape"
+                f" {np.shape(values)}: it must act element by element"
+            )
     return activation
 
 
@@ -450,8 +506,10 @@ def from_spec(spec: str | Activation | Sequence[Callable[[np.ndarray], np.ndarra
     if isinstance(spec, tuple) and len(spec) in (2, 3) and all(callable(f) for f in spec):
         name = getattr(spec[0], "__name__", "")
         return check(Activation(name if name.isidentifier() else "user_activation", *spec))
-    raise ValueError(f"activation must be a registered name ({', '.join(hidden_names())}), an Activation, or a pair"
-                     f" (f, df) or triple (f, df, d2f) of functions of z; got {spec!r}")
+    raise ValueError(
+        f"activation must be a registered name ({', '.join(hidden_names())}), an Activation, or a pair"
+        f" (f, df) or triple (f, df, d2f) of functions of z; got {spec!r}"
+    )
 
 
 def unregister(name: str) -> None:

@@ -83,8 +83,21 @@ def _point(X, Y, weights, biases, activation, alpha, out_activation, sample_weig
         back[l] = deltas[0] @ weights[l].T
         deltas.insert(0, back[l] * slopes[l - 1])
     sizes = [X.shape[1]] + [W.shape[1] for W in weights]
-    return _Point(sizes, list(weights), list(layers[:-1]), get(out_activation), zs[-1], layers[-1], slopes,
-                  curvatures, deltas, back, sample_weight, total, alpha)
+    return _Point(
+        sizes,
+        list(weights),
+        list(layers[:-1]),
+        get(out_activation),
+        zs[-1],
+        layers[-1],
+        slopes,
+        curvatures,
+        deltas,
+        back,
+        sample_weight,
+        total,
+        alpha,
+    )
 
 
 def _product(point: _Point, v) -> np.ndarray:
@@ -104,8 +117,7 @@ def _product(point: _Point, v) -> np.ndarray:
         if l < n_layers - 1:
             r_inputs.append(point.slopes[l] * r_z)
     # (softmax's Jacobian is built with a float64 identity: back to the weights' dtype)
-    r_delta = point.output.jvp(r_pre[-1], z=point.pre_output, a=point.probabilities).astype(r_pre[-1].dtype,
-                                                                                          copy=False)
+    r_delta = point.output.jvp(r_pre[-1], z=point.pre_output, a=point.probabilities).astype(r_pre[-1].dtype, copy=False)
     if point.sample_weight is not None:
         r_delta = r_delta * point.sample_weight[:, None]
     r_weights, r_biases = [None] * n_layers, [None] * n_layers
@@ -121,8 +133,16 @@ def _product(point: _Point, v) -> np.ndarray:
     return pack(r_weights, r_biases)
 
 
-def hessian_operator(X: np.ndarray | sparse.spmatrix, Y: np.ndarray, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], activation: str | Activation = DEFAULT_ACTIVATION, alpha: float = 0.0, out_activation: str = "softmax",
-                     sample_weight: np.ndarray | None = None) -> LinearOperator:
+def hessian_operator(
+    X: np.ndarray | sparse.spmatrix,
+    Y: np.ndarray,
+    weights: Sequence[np.ndarray],
+    biases: Sequence[np.ndarray],
+    activation: str | Activation = DEFAULT_ACTIVATION,
+    alpha: float = 0.0,
+    out_activation: str = "softmax",
+    sample_weight: np.ndarray | None = None,
+) -> LinearOperator:
     """The Hessian of the loss at these parameters as a symmetric ``scipy.sparse.linalg.LinearOperator``.
 
     ``op @ v`` (or ``op.matvec(v)``) is :func:`hessian_vector_product` at these parameters; the forward
@@ -147,8 +167,17 @@ def hessian_operator(X: np.ndarray | sparse.spmatrix, Y: np.ndarray, weights: Se
     return LinearOperator((n, n), matvec=product, rmatvec=product, dtype=weights[0].dtype)  # symmetric: H' = H
 
 
-def hessian_vector_product(X: np.ndarray | sparse.spmatrix, Y: np.ndarray, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], v: np.ndarray, activation: str | Activation = DEFAULT_ACTIVATION, alpha: float = 0.0,
-                           out_activation: str = "softmax", sample_weight: np.ndarray | None = None) -> np.ndarray:
+def hessian_vector_product(
+    X: np.ndarray | sparse.spmatrix,
+    Y: np.ndarray,
+    weights: Sequence[np.ndarray],
+    biases: Sequence[np.ndarray],
+    v: np.ndarray,
+    activation: str | Activation = DEFAULT_ACTIVATION,
+    alpha: float = 0.0,
+    out_activation: str = "softmax",
+    sample_weight: np.ndarray | None = None,
+) -> np.ndarray:
     """H v, the Hessian of the loss at (weights, biases) times a direction v, exactly (Pearlmutter's R-operator).
 
     Parameters
@@ -183,8 +212,19 @@ def _finite(product):
     return product
 
 
-def sharpness(X: np.ndarray | sparse.spmatrix, Y: np.ndarray, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], activation: str | Activation = DEFAULT_ACTIVATION, alpha: float = 0.0, k: int = 1, out_activation: str = "softmax",
-              sample_weight: np.ndarray | None = None, tol: float = 0.0, seed: int = 0) -> np.ndarray:
+def sharpness(
+    X: np.ndarray | sparse.spmatrix,
+    Y: np.ndarray,
+    weights: Sequence[np.ndarray],
+    biases: Sequence[np.ndarray],
+    activation: str | Activation = DEFAULT_ACTIVATION,
+    alpha: float = 0.0,
+    k: int = 1,
+    out_activation: str = "softmax",
+    sample_weight: np.ndarray | None = None,
+    tol: float = 0.0,
+    seed: int = 0,
+) -> np.ndarray:
     """The k largest eigenvalues of the loss's Hessian, largest first, by Lanczos on exact products.
 
     ``scipy.sparse.linalg.eigsh`` (ARPACK's implicitly restarted Lanczos, ``which="LA"``) applied to
@@ -224,6 +264,12 @@ def sharpness(X: np.ndarray | sparse.spmatrix, Y: np.ndarray, weights: Sequence[
     sizes = [X.shape[1]] + [W.shape[1] for W in weights]
     with blas_threads(X.shape[0], sizes):  # small products: one BLAS thread is many times faster on a busy machine
         operator = hessian_operator(X, Y, *as64, activation, alpha, out_activation, sw)
-        values = eigsh(LinearOperator(operator.shape, matvec=lambda v: _finite(operator.matvec(v)),
-                                      dtype=np.float64), k=k, which="LA", v0=start, tol=tol, return_eigenvectors=False)
+        values = eigsh(
+            LinearOperator(operator.shape, matvec=lambda v: _finite(operator.matvec(v)), dtype=np.float64),
+            k=k,
+            which="LA",
+            v0=start,
+            tol=tol,
+            return_eigenvectors=False,
+        )
     return np.sort(values)[::-1]

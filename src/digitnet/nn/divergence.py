@@ -111,11 +111,16 @@ class DivergenceRule:
             return f"{at}: the loss of the starting weights is already {start}, before any update"
         if not math.isfinite(loss):
             return f"{at}: the loss became {loss} (from {start} with the starting weights)"
-        times = (f"more than {self.factor:g} times as much" if self.reference == self.start_loss else
-                 f"more than {self.factor:g} times {self.reference:.4g}, the loss of a constant prediction")
+        times = (
+            f"more than {self.factor:g} times as much"
+            if self.reference == self.start_loss
+            else f"more than {self.factor:g} times {self.reference:.4g}, the loss of a constant prediction"
+        )
         return f"{at}: the loss rose from {start} with the starting weights to {loss:.4g}, {times}"
 
 
-def divergence_epoch(losses: Iterable[float], start_loss: float, baseline: float = 0.0, factor: float = DIVERGENCE_FACTOR) -> int | None:
+def divergence_epoch(
+    losses: Iterable[float], start_loss: float, baseline: float = 0.0, factor: float = DIVERGENCE_FACTOR
+) -> int | None:
     """The first epoch (counted from 1) at which training diverged, or None: ``DivergenceRule(...).epoch(losses)``."""
     return DivergenceRule(float(start_loss), float(baseline), factor).epoch(losses)

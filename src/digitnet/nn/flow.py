@@ -40,12 +40,25 @@ class GradientFlow:
 def layer_norms(flat: np.ndarray, layer_sizes: Sequence[int]) -> np.ndarray:
     """The norm of each layer's part (weights and biases together) of a flat vector in ``pack``'s order."""
     weights, biases = unpack(np.asarray(flat), layer_sizes)
-    return np.array([np.sqrt(np.sum(np.square(W, dtype=np.float64)) + np.sum(np.square(b, dtype=np.float64)))
-                     for W, b in zip(weights, biases)])
+    return np.array(
+        [
+            np.sqrt(np.sum(np.square(W, dtype=np.float64)) + np.sum(np.square(b, dtype=np.float64)))
+            for W, b in zip(weights, biases)
+        ]
+    )
 
 
-def gradient_flow(X: np.ndarray, Y: np.ndarray, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], activation: str | Activation = DEFAULT_ACTIVATION, alpha: float = 0.0, out_activation: str = "softmax",
-                  sample_weight: np.ndarray | None = None, learning_rate: float | None = None) -> GradientFlow:
+def gradient_flow(
+    X: np.ndarray,
+    Y: np.ndarray,
+    weights: Sequence[np.ndarray],
+    biases: Sequence[np.ndarray],
+    activation: str | Activation = DEFAULT_ACTIVATION,
+    alpha: float = 0.0,
+    out_activation: str = "softmax",
+    sample_weight: np.ndarray | None = None,
+    learning_rate: float | None = None,
+) -> GradientFlow:
     """The gradient's norm, the update-to-weight ratio of a gradient step, and the spread of the activations, per layer.
 
     Parameters

@@ -20,13 +20,19 @@ transposed matrix) 1e-2 or more.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
 from .network import (
-    backward_pass, compute_loss, dropout_masks, forward_pass, initialize_weights, pack, smooth_labels,
+    backward_pass,
+    compute_loss,
+    dropout_masks,
+    forward_pass,
+    initialize_weights,
+    pack,
+    smooth_labels,
 )
-from collections.abc import Sequence
 
 __all__ = ["LOSSES", "TOLERANCE", "gradient_check", "relative_error"]
 
@@ -71,8 +77,19 @@ def _targets(loss, rng, n_samples, n_classes):
     return np.eye(n_classes)[y], "softmax"
 
 
-def gradient_check(activation: str = "relu", hidden_layer_sizes: Sequence[int] = (5,), alpha: float = 0.0, n_samples: int = 7, n_classes: int = 3, seed: int = 0, eps: float = 1e-6,
-                   n_features: int = 4, loss: str = "cross_entropy", dropout: float = 0.0, label_smoothing: float = 0.0) -> float:
+def gradient_check(
+    activation: str = "relu",
+    hidden_layer_sizes: Sequence[int] = (5,),
+    alpha: float = 0.0,
+    n_samples: int = 7,
+    n_classes: int = 3,
+    seed: int = 0,
+    eps: float = 1e-6,
+    n_features: int = 4,
+    loss: str = "cross_entropy",
+    dropout: float = 0.0,
+    label_smoothing: float = 0.0,
+) -> float:
     """Largest relative error between backpropagated and finite-difference gradients.
 
     Parameters
@@ -124,8 +141,9 @@ def gradient_check(activation: str = "relu", hidden_layer_sizes: Sequence[int] =
         sizes = [n_features, *hidden_layer_sizes, Y.shape[1]]
         # every weight and bias lives in flat; random inputs put no unit exactly on a relu kink
         flat, weights, biases = initialize_weights(sizes, activation, "glorot", rng, np.float64)
-        masks = dropout_masks(rng, [dropout] * len(hidden_layer_sizes), n_samples, hidden_layer_sizes) \
-            if dropout else None
+        masks = (
+            dropout_masks(rng, [dropout] * len(hidden_layer_sizes), n_samples, hidden_layer_sizes) if dropout else None
+        )
 
         def loss():
             activations = forward_pass(X, weights, biases, activation, out_activation, masks)
@@ -146,6 +164,6 @@ def gradient_check(activation: str = "relu", hidden_layer_sizes: Sequence[int] =
             numeric[j] = (up - down) / (2 * eps)
         errors, start = [], 0
         for g in weight_grads + bias_grads:  # the same order as in the flat buffers
-            errors.append(relative_error(g.ravel(), numeric[start:start + g.size]))
+            errors.append(relative_error(g.ravel(), numeric[start : start + g.size]))
             start += g.size
     return max(errors)

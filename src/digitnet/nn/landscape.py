@@ -57,8 +57,16 @@ class PathPlane:
     explained: np.ndarray  # (2,): the share of the path's squared length along each direction
 
 
-def loss_at(flat: np.ndarray, X: np.ndarray, Y: np.ndarray, layer_sizes: Sequence[int], activation: str | Activation = DEFAULT_ACTIVATION, alpha: float = 0.0, out_activation: str = "softmax",
-            sample_weight: np.ndarray | None = None) -> float:
+def loss_at(
+    flat: np.ndarray,
+    X: np.ndarray,
+    Y: np.ndarray,
+    layer_sizes: Sequence[int],
+    activation: str | Activation = DEFAULT_ACTIVATION,
+    alpha: float = 0.0,
+    out_activation: str = "softmax",
+    sample_weight: np.ndarray | None = None,
+) -> float:
     """The loss :func:`~digitnet.nn.network.compute_loss` of the flat parameters ``flat`` on (X, Y)."""
     weights, biases = unpack(np.asarray(flat), layer_sizes)
     with np.errstate(over="ignore", invalid="ignore"):  # far out on a plane the loss may overflow: inf says so
@@ -66,7 +74,15 @@ def loss_at(flat: np.ndarray, X: np.ndarray, Y: np.ndarray, layer_sizes: Sequenc
         return compute_loss(Y, P, weights, alpha, sample_weight, out_activation)
 
 
-def loss_along_line(X: np.ndarray, Y: np.ndarray, start: np.ndarray, end: np.ndarray, layer_sizes: Sequence[int], t: np.ndarray | None = None, **net: Any) -> LossLine:
+def loss_along_line(
+    X: np.ndarray,
+    Y: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
+    layer_sizes: Sequence[int],
+    t: np.ndarray | None = None,
+    **net: Any,
+) -> LossLine:
     """The loss along the straight line from ``start`` to ``end`` (flat parameters).
 
     Parameters
@@ -105,7 +121,16 @@ def random_directions(flat: np.ndarray, layer_sizes: Sequence[int], seed: int = 
     return np.array([filter_normalize(rng.standard_normal(len(flat)), flat, layer_sizes) for _ in range(n)])
 
 
-def loss_surface(X: np.ndarray, Y: np.ndarray, center: np.ndarray, directions: np.ndarray, layer_sizes: Sequence[int], a: np.ndarray | None = None, b: np.ndarray | None = None, **net: Any) -> LossSurface:
+def loss_surface(
+    X: np.ndarray,
+    Y: np.ndarray,
+    center: np.ndarray,
+    directions: np.ndarray,
+    layer_sizes: Sequence[int],
+    a: np.ndarray | None = None,
+    b: np.ndarray | None = None,
+    **net: Any,
+) -> LossSurface:
     """The loss over the plane center + a d1 + b d2.
 
     Parameters
@@ -138,11 +163,20 @@ def path_directions(path: np.ndarray, final: np.ndarray | None = None) -> PathPl
     directions = vt[:2] if len(vt) >= 2 else np.vstack([vt, np.zeros((2 - len(vt), path.shape[1]))])
     total = float(np.sum(singular**2))
     explained = np.zeros(2)
-    explained[:min(2, len(singular))] = singular[:2] ** 2 / total if total > 0 else 0.0
+    explained[: min(2, len(singular))] = singular[:2] ** 2 / total if total > 0 else 0.0
     return PathPlane(directions, differences @ directions.T, explained)
 
 
-def path_surface(X: np.ndarray, Y: np.ndarray, plane: PathPlane, final: np.ndarray, layer_sizes: Sequence[int], margin: float = 0.25, resolution: int = 21, **net: Any) -> LossSurface:
+def path_surface(
+    X: np.ndarray,
+    Y: np.ndarray,
+    plane: PathPlane,
+    final: np.ndarray,
+    layer_sizes: Sequence[int],
+    margin: float = 0.25,
+    resolution: int = 21,
+    **net: Any,
+) -> LossSurface:
     """The loss over a path's own plane (:func:`path_directions`), on a grid covering its points with a
     ``margin`` (a share of their span) on every side, ``resolution`` points a side."""
     low, high = plane.coordinates.min(axis=0), plane.coordinates.max(axis=0)

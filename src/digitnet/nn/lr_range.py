@@ -67,7 +67,7 @@ def _batches(n_samples, batch_size, rng):
     while True:
         order = np.arange(n_samples) if batch_size >= n_samples else rng.permutation(n_samples)
         for start in range(0, n_samples, batch_size):
-            yield order[start:start + batch_size]
+            yield order[start : start + batch_size]
 
 
 def smooth(losses: np.ndarray) -> np.ndarray:
@@ -103,7 +103,7 @@ def read_rates(rates: np.ndarray, smoothed: np.ndarray) -> tuple:
     lowest = int(finite[np.argmin(smoothed[finite])])
     if lowest < 2:
         return float(rates[lowest]), float(rates[lowest])
-    slope = np.gradient(smoothed[:lowest + 1], np.log(rates[:lowest + 1]))
+    slope = np.gradient(smoothed[: lowest + 1], np.log(rates[: lowest + 1]))
     return float(rates[int(np.argmin(slope))]), float(rates[lowest])
 
 
@@ -118,9 +118,26 @@ def _check(min_rate, max_rate, steps, batch_size, n_samples):
         raise ValueError("the range test needs at least one row")
 
 
-def lr_range_test(X: np.ndarray, Y: np.ndarray, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], *, activation: str | Activation = DEFAULT_ACTIVATION, out_activation: str = "softmax", alpha: float = 0.0,
-                  sample_weight: np.ndarray | None = None, solver: str = "sgd", momentum: float = 0.0, batch_size: int | None = None, min_rate: float = 1e-5, max_rate: float = 10.0,
-                  steps: int = 200, smoothing: float = SMOOTHING, explode: float = EXPLODE, seed: int = 0) -> RangeTest:
+def lr_range_test(
+    X: np.ndarray,
+    Y: np.ndarray,
+    weights: Sequence[np.ndarray],
+    biases: Sequence[np.ndarray],
+    *,
+    activation: str | Activation = DEFAULT_ACTIVATION,
+    out_activation: str = "softmax",
+    alpha: float = 0.0,
+    sample_weight: np.ndarray | None = None,
+    solver: str = "sgd",
+    momentum: float = 0.0,
+    batch_size: int | None = None,
+    min_rate: float = 1e-5,
+    max_rate: float = 10.0,
+    steps: int = 200,
+    smoothing: float = SMOOTHING,
+    explode: float = EXPLODE,
+    seed: int = 0,
+) -> RangeTest:
     """Run the learning-rate range test from these weights (left unchanged: the test trains a copy).
 
     Parameters
@@ -166,8 +183,11 @@ def lr_range_test(X: np.ndarray, Y: np.ndarray, weights: Sequence[np.ndarray], b
         smoothed = average / (1 - smoothing ** (i + 1))
         best = min(best, smoothed)
         if not np.isfinite(losses[-1]) or smoothed > explode * best:
-            stopped = "the loss is not finite" if not np.isfinite(losses[-1]) else f"the loss exploded ({explode:g}" \
-                " times its lowest)"
+            stopped = (
+                "the loss is not finite"
+                if not np.isfinite(losses[-1])
+                else f"the loss exploded ({explode:g} times its lowest)"
+            )
             break
         optimizer.learning_rate_init = optimizer.learning_rate = rate  # Adam derives its step from the former
         optimizer.step(pack(*backward_pass(layers, Y[rows], W, activation, alpha, sw)))
@@ -175,4 +195,4 @@ def lr_range_test(X: np.ndarray, Y: np.ndarray, weights: Sequence[np.ndarray], b
     read = explosion(losses, explode)
     smoothed = np.concatenate([smooth(losses[:read]), np.full(len(losses) - read, np.nan)])
     suggested, minimum = read_rates(rates[:read], smoothed[:read])
-    return RangeTest(rates[:len(losses)], losses, smoothed, suggested, minimum, stopped)
+    return RangeTest(rates[: len(losses)], losses, smoothed, suggested, minimum, stopped)

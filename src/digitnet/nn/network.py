@@ -86,7 +86,13 @@ class Parameters(NamedTuple):
     biases: list
 
 
-def initialize_weights(layer_sizes: Sequence[int], activation: str | Activation = DEFAULT_ACTIVATION, method: str = "glorot", rng: np.random.Generator | np.random.RandomState | int | None = None, dtype: DTypeLike = np.float64) -> Parameters:
+def initialize_weights(
+    layer_sizes: Sequence[int],
+    activation: str | Activation = DEFAULT_ACTIVATION,
+    method: str = "glorot",
+    rng: np.random.Generator | np.random.RandomState | int | None = None,
+    dtype: DTypeLike = np.float64,
+) -> Parameters:
     """Draw the starting weights and biases of every layer.
 
     - ``"glorot"`` (scikit-learn's MLPClassifier): W, b ~ U(-r, r) with
@@ -147,7 +153,9 @@ class ForwardPass(list):
         self.masks = masks
 
 
-def dropout_masks(rng: np.random.Generator | np.random.RandomState, rates: Sequence[float], n_rows: int, widths: Sequence[int]) -> list[np.ndarray | None]:
+def dropout_masks(
+    rng: np.random.Generator | np.random.RandomState, rates: Sequence[float], n_rows: int, widths: Sequence[int]
+) -> list[np.ndarray | None]:
     """Inverted-dropout masks of one batch: for each hidden layer of rate p > 0, M = [u >= p] / (1 - p) with
     u ~ U[0, 1) drawn as ``rng.random((n_rows, width))`` (a unit is kept with probability 1 - p, and scaled so
     that E[M] = 1: nothing changes at prediction time); None for a layer of rate 0, which draws nothing.
@@ -169,7 +177,14 @@ def dropout_masks(rng: np.random.Generator | np.random.RandomState, rates: Seque
     return [None if p == 0 else (rng.random((n_rows, k)) >= p) * (1.0 / (1.0 - p)) for p, k in zip(rates, widths)]
 
 
-def forward_pass(X: np.ndarray, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], activation: str | Activation = DEFAULT_ACTIVATION, out_activation: str = "softmax", masks: Sequence[np.ndarray | None] | None = None) -> ForwardPass:
+def forward_pass(
+    X: np.ndarray,
+    weights: Sequence[np.ndarray],
+    biases: Sequence[np.ndarray],
+    activation: str | Activation = DEFAULT_ACTIVATION,
+    out_activation: str = "softmax",
+    masks: Sequence[np.ndarray | None] | None = None,
+) -> ForwardPass:
     """Compute every layer's activation, A[l] = f(Z[l]) with Z[l] = A[l-1] @ W[l] + b[l].
 
     With dropout masks (training), each hidden layer's output is multiplied by its mask before the next
@@ -293,7 +308,12 @@ def squared_weights(weights: Iterable[np.ndarray]) -> float:
     return float(sum(np.sum(W**2) for W in weights))
 
 
-def mean_loss(per_sample: np.ndarray, sample_weight: np.ndarray | None = None, alpha: float = 0.0, sum_squared_weights: float = 0.0) -> float:
+def mean_loss(
+    per_sample: np.ndarray,
+    sample_weight: np.ndarray | None = None,
+    alpha: float = 0.0,
+    sum_squared_weights: float = 0.0,
+) -> float:
     """loss = sum_i s_i l_i / S  +  alpha / (2 S) sum_l ||W[l]||^2, with S = sum_i s_i.
 
     Without sample weights s_i = 1 and S = n_samples. ``per_sample`` comes from
@@ -305,7 +325,14 @@ def mean_loss(per_sample: np.ndarray, sample_weight: np.ndarray | None = None, a
     return float(np.sum(sample_weight * per_sample) / S + alpha * sum_squared_weights / (2 * S))
 
 
-def compute_loss(Y: np.ndarray, P: np.ndarray, weights: Sequence[np.ndarray] = (), alpha: float = 0.0, sample_weight: np.ndarray | None = None, out_activation: str = "softmax") -> float:
+def compute_loss(
+    Y: np.ndarray,
+    P: np.ndarray,
+    weights: Sequence[np.ndarray] = (),
+    alpha: float = 0.0,
+    sample_weight: np.ndarray | None = None,
+    out_activation: str = "softmax",
+) -> float:
     """Mean loss plus the L2 penalty, exactly as MLPClassifier and MLPRegressor define them.
 
     loss = -1/S sum_i s_i sum_k Y[i,k] log p[i,k]  +  alpha / (2 S) sum_l ||W[l]||^2,
@@ -330,7 +357,14 @@ def compute_loss(Y: np.ndarray, P: np.ndarray, weights: Sequence[np.ndarray] = (
     return mean_loss(per_sample_loss(Y, P, out_activation), sample_weight, alpha, squared_weights(weights))
 
 
-def backward_pass(activations: ForwardPass, Y: np.ndarray, weights: Sequence[np.ndarray], activation: str | Activation = DEFAULT_ACTIVATION, alpha: float = 0.0, sample_weight: np.ndarray | None = None) -> tuple[list[np.ndarray], list[np.ndarray]]:
+def backward_pass(
+    activations: ForwardPass,
+    Y: np.ndarray,
+    weights: Sequence[np.ndarray],
+    activation: str | Activation = DEFAULT_ACTIVATION,
+    alpha: float = 0.0,
+    sample_weight: np.ndarray | None = None,
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Gradient of :func:`compute_loss` with respect to every W[l] and b[l] (backpropagation).
 
     Output layer: with softmax + cross-entropy (or sigmoid + binary cross-entropy, identity + squared
@@ -369,7 +403,7 @@ def backward_pass(activations: ForwardPass, Y: np.ndarray, weights: Sequence[np.
     pre_activations = getattr(activations, "pre_activations", None)
     masks = getattr(activations, "masks", None)
     weight_grads, bias_grads = [None] * len(weights), [None] * len(weights)
-    delta = activations[-1] - Y                                          # delta[L] = (A[L] - Y) s
+    delta = activations[-1] - Y  # delta[L] = (A[L] - Y) s
     S = len(Y)
     if sample_weight is not None:
         delta = delta * sample_weight[:, None]
@@ -403,7 +437,12 @@ def count_correct(Y: np.ndarray, P: np.ndarray, out_activation: str = "softmax")
     return int(np.count_nonzero(correct_mask(Y, P, out_activation)))
 
 
-def predict(X: np.ndarray, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], activation: str | Activation = DEFAULT_ACTIVATION) -> np.ndarray:
+def predict(
+    X: np.ndarray,
+    weights: Sequence[np.ndarray],
+    biases: Sequence[np.ndarray],
+    activation: str | Activation = DEFAULT_ACTIVATION,
+) -> np.ndarray:
     """Class index with the highest output probability, for a network from ``functional.train_model``.
 
     A network with one output unit (two classes, as MLPClassifier builds it) has a logistic output:

@@ -75,7 +75,15 @@ class SGD:
     power_t : float
     """
 
-    def __init__(self, params: np.ndarray, learning_rate: float = 0.1, momentum: float = 0.9, nesterov: bool = True, schedule: str = "constant", power_t: float = 0.5) -> None:
+    def __init__(
+        self,
+        params: np.ndarray,
+        learning_rate: float = 0.1,
+        momentum: float = 0.9,
+        nesterov: bool = True,
+        schedule: str = "constant",
+        power_t: float = 0.5,
+    ) -> None:
         self.params = params
         self.learning_rate_init = learning_rate
         self.learning_rate = float(learning_rate)
@@ -141,7 +149,14 @@ class Adam:
     epsilon : float
     """
 
-    def __init__(self, params: np.ndarray, learning_rate: float = 0.001, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8) -> None:
+    def __init__(
+        self,
+        params: np.ndarray,
+        learning_rate: float = 0.001,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-8,
+    ) -> None:
         self.params = params
         self.learning_rate_init = learning_rate
         self.learning_rate = float(learning_rate)
@@ -156,9 +171,7 @@ class Adam:
         """Count one more step and set ``learning_rate`` to its bias-corrected rate (also what the compiled step,
         :mod:`digitnet.nn._compiled`, calls before its update)."""
         self.t += 1
-        self.learning_rate = (
-            self.learning_rate_init * math.sqrt(1 - self.beta_2**self.t) / (1 - self.beta_1**self.t)
-        )
+        self.learning_rate = self.learning_rate_init * math.sqrt(1 - self.beta_2**self.t) / (1 - self.beta_1**self.t)
 
     def step(self, grad: np.ndarray) -> None:
         self.advance()
@@ -239,8 +252,16 @@ class AdamW(_TorchRate):
         None: all of them.
     """
 
-    def __init__(self, params: np.ndarray, learning_rate: float = 0.001, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8, weight_decay: float = 0.01,
-                 n_decayed: int | None = None) -> None:
+    def __init__(
+        self,
+        params: np.ndarray,
+        learning_rate: float = 0.001,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-8,
+        weight_decay: float = 0.01,
+        n_decayed: int | None = None,
+    ) -> None:
         self._start(params, learning_rate)
         self.beta_1, self.beta_2, self.epsilon, self.weight_decay = beta_1, beta_2, epsilon, weight_decay
         self.n_decayed = n_decayed
@@ -250,7 +271,7 @@ class AdamW(_TorchRate):
     def step(self, grad: np.ndarray) -> None:
         self.t += 1
         if self.weight_decay:
-            self.params[:self.n_decayed] *= 1 - self.learning_rate * self.weight_decay
+            self.params[: self.n_decayed] *= 1 - self.learning_rate * self.weight_decay
         self.m *= self.beta_1
         self.m += np.multiply(grad, 1 - self.beta_1, out=self._tmp)
         self._second_moment(self.v, grad, self.beta_2)
@@ -276,7 +297,9 @@ class RMSprop(_TorchRate):
     epsilon : float
     """
 
-    def __init__(self, params: np.ndarray, learning_rate: float = 0.01, rho: float = 0.99, epsilon: float = 1e-8) -> None:
+    def __init__(
+        self, params: np.ndarray, learning_rate: float = 0.01, rho: float = 0.99, epsilon: float = 1e-8
+    ) -> None:
         self._start(params, learning_rate)
         self.rho, self.epsilon = rho, epsilon
         self.v = np.zeros_like(params)
@@ -311,7 +334,14 @@ class NAdam(_TorchRate):
     beta_1, beta_2, epsilon : float
     """
 
-    def __init__(self, params: np.ndarray, learning_rate: float = 0.002, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8) -> None:
+    def __init__(
+        self,
+        params: np.ndarray,
+        learning_rate: float = 0.002,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-8,
+    ) -> None:
         self._start(params, learning_rate)
         self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
         self.mu_product = 1.0

@@ -113,7 +113,16 @@ class OneCycle:
         return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
 
 
-def schedule_for(name: str, *, epochs: int, steps_per_epoch: int, power_t: float = 0.5, warmup: int = 0, step_size: int = 1, gamma: float = 0.1) -> InvScaling | Adaptive | Cosine | StepDecay | OneCycle | None:
+def schedule_for(
+    name: str,
+    *,
+    epochs: int,
+    steps_per_epoch: int,
+    power_t: float = 0.5,
+    warmup: int = 0,
+    step_size: int = 1,
+    gamma: float = 0.1,
+) -> InvScaling | Adaptive | Cosine | StepDecay | OneCycle | None:
     """The schedule object of ``name`` (None for ``constant``), for training of ``epochs`` epochs of
     ``steps_per_epoch`` mini-batches."""
     if name == "constant":
@@ -122,9 +131,13 @@ def schedule_for(name: str, *, epochs: int, steps_per_epoch: int, power_t: float
         raise ValueError(f"the cosine schedule's warmup ({warmup} epochs) must be shorter than max_iter ({epochs})")
     if name == "onecycle" and epochs * steps_per_epoch < 2:
         raise ValueError("the onecycle schedule needs at least 2 steps (max_iter x batches per epoch)")
-    return {"invscaling": lambda: InvScaling(power_t), "adaptive": Adaptive,
-            "cosine": lambda: Cosine(epochs, warmup), "step": lambda: StepDecay(step_size, gamma),
-            "onecycle": lambda: OneCycle(epochs * steps_per_epoch)}[name]()
+    return {
+        "invscaling": lambda: InvScaling(power_t),
+        "adaptive": Adaptive,
+        "cosine": lambda: Cosine(epochs, warmup),
+        "step": lambda: StepDecay(step_size, gamma),
+        "onecycle": lambda: OneCycle(epochs * steps_per_epoch),
+    }[name]()
 
 
 class Scheduled:

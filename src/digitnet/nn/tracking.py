@@ -80,11 +80,25 @@ class Tracker:
         The network's.
     """
 
-    def __init__(self, track: str | Iterable[str], every: int, history: dict[str, list], X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray | None, layer_sizes: Sequence[int], activation: str | Activation, out_activation: str, alpha: float) -> None:
+    def __init__(
+        self,
+        track: str | Iterable[str],
+        every: int,
+        history: dict[str, list],
+        X: np.ndarray,
+        Y: np.ndarray,
+        sample_weight: np.ndarray | None,
+        layer_sizes: Sequence[int],
+        activation: str | Activation,
+        out_activation: str,
+        alpha: float,
+    ) -> None:
         self.names, self.every = tracked_names(track), int(every)
         self.data = (X, Y, sample_weight)
-        self.layer_sizes, self.net = list(layer_sizes), dict(activation=activation, out_activation=out_activation,
-                                                             alpha=alpha)
+        self.layer_sizes, self.net = (
+            list(layer_sizes),
+            dict(activation=activation, out_activation=out_activation, alpha=alpha),
+        )
         self.first_epoch = len(history["loss"])  # epochs trained before this fit (a warm start's)
         self._pending, self._start, self._path = None, None, []
 
@@ -93,7 +107,8 @@ class Tracker:
         layers = range(1, len(self.layer_sizes))
         per_layer = {"grad_norms": "grad_norm", "update_ratios": "update_ratio", "activation_std": "activation_std"}
         return (["sharpness"] if "sharpness" in self.names else []) + [
-            f"{per_layer[name]}_{l}" for name in per_layer if name in self.names for l in layers]
+            f"{per_layer[name]}_{l}" for name in per_layer if name in self.names for l in layers
+        ]
 
     def before_epoch(self, flat: np.ndarray, history: dict[str, list]) -> None:
         """Measure at these weights if the epoch about to run is a tracked one (``len(history["loss"])`` done)."""
@@ -124,8 +139,9 @@ class Tracker:
         X, Y, sw = self.data
         with np.errstate(all="ignore"):
             try:
-                return float(sharpness(X, Y, weights, biases, k=1, sample_weight=sw, tol=TRACKING_TOLERANCE,
-                                       **self.net)[0])
+                return float(
+                    sharpness(X, Y, weights, biases, k=1, sample_weight=sw, tol=TRACKING_TOLERANCE, **self.net)[0]
+                )
             except (ValueError, ArpackError):  # products that overflow; Lanczos that fails on them
                 return np.nan
 
@@ -143,7 +159,9 @@ class Tracker:
             column.extend([np.nan] * (epochs - 1 - len(column)))  # epochs trained before tracking began
             column.append(float(values.get(key, np.nan)))
 
-    def trajectory(self, flat: np.ndarray, history: dict[str, list], previous: Trajectory | None = None) -> Trajectory | None:
+    def trajectory(
+        self, flat: np.ndarray, history: dict[str, list], previous: Trajectory | None = None
+    ) -> Trajectory | None:
         """The weights' path of this fit (and of the earlier ones it continues, ``previous``), ending at ``flat``."""
         if "weights" not in self.names:
             return previous

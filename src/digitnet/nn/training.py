@@ -28,8 +28,22 @@ def batch_slices(n_samples: int, batch_size: int) -> list[slice]:
     return [slice(start, min(start + batch_size, n_samples)) for start in range(0, n_samples, batch_size)]
 
 
-def train_epoch(X: np.ndarray, Y: np.ndarray, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], optimizer: Optimizer, *, activation: str | Activation = DEFAULT_ACTIVATION, out_activation: str = "softmax",
-                alpha: float = 0.0, batch_size: int = 200, sample_weight: np.ndarray | None = None, order: np.ndarray | None = None, dropout: Sequence[float] | None = None, rng: np.random.Generator | np.random.RandomState | None = None) -> tuple[float, float]:
+def train_epoch(
+    X: np.ndarray,
+    Y: np.ndarray,
+    weights: Sequence[np.ndarray],
+    biases: Sequence[np.ndarray],
+    optimizer: Optimizer,
+    *,
+    activation: str | Activation = DEFAULT_ACTIVATION,
+    out_activation: str = "softmax",
+    alpha: float = 0.0,
+    batch_size: int = 200,
+    sample_weight: np.ndarray | None = None,
+    order: np.ndarray | None = None,
+    dropout: Sequence[float] | None = None,
+    rng: np.random.Generator | np.random.RandomState | None = None,
+) -> tuple[float, float]:
     """One pass over the data in mini-batches: forward, loss, backward, optimizer step.
 
     Parameters
@@ -68,8 +82,11 @@ def train_epoch(X: np.ndarray, Y: np.ndarray, weights: Sequence[np.ndarray], bia
     total_loss, n_correct = 0.0, 0
     for batch in batch_slices(n, batch_size):
         sw = None if sample_weight is None else sample_weight[batch]
-        masks = None if dropout is None else dropout_masks(rng, dropout, batch.stop - batch.start,
-                                                           [W.shape[1] for W in weights[:-1]])
+        masks = (
+            None
+            if dropout is None
+            else dropout_masks(rng, dropout, batch.stop - batch.start, [W.shape[1] for W in weights[:-1]])
+        )
         activations = forward_pass(X[batch], weights, biases, activation, out_activation, masks)
         batch_loss = compute_loss(Y[batch], activations[-1], weights, alpha, sw, out_activation)
         total_loss += batch_loss * (batch.stop - batch.start)
@@ -79,8 +96,18 @@ def train_epoch(X: np.ndarray, Y: np.ndarray, weights: Sequence[np.ndarray], bia
     return total_loss / n, n_correct / n
 
 
-def starting_loss(X: np.ndarray, Y: np.ndarray, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], *, activation: str | Activation = DEFAULT_ACTIVATION, out_activation: str = "softmax", alpha: float = 0.0,
-                  batch_size: int = 200, sample_weight: np.ndarray | None = None) -> float:
+def starting_loss(
+    X: np.ndarray,
+    Y: np.ndarray,
+    weights: Sequence[np.ndarray],
+    biases: Sequence[np.ndarray],
+    *,
+    activation: str | Activation = DEFAULT_ACTIVATION,
+    out_activation: str = "softmax",
+    alpha: float = 0.0,
+    batch_size: int = 200,
+    sample_weight: np.ndarray | None = None,
+) -> float:
     """The loss of the starting weights, before any update, as an epoch would record it.
 
     The mean of the batch losses weighted by batch size, each with its L2 term (so the penalty

@@ -33,19 +33,44 @@ from .comparison import accuracy_vs_time, baselines_figure, comparison_bars
 from .curves import epochs_chart, learning_rate_panels, loss_curves
 from .digits import digit_samples_figure
 from .errors import (
-    confidence_histogram, confused_pairs, confusion_matrices, misclassified_gallery, most_confused_pairs,
+    confidence_histogram,
+    confused_pairs,
+    confusion_matrices,
+    misclassified_gallery,
+    most_confused_pairs,
     per_class_metrics,
 )
 from .saving import save_figure
 from .style import ACTIVATION_COLORS, COLORS, LABELS, OUTCOME_COLORS, PARAM_LABELS
-from .tuned import against_parameter, mean_band, tuned_curves
 from .sweeps import accuracy_heatmap, architecture_plot
+from .tuned import against_parameter, mean_band, tuned_curves
 from .weights import first_layer_weights
 
 __all__ = [
-    "ACTIVATION_COLORS", "COLORS", "LABELS", "OUTCOME_COLORS", "PARAM_LABELS", "accuracy_heatmap", "accuracy_vs_time",
-    "against_parameter", "architecture_plot", "baselines_figure", "comparison_bars", "confidence_histogram",
-    "confused_pairs", "confusion_matrices", "digit_samples_figure", "epochs_chart", "first_layer_weights",
-    "learning_rate_panels", "loss_curves", "mean_band", "misclassified_gallery", "most_confused_pairs", "parse_layers", "per_class_metrics",
-    "save_figure", "tuned_curves",
+    "ACTIVATION_COLORS",
+    "COLORS",
+    "LABELS",
+    "OUTCOME_COLORS",
+    "PARAM_LABELS",
+    "accuracy_heatmap",
+    "accuracy_vs_time",
+    "against_parameter",
+    "architecture_plot",
+    "baselines_figure",
+    "comparison_bars",
+    "confidence_histogram",
+    "confused_pairs",
+    "confusion_matrices",
+    "digit_samples_figure",
+    "epochs_chart",
+    "first_layer_weights",
+    "learning_rate_panels",
+    "loss_curves",
+    "mean_band",
+    "misclassified_gallery",
+    "most_confused_pairs",
+    "parse_layers",
+    "per_class_metrics",
+    "save_figure",
+    "tuned_curves",
 ]

@@ -4,16 +4,25 @@ model of the comparison, baselines included, on the same test digits."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from .style import (
-    as_frame, axis_label, model_color, model_label, model_order, mpl_lines, mpl_ticker, new_figure, percent_formatter,
-    require_columns, seed_std,
+    as_frame,
+    axis_label,
+    model_color,
+    model_label,
+    model_order,
+    mpl_lines,
+    mpl_ticker,
+    new_figure,
+    percent_formatter,
+    require_columns,
+    seed_std,
 )
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -21,7 +30,11 @@ if TYPE_CHECKING:
     from ..experiments.baselines import Baseline
 
 
-def comparison_bars(compare_runs: pd.DataFrame, metrics: Sequence[str] = ("accuracy", "precision", "recall", "f1"), title: str | None = None) -> Figure:
+def comparison_bars(
+    compare_runs: pd.DataFrame,
+    metrics: Sequence[str] = ("accuracy", "precision", "recall", "f1"),
+    title: str | None = None,
+) -> Figure:
     """Test metrics of each model side by side: mean over seeds, ±1 std error bars, seeds as dots.
 
     The y axis is zoomed on the range of the values (all are close to 100%),
@@ -57,8 +70,16 @@ def comparison_bars(compare_runs: pd.DataFrame, metrics: Sequence[str] = ("accur
         stds = np.array([seed_std(pd.to_numeric(rows[m], errors="coerce")) for m in metrics])
         xs = np.arange(len(metrics)) + (i - (len(models) - 1) / 2) * width
         color = model_color(model, i)
-        ax.bar(xs, means, width * 0.92, color=color, label=model_label(model),
-               yerr=stds if np.any(stds > 0) else None, capsize=4, error_kw={"lw": 1.2, "ecolor": "0.15"})
+        ax.bar(
+            xs,
+            means,
+            width * 0.92,
+            color=color,
+            label=model_label(model),
+            yerr=stds if np.any(stds > 0) else None,
+            capsize=4,
+            error_kw={"lw": 1.2, "ecolor": "0.15"},
+        )
         for x, m in zip(xs, metrics):
             seeds = pd.to_numeric(rows[m], errors="coerce").dropna().to_numpy()
             if len(seeds) > 1:
@@ -69,8 +90,16 @@ def comparison_bars(compare_runs: pd.DataFrame, metrics: Sequence[str] = ("accur
         highs.extend(means + stds)  # the error bar tips, which the labels sit on
         for x, mean, std in zip(xs, means, stds):
             # upright: side by side bars leave a label no more room across than the bar (a phone's even less)
-            ax.annotate(f"{mean:.1%}", (x, mean + std), xytext=(0, 3), textcoords="offset points", ha="center",
-                        va="bottom", fontsize="x-small", rotation=90)
+            ax.annotate(
+                f"{mean:.1%}",
+                (x, mean + std),
+                xytext=(0, 3),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize="x-small",
+                rotation=90,
+            )
     low, high = np.nanmin(lows), np.nanmax(highs)
     span = max(high - low, 0.01)
     bottom = max(0.0, math.floor((low - 0.6 * span) * 100) / 100)
@@ -86,7 +115,13 @@ def comparison_bars(compare_runs: pd.DataFrame, metrics: Sequence[str] = ("accur
     return fig
 
 
-def accuracy_vs_time(compare_runs: pd.DataFrame, x: str = "fit_seconds", y: str = "accuracy", log_x: bool | None = None, title: str | None = None) -> Figure:
+def accuracy_vs_time(
+    compare_runs: pd.DataFrame,
+    x: str = "fit_seconds",
+    y: str = "accuracy",
+    log_x: bool | None = None,
+    title: str | None = None,
+) -> Figure:
     """Accuracy against fit time: one dot per seed, and each model's mean as a cross.
 
     The cross carries a vertical bar of ±1 std of the accuracy over seeds; the
@@ -120,13 +155,31 @@ def accuracy_vs_time(compare_runs: pd.DataFrame, x: str = "fit_seconds", y: str 
         t = pd.to_numeric(rows[x], errors="coerce").to_numpy()
         a = pd.to_numeric(rows[y], errors="coerce").to_numpy()
         color = model_color(model, i)
-        ax.scatter(t, a, s=28, color=color, alpha=0.6, lw=0, label=f"{model_label(model)} (one seed each)"
-                   if len(rows) > 1 else model_label(model))
+        ax.scatter(
+            t,
+            a,
+            s=28,
+            color=color,
+            alpha=0.6,
+            lw=0,
+            label=f"{model_label(model)} (one seed each)" if len(rows) > 1 else model_label(model),
+        )
         if len(rows) > 1:
             a_std = seed_std(a)
-            ax.errorbar(np.nanmean(t), np.nanmean(a), yerr=a_std or None, fmt="X", ms=10, color=color,
-                        mec="black", mew=0.8, capsize=4, ecolor=color, lw=1.5,
-                        label=f"{model_label(model)} mean (bar: ± std of {axis_label(y)})")
+            ax.errorbar(
+                np.nanmean(t),
+                np.nanmean(a),
+                yerr=a_std or None,
+                fmt="X",
+                ms=10,
+                color=color,
+                mec="black",
+                mew=0.8,
+                capsize=4,
+                ecolor=color,
+                lw=1.5,
+                label=f"{model_label(model)} mean (bar: ± std of {axis_label(y)})",
+            )
     positive = times[times > 0]
     if log_x is None:
         log_x = len(positive) > 1 and positive.max() / positive.min() > 10
@@ -169,9 +222,15 @@ def baselines_figure(models: Sequence[Baseline], title: str | None = None) -> Fi
         if m.stochastic:
             ax.scatter(m.accuracies, np.full(len(m.accuracies), y + 0.2), s=12, color=color, alpha=0.6, lw=0)
         ax.plot(m.mean, y, "D", color=color, ms=7, mec="black", mew=0.6)
-        ax.annotate(f"{m.mean:.1%}" + (f" ± {100 * m.std:.1f}" if m.stochastic and np.isfinite(m.std) else ""),
-                    (m.mean, y), xytext=(0, -7), textcoords="offset points", ha="center", va="top",
-                    fontsize="small")  # under its marker: beside the interval it would leave a phone's picture
+        ax.annotate(
+            f"{m.mean:.1%}" + (f" ± {100 * m.std:.1f}" if m.stochastic and np.isfinite(m.std) else ""),
+            (m.mean, y),
+            xytext=(0, -7),
+            textcoords="offset points",
+            ha="center",
+            va="top",
+            fontsize="small",
+        )  # under its marker: beside the interval it would leave a phone's picture
     ax.set_yticks(np.arange(len(models))[::-1], [m.name for m in models])
     ax.set_ylim(-0.8, len(models) - 0.5)  # room for the lowest row's label, under its marker
     ax.xaxis.set_major_locator(mpl_ticker.MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
@@ -181,13 +240,24 @@ def baselines_figure(models: Sequence[Baseline], title: str | None = None) -> Fi
     ax.set_xlabel("accuracy on the test set (%)")
     ax.set_ylabel("model")
     ax.grid(True, axis="x", alpha=0.3)
-    handles = [mpl_lines.Line2D([], [], color="0.5", lw=5, alpha=0.35,
-                                label=f"Wilson's 95% interval ({models[0].n_test} test digits)"),
-               mpl_lines.Line2D([], [], ls="", marker="D", color=colors[True], mec="black",
-                                label="network: mean over the seeds"),
-               mpl_lines.Line2D([], [], ls="", marker="o", ms=4, color=colors[True], alpha=0.6, label="one seed"),
-               mpl_lines.Line2D([], [], ls="", marker="D", color=colors[False], mec="black",
-                                label="baseline: tuned by cross-validation, fitted once")]
+    handles = [
+        mpl_lines.Line2D(
+            [], [], color="0.5", lw=5, alpha=0.35, label=f"Wilson's 95% interval ({models[0].n_test} test digits)"
+        ),
+        mpl_lines.Line2D(
+            [], [], ls="", marker="D", color=colors[True], mec="black", label="network: mean over the seeds"
+        ),
+        mpl_lines.Line2D([], [], ls="", marker="o", ms=4, color=colors[True], alpha=0.6, label="one seed"),
+        mpl_lines.Line2D(
+            [],
+            [],
+            ls="",
+            marker="D",
+            color=colors[False],
+            mec="black",
+            label="baseline: tuned by cross-validation, fitted once",
+        ),
+    ]
     fig.legend(handles=handles, loc="outside lower center", ncols=2, fontsize="small", frameon=False)
     ax.set_title(title or "Every model on the same test digits")
     return fig

@@ -26,7 +26,9 @@ def _measured(history, key):
     return epochs, values[epochs]
 
 
-def sharpness_figure(histories: Mapping[float, Mapping[str, Sequence[float]]], title: str = "Sharpness against the stability limit 2/η") -> Figure:
+def sharpness_figure(
+    histories: Mapping[float, Mapping[str, Sequence[float]]], title: str = "Sharpness against the stability limit 2/η"
+) -> Figure:
     """The sharpness lambda_max of each run over its epochs, beside its rate's limit 2/eta (dashed, same colour).
 
     Gradient descent at rate eta is stable on the local quadratic while lambda_max < 2/eta: a run whose sharpness
@@ -47,8 +49,9 @@ def sharpness_figure(histories: Mapping[float, Mapping[str, Sequence[float]]], t
         epochs, values = _measured(histories[rate], "sharpness")
         ax.plot(epochs, values, "-o", color=colors[rate], ms=3.5, lw=1.6)
         ax.axhline(2 / rate, color=colors[rate], ls="--", lw=1.1)
-        handles.append(mpl_lines.Line2D([], [], color=colors[rate], marker="o", ms=3.5,
-                                        label=f"η = {format_value(rate)}"))
+        handles.append(
+            mpl_lines.Line2D([], [], color=colors[rate], marker="o", ms=3.5, label=f"η = {format_value(rate)}")
+        )
     handles.append(mpl_lines.Line2D([], [], color="0.3", ls="--", label="2/η, its stability limit"))
     ax.set_yscale("log")
     ax.set_xlabel("epochs trained")
@@ -60,12 +63,16 @@ def sharpness_figure(histories: Mapping[float, Mapping[str, Sequence[float]]], t
     return fig
 
 
-def gradient_flow_figure(history: Mapping[str, Sequence[float]], key: str = "grad_norm", title: str = "The gradient's norm, layer by layer") -> Figure:
+def gradient_flow_figure(
+    history: Mapping[str, Sequence[float]], key: str = "grad_norm", title: str = "The gradient's norm, layer by layer"
+) -> Figure:
     """Each layer's tracked number over the epochs (log scale): ``grad_norm`` (default), ``update_ratio`` or
     ``activation_std``, from a fit's ``history_`` with ``track=``."""
-    names = {"grad_norm": "‖∂loss/∂(W_l, b_l)‖, the layer's gradient norm (log scale)",
-             "update_ratio": "update-to-weight ratio ‖Δθ_l‖ / ‖θ_l‖ (dimensionless, log scale)",
-             "activation_std": "standard deviation of the layer's activations (log scale)"}
+    names = {
+        "grad_norm": "‖∂loss/∂(W_l, b_l)‖, the layer's gradient norm (log scale)",
+        "update_ratio": "update-to-weight ratio ‖Δθ_l‖ / ‖θ_l‖ (dimensionless, log scale)",
+        "activation_std": "standard deviation of the layer's activations (log scale)",
+    }
     layers = sorted(int(k.rsplit("_", 1)[1]) for k in history if k.rsplit("_", 1)[0] == key)
     fig = new_figure(8.0, 4.6)
     ax = fig.add_subplot()
@@ -84,7 +91,11 @@ def gradient_flow_figure(history: Mapping[str, Sequence[float]], key: str = "gra
     return fig
 
 
-def lr_range_figure(test: RangeTest, title: str = "Learning-rate range test", loss_label: str = "training loss of the step's batch (nats)") -> Figure:
+def lr_range_figure(
+    test: RangeTest,
+    title: str = "Learning-rate range test",
+    loss_label: str = "training loss of the step's batch (nats)",
+) -> Figure:
     """The loss of each step against its rate (log scale), the smoothed curve, and the rates read off it.
 
     Parameters
@@ -96,8 +107,10 @@ def lr_range_figure(test: RangeTest, title: str = "Learning-rate range test", lo
     ax = fig.add_subplot()
     ax.plot(test.rates, test.losses, ".", color="0.6", ms=3, label="loss before the step")
     ax.plot(test.rates, test.smoothed, "-", color="#0072B2", lw=1.8, label="smoothed (Savitzky–Golay)")
-    for rate, color, name in ((test.suggested, "#D55E00", "suggested: steepest descent"),
-                              (test.minimum_over_10, "#009E73", "lowest point / 10")):
+    for rate, color, name in (
+        (test.suggested, "#D55E00", "suggested: steepest descent"),
+        (test.minimum_over_10, "#009E73", "lowest point / 10"),
+    ):
         if np.isfinite(rate):
             ax.axvline(rate, color=color, ls="--", lw=1.3, label=f"{name}, η = {rate:.3g}")
     ax.set_xscale("log")

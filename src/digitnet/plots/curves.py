@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .style import (
-    CURVE_AXIS_LABELS, as_frame, axis_label, format_value, mean_curve, mpl_lines, mpl_ticker, new_figure,
-    ordered_colors, percent_formatter, require_columns, show_message, sort_key,
+    CURVE_AXIS_LABELS,
+    as_frame,
+    axis_label,
+    format_value,
+    mean_curve,
+    mpl_lines,
+    mpl_ticker,
+    new_figure,
+    ordered_colors,
+    percent_formatter,
+    require_columns,
+    show_message,
+    sort_key,
 )
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -58,8 +69,15 @@ def _draw_curves(ax, history_groups, colors, metric, log, show_validation, end_m
             if end_markers:
                 last = np.flatnonzero(~np.isnan(mean))
                 if last.size:
-                    ax.plot(epochs[last[-1]], mean[last[-1]], "o" if style == "-" else "s", color=color,
-                            ms=5, mfc=color if style == "-" else "white", zorder=3)
+                    ax.plot(
+                        epochs[last[-1]],
+                        mean[last[-1]],
+                        "o" if style == "-" else "s",
+                        color=color,
+                        ms=5,
+                        mfc=color if style == "-" else "white",
+                        zorder=3,
+                    )
             any_validation |= key.startswith("val_")
         handles.append(mpl_lines.Line2D([], [], color=color, lw=2, label=label))
     return handles, any_validation
@@ -79,8 +97,10 @@ def _style_curve_axes(ax, metric, log):
 
 
 def _split_handles():
-    return [mpl_lines.Line2D([], [], color="0.3", ls="-", label="training"),
-            mpl_lines.Line2D([], [], color="0.3", ls="--", label="validation")]
+    return [
+        mpl_lines.Line2D([], [], color="0.3", ls="-", label="training"),
+        mpl_lines.Line2D([], [], color="0.3", ls="--", label="validation"),
+    ]
 
 
 def _metric_title(metric):
@@ -91,8 +111,15 @@ def _resolve_log(log, metric):
     return metric == "loss" if log is None else bool(log)
 
 
-def loss_curves(runs: pd.DataFrame | None, curves: Mapping[str, dict], label_by: str = "learning_rate_init", metric: str = "loss", log: bool | None = None, title: str | None = None,
-                show_validation: bool = True) -> Figure:
+def loss_curves(
+    runs: pd.DataFrame | None,
+    curves: Mapping[str, dict],
+    label_by: str = "learning_rate_init",
+    metric: str = "loss",
+    log: bool | None = None,
+    title: str | None = None,
+    show_validation: bool = True,
+) -> Figure:
     """Training and validation curves per epoch, one colour per configuration.
 
     Runs sharing a ``label_by`` value (e.g. seeds) are averaged into one line,
@@ -148,8 +175,16 @@ def _grid_shape(n, ncols=None):
     return math.ceil(n / ncols), ncols
 
 
-def learning_rate_panels(runs: pd.DataFrame, curves: Mapping[str, dict], lr_col: str = "learning_rate_init", metric: str = "loss", log: bool | None = None, ncols: int | None = None,
-                         title: str | None = None, show_validation: bool = True) -> Figure:
+def learning_rate_panels(
+    runs: pd.DataFrame,
+    curves: Mapping[str, dict],
+    lr_col: str = "learning_rate_init",
+    metric: str = "loss",
+    log: bool | None = None,
+    ncols: int | None = None,
+    title: str | None = None,
+    show_validation: bool = True,
+) -> Figure:
     """The learning-rate study as small multiples: one panel of curves per learning rate.
 
     Each panel shows the training (solid) and validation (dashed) curve of one
@@ -206,10 +241,14 @@ def learning_rate_panels(runs: pd.DataFrame, curves: Mapping[str, dict], lr_col:
         if not any(len(h.get(metric, ())) for h in histories):  # e.g. every run diverged
             subtitle = "no curve"
             show_message(ax, "no curve recorded\n(training failed?)", clear_ticks=False)
-        ax.set_title(f"{axis_label(lr_col)} = {format_value(value)}"
-                     + (f"  ({n_seeds} runs)" if n_seeds > 1 else "") + f"\n{subtitle}", fontsize="medium")
+        ax.set_title(
+            f"{axis_label(lr_col)} = {format_value(value)}"
+            + (f"  ({n_seeds} runs)" if n_seeds > 1 else "")
+            + f"\n{subtitle}",
+            fontsize="medium",
+        )
         _style_curve_axes(ax, metric, log)
-    for ax in axes[len(groups):]:
+    for ax in axes[len(groups) :]:
         fig.delaxes(ax)
     for k, ax in enumerate(axes[: len(groups)]):
         if k % ncols:
@@ -224,7 +263,15 @@ def learning_rate_panels(runs: pd.DataFrame, curves: Mapping[str, dict], lr_col:
     return fig
 
 
-def epochs_chart(runs: pd.DataFrame, curves: Mapping[str, dict], epochs_col: str = "max_iter", metric: str = "loss", log: bool | None = None, title: str | None = None, show_validation: bool = True) -> Figure:
+def epochs_chart(
+    runs: pd.DataFrame,
+    curves: Mapping[str, dict],
+    epochs_col: str = "max_iter",
+    metric: str = "loss",
+    log: bool | None = None,
+    title: str | None = None,
+    show_validation: bool = True,
+) -> Figure:
     """The epochs study as one chart: the curves of every epoch budget, ending in a marker.
 
     Runs with a shorter budget follow the same path as longer ones (same seed)
@@ -261,12 +308,15 @@ def epochs_chart(runs: pd.DataFrame, curves: Mapping[str, dict], epochs_col: str
     colors = ordered_colors([value for value, _ in groups])
     labels = {value: f"{format_value(value)} {axis_label(epochs_col)}" for value, _ in groups}
     # longest budgets first, so the shorter ones (drawn on top) stay visible
-    handles, any_validation = _draw_curves(ax, groups[::-1], colors, metric, log, show_validation,
-                                           end_markers=True, labels=labels)
+    handles, any_validation = _draw_curves(
+        ax, groups[::-1], colors, metric, log, show_validation, end_markers=True, labels=labels
+    )
     _style_curve_axes(ax, metric, log)
     handles = handles[::-1]
     if any_validation:
-        handles += [mpl_lines.Line2D([], [], color="0.3", ls="-", marker="o", label="training"),
-                    mpl_lines.Line2D([], [], color="0.3", ls="--", marker="s", mfc="white", label="validation")]
+        handles += [
+            mpl_lines.Line2D([], [], color="0.3", ls="-", marker="o", label="training"),
+            mpl_lines.Line2D([], [], color="0.3", ls="--", marker="s", mfc="white", label="validation"),
+        ]
     fig.legend(handles=handles, fontsize="small", loc="outside right upper", frameon=False)
     return fig

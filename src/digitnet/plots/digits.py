@@ -35,11 +35,16 @@ def digit_samples_figure(images: ArrayLike, labels: ArrayLike, per_class: int = 
     mosaic = np.full((len(classes) * (h + gap) - gap, per_class * (w + gap) - gap), np.nan)
     for i, c in enumerate(classes):
         for j, index in enumerate(np.flatnonzero(labels == c)[:per_class]):
-            mosaic[i * (h + gap):i * (h + gap) + h, j * (w + gap):j * (w + gap) + w] = images[index]
+            mosaic[i * (h + gap) : i * (h + gap) + h, j * (w + gap) : j * (w + gap) + w] = images[index]
     fig = new_figure(0.62 * per_class + 1.2, 0.62 * len(classes) + 0.9)
     ax = fig.add_subplot()
-    ax.imshow(mosaic, cmap=matplotlib.colormaps["gray_r"].with_extremes(bad="white"), interpolation="nearest",
-              vmin=0, vmax=float(np.nanmax(mosaic)) or 1.0)
+    ax.imshow(
+        mosaic,
+        cmap=matplotlib.colormaps["gray_r"].with_extremes(bad="white"),
+        interpolation="nearest",
+        vmin=0,
+        vmax=float(np.nanmax(mosaic)) or 1.0,
+    )
     ax.set_yticks([i * (h + gap) + (h - 1) / 2 for i in range(len(classes))], [str(c) for c in classes])
     ax.set_xticks([])
     ax.tick_params(length=0, labelsize="large")

@@ -4,25 +4,30 @@ digits, per-class scores and the confidence of right and wrong predictions."""
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
 from .style import (
-    OUTCOME_COLORS, matplotlib, mpl_colors, mpl_patches, mpl_ticker, new_figure, percent_formatter, show_message,
+    OUTCOME_COLORS,
+    matplotlib,
+    mpl_colors,
+    mpl_patches,
+    mpl_ticker,
+    new_figure,
+    percent_formatter,
+    show_message,
     text_color_on,
 )
-from typing import TYPE_CHECKING, Any
-
-from numpy.typing import ArrayLike
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 
 def _labels_of(y_true, y_pred, labels):
-    return np.asarray(labels) if labels is not None else np.unique(np.concatenate([np.ravel(y_true),
-                                                                                    np.ravel(y_pred)]))
+    return np.asarray(labels) if labels is not None else np.unique(np.concatenate([np.ravel(y_true), np.ravel(y_pred)]))
 
 
 def _draw_matrix(ax, matrix, labels, fmt, cmap, title):
@@ -42,7 +47,9 @@ def _draw_matrix(ax, matrix, labels, fmt, cmap, title):
     ax.set_title(title)
 
 
-def confusion_matrices(y_true: ArrayLike, y_pred: ArrayLike, labels: ArrayLike | None = None, title: str | None = None) -> Figure:
+def confusion_matrices(
+    y_true: ArrayLike, y_pred: ArrayLike, labels: ArrayLike | None = None, title: str | None = None
+) -> Figure:
     """The confusion matrix twice: counts, and normalised by row (share of each true digit).
 
     Zeros off the diagonal are left blank so the mistakes stand out.
@@ -66,15 +73,21 @@ def confusion_matrices(y_true: ArrayLike, y_pred: ArrayLike, labels: ArrayLike |
     fig = new_figure(12.0, 5.6)
     left, right = fig.subplots(1, 2)
     _draw_matrix(left, counts, labels, lambda v: f"{int(v)}", "Blues", "Counts (number of test digits)")
-    _draw_matrix(right, normalised, labels, lambda v: f"{100 * v:.0f}", "Blues",
-                 "Row-normalised (% of each true digit)")
+    _draw_matrix(
+        right, normalised, labels, lambda v: f"{100 * v:.0f}", "Blues", "Row-normalised (% of each true digit)"
+    )
     accuracy = np.trace(counts) / max(counts.sum(), 1)
-    fig.suptitle(title or f"Confusion matrix: {counts.sum() - np.trace(counts)} errors in {counts.sum()} test "
-                 f"digits (accuracy {accuracy:.1%})")
+    fig.suptitle(
+        title
+        or f"Confusion matrix: {counts.sum() - np.trace(counts)} errors in {counts.sum()} test "
+        f"digits (accuracy {accuracy:.1%})"
+    )
     return fig
 
 
-def confused_pairs(y_true: ArrayLike, y_pred: ArrayLike, labels: ArrayLike | None = None) -> list[tuple[Any, Any, int, int]]:
+def confused_pairs(
+    y_true: ArrayLike, y_pred: ArrayLike, labels: ArrayLike | None = None
+) -> list[tuple[Any, Any, int, int]]:
     """Every kind of mistake, most frequent first (ties: by true, then predicted label, in ``labels`` order).
 
     Parameters
@@ -93,11 +106,12 @@ def confused_pairs(y_true: ArrayLike, y_pred: ArrayLike, labels: ArrayLike | Non
     np.fill_diagonal(off, 0)
     rows, cols = np.nonzero(off)
     order = np.lexsort((cols, rows, -off[rows, cols]))
-    return [(labels[rows[k]], labels[cols[k]], int(off[rows[k], cols[k]]), int(counts[rows[k]].sum()))
-            for k in order]
+    return [(labels[rows[k]], labels[cols[k]], int(off[rows[k], cols[k]]), int(counts[rows[k]].sum())) for k in order]
 
 
-def most_confused_pairs(y_true: ArrayLike, y_pred: ArrayLike, top: int = 10, labels: ArrayLike | None = None, title: str | None = None) -> Figure:
+def most_confused_pairs(
+    y_true: ArrayLike, y_pred: ArrayLike, top: int = 10, labels: ArrayLike | None = None, title: str | None = None
+) -> Figure:
     """The most frequent mistakes, as a horizontal bar chart of "true → predicted" pairs.
 
     Parameters
@@ -119,8 +133,14 @@ def most_confused_pairs(y_true: ArrayLike, y_pred: ArrayLike, top: int = 10, lab
     ax = fig.add_subplot()
     shown = f"all {n_kinds}" if len(pairs) == n_kinds else f"the {len(pairs)} most frequent of {n_kinds}"
     n_wrong = sum(n for _, _, n, _ in every)
-    ax.set_title(title or (f"Most confused digit pairs: {shown} kinds of mistake\n"
-                           f"({n_wrong} misclassified digits in all)" if pairs else "Most confused digit pairs"))
+    ax.set_title(
+        title
+        or (
+            f"Most confused digit pairs: {shown} kinds of mistake\n({n_wrong} misclassified digits in all)"
+            if pairs
+            else "Most confused digit pairs"
+        )
+    )
     if not pairs:
         show_message(ax, "no misclassified digits")
         return fig
@@ -129,8 +149,14 @@ def most_confused_pairs(y_true: ArrayLike, y_pred: ArrayLike, top: int = 10, lab
     ys = np.arange(len(pairs))
     ax.barh(ys, values, color=OUTCOME_COLORS["wrong"], height=0.65)
     for y, (t, _, n, total) in zip(ys, pairs):
-        ax.annotate(f"{n}  ({n / max(total, 1):.0%} of true {t}s)", (n, y), xytext=(4, 0),
-                    textcoords="offset points", va="center", fontsize="small")
+        ax.annotate(
+            f"{n}  ({n / max(total, 1):.0%} of true {t}s)",
+            (n, y),
+            xytext=(4, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize="small",
+        )
     ax.set_yticks(ys, names)
     ax.invert_yaxis()
     ax.set_xlim(0, max(values) * 1.45)
@@ -158,7 +184,16 @@ def _confidence_text(p):
     return ">99%" if text == "100%" and p < 1 else text
 
 
-def misclassified_gallery(images: ArrayLike, y_true: ArrayLike, y_pred: ArrayLike, proba: ArrayLike | None = None, classes: ArrayLike | None = None, max_images: int = 24, ncols: int = 8, title: str | None = None) -> Figure:
+def misclassified_gallery(
+    images: ArrayLike,
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    proba: ArrayLike | None = None,
+    classes: ArrayLike | None = None,
+    max_images: int = 24,
+    ncols: int = 8,
+    title: str | None = None,
+) -> Figure:
     """The misclassified test digits as 8×8 images, the most confident mistakes first.
 
     Each image is titled "true → predicted" with the probability the model gave
@@ -211,15 +246,21 @@ def misclassified_gallery(images: ArrayLike, y_true: ArrayLike, y_pred: ArrayLik
         if confidence is not None:
             text += f"\n{_confidence_text(confidence[i])} sure"
         ax.set_title(text, fontsize="small")
-    for ax in axes[len(shown):]:
+    for ax in axes[len(shown) :]:
         fig.delaxes(ax)
     order = "most confident first" if confidence is not None else "in data order"
-    fig.suptitle(title or f"Misclassified test digits: {len(wrong)} of {len(y_true)}\n"
-                 f"(true → predicted; showing {len(shown)}, {order})", fontsize="medium")
+    fig.suptitle(
+        title
+        or f"Misclassified test digits: {len(wrong)} of {len(y_true)}\n"
+        f"(true → predicted; showing {len(shown)}, {order})",
+        fontsize="medium",
+    )
     return fig
 
 
-def per_class_metrics(y_true: ArrayLike, y_pred: ArrayLike, labels: ArrayLike | None = None, title: str | None = None) -> Figure:
+def per_class_metrics(
+    y_true: ArrayLike, y_pred: ArrayLike, labels: ArrayLike | None = None, title: str | None = None
+) -> Figure:
     """Precision, recall and F1 of every class as grouped bars, with the class sizes.
 
     Parameters
@@ -235,15 +276,14 @@ def per_class_metrics(y_true: ArrayLike, y_pred: ArrayLike, labels: ArrayLike | 
         One axes.
     """
     labels = _labels_of(y_true, y_pred, labels)
-    precision, recall, f1, support = precision_recall_fscore_support(y_true, y_pred, labels=labels,
-                                                                     zero_division=0)
+    precision, recall, f1, support = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
     fig = new_figure(max(7.0, 0.8 * len(labels) + 2.0), 4.6)
     ax = fig.add_subplot()
     width = 0.27
     xs = np.arange(len(labels))
-    for k, (name, values, color) in enumerate((("precision", precision, "#4477AA"),
-                                               ("recall", recall, "#EE6677"),
-                                               ("F1", f1, "#228833"))):
+    for k, (name, values, color) in enumerate(
+        (("precision", precision, "#4477AA"), ("recall", recall, "#EE6677"), ("F1", f1, "#228833"))
+    ):
         ax.bar(xs + (k - 1) * width, values, width * 0.95, color=color, label=name)
     low = float(np.min(np.concatenate([precision, recall, f1]))) if len(labels) else 0.0
     bottom = max(0.0, math.floor((low - 0.05) * 20) / 20)
@@ -259,7 +299,14 @@ def per_class_metrics(y_true: ArrayLike, y_pred: ArrayLike, labels: ArrayLike | 
     return fig
 
 
-def confidence_histogram(y_true: ArrayLike, y_pred: ArrayLike, proba: ArrayLike, classes: ArrayLike | None = None, bins: int = 20, title: str | None = None) -> Figure:
+def confidence_histogram(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    proba: ArrayLike,
+    classes: ArrayLike | None = None,
+    bins: int = 20,
+    title: str | None = None,
+) -> Figure:
     """How sure the model is when it is right and when it is wrong.
 
     Confidence is the probability given to the predicted class. Each group is
@@ -288,14 +335,20 @@ def confidence_histogram(y_true: ArrayLike, y_pred: ArrayLike, proba: ArrayLike,
     edges = np.linspace(math.floor(low * 10) / 10, 1.0, bins + 1)
     fig = new_figure(7.0, 4.4)
     ax = fig.add_subplot()
-    groups = [(confidence[mask], OUTCOME_COLORS[key], name)
-              for mask, key, name in ((right, "correct", "right"), (~right, "wrong", "wrong")) if mask.any()]
+    groups = [
+        (confidence[mask], OUTCOME_COLORS[key], name)
+        for mask, key, name in ((right, "correct", "right"), (~right, "wrong", "wrong"))
+        if mask.any()
+    ]
     # side by side in each bin rather than overlaid, so no blended third colour appears
-    heights, _, _ = ax.hist([values for values, _, _ in groups], bins=edges,
-            weights=[np.full(len(values), 1 / len(values)) for values, _, _ in groups],
-            color=[color for _, color, _ in groups], rwidth=0.9,
-            label=[f"{name}: {len(values)} predictions, mean confidence {values.mean():.0%}"
-                   for values, _, name in groups])
+    heights, _, _ = ax.hist(
+        [values for values, _, _ in groups],
+        bins=edges,
+        weights=[np.full(len(values), 1 / len(values)) for values, _, _ in groups],
+        color=[color for _, color, _ in groups],
+        rwidth=0.9,
+        label=[f"{name}: {len(values)} predictions, mean confidence {values.mean():.0%}" for values, _, name in groups],
+    )
     ax.set_ylim(0, 1.3 * max(float(np.max(heights)), 1e-9))  # headroom for the legend
     ax.set_yticks([t for t in ax.get_yticks() if 0 <= t <= 1 + 1e-9])  # no share above 100%
     handles, labels = ax.get_legend_handles_labels()

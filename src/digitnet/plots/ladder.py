@@ -17,23 +17,49 @@ TOP_COLOR, BASELINE_COLOR, TARGET_COLOR = "#009E73", "#0072B2", "#D55E00"
 def _rungs_panel(ax, rows):
     """Each row's mean and 95% interval (horizontal), coloured by what the ladder did with it; a grey tick at the
     incumbent's mean on the same folds."""
-    for i, (label, mean, half, status, incumbent) in enumerate(rows):
+    for i, (_label, mean, half, status, incumbent) in enumerate(rows):
         filled = status != "not adopted"
-        ax.errorbar(100 * mean, i, xerr=100 * half, fmt="o", color=STATUS_COLORS[status], capsize=3,
-                    markerfacecolor=STATUS_COLORS[status] if filled else "white", ms=7)
+        ax.errorbar(
+            100 * mean,
+            i,
+            xerr=100 * half,
+            fmt="o",
+            color=STATUS_COLORS[status],
+            capsize=3,
+            markerfacecolor=STATUS_COLORS[status] if filled else "white",
+            ms=7,
+        )
         if incumbent is not None:
             ax.plot([100 * incumbent], [i], "|", color="0.35", ms=14, mew=2)
-        ax.annotate(f"{100 * mean:.2f}", (100 * mean, i), xytext=(0, 7), textcoords="offset points", ha="center",
-                    fontsize="x-small")
+        ax.annotate(
+            f"{100 * mean:.2f}",
+            (100 * mean, i),
+            xytext=(0, 7),
+            textcoords="offset points",
+            ha="center",
+            fontsize="x-small",
+        )
     ax.set_yticks(range(len(rows)), [r[0].split(": ", 1)[-1] for r in rows], fontsize="small")
     ax.set_ylim(len(rows) - 0.5, -0.9)  # top to bottom, room for the first value
     ax.set_ylabel("candidate, rung by rung (mean %)")
     ax.set_title("Each rung's candidates, cross-validated\n(mean and 95% interval over the seeds)", fontsize="medium")
-    handles = [mpl_lines.Line2D([], [], marker="o", ls="none", color=STATUS_COLORS[s],
-                                markerfacecolor=STATUS_COLORS[s] if s != "not adopted" else "white", label=s)
-               for s in STATUS_COLORS]
-    handles.append(mpl_lines.Line2D([], [], marker="|", ls="none", color="0.35", ms=12, mew=2,
-                                    label="the incumbent on the same folds"))
+    handles = [
+        mpl_lines.Line2D(
+            [],
+            [],
+            marker="o",
+            ls="none",
+            color=STATUS_COLORS[s],
+            markerfacecolor=STATUS_COLORS[s] if s != "not adopted" else "white",
+            label=s,
+        )
+        for s in STATUS_COLORS
+    ]
+    handles.append(
+        mpl_lines.Line2D(
+            [], [], marker="|", ls="none", color="0.35", ms=12, mew=2, label="the incumbent on the same folds"
+        )
+    )
     ax.legend(handles=handles, fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
 
 
@@ -42,16 +68,25 @@ def _tests_panel(ax, tests, target):
     target."""
     names = [t[0] for t in tests]
     y = np.arange(len(tests))
-    for i, (name, mean, std) in enumerate(tests):
-        ax.barh(i, 100 * mean, xerr=100 * std if std else None, color=TOP_COLOR if i == 0 else BASELINE_COLOR,
-                alpha=0.85, capsize=3, height=0.6)
-        ax.annotate(f"{100 * mean:.2f}", (100 * (mean + std), i), xytext=(4, -3), textcoords="offset points",
-                    fontsize="x-small")
+    for i, (_name, mean, std) in enumerate(tests):
+        ax.barh(
+            i,
+            100 * mean,
+            xerr=100 * std if std else None,
+            color=TOP_COLOR if i == 0 else BASELINE_COLOR,
+            alpha=0.85,
+            capsize=3,
+            height=0.6,
+        )
+        ax.annotate(
+            f"{100 * mean:.2f}", (100 * (mean + std), i), xytext=(4, -3), textcoords="offset points", fontsize="x-small"
+        )
     ax.axvline(100 * target, color=TARGET_COLOR, ls="--", lw=1.2, label=f"target: {100 * target:g}%")
     ax.set_yticks(y, names, fontsize="small")
     ax.set_ylabel("model (test accuracy, %)")
-    ax.set_title("Once, on the test digits: the top rung beside the baselines\n(mean ± std over the seeds)",
-                 fontsize="medium")
+    ax.set_title(
+        "Once, on the test digits: the top rung beside the baselines\n(mean ± std over the seeds)", fontsize="medium"
+    )
     ax.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
 
 

@@ -20,8 +20,11 @@ if TYPE_CHECKING:
 LOSS_LABEL = "cross-entropy loss (nats)"
 
 
-def loss_line_figure(line: LossLine, title: str = "The loss on the straight line from the starting to the final weights",
-                     loss_label: str = LOSS_LABEL) -> Figure:
+def loss_line_figure(
+    line: LossLine,
+    title: str = "The loss on the straight line from the starting to the final weights",
+    loss_label: str = LOSS_LABEL,
+) -> Figure:
     """The loss at start + t (end - start) against t, with the two ends marked.
 
     Parameters
@@ -59,9 +62,16 @@ def _levels(loss):
     return np.geomspace(low, high, 16) if high > low * 1.0001 else None
 
 
-def loss_surface_figure(surface: LossSurface, path: np.ndarray | None = None, title: str = "The loss around the final weights",
-                        axis_names: tuple[str, str] = ("a: steps along random direction 1 (1 = each unit's own weight norm)",
-                                    "b: steps along random direction 2 (likewise)"), loss_label: str = LOSS_LABEL) -> Figure:
+def loss_surface_figure(
+    surface: LossSurface,
+    path: np.ndarray | None = None,
+    title: str = "The loss around the final weights",
+    axis_names: tuple[str, str] = (
+        "a: steps along random direction 1 (1 = each unit's own weight norm)",
+        "b: steps along random direction 2 (likewise)",
+    ),
+    loss_label: str = LOSS_LABEL,
+) -> Figure:
     """Filled contours of the loss over a plane, the centre (final weights) marked, and a path over it if given.
 
     Parameters
@@ -82,21 +92,24 @@ def loss_surface_figure(surface: LossSurface, path: np.ndarray | None = None, ti
         ax.text(0.5, 0.5, "the loss is not finite on this plane", ha="center", va="center", transform=ax.transAxes)
     else:
         shown = np.clip(loss, levels[0], levels[-1])
-        filled = ax.contourf(surface.a, surface.b, shown, levels=levels, cmap="viridis",
-                             norm=mpl_colors.LogNorm(levels[0], levels[-1]))
+        filled = ax.contourf(
+            surface.a, surface.b, shown, levels=levels, cmap="viridis", norm=mpl_colors.LogNorm(levels[0], levels[-1])
+        )
         ax.contour(surface.a, surface.b, shown, levels=levels, colors="white", linewidths=0.4, alpha=0.6)
         bar = fig.colorbar(filled, ax=ax, ticks=levels[::3], format="%.3g")
-        bar.set_label(loss_label + ", log scale" + (f" (capped at {CAP}× the lowest)" if
-                                                      np.nanmax(loss) > levels[-1] else ""))
+        bar.set_label(
+            loss_label + ", log scale" + (f" (capped at {CAP}× the lowest)" if np.nanmax(loss) > levels[-1] else "")
+        )
     handles = [mpl_lines.Line2D([], [], marker="*", color="#D55E00", ms=12, ls="none", label="final weights")]
     ax.plot([0], [0], "*", color="#D55E00", ms=14, zorder=4)
     if path is not None and len(path):
         path = np.asarray(path)
         ax.plot(path[:, 0], path[:, 1], "-o", color="white", mec="black", ms=3.5, lw=1.2, zorder=3)
         ax.plot(path[0, 0], path[0, 1], "o", color="#E69F00", mec="black", ms=8, zorder=4)
-        handles += [mpl_lines.Line2D([], [], marker="o", color="white", mec="black", lw=1.2, label="training path"),
-                    mpl_lines.Line2D([], [], marker="o", color="#E69F00", mec="black", ls="none",
-                                     label="starting weights")]
+        handles += [
+            mpl_lines.Line2D([], [], marker="o", color="white", mec="black", lw=1.2, label="training path"),
+            mpl_lines.Line2D([], [], marker="o", color="#E69F00", mec="black", ls="none", label="starting weights"),
+        ]
     ax.set_xlabel(axis_names[0])
     ax.set_ylabel(axis_names[1])
     ax.set_title(title)

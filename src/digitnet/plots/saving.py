@@ -87,7 +87,10 @@ def _tick_labels(fig):
         for axis in (ax.xaxis, ax.yaxis):
             drawn = ax.axison and ax.get_visible() and axis.get_visible()
             for tick in axis.get_major_ticks() + axis.get_minor_ticks():
-                found += [(tick.label1, drawn and tick.label1.get_visible()), (tick.label2, drawn and tick.label2.get_visible())]
+                found += [
+                    (tick.label1, drawn and tick.label1.get_visible()),
+                    (tick.label2, drawn and tick.label2.get_visible()),
+                ]
     return found
 
 
@@ -97,9 +100,15 @@ def texts(fig: Figure) -> list[Text]:
     sizes against a drawn picture's)."""
     ticks = _tick_labels(fig)
     hidden = {id(t) for t, drawn in ticks if not drawn}
-    return [t for t in fig.findobj(mpl_text.Text)
-            if id(t) not in hidden and t.get_visible() and t.get_text().strip() and (t.get_alpha() is None or t.get_alpha() > 0)
-            and (t.axes is None or t.axes.get_visible())]
+    return [
+        t
+        for t in fig.findobj(mpl_text.Text)
+        if id(t) not in hidden
+        and t.get_visible()
+        and t.get_text().strip()
+        and (t.get_alpha() is None or t.get_alpha() > 0)
+        and (t.axes is None or t.axes.get_visible())
+    ]
 
 
 def smallest_text_pt(fig: Figure) -> float:
@@ -287,5 +296,9 @@ def save_picture(fig: Figure, path: str | Path, dpi: int, phone: bool = True) ->
     raise_text(fig, floor)
     reflow(fig)  # with the fonts it will have: it wraps the text to fit
     png = _png(fig, phone_dpi)
-    return Picture(desktop.png, desktop.font_px, desktop.width_px, Picture(png, max(smallest, floor) * phone_dpi / 72,
-                                                                          _png_width(png)))
+    return Picture(
+        desktop.png,
+        desktop.font_px,
+        desktop.width_px,
+        Picture(png, max(smallest, floor) * phone_dpi / 72, _png_width(png)),
+    )

@@ -157,8 +157,10 @@ def ordered_colors(values: Sequence[Any], cmap: str = "viridis") -> dict[Any, st
         return {v: ramp(0.85 * i / (len(values) - 1)) for i, v in enumerate(values)}
     if numeric:
         return {values[0]: matplotlib.colormaps[cmap](0.0)}
-    return {v: activation_color(v, i) if v in ACTIVATION_COLORS else FALLBACK_COLORS[i % len(FALLBACK_COLORS)]
-            for i, v in enumerate(values)}
+    return {
+        v: activation_color(v, i) if v in ACTIVATION_COLORS else FALLBACK_COLORS[i % len(FALLBACK_COLORS)]
+        for i, v in enumerate(values)
+    }
 
 
 def require_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:

@@ -2,22 +2,40 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from ..experiments.params import parse_layers
 from .style import (
-    ACTIVATION_COLORS, activation_color, as_frame, axis_label, format_value, matplotlib, mpl_colors, new_figure,
-    percent_formatter, require_columns, seed_std, sort_key, text_color_on,
+    ACTIVATION_COLORS,
+    activation_color,
+    as_frame,
+    axis_label,
+    format_value,
+    matplotlib,
+    mpl_colors,
+    new_figure,
+    percent_formatter,
+    require_columns,
+    seed_std,
+    sort_key,
+    text_color_on,
 )
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 
-def accuracy_heatmap(runs: pd.DataFrame, x: str = "max_iter", y: str = "learning_rate_init", value: str = "test_accuracy", title: str | None = None,
-                     cmap: str = "viridis") -> Figure:
+def accuracy_heatmap(
+    runs: pd.DataFrame,
+    x: str = "max_iter",
+    y: str = "learning_rate_init",
+    value: str = "test_accuracy",
+    title: str | None = None,
+    cmap: str = "viridis",
+) -> Figure:
     """A heatmap of final accuracy over two parameters (mean over seeds), every cell annotated.
 
     Parameters
@@ -45,8 +63,9 @@ def accuracy_heatmap(runs: pd.DataFrame, x: str = "max_iter", y: str = "learning
     cells = {key: group[value] for key, group in data.groupby([y, x], sort=False)}
     rows = sorted({key[0] for key in cells}, key=sort_key)
     cols = sorted({key[1] for key in cells}, key=sort_key)
-    table = pd.DataFrame([[cells[(r, c)].mean() if (r, c) in cells else np.nan for c in cols] for r in rows],
-                         index=rows, columns=cols)
+    table = pd.DataFrame(
+        [[cells[(r, c)].mean() if (r, c) in cells else np.nan for c in cols] for r in rows], index=rows, columns=cols
+    )
     n_seeds = pd.Series([len(v) for v in cells.values()], dtype=int)
     grid = table.to_numpy(dtype=float)
 
@@ -60,8 +79,9 @@ def accuracy_heatmap(runs: pd.DataFrame, x: str = "max_iter", y: str = "learning
     image = ax.imshow(np.ma.masked_invalid(grid), cmap=colormap, norm=norm, origin="lower", aspect="auto")
     for (i, j), v in np.ndenumerate(grid):
         if np.isfinite(v):
-            ax.text(j, i, f"{v:.1%}", ha="center", va="center", fontsize="small",
-                    color=text_color_on(colormap(norm(v))))
+            ax.text(
+                j, i, f"{v:.1%}", ha="center", va="center", fontsize="small", color=text_color_on(colormap(norm(v)))
+            )
         else:
             ax.text(j, i, "n/a", ha="center", va="center", fontsize="small", color="0.3")
     ax.set_xticks(range(grid.shape[1]), [format_value(v) for v in table.columns])
@@ -75,8 +95,14 @@ def accuracy_heatmap(runs: pd.DataFrame, x: str = "max_iter", y: str = "learning
     return fig
 
 
-def architecture_plot(runs: pd.DataFrame, value: str = "val_accuracy", layers_col: str = "hidden_layer_sizes", activation_col: str = "activation",
-                      title: str | None = None, value_label: str | None = None) -> Figure:
+def architecture_plot(
+    runs: pd.DataFrame,
+    value: str = "val_accuracy",
+    layers_col: str = "hidden_layer_sizes",
+    activation_col: str = "activation",
+    title: str | None = None,
+    value_label: str | None = None,
+) -> Figure:
     """The architecture study: accuracy by width, one panel per depth, one line per activation.
 
     Depth is the number of hidden layers (the parts of ``"64-32"``); within a
@@ -106,11 +132,13 @@ def architecture_plot(runs: pd.DataFrame, value: str = "val_accuracy", layers_co
     """
     runs = as_frame(runs)
     require_columns(runs, [layers_col, value], "architecture_plot")
-    data = pd.DataFrame({
-        "layers": [parse_layers(v) for v in runs[layers_col]],
-        "activation": runs[activation_col].astype(str) if activation_col in runs else "all",
-        "value": pd.to_numeric(runs[value], errors="coerce"),
-    })
+    data = pd.DataFrame(
+        {
+            "layers": [parse_layers(v) for v in runs[layers_col]],
+            "activation": runs[activation_col].astype(str) if activation_col in runs else "all",
+            "value": pd.to_numeric(runs[value], errors="coerce"),
+        }
+    )
     std_col = f"{value}_std"
     data["given_std"] = pd.to_numeric(runs[std_col], errors="coerce") if std_col in runs else np.nan
     data["depth"] = [len(layers) for layers in data["layers"]]
@@ -141,11 +169,21 @@ def architecture_plot(runs: pd.DataFrame, value: str = "val_accuracy", layers_co
             stats.sort()
             xs, means, spreads, _ = map(np.array, zip(*stats))
             yerr = spreads if np.any(spreads > 0) else None
-            ax.errorbar(xs + offset, means, yerr=yerr, fmt="o-", color=colors[activation], lw=1.2, ms=5,
-                        capsize=3, label=activation)
+            ax.errorbar(
+                xs + offset,
+                means,
+                yerr=yerr,
+                fmt="o-",
+                color=colors[activation],
+                lw=1.2,
+                ms=5,
+                capsize=3,
+                label=activation,
+            )
         equal = all(len(set(arch)) == 1 for arch in architectures)
-        ax.set_xticks(range(len(architectures)),
-                      [str(arch[0]) if equal else format_value(arch) for arch in architectures])
+        ax.set_xticks(
+            range(len(architectures)), [str(arch[0]) if equal else format_value(arch) for arch in architectures]
+        )
         ax.set_xlim(-0.5, len(architectures) - 0.5)
         ax.set_xlabel("units per hidden layer" if equal else "hidden layer sizes (units)")
         ax.set_title(f"{depth} hidden layer{'s' if depth != 1 else ''}" if depth else "no hidden layer")
@@ -153,12 +191,16 @@ def architecture_plot(runs: pd.DataFrame, value: str = "val_accuracy", layers_co
     label = value_label or axis_label(value)
     axes[0].set_ylabel(f"{label} (%)")
     axes[0].yaxis.set_major_formatter(percent_formatter())
-    spread_note = f"mean ± std over {max_seeds} seeds" if max_seeds > 1 else (
-        "error bars: given std" if data["given_std"].notna().any() else "one run each")
+    spread_note = (
+        f"mean ± std over {max_seeds} seeds"
+        if max_seeds > 1
+        else ("error bars: given std" if data["given_std"].notna().any() else "one run each")
+    )
     fig.suptitle(title or f"{label[0].upper() + label[1:]} by network depth and width\n({spread_note})")
     if len(activations) > 1 or activations[0] != "all":
-        fig.legend(*axes[0].get_legend_handles_labels(), title=activation_col, loc="outside right center",
-                   fontsize="small")
+        fig.legend(
+            *axes[0].get_legend_handles_labels(), title=activation_col, loc="outside right center", fontsize="small"
+        )
     return fig
 
 

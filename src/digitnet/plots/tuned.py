@@ -19,7 +19,16 @@ if TYPE_CHECKING:
     from ..experiments.analysis import CurveSummary
 
 
-def mean_band(ax: Axes, x: Callable[[np.ndarray], np.ndarray], histories: Sequence[Mapping[str, Sequence[float]]], key: str, color: str | tuple[float, ...], style: str = "-", label: str | None = None, seconds_per_epoch: float = 1.0) -> float | None:
+def mean_band(
+    ax: Axes,
+    x: Callable[[np.ndarray], np.ndarray],
+    histories: Sequence[Mapping[str, Sequence[float]]],
+    key: str,
+    color: str | tuple[float, ...],
+    style: str = "-",
+    label: str | None = None,
+    seconds_per_epoch: float = 1.0,
+) -> float | None:
     """One mean curve over seeds with a ±1 std band on ``ax``; returns its last x (None if there is no curve).
 
     ``x`` maps the epochs (1, 2, ...) to the horizontal axis; ``seconds_per_epoch`` scales it.
@@ -35,7 +44,14 @@ def mean_band(ax: Axes, x: Callable[[np.ndarray], np.ndarray], histories: Sequen
     return xs[np.flatnonzero(np.isfinite(mean))[-1]] if np.isfinite(mean).any() else None
 
 
-def summary_band(ax: Axes, summary: CurveSummary | None, color: str | tuple[float, ...], label: str | None = None, scale: float = 1.0, style: str = "-") -> None:
+def summary_band(
+    ax: Axes,
+    summary: CurveSummary | None,
+    color: str | tuple[float, ...],
+    label: str | None = None,
+    scale: float = 1.0,
+    style: str = "-",
+) -> None:
     """A :class:`~digitnet.experiments.analysis.CurveSummary` (epochs 1, 2, ... times ``scale``) with its ±1 std
     band; nothing for None."""
     if summary is None:
@@ -54,7 +70,13 @@ def _arm_colors(arms):
     return {v: FALLBACK_COLORS[i % len(FALLBACK_COLORS)] for i, v in enumerate(values)}
 
 
-def tuned_curves(arms: Sequence[Any], name: Callable[[Any], str], seconds: bool = False, title: str | None = None, questions: tuple[str, str] = ("how far training gets", "which generalises")) -> Figure:
+def tuned_curves(
+    arms: Sequence[Any],
+    name: Callable[[Any], str],
+    seconds: bool = False,
+    title: str | None = None,
+    questions: tuple[str, str] = ("how far training gets", "which generalises"),
+) -> Figure:
     """Each arm per epoch, at the rate each question chose: its training loss at the rate the loss chose (left),
     its cross-validated accuracy at the rate the accuracy chose (middle) and, with ``seconds``, its training loss
     against this machine's seconds of training (right: epochs times its median seconds per epoch).
@@ -74,14 +96,19 @@ def tuned_curves(arms: Sequence[Any], name: Callable[[Any], str], seconds: bool 
         loss_rate, acc_rate = arm.chosen.get("loss"), arm.chosen.get("accuracy")
         color = colors[arm.value]
         if loss_rate is not None:
-            summary_band(axes[0], arm.curves.get(loss_rate), color, f"{name(arm.value)} (η = {format_value(loss_rate)})")
+            summary_band(
+                axes[0], arm.curves.get(loss_rate), color, f"{name(arm.value)} (η = {format_value(loss_rate)})"
+            )
         if acc_rate is not None:
-            summary_band(axes[1], arm.val_curves.get(acc_rate), color, f"{name(arm.value)} (η = {format_value(acc_rate)})")
+            summary_band(
+                axes[1], arm.val_curves.get(acc_rate), color, f"{name(arm.value)} (η = {format_value(acc_rate)})"
+            )
         if seconds and loss_rate is not None and np.isfinite(arm.seconds_per_epoch):
             summary_band(axes[2], arm.curves.get(loss_rate), color, scale=arm.seconds_per_epoch)
     axes[0].set_title(f"{questions[0]}: training loss\n(each at the rate that minimises it)", fontsize="medium")
-    axes[1].set_title(f"{questions[1]}: cross-validated accuracy\n(each at the rate that maximises it)",
-                      fontsize="medium")
+    axes[1].set_title(
+        f"{questions[1]}: cross-validated accuracy\n(each at the rate that maximises it)", fontsize="medium"
+    )
     for ax in (axes[0], *axes[2:]):
         ax.set_yscale("log")
         ax.set_ylabel("training loss (nats, log scale)")
@@ -105,7 +132,9 @@ def tuned_curves(arms: Sequence[Any], name: Callable[[Any], str], seconds: bool 
 ACCURACY_SPAN = 0.10
 
 
-def rate_choices(arms: Sequence[Any], name: Callable[[Any], str], metrics: tuple[str, str], title: str | None = None) -> Figure:
+def rate_choices(
+    arms: Sequence[Any], name: Callable[[Any], str], metrics: tuple[str, str], title: str | None = None
+) -> Figure:
     """How each arm's rate was chosen: its cross-validated accuracy (left) and training loss (right) at every rate
     it tried, the rate each chose circled; a rate at which a seed diverged is left out.
 
@@ -152,7 +181,13 @@ def rate_choices(arms: Sequence[Any], name: Callable[[Any], str], metrics: tuple
     return fig
 
 
-def against_parameter(runs: pd.DataFrame, param: str, metrics: Sequence[str] = ("train_accuracy", "val_accuracy"), title: str | None = None, labels: Mapping[str, str] | None = None) -> Figure:
+def against_parameter(
+    runs: pd.DataFrame,
+    param: str,
+    metrics: Sequence[str] = ("train_accuracy", "val_accuracy"),
+    title: str | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> Figure:
     """Scores against one parameter (mean ± standard error over seeds); a 0 gets its own tick on a log axis.
     ``labels`` names a metric in the legend (default: its usual name, e.g. "validation accuracy")."""
     values = sorted(set(runs[param]))
@@ -163,8 +198,15 @@ def against_parameter(runs: pd.DataFrame, param: str, metrics: Sequence[str] = (
     for metric, color in zip(metrics, ("#332288", "#117733", "#CC6677")):
         stats = [mean_and_error(runs.loc[runs[param] == v, metric]) for v in values]
         xs = [v if v > 0 else zero_at for v in values]
-        ax.errorbar(xs, [s[0] for s in stats], yerr=[s[1] for s in stats], fmt="o-", color=color, capsize=3,
-                    label=(labels or {}).get(metric, axis_label(metric)))
+        ax.errorbar(
+            xs,
+            [s[0] for s in stats],
+            yerr=[s[1] for s in stats],
+            fmt="o-",
+            color=color,
+            capsize=3,
+            label=(labels or {}).get(metric, axis_label(metric)),
+        )
     ax.set_xscale("log")
     ax.set_xticks([v if v > 0 else zero_at for v in values], [format_value(v) for v in values], fontsize="small")
     ax.set_xlabel(f"{axis_label(param)} (log scale)")

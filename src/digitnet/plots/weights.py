@@ -15,7 +15,14 @@ if TYPE_CHECKING:
     from sklearn.base import BaseEstimator
 
 
-def first_layer_weights(coefs0: ArrayLike | BaseEstimator, max_units: int = 32, ncols: int = 8, order: str = "norm", image_shape: tuple[int, int] | None = None, title: str | None = None) -> Figure:
+def first_layer_weights(
+    coefs0: ArrayLike | BaseEstimator,
+    max_units: int = 32,
+    ncols: int = 8,
+    order: str = "norm",
+    image_shape: tuple[int, int] | None = None,
+    title: str | None = None,
+) -> Figure:
     """Each first-layer unit's incoming weights, as an image the size of the input digit.
 
     Red pixels excite the unit, blue ones inhibit it; the colour scale is
@@ -62,17 +69,19 @@ def first_layer_weights(coefs0: ArrayLike | BaseEstimator, max_units: int = 32, 
     axes = fig.subplots(nrows, ncols, squeeze=False)
     image = None
     for ax, unit in zip(axes.ravel(), units):
-        image = ax.imshow(W[:, unit].reshape(image_shape), cmap="RdBu_r", vmin=-limit, vmax=limit,
-                          interpolation="nearest")
+        image = ax.imshow(
+            W[:, unit].reshape(image_shape), cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest"
+        )
         ax.set_xticks([])
         ax.set_yticks([])
         ax.set_title(f"unit {unit}", fontsize="small")
-    for ax in axes.ravel()[len(units):]:
+    for ax in axes.ravel()[len(units) :]:
         fig.delaxes(ax)
     bar = fig.colorbar(image, ax=axes.ravel().tolist(), shrink=0.8, aspect=25)
     bar.set_label("weight from pixel (standardised input)")
     which = "largest weight norm first" if order == "norm" else "in index order"
     shown = f"{len(units)} of {n_units} units, {which}" if len(units) < n_units else f"all {n_units} units"
-    fig.suptitle(title or f"First-layer weights as {image_shape[0]}×{image_shape[1]} images\n({shown})",
-                 fontsize="medium")
+    fig.suptitle(
+        title or f"First-layer weights as {image_shape[0]}×{image_shape[1]} images\n({shown})", fontsize="medium"
+    )
     return fig

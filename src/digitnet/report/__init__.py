@@ -30,13 +30,36 @@ from .figures import make_figures
 from .html import html_table
 from .sections import SECTIONS, render_html
 from .studies import (
-    STUDY_DTYPE, ErrorAnalysis, ReportData, Steps, compare_one_blas_thread, error_analysis, run_baselines,
-    run_studies, study_settings,
+    STUDY_DTYPE,
+    ErrorAnalysis,
+    ReportData,
+    Steps,
+    compare_one_blas_thread,
+    error_analysis,
+    run_baselines,
+    run_studies,
+    study_settings,
 )
 
 __all__ = [
-    "SECTIONS", "STUDY_DTYPE", "ErrorAnalysis", "ReportData", "Steps", "build_report", "compare_conclusion",
-    "compare_one_blas_thread", "conclusions", "digit_samples_figure", "error_analysis", "error_conclusion",
-    "html_table", "make_figures", "rebuild_report", "render_html", "run_baselines", "run_studies", "study_settings",
+    "SECTIONS",
+    "STUDY_DTYPE",
+    "ErrorAnalysis",
+    "ReportData",
+    "Steps",
+    "build_report",
+    "compare_conclusion",
+    "compare_one_blas_thread",
+    "conclusions",
+    "digit_samples_figure",
+    "error_analysis",
+    "error_conclusion",
+    "html_table",
+    "make_figures",
+    "rebuild_report",
+    "render_html",
+    "run_baselines",
+    "run_studies",
+    "study_settings",
     "trust_conclusion",
 ]

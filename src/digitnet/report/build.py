@@ -91,13 +91,25 @@ def build_report(out_dir, *, quick=False, seeds=None, n_jobs=2, progress=True):
 
     try:
         steps.run("results", "writing result tables", write_results)
-        extra = {"dataset": data.split.name, "target": data.split.target_name, "split": data.split.describe(),
-                 "trained_on": "development rows (training + validation)"}
-        save_model(page_model(data.errors), out / ERRORS_MODEL, feature_names=data.split.feature_names,
-                   extra={**extra, "scaling": data.errors.scaling})
+        extra = {
+            "dataset": data.split.name,
+            "target": data.split.target_name,
+            "split": data.split.describe(),
+            "trained_on": "development rows (training + validation)",
+        }
+        save_model(
+            page_model(data.errors),
+            out / ERRORS_MODEL,
+            feature_names=data.split.feature_names,
+            extra={**extra, "scaling": data.errors.scaling},
+        )
         pad = page_model(data.errors, ladder_best(data))
-        save_model(pad, out / "model.npz", feature_names=data.split.feature_names,
-                   extra={**extra, "scaling": getattr(pad, "scaling", data.errors.scaling)})
+        save_model(
+            pad,
+            out / "model.npz",
+            feature_names=data.split.feature_names,
+            extra={**extra, "scaling": getattr(pad, "scaling", data.errors.scaling)},
+        )
         index = _write_page(data, out, steps, progress)
         atomic_write(out / RECORD, lambda f: f.write(report_record(data).encode("utf-8")))  # the timings complete
         return index
@@ -113,8 +125,11 @@ def _result_files(out):
 def _write_page(data, out, steps, progress, timed=True):
     """Draw and save every figure, then write ``index.html`` (the page runs the folder's ``model.npz``); ``timed``:
     the page states the time every step took, these included (a rebuilt page states the original run's)."""
+
     def write_figures():  # each also drawn for a phone (plots.saving.save_picture), which the page embeds
-        return {name: save_picture(fig, out / f"{name}.png", dpi=REPORT_DPI) for name, fig in make_figures(data).items()}
+        return {
+            name: save_picture(fig, out / f"{name}.png", dpi=REPORT_DPI) for name, fig in make_figures(data).items()
+        }
 
     images = steps.run("figures", "drawing figures", write_figures)
     if timed:

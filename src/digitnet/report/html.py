@@ -63,8 +63,18 @@ def template(name):
 
 
 #: The page's own scripts (``report/assets/``), each the module ``digitnet/<file>``.
-ASSETS = ("nn.js", "curvature.js", "digit_image.js", "charts.js", "draw.js", "trainer.js", "network_view.js",
-          "playground.js", "explore.js", "main.js")
+ASSETS = (
+    "nn.js",
+    "curvature.js",
+    "digit_image.js",
+    "charts.js",
+    "draw.js",
+    "trainer.js",
+    "network_view.js",
+    "playground.js",
+    "explore.js",
+    "main.js",
+)
 #: The module that lists the studies' twins under their studies' names, written from the registry.
 TWINS = "digitnet/twins.js"
 #: The page's one inline module: it starts the page.
@@ -72,9 +82,13 @@ ENTRY = 'import { startPage } from "digitnet/main.js";\nstartPage();\n'
 #: The import and export statements the page's modules may use (:func:`check_links` reads them):
 #: ``import { a, b as c } from "name";``, ``import a from "name";``, ``export function|const|let|class name``
 #: (one name per statement) and ``export default``; each statement at the start of a line.
-IMPORT_FORMS = (re.compile(r'import\s*\{(?P<names>[\w$\s,]*)\}\s*from\s*"(?P<module>[^"]+)";'),
-                re.compile(r'import\s+(?P<default>[\w$]+)\s+from\s*"(?P<module>[^"]+)";'))
-EXPORT_FORMS = re.compile(r"export\s+(?:(?:async\s+)?function\*?|const|let|class)\s+(?P<name>[\w$]+)|export\s+default\b")
+IMPORT_FORMS = (
+    re.compile(r'import\s*\{(?P<names>[\w$\s,]*)\}\s*from\s*"(?P<module>[^"]+)";'),
+    re.compile(r'import\s+(?P<default>[\w$]+)\s+from\s*"(?P<module>[^"]+)";'),
+)
+EXPORT_FORMS = re.compile(
+    r"export\s+(?:(?:async\s+)?function\*?|const|let|class)\s+(?P<name>[\w$]+)|export\s+default\b"
+)
 _STATEMENT = re.compile(r"^(import|export)\b", re.M)
 
 
@@ -101,7 +115,9 @@ def twin_module(study) -> str:
 
 def _twins(with_twin) -> Module:
     """The module ``digitnet/twins.js``: ``TWINS``, each study's twin (its module's default export) by study name."""
-    lines = ["// digitnet/twins.js, written by digitnet.report.html from the studies' registry: each twin by its study."]
+    lines = [
+        "// digitnet/twins.js, written by digitnet.report.html from the studies' registry: each twin by its study."
+    ]
     lines += [f'import twin{k} from "{twin_module(study)}";' for k, study in enumerate(with_twin)]
     entries = ", ".join(f"{json.dumps(study.name)}: twin{k}" for k, study in enumerate(with_twin))
     return Module(TWINS, "\n".join(lines + [f"export const TWINS = {{ {entries} }};"]) + "\n")
@@ -111,8 +127,11 @@ def modules() -> list:
     """Every module of the page: :data:`ASSETS`, each registered study's twin, and :data:`TWINS`."""
     assets = resources.files(__package__).joinpath("assets")
     with_twin = [study for study in studies() if study.twin]
-    return ([Module(f"digitnet/{name}", assets.joinpath(name).read_text(encoding="utf-8")) for name in ASSETS]
-            + [Module(twin_module(study), study.twin_script()) for study in with_twin] + [_twins(with_twin)])
+    return (
+        [Module(f"digitnet/{name}", assets.joinpath(name).read_text(encoding="utf-8")) for name in ASSETS]
+        + [Module(twin_module(study), study.twin_script()) for study in with_twin]
+        + [_twins(with_twin)]
+    )
 
 
 def links(module: Module) -> Links:
@@ -129,10 +148,14 @@ def links(module: Module) -> Links:
         elif statement.group(1) == "export" and (found := EXPORT_FORMS.match(module.source, at)):
             exports.add(found["name"] or "default")
         else:
-            raise ValueError(f"{module.name}, line {line}: {module.source[at:].splitlines()[0]!r} is not one of the"
-                             " import and export statements the page reads (digitnet.report.html.IMPORT_FORMS)")
+            raise ValueError(
+                f"{module.name}, line {line}: {module.source[at:].splitlines()[0]!r} is not one of the"
+                " import and export statements the page reads (digitnet.report.html.IMPORT_FORMS)"
+            )
     if "import(" in module.source:
-        raise ValueError(f"{module.name}: import(...) would load code at run time; the page's modules import statically")
+        raise ValueError(
+            f"{module.name}: import(...) would load code at run time; the page's modules import statically"
+        )
     return Links({name: tuple(taken) for name, taken in imports.items()}, frozenset(exports))
 
 
@@ -143,7 +166,9 @@ def check_links(page_modules) -> dict:
     for name, module_links in found.items():
         for imported, taken in module_links.imports.items():
             if imported not in found:
-                raise ValueError(f'{name} imports "{imported}", which is none of the page\'s modules: {", ".join(found)}')
+                raise ValueError(
+                    f'{name} imports "{imported}", which is none of the page\'s modules: {", ".join(found)}'
+                )
             missing = [t for t in taken if t not in found[imported].exports]
             if missing:
                 raise ValueError(f'{name} imports {", ".join(missing)} from "{imported}", which does not export it')
@@ -159,6 +184,7 @@ def page_scripts() -> tuple:
     def url(module):
         text = f"{module.source}\n//# sourceURL={module.name}\n"  # the module's name in the console's messages
         return "data:text/javascript;base64," + base64.b64encode(text.encode("utf-8")).decode("ascii")
+
     return script_json({"imports": {module.name: url(module) for module in page_modules}}), ENTRY
 
 
@@ -199,8 +225,7 @@ def html_table(frame, digits=4, best_row=None, caption=None, formats=None):
     out = ['<div class="table-wrap"><table>']  # the wrapper scrolls a wide table on a narrow screen
     if caption:
         out.append(f"<caption>{escape(caption)}</caption>")
-    out.append("<thead><tr>" + "".join(f"<th{align[c]}>{escape(str(c))}</th>" for c in frame.columns)
-               + "</tr></thead>")
+    out.append("<thead><tr>" + "".join(f"<th{align[c]}>{escape(str(c))}</th>" for c in frame.columns) + "</tr></thead>")
     out.append("<tbody>")
     for i, row in enumerate(frame.itertuples(index=False)):
         cls = ' class="best"' if best_row is not None and i == best_row else ""
@@ -224,8 +249,12 @@ def _numeric_column(column):
 
 
 #: Readable names of the result columns shown in the page's tables.
-_COLUMN_NAMES = {"n_iter": "epochs", "train_accuracy": "training accuracy", "fit_seconds": "fit time (s)",
-                 "train_loss": "training loss"}
+_COLUMN_NAMES = {
+    "n_iter": "epochs",
+    "train_accuracy": "training accuracy",
+    "fit_seconds": "fit time (s)",
+    "train_loss": "training loss",
+}
 
 
 def readable(frame):
@@ -255,15 +284,21 @@ def figure_html(images, name, caption, narrow=False):
         return ""
     cls = ' class="narrow"' if narrow else ""
     png = picture if isinstance(picture, bytes) else picture.png
-    font = "" if isinstance(picture, bytes) else f' data-font-px="{picture.font_px:.2f}" data-width="{picture.width_px}"'
+    font = (
+        "" if isinstance(picture, bytes) else f' data-font-px="{picture.font_px:.2f}" data-width="{picture.width_px}"'
+    )
     img = f'<img src="{_png_url(png)}" alt="{escape(caption)}"{font}>'
     if not isinstance(picture, bytes) and picture.phone is not None:
         below = max(600, math.ceil(MIN_TEXT_PX * picture.width_px / picture.font_px) + FIGURE_CHROME_PX)
         phone = picture.phone
-        img = (f'<picture><source media="(max-width: {below}px)" srcset="{_png_url(phone.png)}"'
-               f' data-font-px="{phone.font_px:.2f}" data-width="{phone.width_px}">{img}</picture>')
-    return (f'<figure id="fig-{escape(name)}"{cls}>{img}'
-            f'<figcaption>{escape(caption)} <a href="{escape(name)}.png">{escape(name)}.png</a></figcaption></figure>')
+        img = (
+            f'<picture><source media="(max-width: {below}px)" srcset="{_png_url(phone.png)}"'
+            f' data-font-px="{phone.font_px:.2f}" data-width="{phone.width_px}">{img}</picture>'
+        )
+    return (
+        f'<figure id="fig-{escape(name)}"{cls}>{img}'
+        f'<figcaption>{escape(caption)} <a href="{escape(name)}.png">{escape(name)}.png</a></figcaption></figure>'
+    )
 
 
 def percent_columns(frame, columns):
@@ -276,8 +311,10 @@ def percent_columns(frame, columns):
 
 
 def _values_text(key, values):
-    return ", ".join(format_layers(v) if key == "hidden_layer_sizes" else f"{v:g}" if isinstance(v, float) else str(v)
-                     for v in values)
+    return ", ".join(
+        format_layers(v) if key == "hidden_layer_sizes" else f"{v:g}" if isinstance(v, float) else str(v)
+        for v in values
+    )
 
 
 def describe_grid(result):
@@ -288,15 +325,21 @@ def describe_grid(result):
     """
     grid, seeds = result.config.grid or {}, f"seeds {', '.join(map(str, result.config.seeds))}"
     if isinstance(grid, dict):
-        parts = [f"{key} ∈ {{{_values_text(key, list(dict.fromkeys(result.runs[key].tolist())))}}}"
-                 for key in grid if key in result.runs and result.runs[key].nunique(dropna=False) > 1]
+        parts = [
+            f"{key} ∈ {{{_values_text(key, list(dict.fromkeys(result.runs[key].tolist())))}}}"
+            for key in grid
+            if key in result.runs and result.runs[key].nunique(dropna=False) > 1
+        ]
         return "; ".join(parts + [seeds])
     shared = {k for k in grid[0] if all(g.get(k) == grid[0][k] for g in grid)}
     parts = []
     for g in grid:
         label = " ".join(map(str, g.get("label", [])))
-        axes = [f"{k}={_values_text(k, v)}" if len(v) == 1 else f"{k} ∈ {{{_values_text(k, v)}}}"
-                for k, v in g.items() if k != "label" and k not in shared]
+        axes = [
+            f"{k}={_values_text(k, v)}" if len(v) == 1 else f"{k} ∈ {{{_values_text(k, v)}}}"
+            for k, v in g.items()
+            if k != "label" and k not in shared
+        ]
         parts.append(f"{label} ({', '.join(axes)})" if label else ", ".join(axes))
     return "; ".join(parts + [seeds])
 

@@ -16,9 +16,9 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 
 from ..ensemble import DigitsClassifier
+from ..experiments.params import format_layers
 from ..jsonify import plain
 from ..model_file import parts
-from ..experiments.params import format_layers
 
 #: The most networks of an ensemble the page carries (the pad runs every one of them, at each stroke).
 MAX_PAGE_MEMBERS = 3
@@ -52,8 +52,8 @@ def _carried(best):
     model = copy.copy(best)
     members = best.estimators_[:MAX_PAGE_MEMBERS]
     model.estimators_ = [_float64(m) for m in members]
-    model.member_seeds_ = list(best.member_seeds_[:len(members)])
-    model.n_iter_ = np.asarray(best.n_iter_[:len(members)])
+    model.member_seeds_ = list(best.member_seeds_[: len(members)])
+    model.n_iter_ = np.asarray(best.n_iter_[: len(members)])
     model.n_members = len(members)
     return model
 
@@ -87,8 +87,11 @@ def page_model_name(model, errors):
         return errors.name
     first, k = model.estimators_[0], len(model.estimators_)
     what = f"{format_layers(first.hidden_layer_sizes)} {model.activation} ({model.scaling})"
-    return (f"the accuracy ladder's best: {k} networks of {what}, averaged" if k > 1
-            else f"the accuracy ladder's best: {what}")
+    return (
+        f"the accuracy ladder's best: {k} networks of {what}, averaged"
+        if k > 1
+        else f"the accuracy ladder's best: {what}"
+    )
 
 
 def model_json(model):
@@ -97,40 +100,63 @@ def model_json(model):
     scaler, net = parts(model)
     members = getattr(net, "estimators_", [net])
     mlp = members[0]
-    return {"layer_sizes": [int(mlp.coefs_[0].shape[0])] + [int(W.shape[1]) for W in mlp.coefs_],
-            "members": [{"weights": [W.ravel() for W in m.coefs_], "biases": list(m.intercepts_)} for m in members],
-            "activation": mlp.activation, "out_activation": mlp.out_activation_, "classes": list(mlp.classes_),
-            "mean": scaler.mean_, "scale": scaler.scale_}
+    return {
+        "layer_sizes": [int(mlp.coefs_[0].shape[0])] + [int(W.shape[1]) for W in mlp.coefs_],
+        "members": [{"weights": [W.ravel() for W in m.coefs_], "biases": list(m.intercepts_)} for m in members],
+        "activation": mlp.activation,
+        "out_activation": mlp.out_activation_,
+        "classes": list(mlp.classes_),
+        "mean": scaler.mean_,
+        "scale": scaler.scale_,
+    }
 
 
 def _digits(split):
     def part(X, y):
         return {"pixels": np.asarray(X, dtype=int).ravel(), "labels": np.asarray(y, dtype=int)}
-    return {"train": part(split.X_train_raw, split.y_train), "val": part(split.X_val_raw, split.y_val),
-            "mean": split.scaler.mean_, "scale": split.scaler.scale_}
+
+    return {
+        "train": part(split.X_train_raw, split.y_train),
+        "val": part(split.X_val_raw, split.y_val),
+        "mean": split.scaler.mean_,
+        "scale": split.scaler.scale_,
+    }
 
 
 def _errors(errors):
-    return {"classes": list(errors.classes), "true": errors.y_true, "pred": errors.y_pred,
-            "confidence": [float(f"{p:.3g}") for p in errors.proba.max(axis=1)],
-            "pixels": np.asarray(errors.images, dtype=int).reshape(len(errors.y_true), -1)}
+    return {
+        "classes": list(errors.classes),
+        "true": errors.y_true,
+        "pred": errors.y_pred,
+        "confidence": [float(f"{p:.3g}") for p in errors.proba.max(axis=1)],
+        "pixels": np.asarray(errors.images, dtype=int).reshape(len(errors.y_true), -1),
+    }
 
 
 def page_data(data, model, version):
     """Everything the page's scripts use, JSON-ready (see :func:`script_json`)."""
-    return plain({
-        "version": version, "model": model_json(model), "model_name": page_model_name(model, data.errors),
-        "digits": _digits(data.split),
-        "studies": {name: outcome.study.page(outcome.reading) for name, outcome in data.studies.items()},
-        "errors": _errors(data.errors),
-    })
+    return plain(
+        {
+            "version": version,
+            "model": model_json(model),
+            "model_name": page_model_name(model, data.errors),
+            "digits": _digits(data.split),
+            "studies": {name: outcome.study.page(outcome.reading) for name, outcome in data.studies.items()},
+            "errors": _errors(data.errors),
+        }
+    )
 
 
 def script_json(value):
     """JSON text safe inside ``<script type="application/json">``: no ``<``, ``>`` or ``&`` appears raw
     (so no string can close the element or open a comment), nor the two line separators JavaScript rejects."""
     text = json.dumps(value, separators=(",", ":"), allow_nan=False, ensure_ascii=False)
-    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
-                          ("\u2029", "\\u2029")):
+    for char, escaped in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
         text = text.replace(char, escaped)
     return text

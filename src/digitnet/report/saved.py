@@ -38,9 +38,20 @@ ERRORS_MODEL = "errors/model.npz"
 def report_record(data: ReportData) -> str:
     """``report.json``'s text: the mode and settings of the run, the gradient checks, the error analysis's seed,
     and the timings."""
-    return dumps({"quick": data.quick, "settings": {k: vars(s) for k, s in data.settings.items()},
-                  "gradcheck": data.gradcheck, "errors": {"seed": data.errors.seed}, "timings": data.timings,
-                  "elapsed_seconds": data.elapsed}, indent=2) + "\n"
+    return (
+        dumps(
+            {
+                "quick": data.quick,
+                "settings": {k: vars(s) for k, s in data.settings.items()},
+                "gradcheck": data.gradcheck,
+                "errors": {"seed": data.errors.seed},
+                "timings": data.timings,
+                "elapsed_seconds": data.elapsed,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
 
 
 def _errors(folder: Path, split, selecting, seed: int) -> ErrorAnalysis:
@@ -54,9 +65,18 @@ def _errors(folder: Path, split, selecting, seed: int) -> ErrorAnalysis:
     classes = model.classes_
     proba = table[[f"probability_{c}" for c in classes]].to_numpy()
     y_true, y_pred = table["true"].to_numpy(), table["predicted"].to_numpy()
-    return ErrorAnalysis(model=model, params=without_label(selecting.best.params), seed=seed, y_true=y_true,
-                         y_pred=y_pred, proba=proba, images=split.images_test, classes=classes,
-                         accuracy=float(np.mean(y_pred == y_true)), scaler=scaler)
+    return ErrorAnalysis(
+        model=model,
+        params=without_label(selecting.best.params),
+        seed=seed,
+        y_true=y_true,
+        y_pred=y_pred,
+        proba=proba,
+        images=split.images_test,
+        classes=classes,
+        accuracy=float(np.mean(y_pred == y_true)),
+        scaler=scaler,
+    )
 
 
 def load_report_data(folder) -> ReportData:
@@ -80,12 +100,21 @@ def load_report_data(folder) -> ReportData:
             raise UsageError(f"{folder} has no results of the {study.name} study: run digitnet report again")
         outcomes[study.name] = study.outcome(load_sweep(folder / study.name), split)
     if not (folder / BASELINES).is_dir():
-        raise UsageError(f"{folder} has no baselines beside the comparison (an earlier digitnet wrote it): run"
-                         " digitnet report again")
+        raise UsageError(
+            f"{folder} has no baselines beside the comparison (an earlier digitnet wrote it): run digitnet report again"
+        )
     selecting = next(o.result for o in outcomes.values() if o.study.select)
-    return ReportData(quick=bool(record["quick"]), settings=settings, dataset=load_dataset("digits"), split=split,
-                      compare_split=load_split("digits"), compare=load_compare(folder / COMPARISON),
-                      baselines=load_baselines(folder / BASELINES),
-                      studies=outcomes, errors=_errors(folder, split, selecting, int(record["errors"]["seed"])),
-                      gradcheck={k: float(v) for k, v in record["gradcheck"].items()},
-                      timings=record.get("timings", {}), elapsed=float(record.get("elapsed_seconds") or 0.0))
+    return ReportData(
+        quick=bool(record["quick"]),
+        settings=settings,
+        dataset=load_dataset("digits"),
+        split=split,
+        compare_split=load_split("digits"),
+        compare=load_compare(folder / COMPARISON),
+        baselines=load_baselines(folder / BASELINES),
+        studies=outcomes,
+        errors=_errors(folder, split, selecting, int(record["errors"]["seed"])),
+        gradcheck={k: float(v) for k, v in record["gradcheck"].items()},
+        timings=record.get("timings", {}),
+        elapsed=float(record.get("elapsed_seconds") or 0.0),
+    )

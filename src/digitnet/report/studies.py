@@ -25,7 +25,14 @@ from ..estimator import NumpyMLPClassifier
 from ..experiments import compare
 from ..experiments.baselines import baselines
 from ..experiments.params import (
-    DEFAULTS, MAX_SEEDS, data_param, format_layers, hidden_layers, resolve, seed_list, without_label,
+    DEFAULTS,
+    MAX_SEEDS,
+    data_param,
+    format_layers,
+    hidden_layers,
+    resolve,
+    seed_list,
+    without_label,
 )
 from ..nn.activations import HIDDEN_ACTIVATIONS
 from ..nn.gradcheck import gradient_check
@@ -113,8 +120,10 @@ class ErrorAnalysis:
     @property
     def name(self):
         """The selected configuration in words, e.g. ``"64-32 relu (max)"``."""
-        return (f"{format_layers(hidden_layers(self.params))} {self.params.get('activation', DEFAULTS['activation'])}"
-                f" ({self.scaling})")
+        return (
+            f"{format_layers(hidden_layers(self.params))} {self.params.get('activation', DEFAULTS['activation'])}"
+            f" ({self.scaling})"
+        )
 
 
 def error_analysis(architecture, split, seed=None):
@@ -151,9 +160,18 @@ def error_analysis(architecture, split, seed=None):
         model.fit(X, dev.y_train)
     proba = model.predict_proba(X_test)
     y_pred = model.classes_[proba.argmax(axis=1)]
-    return ErrorAnalysis(model=model, params=params, seed=seed, y_true=np.asarray(split.y_test), y_pred=y_pred,
-                         proba=proba, images=split.images_test, classes=model.classes_,
-                         accuracy=float(np.mean(y_pred == split.y_test)), scaler=scaler)
+    return ErrorAnalysis(
+        model=model,
+        params=params,
+        seed=seed,
+        y_true=np.asarray(split.y_test),
+        y_pred=y_pred,
+        proba=proba,
+        images=split.images_test,
+        classes=model.classes_,
+        accuracy=float(np.mean(y_pred == split.y_test)),
+        scaler=scaler,
+    )
 
 
 @dataclass
@@ -166,14 +184,14 @@ class ReportData:
 
     quick: bool
     settings: dict
-    dataset: object            # digitnet.data.Dataset
-    split: object              # the split of the presets (train / validation / test)
-    compare_split: object      # the split of the comparison (train / test)
-    compare: object            # CompareResult
-    studies: dict              # name -> Outcome
+    dataset: object  # digitnet.data.Dataset
+    split: object  # the split of the presets (train / validation / test)
+    compare_split: object  # the split of the comparison (train / test)
+    compare: object  # CompareResult
+    studies: dict  # name -> Outcome
     errors: ErrorAnalysis
-    gradcheck: dict            # activation -> largest error of a parameter array
-    baselines: object = None   # BaselinesResult: the carried-forward network beside MLPClassifier and the baselines
+    gradcheck: dict  # activation -> largest error of a parameter array
+    baselines: object = None  # BaselinesResult: the carried-forward network beside MLPClassifier and the baselines
     timings: dict = field(default_factory=dict)  # step -> seconds
     elapsed: float = 0.0
 
@@ -192,8 +210,11 @@ class Steps:
         value = function()
         self.timings[name] = seconds = time.perf_counter() - start
         if self.enabled:
-            print(f"digitnet report [{self.done}/{self.total}] {what}: done in {seconds:.1f} s", file=sys.stderr,
-                  flush=True)
+            print(
+                f"digitnet report [{self.done}/{self.total}] {what}: done in {seconds:.1f} s",
+                file=sys.stderr,
+                flush=True,
+            )
         return value
 
 
@@ -244,8 +265,9 @@ def run_baselines(selecting, compare_split, comparison, seeds, n_jobs=2):
     """The carried-forward model refitted with ``seeds`` on the comparison's split, beside MLPClassifier's
     defaults (the comparison's own fits) and the tuned baselines (:func:`digitnet.experiments.baselines.baselines`).
     """
-    return baselines(compare_split, chosen=carried_forward(selecting), seeds=seeds, compare_result=comparison,
-                     n_jobs=n_jobs)
+    return baselines(
+        compare_split, chosen=carried_forward(selecting), seeds=seeds, compare_result=comparison, n_jobs=n_jobs
+    )
 
 
 def run_studies(*, quick=False, seeds=None, n_jobs=2, progress=True, steps=None):
@@ -274,20 +296,42 @@ def run_studies(*, quick=False, seeds=None, n_jobs=2, progress=True, steps=None)
     compare_split = load_split("digits")
     gradcheck = steps.run("gradcheck", "checking gradients by finite differences", _gradient_checks)
     c = settings[COMPARISON]
-    comparison = steps.run(COMPARISON, f"comparing with MLPClassifier ({c.seeds} seeds)",
-                           lambda: compare_one_blas_thread(compare_split, seeds=c.seeds, params=dict(c.params),
-                                                           n_jobs=n_jobs))
+    comparison = steps.run(
+        COMPARISON,
+        f"comparing with MLPClassifier ({c.seeds} seeds)",
+        lambda: compare_one_blas_thread(compare_split, seeds=c.seeds, params=dict(c.params), n_jobs=n_jobs),
+    )
     outcomes = {}
     for study in studies():
         s = settings[study.name]
-        result = steps.run(study.name, f"{study.name} study ({len(seed_list(s.seeds))} seeds)", lambda: run_preset(
-            study, split, seeds=s.seeds, n_jobs=n_jobs, progress=progress, grid=s.grid, params=dict(s.params)))
+        result = steps.run(
+            study.name,
+            f"{study.name} study ({len(seed_list(s.seeds))} seeds)",
+            lambda: run_preset(
+                study, split, seeds=s.seeds, n_jobs=n_jobs, progress=progress, grid=s.grid, params=dict(s.params)
+            ),
+        )
         outcomes[study.name] = study.outcome(result, split)
     selecting = next(o for o in outcomes.values() if o.study.select)
-    errors = steps.run("errors", "error analysis of the carried-forward model",
-                       lambda: error_analysis(selecting.result, split))
-    others = steps.run(BASELINES, f"the carried-forward model ({c.seeds} seeds) beside the baselines",
-                       lambda: run_baselines(selecting, compare_split, comparison, c.seeds, n_jobs))
-    return ReportData(quick=quick, settings=settings, dataset=dataset, split=split, compare_split=compare_split,
-                      compare=comparison, studies=outcomes, errors=errors, gradcheck=gradcheck, baselines=others,
-                      timings=steps.timings, elapsed=time.perf_counter() - start)
+    errors = steps.run(
+        "errors", "error analysis of the carried-forward model", lambda: error_analysis(selecting.result, split)
+    )
+    others = steps.run(
+        BASELINES,
+        f"the carried-forward model ({c.seeds} seeds) beside the baselines",
+        lambda: run_baselines(selecting, compare_split, comparison, c.seeds, n_jobs),
+    )
+    return ReportData(
+        quick=quick,
+        settings=settings,
+        dataset=dataset,
+        split=split,
+        compare_split=compare_split,
+        compare=comparison,
+        studies=outcomes,
+        errors=errors,
+        gradcheck=gradcheck,
+        baselines=others,
+        timings=steps.timings,
+        elapsed=time.perf_counter() - start,
+    )

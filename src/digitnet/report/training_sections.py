@@ -40,11 +40,16 @@ def claims_html(outcome):
     claims = outcome.study.claims(outcome.reading)
     if not claims:
         return ""
-    items = "".join(f'<li class="{"supported" if c.supported else "uncertain"}">'
-                    f'{"✓" if c.supported else "?"} {escape(sentence(c, fmt=_value))}</li>' for c in claims)
-    return (f'<details class="claims"><summary>What it claims ({sum(c.supported for c in claims)} of {len(claims)}'
-            f' supported: both halves of the seeds and 95% of resamples of them say it)</summary><ul>{items}</ul>'
-            "</details>")
+    items = "".join(
+        f'<li class="{"supported" if c.supported else "uncertain"}">'
+        f"{'✓' if c.supported else '?'} {escape(sentence(c, fmt=_value))}</li>"
+        for c in claims
+    )
+    return (
+        f'<details class="claims"><summary>What it claims ({sum(c.supported for c in claims)} of {len(claims)}'
+        f" supported: both halves of the seeds and 95% of resamples of them say it)</summary><ul>{items}</ul>"
+        "</details>"
+    )
 
 
 def _value(value):
@@ -55,12 +60,21 @@ def study_section(outcome, images):
     """One study's subsection, as HTML."""
     study, reading = outcome.study, outcome.reading
     table = study.table(reading)
-    return fill("study.html", anchor=study.name, title=escape(study.title), what=escape(study.question),
-                grid=escape(describe_grid(outcome.result)), settings=escape(shared_settings(outcome)),
-                metric=escape(study.metric), replications=escape(replications(outcome.result)),
-                margin=escape(margin_text(study)), table="" if table is None else html_table(table, digits=4),
-                figures="\n".join(figure_html(images, key, caption) for key, caption in study.captions),
-                conclusion=escape(study.conclusion(reading)), claims=claims_html(outcome))
+    return fill(
+        "study.html",
+        anchor=study.name,
+        title=escape(study.title),
+        what=escape(study.question),
+        grid=escape(describe_grid(outcome.result)),
+        settings=escape(shared_settings(outcome)),
+        metric=escape(study.metric),
+        replications=escape(replications(outcome.result)),
+        margin=escape(margin_text(study)),
+        table="" if table is None else html_table(table, digits=4),
+        figures="\n".join(figure_html(images, key, caption) for key, caption in study.captions),
+        conclusion=escape(study.conclusion(reading)),
+        claims=claims_html(outcome),
+    )
 
 
 def section_training(data, images):
@@ -68,5 +82,9 @@ def section_training(data, images):
     training = [o for o in data.studies.values() if o.study.section == "training"]
     body = "\n".join(study_section(o, images) for o in training)
     first = training[0].result
-    return fill("section_training.html", seeds=len(seed_list(first.config.seeds)),
-                n_dev=f"{len(data.split.y_train) + len(data.split.y_val):,}", subsections=body)
+    return fill(
+        "section_training.html",
+        seeds=len(seed_list(first.config.seeds)),
+        n_dev=f"{len(data.split.y_train) + len(data.split.y_val):,}",
+        subsections=body,
+    )

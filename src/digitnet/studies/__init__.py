@@ -21,5 +21,17 @@ from .base import Outcome, Settings, Study
 from .registry import ALIASES, get, names, register, studies, unregister
 from .run import run_preset, run_study, study_split
 
-__all__ = ["ALIASES", "Outcome", "Settings", "Study", "get", "names", "register", "run_preset", "run_study",
-           "studies", "study_split", "unregister"]
+__all__ = [
+    "ALIASES",
+    "Outcome",
+    "Settings",
+    "Study",
+    "get",
+    "names",
+    "register",
+    "run_preset",
+    "run_study",
+    "studies",
+    "study_split",
+    "unregister",
+]

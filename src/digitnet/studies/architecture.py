@@ -90,8 +90,10 @@ def _configs(result, n_features, n_classes):
     configs = by_config(result.runs)
     params = {c: result.params[c] for c in configs.index}
     configs["scaling"] = [data_param(params[c], "scaling") for c in configs.index]
-    configs["name"] = [arm_name(params[c].get("hidden_layer_sizes", (100,)), row["activation"], row["scaling"])
-                       for c, row in configs.iterrows()]
+    configs["name"] = [
+        arm_name(params[c].get("hidden_layer_sizes", (100,)), row["activation"], row["scaling"])
+        for c, row in configs.iterrows()
+    ]
     configs["n_weights"] = [count_weights(params[c], n_features, n_classes) for c in configs.index]
     configs["std"] = finished(result.runs).groupby("config")["val_accuracy"].std().reindex(configs.index)
     return configs
@@ -112,12 +114,23 @@ def chosen_claim(study, table, selection, name, weights, metric=METRIC) -> Claim
     params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in every.items()}
     params["scaling"] = selection.scaling
     over = len(table.columns)
-    note = (f"carried forward: {name}, the highest mean {metric} ({pct(selection.val_accuracy)} over {over} seeds);"
-            f" refitted on the {selection.refit_on or 'development rows'}, {pct(selection.test_accuracy)} on the"
-            " test set")
-    return Claim(study, "chosen", MODEL, [name], bool(verdict and verdict.supported and verdict.value == name),
-                 metric, agreement=None if verdict is None else verdict.agreement, params=params,
-                 estimator="NumpyMLPClassifier", note=note)
+    note = (
+        f"carried forward: {name}, the highest mean {metric} ({pct(selection.val_accuracy)} over {over} seeds);"
+        f" refitted on the {selection.refit_on or 'development rows'}, {pct(selection.test_accuracy)} on the"
+        " test set"
+    )
+    return Claim(
+        study,
+        "chosen",
+        MODEL,
+        [name],
+        bool(verdict and verdict.supported and verdict.value == name),
+        metric,
+        agreement=None if verdict is None else verdict.agreement,
+        params=params,
+        estimator="NumpyMLPClassifier",
+        note=note,
+    )
 
 
 def _axis_rankings(study, runs, margin, metric=METRIC):
@@ -138,9 +151,11 @@ def tied_with(ranking, arm) -> list:
     with graded arms one level can hold an arm far behind the best (beaten by it on every replication) because a
     neighbour of it cannot be told apart from the arms just above.
     """
+
     def behind(other):
         verdict = ranking.pairs.get(tuple(sorted((arm, other), key=str)))
         return verdict is not None and verdict.supported and verdict.value == arm
+
     return [a for a in ranking.means.sort_values(ascending=False, kind="stable").index if a == arm or not behind(a)]
 
 
@@ -163,10 +178,21 @@ def read_architecture(study, result, n_features, n_classes) -> ArchitectureReadi
     weights = dict(zip(configs["name"], configs["n_weights"]))
     claims = [c for c in ranking.claims if c.kind != "tie"]  # its tie is the top level; ours, the best's equals
     if len(level) > 1:
-        claims.append(Claim(study.name, "tie", "architecture", level, True, study.metric,
-                            note=f"cannot be told apart from {chosen}, the model carried forward"))
-    claims += [*(c for r in axes.values() for c in r.claims),
-               chosen_claim(study.name, table, selection, chosen, weights, study.metric)]
+        claims.append(
+            Claim(
+                study.name,
+                "tie",
+                "architecture",
+                level,
+                True,
+                study.metric,
+                note=f"cannot be told apart from {chosen}, the model carried forward",
+            )
+        )
+    claims += [
+        *(c for r in axes.values() for c in r.claims),
+        chosen_claim(study.name, table, selection, chosen, weights, study.metric),
+    ]
     return ArchitectureReading(result, selection, configs, ranking, tied, simplest, axes, claims, study.metric)
 
 
@@ -194,26 +220,35 @@ def conclusion_text(reading, margin) -> str:
     n_seeds, folds = len(result.config.seeds), result.config.cv
     chosen = next(c for c in reading.claims if c.kind == "chosen")
     over = f"{n_seeds} seed{'s' if n_seeds != 1 else ''}" + (f" × {folds} folds" if folds else "")
-    text = (f"Carried forward: {chosen.values[0]}, the highest mean {reading.metric} of the"
-            f" {len(reading.configs)} configurations, {pct(best.val_accuracy)} over {over}")
-    text += (f" (other seeds would carry it forward too: {100 * chosen.agreement:.0f}% of resamples of the seeds)"
-             if chosen.supported else
-             f" (another set of seeds may carry forward another: it has the highest mean in"
-             f" {100 * (chosen.agreement or 0):.0f}% of resamples of the seeds)")
+    text = (
+        f"Carried forward: {chosen.values[0]}, the highest mean {reading.metric} of the"
+        f" {len(reading.configs)} configurations, {pct(best.val_accuracy)} over {over}"
+    )
+    text += (
+        f" (other seeds would carry it forward too: {100 * chosen.agreement:.0f}% of resamples of the seeds)"
+        if chosen.supported
+        else f" (another set of seeds may carry forward another: it has the highest mean in"
+        f" {100 * (chosen.agreement or 0):.0f}% of resamples of the seeds)"
+    )
     others = [c for c in reading.tied if c != best.config]
     if others:
-        text += (f". The seeds cannot tell it apart from {_others(reading, others)}: none of them is behind it by"
-                 f" {100 * margin:.1f} points or more on every replication")
+        text += (
+            f". The seeds cannot tell it apart from {_others(reading, others)}: none of them is behind it by"
+            f" {100 * margin:.1f} points or more on every replication"
+        )
         if reading.simplest != best.config:
             row = reading.configs.loc[reading.simplest]
-            text += (f"; the simplest of them, {reading.name(reading.simplest)}, has {int(row['n_weights']):,}"
-                     f" weights against {best.n_weights:,} and reached {pct(row['val_accuracy'])}")
+            text += (
+                f"; the simplest of them, {reading.name(reading.simplest)}, has {int(row['n_weights']):,}"
+                f" weights against {best.n_weights:,} and reached {pct(row['val_accuracy'])}"
+            )
     else:
-        text += (f". It is ahead of every other configuration by at least {100 * margin:.1f} points on every"
-                 " replication")
+        text += f". It is ahead of every other configuration by at least {100 * margin:.1f} points on every replication"
     seeds = f"mean over the {n_seeds} seeds" if n_seeds > 1 else "one seed"
-    text += (f". Refitted on all the {best.refit_on or 'development rows'}, it scored {pct(best.test_accuracy)} on"
-             f" the test set ({seeds}), looked at once, for this configuration only.")
+    text += (
+        f". Refitted on all the {best.refit_on or 'development rows'}, it scored {pct(best.test_accuracy)} on"
+        f" the test set ({seeds}), looked at once, for this configuration only."
+    )
     return text + _axes_text(reading)
 
 
@@ -222,17 +257,21 @@ class Architecture(Study):
     title = "Architecture"
     order = 20
     section = "architecture"
-    question = ("Which network, and how should its inputs be scaled? Width, depth, activation and input scaling"
-                " (standardised, or divided by the largest pixel value, 16), every configuration cross-validated"
-                " over several seeds. The one with the highest mean cross-validated accuracy is carried forward;"
-                " the configurations the seeds cannot tell apart from it are named, the simplest of them shown"
-                " beside it; then, once, its test score.")
+    question = (
+        "Which network, and how should its inputs be scaled? Width, depth, activation and input scaling"
+        " (standardised, or divided by the largest pixel value, 16), every configuration cross-validated"
+        " over several seeds. The one with the highest mean cross-validated accuracy is carried forward;"
+        " the configurations the seeds cannot tell apart from it are named, the simplest of them shown"
+        " beside it; then, once, its test score."
+    )
     metric = METRIC
     margin = 0.005
-    description = ("Hidden layers 64, 128, 256, 512 or 256-128, relu or tanh, inputs standardised or divided by 16"
-                   " (adam, up to 200 epochs), judged on 3-fold cross-validated accuracy; the configuration with"
-                   " the highest mean is carried forward, refitted on the development rows and scored once on the"
-                   " test set.")
+    description = (
+        "Hidden layers 64, 128, 256, 512 or 256-128, relu or tanh, inputs standardised or divided by 16"
+        " (adam, up to 200 epochs), judged on 3-fold cross-validated accuracy; the configuration with"
+        " the highest mean is carried forward, refitted on the development rows and scored once on the"
+        " test set."
+    )
     notebook = r"""Width, depth, activation and how the pixels are scaled (standardised: mean 0 and variance 1 per pixel
 on the training rows; or divided by 16, the largest pixel value, which keeps the nearly blank border pixels small
 instead of blowing them up), every configuration cross-validated over several seeds (3 stratified folds of the
@@ -249,8 +288,13 @@ and scored, once, on the test set."""
     cv = 3
     full = Settings(seeds=3)
     quick = Settings(seeds=2, grid={"hidden_layer_sizes": [(64,), (256,)]}, params={"max_iter": 30})
-    captions = (("architecture", "Cross-validated accuracy of every configuration: one panel per depth, one line per"
-                 " activation and input scaling (mean ± std over the seeds)."),)
+    captions = (
+        (
+            "architecture",
+            "Cross-validated accuracy of every configuration: one panel per depth, one line per"
+            " activation and input scaling (mean ± std over the seeds).",
+        ),
+    )
     twin = "architecture.js"
 
     def read(self, result, split):
@@ -271,17 +315,32 @@ and scored, once, on the test set."""
     def figures(self, reading):
         runs = reading.result.runs.copy()
         runs["activation (scaling)"] = runs["config"].map(reading.configs["name"]).str.split(" ", n=1).str[1]
-        return {"architecture": architecture_plot(runs, activation_col="activation (scaling)", value="val_accuracy",
-                                                  value_label=self.metric)}
+        return {
+            "architecture": architecture_plot(
+                runs, activation_col="activation (scaling)", value="val_accuracy", value_label=self.metric
+            )
+        }
 
     def page(self, reading):
         best = reading.selection
-        return {"configs": [{"name": row["name"], "depth": len(str(row["hidden_layer_sizes"]).split("-")),
-                             "activation": row["activation"], "scaling": row["scaling"], "mean": row["val_accuracy"],
-                             "std": row["std"], "n_weights": int(row["n_weights"]), "tied": config in reading.tied,
-                             "chosen": config == best.config, "simplest": config == reading.simplest}
-                            for config, row in reading.configs.iterrows()],
-                "metric": self.metric}
+        return {
+            "configs": [
+                {
+                    "name": row["name"],
+                    "depth": len(str(row["hidden_layer_sizes"]).split("-")),
+                    "activation": row["activation"],
+                    "scaling": row["scaling"],
+                    "mean": row["val_accuracy"],
+                    "std": row["std"],
+                    "n_weights": int(row["n_weights"]),
+                    "tied": config in reading.tied,
+                    "chosen": config == best.config,
+                    "simplest": config == reading.simplest,
+                }
+                for config, row in reading.configs.iterrows()
+            ],
+            "metric": self.metric,
+        }
 
 
 def mark(reading, config) -> str:
@@ -300,10 +359,18 @@ def architecture_table(reading) -> pd.DataFrame:
     for config, row in reading.configs.sort_values(["val_accuracy", "n_weights"], ascending=[False, True]).iterrows():
         standing = reading.selection.standing(config)
         se = standing.std_error if standing else float("nan")
-        rows.append({"hidden layers": row["hidden_layer_sizes"], "activation": row["activation"],
-                     "scaling": row["scaling"], METRIC: f"{pct(row['val_accuracy'])} ± {100 * se:.1f}",
-                     "weights": int(row["n_weights"]), "cannot be told apart from the best": mark(reading, config),
-                     "epochs": int(round(row["n_iter"])), "training loss": row["train_loss"]})
+        rows.append(
+            {
+                "hidden layers": row["hidden_layer_sizes"],
+                "activation": row["activation"],
+                "scaling": row["scaling"],
+                METRIC: f"{pct(row['val_accuracy'])} ± {100 * se:.1f}",
+                "weights": int(row["n_weights"]),
+                "cannot be told apart from the best": mark(reading, config),
+                "epochs": int(round(row["n_iter"])),
+                "training loss": row["train_loss"],
+            }
+        )
     return pd.DataFrame(rows)
 
 

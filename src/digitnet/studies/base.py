@@ -41,7 +41,7 @@ class Settings:
     grid: Mapping | None = None
     params: Mapping = field(default_factory=dict)
 
-    def with_seeds(self, seeds: int | tuple | None) -> "Settings":
+    def with_seeds(self, seeds: int | tuple | None) -> Settings:
         """The same settings with other seeds (``None``: unchanged)."""
         return self if seeds is None else Settings(seeds, self.grid, self.params)
 
@@ -50,7 +50,7 @@ class Settings:
 class Outcome:
     """A study run and read: its sweep's result and its reading (the study's own typed record)."""
 
-    study: "Study"
+    study: Study
     result: SweepResult
     reading: Any
 
@@ -178,6 +178,7 @@ class Study:
         """Do two readings of this study (other seeds, another precision) conclude the same: no supported claim of
         one contradicts a supported claim of the other?"""
         from .claims import contradictions
+
         return not contradictions(self.claims(a), self.claims(b))
 
     def quoted(self, reading: Any) -> list:

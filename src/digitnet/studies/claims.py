@@ -83,7 +83,7 @@ class Claim:
         return {k: v for k, v in asdict(self).items() if v is not None and v != "" and v != {}}
 
     @classmethod
-    def from_json(cls, value: dict) -> "Claim":
+    def from_json(cls, value: dict) -> Claim:
         return cls(**value)
 
 
@@ -125,17 +125,19 @@ def contradictions(first: list[Claim], second: list[Claim]) -> list[str]:
     b_claims = [c for c in second if c.supported]
     for a in a_claims:
         for b in b_claims:
-            if _topic(a) != _topic(b) and not (a.kind == b.kind == "region" and a.study == b.study
-                                                and a.about == b.about):
+            if _topic(a) != _topic(b) and not (
+                a.kind == b.kind == "region" and a.study == b.study and a.about == b.about
+            ):
                 continue
             if a.kind in ("best", "effect", "chosen") and a.values != b.values:
-                found.append(f"{a.study}: {a.kind} of {a.about} ({a.metric}) is {a.values} in one run, {b.values}"
-                             " in the other")
+                found.append(
+                    f"{a.study}: {a.kind} of {a.about} ({a.metric}) is {a.values} in one run, {b.values} in the other"
+                )
             elif a.kind == "order":
                 ra, rb = _ranks(a.values), _ranks(b.values)
                 shared = [v for v in ra if v in rb]
                 for i, x in enumerate(shared):
-                    for y in shared[i + 1:]:
+                    for y in shared[i + 1 :]:
                         if (ra[x] - ra[y]) * (rb[x] - rb[y]) < 0:
                             found.append(f"{a.study}: {x} and {y} are in opposite orders ({a.metric})")
             elif a.kind == "region" and a.region != b.region:
@@ -157,8 +159,12 @@ def sentence(claim: Claim, fmt=str) -> str:
     elif claim.kind == "tie":
         text = f"by {claim.metric}, {_words(values, fmt)} cannot be told apart"
     elif claim.kind == "order":
-        levels = [(_words(v, fmt) + " (tied)") if isinstance(v, list) and len(v) > 1 else
-                  fmt(v[0] if isinstance(v, list) else v) for v in values]
+        levels = [
+            (_words(v, fmt) + " (tied)")
+            if isinstance(v, list) and len(v) > 1
+            else fmt(v[0] if isinstance(v, list) else v)
+            for v in values
+        ]
         text = f"by {claim.metric}: " + " > ".join(levels)
     elif claim.kind == "region":
         text = f"{claim.about} {_words(values, fmt)}: {claim.region}"

@@ -14,19 +14,26 @@ from ..experiments.params import FULL_BATCH
 #: Plain (full-batch) gradient descent, as in the original project: one step per epoch on the
 #: whole training set, theta <- theta - lr * grad. Rows need no shuffling (the gradient is a sum
 #: over all of them), and training runs for exactly max_iter epochs: no stopping rule.
-GRADIENT_DESCENT = dict(solver="sgd", batch_size=FULL_BATCH, momentum=0.0, learning_rate="constant",
-                        shuffle=False, tol=0.0, n_iter_no_change=np.inf)
+GRADIENT_DESCENT = dict(
+    solver="sgd",
+    batch_size=FULL_BATCH,
+    momentum=0.0,
+    learning_rate="constant",
+    shuffle=False,
+    tol=0.0,
+    n_iter_no_change=np.inf,
+)
 #: Train for exactly max_iter epochs (no stopping rule): curves of equal length, to compare.
 NO_STOPPING = dict(tol=0.0, n_iter_no_change=np.inf)
 #: The learning rates an arm of a tuned study may try: 1, 3, 10, 30, ... times 10^-5 (each about half a decade
 #: above the last).
-RATE_LADDER = tuple(float(f"{m * 10.0 ** e:.3g}") for e in range(-5, 2) for m in (1, 3))
+RATE_LADDER = tuple(float(f"{m * 10.0**e:.3g}") for e in range(-5, 2) for m in (1, 3))
 
 
 def rate_window(first: float, count: int = 4) -> list[float]:
     """``count`` consecutive rates of :data:`RATE_LADDER`, from ``first``: the rates one arm tries."""
     start = RATE_LADDER.index(first)
-    return list(RATE_LADDER[start:start + count])
+    return list(RATE_LADDER[start : start + count])
 
 
 def best_rate_per(runs, group, rate_column="learning_rate_init", metric="val_accuracy"):
@@ -63,6 +70,7 @@ def curve_points(summary: CurveSummary | None) -> list:
 # Studies that give each arm its own learning rate (batch sizes, optimizers): two questions
 # ----------------------------------------------------------------------------------------------
 
+
 def sharpness_paths(split, params, rates, seed, epochs, every):
     """Each rate's training with its sharpness tracked (:mod:`digitnet.nn.tracking`): ``rate -> history_``.
 
@@ -81,12 +89,14 @@ def sharpness_paths(split, params, rates, seed, epochs, every):
     X, y = np.asarray(dev.X_train, dtype=np.float64), dev.y_train
     paths = {}
     for value in rates:
-        model = StudyModel(**resolve({**params, "learning_rate_init": value, "max_iter": epochs}, len(y)),
-                           random_state=seed, track=("sharpness",), track_every=every)
+        model = StudyModel(
+            **resolve({**params, "learning_rate_init": value, "max_iter": epochs}, len(y)),
+            random_state=seed,
+            track=("sharpness",),
+            track_every=every,
+        )
         with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore"):
             warnings.simplefilter("ignore", ConvergenceWarning)
             model.fit(X, y)
         paths[float(value)] = model.history_
     return paths
-
-

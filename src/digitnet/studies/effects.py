@@ -105,8 +105,10 @@ def paired_effects(table: pd.DataFrame, pairs: dict, margin: float) -> dict[Hash
     rows = {key: (position[a], position[b]) for key, (a, b) in pairs.items()}
 
     def decide(scores):
-        return {key: direction(float(np.mean(d)), margin)
-                for key, d in _differences(scores.to_numpy(dtype=float), rows).items()}
+        return {
+            key: direction(float(np.mean(d)), margin)
+            for key, d in _differences(scores.to_numpy(dtype=float), rows).items()
+        }
 
     verdicts = replicate(decide, table)
     values = table.to_numpy(dtype=float)
@@ -114,24 +116,36 @@ def paired_effects(table: pd.DataFrame, pairs: dict, margin: float) -> dict[Hash
     for key, d in _differences(values, rows).items():
         a, b = rows[key]
         error = float(np.std(d, ddof=1) / np.sqrt(d.size)) if d.size > 1 else 0.0
-        out[key] = Effect(key, float(np.mean(d)), error, float(np.mean(values[a])), float(np.mean(values[b])),
-                          verdicts[key])
+        out[key] = Effect(
+            key, float(np.mean(d)), error, float(np.mean(values[a])), float(np.mean(values[b])), verdicts[key]
+        )
     return out
 
 
 def effect_claim(study: str, about: str, effect: Effect, metric: str, note: str) -> Claim:
     """An ``effect`` claim: ``values`` holds the direction alone (the size, which moves from seed set to seed set,
     is in ``note`` and ``extra``), supported when the direction replicates."""
-    return Claim(study, "effect", about, [effect.direction], effect.supported, metric,
-                 agreement=effect.verdict.agreement, note=note,
-                 extra={"difference": round(effect.mean, 6), "standard_error": round(effect.error, 6)})
+    return Claim(
+        study,
+        "effect",
+        about,
+        [effect.direction],
+        effect.supported,
+        metric,
+        agreement=effect.verdict.agreement,
+        note=note,
+        extra={"difference": round(effect.mean, 6), "standard_error": round(effect.error, 6)},
+    )
 
 
 def moves(effect_direction: str | None, what: str) -> str:
     """``raises the loss``, ``lowers the loss``, ``changes the loss by less than half the margin`` (or ``by less than
     the margin, too close to it to call``)."""
-    return {RAISES: f"raises {what}", LOWERS: f"lowers {what}", SAME: f"changes {what} by less than half the margin"}.get(
-        effect_direction, f"changes {what} by less than the margin, too close to it to call")
+    return {
+        RAISES: f"raises {what}",
+        LOWERS: f"lowers {what}",
+        SAME: f"changes {what} by less than half the margin",
+    }.get(effect_direction, f"changes {what} by less than the margin, too close to it to call")
 
 
 def signed(value: float, scale: float = 100.0, unit: str = "points", digits: int = 1) -> str:

@@ -58,8 +58,9 @@ def activation_spread(X, params, seed=0, n_classes=10):
     """
     sizes = [X.shape[1], *hidden_layers(params), n_classes]
     activation = params.get("activation", DEFAULTS["activation"])
-    _, weights, biases = initialize_weights(sizes, activation, params.get("weight_init", "glorot"),
-                                            np.random.default_rng(seed), X.dtype)
+    _, weights, biases = initialize_weights(
+        sizes, activation, params.get("weight_init", "glorot"), np.random.default_rng(seed), X.dtype
+    )
     spreads, A = [], X
     for W, b in zip(weights[:-1], biases[:-1]):
         A = activations.get(activation).apply(A @ W + b)
@@ -104,8 +105,14 @@ def start_spreads(X, y, classes, activation, init, hidden=DEEP, seeds=(0,)) -> L
         _, weights, biases = initialize_weights(sizes, activation, init, np.random.default_rng(seed), X.dtype)
         A = forward_pass(X, weights, biases, activation)
         grads, _ = backward_pass(A, Y, weights, activation)
-        measured.append(([a.std() for a in A[1:-1]], [g.std() for g in grads],
-                         [np.sqrt(np.mean(activations.DERIVATIVES[activation](a) ** 2)) for a in A[1:-1]], [w.std() for w in weights]))
+        measured.append(
+            (
+                [a.std() for a in A[1:-1]],
+                [g.std() for g in grads],
+                [np.sqrt(np.mean(activations.DERIVATIVES[activation](a) ** 2)) for a in A[1:-1]],
+                [w.std() for w in weights],
+            )
+        )
     return LayerSpreads(*([float(v) for v in np.mean(part, axis=0)] for part in zip(*measured)))
 
 
@@ -123,14 +130,14 @@ def symmetry(X, y, classes, activation="logistic", hidden=DEEP, seed=0) -> dict:
     Y = _one_hot(y, classes, X.dtype)
     out = {}
     for name in ("equal", "small_normal"):
-        _, weights, biases = initialize_weights(sizes, activation, "small_normal", np.random.default_rng(seed),
-                                                X.dtype)
+        _, weights, biases = initialize_weights(sizes, activation, "small_normal", np.random.default_rng(seed), X.dtype)
         if name == "equal":
             for W in weights:
                 W[...] = EQUAL_WEIGHT
         grads, _ = backward_pass(forward_pass(X, weights, biases, activation), Y, weights, activation)
-        out[name] = [float(np.abs(g - g[:, :1]).max() / max(np.abs(g).max(), np.finfo(g.dtype).tiny))
-                     for g in grads[:-1]]
+        out[name] = [
+            float(np.abs(g - g[:, :1]).max() / max(np.abs(g).max(), np.finfo(g.dtype).tiny)) for g in grads[:-1]
+        ]
     return out
 
 
@@ -177,18 +184,29 @@ def read_arms(result) -> list[InitArm]:
     runs, groups = result.runs, []
     keys = ["weight_init", "activation", "hidden_layer_sizes"]
     for key, group in runs.groupby(keys, sort=False):
-        exits = [plateau_exit(result.curves[r].get("loss", [])) if r in result.curves else None
-                 for r in group["run_id"]]
+        exits = [
+            plateau_exit(result.curves[r].get("loss", [])) if r in result.curves else None for r in group["run_id"]
+        ]
         groups.append((key, group, exits))
-    table = pd.DataFrame([[np.inf if e is None else e for e in exits] for _, _, exits in groups],
-                         index=range(len(groups)))
+    table = pd.DataFrame(
+        [[np.inf if e is None else e for e in exits] for _, _, exits in groups], index=range(len(groups))
+    )
     verdicts = replicate(lambda t: {i: leaves(row) for i, row in enumerate(t.to_numpy())}, table)
     arms = []
     for i, ((init, activation, layers), group, exits) in enumerate(groups):
         summary = mean_curve(histories_of(group, result.curves), "loss")
-        arms.append(InitArm(init, activation, format_layers(layers), summary, exits,
-                            plateau_exit(summary.mean) if summary is not None else None, verdicts[i],
-                            float(group["val_accuracy"].mean())))
+        arms.append(
+            InitArm(
+                init,
+                activation,
+                format_layers(layers),
+                summary,
+                exits,
+                plateau_exit(summary.mean) if summary is not None else None,
+                verdicts[i],
+                float(group["val_accuracy"].mean()),
+            )
+        )
     return arms
 
 
@@ -198,11 +216,19 @@ def exit_claims(arms, epochs, study="initialization") -> list:
     claims = []
     for a in arms:
         when = ", ".join("never" if e is None else str(e) for e in a.exits)
-        claims.append(Claim(study, "effect", f"{a.init} weights, {a.activation}, {a.layers}: the training loss",
-                            [a.verdict.value], a.verdict.supported, f"training loss within {epochs} epochs",
-                            agreement=a.verdict.agreement,
-                            note=f"{a.init} weights, {a.activation} units, {a.layers}: the loss {a.verdict.value}"
-                                 f" within {epochs} epochs (epoch per seed: {when})"))
+        claims.append(
+            Claim(
+                study,
+                "effect",
+                f"{a.init} weights, {a.activation}, {a.layers}: the training loss",
+                [a.verdict.value],
+                a.verdict.supported,
+                f"training loss within {epochs} epochs",
+                agreement=a.verdict.agreement,
+                note=f"{a.init} weights, {a.activation} units, {a.layers}: the loss {a.verdict.value}"
+                f" within {epochs} epochs (epoch per seed: {when})",
+            )
+        )
     return claims
 
 
@@ -218,33 +244,39 @@ def symmetry_text(sym, units=DEEP[0]) -> str:
     """Symmetry, from :func:`symmetry`'s measurements."""
     if not sym:
         return ""
-    return (f"Two different problems can stall a network at the start. Symmetry: units that start identical stay"
-            f" identical. With every weight equal (zeros, or any one value) the {units} units of each hidden layer get"
-            f" the same gradient (measured on the sigmoid network: the largest difference between two units' gradients"
-            f" is {_share(max(sym['equal']))} of the layer's largest), so no step can make them differ and each layer"
-            f" works as one unit. Random weights break the symmetry, small_normal's too (differences of"
-            f" {min(sym['small_normal']):.0%} to {max(sym['small_normal']):.0%} of the largest gradient): its problem"
-            f" is not symmetry but scale.")
+    return (
+        f"Two different problems can stall a network at the start. Symmetry: units that start identical stay"
+        f" identical. With every weight equal (zeros, or any one value) the {units} units of each hidden layer get"
+        f" the same gradient (measured on the sigmoid network: the largest difference between two units' gradients"
+        f" is {_share(max(sym['equal']))} of the layer's largest), so no step can make them differ and each layer"
+        f" works as one unit. Random weights break the symmetry, small_normal's too (differences of"
+        f" {min(sym['small_normal']):.0%} to {max(sym['small_normal']):.0%} of the largest gradient): its problem"
+        f" is not symmetry but scale."
+    )
 
 
 def vanishing_text(spreads) -> str:
     """Vanishing signal with small_normal weights, from the measured spreads."""
-    relu, sigmoid, he = (spreads.get(k) for k in (("small_normal", "relu"), ("small_normal", "logistic"),
-                                                   ("he", "relu")))
+    relu, sigmoid, he = (
+        spreads.get(k) for k in (("small_normal", "relu"), ("small_normal", "logistic"), ("he", "relu"))
+    )
     if relu is None or sigmoid is None or he is None:
         return ""
-    return (f" Vanishing signal: weights of 0.01 shrink what passes through every layer. With small_normal weights"
-            f" the spread of the relu network's activations falls {_layers(relu.activation)} over its three hidden"
-            f" layers, and the sigmoid network's units all sit near 0.5 (spreads {_layers(sigmoid.activation)});"
-            f" the gradient of the first layer's weights is {sigmoid.gradient[0]:.1e} (sigmoid) and"
-            f" {relu.gradient[0]:.1e} (relu), against {he.gradient[0]:.1e} with he weights (relu): the loss waits on its"
-            f" plateau until the weights have grown.")
+    return (
+        f" Vanishing signal: weights of 0.01 shrink what passes through every layer. With small_normal weights"
+        f" the spread of the relu network's activations falls {_layers(relu.activation)} over its three hidden"
+        f" layers, and the sigmoid network's units all sit near 0.5 (spreads {_layers(sigmoid.activation)});"
+        f" the gradient of the first layer's weights is {sigmoid.gradient[0]:.1e} (sigmoid) and"
+        f" {relu.gradient[0]:.1e} (relu), against {he.gradient[0]:.1e} with he weights (relu): the loss waits on its"
+        f" plateau until the weights have grown."
+    )
 
 
 def _glorot_outcome(arms, epochs):
     """What the exit claim says of glorot weights on the deep sigmoid network, as the start of a sentence."""
-    arm = next((a for a in arms if (a.init, a.activation, a.layers) == ("glorot", "logistic", format_layers(DEEP))),
-               None)
+    arm = next(
+        (a for a in arms if (a.init, a.activation, a.layers) == ("glorot", "logistic", format_layers(DEEP))), None
+    )
     if arm is None or not arm.verdict.supported or arm.verdict.value == SOME:
         return "Glorot weights struggle on the three-layer sigmoid network"
     if arm.verdict.value == STAYS:
@@ -259,19 +291,23 @@ def glorot_sigmoid_text(spreads, arms=(), epochs=0, units=DEEP[0]) -> str:
     if glorot is None or he is None or relu is None:
         return ""
     bound = math.sqrt(2 / (2 * units))
-    gain = {name: math.sqrt(units) * s.weight[1] * s.derivative[1] for name, s in
-            (("glorot", glorot), ("he", he), ("relu", relu))}
-    return (f" {_glorot_outcome(arms, epochs)}, for the same reason, less extremely."
-            f" scikit-learn draws a sigmoid layer's weights in ±√(2/(fan_in + fan_out)) (±{bound:.2f} for {units} →"
-            f" {units} units, √3 narrower than for other activations: a standard deviation of {glorot.weight[1]:.2f}),"
-            f" and the logistic's derivative is at most 1/4 (here about {glorot.derivative[1]:.2f}). Each sigmoid"
-            f" layer thus passes back about √{units} × {glorot.weight[1]:.2f} × {glorot.derivative[1]:.2f} ≈"
-            f" {gain['glorot']:.2f} of the error it receives: measured, the gradient spread falls from"
-            f" {glorot.gradient[-1]:.1e} at the output layer to {_layers(glorot.gradient[-2::-1], '{:.1e}')} down to"
-            f" the first hidden layer, and the activations' spread from {_layers(glorot.activation)}, so the last"
-            f" hidden layer says nearly the same thing for every digit. He weights (a standard deviation of"
-            f" {he.weight[1]:.2f}) pass back about {gain['he']:.2f} per sigmoid layer, relu units with glorot weights"
-            f" (derivative 1 where active) about {gain['relu']:.2f}.")
+    gain = {
+        name: math.sqrt(units) * s.weight[1] * s.derivative[1]
+        for name, s in (("glorot", glorot), ("he", he), ("relu", relu))
+    }
+    return (
+        f" {_glorot_outcome(arms, epochs)}, for the same reason, less extremely."
+        f" scikit-learn draws a sigmoid layer's weights in ±√(2/(fan_in + fan_out)) (±{bound:.2f} for {units} →"
+        f" {units} units, √3 narrower than for other activations: a standard deviation of {glorot.weight[1]:.2f}),"
+        f" and the logistic's derivative is at most 1/4 (here about {glorot.derivative[1]:.2f}). Each sigmoid"
+        f" layer thus passes back about √{units} × {glorot.weight[1]:.2f} × {glorot.derivative[1]:.2f} ≈"
+        f" {gain['glorot']:.2f} of the error it receives: measured, the gradient spread falls from"
+        f" {glorot.gradient[-1]:.1e} at the output layer to {_layers(glorot.gradient[-2::-1], '{:.1e}')} down to"
+        f" the first hidden layer, and the activations' spread from {_layers(glorot.activation)}, so the last"
+        f" hidden layer says nearly the same thing for every digit. He weights (a standard deviation of"
+        f" {he.weight[1]:.2f}) pass back about {gain['he']:.2f} per sigmoid layer, relu units with glorot weights"
+        f" (derivative 1 where active) about {gain['relu']:.2f}."
+    )
 
 
 def _epochs(exits) -> str:
@@ -282,17 +318,27 @@ def _epochs(exits) -> str:
 
 def exits_text(arms, epochs) -> str:
     """Which networks left the plateau, from the exit claims: those every replication agrees on, then the others."""
+
     def named(a):
         when = f" (epoch {_epochs(a.exits)})" if a.verdict.value == LEAVES else ""
         return f"{a.init} {a.activation} {a.layers}{when}"
+
     sure = {v: [named(a) for a in arms if a.verdict.supported and a.verdict.value == v] for v in (LEAVES, STAYS)}
-    unsure = [f"{a.init} {a.activation} {a.layers} (left at epoch "
-              + ", ".join("never" if e is None else str(e) for e in a.exits) + ")" for a in arms
-              if not a.verdict.supported]
-    text = (f" Trained by full-batch gradient descent at 0.1, the loss starts on a plateau at log 10 = {UNIFORM:.2f}"
-            f" nats. Within {epochs} epochs, on every replication, it left the plateau (fell below 90% of it) for "
-            + ("; ".join(sure[LEAVES]) or "no network") + ", and stayed on it for " + ("; ".join(sure[STAYS]) or
-                                                                                        "no network") + ".")
+    unsure = [
+        f"{a.init} {a.activation} {a.layers} (left at epoch "
+        + ", ".join("never" if e is None else str(e) for e in a.exits)
+        + ")"
+        for a in arms
+        if not a.verdict.supported
+    ]
+    text = (
+        f" Trained by full-batch gradient descent at 0.1, the loss starts on a plateau at log 10 = {UNIFORM:.2f}"
+        f" nats. Within {epochs} epochs, on every replication, it left the plateau (fell below 90% of it) for "
+        + ("; ".join(sure[LEAVES]) or "no network")
+        + ", and stayed on it for "
+        + ("; ".join(sure[STAYS]) or "no network")
+        + "."
+    )
     if unsure:
         text += " Not every replication agrees on " + "; ".join(unsure) + "."
     return text
@@ -311,24 +357,30 @@ def _original_text(arms, epochs):
             return f"did not leave it within {epochs} epochs"
         return f"left it at epoch {_epochs(a.exits)} on some seeds only"
 
-    return (f" The original project's network (small_normal, sigmoid, 32 units) {when(original)}; with glorot weights"
-            f" it {when(glorot)}.")
+    return (
+        f" The original project's network (small_normal, sigmoid, 32 units) {when(original)}; with glorot weights"
+        f" it {when(glorot)}."
+    )
 
 
 class Initialization(Study):
     name = "initialization"
     title = "Initialization"
     order = 90
-    question = ("Which initial weights? small_normal (N(0, 0.01²), the original project's), glorot"
-                " (scikit-learn's: uniform in ±√(6/(fan_in + fan_out)), ±√(2/(fan_in + fan_out)) for sigmoid units)"
-                " and he (N(0, 2/fan_in)), for sigmoid and relu networks of one and of three hidden layers of 32"
-                " units: each layer's activation and gradient spread at the start, and whether the loss leaves its"
-                " plateau at log 10 within the epochs trained.")
+    question = (
+        "Which initial weights? small_normal (N(0, 0.01²), the original project's), glorot"
+        " (scikit-learn's: uniform in ±√(6/(fan_in + fan_out)), ±√(2/(fan_in + fan_out)) for sigmoid units)"
+        " and he (N(0, 2/fan_in)), for sigmoid and relu networks of one and of three hidden layers of 32"
+        " units: each layer's activation and gradient spread at the start, and whether the loss leaves its"
+        " plateau at log 10 within the epochs trained."
+    )
     metric = "training loss: the first epoch below 90% of log 10 (leaving the plateau)"
     margin = UNIFORM - PLATEAU
-    description = ("Initial weights small_normal (the original project's N(0, 0.01^2)), glorot and he, for sigmoid"
-                   " and relu networks of 1 and 3 layers of 32 units: activation and gradient spread per layer at the"
-                   " start, and full-batch gradient descent at 0.1 for 600 epochs.")
+    description = (
+        "Initial weights small_normal (the original project's N(0, 0.01^2)), glorot and he, for sigmoid"
+        " and relu networks of 1 and 3 layers of 32 units: activation and gradient spread per layer at the"
+        " start, and full-batch gradient descent at 0.1 for 600 epochs."
+    )
     notebook = r"""Which initial weights? `small_normal` ($N(0, 0.01^2)$, the original project's), `glorot` (scikit-learn's, uniform in
 $\pm\sqrt{6/(n_{l-1} + n_l)}$, or $\pm\sqrt{2/(n_{l-1} + n_l)}$ for sigmoid units) and `he` ($N(0, 2/n_{l-1})$), for
 sigmoid and relu networks of one and three layers of 32 units. Two problems are told apart. *Symmetry*: units that
@@ -343,12 +395,19 @@ the loss leaves its plateau at $\log 10$ only when every replication agrees."""
     cv = 3
     full = Settings(seeds=3)
     quick = Settings(seeds=2, params={"max_iter": 150})
-    captions = (("initialization_spreads", "Each layer of the 3-layer networks at the start: the spread (standard"
-                 " deviation) of its activations and of its weights' gradient, per initialization and activation."),
-                ("initialization_gradient_flow", "Each layer's gradient norm over the epochs of the 3-layer networks"
-                 " (first seed): vanishing gradients made visible, and how long they last."),
-                ("initialization", "The training loss per epoch of every network, the plateau's edge (90% of"
-                 " log 10) dotted."))
+    captions = (
+        (
+            "initialization_spreads",
+            "Each layer of the 3-layer networks at the start: the spread (standard"
+            " deviation) of its activations and of its weights' gradient, per initialization and activation.",
+        ),
+        (
+            "initialization_gradient_flow",
+            "Each layer's gradient norm over the epochs of the 3-layer networks"
+            " (first seed): vanishing gradients made visible, and how long they last.",
+        ),
+        ("initialization", "The training loss per epoch of every network, the plateau's edge (90% of log 10) dotted."),
+    )
     twin = "initialization.js"
 
     def measure(self, result, split):
@@ -356,8 +415,11 @@ the loss leaves its plateau at $\log 10$ only when every replication agrees."""
 
     def read(self, result, split):
         seeds = tuple(result.config.seeds or (0,))
-        spreads = {(init, act): start_spreads(split.X_train, split.y_train, split.classes, act, init, seeds=seeds)
-                   for init in INITS for act in ACTIVATIONS_TRIED}
+        spreads = {
+            (init, act): start_spreads(split.X_train, split.y_train, split.classes, act, init, seeds=seeds)
+            for init in INITS
+            for act in ACTIVATIONS_TRIED
+        }
         sym = symmetry(split.X_train, split.y_train, split.classes, "logistic")
         arms = read_arms(result)
         epochs = int(result.runs["n_iter"].max())
@@ -367,36 +429,59 @@ the loss leaves its plateau at $\log 10$ only when every replication agrees."""
         rows = []
         for a in reading.arms:
             spread = reading.spreads.get((a.init, a.activation)) if a.layers == format_layers(DEEP) else None
-            rows.append({"initial weights": a.init, "activation": a.activation, "hidden layers": a.layers,
-                         "activation spread per layer": "" if spread is None else _layers(spread.activation),
-                         "gradient spread per layer": "" if spread is None else _layers(spread.gradient, "{:.1e}"),
-                         "left the plateau at epoch (per seed)": ", ".join("never" if e is None else str(e)
-                                                                           for e in a.exits),
-                         "every replication agrees": "yes" if a.verdict.supported else "no",
-                         "final training loss": last_finite(a.loss.mean) if a.loss is not None else np.nan,
-                         "cross-validated accuracy": pct(a.val_accuracy)})
+            rows.append(
+                {
+                    "initial weights": a.init,
+                    "activation": a.activation,
+                    "hidden layers": a.layers,
+                    "activation spread per layer": "" if spread is None else _layers(spread.activation),
+                    "gradient spread per layer": "" if spread is None else _layers(spread.gradient, "{:.1e}"),
+                    "left the plateau at epoch (per seed)": ", ".join(
+                        "never" if e is None else str(e) for e in a.exits
+                    ),
+                    "every replication agrees": "yes" if a.verdict.supported else "no",
+                    "final training loss": last_finite(a.loss.mean) if a.loss is not None else np.nan,
+                    "cross-validated accuracy": pct(a.val_accuracy),
+                }
+            )
         return pd.DataFrame(rows)
 
     def conclusion(self, reading):
         """Symmetry and vanishing signal told apart, from the measured spreads; which networks left the plateau, from
         the claims; why glorot fails on the 3-layer sigmoid network."""
-        return (symmetry_text(reading.symmetry) + vanishing_text(reading.spreads) + exits_text(reading.arms,
-                                                                                               reading.epochs)
-                + glorot_sigmoid_text(reading.spreads, reading.arms, reading.epochs)
-                + _original_text(reading.arms, reading.epochs)
-                + flow_text(reading.result.extra.get("gradient_flow") or {})).strip()
+        return (
+            symmetry_text(reading.symmetry)
+            + vanishing_text(reading.spreads)
+            + exits_text(reading.arms, reading.epochs)
+            + glorot_sigmoid_text(reading.spreads, reading.arms, reading.epochs)
+            + _original_text(reading.arms, reading.epochs)
+            + flow_text(reading.result.extra.get("gradient_flow") or {})
+        ).strip()
 
     def figures(self, reading):
         flow = reading.result.extra.get("gradient_flow") or {}
-        return {"initialization_spreads": spreads_figure(reading),
-                **({"initialization_gradient_flow": gradient_flow_figure(flow)} if flow else {}),
-                "initialization": initialization_figure(reading)}
+        return {
+            "initialization_spreads": spreads_figure(reading),
+            **({"initialization_gradient_flow": gradient_flow_figure(flow)} if flow else {}),
+            "initialization": initialization_figure(reading),
+        }
 
     def page(self, reading):
-        return {"groups": [{"name": f"{a.init} {a.activation} {a.layers}", "curve": curve_points(a.loss),
-                            "exits": a.exits, "supported": a.verdict.supported} for a in reading.arms],
-                "spreads": [{"init": init, "activation": act, "activation_spread": s.activation,
-                             "gradient_spread": s.gradient} for (init, act), s in reading.spreads.items()]}
+        return {
+            "groups": [
+                {
+                    "name": f"{a.init} {a.activation} {a.layers}",
+                    "curve": curve_points(a.loss),
+                    "exits": a.exits,
+                    "supported": a.verdict.supported,
+                }
+                for a in reading.arms
+            ],
+            "spreads": [
+                {"init": init, "activation": act, "activation_spread": s.activation, "gradient_spread": s.gradient}
+                for (init, act), s in reading.spreads.items()
+            ],
+        }
 
 
 def spreads_figure(reading, title=None):
@@ -412,8 +497,13 @@ def spreads_figure(reading, title=None):
             ax, s = axes[r, c], spreads[init, activation]
             hidden = np.arange(1, len(s.activation) + 1)
             ax.plot(hidden, s.activation, "o-", color="#332288", label="activations (hidden layers)")
-            ax.plot(np.arange(1, len(s.gradient) + 1), s.gradient, "s--", color="#CC3311",
-                    label="∂J/∂W (hidden layers, then output)")
+            ax.plot(
+                np.arange(1, len(s.gradient) + 1),
+                s.gradient,
+                "s--",
+                color="#CC3311",
+                label="∂J/∂W (hidden layers, then output)",
+            )
             ax.set_yscale("log")
             ax.set_xticks(range(1, len(s.gradient) + 1), [*map(str, hidden), "out"])
             ax.set_title(f"{init}, {activation}", fontsize="medium")
@@ -421,8 +511,10 @@ def spreads_figure(reading, title=None):
             ax.set_ylabel("std at the start (log scale)")
             ax.grid(True, alpha=0.3)
     axes[0, 0].legend(fontsize="x-small", loc="lower left")
-    fig.suptitle(title or f"Each layer's spread at the start ({format_layers(DEEP)} networks): activations forward,"
-                 " gradients backward")
+    fig.suptitle(
+        title
+        or f"Each layer's spread at the start ({format_layers(DEEP)} networks): activations forward, gradients backward"
+    )
     return fig
 
 
@@ -437,8 +529,15 @@ def initialization_figure(reading, title=None):
     for ax, depth in zip(axes, depths):
         mine = runs[runs["hidden_layer_sizes"].astype(str) == depth]
         for (init, activation), group in mine.groupby(["weight_init", "activation"], sort=False):
-            mean_band(ax, lambda e: e, histories_of(group, curves), "loss", colors.get(init, "0.5"),
-                      styles.get(activation, ":"), label=f"{init}, {activation}")
+            mean_band(
+                ax,
+                lambda e: e,
+                histories_of(group, curves),
+                "loss",
+                colors.get(init, "0.5"),
+                styles.get(activation, ":"),
+                label=f"{init}, {activation}",
+            )
         ax.axhline(PLATEAU, color="0.4", lw=0.8, ls=":", label="the plateau's edge (90% of log 10)")
         ax.set_xscale("log")
         ax.set_yscale("log")
@@ -467,14 +566,20 @@ def gradient_flow_over_epochs(result, split) -> dict:
 
     dev = split.dev_split()
     X, y = np.asarray(dev.X_train, dtype=np.float64), dev.y_train
-    base = {k: v for k, v in result.params[0].items() if k not in ("label", "weight_init", "activation",
-                                                                    "hidden_layer_sizes")}
+    base = {
+        k: v
+        for k, v in result.params[0].items()
+        if k not in ("label", "weight_init", "activation", "hidden_layer_sizes")
+    }
     out = {}
     for init in INITS:
         for act in ACTIVATIONS_TRIED:
-            model = StudyModel(**resolve({**base, "weight_init": init, "activation": act, "hidden_layer_sizes": DEEP},
-                                         len(y)), random_state=result.config.seeds[0], track=("grad_norms",),
-                               track_every=FLOW_EVERY)
+            model = StudyModel(
+                **resolve({**base, "weight_init": init, "activation": act, "hidden_layer_sizes": DEEP}, len(y)),
+                random_state=result.config.seeds[0],
+                track=("grad_norms",),
+                track_every=FLOW_EVERY,
+            )
             with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore"):
                 warnings.simplefilter("ignore", ConvergenceWarning)
                 model.fit(X, y)
@@ -492,14 +597,18 @@ def flow_text(flow) -> str:
         layers = np.asarray(d["layers"], dtype=float)
         if layers.ndim != 2 or layers.shape[1] < 2:
             continue
-        parts.append(f"{name}: the first layer's {layers[0, 0]:.1e} → {layers[0, -1]:.1e}, the output layer's"
-                     f" {layers[-1, 0]:.1e} → {layers[-1, -1]:.1e}")
+        parts.append(
+            f"{name}: the first layer's {layers[0, 0]:.1e} → {layers[0, -1]:.1e}, the output layer's"
+            f" {layers[-1, 0]:.1e} → {layers[-1, -1]:.1e}"
+        )
     if not parts:
         return ""
-    return (f" Along training (first seed, from the start to epoch {max(d['epochs'][-1] for d in flow.values())}),"
-            " each layer's gradient norm — " + "; ".join(parts) + ". A first layer whose gradient is orders of"
-            " magnitude below the output layer's hardly learns (a vanishing gradient); where every layer's is tiny,"
-            " the whole network is stuck on its plateau.")
+    return (
+        f" Along training (first seed, from the start to epoch {max(d['epochs'][-1] for d in flow.values())}),"
+        " each layer's gradient norm — " + "; ".join(parts) + ". A first layer whose gradient is orders of"
+        " magnitude below the output layer's hardly learns (a vanishing gradient); where every layer's is tiny,"
+        " the whole network is stuck on its plateau."
+    )
 
 
 def gradient_flow_figure(flow, title=None):

@@ -30,7 +30,7 @@ from ..experiments.results import SweepResult
 from ..words import pct
 from .base import Settings, Study
 from .claims import Claim
-from .effects import LOWERS, RAISES, SAME, effect_claim, moves, paired_effects, signed
+from .effects import RAISES, SAME, effect_claim, moves, paired_effects, signed
 from .ladder_fits import FOLDS, Arm, Rows, Rung, accuracy, climb, fit_final, score_start
 from .registry import register
 
@@ -44,8 +44,10 @@ START = {"scaling": "standard"}
 #: augmentation comes before the ensemble: it predicts with the incumbent's models of every fold.
 RUNGS = (
     Rung("input scaling", (("pixels / 16", {"scaling": "max"}),)),
-    Rung("width and depth", (("512 units", {"hidden_layer_sizes": (512,)}),
-                             ("256-256 units", {"hidden_layer_sizes": (256, 256)}))),
+    Rung(
+        "width and depth",
+        (("512 units", {"hidden_layer_sizes": (512,)}), ("256-256 units", {"hidden_layer_sizes": (256, 256)})),
+    ),
     Rung("dropout", (("dropout 0.2", {"dropout": 0.2}),)),
     Rung("weight decay", (("AdamW, decay 0.05", {"solver": "adamw", "weight_decay": 0.05}),)),
     Rung("schedule", (("cosine from rate 0.002", {"learning_rate": "cosine", "learning_rate_init": 0.002}),)),
@@ -106,10 +108,18 @@ def _arm_table(incumbent: Arm, arms, seeds, folds) -> pd.DataFrame:
 def _rung_json(rung, incumbent, arms, adopted, seeds):
     def scores(arm):
         return [[arm.scores[seed, f] for f in range(rung.folds)] for seed in seeds]
-    return {"name": rung.name, "folds": rung.folds, "kind": rung.kind, "incumbent": incumbent.label,
-            "incumbent_scores": scores(incumbent), "adopted": None if adopted is None else adopted.label,
-            "arms": [{"label": a.label, "changes": dict(c), "scores": scores(a)} for a, (_, c) in
-                     zip(arms, rung.candidates)]}
+
+    return {
+        "name": rung.name,
+        "folds": rung.folds,
+        "kind": rung.kind,
+        "incumbent": incumbent.label,
+        "incumbent_scores": scores(incumbent),
+        "adopted": None if adopted is None else adopted.label,
+        "arms": [
+            {"label": a.label, "changes": dict(c), "scores": scores(a)} for a, (_, c) in zip(arms, rung.candidates)
+        ],
+    }
 
 
 def measure_ladder(result: SweepResult, split, rungs=RUNGS, margin=MARGIN) -> dict:
@@ -135,17 +145,33 @@ def measure_ladder(result: SweepResult, split, rungs=RUNGS, margin=MARGIN) -> di
     result.models["ladder"] = models[seeds[0]]
     tested = time.perf_counter()
     others = [fixed(name, split) for name in FIXED] + [network(MLP_DEFAULTS, {}, split, seeds, n_jobs)]
-    return {"ladder": {
-        "seeds": seeds, "folds": FOLDS, "margin": margin, "start": {"label": start.label, "params": recipe(
-            start.params)}, "rungs": [_rung_json(*step, seeds) for step in steps],
-        "top": {"changes": [adopted.label for *_, adopted in steps if adopted is not None],
-                "params": recipe(top.params)},
-        "test": {"seeds": seeds, "accuracies": [accuracy(models[s], X_test, split.y_test) for s in seeds],
-                 "n_test": len(split.y_test)},
-        "baselines": [{k: v for k, v in asdict(b).items() if k in ("name", "estimator", "params", "seeds",
-                                                                      "accuracies")} for b in others],
-        "seconds": {"climb": climbed - start_time, "top on the test rows": tested - climbed,
-                    "baselines": time.perf_counter() - tested}}}
+    return {
+        "ladder": {
+            "seeds": seeds,
+            "folds": FOLDS,
+            "margin": margin,
+            "start": {"label": start.label, "params": recipe(start.params)},
+            "rungs": [_rung_json(*step, seeds) for step in steps],
+            "top": {
+                "changes": [adopted.label for *_, adopted in steps if adopted is not None],
+                "params": recipe(top.params),
+            },
+            "test": {
+                "seeds": seeds,
+                "accuracies": [accuracy(models[s], X_test, split.y_test) for s in seeds],
+                "n_test": len(split.y_test),
+            },
+            "baselines": [
+                {k: v for k, v in asdict(b).items() if k in ("name", "estimator", "params", "seeds", "accuracies")}
+                for b in others
+            ],
+            "seconds": {
+                "climb": climbed - start_time,
+                "top on the test rows": tested - climbed,
+                "baselines": time.perf_counter() - tested,
+            },
+        }
+    }
 
 
 @dataclass
@@ -206,8 +232,17 @@ def read_rungs(measured: dict, margin: float) -> list:
         rows.update({a["label"]: _seed_means(a["scores"]) for a in r["arms"]})
         table = pd.DataFrame.from_dict(rows, orient="index", columns=list(seeds))
         effects, adopted = decide_rung(table, r["incumbent"], margin)
-        rungs.append(RungReading(r["name"], int(r["folds"]), r["incumbent"],
-                                 {a["label"]: a["changes"] for a in r["arms"]}, table, effects, adopted))
+        rungs.append(
+            RungReading(
+                r["name"],
+                int(r["folds"]),
+                r["incumbent"],
+                {a["label"]: a["changes"] for a in r["arms"]},
+                table,
+                effects,
+                adopted,
+            )
+        )
     return rungs
 
 
@@ -224,25 +259,43 @@ def verdict_of(effect, adopted=True) -> str:
 def _effect_note(rung, label, effect):
     what = f"{label} (on top of {rung.incumbent})"
     verdict = verdict_of(effect, label == rung.adopted)
-    tail = {"adopted": "adopted", "helped, less than the one adopted": f"helped, less than {rung.adopted}",
-            "the data cannot tell": "kept the incumbent"}.get(
-        verdict, "did not help on other seeds: kept the incumbent")
-    return (f"{rung.name}: {what} {moves(effect.direction, METRIC)} ({pct(effect.without_mean)} →"
-            f" {pct(effect.with_mean)}, {signed(effect.mean, digits=2)}); {tail}")
+    tail = {
+        "adopted": "adopted",
+        "helped, less than the one adopted": f"helped, less than {rung.adopted}",
+        "the data cannot tell": "kept the incumbent",
+    }.get(verdict, "did not help on other seeds: kept the incumbent")
+    return (
+        f"{rung.name}: {what} {moves(effect.direction, METRIC)} ({pct(effect.without_mean)} →"
+        f" {pct(effect.with_mean)}, {signed(effect.mean, digits=2)}); {tail}"
+    )
 
 
 def ladder_claims(rungs, top_changes, top_params, study="ladder") -> list:
     """One effect claim per candidate, and the ``chosen`` claim: the top rung (a DigitsClassifier and its full
     parameters), supported when every rung's verdict replicates (other seeds would climb the same way)."""
-    claims = [effect_claim(study, f"{rung.name}: {label}", e, METRIC, _effect_note(rung, label, e))
-              for rung in rungs for label, e in rung.effects.items() if e.direction is not None]
+    claims = [
+        effect_claim(study, f"{rung.name}: {label}", e, METRIC, _effect_note(rung, label, e))
+        for rung in rungs
+        for label, e in rung.effects.items()
+        if e.direction is not None
+    ]
     adopted = {f"{rung.name}: {rung.adopted}" for rung in rungs if rung.adopted}
     claims = [replace(c, extra={**c.extra, "adopted": c.about in adopted}) for c in claims]
     steady = all(e.supported for rung in rungs for e in rung.effects.values())
     label = " + ".join([START_LABEL, *top_changes])
-    claims.append(Claim(study, "chosen", "the top rung", [label], steady, METRIC, params=dict(top_params),
-                        estimator="DigitsClassifier",
-                        note=f"the top rung: {label}" + ("" if steady else " (other seeds may climb otherwise)")))
+    claims.append(
+        Claim(
+            study,
+            "chosen",
+            "the top rung",
+            [label],
+            steady,
+            METRIC,
+            params=dict(top_params),
+            estimator="DigitsClassifier",
+            note=f"the top rung: {label}" + ("" if steady else " (other seeds may climb otherwise)"),
+        )
+    )
     return claims
 
 
@@ -267,16 +320,20 @@ class Ladder(Study):
     name = "ladder"
     title = "The accuracy ladder"
     order = 95
-    question = ("How far can an MLP go on Digits? From MLPClassifier's defaults, one rung at a time (input scaling,"
-                " width and depth, dropout, weight decay, schedule, label smoothing, augmentation, test-time"
-                " augmentation, an ensemble): a rung's candidate replaces the incumbent only when it beats it by the"
-                " margin and other seeds would say so too. The test rows are used once, at the end, for the top"
-                " rung, beside an RBF SVC, one nearest neighbour, logistic regression and MLPClassifier's defaults.")
+    question = (
+        "How far can an MLP go on Digits? From MLPClassifier's defaults, one rung at a time (input scaling,"
+        " width and depth, dropout, weight decay, schedule, label smoothing, augmentation, test-time"
+        " augmentation, an ensemble): a rung's candidate replaces the incumbent only when it beats it by the"
+        " margin and other seeds would say so too. The test rows are used once, at the end, for the top"
+        " rung, beside an RBF SVC, one nearest neighbour, logistic regression and MLPClassifier's defaults."
+    )
     metric = METRIC
     margin = MARGIN
-    description = (f"From MLPClassifier's defaults to a DigitsClassifier, one rung at a time ({len(RUNGS)} rungs),"
-                   f" {EPOCHS} epochs each, judged on cross-validated accuracy; the top rung scored once on the test"
-                   " rows beside the baselines.")
+    description = (
+        f"From MLPClassifier's defaults to a DigitsClassifier, one rung at a time ({len(RUNGS)} rungs),"
+        f" {EPOCHS} epochs each, judged on cross-validated accuracy; the top rung scored once on the test"
+        " rows beside the baselines."
+    )
     notebook = r"""The `ladder` preset climbs from MLPClassifier's defaults one rung at a time: each rung's candidate
 is set on top of the incumbent and judged on the accuracy on the validation rows of each seed's own stratified folds
 of the development rows (all three folds for every rung but the ensemble, the costliest: the first fold). It
@@ -291,9 +348,14 @@ seeds, on both halves of them and on 95% of resamples of them. The test digits a
     seeds = (0, 1, 2, 3, 4)
     full = Settings(seeds=5)
     quick = Settings(seeds=2, params={"max_iter": 5})
-    captions = (("ladder", "Each rung's candidates on top of the incumbent (cross-validated accuracy, mean and 95%"
-                 " interval over the seeds; a grey tick: the incumbent on the same folds), then the top rung's"
-                 " accuracy on the test digits beside the baselines' and the 99.2% target."),)
+    captions = (
+        (
+            "ladder",
+            "Each rung's candidates on top of the incumbent (cross-validated accuracy, mean and 95%"
+            " interval over the seeds; a grey tick: the incumbent on the same folds), then the top rung's"
+            " accuracy on the test digits beside the baselines' and the 99.2% target.",
+        ),
+    )
 
     def measure(self, result, split):
         return measure_ladder(result, split, self.rungs, self.margin)
@@ -304,28 +366,44 @@ seeds, on both halves of them and on 95% of resamples of them. The test digits a
             return LadderReading(result, [], pd.Series(dtype=float), [], [], {}, None, [], [], None)
         seeds = measured["seeds"]
         first = measured["rungs"][0]["incumbent_scores"] if measured["rungs"] else []
-        start = pd.Series(_seed_means(first), index=seeds[:len(first)], dtype=float)
+        start = pd.Series(_seed_means(first), index=seeds[: len(first)], dtype=float)
         rungs = read_rungs(measured, measured.get("margin", self.margin))
         top = measured["top"]
         test = TestScores("top rung", measured["test"]["seeds"], measured["test"]["accuracies"])
-        baselines = [TestScores(b["name"], b["seeds"], b["accuracies"], b.get("params", {}))
-                     for b in measured["baselines"]]
+        baselines = [
+            TestScores(b["name"], b["seeds"], b["accuracies"], b.get("params", {})) for b in measured["baselines"]
+        ]
         claims = ladder_claims(rungs, top["changes"], top["params"], self.name)
-        return LadderReading(result, seeds, start, rungs, top["changes"], top["params"], test, baselines, claims,
-                             result.models.get("ladder"))
+        return LadderReading(
+            result,
+            seeds,
+            start,
+            rungs,
+            top["changes"],
+            top["params"],
+            test,
+            baselines,
+            claims,
+            result.models.get("ladder"),
+        )
 
     def table(self, reading):
         rows = []
         for rung in reading.rungs:
             for label, effect in rung.effects.items():
                 mean, half = interval(rung.table.loc[label])
-                rows.append({"rung": rung.name, "candidate (on top of the incumbent)": label,
-                             "folds": f"{rung.folds} of {FOLDS}",
-                             f"{METRIC} (mean ± 95% interval)": f"{pct(mean)} ± {100 * half:.2f}",
-                             "incumbent on the same folds": f"{rung.incumbent}: {pct(effect.without_mean)}",
-                             "change": f"{signed(effect.mean, digits=2)} ± {100 * effect.error:.2f}",
-                             "verdict": verdict_of(effect, label == rung.adopted),
-                             "agreement": f"{100 * effect.verdict.agreement:.0f}%"})
+                rows.append(
+                    {
+                        "rung": rung.name,
+                        "candidate (on top of the incumbent)": label,
+                        "folds": f"{rung.folds} of {FOLDS}",
+                        f"{METRIC} (mean ± 95% interval)": f"{pct(mean)} ± {100 * half:.2f}",
+                        "incumbent on the same folds": f"{rung.incumbent}: {pct(effect.without_mean)}",
+                        "change": f"{signed(effect.mean, digits=2)} ± {100 * effect.error:.2f}",
+                        "verdict": verdict_of(effect, label == rung.adopted),
+                        "agreement": f"{100 * effect.verdict.agreement:.0f}%",
+                    }
+                )
         return pd.DataFrame(rows) if rows else None
 
     def conclusion(self, reading):
@@ -337,35 +415,48 @@ seeds, on both halves of them and on 95% of resamples of them. The test digits a
         if not reading.rungs:
             return {}
         from ..plots.ladder import ladder_figure
+
         return {"ladder": ladder_figure(figure_rows(reading), figure_tests(reading), TARGET)}
 
     def page(self, reading):
         if reading.test is None:
             return {}
-        return {"top": reading.top_label, "params": reading.top_params, "test": reading.test.accuracies,
-                "baselines": {b.name: b.accuracies for b in reading.baselines}}
+        return {
+            "top": reading.top_label,
+            "params": reading.top_params,
+            "test": reading.test.accuracies,
+            "baselines": {b.name: b.accuracies for b in reading.baselines},
+        }
 
 
 def ladder_conclusion(reading) -> str:
     """The ladder in words, from its claims and its test scores."""
     n = len(reading.seeds)
     sweep = reading.result.runs["val_accuracy"].mean() if "val_accuracy" in reading.result.runs else np.nan
-    text = (f"From {START_LABEL} ({pct(reading.start.mean())} {METRIC} over {n} seeds × {FOLDS} folds; MLPClassifier"
-            f" itself on the same folds: {pct(sweep)}), judged on {METRIC} with a margin of"
-            f" {100 * MARGIN:g} points.")
+    text = (
+        f"From {START_LABEL} ({pct(reading.start.mean())} {METRIC} over {n} seeds × {FOLDS} folds; MLPClassifier"
+        f" itself on the same folds: {pct(sweep)}), judged on {METRIC} with a margin of"
+        f" {100 * MARGIN:g} points."
+    )
     effects = [c for c in reading.claims if c.kind == "effect"]
-    groups = (("Adopted (every replication agrees it helps)", lambda c: c.extra["adopted"]),
-              ("Helped, less than the candidate of its rung that was adopted",
-               lambda c: c.supported and c.values == [RAISES] and not c.extra["adopted"]),
-              ("Did not help on other seeds", lambda c: c.supported and c.values != [RAISES]),
-              ("The data cannot tell (kept the incumbent)", lambda c: not c.supported))
+    groups = (
+        ("Adopted (every replication agrees it helps)", lambda c: c.extra["adopted"]),
+        (
+            "Helped, less than the candidate of its rung that was adopted",
+            lambda c: c.supported and c.values == [RAISES] and not c.extra["adopted"],
+        ),
+        ("Did not help on other seeds", lambda c: c.supported and c.values != [RAISES]),
+        ("The data cannot tell (kept the incumbent)", lambda c: not c.supported),
+    )
     for words, keep in groups:
         named = [f"{c.about} ({signed(c.extra['difference'], digits=2)})" for c in effects if keep(c)]
         if named:
             text += f" {words}: " + "; ".join(named) + "."
     test, svc = reading.test, reading.baseline("RBF SVC")
-    text += (f" The top rung ({reading.top_label}), fitted on all the development rows, scored {_pct2(test.mean)} ±"
-             f" {100 * test.std:.2f} on the test digits (mean ± std over {len(test.accuracies)} seeds): ")
+    text += (
+        f" The top rung ({reading.top_label}), fitted on all the development rows, scored {_pct2(test.mean)} ±"
+        f" {100 * test.std:.2f} on the test digits (mean ± std over {len(test.accuracies)} seeds): "
+    )
     if svc is not None:
         setting = ", ".join(f"{k}={v:g}" for k, v in svc.params.items() if k in ("C", "gamma"))
         text += f"{_points(test.mean - svc.mean)} the RBF SVC's {_pct2(svc.mean)} ({setting}, raw pixels), and "

@@ -161,9 +161,11 @@ def score_rung(rung, incumbent, rows, n_jobs=1) -> list:
     """
     missing = [k for k in ((s, f) for s in rows.seeds for f in range(rung.folds)) if k not in incumbent.models]
     if rung.kind != "fit" and missing:
-        raise ValueError(f"the {rung.name} rung reuses the incumbent's models on {rung.folds} folds, and"
-                         f" {incumbent.label} has none on fold {missing[0][1]} of seed {missing[0][0]}: score the"
-                         " rungs before it on as many folds")
+        raise ValueError(
+            f"the {rung.name} rung reuses the incumbent's models on {rung.folds} folds, and"
+            f" {incumbent.label} has none on fold {missing[0][1]} of seed {missing[0][0]}: score the"
+            " rungs before it on as many folds"
+        )
     arms = _candidates(rung, incumbent)
     if rung.kind == "predict":
         for arm, (_, changes) in zip(arms, rung.candidates):
@@ -209,5 +211,4 @@ def fit_final(params, seeds, X, y, n_jobs=1) -> dict:
     n = int(params.get("n_members", 1))
     keys = [(seed, m) for seed in seeds for m in member_seeds(seed, n)]
     fitted = fit_members([(params, m, X, y) for _, m in keys], n_jobs)
-    return {seed: assemble(params, seed, [f for (s, _), f in zip(keys, fitted) if s == seed], X, y)
-            for seed in seeds}
+    return {seed: assemble(params, seed, [f for (s, _), f in zip(keys, fitted) if s == seed], X, y) for seed in seeds}

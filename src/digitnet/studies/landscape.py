@@ -19,8 +19,15 @@ from sklearn.exceptions import ConvergenceWarning
 from ..experiments.params import resolve
 from ..experiments.results import SweepResult
 from ..experiments.runs import StudyModel
-from ..nn.landscape import LossLine, LossSurface, loss_along_line, loss_surface, path_directions, path_surface, \
-    random_directions
+from ..nn.landscape import (
+    LossLine,
+    LossSurface,
+    loss_along_line,
+    loss_surface,
+    path_directions,
+    path_surface,
+    random_directions,
+)
 from ..plots.landscape import loss_line_figure, loss_surface_figure
 from ..words import num
 from .base import Settings, Study
@@ -71,9 +78,16 @@ def measure_landscape(result, split) -> dict:
         around = loss_surface(X, Y, end, random_directions(end, sizes, seed=seed), sizes, a=grid, b=grid, **net)
         plane = path_directions(path.weights, end)
         along = path_surface(X, Y, plane, end, sizes, **net)
-        slices = {"random": {"a": around.a.tolist(), "b": around.b.tolist(), "loss": around.loss.tolist()},
-                  "path": {"a": along.a.tolist(), "b": along.b.tolist(), "loss": along.loss.tolist(),
-                           "points": plane.coordinates.tolist(), "explained": _explained(plane)}}
+        slices = {
+            "random": {"a": around.a.tolist(), "b": around.b.tolist(), "loss": around.loss.tolist()},
+            "path": {
+                "a": along.a.tolist(),
+                "b": along.b.tolist(),
+                "loss": along.loss.tolist(),
+                "points": plane.coordinates.tolist(),
+                "explained": _explained(plane),
+            },
+        }
     return {"lines": lines, "slices": slices}
 
 
@@ -110,18 +124,38 @@ def landscape_claims(reading_lines, around, study="landscape") -> list[Claim]:
     barriers = {seed: _barrier(line) for seed, line in reading_lines.items()}
     falls = {seed: b <= BARRIER for seed, b in barriers.items()}
     value = "no barrier" if all(falls.values()) else "a barrier" if not any(falls.values()) else "no barrier"
-    claims = [Claim(study, "effect", "the straight line from the starting to the final weights", [value],
-                    len(set(falls.values())) == 1, METRIC,
-                    note=("the loss falls all along the straight line from the starting to the final weights, with"
-                          " no barrier to cross" if value == "no barrier" else
-                          "the loss rises above its starting value on the straight line to the final weights"))]
+    claims = [
+        Claim(
+            study,
+            "effect",
+            "the straight line from the starting to the final weights",
+            [value],
+            len(set(falls.values())) == 1,
+            METRIC,
+            note=(
+                "the loss falls all along the straight line from the starting to the final weights, with"
+                " no barrier to cross"
+                if value == "no barrier"
+                else "the loss rises above its starting value on the straight line to the final weights"
+            ),
+        )
+    ]
     if around is not None:
         lowest = _center_lowest(around)
-        claims.append(Claim(study, "effect", "the final weights in the random slice",
-                            ["at the bottom" if lowest else "not at the bottom"], True, METRIC,
-                            note="the final weights sit at the bottom of the slice along two random directions"
-                            if lowest else "the slice goes lower than the final weights: they are not at a minimum"
-                            " along these directions", extra={"seeds": 1}))
+        claims.append(
+            Claim(
+                study,
+                "effect",
+                "the final weights in the random slice",
+                ["at the bottom" if lowest else "not at the bottom"],
+                True,
+                METRIC,
+                note="the final weights sit at the bottom of the slice along two random directions"
+                if lowest
+                else "the slice goes lower than the final weights: they are not at a minimum along these directions",
+                extra={"seeds": 1},
+            )
+        )
     return claims
 
 
@@ -133,15 +167,19 @@ class Landscape(Study):
     name = "landscape"
     title = "Loss landscape"
     order = 35
-    question = ("What does the loss look like where gradient descent goes? The learning-rate study's network trained"
-                f" at a good rate (η = {RATE:g}, full batch) on the development rows: the loss along the straight line"
-                " from its starting to its final weights, around its final weights along two random directions"
-                " (each unit's scaled to its own weights' norm: Li et al. 2018), and over the plane of its own"
-                " training path.")
+    question = (
+        "What does the loss look like where gradient descent goes? The learning-rate study's network trained"
+        f" at a good rate (η = {RATE:g}, full batch) on the development rows: the loss along the straight line"
+        " from its starting to its final weights, around its final weights along two random directions"
+        " (each unit's scaled to its own weights' norm: Li et al. 2018), and over the plane of its own"
+        " training path."
+    )
     metric = METRIC
     margin = BARRIER
-    description = (f"The loss along the line from the starting to the final weights (64 relu units, full-batch"
-                   f" gradient descent at {RATE:g}, 300 epochs), and two 2-D slices around the final weights.")
+    description = (
+        f"The loss along the line from the starting to the final weights (64 relu units, full-batch"
+        f" gradient descent at {RATE:g}, 300 epochs), and two 2-D slices around the final weights."
+    )
     notebook = r"""What does the loss look like where gradient descent goes? For the learning-rate study's network
 trained at a good rate: the loss $J(\theta_0 + t(\theta_T - \theta_0))$ on the straight line from the starting weights
 ($t = 0$) to the final ones ($t = 1$); the loss around $\theta_T$ along two random directions $d_1, d_2$ (each
@@ -152,19 +190,29 @@ compare); and the loss over the plane of the training path's two principal direc
     varied = ("learning_rate_init",)
     full = Settings(seeds=3)
     quick = Settings(seeds=2, params={"max_iter": 100})
-    captions = (("landscape_line", "The training loss on the straight line from each seed's starting weights (t = 0)"
-                 " to its final weights (t = 1)."),
-                ("landscape_slice", "The loss around the final weights (first seed) along two random directions."),
-                ("landscape_path", "The loss over the plane of the training path's two principal directions, the"
-                 " path (one dot per epoch) drawn on it."))
+    captions = (
+        (
+            "landscape_line",
+            "The training loss on the straight line from each seed's starting weights (t = 0)"
+            " to its final weights (t = 1).",
+        ),
+        ("landscape_slice", "The loss around the final weights (first seed) along two random directions."),
+        (
+            "landscape_path",
+            "The loss over the plane of the training path's two principal directions, the"
+            " path (one dot per epoch) drawn on it.",
+        ),
+    )
 
     def measure(self, result, split):
         return {"landscape": measure_landscape(result, split)}
 
     def read(self, result, split):
         measured = result.extra.get("landscape") or {}
-        lines = {int(seed): LossLine(np.asarray(d["t"]), np.asarray(d["loss"]))
-                 for seed, d in measured.get("lines", {}).items()}
+        lines = {
+            int(seed): LossLine(np.asarray(d["t"]), np.asarray(d["loss"]))
+            for seed, d in measured.get("lines", {}).items()
+        }
         slices = measured.get("slices", {})
         around, along = _surface(slices.get("random")), _surface(slices.get("path"))
         path = np.asarray(slices["path"]["points"]) if slices.get("path") else None
@@ -175,11 +223,16 @@ compare); and the loss over the plane of the training path's two principal direc
         rows = []
         for seed, line in reading.lines.items():
             lowest = int(np.nanargmin(line.loss))
-            rows.append({"seed": seed, "loss at the start (t = 0)": float(line.loss[0]),
-                         "loss halfway (t = 0.5)": float(np.interp(0.5, line.t, line.loss)),
-                         "loss at the end (t = 1)": float(line.loss[-1]),
-                         "rise above the start on the way": f"{100 * _barrier(line):.1f}%",
-                         "lowest point on the line at t": float(line.t[lowest])})
+            rows.append(
+                {
+                    "seed": seed,
+                    "loss at the start (t = 0)": float(line.loss[0]),
+                    "loss halfway (t = 0.5)": float(np.interp(0.5, line.t, line.loss)),
+                    "loss at the end (t = 1)": float(line.loss[-1]),
+                    "rise above the start on the way": f"{100 * _barrier(line):.1f}%",
+                    "lowest point on the line at t": float(line.t[lowest]),
+                }
+            )
         return pd.DataFrame(rows) if rows else None
 
     def conclusion(self, reading):
@@ -188,19 +241,29 @@ compare); and the loss over the plane of the training path's two principal direc
         starts = [float(line.loss[0]) for line in reading.lines.values()]
         ends = [float(line.loss[-1]) for line in reading.lines.values()]
         barriers = [_barrier(line) for line in reading.lines.values()]
-        text = (f"On the straight line from the starting weights (loss {num(np.mean(starts), 3)}) to the final ones"
-                f" ({num(np.mean(ends), 4)}), mean over {len(starts)} seeds, ")
-        text += ("the loss falls all the way, on every seed: gradient descent's winding path ends where a straight"
-                 " walk downhill would have led" if max(barriers) <= BARRIER else
-                 f"the loss rises by up to {100 * max(barriers):.0f}% above its start on some seed before it falls:"
-                 " the path went around a barrier")
+        text = (
+            f"On the straight line from the starting weights (loss {num(np.mean(starts), 3)}) to the final ones"
+            f" ({num(np.mean(ends), 4)}), mean over {len(starts)} seeds, "
+        )
+        text += (
+            "the loss falls all the way, on every seed: gradient descent's winding path ends where a straight"
+            " walk downhill would have led"
+            if max(barriers) <= BARRIER
+            else f"the loss rises by up to {100 * max(barriers):.0f}% above its start on some seed before it falls:"
+            " the path went around a barrier"
+        )
         if reading.around is not None:
             loss = reading.around.loss
-            text += (f". Around the final weights, along two random directions, the loss climbs from"
-                     f" {num(loss[len(loss) // 2, len(loss) // 2], 4)} at the centre to"
-                     f" {num(float(np.nanmax(loss)), 2)} at the slice's edge")
-            text += ("; the centre is the slice's lowest point: a basin" if _center_lowest(reading.around) else
-                     "; the slice goes lower than the centre: no minimum along these directions")
+            text += (
+                f". Around the final weights, along two random directions, the loss climbs from"
+                f" {num(loss[len(loss) // 2, len(loss) // 2], 4)} at the centre to"
+                f" {num(float(np.nanmax(loss)), 2)} at the slice's edge"
+            )
+            text += (
+                "; the centre is the slice's lowest point: a basin"
+                if _center_lowest(reading.around)
+                else "; the slice goes lower than the centre: no minimum along these directions"
+            )
         return text + "."
 
     def figures(self, reading):
@@ -211,14 +274,22 @@ compare); and the loss over the plane of the training path's two principal direc
             figures["landscape_slice"] = loss_surface_figure(reading.around)
         if reading.along is not None:
             figures["landscape_path"] = loss_surface_figure(
-                reading.along, path=reading.path, title="The loss over the plane of the training path",
-                axis_names=("first principal direction of the path (parameter-space distance)",
-                            "second principal direction (parameter-space distance)"))
+                reading.along,
+                path=reading.path,
+                title="The loss over the plane of the training path",
+                axis_names=(
+                    "first principal direction of the path (parameter-space distance)",
+                    "second principal direction (parameter-space distance)",
+                ),
+            )
         return figures
 
     def page(self, reading):
-        return {"lines": {str(s): [[float(t), float(v)] for t, v in zip(line.t, line.loss)]
-                          for s, line in reading.lines.items()}}
+        return {
+            "lines": {
+                str(s): [[float(t), float(v)] for t, v in zip(line.t, line.loss)] for s, line in reading.lines.items()
+            }
+        }
 
 
 def _lines_figure(lines):

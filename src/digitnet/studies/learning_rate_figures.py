@@ -25,22 +25,43 @@ def _shade_regions(axes, readings):
     bounds = np.concatenate([[rates[0] / 1.5], edges, [rates[-1] * 1.5]])
     for ax in axes:
         for r, low, high in zip(readings, bounds[:-1], bounds[1:]):  # an uncertain rate: its region's shade, hatched
-            ax.axvspan(low, high, facecolor=REGION_COLORS.get(r.region, "white"), lw=0, zorder=0,
-                       hatch=None if r.supported else "///", edgecolor="#888888" if not r.supported else None)
+            ax.axvspan(
+                low,
+                high,
+                facecolor=REGION_COLORS.get(r.region, "white"),
+                lw=0,
+                zorder=0,
+                hatch=None if r.supported else "///",
+                edgecolor="#888888" if not r.supported else None,
+            )
         ax.set_xscale("log")
         ax.grid(True, which="major", alpha=0.3)
 
 
 def range_test_figure(measured, readings):
     """:func:`digitnet.plots.curvature.lr_range_figure` of one seed's test, the study's good region shaded."""
-    test = RangeTest(np.asarray(measured["rates"]), np.asarray(measured["losses"]), np.asarray(measured["smoothed"]),
-                     measured["suggested"], measured["minimum"], measured.get("stopped"))
-    fig = lr_range_figure(test, title="Learning-rate range test beside the study's good region",
-                          loss_label="training loss before the step (nats)")
+    test = RangeTest(
+        np.asarray(measured["rates"]),
+        np.asarray(measured["losses"]),
+        np.asarray(measured["smoothed"]),
+        measured["suggested"],
+        measured["minimum"],
+        measured.get("stopped"),
+    )
+    fig = lr_range_figure(
+        test,
+        title="Learning-rate range test beside the study's good region",
+        loss_label="training loss before the step (nats)",
+    )
     good = [r.rate for r in readings if r.region == "good"]
     if good:
-        fig.axes[0].axvspan(min(good) / 1.2, max(good) * 1.2, color=REGION_COLORS["good"], zorder=0,
-                            label=f"good rates of the study ({rate(min(good))} to {rate(max(good))})")
+        fig.axes[0].axvspan(
+            min(good) / 1.2,
+            max(good) * 1.2,
+            color=REGION_COLORS["good"],
+            zorder=0,
+            label=f"good rates of the study ({rate(min(good))} to {rate(max(good))})",
+        )
         fig.axes[0].legend(loc="lower left", frameon=False, fontsize="small")
     return fig
 
@@ -74,17 +95,40 @@ def landscape_figure(readings, highlight=(), title=None, limit=None):
     _shade_regions((loss_ax, acc_ax), readings)
     sound = [r for r in readings if r.diverged_at is None]
     loss_ax.plot([r.rate for r in sound], [r.final_loss for r in sound], "o-", color="#332288", ms=5)
-    acc_ax.errorbar([r.rate for r in sound], [r.val_accuracy for r in sound], yerr=[r.val_error for r in sound],
-                    fmt="o-", color="#117733", ms=5, capsize=3)
+    acc_ax.errorbar(
+        [r.rate for r in sound],
+        [r.val_accuracy for r in sound],
+        yerr=[r.val_error for r in sound],
+        fmt="o-",
+        color="#117733",
+        ms=5,
+        capsize=3,
+    )
     top = max([r.final_loss for r in sound] or [1.0])
     for r in readings:
         if r.diverged_at is not None:
             loss_ax.plot(r.rate, top, "X", color="#B2182B", ms=10)
-            loss_ax.annotate(f"diverged at epoch {r.diverged_at}", (r.rate, top), xytext=(0, -9), rotation=90,
-                             textcoords="offset points", ha="center", va="top", fontsize="x-small", color="#B2182B")
+            loss_ax.annotate(
+                f"diverged at epoch {r.diverged_at}",
+                (r.rate, top),
+                xytext=(0, -9),
+                rotation=90,
+                textcoords="offset points",
+                ha="center",
+                va="top",
+                fontsize="x-small",
+                color="#B2182B",
+            )
     marked = [r for r in sound if r.rate in set(highlight)]
-    loss_ax.plot([r.rate for r in marked], [r.final_loss for r in marked], "o", ms=11, mfc="none", mec="black",
-                 label="the original project's rates")
+    loss_ax.plot(
+        [r.rate for r in marked],
+        [r.final_loss for r in marked],
+        "o",
+        ms=11,
+        mfc="none",
+        mec="black",
+        label="the original project's rates",
+    )
     acc_ax.plot([r.rate for r in marked], [r.val_accuracy for r in marked], "o", ms=11, mfc="none", mec="black")
     loss_ax.set_yscale("log")
     loss_ax.set_ylabel("final training loss\n(nats, log scale)")
@@ -96,10 +140,17 @@ def landscape_figure(readings, highlight=(), title=None, limit=None):
             ax.axvline(limit, color="0.2", ls=":", lw=1.4)
         loss_ax.plot([], [], ls=":", color="0.2", label=f"2/λ₀ = {limit:.2g}")
     patches = [mpl_patches.Patch(color=c, label=name) for name, c in REGION_COLORS.items()]
-    patches.append(mpl_patches.Patch(facecolor="white", edgecolor="#888888", hatch="///",
-                                     label="uncertain (not every\nreplication agrees)"))
-    fig.legend(handles=patches + loss_ax.get_legend_handles_labels()[0], loc="outside right center",
-               fontsize="small", frameon=False)
+    patches.append(
+        mpl_patches.Patch(
+            facecolor="white", edgecolor="#888888", hatch="///", label="uncertain (not every\nreplication agrees)"
+        )
+    )
+    fig.legend(
+        handles=patches + loss_ax.get_legend_handles_labels()[0],
+        loc="outside right center",
+        fontsize="small",
+        frameon=False,
+    )
     fig.suptitle(title or "The learning-rate landscape of full-batch gradient descent")
     return fig
 
@@ -115,8 +166,9 @@ def curves_figure(reading, column="learning_rate_init", title=None):
     for value in reading.shown:
         r = by_rate.get(value)
         label = f"η = {format_value(value)}" + (f" ({r.region})" if r else "")
-        end = mean_band(ax, lambda e: e, histories_of(runs[runs[column] == value], curves), "loss", colors[value],
-                        label=label)
+        end = mean_band(
+            ax, lambda e: e, histories_of(runs[runs[column] == value], curves), "loss", colors[value], label=label
+        )
         if r is not None and r.diverged_at is not None and end is not None:
             ax.plot(end, last_finite(r.loss.mean), "X", color=colors[value], ms=11, mec="black")
     ax.set_xscale("log")  # the overshooting and diverging happen in the first epochs, the crawling over all of them

@@ -25,10 +25,10 @@ from ..words import pct
 from .base import Settings, Study
 from .claims import Claim
 from .common import GRADIENT_DESCENT, curve_points
-from .tuned import LOG_LOSS, LOSS_FACTOR, LOSS_MARGIN, with_log_loss
 from .ranking import Ranking, rank_arms
 from .registry import register
 from .replication import replicate, seed_table
+from .tuned import LOG_LOSS, LOSS_FACTOR, LOSS_MARGIN, with_log_loss
 
 BETAS = (0.0, 0.5, 0.9, 0.99)
 #: The original setting's learning rate (the first grid: every β at this η).
@@ -111,27 +111,47 @@ def _arm(beta, group, curves):
     bad = group[LOG_LOSS].isna().any()
     rate = float(group["learning_rate_init"].iloc[0])
     val, se, _ = mean_and_error(group["val_accuracy"])
-    return MomentumArm(float(beta), rate, effective_step(rate, beta), mean_curve(histories, "loss"),
-                       math.nan if bad else float(10 ** group[LOG_LOSS].mean()), val, se,
-                       float(np.mean([rises(c) for c in each])) if each else math.nan,
-                       float(np.mean([overshoot(c) for c in each])) if each else math.nan,
-                       bool(group["diverged_at"].notna().any()))
+    return MomentumArm(
+        float(beta),
+        rate,
+        effective_step(rate, beta),
+        mean_curve(histories, "loss"),
+        math.nan if bad else float(10 ** group[LOG_LOSS].mean()),
+        val,
+        se,
+        float(np.mean([rises(c) for c in each])) if each else math.nan,
+        float(np.mean([overshoot(c) for c in each])) if each else math.nan,
+        bool(group["diverged_at"].notna().any()),
+    )
 
 
 def overshoot_claim(study, runs, curves, about, words) -> Claim:
     """Which βs make the loss climb back above its lowest by more than :data:`RISE_FACTOR` (each seed's curve;
     the mean over seeds decides), supported when every replication names the same βs: a descriptive effect."""
-    climbs = runs.assign(climb=[overshoot(np.asarray(curves[r]["loss"], dtype=float)) if r in curves else math.nan
-                                for r in runs["run_id"]])
+    climbs = runs.assign(
+        climb=[
+            overshoot(np.asarray(curves[r]["loss"], dtype=float)) if r in curves else math.nan for r in runs["run_id"]
+        ]
+    )
     table = seed_table(climbs, "momentum", "climb").sort_index()
     verdicts = replicate(lambda t: {b: bool(t.loc[b].mean() > RISE_FACTOR) for b in t.index}, table)
     over = [float(b) for b, v in verdicts.items() if v.value]
     means = table.mean(axis=1)
-    note = (f"{words}, the loss climbs back above its lowest so far (overshoot) with β "
-            + ", ".join(f"{b:g} (to {means[b]:.2f}×)" for b in over) if over else
-            f"{words}, no β makes the loss climb back above its lowest so far (no overshoot)")
-    return Claim(study, "effect", about, over, all(v.supported for v in verdicts.values()),
-                 "the training loss climbing back above its lowest so far", note=note)
+    note = (
+        f"{words}, the loss climbs back above its lowest so far (overshoot) with β "
+        + ", ".join(f"{b:g} (to {means[b]:.2f}×)" for b in over)
+        if over
+        else f"{words}, no β makes the loss climb back above its lowest so far (no overshoot)"
+    )
+    return Claim(
+        study,
+        "effect",
+        about,
+        over,
+        all(v.supported for v in verdicts.values()),
+        "the training loss climbing back above its lowest so far",
+        note=note,
+    )
 
 
 def read_grid(study, runs, curves, key, words) -> MomentumGrid:
@@ -140,12 +160,15 @@ def read_grid(study, runs, curves, key, words) -> MomentumGrid:
     mine = _grid_runs(with_log_loss(runs), key)
     arms = [_arm(b, g, curves) for b, g in mine.groupby("momentum", sort=True)]
     about, epochs = f"momentum {words}", study_epochs(runs)
-    accuracy = rank_arms(study.name, about, accuracy_metric(epochs), seed_table(mine, "momentum", "val_accuracy"),
-                         study.margin)
-    loss = rank_arms(study.name, about, loss_metric(epochs), seed_table(mine, "momentum", LOG_LOSS), LOSS_MARGIN,
-                     higher=False)
-    return MomentumGrid(key, words, arms, accuracy, loss,
-                        overshoot_claim(study.name, mine, curves, f"overshoot {words}", words))
+    accuracy = rank_arms(
+        study.name, about, accuracy_metric(epochs), seed_table(mine, "momentum", "val_accuracy"), study.margin
+    )
+    loss = rank_arms(
+        study.name, about, loss_metric(epochs), seed_table(mine, "momentum", LOG_LOSS), LOSS_MARGIN, higher=False
+    )
+    return MomentumGrid(
+        key, words, arms, accuracy, loss, overshoot_claim(study.name, mine, curves, f"overshoot {words}", words)
+    )
 
 
 def study_epochs(runs) -> int:
@@ -154,10 +177,13 @@ def study_epochs(runs) -> int:
 
 def _levels_text(ranking: Ranking) -> str:
     """A ranking's levels in words: "0.5, 0.9 and 0 (tied) > 0.99", or the βs it cannot tell apart."""
+
     def level(values):
         names = [f"{v:g}" for v in values]
-        return (names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]) + \
-            (" (tied)" if len(names) > 1 else "")
+        return (names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]) + (
+            " (tied)" if len(names) > 1 else ""
+        )
+
     if len(ranking.levels) == 1:
         return f"β {level(ranking.levels[0]).removesuffix(' (tied)')} cannot be told apart"
     return "β " + " > ".join(level(values) for values in ranking.levels)
@@ -165,13 +191,19 @@ def _levels_text(ranking: Ranking) -> str:
 
 def grid_text(grid: MomentumGrid, epochs: int) -> str:
     """One grid in words, from its claims: each β's scores, the two orders that replicate, the overshoot."""
-    each = "; ".join(f"β {a.beta:g} (η {a.rate:g}, step {a.step:g}): " + ("diverged" if a.diverged else
-                     f"{pct(a.val_accuracy)}, loss {a.final_loss:.3g}") for a in grid.arms)
-    return (f"{grid.words[0].upper()}{grid.words[1:]} — {each}. Which generalises, by {accuracy_metric(epochs)}:"
-            f" {_levels_text(grid.accuracy)}; how far training gets in {epochs} epochs, by training loss (a factor"
-            f" of {LOSS_FACTOR:g} counts): {_levels_text(grid.loss)}. {grid.overshoot.note[0].upper()}"
-            f"{grid.overshoot.note[1:]}" + ("" if grid.overshoot.supported else
-                                            " (not every replication agrees on which βs)") + ".")
+    each = "; ".join(
+        f"β {a.beta:g} (η {a.rate:g}, step {a.step:g}): "
+        + ("diverged" if a.diverged else f"{pct(a.val_accuracy)}, loss {a.final_loss:.3g}")
+        for a in grid.arms
+    )
+    return (
+        f"{grid.words[0].upper()}{grid.words[1:]} — {each}. Which generalises, by {accuracy_metric(epochs)}:"
+        f" {_levels_text(grid.accuracy)}; how far training gets in {epochs} epochs, by training loss (a factor"
+        f" of {LOSS_FACTOR:g} counts): {_levels_text(grid.loss)}. {grid.overshoot.note[0].upper()}"
+        f"{grid.overshoot.note[1:]}"
+        + ("" if grid.overshoot.supported else " (not every replication agrees on which βs)")
+        + "."
+    )
 
 
 def _factors(grid: MomentumGrid) -> dict:
@@ -203,29 +235,42 @@ def hidden_text(by_rate: MomentumGrid, by_step: MomentumGrid) -> str:
     rate_f, step_f = _factors(by_rate), _factors(by_step)
     steps = {a.beta: a.step for a in by_rate.arms}
     zero_rate, zero_step = _level(by_rate.loss, 0.0), _level(by_step.loss, 0.0)
-    ahead = [b for b in rate_f if None not in (_level(by_rate.loss, b), zero_rate)
-             and _level(by_rate.loss, b) < zero_rate]
+    ahead = [
+        b for b in rate_f if None not in (_level(by_rate.loss, b), zero_rate) and _level(by_rate.loss, b) < zero_rate
+    ]
     if not ahead or zero_step is None:
         return ""
-    text = (f" What equal η hides: at η = {RATE:g}, β {_betas(ahead)} end with a training loss"
-            f" {_numbers(rate_f[b] for b in ahead)} times lower than β 0, but their effective steps are"
-            f" {_betas([steps[b] for b in ahead])}, not {RATE:g}.")
+    text = (
+        f" What equal η hides: at η = {RATE:g}, β {_betas(ahead)} end with a training loss"
+        f" {_numbers(rate_f[b] for b in ahead)} times lower than β 0, but their effective steps are"
+        f" {_betas([steps[b] for b in ahead])}, not {RATE:g}."
+    )
     placed = {b: _level(by_step.loss, b) for b in ahead if b in step_f}
     same = [b for b, lv in placed.items() if lv == zero_step]
     better = [b for b, lv in placed.items() if lv is not None and lv < zero_step]
     worse = [b for b, lv in placed.items() if lv is not None and lv > zero_step]
     if same:
-        text += (f" At equal effective step {STEP:g} the data cannot tell β {_betas(same)} from β 0 (a factor of"
-                 f" {_numbers((step_f[b] for b in same), '{:.2f}')}): for "
-                 + ("them" if len(same) > 1 else "it") + " the gain was the larger step, not the velocity.")
+        text += (
+            f" At equal effective step {STEP:g} the data cannot tell β {_betas(same)} from β 0 (a factor of"
+            f" {_numbers((step_f[b] for b in same), '{:.2f}')}): for "
+            + ("them" if len(same) > 1 else "it")
+            + " the gain was the larger step, not the velocity."
+        )
     if better:
-        text += (f" At equal step {STEP:g}, β {_betas(better)} still " + ("end" if len(better) > 1 else "ends")
-                 + f" {_numbers(step_f[b] for b in better)} times lower than β 0: that part of the gain is momentum's"
-                 " own.")
+        text += (
+            f" At equal step {STEP:g}, β {_betas(better)} still "
+            + ("end" if len(better) > 1 else "ends")
+            + f" {_numbers(step_f[b] for b in better)} times lower than β 0: that part of the gain is momentum's"
+            " own."
+        )
     if worse:
-        text += (f" At equal step {STEP:g}, β {_betas(worse)} " + ("end" if len(worse) > 1 else "ends") + " behind β 0 (a loss"
-                 f" {_numbers(1 / step_f[b] for b in worse)} times higher): a velocity needs about 1/(1 − β) ="
-                 f" {_numbers(1 / (1 - b) for b in worse)} steps to build up to the effective step.")
+        text += (
+            f" At equal step {STEP:g}, β {_betas(worse)} "
+            + ("end" if len(worse) > 1 else "ends")
+            + " behind β 0 (a loss"
+            f" {_numbers(1 / step_f[b] for b in worse)} times higher): a velocity needs about 1/(1 − β) ="
+            f" {_numbers(1 / (1 - b) for b in worse)} steps to build up to the effective step."
+        )
     return text + _overshoot_text(by_rate, by_step, steps)
 
 
@@ -233,8 +278,10 @@ def _overshoot_text(by_rate, by_step, steps) -> str:
     only = [b for b in by_rate.overshoot.values if b not in by_step.overshoot.values]
     if not only or not (by_rate.overshoot.supported and by_step.overshoot.supported):
         return ""
-    return (f" The overshoot of β {_betas(only)} at η = {RATE:g} (effective step {_betas([steps[b] for b in only])})"
-            f" is gone at equal step {STEP:g}: it came with the step size.")
+    return (
+        f" The overshoot of β {_betas(only)} at η = {RATE:g} (effective step {_betas([steps[b] for b in only])})"
+        f" is gone at equal step {STEP:g}: it came with the step size."
+    )
 
 
 def generalises_text(grid: MomentumGrid) -> str:
@@ -244,9 +291,11 @@ def generalises_text(grid: MomentumGrid) -> str:
     if len(lowest) == 1 and len(worst) == 1 and lowest[0] == worst[0]:
         arm = next(a for a in grid.arms if a.beta == lowest[0])
         best = max(grid.arms, key=lambda a: a.val_accuracy)
-        return (f" {grid.words[0].upper()}{grid.words[1:]}, β {arm.beta:g} reaches the lowest training loss and the"
-                f" lowest accuracy ({pct(arm.val_accuracy)} against {pct(best.val_accuracy)} at β {best.beta:g}):"
-                " training further is not generalising better.")
+        return (
+            f" {grid.words[0].upper()}{grid.words[1:]}, β {arm.beta:g} reaches the lowest training loss and the"
+            f" lowest accuracy ({pct(arm.val_accuracy)} against {pct(best.val_accuracy)} at β {best.beta:g}):"
+            " training further is not generalising better."
+        )
     return ""
 
 
@@ -254,45 +303,64 @@ class Momentum(Study):
     name = "momentum"
     title = "Momentum"
     order = 70
-    question = ("How much momentum? v ← β v − η g, θ ← θ + v: the velocity v remembers past steps, and where the"
-                " gradient keeps its direction it grows to η g/(1 − β): an effective step η/(1 − β). Full-batch"
-                f" gradient descent, {EPOCHS} epochs, β from 0 to 0.99 in two grids: at the original setting's"
-                f" learning rate η = {RATE:g} (where a larger β is also a larger step) and at equal effective step"
-                f" η/(1 − β) = {STEP:g} (the effective step of the original setting's β = 0.9; for β = 0, plain"
-                f" gradient descent at η = {STEP:g}, inside the learning-rate study's good region)."
-                " Each grid's βs are ranked by cross-validated accuracy (which generalises)"
-                " and, apart, by training loss (how far training gets): a difference counts from half a point of"
-                f" accuracy, or a factor of {LOSS_FACTOR:g} in loss. The overshoot (the loss climbing back above its"
-                " lowest) is described, not ranked.")
+    question = (
+        "How much momentum? v ← β v − η g, θ ← θ + v: the velocity v remembers past steps, and where the"
+        " gradient keeps its direction it grows to η g/(1 − β): an effective step η/(1 − β). Full-batch"
+        f" gradient descent, {EPOCHS} epochs, β from 0 to 0.99 in two grids: at the original setting's"
+        f" learning rate η = {RATE:g} (where a larger β is also a larger step) and at equal effective step"
+        f" η/(1 − β) = {STEP:g} (the effective step of the original setting's β = 0.9; for β = 0, plain"
+        f" gradient descent at η = {STEP:g}, inside the learning-rate study's good region)."
+        " Each grid's βs are ranked by cross-validated accuracy (which generalises)"
+        " and, apart, by training loss (how far training gets): a difference counts from half a point of"
+        f" accuracy, or a factor of {LOSS_FACTOR:g} in loss. The overshoot (the loss climbing back above its"
+        " lowest) is described, not ranked."
+    )
     metric = accuracy_metric(EPOCHS)
     margin = 0.005
-    description = (f"Full-batch gradient descent with momentum 0, 0.5, 0.9 and 0.99 ({EPOCHS} epochs) at learning"
-                   f" rate {RATE:g} and at equal effective step η/(1 − β) = {STEP:g}: 3-fold cross-validated accuracy"
-                   " and training loss, each ranked apart; overshoot described.")
+    description = (
+        f"Full-batch gradient descent with momentum 0, 0.5, 0.9 and 0.99 ({EPOCHS} epochs) at learning"
+        f" rate {RATE:g} and at equal effective step η/(1 − β) = {STEP:g}: 3-fold cross-validated accuracy"
+        " and training loss, each ranked apart; overshoot described."
+    )
     notebook = r"""How much momentum? $v \leftarrow \beta v - \eta g$, $\theta \leftarrow \theta + v$: the velocity $v$ remembers past
 steps; where the gradient keeps its direction it grows to $\eta g/(1-\beta)$, an *effective step* $\eta/(1-\beta)$. At
 one learning rate, a larger $\beta$ is also a larger step (at $\eta = 0.1$: 0.1, 0.2, 1 and 10 for
 $\beta \in \{0, 0.5, 0.9, 0.99\}$), so the study runs a second grid at equal effective step $\eta/(1-\beta) = 1$
 ($\eta = 1, 0.5, 0.1, 0.01$): what momentum does beyond taking larger steps. Each grid is ranked by cross-validated
 accuracy and, apart, by training loss; the overshoot (the loss climbing back above its lowest) is described."""
-    grid = [{"momentum": list(BETAS), "learning_rate_init": [RATE]}] + \
-        [{"momentum": [b], "learning_rate_init": [step_rate(b)]} for b in BETAS if not math.isclose(step_rate(b), RATE)]
-    base_params = {**GRADIENT_DESCENT, "hidden_layer_sizes": (64,), "activation": "relu", "nesterovs_momentum": False,
-                   "max_iter": EPOCHS}
+    grid = [{"momentum": list(BETAS), "learning_rate_init": [RATE]}] + [
+        {"momentum": [b], "learning_rate_init": [step_rate(b)]} for b in BETAS if not math.isclose(step_rate(b), RATE)
+    ]
+    base_params = {
+        **GRADIENT_DESCENT,
+        "hidden_layer_sizes": (64,),
+        "activation": "relu",
+        "nesterovs_momentum": False,
+        "max_iter": EPOCHS,
+    }
     varied = ("momentum", "learning_rate_init")
     cv = 3
     full = Settings(seeds=3)
     quick = Settings(seeds=2, params={"max_iter": 60})
-    captions = (("momentum", f"The training loss per epoch for each momentum β: at learning rate η = {RATE:g} (left)"
-                 f" and at equal effective step η/(1 − β) = {STEP:g} (right); log scales."),
-                ("momentum_scores", "Cross-validated accuracy (left) and training loss after the last epoch (right)"
-                 " against β, in both grids."))
+    captions = (
+        (
+            "momentum",
+            f"The training loss per epoch for each momentum β: at learning rate η = {RATE:g} (left)"
+            f" and at equal effective step η/(1 − β) = {STEP:g} (right); log scales.",
+        ),
+        (
+            "momentum_scores",
+            "Cross-validated accuracy (left) and training loss after the last epoch (right) against β, in both grids.",
+        ),
+    )
     twin = "momentum.js"
 
     def read(self, result, split):
         runs, curves = result.runs, result.curves
-        grids = [read_grid(self, runs, curves, "rate", f"at learning rate η = {RATE:g}"),
-                 read_grid(self, runs, curves, "step", f"at effective step η/(1 − β) = {STEP:g}")]
+        grids = [
+            read_grid(self, runs, curves, "rate", f"at learning rate η = {RATE:g}"),
+            read_grid(self, runs, curves, "step", f"at effective step η/(1 − β) = {STEP:g}"),
+        ]
         claims = [c for g in grids for c in (*g.accuracy.claims, *g.loss.claims, g.overshoot)]
         return MomentumReading(result, grids, study_epochs(runs), claims)
 
@@ -300,21 +368,31 @@ accuracy and, apart, by training loss; the overshoot (the loss climbing back abo
         rows = []
         for grid in reading.grids:
             for a in grid.arms:
-                rows.append({"grid": "equal η" if grid.key == "rate" else "equal effective step", "β": f"{a.beta:g}",
-                             "η": f"{a.rate:g}", "η/(1 − β)": f"{a.step:g}",
-                             "cross-validated accuracy": f"{pct(a.val_accuracy)} ± {100 * a.val_error:.1f}",
-                             "place by accuracy": _place(grid.accuracy, a.beta),
-                             f"training loss after {reading.epochs} epochs": a.final_loss,
-                             "place by training loss": _place(grid.loss, a.beta),
-                             "loss went up at": f"{a.rises:.0%} of epochs",
-                             "loss climbed back to": f"{a.overshoot:.2f}× its lowest"})
+                rows.append(
+                    {
+                        "grid": "equal η" if grid.key == "rate" else "equal effective step",
+                        "β": f"{a.beta:g}",
+                        "η": f"{a.rate:g}",
+                        "η/(1 − β)": f"{a.step:g}",
+                        "cross-validated accuracy": f"{pct(a.val_accuracy)} ± {100 * a.val_error:.1f}",
+                        "place by accuracy": _place(grid.accuracy, a.beta),
+                        f"training loss after {reading.epochs} epochs": a.final_loss,
+                        "place by training loss": _place(grid.loss, a.beta),
+                        "loss went up at": f"{a.rises:.0%} of epochs",
+                        "loss climbed back to": f"{a.overshoot:.2f}× its lowest",
+                    }
+                )
         return pd.DataFrame(rows)
 
     def conclusion(self, reading):
         """Both grids from their claims, then what equal effective step shows that equal η hides."""
         by_rate, by_step = reading.grids
-        return (" ".join(grid_text(g, reading.epochs) for g in reading.grids) + hidden_text(by_rate, by_step)
-                + generalises_text(by_rate) + generalises_text(by_step))
+        return (
+            " ".join(grid_text(g, reading.epochs) for g in reading.grids)
+            + hidden_text(by_rate, by_step)
+            + generalises_text(by_rate)
+            + generalises_text(by_step)
+        )
 
     def figures(self, reading):
         return {"momentum": curves_figure(reading), "momentum_scores": scores_figure(reading)}
@@ -326,11 +404,21 @@ accuracy and, apart, by training loss; the overshoot (the loss climbing back abo
                 if (a.beta, a.rate) in seen:
                     continue
                 seen.add((a.beta, a.rate))
-                groups.append({"name": f"β = {a.beta:g}, η = {a.rate:g} (η/(1 − β) = {a.step:g})",
-                               "curve": curve_points(a.loss), "beta": a.beta, "rate": a.rate, "step": a.step,
-                               "val": a.val_accuracy, "final_loss": a.final_loss})
-        return {"groups": groups, "grids": [{"key": g.key, "words": g.words, "text": grid_text(g, reading.epochs)}
-                                            for g in reading.grids]}
+                groups.append(
+                    {
+                        "name": f"β = {a.beta:g}, η = {a.rate:g} (η/(1 − β) = {a.step:g})",
+                        "curve": curve_points(a.loss),
+                        "beta": a.beta,
+                        "rate": a.rate,
+                        "step": a.step,
+                        "val": a.val_accuracy,
+                        "final_loss": a.final_loss,
+                    }
+                )
+        return {
+            "groups": groups,
+            "grids": [{"key": g.key, "words": g.words, "text": grid_text(g, reading.epochs)} for g in reading.grids],
+        }
 
 
 def _place(ranking: Ranking, beta) -> str:
@@ -363,8 +451,15 @@ def scores_figure(reading):
     acc_ax, loss_ax = fig.subplots(1, 2)
     for grid, color, marker in zip(reading.grids, ("#332288", "#CC6677"), ("o-", "s--")):
         xs = [BETAS.index(a.beta) if a.beta in BETAS else i for i, a in enumerate(grid.arms)]
-        acc_ax.errorbar(xs, [a.val_accuracy for a in grid.arms], yerr=[a.val_error for a in grid.arms], fmt=marker,
-                        color=color, capsize=3, label=grid.words)
+        acc_ax.errorbar(
+            xs,
+            [a.val_accuracy for a in grid.arms],
+            yerr=[a.val_error for a in grid.arms],
+            fmt=marker,
+            color=color,
+            capsize=3,
+            label=grid.words,
+        )
         loss_ax.plot(xs, [a.final_loss for a in grid.arms], marker, color=color, label=grid.words)
     for ax in (acc_ax, loss_ax):
         ax.set_xticks(range(len(BETAS)), [f"{b:g}" for b in BETAS])

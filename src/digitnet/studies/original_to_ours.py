@@ -38,8 +38,14 @@ from .replication import seed_table
 
 #: The original project's setting (with a correct softmax output): 32 sigmoid units, weights
 #: N(0, 0.01^2), full-batch gradient descent at learning rate 0.1 for 1000 epochs.
-ORIGINAL = {**GRADIENT_DESCENT, "hidden_layer_sizes": (32,), "activation": "logistic", "weight_init": "small_normal",
-            "learning_rate_init": 0.1, "max_iter": 1000}
+ORIGINAL = {
+    **GRADIENT_DESCENT,
+    "hidden_layer_sizes": (32,),
+    "activation": "logistic",
+    "weight_init": "small_normal",
+    "learning_rate_init": 0.1,
+    "max_iter": 1000,
+}
 
 
 @dataclass(frozen=True)
@@ -63,11 +69,15 @@ CHANGES = (
 )
 #: Ours: every change made (momentum stays at the original's 0: adam does not use it).
 OURS = {k: v for change in CHANGES for k, v in change.params.items()} | {
-    k: v for k, v in ORIGINAL.items() if not any(k in c.params for c in CHANGES)}
+    k: v for k, v in ORIGINAL.items() if not any(k in c.params for c in CHANGES)
+}
 #: The three ways a change is measured; the effect is always that of having the change (with minus without).
 VIEWS = ("alone", "chain", "removed")
-VIEW_WORDS = {"alone": "added alone to the original", "chain": "in the chain, after the changes before it",
-              "removed": "removed alone from ours"}
+VIEW_WORDS = {
+    "alone": "added alone to the original",
+    "chain": "in the chain, after the changes before it",
+    "removed": "removed alone from ours",
+}
 METRIC = "cross-validated accuracy"
 
 
@@ -104,8 +114,10 @@ def layout(changes=CHANGES) -> Layout:
         pairs["chain", i] = (chain[i + 1], chain[i])
         pairs["alone", i] = (add(f"original + {change.name}", {**ORIGINAL, **change.params}), chain[0])
     for i, change in enumerate(changes):
-        pairs["removed", i] = (chain[-1], add(f"ours without {change.name}",
-                                              {**ours, **{k: ORIGINAL[k] for k in change.params}}))
+        pairs["removed", i] = (
+            chain[-1],
+            add(f"ours without {change.name}", {**ours, **{k: ORIGINAL[k] for k in change.params}}),
+        )
     return Layout(arms, pairs, chain)
 
 
@@ -156,37 +168,49 @@ def _change_words(effect, difference):
 def _note(change, view, effect):
     """The effect in words, with its size (the size is descriptive: the claim is its direction)."""
     if view == "removed":  # the effect is that of having the change: taking it out does the opposite
-        return (f"removing {change.name} from ours {_change_words(effect, -effect.mean)} ({pct(effect.with_mean)}"
-                f" with it, {pct(effect.without_mean)} without)")
+        return (
+            f"removing {change.name} from ours {_change_words(effect, -effect.mean)} ({pct(effect.with_mean)}"
+            f" with it, {pct(effect.without_mean)} without)"
+        )
     where = "added alone to the original" if view == "alone" else "as a step of the chain"
-    return (f"{change.name}, {where}, {_change_words(effect, effect.mean)} ({pct(effect.without_mean)} without it,"
-            f" {pct(effect.with_mean)} with it)")
+    return (
+        f"{change.name}, {where}, {_change_words(effect, effect.mean)} ({pct(effect.without_mean)} without it,"
+        f" {pct(effect.with_mean)} with it)"
+    )
 
 
 def effect_claims(effects, changes=CHANGES, study="original-to-ours") -> list:
     """One effect claim per change and view: its direction (the effect of having the change), supported when every
     replication gives it."""
-    return [effect_claim(study, f"{changes[i].name}, {VIEW_WORDS[view]}", effect, METRIC, _note(changes[i], view,
-                                                                                               effect))
-            for (view, i), effect in effects.items() if effect.direction is not None]
+    return [
+        effect_claim(study, f"{changes[i].name}, {VIEW_WORDS[view]}", effect, METRIC, _note(changes[i], view, effect))
+        for (view, i), effect in effects.items()
+        if effect.direction is not None
+    ]
 
 
 #: What a change does, from its effect added alone to the original and its effect removed alone from ours.
 KINDS_OF_CHANGE = {
     "alone": "help on their own (added alone to the original), and ours loses accuracy without them",
     "together": "help only together with the others (no gain, or a loss, added alone to the original, yet ours"
-                " loses accuracy without them)",
+    " loses accuracy without them)",
     "covered": "help the original alone, yet ours loses nothing without them (other changes do their work there)",
     "nothing": "make no difference beyond the margin, alone or in ours",
     "hurt": "help neither the original nor ours, and lower one of them",
     "uncertain": "the data cannot settle (not every replication agrees, or an effect is too close to the margin to"
-                 " call)",
+    " call)",
 }
 
 
 #: The same, in a table's cell.
-SHORT_KINDS = {"alone": "helps alone", "together": "helps only together", "covered": "helps alone, not in ours",
-               "nothing": "no difference", "hurt": "hurts", "uncertain": "the data cannot settle"}
+SHORT_KINDS = {
+    "alone": "helps alone",
+    "together": "helps only together",
+    "covered": "helps alone, not in ours",
+    "nothing": "no difference",
+    "hurt": "hurts",
+    "uncertain": "the data cannot settle",
+}
 
 
 def kind_of_change(alone, removed) -> str:
@@ -208,9 +232,13 @@ def supported_direction(effect):
 
 def kinds(reading, changes=CHANGES) -> dict:
     """change index -> its kind (:func:`kind_of_change`)."""
-    return {i: kind_of_change(supported_direction(reading.effects.get(("alone", i))),
-                              supported_direction(reading.effects.get(("removed", i))))
-            for i in range(len(changes))}
+    return {
+        i: kind_of_change(
+            supported_direction(reading.effects.get(("alone", i))),
+            supported_direction(reading.effects.get(("removed", i))),
+        )
+        for i in range(len(changes))
+    }
 
 
 #: The parameters of how long training goes on: a change that sets one says how many epochs it makes the network train.
@@ -226,8 +254,11 @@ def _epochs_note(reading, view, i, changes=CHANGES):
     a, b = reading.epochs.get(with_it), reading.epochs.get(without)
     if a is None or b is None or not (np.isfinite(a) and np.isfinite(b)) or abs(a - b) <= 0.1 * max(a, b):
         return ""
-    return (f"; alone it trains {a:.0f} epochs, against {b:.0f}" if view == "alone" else
-            f"; ours trains {a:.0f} epochs with it, {b:.0f} without")
+    return (
+        f"; alone it trains {a:.0f} epochs, against {b:.0f}"
+        if view == "alone"
+        else f"; ours trains {a:.0f} epochs with it, {b:.0f} without"
+    )
 
 
 def _named(reading, i, changes=CHANGES):
@@ -237,8 +268,10 @@ def _named(reading, i, changes=CHANGES):
     for view, where in (("alone", "alone"), ("removed", "in ours")):
         effect = reading.effects[view, i]
         parts.append(f"{signed(effect.mean)} {where}" + ("" if effect.supported else " (uncertain)"))
-    return f"{changes[i].name} ({', '.join(parts)}{_epochs_note(reading, 'alone', i)}" \
-           f"{_epochs_note(reading, 'removed', i)})"
+    return (
+        f"{changes[i].name} ({', '.join(parts)}{_epochs_note(reading, 'alone', i)}"
+        f"{_epochs_note(reading, 'removed', i)})"
+    )
 
 
 def _order_text(reading, changes=CHANGES):
@@ -248,12 +281,16 @@ def _order_text(reading, changes=CHANGES):
         chain, alone, removed = (supported_direction(reading.effects[v, i]) for v in VIEWS)
         if chain is not None and ((alone is not None and alone != chain) or (removed is not None and removed != chain)):
             e = reading.effects
-            odd.append(f"{change.name} with {signed(e['chain', i].mean)} (alone {signed(e['alone', i].mean)}, in ours"
-                       f" {signed(e['removed', i].mean)})")
+            odd.append(
+                f"{change.name} with {signed(e['chain', i].mean)} (alone {signed(e['alone', i].mean)}, in ours"
+                f" {signed(e['removed', i].mean)})"
+            )
     if not odd:
         return " Every change's step in the chain goes the way of its effect alone and in ours."
-    return (" The chain's order matters: its step credits " + "; ".join(odd) + " — a step counts what it adds after"
-            " the changes before it, which may undo or enable it.")
+    return (
+        " The chain's order matters: its step credits " + "; ".join(odd) + " — a step counts what it adds after"
+        " the changes before it, which may undo or enable it."
+    )
 
 
 class OriginalToOurs(Study):
@@ -261,15 +298,19 @@ class OriginalToOurs(Study):
     title = "Original vs ours"
     order = 10
     section = "network"
-    question = ("What made the difference? Eight changes lead from the original project's setting to ours"
-                " (MLPClassifier's defaults); each is measured three ways on cross-validated accuracy: added alone to"
-                " the original, as a step of a chain of single changes, and removed alone from ours.")
+    question = (
+        "What made the difference? Eight changes lead from the original project's setting to ours"
+        " (MLPClassifier's defaults); each is measured three ways on cross-validated accuracy: added alone to"
+        " the original, as a step of a chain of single changes, and removed alone from ours."
+    )
     metric = METRIC
     margin = 0.005
-    description = ("The original project's setting (32 sigmoid units, weights N(0, 0.01^2), full-batch gradient"
-                   " descent at learning rate 0.1, 1000 epochs) and ours (MLPClassifier's defaults): each of eight"
-                   " changes added alone to the original, in a chain of single steps, and removed alone from ours,"
-                   " judged on 3-fold cross-validated accuracy.")
+    description = (
+        "The original project's setting (32 sigmoid units, weights N(0, 0.01^2), full-batch gradient"
+        " descent at learning rate 0.1, 1000 epochs) and ours (MLPClassifier's defaults): each of eight"
+        " changes added alone to the original, in a chain of single steps, and removed alone from ours,"
+        " judged on 3-fold cross-validated accuracy."
+    )
     notebook = r"""The `original-to-ours` preset trains the original project's network (32 sigmoid units, initial weights
 $N(0, 0.01^2)$, full-batch gradient descent at learning rate 0.1 for 1000 epochs, with a correct softmax output) and
 ours (`MLPClassifier`'s defaults), and measures each of the eight changes between them three ways: added alone to the
@@ -282,26 +323,44 @@ of a point; in between it is too close to call) is stated only when every replic
     cv = 3
     full = Settings(seeds=3)
     quick = Settings(seeds=2, grid={"max_iter": [80]})
-    captions = (("network_original_effects", "Each change's effect on cross-validated accuracy, three ways: added"
-                 " alone to the original, as a step of the chain, and removed alone from ours (the effect of having"
-                 " it; hatched: not every replication agrees)."),
-                ("network_original_steps", "Cross-validated accuracy of every configuration (mean ± standard error"
-                 " over the seeds): the chain, each change alone on the original, ours without each change."),
-                ("network_original_vs_ours", "Training loss per epoch along the chain."))
+    captions = (
+        (
+            "network_original_effects",
+            "Each change's effect on cross-validated accuracy, three ways: added"
+            " alone to the original, as a step of the chain, and removed alone from ours (the effect of having"
+            " it; hatched: not every replication agrees).",
+        ),
+        (
+            "network_original_steps",
+            "Cross-validated accuracy of every configuration (mean ± standard error"
+            " over the seeds): the chain, each change alone on the original, ours without each change.",
+        ),
+        ("network_original_vs_ours", "Training loss per epoch along the chain."),
+    )
 
     def read(self, result, split):
         plan = layout()
         configs = result.runs["config"].nunique() if "config" in result.runs else 0
         if configs != len(plan.arms):
-            raise UsageError(f"these original-to-ours results hold {configs} configurations, and the study has"
-                             f" {len(plan.arms)}: they were made by another version of it; run the study again")
+            raise UsageError(
+                f"these original-to-ours results hold {configs} configurations, and the study has"
+                f" {len(plan.arms)}: they were made by another version of it; run the study again"
+            )
         table = seed_table(result.runs, "config", "val_accuracy").reindex(range(len(plan.arms)))
         effects = paired_effects(table, plan.pairs, self.margin)
         labels = dict(zip(result.runs["config"], result.runs["label"].astype(str))) if "label" in result.runs else {}
         labels = {c: labels.get(c, label) for c, (label, _) in enumerate(plan.arms)}
         epochs = result.runs.groupby("config")["n_iter"].mean().to_dict() if "n_iter" in result.runs else {}
-        return StepsReading(result, plan, table.mean(axis=1), effects, labels, chain_steps(result, plan, labels),
-                            effect_claims(effects), epochs)
+        return StepsReading(
+            result,
+            plan,
+            table.mean(axis=1),
+            effects,
+            labels,
+            chain_steps(result, plan, labels),
+            effect_claims(effects),
+            epochs,
+        )
 
     def table(self, reading):
         kind = kinds(reading)
@@ -310,8 +369,9 @@ of a point; in between it is too close to call) is stated only when every replic
             row = {"change": change.name}
             for view in VIEWS:
                 e = reading.effects[view, i]
-                row[VIEW_WORDS[view].split(",")[0]] = (f"{100 * e.mean:+.1f} ± {100 * e.error:.1f} points"
-                                                       + ("" if e.supported else " (uncertain)"))
+                row[VIEW_WORDS[view].split(",")[0]] = f"{100 * e.mean:+.1f} ± {100 * e.error:.1f} points" + (
+                    "" if e.supported else " (uncertain)"
+                )
             row["what it does"] = SHORT_KINDS[kind[i]]
             rows.append(row)
         return pd.DataFrame(rows)
@@ -320,10 +380,12 @@ of a point; in between it is too close to call) is stated only when every replic
         """What each change does alone and in ours, from the claims; the changes whose chain step says otherwise."""
         chain, accuracy = reading.layout.chain, reading.accuracy
         seeds = len(reading.result.config.seeds or [])
-        text = (f"Judged on {METRIC} over {seeds} seeds (each with its own starting weights and folds), the original"
-                f" setting reached {pct(accuracy[chain[0]])} and ours {pct(accuracy[chain[-1]])}. Each change is"
-                " measured by the accuracy it adds three ways: added alone to the original, as a step of the chain"
-                " (after the changes before it), and in ours (what ours loses when that change alone is undone).")
+        text = (
+            f"Judged on {METRIC} over {seeds} seeds (each with its own starting weights and folds), the original"
+            f" setting reached {pct(accuracy[chain[0]])} and ours {pct(accuracy[chain[-1]])}. Each change is"
+            " measured by the accuracy it adds three ways: added alone to the original, as a step of the chain"
+            " (after the changes before it), and in ours (what ours loses when that change alone is undone)."
+        )
         by_kind = kinds(reading)
         for kind, words in KINDS_OF_CHANGE.items():
             named = [_named(reading, i) for i, k in by_kind.items() if k == kind]
@@ -334,11 +396,17 @@ of a point; in between it is too close to call) is stated only when every replic
     def figures(self, reading):
         runs, curves = reading.result.runs, reading.result.curves
         chain = runs[runs["config"].isin(reading.layout.chain)]
-        return {"network_original_effects": effects_figure(reading),
-                "network_original_steps": steps_figure(reading),
-                "network_original_vs_ours": loss_curves(chain, curves, label_by="label", show_validation=False,
-                                                        title="Training loss per epoch: the original setting, one"
-                                                        " change at a time to ours")}
+        return {
+            "network_original_effects": effects_figure(reading),
+            "network_original_steps": steps_figure(reading),
+            "network_original_vs_ours": loss_curves(
+                chain,
+                curves,
+                label_by="label",
+                show_validation=False,
+                title="Training loss per epoch: the original setting, one change at a time to ours",
+            ),
+        }
 
 
 VIEW_COLORS = {"alone": "#332288", "chain": "#999933", "removed": "#CC6677"}
@@ -359,17 +427,30 @@ def effects_figure(reading, changes=CHANGES, title=None):
     for j, view in enumerate(VIEWS):
         for i in range(len(changes)):
             e, y = reading.effects[view, i], i + (j - 1) * height
-            ax.barh(y, 100 * e.mean, height, xerr=100 * e.error, color=VIEW_COLORS[view], alpha=1 if e.supported
-                    else 0.45, hatch=None if e.supported else "///", edgecolor="white", error_kw={"lw": 0.8})
+            ax.barh(
+                y,
+                100 * e.mean,
+                height,
+                xerr=100 * e.error,
+                color=VIEW_COLORS[view],
+                alpha=1 if e.supported else 0.45,
+                hatch=None if e.supported else "///",
+                edgecolor="white",
+                error_kw={"lw": 0.8},
+            )
             ax.plot([100 * e.mean] * 2, [y - height / 2, y + height / 2], color=VIEW_COLORS[view], lw=2)
     handles = [mpl_patches.Patch(color=VIEW_COLORS[v], label=VIEW_WORDS[v]) for v in VIEWS]
-    handles += [mpl_patches.Patch(facecolor="white", edgecolor="0.4", hatch="///", label="not every replication agrees"),
-                mpl_patches.Patch(color="0.88", label=f"within the margin (±{margin:g} points)")]
+    handles += [
+        mpl_patches.Patch(facecolor="white", edgecolor="0.4", hatch="///", label="not every replication agrees"),
+        mpl_patches.Patch(color="0.88", label=f"within the margin (±{margin:g} points)"),
+    ]
     ax.axvline(0, color="0.3", lw=0.8)
     ax.set_xscale("symlog", linthresh=1.0)
     low, high = ax.get_xlim()
-    ax.set_xticks([t for t in EFFECT_TICKS if low <= t <= high], [f"{t:+g}" if t else "0" for t in EFFECT_TICKS
-                                                                  if low <= t <= high])
+    ax.set_xticks(
+        [t for t in EFFECT_TICKS if low <= t <= high],
+        [f"{t:+g}" if t else "0" for t in EFFECT_TICKS if low <= t <= high],
+    )
     ax.set_yticks(range(len(changes)), [textwrap.fill(c.name, 20) for c in changes], fontsize="small")
     ax.invert_yaxis()
     ax.set_xlabel("effect on cross-validated accuracy\n(points; symmetric log scale beyond ±1)")
@@ -397,20 +478,29 @@ def steps_figure(reading, changes=CHANGES, title=None):
     down the panels, so that their names read across (on a phone too, where the panels stack)."""
     plan = reading.layout
     n = len(changes)
-    panels = [("chain", "the chain", plan.chain, ["original"] + [f"+ {c.name}" for c in changes]),
-              ("alone", "alone, on the original", [plan.chain[0]] + [plan.pairs["alone", i][0]
-                                                                                 for i in range(n)],
-               ["original"] + [f"+ {c.name}" for c in changes]),
-              ("removed", "removed from ours", [plan.chain[-1]] + [plan.pairs["removed", i][1]
-                                                                           for i in range(n)],
-               ["ours"] + [f"− {c.name}" for c in changes])]
+    panels = [
+        ("chain", "the chain", plan.chain, ["original"] + [f"+ {c.name}" for c in changes]),
+        (
+            "alone",
+            "alone, on the original",
+            [plan.chain[0]] + [plan.pairs["alone", i][0] for i in range(n)],
+            ["original"] + [f"+ {c.name}" for c in changes],
+        ),
+        (
+            "removed",
+            "removed from ours",
+            [plan.chain[-1]] + [plan.pairs["removed", i][1] for i in range(n)],
+            ["ours"] + [f"− {c.name}" for c in changes],
+        ),
+    ]
     fig = new_figure(14.0, 0.42 * (n + 1) + 1.9)
     axes = fig.subplots(1, 3)
     for ax, (view, name, configs, ticks) in zip(axes, panels):
         means, errors = _accuracy_stats(reading, configs)
         y = np.arange(len(configs))
-        ax.errorbar(means, y, xerr=errors, fmt="o-" if view == "chain" else "o", color=VIEW_COLORS[view],
-                    capsize=3, label=name)
+        ax.errorbar(
+            means, y, xerr=errors, fmt="o-" if view == "chain" else "o", color=VIEW_COLORS[view], capsize=3, label=name
+        )
         if view != "chain":
             ax.axvline(means[0], color="0.5", lw=0.8, ls="--", label=f"{ticks[0]}: {pct(means[0])}")
         ax.set_yticks(y, [textwrap.fill(tick, 25) for tick in ticks], fontsize="small")

@@ -51,8 +51,9 @@ def _arm_means(table, higher, rates):
     for (arm, rate), value in rows:  # the first of equal means wins, as idxmax
         if arm not in best or value > best[arm][1]:
             best[arm] = (rate, value)
-    return pd.Series({arm: value for arm, (_, value) in best.items()}, dtype=float), \
-        {arm: rate for arm, (rate, _) in best.items()}
+    return pd.Series({arm: value for arm, (_, value) in best.items()}, dtype=float), {
+        arm: rate for arm, (rate, _) in best.items()
+    }
 
 
 def ranking(table, margin, higher=True, rates=False):
@@ -82,10 +83,12 @@ def ranking(table, margin, higher=True, rates=False):
 
 def _levels(order, verdicts):
     """Cut the arms (best first) into levels: a cut only where every arm above beats every arm below, replicably."""
+
     def beats(a, b):
         key = ("pair", *sorted((a, b), key=str))
         v = verdicts.get(key)
         return v is not None and v.supported and v.value == a
+
     levels, start = [], 0
     for cut in range(1, len(order)):
         if all(beats(a, b) for a in order[start:cut] for b in order[cut:]):
@@ -95,8 +98,9 @@ def _levels(order, verdicts):
     return levels
 
 
-def rank_arms(study: str, about: str, metric: str, table, margin: float, higher: bool = True,
-              rates: bool = False) -> Ranking:
+def rank_arms(
+    study: str, about: str, metric: str, table, margin: float, higher: bool = True, rates: bool = False
+) -> Ranking:
     """Rank the arms of ``table`` (see :func:`ranking`) and make the claims that replicate.
 
     Returns
@@ -114,23 +118,31 @@ def rank_arms(study: str, about: str, metric: str, table, margin: float, higher:
     if order:
         claims.append(Claim(study, "order", about, [list(level) for level in levels], len(levels) > 1, metric))
         if len(levels) > 1 and len(levels[0]) == 1:
-            claims.append(Claim(study, "best", about, [levels[0][0]], True, metric,
-                                agreement=min(v.agreement for k, v in verdicts.items()
-                                              if k[0] == "pair" and levels[0][0] in k[1:])))
+            claims.append(
+                Claim(
+                    study,
+                    "best",
+                    about,
+                    [levels[0][0]],
+                    True,
+                    metric,
+                    agreement=min(v.agreement for k, v in verdicts.items() if k[0] == "pair" and levels[0][0] in k[1:]),
+                )
+            )
         elif len(levels[0]) > 1:
             claims.append(Claim(study, "tie", about, list(levels[0]), True, metric))
     rate_verdicts = {k[1]: v for k, v in verdicts.items() if k[0] == "rate"}
     for arm, v in rate_verdicts.items():
-        claims.append(Claim(study, "best", f"learning rate of {arm}", [v.value], v.supported, metric,
-                            agreement=v.agreement))
+        claims.append(
+            Claim(study, "best", f"learning rate of {arm}", [v.value], v.supported, metric, agreement=v.agreement)
+        )
     pairs = {k[1:]: v for k, v in verdicts.items() if k[0] == "pair"}
     return Ranking(means if higher else -means, levels, pairs, rate_verdicts, claims)
 
 
 def tuned_table(runs, arm, metric, rate="learning_rate_init"):
     """Scores by (arm, rate) and seed: the table a tuned ranking reads (``rates=True``)."""
-    table = runs.pivot_table(index=[arm, rate], columns="seed", values=metric, aggfunc="mean", sort=False,
-                             dropna=False)
+    table = runs.pivot_table(index=[arm, rate], columns="seed", values=metric, aggfunc="mean", sort=False, dropna=False)
     table.columns = list(table.columns)
     return table
 

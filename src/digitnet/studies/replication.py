@@ -54,8 +54,9 @@ def halves(seeds) -> tuple[list, list]:
     return seeds[0::2], seeds[1::2]
 
 
-def replicate(decide: Callable[[pd.DataFrame], dict], scores: pd.DataFrame,
-              bootstrap: int = BOOTSTRAP) -> dict[Hashable, Verdict]:
+def replicate(
+    decide: Callable[[pd.DataFrame], dict], scores: pd.DataFrame, bootstrap: int = BOOTSTRAP
+) -> dict[Hashable, Verdict]:
     """Apply ``decide`` to all the seeds, to both halves and to bootstrap resamples; a :class:`Verdict` per key.
 
     Parameters
@@ -86,8 +87,10 @@ def replicate(decide: Callable[[pd.DataFrame], dict], scores: pd.DataFrame,
         answer = decide(sample)
         for key, value in full.items():
             agree[key] += answer.get(key) == value
-    return {key: Verdict(value, agree[key] / bootstrap, bool(split) and all(s.get(key) == value for s in split))
-            for key, value in full.items()}
+    return {
+        key: Verdict(value, agree[key] / bootstrap, bool(split) and all(s.get(key) == value for s in split))
+        for key, value in full.items()
+    }
 
 
 def seed_table(runs: pd.DataFrame, arm: str | list, metric: str) -> pd.DataFrame:

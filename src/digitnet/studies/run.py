@@ -38,8 +38,21 @@ def study_split(study: Study, cv: int | None = None, dtype=None):
     return load_split(study.dataset, validation_size=0 if folds else study.validation_size, **kwargs)
 
 
-def run_preset(name, split=None, *, seeds=None, cv=None, n_jobs=1, progress=True, grid=None, params=None,
-               backend=None, scheduler=None, store=None, log=None) -> SweepResult:
+def run_preset(
+    name,
+    split=None,
+    *,
+    seeds=None,
+    cv=None,
+    n_jobs=1,
+    progress=True,
+    grid=None,
+    params=None,
+    backend=None,
+    scheduler=None,
+    store=None,
+    log=None,
+) -> SweepResult:
     """Run the sweep of the study ``name`` (``digitnet sweep --preset NAME``).
 
     Parameters
@@ -74,9 +87,17 @@ def run_preset(name, split=None, *, seeds=None, cv=None, n_jobs=1, progress=True
     if split is None:
         split = study_split(study, cv)
     execution = Execution(n_jobs=n_jobs, backend=backend, scheduler=scheduler, progress=progress, store=store, log=log)
-    plan = plan_sweep(_override_grid(study.grid, grid), split, seeds=study.seeds if seeds is None else seeds, cv=cv,
-                      base_params={**study.base_params, **(params or {})}, score_test=not study.select,
-                      name=study.name, execution=execution, folds_per_seed=cv is not None)
+    plan = plan_sweep(
+        _override_grid(study.grid, grid),
+        split,
+        seeds=study.seeds if seeds is None else seeds,
+        cv=cv,
+        base_params={**study.base_params, **(params or {})},
+        score_test=not study.select,
+        name=study.name,
+        execution=execution,
+        folds_per_seed=cv is not None,
+    )
     result = run_sweep(plan, execution, start)
     result.config = dataclasses.replace(result.config, preset=study.name, description=study.description)
     if study.select:
@@ -96,6 +117,13 @@ def run_study(name, split=None, settings: Settings | None = None, *, n_jobs=1, p
     study = name if isinstance(name, Study) else get(name)
     settings = settings or study.full
     split = study_split(study) if split is None else split
-    result = run_preset(study, split, seeds=settings.seeds, n_jobs=n_jobs, progress=progress, grid=settings.grid,
-                        params=dict(settings.params))
+    result = run_preset(
+        study,
+        split,
+        seeds=settings.seeds,
+        n_jobs=n_jobs,
+        progress=progress,
+        grid=settings.grid,
+        params=dict(settings.params),
+    )
     return study.outcome(result, split)

@@ -25,14 +25,15 @@ from .common import curve_points
 from .ranking import Ranking, rank_arms, tuned_table
 from .replication import replicate
 
-
 #: What counts as a difference of training losses: one this many times the other. Losses are compared on a log
 #: scale (the same factor is the same distance whether the losses are near 1 or near 0.001).
 LOSS_FACTOR = 1.25
 LOSS_MARGIN = math.log10(LOSS_FACTOR)
 #: What counts as a difference, in words (the tuned studies' declared margins: ``margin`` = 0.005 of accuracy).
-DIFFERENCE = (f"A difference counts from half a point of accuracy, or a factor of {LOSS_FACTOR:g} in loss; arms closer"
-              " than that, or in an order that not every replication gives, are named as tied.")
+DIFFERENCE = (
+    f"A difference counts from half a point of accuracy, or a factor of {LOSS_FACTOR:g} in loss; arms closer"
+    " than that, or in an order that not every replication gives, are named as tied."
+)
 #: The column of a run's log10 training loss (NaN for a run that diverged: no loss to compare).
 LOG_LOSS = "log10_train_loss"
 
@@ -111,9 +112,11 @@ def _rate_pairs(values, groups, margin):
 def _rate_levels(order, verdicts, arm):
     """Cut an arm's rates (best first) into levels: a cut only where every rate above beats every rate below on
     every replication (as :func:`~digitnet.studies.ranking.rank_arms` cuts arms)."""
+
     def beats(a, b):
         v = verdicts.get((arm, *sorted((a, b))))
         return v is not None and v.supported and v.value == a
+
     levels, start = [], 0
     for cut in range(1, len(order)):
         if all(beats(a, b) for a in order[start:cut] for b in order[cut:]):
@@ -157,21 +160,42 @@ def rate_claims(study: str, metric: str, table: pd.DataFrame, margin: float, hig
 def _question(key, asks, metric, difference, table, margin, higher, study, about):
     ranking = rank_arms(study, about, metric, table, margin, higher=higher, rates=True)
     arms_claims = [c for c in ranking.claims if not c.about.startswith("learning rate of ")]
-    return TunedQuestion(key, asks, metric, difference, ranking,
-                         arms_claims + rate_claims(study, metric, table, margin, higher))
+    return TunedQuestion(
+        key, asks, metric, difference, ranking, arms_claims + rate_claims(study, metric, table, margin, higher)
+    )
 
 
-def tuned_questions(runs: pd.DataFrame, arm: str, study: str, about: str, epochs: int,
-                    margin: float) -> list[TunedQuestion]:
+def tuned_questions(
+    runs: pd.DataFrame, arm: str, study: str, about: str, epochs: int, margin: float
+) -> list[TunedQuestion]:
     """Rank the arms twice: by cross-validated accuracy (margin ``margin``) and by training loss (log scale, a
     factor of :data:`LOSS_FACTOR`), each arm at the rate that question's own metric chooses, on every
     replication again (:func:`~digitnet.studies.ranking.tuned_table`); and each arm's rates by the same metric."""
     logged = with_log_loss(runs)
-    return [_question("accuracy", "which generalises?", accuracy_metric(epochs), f"{100 * margin:.1f} points of"
-                      " accuracy", tuned_table(logged, arm, "val_accuracy"), margin, True, study, about),
-            _question("loss", f"how far does training get in {epochs} epochs?", loss_metric(epochs),
-                      f"a factor of {LOSS_FACTOR:g} in loss", tuned_table(logged, arm, LOG_LOSS), LOSS_MARGIN,
-                      False, study, about)]
+    return [
+        _question(
+            "accuracy",
+            "which generalises?",
+            accuracy_metric(epochs),
+            f"{100 * margin:.1f} points of accuracy",
+            tuned_table(logged, arm, "val_accuracy"),
+            margin,
+            True,
+            study,
+            about,
+        ),
+        _question(
+            "loss",
+            f"how far does training get in {epochs} epochs?",
+            loss_metric(epochs),
+            f"a factor of {LOSS_FACTOR:g} in loss",
+            tuned_table(logged, arm, LOG_LOSS),
+            LOSS_MARGIN,
+            False,
+            study,
+            about,
+        ),
+    ]
 
 
 @dataclass
@@ -268,9 +292,21 @@ def tuned_arms(result: SweepResult, arm: str, questions: list[TunedQuestion]) ->
         chosen = {k: None if v is None else float(v.value) for k, v in chosen.items()}
         verdicts = {q.key: _rate_verdict(q, value, chosen[q.key]) for q in questions}
         seconds, timed = epoch_seconds(mine)
-        out.append(TunedArm(value, sorted(accuracy), chosen, {k: v[0] for k, v in verdicts.items()},
-                            {k: v[1] for k, v in verdicts.items()}, accuracy, loss, loss_curves, val_curves, seconds,
-                            timed))
+        out.append(
+            TunedArm(
+                value,
+                sorted(accuracy),
+                chosen,
+                {k: v[0] for k, v in verdicts.items()},
+                {k: v[1] for k, v in verdicts.items()},
+                accuracy,
+                loss,
+                loss_curves,
+                val_curves,
+                seconds,
+                timed,
+            )
+        )
     return out
 
 
@@ -297,8 +333,14 @@ def ranking_text(question: TunedQuestion, name) -> str:
         return "no arm has a score"
     levels = order.values
     if len(levels) == 1:
-        return (f"the data cannot tell {_names(levels[0], name)} apart (no difference of {question.difference}"
-                " holds on every replication)") if len(levels[0]) > 1 else f"only {name(levels[0][0])} has a score"
+        return (
+            (
+                f"the data cannot tell {_names(levels[0], name)} apart (no difference of {question.difference}"
+                " holds on every replication)"
+            )
+            if len(levels[0]) > 1
+            else f"only {name(levels[0][0])} has a score"
+        )
     words = [_names(level, name) + (" (tied)" if len(level) > 1 else "") for level in levels]
     best = next((c for c in claims if c.kind == "best"), None)
     text = " > ".join(words) + ", every replication agreeing on each step down"
@@ -325,13 +367,17 @@ def question_text(question: TunedQuestion, arms: list[TunedArm], name, kind: str
     """One question in words, generated from its claims: what it asks, each arm at the rate the question's own
     metric chose, and the order that replicates."""
     how = "highest" if question.key == "accuracy" else "lowest"
-    text = (f"{question.asks[0].upper()}{question.asks[1:]} By {question.metric}, each {kind} at the learning rate"
-            f" that makes it {how} ({rates_text(question, arms, name)}): {ranking_text(question, name)}.")
+    text = (
+        f"{question.asks[0].upper()}{question.asks[1:]} By {question.metric}, each {kind} at the learning rate"
+        f" that makes it {how} ({rates_text(question, arms, name)}): {ranking_text(question, name)}."
+    )
     unsure = [arm for arm in arms if arm.unsure(question.key)]
     if unsure:
         ties = "; ".join(f"{name(a.value)}: {_names(a.tied[question.key], rate)}" for a in unsure)
-        text += (" (?: that rate has the highest mean on these seeds, but the data cannot tell it from the arm's"
-                 f" other rates — {ties}.)")
+        text += (
+            " (?: that rate has the highest mean on these seeds, but the data cannot tell it from the arm's"
+            f" other rates — {ties}.)"
+        )
     return text
 
 
@@ -353,8 +399,11 @@ def tuned_frame(arms: list[TunedArm], questions: list[TunedQuestion], column: st
             r = arm.chosen.get(q.key)
             label = "accuracy" if q.key == "accuracy" else "training loss"
             row[f"rate by {label}"] = "" if r is None else rate(r) + arm.mark(q.key)
-            row[q.metric] = (f"{pct(arm.score(q.key))} ± {100 * arm.accuracy[r][1]:.1f}" if q.key == "accuracy"
-                             and r is not None else arm.score(q.key))
+            row[q.metric] = (
+                f"{pct(arm.score(q.key))} ± {100 * arm.accuracy[r][1]:.1f}"
+                if q.key == "accuracy" and r is not None
+                else arm.score(q.key)
+            )
             row[f"place by {label}"] = _level_of(q, arm.value)
         rows.append(row)
     return pd.DataFrame(rows)
@@ -363,16 +412,26 @@ def tuned_frame(arms: list[TunedArm], questions: list[TunedQuestion], column: st
 def tuned_page(arms: list[TunedArm], name) -> dict:
     """What the twin of a tuned study draws: per arm, the loss per epoch at every rate it tried, the rate each
     question chose (``best``: the training loss's, as the twin draws the loss), its scores, seconds per epoch."""
+
     def chosen(arm, key):
         r = arm.chosen.get(key)
         return None if r is None else f"{r:g}"
-    return {"groups": [{"name": name(arm.value),
-                        "rates": {f"{r:g}": curve_points(c) for r, c in arm.curves.items()},
-                        "best": chosen(arm, "loss"), "best_loss": chosen(arm, "loss"),
-                        "best_accuracy": chosen(arm, "accuracy"),
-                        "accuracy": {f"{r:g}": v[0] for r, v in arm.accuracy.items()},
-                        "loss": {f"{r:g}": v for r, v in arm.loss.items()},
-                        "seconds_per_epoch": arm.seconds_per_epoch} for arm in arms]}
+
+    return {
+        "groups": [
+            {
+                "name": name(arm.value),
+                "rates": {f"{r:g}": curve_points(c) for r, c in arm.curves.items()},
+                "best": chosen(arm, "loss"),
+                "best_loss": chosen(arm, "loss"),
+                "best_accuracy": chosen(arm, "accuracy"),
+                "accuracy": {f"{r:g}": v[0] for r, v in arm.accuracy.items()},
+                "loss": {f"{r:g}": v for r, v in arm.loss.items()},
+                "seconds_per_epoch": arm.seconds_per_epoch,
+            }
+            for arm in arms
+        ]
+    }
 
 
 @dataclass
@@ -402,8 +461,9 @@ class TunedStudy(Study):
     def read(self, result, split):
         epochs = int(round(result.runs["n_iter"].max()))
         questions = tuned_questions(result.runs, self.arm, self.name, self.about, epochs, self.margin)
-        return TunedReading(result, tuned_arms(result, self.arm, questions), questions, epochs,
-                            [c for q in questions for c in q.claims])
+        return TunedReading(
+            result, tuned_arms(result, self.arm, questions), questions, epochs, [c for q in questions for c in q.claims]
+        )
 
     def table(self, reading):
         return tuned_frame(reading.arms, reading.questions, self.kind, self.name_of)
@@ -417,11 +477,23 @@ class TunedStudy(Study):
     def quoted(self, reading):
         runs = reading.result.runs
         chosen = {(arm.value, r) for arm in reading.arms for r in arm.chosen.values() if r is not None}
-        return [c for c, g in runs.groupby("config")
-                if (g[self.arm].iloc[0], float(g["learning_rate_init"].iloc[0])) in chosen]
+        return [
+            c
+            for c, g in runs.groupby("config")
+            if (g[self.arm].iloc[0], float(g["learning_rate_init"].iloc[0])) in chosen
+        ]
 
     def page(self, reading):
-        return {**tuned_page(reading.arms, self.name_of),
-                "questions": [{"key": q.key, "asks": q.asks, "metric": q.metric, "difference": q.difference,
-                               "text": question_text(q, reading.arms, self.name_of, self.kind)}
-                              for q in reading.questions]}
+        return {
+            **tuned_page(reading.arms, self.name_of),
+            "questions": [
+                {
+                    "key": q.key,
+                    "asks": q.asks,
+                    "metric": q.metric,
+                    "difference": q.difference,
+                    "text": question_text(q, reading.arms, self.name_of, self.kind),
+                }
+                for q in reading.questions
+            ],
+        }
