@@ -14,7 +14,8 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from digitnet import NumpyMLPClassifier, NumpyMLPRegressor
 from digitnet.errors import UsageError
-from digitnet.model_file import MAX_META_DEPTH, load_model, save_model
+from digitnet.model_file import load_model, save_model
+from digitnet.model_file_checks import MAX_META_DEPTH
 from digitnet.model_inputs import FINGERPRINT_ROWS, fingerprint, row_hashes, training_rows_seen
 
 

@@ -400,27 +400,7 @@ def add_predict(commands):
         " one probability column per class) to stdout or --out.",
     )
     p.add_argument("--model", metavar="FILE", required=True, help="model file (.npz) (required)")
-    source = p.add_mutually_exclusive_group(required=True)
-    source.add_argument(
-        "--csv",
-        metavar="FILE",
-        help="CSV file of raw features, columns matched by name (or"
-        " in order); a target column, if present, is reported as 'true' and scored (required:"
-        " this, --dataset or --image)",
-    )
-    source.add_argument(
-        "--dataset",
-        choices=list(DATASETS),
-        help="predict the test part of this bundled dataset's standard split (required: this, --csv or --image)",
-    )
-    source.add_argument(
-        "--image",
-        metavar="FILE",
-        help=f"a picture of one handwritten digit ({FORMAT_NAMES},"
-        f" 8-bit, 16-bit or float, up to {MAX_SIDE} pixels a side; dark ink on light paper or the"
-        " reverse; other formats refused), turned into the 8x8 input of the Digits data"
-        " as they were made (a model trained on digits) (required: this, --csv or --dataset)",
-    )
+    _add_predict_sources(p)
     p.add_argument(
         "--target", metavar="COLUMN", help="column of true labels in --csv (default: the model's training target name)"
     )
@@ -453,6 +433,31 @@ def add_predict(commands):
         help="a DigitsClassifier's"
         " test-time augmentation: average each prediction over the image and this many jittered copies"
         " (default: the model's)",
+    )
+
+
+def _add_predict_sources(p):
+    """What to predict: exactly one of a CSV file, a bundled dataset's test part, a picture."""
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument(
+        "--csv",
+        metavar="FILE",
+        help="CSV file of raw features, columns matched by name (or"
+        " in order); a target column, if present, is reported as 'true' and scored (required:"
+        " this, --dataset or --image)",
+    )
+    source.add_argument(
+        "--dataset",
+        choices=list(DATASETS),
+        help="predict the test part of this bundled dataset's standard split (required: this, --csv or --image)",
+    )
+    source.add_argument(
+        "--image",
+        metavar="FILE",
+        help=f"a picture of one handwritten digit ({FORMAT_NAMES},"
+        f" 8-bit, 16-bit or float, up to {MAX_SIDE} pixels a side; dark ink on light paper or the"
+        " reverse; other formats refused), turned into the 8x8 input of the Digits data"
+        " as they were made (a model trained on digits) (required: this, --csv or --dataset)",
     )
 
 

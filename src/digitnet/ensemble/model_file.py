@@ -34,18 +34,15 @@ from ..model_file import (
     FORMAT,
     VERSION,
     _activation_name,
-    _is_int,
-    _one_of,
     _read_classes,
     _read_estimator,
     _read_fingerprint,
-    _read_layers,
     _read_pair,
     _read_scaler,
-    _shown,
     _training_print,
     register_format,
 )
+from ..model_file_checks import _is_int, _one_of, _read_layers, _shown
 from ..nn.activations import HIDDEN_ACTIVATIONS
 from .classifier import OWN_PARAMS, DigitsClassifier
 

@@ -36,14 +36,15 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from ..nn import _fast
 from ..nn.activations import HIDDEN_ACTIVATIONS, Activation, from_spec
-from ..nn.divergence import DivergenceRule, baseline_loss
 from ..nn.network import WEIGHT_INITS, initialize_weights, n_parameters, n_weights, smooth_labels, unpack
 from ..nn.schedules import SCHEDULES
 from ..nn.tracking import TRACKABLE, Tracker
 from ..resources import available_memory, gib, training_bytes
 from .augmentation import check_augment, rows_per_epoch, with_copies
 from .callback_base import check_callbacks, epoch_ends, train_begins, train_ends
-from .divergence import NONFINITE_WEIGHTS, DivergenceWarning, diverged_error
+from .divergence import NONFINITE_WEIGHTS
+from .divergence_checks import DivergenceChecks
+from .epoch_records import EpochRecords
 from .lbfgs import fit_lbfgs
 from .policy import FIT
 from .solvers import SOLVERS, STOCHASTIC_SOLVERS, dropout_rates, make_optimizer
@@ -98,7 +99,7 @@ class _RegisteredActivations(Set):
         return set(names)
 
 
-class BaseNumpyMLP(BaseEstimator):
+class BaseNumpyMLP(EpochRecords, DivergenceChecks, BaseEstimator):
     """The shared estimator (not to be used directly): see NumpyMLPClassifier and NumpyMLPRegressor.
 
     Extension points. The stochastic solvers train in one loop, :meth:`_fit_stochastic`, which every
@@ -483,97 +484,6 @@ class BaseNumpyMLP(BaseEstimator):
             self.alpha,
         )
 
-    def _end_epoch(self, loss, score, n_samples, held_out):
-        """Record an epoch: its loss (and training score), the validation scores, the stopping counts."""
-        self.loss_ = loss
-        self.t_ += n_samples
-        self.loss_curve_.append(loss)
-        self.history_["loss"].append(loss)
-        if self._score_name in self.history_:
-            self.history_[self._score_name].append(score)
-        if self.verbose:
-            print("Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_))
-        if held_out is not None:
-            self._record_validation(held_out)
-        self._update_no_improvement_count()
-        self._optimizer.iteration_ends(self.t_)
-
-    def _divergence_rule(self, X, Y, sample_weight, batch_size, workspace=None):
-        """The divergence rule of this training (:mod:`digitnet.nn.divergence`): the loss of the starting weights
-        on the training rows (one forward pass, no random draw) and that of the best constant prediction."""
-        start = _fast.starting_loss(
-            X,
-            Y,
-            self._weights,
-            self._biases,
-            activation=self._act,
-            out_activation=self.out_activation_,
-            alpha=self.alpha,
-            batch_size=batch_size,
-            sample_weight=sample_weight,
-            workspace=workspace,
-            soft=self._soft_targets(),
-        )
-        return DivergenceRule(start, baseline_loss(Y, self.out_activation_, sample_weight))
-
-    def _diverged(self, loss):
-        """Whether training diverged with this epoch's ``loss`` (the rule), or its weights stopped being finite."""
-        return self._divergence.diverged(loss) or not np.isfinite(self._flat).all()
-
-    def _divergence_detail(self, loss, unit="epoch"):
-        """``(what, remedy)``: where training diverged (``"diverged at epoch 3: ..."``), and what to change."""
-        rule, at = self._divergence, self.n_iter_
-        if rule.diverged(loss):
-            what = rule.describe(at, loss, unit)
-        else:
-            what = f"diverged at {unit} {at}: a weight became {'nan' if np.isnan(self._flat).any() else 'inf'}"
-        if not np.isfinite(rule.start_loss):
-            return what, "Scale the input features (and the target of a regression)."
-        return what, (
-            "Scale the input features or increase alpha."
-            if self.solver == "lbfgs"
-            else f"Use a smaller learning_rate_init (now {self.learning_rate_init}) or scale the input features."
-        )
-
-    def _on_divergence(self, loss, unit="epoch"):
-        """Training diverged at this epoch: whether to stop now, as the ``training_policy`` says.
-
-        ``"warn"`` (see :mod:`digitnet.estimator.divergence`): a loss or weights that are not finite stop a plain
-        fit at once with a ``TrainingDiverged``; otherwise, as scikit-learn's fit, it goes on (and early stopping
-        keeps its best weights), with a ``DivergenceWarning`` at the first such epoch (never stops: ``False``).
-        ``"stop"``: stop (``True``), the epoch kept in ``diverged_at_``. ``"raise"``: ``TrainingDiverged``.
-        """
-        policy = self.training_policy.on_divergence
-        if policy == "stop":
-            self.diverged_at_ = len(self.history_["loss"]) + 1  # counted over the whole training, not this segment
-            self.n_iter_ -= 1  # the epochs whose losses were recorded
-            return True
-        weights_finite = bool(np.isfinite(self._flat).all())
-        stop = (
-            policy == "raise"
-            or not (np.isfinite(loss) and weights_finite)
-            and not (self.early_stopping and self.solver in STOCHASTIC_SOLVERS)
-        )
-        if not stop and self._warned_divergence:
-            return False
-        what, remedy = self._divergence_detail(loss, unit)
-        if stop:
-            raise diverged_error(
-                what, remedy, weights_finite=weights_finite, epoch=self.n_iter_, loss=loss, rule=self._divergence
-            )
-        self._warned_divergence = True
-        goes_on = (
-            "it goes on, as scikit-learn's does, and keeps the weights with the best validation score"
-            if self.early_stopping
-            else "it goes on, as scikit-learn's does, but the model it ends with is unlikely to be of use"
-        )
-        warnings.warn(
-            DivergenceWarning(
-                f"Training {what}; {goes_on}. {remedy}", epoch=self.n_iter_, loss=loss, rule=self._divergence, what=what
-            )
-        )
-        return False
-
     def _validation_parts(self, X, Y, sample_weight, validation, layer_units):
         """``(X, Y, sample_weight, held_out)``: the rows to train on, and those to score every epoch
         (the early-stopping split, drawn as scikit-learn draws it, or ``X_val``; or none)."""
@@ -593,17 +503,6 @@ class BaseNumpyMLP(BaseEstimator):
             )
         return X, Y, sample_weight, self._held_out((X_val, Y_val, sw_val), X.dtype, layer_units, checked=True)
 
-    def _held_out(self, validation, dtype, layer_units, checked=False):
-        """The rows scored after every epoch (``HeldOut``), or None; ``checked``: already validated targets."""
-        if validation is None:
-            return None
-        X_val, Y_val, sw_val = validation if checked else self._validate_eval_data(*validation, dtype=dtype)
-        self.history_.setdefault("val_loss", [])
-        self.history_.setdefault(f"val_{self._score_name}", [])
-        return _fast.HeldOut(
-            X_val, self._smoothed(Y_val), sw_val, layer_units, self.out_activation_, self._soft_targets()
-        )
-
     def _validate_eval_data(self, X_val, y_val, sample_weight_val, dtype):
         X_val = validate_data(self, X_val, accept_sparse=SPARSE_FORMATS, dtype=dtype, reset=False)
         sw_val = None if sample_weight_val is None else _check_sample_weight(sample_weight_val, X_val)
@@ -612,42 +511,6 @@ class BaseNumpyMLP(BaseEstimator):
 
     def _check_eval_targets(self, y_val):
         """Refuse held-out targets that training cannot score (a classifier: labels it never saw)."""
-
-    def _stalled(self):
-        """Training stopped improving: does the optimizer stop (True), or carry on with a smaller rate?"""
-        what = "Validation score" if self.early_stopping else "Training loss"
-        msg = f"{what} did not improve more than tol={self.tol:f} for {self.n_iter_no_change} consecutive epochs."
-        if self._optimizer.trigger_stopping(msg, self.verbose):
-            return True
-        self._no_improvement_count = 0
-        return False
-
-    def _record_validation(self, held_out):
-        loss, score = held_out.scores(self._weights, self._biases, self._act, self.alpha)
-        self.history_["val_loss"].append(loss)
-        self.history_[f"val_{self._score_name}"].append(score)
-        if self.early_stopping:
-            self.validation_scores_.append(score)
-            if self.verbose:
-                print("Validation score: %f" % score)
-
-    def _update_no_improvement_count(self):
-        if self.early_stopping:
-            score = self.validation_scores_[-1]
-            if score < self.best_validation_score_ + self.tol:
-                self._no_improvement_count += 1
-            else:
-                self._no_improvement_count = 0
-            if score > self.best_validation_score_:
-                self.best_validation_score_ = score
-                self._best_flat[...] = self._flat
-        else:
-            if self.loss_curve_[-1] > self.best_loss_ - self.tol:
-                self._no_improvement_count += 1
-            else:
-                self._no_improvement_count = 0
-            if self.loss_curve_[-1] < self.best_loss_:
-                self.best_loss_ = self.loss_curve_[-1]
 
     # ------------------------------------------------------------------ prediction
 

@@ -31,19 +31,20 @@ from __future__ import annotations
 import json
 import math
 import os
-import socket
 import sqlite3
 import time
-import urllib.parse
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..errors import UsageError
-from ..files import check_regular_file, process_alive
+from ..files import check_regular_file
 from ..jsonify import canonical_json, dumps
 from .runs import METRICS, RunRecord
+from .store_owner import _gone, this_process
 from .store_rows import COLUMNS as _COLUMNS
 from .store_rows import SWEEP_COLUMNS, StoredRun, SweepEntry, Unreadable, decode_run, decode_sweep, record_of
+from .store_schema import _MIGRATIONS, _SCHEMA, _SQLITE_TABLES, _TABLES, READABLE_VERSIONS, SCHEMA_VERSION
+from .store_sqlite import _connect_readonly, _Transaction
 
 __all__ = [
     "FILENAME",
@@ -58,63 +59,6 @@ __all__ = [
 
 #: The store's file name inside a sweep's output directory.
 FILENAME = "sweep.sqlite"
-#: Bumped when the table layout changes; a store of another version is refused, not misread.
-#: 2: a sweep records the process that runs it (``owner``), so a killed one is seen as interrupted.
-#: 3: a run records the epoch at which it diverged (``diverged_at``).
-SCHEMA_VERSION = 3
-#: Older layouts this digitnet still reads, and brings up to date when it writes.
-READABLE_VERSIONS = ("1", "2", "3")
-#: What bringing a store of layout ``v`` to ``v + 1`` takes.
-_MIGRATIONS = {
-    1: ("ALTER TABLE sweeps ADD COLUMN owner TEXT",),
-    2: ("ALTER TABLE runs ADD COLUMN diverged_at INTEGER",),
-}
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (
-    key TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS runs (
-    run_id TEXT PRIMARY KEY,
-    sweep TEXT,
-    config_json TEXT NOT NULL,
-    seed INTEGER NOT NULL,
-    fold INTEGER,
-    max_iter INTEGER,
-    data_json TEXT NOT NULL,
-    val_accuracy REAL,
-    test_accuracy REAL,
-    test_f1 REAL,
-    train_loss REAL,
-    train_accuracy REAL,
-    n_iter INTEGER,
-    fit_seconds REAL,
-    curve_json TEXT NOT NULL,
-    error TEXT,
-    created_at TEXT NOT NULL,
-    versions_json TEXT,
-    diverged_at INTEGER
-);
-CREATE TABLE IF NOT EXISTS sweeps (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    name TEXT,
-    started_at TEXT NOT NULL,
-    finished_at TEXT,
-    status TEXT NOT NULL,
-    n_runs INTEGER,
-    n_found INTEGER,
-    config_json TEXT,
-    owner TEXT
-);
-"""
-
-#: What a store may hold besides its rows: digitnet's three tables and what SQLite makes for them (the
-#: indexes of their primary keys, AUTOINCREMENT's counter, ANALYZE's statistics). Anything else (a trigger,
-#: a view, another table or index) was put there by someone else, and a trigger could change or delete
-#: committed runs as digitnet writes: such a store is refused.
-_TABLES = ("meta", "runs", "sweeps")
-_SQLITE_TABLES = ("sqlite_sequence", "sqlite_stat1", "sqlite_stat2", "sqlite_stat3", "sqlite_stat4")
 #: Added to the run id of a row that cannot be read when a sweep trains its run again (:meth:`Store.set_aside`).
 UNREADABLE_SUFFIX = "~unreadable"
 
@@ -142,50 +86,6 @@ class StoreDamaged(UsageError):
     def __init__(self, path: str, detail: str) -> None:
         super().__init__(f"the results store {path} is damaged ({detail})")
         self.path, self.detail = path, detail
-
-
-def _process_start(pid):
-    """When process ``pid`` started (clock ticks after boot), to tell it from a later process of the same id."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
-        return None
-
-
-def this_process() -> str:
-    """``host:pid:start`` of this process: a sweep's owner."""
-    return f"{socket.gethostname()}:{os.getpid()}:{_process_start(os.getpid())}"
-
-
-def _gone(owner):
-    """Is the sweep's owning process, on this host, no longer running? (False when it cannot be told.)"""
-    try:
-        host, pid, start = owner.rsplit(":", 2)
-        pid = int(pid)
-    except (AttributeError, ValueError):
-        return False
-    if host != socket.gethostname():
-        return False
-    if start == "None":  # its start time was not known: gone if no process has its id
-        return not process_alive(pid)
-    return _process_start(pid) != start
-
-
-def _connect_readonly(path, timeout):
-    """A read-only connection that writes nothing, not even in a directory it cannot write to.
-
-    ``mode=ro`` needs the write-ahead log's shared-memory file; where that cannot be created (a
-    read-only directory), the database is opened as immutable, which no one can be writing to there.
-    """
-    uri = "file:" + urllib.parse.quote(os.path.abspath(path))
-    conn = sqlite3.connect(uri + "?mode=ro", uri=True, timeout=timeout, isolation_level=None)
-    try:
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        return conn
-    except sqlite3.OperationalError:
-        conn.close()
-        return sqlite3.connect(uri + "?mode=ro&immutable=1", uri=True, timeout=timeout, isolation_level=None)
 
 
 class Store:
@@ -639,19 +539,3 @@ def salvage(path: str | os.PathLike[str]) -> tuple[str, int]:
     with Store(path) as new:
         new.add_rows(rows, sweeps)
     return aside, len(rows)
-
-
-class _Transaction:
-    def __init__(self, conn):
-        self._conn = conn
-
-    def __enter__(self):
-        self._conn.execute("BEGIN IMMEDIATE")  # take the write lock now (waiting up to the busy timeout)
-        return self._conn
-
-    def __exit__(self, kind, exc, tb):
-        if kind is None:
-            self._conn.execute("COMMIT")
-        elif self._conn.in_transaction:
-            self._conn.execute("ROLLBACK")
-        return False

@@ -25,6 +25,7 @@ from .style import (
 )
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 
@@ -160,14 +161,8 @@ def architecture_plot(
             rows = subset[subset["activation"] == activation]
             if rows.empty:
                 continue
-            stats = []
-            for arch, group in rows.groupby("layers", sort=False):
-                n = int(group["value"].notna().sum())
-                spread = seed_std(group["value"]) if n > 1 else float(np.nan_to_num(group["given_std"].mean()))
-                stats.append((position[arch], group["value"].mean(), spread, n))
-                max_seeds = max(max_seeds, n)
-            stats.sort()
-            xs, means, spreads, _ = map(np.array, zip(*stats))
+            xs, means, spreads, counts = _line_stats(rows, position)
+            max_seeds = max(max_seeds, int(counts.max()))
             yerr = spreads if np.any(spreads > 0) else None
             ax.errorbar(
                 xs + offset,
@@ -180,14 +175,7 @@ def architecture_plot(
                 capsize=3,
                 label=activation,
             )
-        equal = all(len(set(arch)) == 1 for arch in architectures)
-        ax.set_xticks(
-            range(len(architectures)), [str(arch[0]) if equal else format_value(arch) for arch in architectures]
-        )
-        ax.set_xlim(-0.5, len(architectures) - 0.5)
-        ax.set_xlabel("units per hidden layer" if equal else "hidden layer sizes (units)")
-        ax.set_title(f"{depth} hidden layer{'s' if depth != 1 else ''}" if depth else "no hidden layer")
-        ax.grid(True, axis="y", alpha=0.3)
+        _label_panel(ax, architectures, depth)
     label = value_label or axis_label(value)
     axes[0].set_ylabel(f"{label} (%)")
     axes[0].yaxis.set_major_formatter(percent_formatter())
@@ -202,6 +190,28 @@ def architecture_plot(
             *axes[0].get_legend_handles_labels(), title=activation_col, loc="outside right center", fontsize="small"
         )
     return fig
+
+
+def _label_panel(ax: Axes, architectures: list, depth: int) -> None:
+    """A depth's panel: its architectures along x (their width alone when every layer has it), its depth as title."""
+    equal = all(len(set(arch)) == 1 for arch in architectures)
+    ax.set_xticks(range(len(architectures)), [str(arch[0]) if equal else format_value(arch) for arch in architectures])
+    ax.set_xlim(-0.5, len(architectures) - 0.5)
+    ax.set_xlabel("units per hidden layer" if equal else "hidden layer sizes (units)")
+    ax.set_title(f"{depth} hidden layer{'s' if depth != 1 else ''}" if depth else "no hidden layer")
+    ax.grid(True, axis="y", alpha=0.3)
+
+
+def _line_stats(rows: pd.DataFrame, position: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One line's points, in the panel's order: each architecture's position, mean over seeds, spread (the seeds' std,
+    or with one run the given std) and number of runs."""
+    stats = []
+    for arch, group in rows.groupby("layers", sort=False):
+        n = int(group["value"].notna().sum())
+        spread = seed_std(group["value"]) if n > 1 else float(np.nan_to_num(group["given_std"].mean()))
+        stats.append((position[arch], group["value"].mean(), spread, n))
+    stats.sort()
+    return tuple(map(np.array, zip(*stats)))
 
 
 def _activation_sort_key(name):

@@ -73,6 +73,24 @@ def epochs_array(epochs, values):
     return list(out)
 
 
+def _mark_diverged(ax, readings, top):
+    """A cross at the top of the loss panel for each rate that diverged, and the epoch it diverged at."""
+    for r in readings:
+        if r.diverged_at is not None:
+            ax.plot(r.rate, top, "X", color="#B2182B", ms=10)
+            ax.annotate(
+                f"diverged at epoch {r.diverged_at}",
+                (r.rate, top),
+                xytext=(0, -9),
+                rotation=90,
+                textcoords="offset points",
+                ha="center",
+                va="top",
+                fontsize="x-small",
+                color="#B2182B",
+            )
+
+
 def landscape_figure(readings, highlight=(), title=None, limit=None):
     """Final training loss and validation accuracy against the learning rate (log axis), with the regions.
 
@@ -104,21 +122,7 @@ def landscape_figure(readings, highlight=(), title=None, limit=None):
         ms=5,
         capsize=3,
     )
-    top = max([r.final_loss for r in sound] or [1.0])
-    for r in readings:
-        if r.diverged_at is not None:
-            loss_ax.plot(r.rate, top, "X", color="#B2182B", ms=10)
-            loss_ax.annotate(
-                f"diverged at epoch {r.diverged_at}",
-                (r.rate, top),
-                xytext=(0, -9),
-                rotation=90,
-                textcoords="offset points",
-                ha="center",
-                va="top",
-                fontsize="x-small",
-                color="#B2182B",
-            )
+    _mark_diverged(loss_ax, readings, top=max([r.final_loss for r in sound] or [1.0]))
     marked = [r for r in sound if r.rate in set(highlight)]
     loss_ax.plot(
         [r.rate for r in marked],
