@@ -8,7 +8,7 @@ draws each template with a random size (from a small digit in a corner to one fi
 ``np.random.default_rng``.
 
 The templates are the digits' usual shapes, written once; they were not tuned to any model. The pad's
-preprocessing and :data:`PAD_PARAMS` were chosen on the pictures of seeds 0 to 7; the tests read those of
+preprocessing and the pad's model (:data:`digitnet.report.pad_model.PAD_PARAMS`) were chosen on the pictures of seeds 0 to 7; the tests read those of
 seed :data:`TEST_SEED`, drawn once those choices were made.
 
 :func:`pad_model` fits the pad's model once per test session.
@@ -24,20 +24,6 @@ from PIL import Image, ImageDraw
 
 #: The seed of the tests' pictures (not among those the choices were made on).
 TEST_SEED = 21
-#: The accuracy ladder's expected top rung (pixels divided by 16, four jittered copies an epoch, label
-#: smoothing), with the larger jitter a drawn digit needs (rotations up to 20 degrees, sizes ±25%): on the
-#: pictures of seeds 0-7 it reads 95.9% of them, the ladder's jitter (10 degrees, ±10%) 93.1%, and three networks
-#: of the ladder's jitter averaged 94.7% (a fit of 100 s: too slow for the tests; 39 of the 40 test pictures).
-PAD_PARAMS = dict(
-    hidden_layer_sizes=(512,),
-    scaling="max",
-    augment_copies=4,
-    label_smoothing=0.1,
-    rotation=20.0,
-    zoom=0.25,
-    random_state=0,
-)
-
 #: The pictures' side, in pixels (the page's pad is 280).
 SIDE = 280
 #: A digit's width as a share of its height, as the templates are drawn (their unit box is squeezed so).
@@ -144,9 +130,9 @@ def drawn_digits(seed, per_digit=4):
 
 @functools.cache
 def pad_model():
-    """:data:`PAD_PARAMS`'s DigitsClassifier fitted (in float32) on the standard split's development rows."""
-    from digitnet import DigitsClassifier
+    """The page's pad model (:func:`digitnet.report.pad_model.fit_pad_model`: the report fits the same), fitted on
+    the standard split's development rows."""
     from digitnet.data import load_split
+    from digitnet.report.pad_model import fit_pad_model
 
-    split = load_split("digits")
-    return DigitsClassifier(**PAD_PARAMS).fit(split.X_train_raw.astype(np.float32), split.y_train)
+    return fit_pad_model(load_split("digits"))

@@ -19,7 +19,7 @@ from digitnet.errors import UsageError
 from digitnet.jsonify import plain
 from digitnet.model_file import load_model, save_model
 from digitnet.report.build import rebuild_report
-from digitnet.report.page_data import MAX_PAGE_MEMBERS, ladder_best, model_json, page_model, page_model_name
+from digitnet.report.page_data import MAX_PAGE_MEMBERS, model_json, pad_of, page_model, page_model_name
 from digitnet.report.saved import ERRORS_MODEL, load_report_data
 
 from ..drawn_digits import TEMPLATES, draw, drawn_digits
@@ -79,7 +79,10 @@ def test_a_model_of_more_networks_is_cut_to_the_pages_three(built):
     assert len(model.estimators_) == model.n_members == MAX_PAGE_MEMBERS
     assert model.member_seeds_ == best.member_seeds_[:MAX_PAGE_MEMBERS]
     assert all(W.dtype == np.float64 for m in model.estimators_ for W in m.coefs_)
-    assert page_model_name(model, data.errors) == "the accuracy ladder's best: 3 networks of 24 relu (max), averaged"
+    assert (
+        page_model_name(model, data.errors)
+        == "the accuracy ladder's top rung for drawn digits: 3 networks of 24 relu (max), averaged"
+    )
     assert best.n_members == 5 and len(best.estimators_) == 5  # the ladder's own model is left as it was
     gelu = copy.copy(best)
     gelu.activation = "gelu"  # an activation nn.js lacks: the page keeps the carried-forward network
@@ -88,11 +91,11 @@ def test_a_model_of_more_networks_is_cut_to_the_pages_three(built):
 
 def test_the_page_says_its_model_and_that_it_runs_no_test_time_augmentation(ladder_page):
     chrome, _, page = ladder_page
-    assert "the accuracy ladder&#x27;s best: 3 networks of 24 relu (max), averaged" in page
+    assert "the accuracy ladder&#x27;s top rung for drawn digits: 3 networks of 24 relu (max), averaged" in page
     assert "The page does not run its test-time augmentation (4 jittered copies of the drawing)" in page
     assert (
         chrome.execute_script("return window.digitnet.pad.state.model")
-        == "the accuracy ladder's best: 3 networks of 24 relu (max), averaged"
+        == "the accuracy ladder's top rung for drawn digits: 3 networks of 24 relu (max), averaged"
     )
 
 
@@ -125,17 +128,13 @@ def test_drawn_digits_on_the_pad_read_as_in_python_and_a_blank_pad_is_refused(la
     assert console_errors(chrome) == []
 
 
-def test_the_report_finds_the_ladders_fitted_model(built):
+def test_the_report_gives_the_pad_its_fitted_model(built):
     _, _, _, data = built
+    assert isinstance(data.pad, DigitsClassifier) and pad_of(data) is data.pad  # the report fitted the pad's model
     best = _ensemble(data, 2)
-    studies = {
-        "architecture": SimpleNamespace(reading=SimpleNamespace(best={"params": {}})),  # a chosen row
-        "ladder": SimpleNamespace(reading=SimpleNamespace(best=best)),
-    }
-    assert ladder_best(SimpleNamespace(studies=studies)) is best
-    studies["ladder"].reading.best = DigitsClassifier()  # not fitted: nothing the page can run
-    assert ladder_best(SimpleNamespace(studies=studies)) is None
-    assert ladder_best(data) is None  # today's studies offer none: the carried-forward network
+    assert pad_of(SimpleNamespace(pad=best)) is best
+    assert pad_of(SimpleNamespace(pad=DigitsClassifier())) is None  # not fitted: nothing the page can run
+    assert pad_of(SimpleNamespace(pad=None)) is None  # read back from a folder: model.npz is the page's
     assert page_model(data.errors, None).steps[-1][1].coefs_[0].dtype == np.float64
 
 
@@ -148,7 +147,7 @@ def test_report_from_reads_the_ladders_model_back(built, tmp_path):
     back = load_report_data(folder)  # what rebuild_report draws the figures and the page from (no figures here)
     assert back.errors.model.coefs_[0].shape == data.errors.model.coefs_[0].shape
     page = report.render_html(back, {}, model=load_model(folder / "model.npz"))
-    assert "the accuracy ladder&#x27;s best: 2 networks of 24 relu (max), averaged" in page
+    assert "the accuracy ladder&#x27;s top rung for drawn digits: 2 networks of 24 relu (max), averaged" in page
     assert '"members":[{' in page and page.count('"weights":') == 2
     (folder / ERRORS_MODEL).unlink()  # a folder whose model.npz is the ladder's needs errors/model.npz
     with pytest.raises(UsageError, match=r"has no error analysis's model \(errors/model.npz\): run digitnet report"):

@@ -22,7 +22,7 @@ from ..model_file import load_model, save_model
 from ..plots.saving import save_picture
 from ..studies.claims import write_claims
 from .figures import make_figures
-from .page_data import ladder_best, page_model
+from .page_data import pad_of, page_model
 from .saved import ERRORS_MODEL, RECORD, load_report_data, report_record
 from .sections import render_html
 from .studies import BASELINES, COMPARISON, Steps, n_steps, run_studies, study_settings
@@ -47,8 +47,8 @@ def build_report(out_dir, *, quick=False, seeds=None, n_jobs=2, progress=True):
     (``compare/``, ``baselines/`` and one per preset study, named after it: CSV tables plus ``results.json``,
     by :func:`digitnet.experiments.save_results`)
     ``errors/predictions.csv``, ``errors/model.npz`` (the model the architecture study carried forward, with its
-    scaler) and ``model.npz`` (what the page's drawing pad runs: the accuracy ladder's best model, or else the
-    carried-forward one; :func:`~digitnet.report.page_data.page_model`). Every file is written to a temporary name and renamed into place.
+    scaler) and ``model.npz`` (what the page's drawing pad runs: the accuracy ladder's top rung trained for drawn
+    digits, :mod:`~digitnet.report.pad_model`, or else the carried-forward one; :func:`~digitnet.report.page_data.page_model`). Every file is written to a temporary name and renamed into place.
 
     Parameters
     ----------
@@ -103,7 +103,7 @@ def build_report(out_dir, *, quick=False, seeds=None, n_jobs=2, progress=True):
             feature_names=data.split.feature_names,
             extra={**extra, "scaling": data.errors.scaling},
         )
-        pad = page_model(data.errors, ladder_best(data))
+        pad = page_model(data.errors, pad_of(data))
         save_model(
             pad,
             out / "model.npz",

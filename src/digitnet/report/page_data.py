@@ -1,7 +1,7 @@
 """What the page's JavaScript gets: the model, the digits, and each study's numbers, as JSON inside the page.
 
-:func:`page_model` is the model the architecture study carried forward, in float64 with its scaler
-(written next to the page as ``model.npz``); :func:`page_data` gathers everything the interactive parts draw from (each
+:func:`page_model` is the draw pad's model (:mod:`digitnet.report.pad_model`; else the model the architecture
+study carried forward), in float64 with its scaler (written next to the page as ``model.npz``); :func:`page_data` gathers everything the interactive parts draw from (each
 study's numbers from the study itself, :meth:`digitnet.studies.Study.page`);
 :func:`script_json` writes it so that it can sit inside a ``<script>`` element whatever the
 strings in it (a class label ``</script>`` must not end the script).
@@ -34,14 +34,11 @@ def _float64(mlp):
     return mlp64
 
 
-def ladder_best(data):
-    """The fitted :class:`~digitnet.DigitsClassifier` a study's reading offers as its ``best`` (the accuracy
-    ladder's top rung), or None when no study does."""
-    for outcome in data.studies.values():
-        best = getattr(outcome.reading, "best", None)
-        if isinstance(best, DigitsClassifier) and hasattr(best, "estimators_"):
-            return best
-    return None
+def pad_of(data):
+    """The draw pad's fitted :class:`~digitnet.DigitsClassifier` (:mod:`digitnet.report.pad_model`) when the report
+    fitted one (not when it is read back from a folder: its ``model.npz`` is then the page's), else None."""
+    pad = getattr(data, "pad", None)
+    return pad if isinstance(pad, DigitsClassifier) and hasattr(pad, "estimators_") else None
 
 
 def _carried(best):
@@ -67,7 +64,7 @@ def page_model(errors, best=None):
         The carried-forward model and the scaler it was trained with (fitted on the development rows; for
         ``scaling="max"`` a StandardScaler of mean 0 and scale 16): the page's model when ``best`` is not.
     best : DigitsClassifier, optional
-        The accuracy ladder's best model (:func:`ladder_best`): the page's, with at most
+        The draw pad's model (:func:`pad_of`): the page's, with at most
         :data:`MAX_PAGE_MEMBERS` of its networks, when the page can run them.
 
     Returns
@@ -81,16 +78,16 @@ def page_model(errors, best=None):
 
 
 def page_model_name(model, errors):
-    """The page's model in words: the ladder's (``"the accuracy ladder's best: 3 networks of 512 relu (max),
-    averaged"``) or the carried-forward configuration's name."""
+    """The page's model in words: the pad's (``"the accuracy ladder's top rung for drawn digits: 3 networks of 512
+    relu (max), averaged"``) or the carried-forward configuration's name."""
     if not isinstance(model, DigitsClassifier):
         return errors.name
     first, k = model.estimators_[0], len(model.estimators_)
     what = f"{format_layers(first.hidden_layer_sizes)} {model.activation} ({model.scaling})"
     return (
-        f"the accuracy ladder's best: {k} networks of {what}, averaged"
+        f"the accuracy ladder's top rung for drawn digits: {k} networks of {what}, averaged"
         if k > 1
-        else f"the accuracy ladder's best: {what}"
+        else f"the accuracy ladder's top rung for drawn digits: {what}"
     )
 
 

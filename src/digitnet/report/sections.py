@@ -29,7 +29,7 @@ from .html import (
     params_text,
     template,
 )
-from .page_data import ladder_best, page_data, page_model, page_model_name, script_json
+from .page_data import pad_of, page_data, page_model, page_model_name, script_json
 from .training_sections import section_training
 
 #: The page's sections, in order: (anchor id, heading). Training parameters has a subsection per study.
@@ -367,7 +367,7 @@ def render_html(data, images, files=(), model=None):
     -------
     str
     """
-    model = page_model(data.errors, ladder_best(data)) if model is None else model
+    model = page_model(data.errors, pad_of(data)) if model is None else model
     bodies = {
         "data": _section_data(data, images),
         "play": _section_play(data, model),

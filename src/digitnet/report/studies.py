@@ -37,6 +37,7 @@ from ..experiments.params import (
 from ..nn.activations import HIDDEN_ACTIVATIONS
 from ..nn.gradcheck import gradient_check
 from ..studies import Settings, run_preset, studies
+from .pad_model import fit_pad_model
 
 #: The floating-point type of the studies' arithmetic (the comparison with MLPClassifier runs in float64):
 #: the same conclusions as float64 (benchmarks/float32_conclusions.py), in about half the time.
@@ -192,6 +193,7 @@ class ReportData:
     errors: ErrorAnalysis
     gradcheck: dict  # activation -> largest error of a parameter array
     baselines: object = None  # BaselinesResult: the carried-forward network beside MLPClassifier and the baselines
+    pad: object = None  # the draw pad's DigitsClassifier (report/pad_model.py); None when read back from a folder
     timings: dict = field(default_factory=dict)  # step -> seconds
     elapsed: float = 0.0
 
@@ -251,8 +253,8 @@ def _gradient_checks():
 
 def n_steps():
     """Steps of :func:`run_studies`, for its progress lines: data, gradcheck, comparison, each study, errors,
-    baselines."""
-    return 5 + len(studies())
+    baselines, the pad's model."""
+    return 6 + len(studies())
 
 
 def carried_forward(outcome) -> dict:
@@ -321,6 +323,9 @@ def run_studies(*, quick=False, seeds=None, n_jobs=2, progress=True, steps=None)
         f"the carried-forward model ({c.seeds} seeds) beside the baselines",
         lambda: run_baselines(selecting, compare_split, comparison, c.seeds, n_jobs),
     )
+    pad = steps.run(
+        "pad", "the draw pad's model (the ladder's top rung, for drawn digits)", lambda: fit_pad_model(compare_split)
+    )
     return ReportData(
         quick=quick,
         settings=settings,
@@ -332,6 +337,7 @@ def run_studies(*, quick=False, seeds=None, n_jobs=2, progress=True, steps=None)
         errors=errors,
         gradcheck=gradcheck,
         baselines=others,
+        pad=pad,
         timings=steps.timings,
         elapsed=time.perf_counter() - start,
     )
