@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from digitnet.studies import studies
-from digitnet.studies.claims import read_claims, summary
+from digitnet.studies.claims import read_claims, sentence
 from digitnet.words import rate
 
 START, END = "<!-- findings -->", "<!-- /findings -->"
@@ -28,6 +28,26 @@ def _value(value):
     return rate(value) if isinstance(value, float) else str(value)
 
 
+#: The kinds of claim a README cell leads with, in this order; each cell shows at most :data:`SHOWN` of them.
+LEADING = ("chosen", "best", "region", "order", "effect", "tie")
+SHOWN = 4
+
+
+def headline(claims) -> str:
+    """A study's supported claims in a README cell: the leading kinds first (:data:`LEADING`), each arm's own rate
+    left to the study's page, at most :data:`SHOWN` sentences, then how many other supported claims and how many
+    that do not replicate the page also states."""
+    supported = [c for c in claims if c.supported and "learning rate of" not in c.about]
+    ranked = sorted(supported, key=lambda c: LEADING.index(c.kind) if c.kind in LEADING else len(LEADING))
+    shown = [sentence(c, _value) for c in ranked[:SHOWN]]
+    text = "; ".join(shown) if shown else "nothing every replication agrees on"
+    more = len(supported) - len(shown) + sum(c.supported and "learning rate of" in c.about for c in claims)
+    unsure = sum(not c.supported for c in claims)
+    notes = [f"{more} more on the page" if more else "", f"{unsure} the seeds do not agree on" if unsure else ""]
+    notes = [n for n in notes if n]
+    return text + (f" ({'; '.join(notes)})" if notes else "")
+
+
 def table(folder):
     """The markdown table of the studies of the report in ``folder``."""
     folder = Path(folder)
@@ -35,7 +55,7 @@ def table(folder):
     for study in studies():
         claims = read_claims(folder / study.name)
         seeds = json.loads((folder / study.name / "results.json").read_text())["config"]["seeds"]
-        found = summary(claims, fmt=_value).replace("|", "\\|")
+        found = headline(claims).replace("|", "\\|")
         lines.append(f"| `{study.name}` | {study.description} | {found} (seeds {', '.join(map(str, seeds))}) |")
     return "\n".join(lines) + "\n"
 

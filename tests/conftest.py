@@ -19,3 +19,24 @@ def small_digits(digits_split):
     """300 training rows of the split: enough to train on, quick to fit many times."""
     X_train, _, y_train, _ = digits_split
     return np.ascontiguousarray(X_train[:300]), y_train[:300]
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    """One quick report, built once for the whole session (the report's tests and the studies' share it):
+    (out_dir, index path, page text, the ReportData behind it)."""
+    from digitnet import report
+    from digitnet.report import build
+
+    out = tmp_path_factory.mktemp("report") / "out"
+    captured = {}
+    original = build.run_studies
+
+    def keep(**kwargs):
+        captured["data"] = original(**kwargs)
+        return captured["data"]
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(build, "run_studies", keep)
+        index = report.build_report(out, quick=True, progress=False)
+    return out, index, index.read_text(encoding="utf-8"), captured["data"]

@@ -14,13 +14,14 @@ from digitnet import NumpyMLPClassifier, report
 from digitnet.data import MaxScaler, scaler_for
 from digitnet.model_file import load_model, parts, save_model
 from digitnet.report.page_data import model_json, page_model
+from digitnet.report.saved import ERRORS_MODEL
 from digitnet.report.studies import STUDY_DTYPE, carried_forward
 
 from .browser import start_chromium, wait_for
 from .helpers import text_of
 
 
-def test_the_chosen_claims_params_refit_the_model_of_model_npz(built):
+def test_the_chosen_claims_params_refit_the_error_analysis_model(built):
     out, _, _, data = built
     params = carried_forward(data.studies["architecture"])
     scaling = params.pop("scaling")
@@ -30,13 +31,13 @@ def test_the_chosen_claims_params_refit_the_model_of_model_npz(built):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model = NumpyMLPClassifier(**params, random_state=data.errors.seed).fit(X, split.y_dev)
-    saved_scaler, saved = parts(load_model(out / "model.npz"))
+    saved_scaler, saved = parts(load_model(out / ERRORS_MODEL))  # model.npz is the pad's (report/pad_model.py)
     assert len(saved.coefs_) == len(model.coefs_)
     for mine, theirs in zip(model.coefs_ + model.intercepts_, saved.coefs_ + saved.intercepts_):
         np.testing.assert_array_equal(np.asarray(mine, dtype=np.float64), theirs)
     np.testing.assert_array_equal(saved_scaler.mean_, scaler.mean_)
     np.testing.assert_array_equal(saved_scaler.scale_, scaler.scale_)
-    assert load_model(out / "model.npz")[-1].activation == params["activation"]
+    assert load_model(out / ERRORS_MODEL)[-1].activation == params["activation"]
 
 
 def _max_scaled_errors(data):

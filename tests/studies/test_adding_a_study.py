@@ -75,7 +75,7 @@ def test_a_registered_study_is_everywhere_studies_are_listed(throwaway, tmp_path
     assert (tmp_path / "sweep" / "sweep.csv").is_file()
 
 
-def test_the_page_shows_a_registered_study(throwaway, built, split):
+def test_the_page_shows_a_registered_study(built, throwaway, split):  # the shared report first, without it
     _, _, _, data = built
     data = copy.copy(data)
     outcome = run_study(throwaway.name, data.split, Settings(seeds=1), progress=False)

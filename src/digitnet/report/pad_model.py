@@ -29,16 +29,21 @@ PAD_PARAMS = dict(
     zoom=0.25,
     random_state=0,
 )
+#: Epochs of the pad's model in a ``--quick`` report (its numbers illustrative, as the quick studies' are).
+QUICK_EPOCHS = 30
 
 
-def fit_pad_model(split) -> DigitsClassifier:
+def fit_pad_model(split, quick: bool = False) -> DigitsClassifier:
     """:data:`PAD_PARAMS`'s model fitted in float32 on ``split``'s development rows (its raw pixels, 0..16).
 
     Parameters
     ----------
     split : Split
         The standard split (:func:`digitnet.data.load_split`): its ``X_train_raw``, shape (n, 64), and ``y_train``.
+    quick : bool
+        At most :data:`QUICK_EPOCHS` epochs (a ``--quick`` report's).
     """
+    params = {**PAD_PARAMS, **({"max_iter": QUICK_EPOCHS} if quick else {})}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        return DigitsClassifier(**PAD_PARAMS).fit(np.asarray(split.X_train_raw, dtype=np.float32), split.y_train)
+        return DigitsClassifier(**params).fit(np.asarray(split.X_train_raw, dtype=np.float32), split.y_train)

@@ -324,7 +324,9 @@ def run_studies(*, quick=False, seeds=None, n_jobs=2, progress=True, steps=None)
         lambda: run_baselines(selecting, compare_split, comparison, c.seeds, n_jobs),
     )
     pad = steps.run(
-        "pad", "the draw pad's model (the ladder's top rung, for drawn digits)", lambda: fit_pad_model(compare_split)
+        "pad",
+        "the draw pad's model (the ladder's top rung, for drawn digits)",
+        lambda: fit_pad_model(compare_split, quick),
     )
     return ReportData(
         quick=quick,
