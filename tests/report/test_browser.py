@@ -85,7 +85,7 @@ def _trace(chrome, image, threshold=8):
         "const r = arguments[0].getBoundingClientRect(); return [r.left, r.top, r.width]", pad
     )
     cell = width / 8
-    actions = ActionBuilder(chrome, mouse=PointerInput(interaction.POINTER_MOUSE, "mouse"))
+    actions = ActionBuilder(chrome, mouse=PointerInput(interaction.POINTER_MOUSE, "mouse"), duration=20)  # ms a move
     at = lambda i, j: (int(left + (j + 0.5) * cell), int(top + (i + 0.5) * cell))  # noqa: E731
     for lines in (image, image.T):
         for i, line in enumerate(lines):
