@@ -47,6 +47,7 @@ from .divergence_checks import DivergenceChecks
 from .epoch_records import EpochRecords
 from .lbfgs import fit_lbfgs
 from .policy import FIT
+from .sklearn_hooks import SklearnHooks
 from .solvers import SOLVERS, STOCHASTIC_SOLVERS, dropout_rates, make_optimizer
 
 if TYPE_CHECKING:
@@ -99,7 +100,7 @@ class _RegisteredActivations(Set):
         return set(names)
 
 
-class BaseNumpyMLP(EpochRecords, DivergenceChecks, BaseEstimator):
+class BaseNumpyMLP(EpochRecords, DivergenceChecks, SklearnHooks, BaseEstimator):
     """The shared estimator (not to be used directly): see NumpyMLPClassifier and NumpyMLPRegressor.
 
     Extension points. The stochastic solvers train in one loop, :meth:`_fit_stochastic`, which every
