@@ -362,6 +362,22 @@ def _read_pair(archive, names, n_features, check):
     return a, b
 
 
+def _read_input_range(archive, n_features):
+    """The file's per-feature input range (``input_min``, ``input_max``: finite, minimum at most maximum), or None."""
+    return _read_pair(
+        archive,
+        ("input_min", "input_max"),
+        n_features,
+        lambda low, high: (
+            "its input ranges hold non-finite values"
+            if not (np.isfinite(low).all() and np.isfinite(high).all())
+            else "an input range's minimum is above its maximum"
+            if (low > high).any()
+            else None
+        ),
+    )
+
+
 def _read_scaler(archive, n_values, name="scaler"):
     """The file's StandardScaler ``name`` (finite means, finite positive scales), or None if it has none."""
     what = "the scaler" if name == "scaler" else "the target's scaling"
@@ -426,18 +442,7 @@ def _read_model(archive, meta):
             f"{path}: the metadata's 'target_scaled' ({meta.get('target_scaled')}) does not fit the"
             f" file, which {'holds' if target_scaler is not None else 'has no'} target_mean/target_scale"
         )
-    model._input_range = _read_pair(
-        archive,
-        ("input_min", "input_max"),
-        sizes[0],
-        lambda low, high: (
-            "its input ranges hold non-finite values"
-            if not (np.isfinite(low).all() and np.isfinite(high).all())
-            else "an input range's minimum is above its maximum"
-            if (low > high).any()
-            else None
-        ),
-    )
+    model._input_range = _read_input_range(archive, sizes[0])
     model._training_rows = _read_fingerprint(archive, meta)
     model.n_features_in_, model.n_layers_, model.n_outputs_ = sizes[0], len(sizes), sizes[-1]
     model.out_activation_, model.n_iter_, model.t_ = meta["out_activation_"], meta["n_iter_"], meta.get("t_") or 0

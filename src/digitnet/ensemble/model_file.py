@@ -37,7 +37,7 @@ from ..model_file import (
     _read_classes,
     _read_estimator,
     _read_fingerprint,
-    _read_pair,
+    _read_input_range,
     _read_scaler,
     _training_print,
     register_format,
@@ -246,18 +246,7 @@ def load_digits_classifier(archive, meta):
     model.member_seeds_, model.n_iter_ = list(meta["member_seeds"]), np.array(meta["n_iter_"])
     model.scaler_ = _read_scaling(archive, model, sizes[0])
     model.n_features_in_ = sizes[0]
-    model._input_range = _read_pair(
-        archive,
-        ("input_min", "input_max"),
-        sizes[0],
-        lambda low, high: (
-            "its input ranges hold non-finite values"
-            if not (np.isfinite(low).all() and np.isfinite(high).all())
-            else "an input range's minimum is above its maximum"
-            if (low > high).any()
-            else None
-        ),
-    )
+    model._input_range = _read_input_range(archive, sizes[0])
     model._training_rows = _read_fingerprint(archive, meta)
     model.model_file_meta_ = meta
     return model
