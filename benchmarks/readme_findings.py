@@ -41,7 +41,7 @@ def headline(claims) -> str:
     ranked = sorted(supported, key=lambda c: LEADING.index(c.kind) if c.kind in LEADING else len(LEADING))
     shown = [sentence(c, _value) for c in ranked[:SHOWN]]
     text = "; ".join(shown) if shown else "nothing every replication agrees on"
-    more = len(supported) - len(shown) + sum(c.supported and "learning rate of" in c.about for c in claims)
+    more = sum(c.supported for c in claims) - len(shown)  # each arm's own rate among them
     unsure = sum(not c.supported for c in claims)
     notes = [f"{more} more on the page" if more else "", f"{unsure} the seeds do not agree on" if unsure else ""]
     notes = [n for n in notes if n]
